@@ -1,0 +1,5 @@
+"""Allow ``python -m chatroom``."""
+
+from chatroom.cli import main
+
+raise SystemExit(main())

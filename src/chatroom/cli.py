@@ -1,0 +1,168 @@
+"""The ``chatroom`` command: the only place that parses argv and picks exit codes.
+
+Exit codes: 0 success, 1 a runtime failure (cannot listen, cannot connect),
+2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+from chatroom import __version__
+from chatroom.errors import ConfigError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 1060
+
+SERVER_EPILOG = """\
+examples:
+  chatroom server                      listen on 127.0.0.1:1060 (this machine only)
+  chatroom server 0.0.0.0              let everyone on your network connect
+  chatroom server 0.0.0.0 -p 6667      ... on the usual IRC port
+  chatroom server --config chat.toml   read settings from a TOML file (see docs/configuration.md)
+
+Connect with `chatroom client`, `chatroom gui`, or any IRC client (irssi, WeeChat,
+HexChat) pointed at HOST and PORT. Stop the server with q + Enter, Ctrl-C or SIGTERM.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatroom",
+        description="A real-time chat system that speaks IRC.",
+    )
+    parser.add_argument("--version", action="version", version=f"chatroom {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    server = sub.add_parser(
+        "server",
+        help="run the chat server",
+        description="Run the chat server. Every setting can also come from a TOML file "
+        "(--config); flags given here override the file.",
+        epilog=SERVER_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    server.add_argument(
+        "host",
+        nargs="?",
+        metavar="HOST",
+        help=f"address to listen on (default {DEFAULT_HOST}; 0.0.0.0 for every IPv4 address)",
+    )
+    server.add_argument(
+        "-p",
+        "--port",
+        type=int,
+        metavar="PORT",
+        help=f"TCP port to listen on (default {DEFAULT_PORT})",
+    )
+    server.add_argument("--config", metavar="FILE", help="read settings from this TOML file")
+    server.add_argument(
+        "--name", metavar="NAME", help="server name shown to clients (default 'chatroom')"
+    )
+    server.add_argument(
+        "--default-room",
+        metavar="ROOM",
+        help="the room created at start, joined by our clients (default #lobby)",
+    )
+    server.add_argument(
+        "--max-clients",
+        type=int,
+        metavar="N",
+        help="most connections at once (0 = unlimited; default 10000)",
+    )
+    server.add_argument(
+        "--no-flood-control",
+        action="store_true",
+        help="do not slow down clients that send fast (for load tests only)",
+    )
+    _add_logging_flags(server)
+
+    passwd = sub.add_parser(
+        "passwd",
+        help="hash a password for the config file (operators)",
+        description="Read a password (twice, without echo) and print its argon2id hash, "
+        "to paste into the [[operators]] section of the config file.",
+    )
+    passwd.add_argument(
+        "--stdin", action="store_true", help="read the password from standard input (for scripts)"
+    )
+    return parser
+
+
+def _add_logging_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-v", "--verbose", action="store_true", help="log every message (DEBUG level)"
+    )
+    group.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+
+
+def _server(args: argparse.Namespace) -> int:
+    from chatroom.serve import run
+    from chatroom.server.config import config_from_mapping, load_config
+
+    # Flags are applied as if they were in the file, so they pass the same checks.
+    flags: dict[str, dict[str, object]] = {"server": {}, "limits": {}, "flood": {}}
+    for attr, key in (
+        ("host", "host"),
+        ("port", "port"),
+        ("name", "name"),
+        ("default_room", "default_room"),
+    ):
+        if getattr(args, attr) is not None:
+            flags["server"][key] = getattr(args, attr)
+    if args.max_clients is not None:
+        flags["limits"]["max_clients"] = args.max_clients
+    if args.no_flood_control:
+        flags["flood"]["enabled"] = False
+    config = config_from_mapping(flags, load_config(args.config))
+    _setup_logging(args)
+    return run(config)
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    from chatroom.server.passwords import hash_password
+
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("chatroom: the passwords differ", file=sys.stderr)
+            return 1
+    if not password:
+        print("chatroom: the password is empty", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``chatroom`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "server":
+            return _server(args)
+        if args.command == "passwd":
+            return _passwd(args)
+    except ConfigError as exc:
+        print(f"chatroom: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2  # pragma: no cover - argparse rejects unknown commands

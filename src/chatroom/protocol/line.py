@@ -1,0 +1,175 @@
+"""IRC lines: parse one from text, format one to text.
+
+The grammar is Modern IRC's "Messages" section plus IRCv3 message-tags::
+
+    ['@' <tags> SPACE] [':' <source> SPACE] <command> <parameters> [CRLF]
+
+Parsing follows RFC 1459 in accepting several spaces between atoms (as the
+ircdocs parser tests do). Formatting is strict: it refuses CR, LF and NUL in
+any part, and a space or leading ':' anywhere but the last parameter, so a
+value that came from a user can never inject a second line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from chatroom.errors import LocalProtocolError, MalformedLine
+
+_EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
+
+# message-tags: "Escaping values" (https://ircv3.net/specs/extensions/message-tags)
+_ESCAPE = {";": r"\:", " ": r"\s", "\\": "\\\\", "\r": r"\r", "\n": r"\n"}
+_UNESCAPE = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
+_FORBIDDEN = ("\r", "\n", "\0")
+
+
+def escape_tag_value(value: str) -> str:
+    """Escape a tag value for the wire."""
+    if not any(c in value for c in _ESCAPE):
+        return value
+    return "".join(_ESCAPE.get(c, c) for c in value)
+
+
+def unescape_tag_value(value: str) -> str:
+    """Undo :func:`escape_tag_value`; an unknown escape drops the backslash."""
+    if "\\" not in value:
+        return value
+    out: list[str] = []
+    i = 0
+    n = len(value)
+    while i < n:
+        c = value[i]
+        if c == "\\":
+            i += 1
+            if i < n:
+                out.append(_UNESCAPE.get(value[i], value[i]))
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def parse_tags(text: str) -> dict[str, str]:
+    """Parse the tag section (without the leading '@'). Later duplicates win."""
+    tags: dict[str, str] = {}
+    for item in text.split(";"):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not key:
+            raise MalformedLine("Empty tag key")
+        tags[key] = unescape_tag_value(value) if sep else ""
+    return tags
+
+
+def format_tags(tags: Mapping[str, str]) -> str:
+    """Format tags (without the leading '@'); an empty value is written bare."""
+    parts = []
+    for key, value in tags.items():
+        if not key or any(c in key for c in " ;=\r\n\0"):
+            raise LocalProtocolError(f"Invalid tag key {key!r}")
+        parts.append(f"{key}={escape_tag_value(value)}" if value else key)
+    return ";".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One IRC message.
+
+    ``command`` is kept as given; :func:`parse` upper-cases it so handlers can
+    compare directly. ``params`` are all parameters, the trailing one included.
+    """
+
+    command: str
+    params: tuple[str, ...] = ()
+    source: str | None = None
+    tags: Mapping[str, str] = field(default_factory=lambda: _EMPTY_TAGS)
+
+    def format(self) -> str:
+        """Return the line as wire text, without CRLF.
+
+        Raises :class:`LocalProtocolError` if any part would break framing.
+        """
+        out: list[str] = []
+        if self.tags:
+            out.append("@" + format_tags(self.tags))
+        if self.source is not None:
+            _check_atom(self.source, "source")
+            out.append(":" + self.source)
+        _check_atom(self.command, "command")
+        out.append(self.command)
+        params = self.params
+        if params:
+            last = len(params) - 1
+            for i, param in enumerate(params):
+                if i == last:
+                    if any(c in param for c in _FORBIDDEN):
+                        raise LocalProtocolError("Parameter contains CR, LF or NUL")
+                    if not param or " " in param or param[0] == ":":
+                        out.append(":" + param)
+                    else:
+                        out.append(param)
+                else:
+                    _check_atom(param, "middle parameter")
+                    if param[0] == ":":
+                        raise LocalProtocolError("Only the last parameter may start with ':'")
+                    out.append(param)
+        return " ".join(out)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def _check_atom(value: str, what: str) -> None:
+    if not value or " " in value or any(c in value for c in _FORBIDDEN):
+        raise LocalProtocolError(f"Invalid {what} {value!r}")
+
+
+def parse(text: str) -> Line:
+    """Parse one line of text (a trailing CR/LF is tolerated).
+
+    Raises :class:`MalformedLine` when there is no command or the line holds a
+    NUL byte. The command is upper-cased.
+    """
+    if "\0" in text:
+        raise MalformedLine("Line contains a NUL byte")
+    text = text.rstrip("\r\n")
+    tags: Mapping[str, str] = _EMPTY_TAGS
+    source: str | None = None
+    pos = 0
+    n = len(text)
+    while pos < n and text[pos] == " ":
+        pos += 1
+    if pos < n and text[pos] == "@":
+        end = text.find(" ", pos)
+        if end == -1:
+            raise MalformedLine("Line has tags but no command")
+        tags = parse_tags(text[pos + 1 : end])
+        pos = end
+        while pos < n and text[pos] == " ":
+            pos += 1
+    if pos < n and text[pos] == ":":
+        end = text.find(" ", pos)
+        if end == -1:
+            raise MalformedLine("Line has a source but no command")
+        source = text[pos + 1 : end]
+        pos = end
+        while pos < n and text[pos] == " ":
+            pos += 1
+    trailing: str | None = None
+    colon = text.find(" :", pos)
+    if colon != -1:
+        trailing = text[colon + 2 :]
+        head = text[pos:colon]
+    else:
+        head = text[pos:]
+    atoms = head.split()
+    if not atoms:
+        raise MalformedLine("Line has no command")
+    command = atoms[0].upper()
+    if trailing is not None:
+        atoms.append(trailing)
+    return Line(command, tuple(atoms[1:]), source, tags)

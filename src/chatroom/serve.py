@@ -1,0 +1,139 @@
+"""Run a chat server process: startup, main loop, ordered shutdown.
+
+Reads top to bottom like the life of the process::
+
+    run(config)            choose the event loop (uvloop on Linux) and go
+      serve(config)        start listeners, then wait for a stop request
+        startup            listeners, "Listening at HOST:PORT"
+        main loop          until `q` on the console, SIGINT or SIGTERM
+        shutdown           in a fixed order (below)
+
+Shutdown order: stop accepting; send every client ``ERROR :<reason>`` and
+close it; wait (briefly) for the transports to finish writing; close storage;
+flush logs. A second SIGINT/SIGTERM during shutdown exits at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from chatroom.server.config import Config
+from chatroom.server.server import Server
+from chatroom.transports.tcp import listen
+
+log = logging.getLogger("chatroom.server")
+
+SHUTDOWN_GRACE = 2.0  # seconds to let clients receive their ERROR line
+
+
+def run(config: Config, *, console: bool = True) -> int:
+    """Serve until told to stop; return the process exit code."""
+    return _run_loop(serve(config, console=console))
+
+
+def _run_loop(coro: Coroutine[Any, Any, int]) -> int:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a Linux/macOS dependency
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
+class _StopRequest:
+    """Set once by a signal or the console; a second signal forces exit."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.reason = "Server shutting down"
+
+    def request(self, reason: str | None = None) -> None:
+        if self.event.is_set():
+            log.warning("Forced exit")
+            logging.shutdown()
+            os._exit(130)
+        if reason:
+            self.reason = reason
+        self.event.set()
+
+
+async def serve(config: Config, *, console: bool = True) -> int:
+    """Start the server, run it until a stop request, shut down in order."""
+    loop = asyncio.get_running_loop()
+    server = Server(config, loop)
+    # -- startup
+    try:
+        listener = await listen(server, config.host, config.port)
+    except OSError as exc:
+        log.error("Could not listen at %s:%s: %s", config.host, config.port, exc.strerror or exc)
+        return 1
+    for sock in listener.sockets:
+        host, port = sock.getsockname()[:2]
+        log.info("Listening at %s:%s", host, port)
+    if os.name == "posix" and hasattr(os, "geteuid") and os.geteuid() == 0:
+        log.warning("Running as root: it works, but a dedicated user is safer")
+    server.start()
+
+    stop = _StopRequest()
+    restore = _install_signals(loop, stop.request)
+    reader = _watch_console(loop, stop.request) if console else None
+    # -- main loop
+    try:
+        await stop.event.wait()
+    finally:
+        # -- shutdown, in order
+        if reader is not None:
+            loop.remove_reader(reader)
+        log.info("Closing all connections...")
+        listener.close()
+        server.shutdown(stop.reason)
+        await server.wait_closed(SHUTDOWN_GRACE)
+        log.info("Shutting down the server...")
+        restore()
+    return 0
+
+
+def _install_signals(
+    loop: asyncio.AbstractEventLoop, request: Callable[[str | None], None]
+) -> Callable[[], None]:
+    """Route SIGINT and SIGTERM to a stop request; return a function restoring them."""
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, request, None)
+            installed.append(sig)
+
+    def restore() -> None:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+    return restore
+
+
+def _watch_console(
+    loop: asyncio.AbstractEventLoop, request: Callable[[str | None], None]
+) -> int | None:
+    """On an interactive console, `q` + Enter stops the server (the tutorial's way)."""
+    stdin = sys.stdin
+    if stdin is None or not stdin.isatty():
+        return None
+    fd = stdin.fileno()
+
+    def on_input() -> None:
+        text = stdin.readline()
+        if text == "":  # console closed
+            loop.remove_reader(fd)
+        elif text.strip().lower() == "q":
+            request(None)
+        elif text.strip():
+            print("Type q and Enter to shut the server down.", file=sys.stderr)
+
+    loop.add_reader(fd, on_input)
+    print("Type q and Enter to shut the server down.", file=sys.stderr)
+    return fd

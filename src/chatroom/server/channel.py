@@ -1,0 +1,127 @@
+"""A channel: members with their status, modes, topic and the mask lists.
+
+Pure state plus the rules that read it (may this user join? speak?). Sending
+is done by the command handlers through the server.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chatroom.protocol.masks import mask_matches
+
+if TYPE_CHECKING:
+    from chatroom.server.session import Session
+
+# Membership prefixes, highest first (ISUPPORT PREFIX=(ov)@+).
+PREFIX_MODES = "ov"
+PREFIX_CHARS = "@+"
+_PREFIX_OF = dict(zip(PREFIX_MODES, PREFIX_CHARS, strict=True))
+
+# ISUPPORT CHANMODES=A,B,C,D: list modes, always-parameter, set-only parameter, flags.
+LIST_MODES = "beI"
+PARAM_ALWAYS = "k"
+PARAM_SET = "l"
+FLAG_MODES = "imnst"
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """A ban, exception or invite exception."""
+
+    mask: str
+    setter: str
+    set_at: int
+
+
+class Channel:
+    """Members map each session to its status modes ('' for none, 'o', 'v', 'ov')."""
+
+    def __init__(self, name: str, folded: str) -> None:
+        self.name = name
+        self.folded = folded
+        self.members: dict[Session, str] = {}
+        self.created = int(time.time())
+        self.modes: set[str] = {"n", "t"}
+        self.key: str | None = None
+        self.limit: int | None = None
+        self.topic = ""
+        self.topic_setter = ""
+        self.topic_time = 0
+        self.lists: dict[str, list[ListEntry]] = {m: [] for m in LIST_MODES}
+        self.permanent = False  # the default room outlives its last member
+
+    def __repr__(self) -> str:
+        return f"<Channel {self.name} {len(self.members)} members>"
+
+    # -- status -------------------------------------------------------------
+
+    def is_op(self, session: Session) -> bool:
+        return "o" in self.members.get(session, "")
+
+    def is_voiced(self, session: Session) -> bool:
+        status = self.members.get(session, "")
+        return "o" in status or "v" in status
+
+    def prefix(self, session: Session, multi: bool) -> str:
+        """The prefix shown before a member's nick: the highest, or all with multi-prefix."""
+        status = self.members.get(session, "")
+        chars = [_PREFIX_OF[m] for m in PREFIX_MODES if m in status]
+        if not chars:
+            return ""
+        return "".join(chars) if multi else chars[0]
+
+    def set_status(self, session: Session, mode: str, on: bool) -> bool:
+        """Give or take 'o' or 'v'; return whether anything changed."""
+        status = self.members[session]
+        if on == (mode in status):
+            return False
+        if on:
+            status = "".join(m for m in PREFIX_MODES if m in status or m == mode)
+        else:
+            status = status.replace(mode, "")
+        self.members[session] = status
+        return True
+
+    # -- rules ------------------------------------------------------------------
+
+    def _listed(self, mode: str, session: Session) -> bool:
+        source = session.source
+        alt = f"{session.nick}!{session.user}@{session.address}"
+        return any(
+            mask_matches(e.mask, source) or mask_matches(e.mask, alt) for e in self.lists[mode]
+        )
+
+    def is_banned(self, session: Session) -> bool:
+        """Banned by +b and not excepted by +e."""
+        return self._listed("b", session) and not self._listed("e", session)
+
+    def is_invited(self, session: Session) -> bool:
+        """Invited by INVITE or matching an invite exception (+I)."""
+        return self.folded in session.invited or self._listed("I", session)
+
+    def can_speak(self, session: Session) -> bool:
+        """Whether a PRIVMSG/NOTICE from this session may go to the channel."""
+        status = self.members.get(session)
+        if status is None:
+            if "n" in self.modes:
+                return False
+        elif status:  # voiced or op
+            return True
+        if "m" in self.modes:
+            return False
+        return not self.is_banned(session)
+
+    def mode_string(self, show_key: bool) -> tuple[str, ...]:
+        """The flags and parameters for RPL_CHANNELMODEIS."""
+        flags = "+" + "".join(sorted(self.modes))
+        params: list[str] = []
+        if self.key is not None:
+            flags += "k"
+            params.append(self.key if show_key else "*")
+        if self.limit is not None:
+            flags += "l"
+            params.append(str(self.limit))
+        return (flags, *params)

@@ -1,0 +1,268 @@
+"""Channel membership and state: JOIN, PART, TOPIC, NAMES, LIST, KICK, INVITE.
+
+Modern IRC "Channel Operations".
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from chatroom.protocol import numerics as n
+from chatroom.protocol.casemap import casefold, is_valid_channel
+from chatroom.protocol.line import Line
+from chatroom.server.commands import command
+from chatroom.server.outgoing import Outgoing
+
+if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
+    from chatroom.server.response import ResponseBuffer
+    from chatroom.server.server import Server
+    from chatroom.server.session import Session
+
+NAMES_BUDGET = 400  # bytes of names per 353 line, leaving room for prefix and nick
+
+
+@command("JOIN", 1)
+def join(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """JOIN <channel>{,<channel>} [<key>{,<key>}] | JOIN 0"""
+    if line.params[0] == "0":
+        for channel in list(session.channels):
+            _part(server, session, channel, "Left all channels", rb)
+        return
+    keys = line.params[1].split(",") if len(line.params) > 1 else []
+    for i, name in enumerate(line.params[0].split(",")):
+        if name:
+            join_one(server, session, name, keys[i] if i < len(keys) else "", rb)
+
+
+def join_one(server: Server, session: Session, name: str, key: str, rb: ResponseBuffer) -> None:
+    """Join one channel, checking every mode that could refuse the join."""
+    config = server.config
+    if not is_valid_channel(name, config.channellen):
+        rb.reply(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    channel = server.find_channel(name)
+    if channel is not None and session in channel.members:
+        return
+    if len(session.channels) >= config.max_channels:
+        rb.reply(n.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
+        return
+    creating = channel is None or not channel.members
+    if channel is not None and not creating:
+        error = _join_refusal(channel, session, key)
+        if error is not None:
+            numeric, mode = error
+            rb.reply(numeric, channel.name, f"Cannot join channel ({mode})")
+            return
+    if channel is None:
+        channel = server.get_or_create_channel(name)
+    channel.members[session] = "o" if creating else ""
+    session.channels.add(channel)
+    session.invited.discard(channel.folded)
+    out = Outgoing(Line("JOIN", (channel.name,), session.source, server.tags()))
+    rb.add(out.line)
+    server.send_to((m for m in channel.members if m is not session), out)
+    if channel.topic:
+        send_topic(channel, rb)
+    send_names(server, session, channel, rb)
+
+
+def _join_refusal(channel: Channel, session: Session, key: str) -> tuple[str, str] | None:
+    if channel.key is not None and key != channel.key:
+        return n.ERR_BADCHANNELKEY, "+k"
+    invited = channel.is_invited(session)
+    if channel.limit is not None and len(channel.members) >= channel.limit and not invited:
+        return n.ERR_CHANNELISFULL, "+l"
+    if "i" in channel.modes and not invited:
+        return n.ERR_INVITEONLYCHAN, "+i"
+    if channel.is_banned(session) and channel.folded not in session.invited:
+        return n.ERR_BANNEDFROMCHAN, "+b"
+    return None
+
+
+def send_topic(channel: Channel, rb: ResponseBuffer) -> None:
+    rb.reply(n.RPL_TOPIC, channel.name, channel.topic)
+    rb.reply(n.RPL_TOPICWHOTIME, channel.name, channel.topic_setter, str(channel.topic_time))
+
+
+def send_names(server: Server, session: Session, channel: Channel, rb: ResponseBuffer) -> None:
+    """RPL_NAMREPLY lines (split to fit) and RPL_ENDOFNAMES."""
+    member = session in channel.members
+    if member or "s" not in channel.modes:
+        symbol = "@" if "s" in channel.modes else "="
+        multi = "multi-prefix" in session.caps
+        full = "userhost-in-names" in session.caps
+        names: list[str] = []
+        size = 0
+        for peer in channel.members:
+            if not member and peer.invisible:
+                continue
+            entry = channel.prefix(peer, multi) + (peer.source if full else peer.nick)
+            if names and size + len(entry) + 1 > NAMES_BUDGET:
+                rb.reply(n.RPL_NAMREPLY, symbol, channel.name, " ".join(names))
+                names, size = [], 0
+            names.append(entry)
+            size += len(entry) + 1
+        if names:
+            rb.reply(n.RPL_NAMREPLY, symbol, channel.name, " ".join(names))
+    rb.reply(n.RPL_ENDOFNAMES, channel.name, "End of /NAMES list")
+
+
+@command("PART", 1)
+def part(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """PART <channel>{,<channel>} [<reason>]"""
+    reason = line.params[1] if len(line.params) > 1 else ""
+    for name in line.params[0].split(","):
+        if not name:
+            continue
+        channel = server.find_channel(name)
+        if channel is None:
+            rb.reply(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+        elif session not in channel.members:
+            rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        else:
+            _part(server, session, channel, reason, rb)
+
+
+def _part(
+    server: Server, session: Session, channel: Channel, reason: str, rb: ResponseBuffer
+) -> None:
+    params = (channel.name, reason) if reason else (channel.name,)
+    out = Outgoing(Line("PART", params, session.source, server.tags()))
+    rb.add(out.line)
+    server.send_to((m for m in channel.members if m is not session), out)
+    server.part_channel(session, channel)
+
+
+@command("TOPIC", 1)
+def topic(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """TOPIC <channel> [<topic>]"""
+    channel = server.find_channel(line.params[0])
+    if channel is None:
+        rb.reply(n.ERR_NOSUCHCHANNEL, line.params[0], "No such channel")
+        return
+    member = session in channel.members
+    if len(line.params) == 1:
+        if not member and "s" in channel.modes:
+            rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        elif channel.topic:
+            send_topic(channel, rb)
+        else:
+            rb.reply(n.RPL_NOTOPIC, channel.name, "No topic is set")
+        return
+    if not member:
+        rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        return
+    if "t" in channel.modes and not channel.is_op(session):
+        rb.reply(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        return
+    text = line.params[1][: server.config.topiclen]
+    channel.topic = text
+    channel.topic_setter = session.source
+    channel.topic_time = int(time.time())
+    out = Outgoing(Line("TOPIC", (channel.name, text), session.source, server.tags()))
+    rb.add(out.line)
+    server.send_to((m for m in channel.members if m is not session), out)
+
+
+@command("NAMES")
+def names(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """NAMES [<channel>{,<channel>}]"""
+    if not line.params:
+        rb.reply(n.RPL_ENDOFNAMES, "*", "End of /NAMES list")
+        return
+    for name in line.params[0].split(","):
+        channel = server.find_channel(name)
+        if channel is None:
+            rb.reply(n.RPL_ENDOFNAMES, name, "End of /NAMES list")
+        else:
+            send_names(server, session, channel, rb)
+
+
+@command("LIST")
+def list_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """LIST [<channel>{,<channel>}] [<elistcond>{,<elistcond>}]"""
+    wanted: set[str] | None = None
+    more: int | None = None
+    fewer: int | None = None
+    for param in line.params:
+        for item in param.split(","):
+            if item[:1] in "<>" and item[1:].isdigit():
+                if item[0] == ">":
+                    more = int(item[1:])
+                else:
+                    fewer = int(item[1:])
+            elif item:
+                wanted = (wanted or set()) | {casefold(item)}
+    rb.reply(n.RPL_LISTSTART, "Channel", "Users  Name")
+    for channel in list(server.channels.values()):
+        if wanted is not None and channel.folded not in wanted:
+            continue
+        if "s" in channel.modes and session not in channel.members:
+            continue
+        count = len(channel.members)
+        if (more is not None and count <= more) or (fewer is not None and count >= fewer):
+            continue
+        rb.reply(n.RPL_LIST, channel.name, str(count), channel.topic)
+    rb.reply(n.RPL_LISTEND, "End of /LIST")
+
+
+@command("KICK", 2)
+def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """KICK <channel> <user>{,<user>} [<comment>]"""
+    channel = server.find_channel(line.params[0])
+    if channel is None:
+        rb.reply(n.ERR_NOSUCHCHANNEL, line.params[0], "No such channel")
+        return
+    if session not in channel.members:
+        rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        return
+    if not channel.is_op(session):
+        rb.reply(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        return
+    reason = line.params[2] if len(line.params) > 2 and line.params[2] else session.nick
+    reason = reason[: server.config.kicklen]
+    for nick in line.params[1].split(","):
+        target = server.find_user(nick)
+        if target is None or target not in channel.members:
+            rb.reply(n.ERR_USERNOTINCHANNEL, nick, channel.name, "They aren't on that channel")
+            continue
+        out = Outgoing(
+            Line("KICK", (channel.name, target.nick, reason), session.source, server.tags())
+        )
+        rb.add(out.line)
+        server.send_to((m for m in channel.members if m is not session), out)
+        server.part_channel(target, channel)
+
+
+@command("INVITE", 2)
+def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """INVITE <nickname> <channel>"""
+    nick, name = line.params[0], line.params[1]
+    target = server.find_user(nick)
+    if target is None:
+        rb.reply(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        return
+    channel = server.find_channel(name)
+    if channel is not None:
+        if session not in channel.members:
+            rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+            return
+        if "i" in channel.modes and not channel.is_op(session):
+            rb.reply(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+            return
+        if target in channel.members:
+            rb.reply(n.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel")
+            return
+        name = channel.name
+    target.invited.add(casefold(name))
+    rb.reply(n.RPL_INVITING, target.nick, name)
+    if target.away is not None:
+        rb.reply(n.RPL_AWAY, target.nick, target.away)
+    out = Outgoing(Line("INVITE", (target.nick, name), session.source, server.tags()))
+    target.send_bytes(out.render(target.tag_profile))
+    if channel is not None:
+        # invite-notify: tell the channel's operators (who could have invited too).
+        ops = (m for m in channel.members if m is not session and channel.is_op(m))
+        server.send_to(ops, out, cap="invite-notify")

@@ -1,0 +1,145 @@
+"""Server information: MOTD, LUSERS, VERSION, TIME, and the ISUPPORT burst."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from chatroom import __version__
+from chatroom.protocol import numerics as n
+from chatroom.protocol.casemap import casefold
+from chatroom.protocol.isupport import chunk_tokens, isupport_tokens
+from chatroom.protocol.line import Line
+from chatroom.server.channel import FLAG_MODES, LIST_MODES, PARAM_ALWAYS, PARAM_SET
+from chatroom.server.commands import command
+
+if TYPE_CHECKING:
+    from chatroom.server.response import ResponseBuffer
+    from chatroom.server.server import Server
+    from chatroom.server.session import Session
+
+MODES_PER_COMMAND = 6
+
+
+def isupport(server: Server) -> dict[str, str | None]:
+    """The RPL_ISUPPORT tokens: the limits and features clients should know."""
+    c = server.config
+    return {
+        "AWAYLEN": str(c.awaylen),
+        "CASEMAPPING": "ascii",
+        "CHANLIMIT": f"#:{c.max_channels}",
+        "CHANMODES": f"{LIST_MODES},{PARAM_ALWAYS},{PARAM_SET},{FLAG_MODES}",
+        "CHANNELLEN": str(c.channellen),
+        "CHANTYPES": "#",
+        "ELIST": "U",
+        "EXCEPTS": "e",
+        "INVEX": "I",
+        "KICKLEN": str(c.kicklen),
+        "LINELEN": "512",
+        "MAXLIST": f"{LIST_MODES}:{c.max_list_entries}",
+        "MAXTARGETS": str(c.max_targets),
+        "MODES": str(MODES_PER_COMMAND),
+        "NETWORK": c.network,
+        "NICKLEN": str(c.nicklen),
+        "PREFIX": "(ov)@+",
+        "SAFELIST": None,
+        "STATUSMSG": "@+",
+        "TARGMAX": f"JOIN:,KICK:1,NAMES:1,NOTICE:{c.max_targets},PART:,"
+        f"PRIVMSG:{c.max_targets},TAGMSG:{c.max_targets},WHOIS:1",
+        "TOPICLEN": str(c.topiclen),
+        "USERLEN": "16",
+        "UTF8ONLY": None,
+    }
+
+
+def send_isupport(server: Server, rb: ResponseBuffer) -> None:
+    for chunk in chunk_tokens(isupport_tokens(isupport(server))):
+        rb.reply(n.RPL_ISUPPORT, *chunk, "are supported by this server")
+
+
+def send_lusers(server: Server, rb: ResponseBuffer) -> None:
+    users = len(server.users)
+    invisible = sum(1 for s in server.users.values() if s.invisible)
+    opers = sum(1 for s in server.users.values() if s.is_operator)
+    unknown = len(server.sessions) - users
+    rb.reply(
+        n.RPL_LUSERCLIENT,
+        f"There are {users - invisible} users and {invisible} invisible on 1 servers",
+    )
+    rb.reply(n.RPL_LUSEROP, str(opers), "operator(s) online")
+    rb.reply(n.RPL_LUSERUNKNOWN, str(max(unknown, 0)), "unknown connection(s)")
+    rb.reply(n.RPL_LUSERCHANNELS, str(len(server.channels)), "channels formed")
+    rb.reply(n.RPL_LUSERME, f"I have {users} clients and 0 servers")
+    rb.reply(
+        n.RPL_LOCALUSERS,
+        str(users),
+        str(server.max_users),
+        f"Current local users {users}, max {server.max_users}",
+    )
+    rb.reply(
+        n.RPL_GLOBALUSERS,
+        str(users),
+        str(server.max_users),
+        f"Current global users {users}, max {server.max_users}",
+    )
+
+
+def send_motd(server: Server, rb: ResponseBuffer) -> None:
+    text = server.motd
+    if not text.strip():
+        rb.reply(n.ERR_NOMOTD, "MOTD File is missing")
+        return
+    rb.reply(n.RPL_MOTDSTART, f"- {server.config.name} Message of the day - ")
+    for motd_line in text.splitlines() or [""]:
+        rb.reply(n.RPL_MOTD, f"- {motd_line}")
+    rb.reply(n.RPL_ENDOFMOTD, "End of /MOTD command.")
+
+
+def _other_server(server: Server, line: Line, rb: ResponseBuffer) -> bool:
+    """True (and 402 sent) if the command names a server that is not us."""
+    if line.params and casefold(line.params[0]) != casefold(server.config.name):
+        rb.reply(n.ERR_NOSUCHSERVER, line.params[0], "No such server")
+        return True
+    return False
+
+
+@command("MOTD")
+def motd(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """MOTD [<target>]"""
+    if not _other_server(server, line, rb):
+        send_motd(server, rb)
+
+
+@command("LUSERS")
+def lusers(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """LUSERS"""
+    send_lusers(server, rb)
+
+
+@command("VERSION")
+def version(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """VERSION [<target>]"""
+    if _other_server(server, line, rb):
+        return
+    rb.reply(
+        n.RPL_VERSION,
+        f"chatroom-{__version__}",
+        server.config.name,
+        "chatroom: a chat server that speaks IRC",
+    )
+    send_isupport(server, rb)
+
+
+@command("TIME")
+def time_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """TIME [<server>]"""
+    if _other_server(server, line, rb):
+        return
+    now = time.time()
+    rb.reply(
+        n.RPL_TIME,
+        server.config.name,
+        str(int(now)),
+        "0",
+        time.strftime("%A %B %d %Y -- %H:%M:%S +00:00", time.gmtime(now)),
+    )

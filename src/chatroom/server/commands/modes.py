@@ -1,0 +1,247 @@
+"""MODE for users (+i, -o) and channels (+imnst, +k, +l, +o/+v, +b/+e/+I).
+
+Modern IRC "MODE message" and "Channel modes". Changes that took effect are
+announced once, in one MODE line, to every member of the channel.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from chatroom.protocol import numerics as n
+from chatroom.protocol.casemap import casefold, is_channel_name
+from chatroom.protocol.line import Line
+from chatroom.protocol.masks import normalize_mask
+from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry
+from chatroom.server.commands import command
+from chatroom.server.commands.info import MODES_PER_COMMAND
+from chatroom.server.outgoing import Outgoing
+
+if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
+    from chatroom.server.response import ResponseBuffer
+    from chatroom.server.server import Server
+    from chatroom.server.session import Session
+
+_LIST_REPLIES = {
+    "b": (n.RPL_BANLIST, n.RPL_ENDOFBANLIST, "End of channel ban list"),
+    "e": (n.RPL_EXCEPTLIST, n.RPL_ENDOFEXCEPTLIST, "End of channel exception list"),
+    "I": (n.RPL_INVITELIST, n.RPL_ENDOFINVITELIST, "End of channel invite list"),
+}
+
+
+@command("MODE", 1)
+def mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """MODE <target> [<modestring> [<mode arguments>...]]"""
+    if is_channel_name(line.params[0]):
+        channel_mode(server, session, line, rb)
+    else:
+        user_mode(server, session, line, rb)
+
+
+def user_mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    target = line.params[0]
+    if server.find_user(target) is None:
+        rb.reply(n.ERR_NOSUCHNICK, target, "No such nick/channel")
+        return
+    if casefold(target) != session.folded_nick:
+        rb.reply(n.ERR_USERSDONTMATCH, "Can't change mode for other users")
+        return
+    if len(line.params) < 2:
+        rb.reply(n.RPL_UMODEIS, "+" + "".join(sorted(session.modes)))
+        return
+    adding = True
+    applied: list[tuple[bool, str]] = []
+    unknown = False
+    for char in line.params[1]:
+        if char in "+-":
+            adding = char == "+"
+        elif char == "i":
+            if adding != ("i" in session.modes):
+                (session.modes.add if adding else session.modes.discard)("i")
+                applied.append((adding, "i"))
+        elif char == "o":
+            # +o only comes from OPER; anyone may drop their own operator status.
+            if not adding and "o" in session.modes:
+                session.modes.discard("o")
+                session.operator_name = None
+                applied.append((False, "o"))
+        else:
+            unknown = True
+    if unknown:
+        rb.reply(n.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
+    if applied:
+        rb.add(Line("MODE", (session.nick, _mode_text(applied)), session.source))
+
+
+def _mode_text(applied: list[tuple[bool, str]]) -> str:
+    out = ""
+    sign = ""
+    for adding, char in applied:
+        want = "+" if adding else "-"
+        if want != sign:
+            out += want
+            sign = want
+        out += char
+    return out
+
+
+def channel_mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    channel = server.find_channel(line.params[0])
+    if channel is None:
+        rb.reply(n.ERR_NOSUCHCHANNEL, line.params[0], "No such channel")
+        return
+    member = session in channel.members
+    if len(line.params) < 2:
+        rb.reply(n.RPL_CHANNELMODEIS, channel.name, *channel.mode_string(show_key=member))
+        rb.reply(n.RPL_CREATIONTIME, channel.name, str(channel.created))
+        return
+    args = list(line.params[2:])
+    adding = True
+    applied: list[tuple[bool, str]] = []
+    applied_args: list[str] = []
+    changes = 0
+    is_op = channel.is_op(session)
+    denied = False
+    for char in line.params[1]:
+        if char in "+-":
+            adding = char == "+"
+            continue
+        if char in LIST_MODES:
+            if not args:
+                _send_list(channel, char, rb)
+                continue
+            value = args.pop(0)
+            if not is_op:
+                denied = True
+                continue
+            changes += 1
+            if changes > MODES_PER_COMMAND:
+                break
+            mask = _set_list(server, session, channel, char, adding, value, rb)
+            if mask is not None:
+                applied.append((adding, char))
+                applied_args.append(mask)
+            continue
+        if char not in FLAG_MODES and char not in "ovkl":
+            rb.reply(n.ERR_UNKNOWNMODE, char, "is unknown mode char to me")
+            continue
+        value = ""
+        if char in "ov" or (char in "kl" and adding):
+            if not args:
+                rb.reply(n.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                continue
+            value = args.pop(0)
+        elif char == "k" and args:  # -k: the key argument is optional
+            args.pop(0)
+        if not is_op:
+            denied = True
+            continue
+        changes += 1
+        if changes > MODES_PER_COMMAND:
+            break
+        result = _apply(server, channel, char, adding, value, rb)
+        if result is not None:
+            applied.append((adding, char))
+            if result:
+                applied_args.append(result)
+    if denied:
+        if member:
+            rb.reply(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        else:
+            rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+    if applied:
+        out = Outgoing(
+            Line(
+                "MODE",
+                (channel.name, _mode_text(applied), *applied_args),
+                session.source,
+                server.tags(),
+            )
+        )
+        rb.add(out.line)
+        server.send_to((m for m in channel.members if m is not session), out)
+
+
+def _apply(
+    server: Server, channel: Channel, char: str, adding: bool, value: str, rb: ResponseBuffer
+) -> str | None:
+    """Apply one non-list mode; return its shown argument ('' for none), None if no change."""
+    if char in FLAG_MODES:
+        if adding == (char in channel.modes):
+            return None
+        (channel.modes.add if adding else channel.modes.discard)(char)
+        return ""
+    if char in "ov":
+        target = server.find_user(value)
+        if target is None:
+            rb.reply(n.ERR_NOSUCHNICK, value, "No such nick/channel")
+            return None
+        if target not in channel.members:
+            rb.reply(
+                n.ERR_USERNOTINCHANNEL, target.nick, channel.name, "They aren't on that channel"
+            )
+            return None
+        return target.nick if channel.set_status(target, char, adding) else None
+    if char == "k":
+        if adding:
+            if not value or " " in value or "," in value or len(value) > 23:
+                rb.reply(n.ERR_INVALIDKEY, channel.name, "Key is not well-formed")
+                return None
+            channel.key = value
+            return value
+        if channel.key is None:
+            return None
+        channel.key = None
+        return "*"
+    # char == "l"
+    if adding:
+        if not value.isdigit() or int(value) <= 0:
+            rb.reply(
+                n.ERR_INVALIDMODEPARAM,
+                channel.name,
+                "l",
+                value,
+                "Invalid limit, it must be a positive number",
+            )
+            return None
+        channel.limit = int(value)
+        return str(channel.limit)
+    if channel.limit is None:
+        return None
+    channel.limit = None
+    return ""
+
+
+def _set_list(
+    server: Server,
+    session: Session,
+    channel: Channel,
+    char: str,
+    adding: bool,
+    value: str,
+    rb: ResponseBuffer,
+) -> str | None:
+    entries = channel.lists[char]
+    mask = normalize_mask(value)
+    existing = next((e for e in entries if casefold(e.mask) == casefold(mask)), None)
+    if adding:
+        if existing is not None:
+            return None
+        if len(entries) >= server.config.max_list_entries:
+            rb.reply("478", channel.name, mask, "Channel list is full")
+            return None
+        entries.append(ListEntry(mask, session.source, int(time.time())))
+        return mask
+    if existing is None:
+        return None
+    entries.remove(existing)
+    return existing.mask
+
+
+def _send_list(channel: Channel, char: str, rb: ResponseBuffer) -> None:
+    item, end, text = _LIST_REPLIES[char]
+    for entry in channel.lists[char]:
+        rb.reply(item, channel.name, entry.mask, entry.setter, str(entry.set_at))
+    rb.reply(end, channel.name, text)

@@ -1,0 +1,193 @@
+"""Who is there: WHO, WHOIS, WHOWAS, ISON, USERHOST; and what you say of
+yourself: AWAY, SETNAME (https://ircv3.net/specs/extensions/setname)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from chatroom.protocol import numerics as n
+from chatroom.protocol.casemap import casefold, is_channel_name
+from chatroom.protocol.line import Line
+from chatroom.protocol.masks import mask_matches
+from chatroom.server.commands import command
+from chatroom.server.outgoing import Outgoing
+
+if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
+    from chatroom.server.response import ResponseBuffer
+    from chatroom.server.server import Server
+    from chatroom.server.session import Session
+
+
+def _visible_to(server: Server, viewer: Session, other: Session) -> bool:
+    """Invisible (+i) users show only to those sharing a channel, themselves and opers."""
+    if not other.invisible or other is viewer or viewer.is_operator:
+        return True
+    return not viewer.channels.isdisjoint(other.channels)
+
+
+def _who_reply(
+    server: Server, viewer: Session, other: Session, channel: Channel | None, rb: ResponseBuffer
+) -> None:
+    flags = "G" if other.away is not None else "H"
+    if other.is_operator:
+        flags += "*"
+    if channel is not None:
+        flags += channel.prefix(other, "multi-prefix" in viewer.caps)
+    rb.reply(
+        n.RPL_WHOREPLY,
+        channel.name if channel else "*",
+        other.user,
+        other.host,
+        server.config.name,
+        other.nick,
+        flags,
+        f"0 {other.realname}",
+    )
+
+
+@command("WHO")
+def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """WHO <mask>"""
+    mask = line.params[0] if line.params else "*"
+    if is_channel_name(mask):
+        channel = server.find_channel(mask)
+        if channel is not None:
+            member = session in channel.members
+            if member or "s" not in channel.modes:
+                for other in list(channel.members):
+                    if member or not other.invisible:
+                        _who_reply(server, session, other, channel, rb)
+    else:
+        exact = server.find_user(mask)
+        if exact is not None:
+            _who_reply(server, session, exact, None, rb)
+        elif mask not in ("", "0"):
+            for other in list(server.users.values()):
+                if not _visible_to(server, session, other):
+                    continue
+                if (
+                    mask_matches(mask, other.nick)
+                    or mask_matches(mask, other.source)
+                    or mask_matches(mask, other.realname)
+                ):
+                    _who_reply(server, session, other, None, rb)
+    rb.reply(n.RPL_ENDOFWHO, mask, "End of /WHO list")
+
+
+@command("WHOIS", 1)
+def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """WHOIS [<target>] <nick>"""
+    nick = line.params[-1].split(",")[0]
+    other = server.find_user(nick)
+    if other is None:
+        rb.reply(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        rb.reply(n.RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
+        return
+    config = server.config
+    rb.reply(n.RPL_WHOISUSER, other.nick, other.user, other.host, "*", other.realname)
+    multi = "multi-prefix" in session.caps
+    shown = [
+        c.prefix(other, multi) + c.name
+        for c in sorted(other.channels, key=lambda c: c.folded)
+        if session in c.members or ("s" not in c.modes and not other.invisible) or other is session
+    ]
+    if shown:
+        rb.reply(n.RPL_WHOISCHANNELS, other.nick, " ".join(shown))
+    rb.reply(n.RPL_WHOISSERVER, other.nick, config.name, f"{config.network} chat server")
+    if other.is_operator:
+        rb.reply(n.RPL_WHOISOPERATOR, other.nick, "is an IRC operator")
+    if other.away is not None:
+        rb.reply(n.RPL_AWAY, other.nick, other.away)
+    if other.secure:
+        rb.reply(n.RPL_WHOISSECURE, other.nick, "is using a secure connection")
+    if other is session or session.is_operator:
+        rb.reply(n.RPL_WHOISHOST, other.nick, f"is connecting from *@{other.host} {other.address}")
+    idle = int(server.now() - other.last_message)
+    rb.reply(n.RPL_WHOISIDLE, other.nick, str(idle), str(other.signon), "seconds idle, signon time")
+    rb.reply(n.RPL_ENDOFWHOIS, other.nick, "End of /WHOIS list")
+
+
+@command("WHOWAS", 1)
+def whowas(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """WHOWAS <nick> [<count>]"""
+    nick = line.params[0]
+    count = 0
+    if len(line.params) > 1 and line.params[1].lstrip("-").isdigit():
+        count = max(int(line.params[1]), 0)
+    folded = casefold(nick)
+    found = 0
+    for entry in server.whowas:
+        if casefold(entry.nick) != folded:
+            continue
+        rb.reply(n.RPL_WHOWASUSER, entry.nick, entry.user, entry.host, "*", entry.realname)
+        rb.reply(
+            n.RPL_WHOISSERVER,
+            entry.nick,
+            server.config.name,
+            time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(entry.left_at)),
+        )
+        found += 1
+        if count and found >= count:
+            break
+    if not found:
+        rb.reply(n.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+    rb.reply(n.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+
+
+@command("ISON", 1)
+def ison(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """ISON <nickname>{ <nickname>}"""
+    online = []
+    for param in line.params:
+        for nick in param.split():
+            other = server.find_user(nick)
+            if other is not None:
+                online.append(other.nick)
+    rb.reply(n.RPL_ISON, " ".join(online))
+
+
+@command("USERHOST", 1)
+def userhost(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """USERHOST <nickname>{ <nickname>} (at most 5)"""
+    replies = []
+    for nick in line.params[:5]:
+        other = server.find_user(nick)
+        if other is not None:
+            oper = "*" if other.is_operator else ""
+            away = "-" if other.away is not None else "+"
+            replies.append(f"{other.nick}{oper}={away}{other.user}@{other.host}")
+    rb.reply(n.RPL_USERHOST, " ".join(replies))
+
+
+@command("AWAY")
+def away(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """AWAY [<text>]"""
+    text = line.params[0][: server.config.awaylen] if line.params else ""
+    if text:
+        session.away = text
+        rb.reply(n.RPL_NOWAWAY, "You have been marked as being away")
+        out = Outgoing(Line("AWAY", (text,), session.source, server.tags()))
+    else:
+        was_away = session.away is not None
+        session.away = None
+        rb.reply(n.RPL_UNAWAY, "You are no longer marked as being away")
+        if not was_away:
+            return
+        out = Outgoing(Line("AWAY", (), session.source, server.tags()))
+    server.send_to(server.peers_of(session), out, cap="away-notify")
+
+
+@command("SETNAME", 1)
+def setname(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """SETNAME <realname>"""
+    realname = line.params[0]
+    if not realname or len(realname) > server.config.realnamelen:
+        rb.fail("SETNAME", "INVALID_REALNAME", "Realname is not valid")
+        return
+    session.realname = realname
+    out = Outgoing(Line("SETNAME", (realname,), session.source, server.tags()))
+    if "setname" in session.caps:
+        rb.add(out.line)
+    server.send_to(server.peers_of(session), out, cap="setname")

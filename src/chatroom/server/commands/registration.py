@@ -1,0 +1,192 @@
+"""Connection registration and keep-alive: CAP, PASS, NICK, USER, PING, PONG, QUIT.
+
+Modern IRC "Connection Registration"; IRCv3 capability negotiation
+(https://ircv3.net/specs/extensions/capability-negotiation).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatroom import __version__
+from chatroom.protocol import numerics as n
+from chatroom.protocol.caps import SUPPORTED, ls_entries, pack_entries, parse_request
+from chatroom.protocol.casemap import is_valid_nick
+from chatroom.protocol.line import Line
+from chatroom.server.commands import command
+from chatroom.server.commands.info import send_isupport, send_lusers, send_motd
+from chatroom.server.outgoing import Outgoing
+
+if TYPE_CHECKING:
+    from chatroom.server.response import ResponseBuffer
+    from chatroom.server.server import Server
+    from chatroom.server.session import Session
+
+ERR_INVALIDCAPCMD = "410"
+USERLEN = 16
+VERSION = f"chatroom-{__version__}"
+USER_MODES = "io"
+CHANNEL_MODES = "beIiklmnostv"
+CHANNEL_MODES_WITH_PARAM = "beIklov"
+
+
+@command("CAP", 1, pre_registration=True)
+def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """CAP <subcommand> [:<capabilities>]"""
+    sub = line.params[0].upper()
+    nick = session.nick
+    name = server.config.name
+    if sub == "LS":
+        if not session.registered:
+            session.cap_negotiating = True
+        version = 0
+        if len(line.params) > 1 and line.params[1].isdigit():
+            version = int(line.params[1])
+        session.cap_version = max(session.cap_version, version)
+        if version >= 302:
+            # cap-notify is implicitly enabled for 302 clients (spec, "cap-notify").
+            session.set_caps(session.caps | {"cap-notify"})
+        _send_cap_list(rb, name, nick, "LS", ls_entries(SUPPORTED, version), version >= 302)
+    elif sub == "LIST":
+        _send_cap_list(rb, name, nick, "LIST", sorted(session.caps), session.cap_version >= 302)
+    elif sub == "REQ":
+        if not session.registered:
+            session.cap_negotiating = True
+        text = line.params[1] if len(line.params) > 1 else ""
+        changes = parse_request(text, SUPPORTED)
+        if changes is None:
+            rb.add(Line("CAP", (nick, "NAK", text), name))
+            return
+        caps = set(session.caps)
+        for cap_name, enable in changes:
+            if enable:
+                caps.add(cap_name)
+            else:
+                caps.discard(cap_name)
+        session.set_caps(caps)
+        rb.add(Line("CAP", (nick, "ACK", text.strip()), name))
+    elif sub == "END":
+        if not session.registered:
+            session.cap_negotiating = False
+            try_register(server, session, rb)
+    else:
+        rb.reply(ERR_INVALIDCAPCMD, line.params[0], "Invalid CAP command")
+
+
+def _send_cap_list(
+    rb: ResponseBuffer, name: str, nick: str, sub: str, entries: list[str], multiline: bool
+) -> None:
+    # Stay well under 512 bytes: prefix, nick, subcommand and '*' take the rest.
+    chunks = pack_entries(entries, 400) if multiline else [" ".join(entries)]
+    for i, chunk in enumerate(chunks):
+        more = ("*",) if i < len(chunks) - 1 else ()
+        rb.add(Line("CAP", (nick, sub, *more, chunk), name))
+
+
+@command("PASS", 1, pre_registration=True)
+def pass_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """PASS <password>"""
+    if session.registered:
+        rb.reply(n.ERR_ALREADYREGISTERED, "You may not reregister")
+        return
+    session.password_ok = not server.config.password or line.params[0] == server.config.password
+
+
+@command("NICK", pre_registration=True)
+def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """NICK <nickname>"""
+    if not line.params or not line.params[0]:
+        rb.reply(n.ERR_NONICKNAMEGIVEN, "No nickname given")
+        return
+    new = line.params[0]
+    if not is_valid_nick(new, server.config.nicklen):
+        rb.reply(n.ERR_ERRONEUSNICKNAME, new, "Erroneous nickname")
+        return
+    if new == session.nick:
+        return
+    if server.nick_in_use(new, by=session):
+        rb.reply(n.ERR_NICKNAMEINUSE, new, "Nickname is already in use")
+        return
+    if not session.registered:
+        server.claim_nick(session, new)
+        try_register(server, session, rb)
+        return
+    out = Outgoing(Line("NICK", (new,), session.source, server.tags()))
+    server.forget_nick(session)
+    server.claim_nick(session, new)
+    rb.add(out.line)
+    server.send_to(server.peers_of(session), out)
+
+
+@command("USER", 4, pre_registration=True)
+def user(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """USER <username> 0 * <realname>"""
+    if session.registered or session.got_user:
+        rb.reply(n.ERR_ALREADYREGISTERED, "You may not reregister")
+        return
+    username = "".join(c for c in line.params[0] if c.isascii() and (c.isalnum() or c in "-_."))
+    if not username:
+        username = "user"
+    # No ident lookups (they would stall registration), so mark the name as unverified.
+    session.user = "~" + username[: USERLEN - 1]
+    session.realname = line.params[3][: server.config.realnamelen]
+    session.got_user = True
+    try_register(server, session, rb)
+
+
+def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
+    """Finish registration once NICK, USER and CAP END (if negotiating) have arrived."""
+    if session.registered or session.cap_negotiating or not session.got_user:
+        return
+    if not session.folded_nick:
+        return
+    if not session.password_ok:
+        rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
+        rb.send()
+        rb.lines.clear()
+        server.disconnect(session, "Bad password", error="Password incorrect")
+        return
+    if server.nick_in_use(session.nick, by=session):
+        rb.reply(n.ERR_NICKNAMEINUSE, session.nick, "Nickname is already in use")
+        session.nick, session.folded_nick = "*", ""
+        return
+    session.registered = True
+    server.users[session.folded_nick] = session
+    server.max_users = max(server.max_users, len(server.users))
+    send_welcome(server, session, rb)
+
+
+def send_welcome(server: Server, session: Session, rb: ResponseBuffer) -> None:
+    """001-005, LUSERS and MOTD, as every client expects after registering."""
+    config = server.config
+    rb.reply(n.RPL_WELCOME, f"Welcome to the {config.network} Network, {session.source}")
+    rb.reply(n.RPL_YOURHOST, f"Your host is {config.name}, running version {VERSION}")
+    rb.reply(n.RPL_CREATED, f"This server was created {server.created}")
+    rb.reply(
+        n.RPL_MYINFO, config.name, VERSION, USER_MODES, CHANNEL_MODES, CHANNEL_MODES_WITH_PARAM
+    )
+    send_isupport(server, rb)
+    send_lusers(server, rb)
+    send_motd(server, rb)
+
+
+@command("PING", 1, pre_registration=True)
+def ping(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """PING <token>"""
+    rb.add(Line("PONG", (server.config.name, line.params[0]), server.config.name))
+
+
+@command("PONG", pre_registration=True)
+def pong(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """PONG [<server>] <token>: any input already counts as a sign of life."""
+    session.ping_pending = False
+
+
+@command("QUIT", pre_registration=True)
+def quit_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """QUIT [<reason>]"""
+    reason = line.params[0] if line.params and line.params[0] else ""
+    rb.send()
+    rb.lines.clear()
+    quit_message = f"Quit: {reason}" if reason else "Quit"
+    server.disconnect(session, quit_message)

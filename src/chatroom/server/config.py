@@ -1,0 +1,270 @@
+"""Server configuration: defaults, a TOML file, and validation.
+
+Every setting has a default, so the server runs with no file at all. A TOML
+file (``--config FILE``) may set any of them; command-line flags override the
+file. Keys are grouped in tables; an unknown key or a wrong value is a
+:class:`~chatroom.errors.ConfigError` naming the key, e.g.
+``config: limits.nicklen: must be an integer from 1 to 200, not 'x'``.
+
+Example (every key, with its default)::
+
+    [server]
+    host = "127.0.0.1"
+    port = 1060
+    name = "chatroom"           # shown as the source of every server reply
+    network = "chatroom"
+    password = ""               # a server password clients send with PASS; "" = none
+    motd = "Welcome to chatroom!"
+    motd_file = ""              # a file whose text replaces `motd`
+    default_room = "#lobby"     # created at start; our clients join it
+
+    [limits]
+    nicklen = 32
+    channellen = 64
+    topiclen = 390
+    awaylen = 390
+    kicklen = 390
+    realnamelen = 128
+    max_channels = 50           # channels one user may be in
+    max_targets = 4             # targets of one PRIVMSG/NOTICE
+    max_list_entries = 100      # bans, exceptions, invite exceptions per channel
+    max_clients = 10000         # 0 = unlimited
+    max_per_address = 20        # connections from one IP address; 0 = unlimited
+    sendq = 1048576             # bytes queued for a client before it is dropped
+    recvq = 65536               # bytes of unprocessed input before "Excess Flood"
+    whowas = 1000               # nick records kept for WHOWAS
+
+    [flood]
+    enabled = true              # "fakelag": a burst, then a steady rate
+    burst = 20                  # lines a client may send at once
+    rate = 5.0                  # lines per second after the burst
+
+    [timeouts]
+    registration = 30           # seconds to finish NICK/USER/CAP
+    ping_interval = 90          # seconds of silence before we PING
+    ping_timeout = 120          # further seconds without an answer before disconnect
+
+    [[operators]]
+    name = "admin"
+    password = "$argon2id$..."  # a hash from `chatroom passwd`
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from chatroom.errors import ConfigError
+from chatroom.protocol.casemap import is_valid_channel
+
+
+@dataclass(frozen=True)
+class Operator:
+    """An IRC operator: a name and an argon2 hash of the password."""
+
+    name: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class Config:
+    """All server settings. Build with :func:`load_config` or :func:`dataclasses.replace`."""
+
+    # [server]
+    host: str = "127.0.0.1"
+    port: int = 1060
+    name: str = "chatroom"
+    network: str = "chatroom"
+    password: str = ""
+    motd: str = "Welcome to chatroom! Be kind, and have fun."
+    motd_file: str = ""
+    default_room: str = "#lobby"
+    # [limits]
+    nicklen: int = 32
+    channellen: int = 64
+    topiclen: int = 390
+    awaylen: int = 390
+    kicklen: int = 390
+    realnamelen: int = 128
+    max_channels: int = 50
+    max_targets: int = 4
+    max_list_entries: int = 100
+    max_clients: int = 10000
+    max_per_address: int = 20
+    sendq: int = 1_048_576
+    recvq: int = 65_536
+    whowas: int = 1000
+    # [flood]
+    flood_enabled: bool = True
+    flood_burst: int = 20
+    flood_rate: float = 5.0
+    # [timeouts]
+    registration_timeout: float = 30.0
+    ping_interval: float = 90.0
+    ping_timeout: float = 120.0
+    # [[operators]]
+    operators: tuple[Operator, ...] = field(default=())
+
+    def motd_text(self) -> str:
+        """The message of the day: the file's text if ``motd_file`` is set."""
+        if self.motd_file:
+            try:
+                return Path(self.motd_file).read_text(encoding="utf-8")
+            except OSError:
+                return self.motd
+        return self.motd
+
+
+# table.key -> (attribute, checker)
+_Checker = Callable[[str, Any], Any]
+
+
+def _int(lo: int, hi: int) -> _Checker:
+    def check(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ConfigError(key, f"must be an integer from {lo} to {hi}, not {value!r}")
+        return value
+
+    return check
+
+
+def _number(lo: float, hi: float) -> _Checker:
+    def check(key: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            raise ConfigError(key, f"must be a number from {lo:g} to {hi:g}, not {value!r}")
+        return float(value)
+
+    return check
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(key, f"must be true or false, not {value!r}")
+    return value
+
+
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(key, f"must be a string, not {value!r}")
+    if any(c in value for c in "\r\0"):
+        raise ConfigError(key, "must not contain CR or NUL characters")
+    return value
+
+
+def _word(key: str, value: Any) -> str:
+    text = _text(key, value)
+    if not text or any(c.isspace() for c in text) or any(c in text for c in ":!@,*?"):
+        raise ConfigError(key, f"must be one word without spaces or :!@,*?, not {text!r}")
+    return text
+
+
+def _room(key: str, value: Any) -> str:
+    text = _text(key, value)
+    if text and not is_valid_channel(text, 64):
+        raise ConfigError(key, f"must be a channel name starting with '#', not {text!r}")
+    return text
+
+
+_KEYS: Mapping[str, tuple[str, _Checker]] = {
+    "server.host": ("host", _text),
+    "server.port": ("port", _int(0, 65535)),
+    "server.name": ("name", _word),
+    "server.network": ("network", _word),
+    "server.password": ("password", _text),
+    "server.motd": ("motd", _text),
+    "server.motd_file": ("motd_file", _text),
+    "server.default_room": ("default_room", _room),
+    "limits.nicklen": ("nicklen", _int(1, 200)),
+    "limits.channellen": ("channellen", _int(2, 200)),
+    "limits.topiclen": ("topiclen", _int(1, 4000)),
+    "limits.awaylen": ("awaylen", _int(1, 4000)),
+    "limits.kicklen": ("kicklen", _int(1, 4000)),
+    "limits.realnamelen": ("realnamelen", _int(1, 400)),
+    "limits.max_channels": ("max_channels", _int(1, 10_000)),
+    "limits.max_targets": ("max_targets", _int(1, 100)),
+    "limits.max_list_entries": ("max_list_entries", _int(1, 100_000)),
+    "limits.max_clients": ("max_clients", _int(0, 10_000_000)),
+    "limits.max_per_address": ("max_per_address", _int(0, 10_000_000)),
+    "limits.sendq": ("sendq", _int(4096, 1 << 31)),
+    "limits.recvq": ("recvq", _int(1024, 1 << 31)),
+    "limits.whowas": ("whowas", _int(0, 1_000_000)),
+    "flood.enabled": ("flood_enabled", _bool),
+    "flood.burst": ("flood_burst", _int(1, 1_000_000)),
+    "flood.rate": ("flood_rate", _number(0.01, 1e9)),
+    "timeouts.registration": ("registration_timeout", _number(1, 86400)),
+    "timeouts.ping_interval": ("ping_interval", _number(1, 86400)),
+    "timeouts.ping_timeout": ("ping_timeout", _number(1, 86400)),
+}
+
+
+def _operators(value: Any) -> tuple[Operator, ...]:
+    if not isinstance(value, list):
+        raise ConfigError("operators", "must be a list of [[operators]] tables")
+    out = []
+    for i, item in enumerate(value):
+        where = f"operators[{i}]"
+        if not isinstance(item, dict):
+            raise ConfigError(where, "must be a table with name and password")
+        unknown = set(item) - {"name", "password"}
+        if unknown:
+            raise ConfigError(f"{where}.{sorted(unknown)[0]}", "unknown key")
+        if "name" not in item or "password" not in item:
+            raise ConfigError(where, "needs both name and password (a hash from `chatroom passwd`)")
+        name = _word(f"{where}.name", item["name"])
+        hashed = _text(f"{where}.password", item["password"])
+        if not hashed.startswith("$argon2"):
+            raise ConfigError(
+                f"{where}.password", "must be an argon2 hash made with `chatroom passwd`"
+            )
+        out.append(Operator(name, hashed))
+    return tuple(out)
+
+
+def config_from_mapping(data: Mapping[str, Any], base: Config | None = None) -> Config:
+    """Apply a parsed TOML document to ``base`` (the defaults if None)."""
+    changes: dict[str, Any] = {}
+    for table, body in data.items():
+        if table == "operators":
+            changes["operators"] = _operators(body)
+            continue
+        if not isinstance(body, dict):
+            raise ConfigError(table, "unknown key (settings belong in tables like [server])")
+        for key, value in body.items():
+            dotted = f"{table}.{key}"
+            if dotted not in _KEYS:
+                raise ConfigError(dotted, "unknown key")
+            attr, check = _KEYS[dotted]
+            changes[attr] = check(dotted, value)
+    return replace(base or Config(), **changes)
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read a TOML file into a :class:`Config`; ``None`` gives the defaults."""
+    if path is None:
+        return Config()
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "no such file") from None
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    return config_from_mapping(data)
+
+
+def config_keys() -> list[str]:
+    """Every ``table.key`` a config file may set (for docs and tests)."""
+    return [*_KEYS, "operators"]
+
+
+def attribute_for(dotted: str) -> str:
+    """The :class:`Config` attribute behind a ``table.key``."""
+    return _KEYS[dotted][0]
+
+
+assert {f.name for f in fields(Config)} == {a for a, _ in _KEYS.values()} | {"operators"}

@@ -1,0 +1,69 @@
+"""A message for many recipients, formatted once per distinct tag profile.
+
+Relaying is the hot path: the body (``:source COMMAND params``) is formatted
+once, and each *tag profile* (which of server-time, message-tags and
+account-tag a recipient enabled) gets one cached byte string. Recipients with
+the same profile share the same bytes object (see PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chatroom.protocol.line import Line, format_tags
+
+# Tag profile bits, computed by the session from its enabled caps.
+TIME = 1
+MSGTAGS = 2
+ACCOUNT = 4
+
+
+def profile_for(caps: set[str] | frozenset[str]) -> int:
+    """The tag profile for a set of enabled capabilities."""
+    profile = 0
+    if "server-time" in caps:
+        profile |= TIME
+    if "message-tags" in caps:
+        profile |= MSGTAGS
+    if "account-tag" in caps:
+        profile |= ACCOUNT
+    return profile
+
+
+def filter_tags(tags: Mapping[str, str], profile: int) -> dict[str, str]:
+    """The subset of ``tags`` a recipient with ``profile`` may see.
+
+    ``time`` needs server-time, ``account`` needs account-tag, everything else
+    (msgid, client-only ``+tags``) needs message-tags.
+    """
+    out: dict[str, str] = {}
+    for key, value in tags.items():
+        if key == "time":
+            if profile & TIME:
+                out[key] = value
+        elif key == "account":
+            if profile & ACCOUNT:
+                out[key] = value
+        elif profile & MSGTAGS:
+            out[key] = value
+    return out
+
+
+class Outgoing:
+    """One relayed message; :meth:`render` gives the bytes for a tag profile."""
+
+    __slots__ = ("_body", "_cache", "line")
+
+    def __init__(self, line: Line) -> None:
+        self.line = line
+        self._body = Line(line.command, line.params, line.source).format().encode() + b"\r\n"
+        self._cache: dict[int, bytes] = {}
+
+    def render(self, profile: int) -> bytes:
+        """Bytes for a recipient with ``profile`` (cached)."""
+        data = self._cache.get(profile)
+        if data is None:
+            tags = filter_tags(self.line.tags, profile) if profile else None
+            data = b"@" + format_tags(tags).encode() + b" " + self._body if tags else self._body
+            self._cache[profile] = data
+        return data

@@ -1,0 +1,330 @@
+"""The chat core: who is connected, which channels exist, and how lines flow.
+
+The :class:`Server` owns the registry of sessions and channels, dispatches
+each incoming line through the command table, and writes queued output once
+per event-loop turn (coalesced writes, see PERFORMANCE.md). It never touches
+sockets: transports call :meth:`Server.connect`, :meth:`Session.feed` and
+:meth:`Server.connection_lost`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from chatroom.errors import MalformedLine
+from chatroom.protocol import numerics as n
+from chatroom.protocol.casemap import casefold
+from chatroom.protocol.line import Line, parse
+from chatroom.server.channel import Channel
+from chatroom.server.commands import COMMANDS
+from chatroom.server.config import Config
+from chatroom.server.outgoing import Outgoing
+from chatroom.server.response import ResponseBuffer
+from chatroom.server.session import Session, Transport
+
+log = logging.getLogger("chatroom.server")
+
+
+@dataclass(frozen=True)
+class WhowasEntry:
+    """What WHOWAS remembers of a nick that left."""
+
+    nick: str
+    user: str
+    host: str
+    realname: str
+    left_at: int
+
+
+class Server:
+    """The state of one chat server process."""
+
+    def __init__(self, config: Config, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.config = config
+        self.loop = loop or asyncio.get_event_loop()
+        self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        self.sessions: set[Session] = set()
+        self.users: dict[str, Session] = {}  # folded nick -> registered session
+        self.channels: dict[str, Channel] = {}  # folded name -> channel
+        self.per_address: dict[str, int] = {}
+        self.whowas: deque[WhowasEntry] = deque(maxlen=max(config.whowas, 1))
+        self.max_users = 0
+        self.closing = False
+        self._dirty: list[Session] = []
+        self._flush_scheduled = False
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._live: set[Session] = set()  # sessions whose transport is still open
+        self._all_closed = asyncio.Event()
+        self.motd = config.motd_text()
+        # msgids: a random per-boot prefix and a counter, unique across restarts.
+        self._msgid_prefix = secrets.token_hex(5)
+        self._msgid_counter = itertools.count(1)
+        if config.default_room:
+            room = self.get_or_create_channel(config.default_room)
+            room.permanent = True
+
+    # -- time and scheduling (the only asyncio the core uses) -----------------
+
+    def now(self) -> float:
+        return self.loop.time()
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
+        return self.loop.call_later(delay, callback)
+
+    def start(self) -> None:
+        """Start the periodic sweep (ping and registration timeouts)."""
+        if self._sweeper is None:
+            self._sweep_interval = min(
+                5.0, self.config.ping_interval / 3, self.config.registration_timeout / 3
+            )
+            self._sweeper = self.loop.call_later(self._sweep_interval, self._sweep)
+
+    # -- connections -------------------------------------------------------------
+
+    def connect(
+        self, transport: Transport, address: str, port: int, *, secure: bool = False
+    ) -> Session | None:
+        """Accept a new connection; None (and the transport closed) if refused."""
+        config = self.config
+        reason = None
+        if self.closing:
+            reason = "Server shutting down"
+        elif config.max_clients and len(self.sessions) >= config.max_clients:
+            reason = "The server is full, try again later"
+        elif config.max_per_address and self.per_address.get(address, 0) >= config.max_per_address:
+            reason = f"Too many connections from your address ({config.max_per_address})"
+        if reason is not None:
+            log.info("Refused a connection from %s:%s: %s", address, port, reason)
+            transport.write(f"ERROR :Closing Link: {address} ({reason})\r\n".encode())
+            transport.close()
+            return None
+        session = Session(self, transport, address, port, secure=secure)
+        self.sessions.add(session)
+        self._live.add(session)
+        self.per_address[address] = self.per_address.get(address, 0) + 1
+        log.info("Accepted a new connection from %s:%s", address, port)
+        return session
+
+    def connection_lost(self, session: Session, error: str | None = None) -> None:
+        """The transport closed (by us or the peer)."""
+        if not session.closed:
+            reason = session.quit_reason or (
+                f"Read error: {error}" if error else "Connection closed"
+            )
+            self._remove(session, reason)
+        self._live.discard(session)
+        if self.closing and not self._live:
+            self._all_closed.set()
+        log.info(
+            "%s:%s has closed the connection (%s)",
+            session.address,
+            session.port,
+            session.quit_reason,
+        )
+
+    def disconnect(self, session: Session, reason: str, *, error: str | None = None) -> None:
+        """Drop a session: tell it why (``ERROR``), tell its peers (``QUIT``), close."""
+        if session.closed:
+            return
+        text = error if error is not None else reason
+        session.send_bytes(
+            Line("ERROR", (f"Closing Link: {session.host} ({text})",)).format().encode() + b"\r\n"
+        )
+        session.flush()
+        self._remove(session, reason)
+        session.transport.close()
+
+    def _remove(self, session: Session, reason: str) -> None:
+        session.quit_reason = reason
+        if session.registered:
+            quit_line = Outgoing(Line("QUIT", (reason,), session.source, self.tags()))
+            for peer in self.peers_of(session):
+                peer.send_bytes(quit_line.render(peer.tag_profile))
+            for channel in list(session.channels):
+                self.part_channel(session, channel)
+            self.forget_nick(session)
+        session.closed = True
+        self.sessions.discard(session)
+        count = self.per_address.get(session.address, 1) - 1
+        if count > 0:
+            self.per_address[session.address] = count
+        else:
+            self.per_address.pop(session.address, None)
+
+    # -- output: coalesced per event-loop turn ------------------------------------
+
+    def mark_dirty(self, session: Session) -> None:
+        self._dirty.append(session)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write every session's queued output (one write per session)."""
+        self._flush_scheduled = False
+        dirty, self._dirty = self._dirty, []
+        for session in dirty:
+            if not session.closed and not session.flush():
+                self.disconnect(session, "SendQ exceeded")
+
+    # -- names -------------------------------------------------------------------
+
+    def find_user(self, nick: str) -> Session | None:
+        return self.users.get(casefold(nick))
+
+    def claim_nick(self, session: Session, nick: str) -> None:
+        """Give ``nick`` to a session (the caller checked it is free)."""
+        self.forget_nick(session, remember=False)
+        session.nick = nick
+        session.folded_nick = casefold(nick)
+        if session.registered:
+            self.users[session.folded_nick] = session
+
+    def forget_nick(self, session: Session, *, remember: bool = True) -> None:
+        if session.folded_nick and self.users.get(session.folded_nick) is session:
+            del self.users[session.folded_nick]
+            if remember and self.config.whowas:
+                self.whowas.appendleft(
+                    WhowasEntry(
+                        session.nick, session.user, session.host, session.realname, int(time.time())
+                    )
+                )
+
+    def nick_in_use(self, nick: str, by: Session | None = None) -> bool:
+        owner = self.users.get(casefold(nick))
+        return owner is not None and owner is not by
+
+    def get_or_create_channel(self, name: str) -> Channel:
+        folded = casefold(name)
+        channel = self.channels.get(folded)
+        if channel is None:
+            channel = self.channels[folded] = Channel(name, folded)
+        return channel
+
+    def find_channel(self, name: str) -> Channel | None:
+        return self.channels.get(casefold(name))
+
+    def part_channel(self, session: Session, channel: Channel) -> None:
+        """Remove a member; drop the channel when empty (unless permanent)."""
+        channel.members.pop(session, None)
+        session.channels.discard(channel)
+        if not channel.members and not channel.permanent:
+            self.channels.pop(channel.folded, None)
+
+    # -- fan-out ------------------------------------------------------------------
+
+    def new_msgid(self) -> str:
+        """A message id unique on this server (message-ids spec)."""
+        return f"{self._msgid_prefix}{next(self._msgid_counter):x}"
+
+    def tags(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """Tags every relayed message carries: server-time (and any ``extra``)."""
+        t = time.time()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
+        tags = {"time": stamp}
+        if extra:
+            tags.update(extra)
+        return tags
+
+    def peers_of(self, session: Session) -> set[Session]:
+        """Everyone who shares a channel with ``session`` (not itself)."""
+        peers: set[Session] = set()
+        for channel in session.channels:
+            peers.update(channel.members)
+        peers.discard(session)
+        return peers
+
+    def send_to(
+        self, recipients: Iterable[Session], line: Line | Outgoing, cap: str | None = None
+    ) -> None:
+        """Send one line to many sessions, formatted once per tag profile.
+
+        With ``cap``, only sessions that enabled that capability receive it.
+        """
+        out = line if isinstance(line, Outgoing) else Outgoing(line)
+        for member in recipients:
+            if cap is None or cap in member.caps:
+                member.send_bytes(out.render(member.tag_profile))
+
+    # -- dispatch -------------------------------------------------------------------
+
+    def dispatch(self, session: Session, text: str) -> None:
+        """Parse and run one line from a session, replying through a response buffer."""
+        try:
+            line = parse(text)
+        except MalformedLine as exc:
+            session.send_line(Line("FAIL", ("*", "INVALID_LINE", str(exc)), self.config.name))
+            return
+        rb = ResponseBuffer(session, line.tags.get("label"))
+        command = COMMANDS.get(line.command)
+        if command is None:
+            if session.registered:
+                rb.reply(n.ERR_UNKNOWNCOMMAND, line.command, "Unknown command")
+            else:
+                rb.reply(n.ERR_NOTREGISTERED, "You have not registered")
+        elif not session.registered and not command.pre_registration:
+            rb.reply(n.ERR_NOTREGISTERED, "You have not registered")
+        elif len(line.params) < command.min_params:
+            rb.reply(n.ERR_NEEDMOREPARAMS, line.command, "Not enough parameters")
+        elif command.oper_only and not session.is_operator:
+            rb.reply(n.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
+        else:
+            command.handler(self, session, line, rb)
+        if not session.closed and not rb.deferred:
+            rb.send()
+
+    # -- timers ---------------------------------------------------------------------
+
+    def _sweep(self) -> None:
+        """Ping idle clients, drop silent ones and those that never registered."""
+        config = self.config
+        now = self.now()
+        ping = Line("PING", (config.name,)).format().encode() + b"\r\n"
+        for session in list(self.sessions):
+            if not session.registered:
+                if now - session.connected_at > config.registration_timeout:
+                    self.disconnect(session, "Registration timed out")
+                continue
+            idle = now - session.last_recv
+            if idle > config.ping_interval + config.ping_timeout:
+                self.disconnect(session, f"Ping timeout: {int(idle)} seconds")
+            elif idle > config.ping_interval and not session.ping_pending:
+                session.ping_pending = True
+                session.send_bytes(ping)
+        self._sweeper = self.loop.call_later(self._sweep_interval, self._sweep)
+
+    # -- shutdown -------------------------------------------------------------------
+
+    def shutdown(self, reason: str = "Server shutting down") -> None:
+        """Tell every client why and close every connection. Idempotent."""
+        self.closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        for session in list(self.sessions):
+            session.send_bytes(Line("ERROR", (reason,)).format().encode() + b"\r\n")
+            session.flush()
+            session.quit_reason = reason
+            session.closed = True
+            self.sessions.discard(session)
+            session.transport.close()
+        self.users.clear()
+        self.per_address.clear()
+        if not self._live:
+            self._all_closed.set()
+
+    async def wait_closed(self, grace: float) -> None:
+        """After :meth:`shutdown`: wait for transports to finish writing, at most
+        ``grace`` seconds; then abort the ones still open (clients not reading)."""
+        try:
+            await asyncio.wait_for(self._all_closed.wait(), grace)
+        except TimeoutError:
+            for session in list(self._live):
+                session.transport.abort()

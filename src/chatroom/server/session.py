@@ -1,0 +1,212 @@
+"""One client connection: its identity, capabilities, limits and queues.
+
+A session knows nothing of sockets. It talks to a :class:`Transport` (an
+asyncio transport fits as is) and to its :class:`~chatroom.server.server.Server`.
+Bytes in go through :meth:`Session.feed`; bytes out are queued with
+:meth:`Session.send_bytes` and written once per event-loop turn by the server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
+
+from chatroom.errors import InputTooLong, InvalidUtf8, RemoteProtocolError
+from chatroom.protocol import numerics as n
+from chatroom.protocol.decoder import LineDecoder
+from chatroom.protocol.line import Line, format_tags
+from chatroom.server.flood import TokenBucket
+from chatroom.server.outgoing import filter_tags, profile_for
+
+if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
+    from chatroom.server.server import Server
+
+
+class Transport(Protocol):
+    """What the core needs from a connection. ``asyncio.Transport`` satisfies it."""
+
+    def write(self, data: bytes) -> None: ...
+    def close(self) -> None: ...
+    def abort(self) -> None: ...
+    def pause_reading(self) -> None: ...
+    def resume_reading(self) -> None: ...
+    def get_write_buffer_size(self) -> int: ...
+
+
+class Session:
+    """A connected client, registered or not."""
+
+    def __init__(
+        self,
+        server: Server,
+        transport: Transport,
+        address: str,
+        port: int,
+        *,
+        secure: bool = False,
+    ) -> None:
+        config = server.config
+        now = server.now()
+        self.server = server
+        self.transport = transport
+        self.address = address
+        self.port = port
+        self.secure = secure
+        # Modern IRC: a host starting with ':' would break the prefix (IPv6).
+        self.host = "0" + address if address.startswith(":") else address
+        self.decoder = LineDecoder()
+        self.nick = "*"
+        self.folded_nick = ""
+        self.user = ""
+        self.realname = ""
+        self.registered = False
+        self.got_user = False
+        self.cap_negotiating = False
+        self.cap_version = 0
+        self.password_ok = not config.password
+        self.caps: set[str] = set()
+        self.tag_profile = 0
+        self.modes: set[str] = set()
+        self.away: str | None = None
+        self.operator_name: str | None = None
+        self.channels: set[Channel] = set()
+        self.invited: set[str] = set()
+        self.connected_at = now
+        self.signon = int(time.time())
+        self.last_message = now  # for WHOIS idle time
+        self.last_recv = now
+        self.ping_pending = False
+        self.closed = False
+        self.quit_reason = ""
+        self.flood: TokenBucket | None = (
+            TokenBucket(config.flood_burst, config.flood_rate, now)
+            if config.flood_enabled
+            else None
+        )
+        self._paused = False
+        self._resume_handle: object | None = None
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+
+    # -- identity -----------------------------------------------------------
+
+    @property
+    def source(self) -> str:
+        """``nick!user@host``: how this user appears as a message source."""
+        return f"{self.nick}!{self.user}@{self.host}"
+
+    @property
+    def invisible(self) -> bool:
+        return "i" in self.modes
+
+    @property
+    def is_operator(self) -> bool:
+        return "o" in self.modes
+
+    def set_caps(self, caps: Iterable[str]) -> None:
+        """Replace the enabled capabilities and refresh the tag profile."""
+        self.caps = set(caps)
+        self.tag_profile = profile_for(self.caps)
+
+    # -- input ----------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Take bytes from the peer and process whole lines (respecting flood control)."""
+        self.last_recv = self.server.now()
+        self.ping_pending = False
+        self.decoder.receive_data(data)
+        if self.decoder.queued_bytes > self.server.config.recvq:
+            self.server.disconnect(self, "Excess Flood")
+            return
+        self.process()
+
+    def process(self) -> None:
+        """Handle queued lines until none is left or the flood bucket is empty."""
+        self._resume_handle = None
+        decoder = self.decoder
+        flood = self.flood
+        server = self.server
+        while not self.closed and decoder.has_line:
+            if flood is not None and not flood.take(server.now()):
+                self._pause(flood.wait())
+                return
+            try:
+                text = decoder.next_line()
+            except InputTooLong:
+                self.send_numeric(n.ERR_INPUTTOOLONG, "Input line was too long")
+                continue
+            except InvalidUtf8 as exc:
+                self.send_line(
+                    Line(
+                        "FAIL",
+                        (
+                            exc.command,
+                            "INVALID_UTF8",
+                            "Message rejected, it contained invalid UTF-8",
+                        ),
+                        server.config.name,
+                    )
+                )
+                continue
+            except RemoteProtocolError:  # pragma: no cover - the decoder raises only the above
+                continue
+            if text is not None:
+                server.dispatch(self, text)
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
+
+    def _pause(self, delay: float) -> None:
+        if not self._paused:
+            self._paused = True
+            self.transport.pause_reading()
+        if self._resume_handle is None:
+            self._resume_handle = self.server.call_later(delay, self.process)
+
+    # -- output ---------------------------------------------------------------
+
+    def send_bytes(self, data: bytes) -> None:
+        """Queue bytes; they are written at the end of this event-loop turn."""
+        if self.closed:
+            return
+        if not self._pending:
+            self.server.mark_dirty(self)
+        self._pending.append(data)
+        self._pending_size += len(data)
+
+    def send_line(self, line: Line) -> None:
+        """Queue one line, keeping only the tags this client's caps allow."""
+        if line.tags:
+            tags = filter_tags(line.tags, self.tag_profile)
+            for key in ("batch", "label"):
+                if key in line.tags:
+                    tags[key] = line.tags[key]
+            if tags:
+                self.send_bytes(b"@" + format_tags(tags).encode() + b" " + _encode_body(line))
+                return
+        self.send_bytes(_encode_body(line))
+
+    def send_numeric(self, numeric: str, *params: str) -> None:
+        """Queue a numeric reply from the server to this client (outside any command)."""
+        self.send_line(Line(numeric, (self.nick, *params), self.server.config.name))
+
+    def flush(self) -> bool:
+        """Write what is queued. Return False if the send queue overflowed."""
+        if not self._pending:
+            return True
+        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        self.transport.write(data)
+        return self.transport.get_write_buffer_size() <= self.server.config.sendq
+
+    @property
+    def queued(self) -> int:
+        """Bytes waiting to be written (ours and the transport's)."""
+        return self._pending_size + self.transport.get_write_buffer_size()
+
+
+def _encode_body(line: Line) -> bytes:
+    return Line(line.command, line.params, line.source).format().encode() + b"\r\n"

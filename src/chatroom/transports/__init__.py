@@ -1,0 +1,1 @@
+"""Transports: bind real connections (TCP now; TLS and WebSocket later) to the core."""

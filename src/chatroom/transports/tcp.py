@@ -1,0 +1,52 @@
+"""IRC over TCP: an asyncio Protocol per connection, feeding a core Session."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import cast
+
+from chatroom.server.server import Server
+from chatroom.server.session import Session
+
+
+class IrcProtocol(asyncio.Protocol):
+    """One TCP connection. All protocol work is the Session's; this only moves bytes."""
+
+    __slots__ = ("server", "session")
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.session: Session | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but behave like them.
+        transport = cast(asyncio.Transport, transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Small writes must not wait on Nagle's algorithm (PERFORMANCE.md).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = transport.get_extra_info("peername") or ("unknown", 0)
+        secure = transport.get_extra_info("sslcontext") is not None
+        self.session = self.server.connect(transport, str(peer[0]), int(peer[1]), secure=secure)
+
+    def data_received(self, data: bytes) -> None:
+        session = self.session
+        if session is not None and not session.closed:
+            session.feed(data)
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.session is not None:
+            self.server.connection_lost(self.session, str(exc) if exc else None)
+            self.session = None
+
+
+async def listen(server: Server, host: str, port: int, *, backlog: int = 4096) -> asyncio.Server:
+    """Start accepting IRC connections on ``host:port`` (a deep backlog for connection storms)."""
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(
+        lambda: IrcProtocol(server), host, port, backlog=backlog, reuse_address=True
+    )
