@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not slow down clients that send fast (for load tests only)",
     )
     _add_logging_flags(server)
+    server.set_defaults(func=_server)
 
     passwd = sub.add_parser(
         "passwd",
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument(
         "--stdin", action="store_true", help="read the password from standard input (for scripts)"
     )
+    passwd.set_defaults(func=_passwd)
+    # Further commands: each module adds its subparser and sets func=... on it.
     return parser
 
 
@@ -156,13 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chatroom`` command."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "server":
-            return _server(args)
-        if args.command == "passwd":
-            return _passwd(args)
+        return int(args.func(args))
     except ConfigError as exc:
         print(f"chatroom: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    return 2  # pragma: no cover - argparse rejects unknown commands
