@@ -1,0 +1,214 @@
+"""In-memory history store: the test double, and the backend when history is turned off.
+
+It keeps the same contract as the SQLite backend (one shared test suite runs against both):
+``on_stored`` runs later on the loop, never inside ``append``; queries follow IRCv3
+chathistory through :mod:`chatroom.storage.query`. Nothing survives the process.
+
+For server tests of the failure paths, set :attr:`MemoryHistoryStore.fail_writes` (appends
+report ``on_stored(False)``) or :attr:`MemoryHistoryStore.fail_queries` (queries raise
+``StorageUnavailableError``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .base import (
+    HistoryQuery,
+    OnStored,
+    QueryShortcuts,
+    StoredMessage,
+    TargetActivity,
+    check_retention_args,
+    dm_peers,
+    is_dm_key,
+    to_ms,
+    utc_now,
+)
+from .errors import StorageUnavailableError, StoreClosedError
+from .query import Key, execute, find_targets
+
+__all__ = ["MemoryHistoryStore"]
+
+logger = logging.getLogger("chatroom.storage")
+
+
+@dataclass
+class _Conversation:
+    """One target's messages, kept sorted by key; ``keys[i]`` belongs to ``messages[i]``."""
+
+    keys: list[Key] = field(default_factory=list)
+    messages: list[StoredMessage] = field(default_factory=list)
+
+
+class _MemoryIndex:
+    """The :class:`~chatroom.storage.query.HistoryIndex` primitives over Python lists."""
+
+    def __init__(self) -> None:
+        self.conversations: dict[str, _Conversation] = {}
+        self.by_msgid: dict[str, tuple[str, Key]] = {}
+        self.dms: dict[str, set[str]] = {}
+        self.seq = 0
+
+    # -- writes
+
+    def insert(self, message: StoredMessage) -> bool:
+        if message.msgid in self.by_msgid:
+            return False  # msgid is unique, as in the SQLite schema
+        self.seq += 1
+        key = (message.time_ms, self.seq)
+        conv = self.conversations.setdefault(message.target, _Conversation())
+        at = bisect.bisect_right(conv.keys, key)
+        conv.keys.insert(at, key)
+        conv.messages.insert(at, message)
+        self.by_msgid[message.msgid] = (message.target, key)
+        if is_dm_key(message.target):
+            for nick in dm_peers(message.target):
+                self.dms.setdefault(nick, set()).add(message.target)
+        return True
+
+    def delete_first(self, target: str, count: int) -> int:
+        """Delete the *count* oldest messages of *target*; return how many went."""
+        conv = self.conversations.get(target)
+        if conv is None or count <= 0:
+            return 0
+        gone = conv.messages[:count]
+        del conv.keys[:count], conv.messages[:count]
+        for message in gone:
+            del self.by_msgid[message.msgid]
+        if not conv.messages:
+            del self.conversations[target]
+            if is_dm_key(target):
+                for nick in dm_peers(target):
+                    self.dms[nick].discard(target)
+        return len(gone)
+
+    # -- HistoryIndex
+
+    def key_of(self, target: str, msgid: str) -> Key | None:
+        found = self.by_msgid.get(msgid)
+        if found is None or found[0] != target:
+            return None
+        return found[1]
+
+    def scan(
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+    ) -> list[StoredMessage]:
+        conv = self.conversations.get(target)
+        if conv is None or limit <= 0:
+            return []
+        start = bisect.bisect_right(conv.keys, lo)
+        end = bisect.bisect_left(conv.keys, hi)
+        if start >= end:
+            return []
+        if newest_first:
+            return conv.messages[max(start, end - limit) : end][::-1]
+        return conv.messages[start : min(end, start + limit)]
+
+    def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
+        conv = self.conversations.get(target)
+        if conv is None:
+            return None
+        end = bisect.bisect_left(conv.keys, (hi_ms, 0))
+        if end and conv.keys[end - 1][0] > lo_ms:
+            return conv.keys[end - 1][0]
+        return None
+
+    def dm_targets(self, nick: str) -> list[str]:
+        return sorted(self.dms.get(nick, ()))
+
+
+def _deliver(on_stored: OnStored, ok: bool) -> None:
+    try:
+        on_stored(ok)
+    except Exception:
+        logger.exception("on_stored callback failed")
+
+
+class MemoryHistoryStore(QueryShortcuts):
+    """A :class:`~chatroom.storage.base.HistoryStore` that keeps everything in memory.
+
+    Build it with no arguments; it binds to the running loop on first use. Every operation
+    is immediate, but ``on_stored`` is still scheduled with ``call_soon`` so callers see the
+    same ordering as with a real backend.
+    """
+
+    def __init__(self) -> None:
+        self._index = _MemoryIndex()
+        self._closed = False
+        #: When true, appends fail (``on_stored(False)``) as if the disk were full.
+        self.fail_writes = False
+        #: When true, queries raise ``StorageUnavailableError`` as if the disk had failed.
+        self.fail_queries = False
+
+    def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
+        """Store *message*; see :meth:`HistoryStore.append`. Must run on the event loop."""
+        loop = asyncio.get_running_loop()
+        ok = not self._closed and not self.fail_writes and self._index.insert(message)
+        if on_stored is not None:
+            loop.call_soon(_deliver, on_stored, ok)
+
+    async def flush(self) -> None:
+        """Let the ``on_stored`` callbacks already scheduled run, then return."""
+        await asyncio.sleep(0)
+
+    async def close(self) -> None:
+        """Flush and mark the store closed. Idempotent."""
+        await self.flush()
+        self._closed = True
+
+    def _check(self) -> None:
+        if self._closed:
+            raise StoreClosedError()
+        if self.fail_queries:
+            raise StorageUnavailableError("history is unavailable (simulated failure).")
+
+    async def query(self, query: HistoryQuery) -> list[StoredMessage]:
+        """Run one CHATHISTORY message query; see :func:`chatroom.storage.query.execute`."""
+        self._check()
+        return execute(self._index, query)
+
+    async def targets(
+        self,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        *,
+        channels: Iterable[str] = (),
+        nick: str | None = None,
+    ) -> list[TargetActivity]:
+        """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
+        self._check()
+        return find_targets(self._index, start, end, limit, channels, nick)
+
+    async def purge(self, target: str) -> int:
+        """Delete all of *target*'s history; return the number of messages deleted."""
+        self._check()
+        conv = self._index.conversations.get(target)
+        return self._index.delete_first(target, len(conv.messages)) if conv else 0
+
+    async def apply_retention(
+        self,
+        max_age: timedelta | None = None,
+        max_per_target: int | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> int:
+        """Apply the retention rules; see :meth:`HistoryStore.apply_retention`."""
+        check_retention_args(max_age, max_per_target)
+        self._check()
+        deleted = 0
+        cutoff = None if max_age is None else to_ms((now or utc_now()) - max_age)
+        for target, conv in list(self._index.conversations.items()):
+            drop = 0
+            if cutoff is not None:
+                drop = bisect.bisect_left(conv.keys, (cutoff, 0))
+            if max_per_target is not None:
+                drop = max(drop, len(conv.keys) - max_per_target)
+            deleted += self._index.delete_first(target, drop)
+        return deleted
