@@ -1,0 +1,527 @@
+"""The default history backend: one SQLite file in WAL mode, written with group commit.
+
+How it works, and why:
+
+* **One writer thread** owns the only writing connection, so there is never lock contention
+  inside the process. ``append()`` puts the message on a queue and returns (it costs the
+  event loop one ``SimpleQueue.put``). The writer takes everything that accumulated while
+  its previous commit ran and writes it in one transaction (``executemany``, at most
+  :data:`BATCH_MAX` rows), then commits: that is group commit without any fixed delay, so
+  commit latency is one transaction when traffic is light and throughput grows with load.
+* **Durability.** ``journal_mode=WAL`` with ``synchronous=NORMAL``: a committed transaction
+  is in the WAL file, which survives ``kill -9`` of the process (not necessarily a power
+  cut: that would need ``synchronous=FULL`` and an fsync per commit). ``on_stored(True)``
+  is posted to the loop only after ``COMMIT`` returned, with one ``call_soon_threadsafe``
+  per batch.
+* **Readers.** Queries run on a separate reader thread with its own connection; WAL lets it
+  read while the writer writes, so a slow history request never delays a commit.
+* **Maintenance** (purge, retention) runs on the writer thread in chunks of
+  :data:`DELETE_CHUNK` rows per transaction, re-queued behind waiting appends, so a big
+  purge never holds up live messages for long.
+* **Failures** (disk full, locked, I/O error, corruption): the batch's transaction is rolled
+  back, its messages get ``on_stored(False)``, an operator message is logged on the
+  ``chatroom.storage`` logger (at most every :data:`FAILURE_LOG_INTERVAL` seconds while it
+  lasts, plus a line when writes work again), and the writer carries on with the next batch.
+  Rows committed earlier are never touched by a failed transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .base import (
+    HISTORY_FILENAME,
+    HistoryQuery,
+    OnStored,
+    QueryShortcuts,
+    StoredMessage,
+    TargetActivity,
+    check_retention_args,
+    default_data_dir,
+    dm_peers,
+    is_dm_key,
+    to_ms,
+    utc_now,
+)
+from .errors import (
+    StorageUnavailableError,
+    StoreClosedError,
+)
+from .query import execute, find_targets
+from .sqlite_db import (
+    INSERT,
+    INSERT_DM,
+    Reader,
+    Row,
+    describe_error,
+    open_writer,
+    to_row,
+)
+
+__all__ = ["BATCH_MAX", "DELETE_CHUNK", "SQLiteHistoryStore", "open_history"]
+
+logger = logging.getLogger("chatroom.storage")
+
+T = TypeVar("T")
+
+#: Most messages written in one transaction; a larger backlog is committed in several.
+BATCH_MAX = 2048
+#: Most rows one maintenance transaction deletes before letting appends through.
+DELETE_CHUNK = 5000
+#: Seconds between repeated operator messages while writes keep failing.
+FAILURE_LOG_INTERVAL = 10.0
+
+
+class _Job:
+    """Work for the writer thread other than appends. ``step`` returns True when finished;
+    otherwise the job goes back on the queue, behind the appends that arrived meanwhile."""
+
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self.future = future
+
+    def step(self, conn: sqlite3.Connection) -> bool:
+        return True
+
+    def result(self) -> Any:
+        return None
+
+
+class _Stop(_Job):
+    """The last item the writer takes: close the connection and end the thread."""
+
+
+class _DeleteJob(_Job):
+    """Run each DELETE statement repeatedly, one chunk per transaction, then the cleanups.
+
+    Each statement must delete at most ``:chunk`` rows per execution.
+    """
+
+    def __init__(
+        self,
+        future: asyncio.Future[Any],
+        deletes: Iterable[tuple[str, dict[str, Any]]],
+        cleanups: Iterable[tuple[str, dict[str, Any]]] = (),
+    ) -> None:
+        super().__init__(future)
+        self.deletes = deque(deletes)
+        self.cleanups = list(cleanups)
+        self.deleted = 0
+
+    def step(self, conn: sqlite3.Connection) -> bool:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if self.deletes:
+                sql, params = self.deletes[0]
+                count = conn.execute(sql, {**params, "chunk": DELETE_CHUNK}).rowcount
+                if count < DELETE_CHUNK:
+                    self.deletes.popleft()
+            else:
+                count = 0
+            if not self.deletes:
+                for sql, params in self.cleanups:
+                    conn.execute(sql, params)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self.deleted += count
+        return not self.deletes
+
+    def result(self) -> int:
+        return self.deleted
+
+
+_Item = tuple[StoredMessage, OnStored | None] | _Job
+
+
+def _deliver_all(results: list[tuple[OnStored, bool]]) -> None:
+    for on_stored, ok in results:
+        try:
+            on_stored(ok)
+        except Exception:
+            logger.exception("on_stored callback failed")
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # the awaiting task was cancelled: nobody wants the answer
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class SQLiteHistoryStore(QueryShortcuts):
+    """A :class:`~chatroom.storage.base.HistoryStore` kept in one SQLite file.
+
+    Create it with ``await SQLiteHistoryStore.open(path)`` (or :func:`open_history` for a
+    data directory) from the event loop that will use it; end it with ``await close()``.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        loop: asyncio.AbstractEventLoop,
+        conn: sqlite3.Connection,
+        reader_pool: ThreadPoolExecutor,
+        reader: Reader,
+    ) -> None:
+        """Private: use :meth:`open`."""
+        self.path = path
+        self._loop = loop
+        self._conn = conn
+        self._reader_pool = reader_pool
+        self._reader = reader
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._closed = False
+        self._close_task: asyncio.Task[None] | None = None
+        # Writer-thread state.
+        self._known_dms: set[str] = set()
+        self._failed_writes = 0
+        self._last_failure_log = -FAILURE_LOG_INTERVAL
+        self._writer = threading.Thread(
+            target=self._writer_main, name="chatroom-history-writer", daemon=True
+        )
+        self._writer.start()
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        max_bytes: int | None = None,
+        busy_timeout: float = 1.0,
+    ) -> SQLiteHistoryStore:
+        """Open (creating or migrating it as needed) the history database at *path*.
+
+        *max_bytes* caps the size of the database file (SQLite ``max_page_count``); when it
+        is reached appends fail as on a full disk. *busy_timeout* is how long, in seconds, a
+        write waits for a lock held by another process before failing.
+
+        Raises :class:`StorageCorruptError` if the file is damaged or not a database,
+        :class:`~chatroom.storage.errors.SchemaError` if it is newer than this program or
+        belongs to another program, :class:`StorageUnavailableError` for anything else
+        (directory missing or not writable, disk full during a migration …).
+        """
+        loop = asyncio.get_running_loop()
+        path = Path(path)
+        try:
+            conn = await asyncio.to_thread(open_writer, path, busy_timeout, max_bytes)
+        except sqlite3.Error as exc:
+            raise describe_error(exc, path) from exc
+        pool = ThreadPoolExecutor(1, thread_name_prefix="chatroom-history-reader")
+        try:
+            reader = await loop.run_in_executor(pool, Reader, path, busy_timeout)
+        except BaseException as exc:
+            conn.close()
+            pool.shutdown(wait=False)
+            if isinstance(exc, sqlite3.Error):
+                raise describe_error(exc, path) from exc
+            raise
+        logger.info("history: using %s", path)
+        return cls(path, loop, conn, pool, reader)
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
+        """Queue *message*; see :meth:`HistoryStore.append`. Call it on the event loop."""
+        if self._closed:
+            if on_stored is not None:
+                self._loop.call_soon(_deliver_all, [(on_stored, False)])
+            return
+        self._queue.put((message, on_stored))
+
+    async def flush(self) -> None:
+        """Return once every earlier append has been committed (or has failed) and its
+        ``on_stored`` has run. Returns at once after :meth:`close`."""
+        if self._closed:
+            if self._close_task is not None:
+                await asyncio.shield(self._close_task)
+            return
+        await self._submit(_Job(self._loop.create_future()))
+
+    async def close(self) -> None:
+        """Stop taking work, finish the queries in flight, commit every queued message,
+        close both connections (SQLite then folds the WAL into the database). Idempotent;
+        concurrent calls all wait for the same shutdown."""
+        if self._close_task is None:
+            self._closed = True
+            self._close_task = self._loop.create_task(self._shutdown())
+        await asyncio.shield(self._close_task)
+
+    async def _shutdown(self) -> None:
+        # 1. Readers first: queries already submitted finish, then the read connection
+        #    closes, so the writer's connection is the last one and can checkpoint the WAL.
+        try:
+            await self._loop.run_in_executor(self._reader_pool, self._reader.conn.close)
+        finally:
+            self._reader_pool.shutdown(wait=False)
+        # 2. The writer: everything appended before close() is ahead of the stop item.
+        stop = _Stop(self._loop.create_future())
+        self._queue.put(stop)
+        await stop.future
+        await asyncio.to_thread(self._writer.join)
+        logger.info("history: closed %s", self.path)
+
+    async def _submit(self, job: _Job) -> Any:
+        if self._closed:
+            raise StoreClosedError()
+        self._queue.put(job)
+        return await job.future
+
+    # --- queries -----------------------------------------------------------------------------
+
+    async def _read(self, work: Callable[[Reader], T]) -> T:
+        if self._closed:
+            raise StoreClosedError()
+        return await self._loop.run_in_executor(self._reader_pool, self._run_read, work)
+
+    def _run_read(self, work: Callable[[Reader], T]) -> T:
+        try:
+            return work(self._reader)
+        except sqlite3.Error as exc:
+            error = describe_error(exc, self.path)
+            logger.error("history: a query failed: %s", error)
+            raise error from exc
+
+    async def query(self, query: HistoryQuery) -> list[StoredMessage]:
+        """Run one CHATHISTORY message query; see :func:`chatroom.storage.query.execute`."""
+        return await self._read(lambda reader: execute(reader, query))
+
+    async def targets(
+        self,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        *,
+        channels: Iterable[str] = (),
+        nick: str | None = None,
+    ) -> list[TargetActivity]:
+        """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
+        keys = list(channels)
+        return await self._read(lambda reader: find_targets(reader, start, end, limit, keys, nick))
+
+    # --- maintenance -------------------------------------------------------------------------
+
+    async def purge(self, target: str) -> int:
+        """Delete all of *target*'s history; return the number of messages deleted."""
+        job = _DeleteJob(
+            self._loop.create_future(),
+            [
+                (
+                    "DELETE FROM messages WHERE seq IN"
+                    " (SELECT seq FROM messages WHERE target = :target LIMIT :chunk)",
+                    {"target": target},
+                )
+            ],
+            [("DELETE FROM dm_participants WHERE target = :target", {"target": target})],
+        )
+        deleted: int = await self._submit(job)
+        if deleted:
+            logger.info("history: purged %d message(s) of %s", deleted, target)
+        return deleted
+
+    async def apply_retention(
+        self,
+        max_age: timedelta | None = None,
+        max_per_target: int | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> int:
+        """Apply the retention rules; see :meth:`HistoryStore.apply_retention`.
+
+        Which targets exceed *max_per_target* is found on the reader thread; the deletions
+        run on the writer in chunks, interleaved with live appends.
+        """
+        check_retention_args(max_age, max_per_target)
+        deletes: list[tuple[str, dict[str, Any]]] = []
+        if max_age is not None:
+            cutoff = to_ms((now or utc_now()) - max_age)
+            deletes.append(
+                (
+                    "DELETE FROM messages WHERE seq IN"
+                    " (SELECT seq FROM messages WHERE time < :cutoff LIMIT :chunk)",
+                    {"cutoff": cutoff},
+                )
+            )
+        if max_per_target is not None:
+            keep = max_per_target
+            for target in await self._read(lambda reader: reader.targets_over(keep)):
+                deletes.append(
+                    (
+                        "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
+                        " WHERE target = :target ORDER BY time DESC, seq DESC"
+                        " LIMIT :chunk OFFSET :keep)",
+                        {"target": target, "keep": keep},
+                    )
+                )
+        cleanup: tuple[str, dict[str, Any]] = (
+            "DELETE FROM dm_participants WHERE NOT EXISTS"
+            " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)",
+            {},
+        )
+        deleted: int = await self._submit(
+            _DeleteJob(self._loop.create_future(), deletes, [cleanup])
+        )
+        if deleted:
+            logger.info("history: retention deleted %d message(s)", deleted)
+        return deleted
+
+    # --- the writer thread -------------------------------------------------------------------
+
+    def _call_soon(self, callback: Callable[..., object], *args: Any) -> None:
+        # RuntimeError: the loop is closed, nobody is left to tell.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(callback, *args)
+
+    def _writer_main(self) -> None:
+        get, get_nowait = self._queue.get, self._queue.get_nowait
+        while True:
+            # Group commit: take whatever accumulated while the last transaction ran.
+            items: list[_Item] = [get()]
+            try:
+                while True:
+                    items.append(get_nowait())
+            except queue.Empty:
+                pass
+            batch: list[tuple[StoredMessage, OnStored | None]] = []
+            for item in items:
+                if isinstance(item, tuple):
+                    batch.append(item)
+                    if len(batch) >= BATCH_MAX:
+                        self._write(batch)
+                        batch = []
+                    continue
+                if batch:  # jobs see every append queued before them
+                    self._write(batch)
+                    batch = []
+                if isinstance(item, _Stop):
+                    self._stop(item)
+                    return
+                self._run_job(item)
+            if batch:
+                self._write(batch)
+
+    def _write(self, batch: list[tuple[StoredMessage, OnStored | None]]) -> None:
+        conn = self._conn
+        results: list[bool]
+        try:
+            rows = [to_row(message) for message, _ in batch]
+            new_dms = {row[2] for row in rows if is_dm_key(row[2])} - self._known_dms
+            conn.execute("BEGIN")
+            try:
+                try:
+                    conn.executemany(INSERT, rows)
+                    results = [True] * len(rows)
+                except sqlite3.IntegrityError:
+                    # A duplicate msgid. The rows before it are in the transaction already:
+                    # start again row by row, so that only the culprit fails.
+                    conn.execute("ROLLBACK")
+                    conn.execute("BEGIN")
+                    results = [self._insert_one(row) for row in rows]
+                for target in new_dms:
+                    conn.executemany(INSERT_DM, [(nick, target) for nick in dm_peers(target)])
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            results = [False] * len(batch)
+            self._write_failed(exc, len(batch))
+        except Exception:
+            results = [False] * len(batch)
+            logger.exception("history: could not store %d message(s)", len(batch))
+        else:
+            self._known_dms |= new_dms
+            if self._failed_writes:
+                logger.warning(
+                    "history: storing messages works again (%d message(s) were not stored)",
+                    self._failed_writes,
+                )
+                self._failed_writes = 0
+        callbacks = [(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb]
+        if callbacks:
+            self._call_soon(_deliver_all, callbacks)
+
+    def _insert_one(self, row: Row) -> bool:
+        try:
+            self._conn.execute(INSERT, row)
+        except sqlite3.IntegrityError:
+            logger.warning("history: not storing a second message with msgid %r", row[0])
+            return False
+        return True
+
+    def _write_failed(self, exc: sqlite3.Error, count: int) -> None:
+        first = self._failed_writes == 0
+        self._failed_writes += count
+        now = time.monotonic()
+        if first or now - self._last_failure_log >= FAILURE_LOG_INTERVAL:
+            self._last_failure_log = now
+            logger.error(
+                "history: could not store %d message(s); live chat goes on, but they will be "
+                "missing from history (%d so far): %s",
+                count,
+                self._failed_writes,
+                describe_error(exc, self.path),
+            )
+
+    def _run_job(self, job: _Job) -> None:
+        try:
+            done = job.step(self._conn)
+        except sqlite3.Error as exc:
+            error = describe_error(exc, self.path)
+            logger.error("history: maintenance failed: %s", error)
+            self._call_soon(_settle, job.future, None, error)
+            return
+        except Exception as exc:
+            logger.exception("history: maintenance failed")
+            self._call_soon(_settle, job.future, None, StorageUnavailableError(str(exc)))
+            return
+        finally:
+            if isinstance(job, _DeleteJob):
+                self._known_dms.clear()  # a DM conversation may have gone
+        if done:
+            self._call_soon(_settle, job.future, job.result(), None)
+        else:
+            self._queue.put(job)
+
+    def _stop(self, job: _Stop) -> None:
+        try:
+            self._conn.close()
+        except sqlite3.Error as exc:
+            logger.error("history: closing failed: %s", describe_error(exc, self.path))
+        self._call_soon(_settle, job.future, None, None)
+
+
+async def open_history(
+    data_dir: Path | str | None = None,
+    *,
+    max_bytes: int | None = None,
+    busy_timeout: float = 1.0,
+) -> SQLiteHistoryStore:
+    """Open ``history.db`` in *data_dir* (default :func:`default_data_dir`), creating the
+    directory (mode 0700: history is private) if needed. Raises like
+    :meth:`SQLiteHistoryStore.open`."""
+    directory = Path(data_dir) if data_dir is not None else default_data_dir()
+    try:
+        await asyncio.to_thread(directory.mkdir, mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageUnavailableError(
+            f"cannot create the data directory {directory}: {exc.strerror or exc}."
+        ) from exc
+    return await SQLiteHistoryStore.open(
+        directory / HISTORY_FILENAME, max_bytes=max_bytes, busy_timeout=busy_timeout
+    )
