@@ -25,7 +25,15 @@ from dataclasses import dataclass
 
 from .errors import SchemaError
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "Migration", "migrate", "version_of"]
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Migration",
+    "check_compatible",
+    "migrate",
+    "version_of",
+]
 
 #: ``PRAGMA application_id`` of a chatroom history database: ASCII "chrH".
 APPLICATION_ID = 0x63687248
@@ -101,16 +109,12 @@ def version_of(conn: sqlite3.Connection) -> int:
     return int(version)
 
 
-def migrate(conn: sqlite3.Connection, target_version: int = SCHEMA_VERSION) -> int:
-    """Upgrade the database on *conn* to *target_version*; return the version it had.
+def check_compatible(conn: sqlite3.Connection) -> int:
+    """Return the database's schema version if this program can use (or upgrade) it.
 
-    *conn* must be in autocommit mode (``isolation_level=None``). Raises
-    :class:`SchemaError` if the file is not a chatroom history database or is newer than
-    this program; ``sqlite3.Error`` from SQLite itself (disk full, corrupt file) propagates
-    after the failed migration has been rolled back.
+    Only reads the file. Raises :class:`SchemaError` if the file is some other program's
+    SQLite database, or was written by a newer chatroom.
     """
-    if not 0 <= target_version <= SCHEMA_VERSION:
-        raise ValueError(f"no such schema version: {target_version}")
     found = version_of(conn)
     (app_id,) = conn.execute("PRAGMA application_id").fetchone()
     if app_id not in (0, APPLICATION_ID) or (
@@ -125,6 +129,20 @@ def migrate(conn: sqlite3.Connection, target_version: int = SCHEMA_VERSION) -> i
             f"the history database has schema version {found}, newer than the {SCHEMA_VERSION} "
             "this chatroom knows: run a newer chatroom, or restore a backup."
         )
+    return found
+
+
+def migrate(conn: sqlite3.Connection, target_version: int = SCHEMA_VERSION) -> int:
+    """Upgrade the database on *conn* to *target_version*; return the version it had.
+
+    *conn* must be in autocommit mode (``isolation_level=None``). Raises
+    :class:`SchemaError` as :func:`check_compatible` does; ``sqlite3.Error`` from SQLite
+    itself (disk full, corrupt file) propagates after the failed migration has been rolled
+    back, leaving the previous version intact.
+    """
+    if not 0 <= target_version <= SCHEMA_VERSION:
+        raise ValueError(f"no such schema version: {target_version}")
+    found = check_compatible(conn)
     for migration in MIGRATIONS[found:target_version]:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -133,6 +151,7 @@ def migrate(conn: sqlite3.Connection, target_version: int = SCHEMA_VERSION) -> i
             conn.execute(f"PRAGMA user_version = {migration.version}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (SQLITE_FULL …)
+                conn.execute("ROLLBACK")
             raise
     return found

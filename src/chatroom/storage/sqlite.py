@@ -134,7 +134,8 @@ class _DeleteJob(_Job):
                     conn.execute(sql, params)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (SQLITE_FULL …)
+                conn.execute("ROLLBACK")
             raise
         self.deleted += count
         return not self.deletes
@@ -189,8 +190,9 @@ class SQLiteHistoryStore(QueryShortcuts):
         self._close_task: asyncio.Task[None] | None = None
         # Writer-thread state.
         self._known_dms: set[str] = set()
-        self._failed_writes = 0
+        self._failed_writes = 0  # messages not stored since the store opened
         self._last_failure_log = -FAILURE_LOG_INTERVAL
+        self._recovery_to_log = False
         self._writer = threading.Thread(
             target=self._writer_main, name="chatroom-history-writer", daemon=True
         )
@@ -446,12 +448,12 @@ class SQLiteHistoryStore(QueryShortcuts):
             logger.exception("history: could not store %d message(s)", len(batch))
         else:
             self._known_dms |= new_dms
-            if self._failed_writes:
+            if self._recovery_to_log:
+                self._recovery_to_log = False
                 logger.warning(
                     "history: storing messages works again (%d message(s) were not stored)",
                     self._failed_writes,
                 )
-                self._failed_writes = 0
         callbacks = [(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb]
         if callbacks:
             self._call_soon(_deliver_all, callbacks)
@@ -465,11 +467,13 @@ class SQLiteHistoryStore(QueryShortcuts):
         return True
 
     def _write_failed(self, exc: sqlite3.Error, count: int) -> None:
-        first = self._failed_writes == 0
+        # At most one error line per FAILURE_LOG_INTERVAL, and one "works again" line after
+        # each: a disk hovering at full must not flood the log.
         self._failed_writes += count
         now = time.monotonic()
-        if first or now - self._last_failure_log >= FAILURE_LOG_INTERVAL:
+        if now - self._last_failure_log >= FAILURE_LOG_INTERVAL:
             self._last_failure_log = now
+            self._recovery_to_log = True
             logger.error(
                 "history: could not store %d message(s); live chat goes on, but they will be "
                 "missing from history (%d so far): %s",

@@ -13,7 +13,7 @@ from pathlib import Path
 from .base import MessageKind, StoredMessage, from_ms
 from .errors import StorageCorruptError, StorageError, StorageUnavailableError
 from .query import Key
-from .schema import migrate
+from .schema import check_compatible, migrate
 
 __all__ = [
     "INSERT",
@@ -98,6 +98,7 @@ def open_writer(path: Path, busy_timeout: float, max_bytes: int | None) -> sqlit
         path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
     )
     try:
+        check_compatible(conn)  # before WAL mode alters the header of a file we must not touch
         (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
         if mode != "wal":
             raise StorageUnavailableError(
