@@ -1,0 +1,96 @@
+"""chathistory semantics in isolation, over a tiny list-backed HistoryIndex."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatroom.storage import (
+    Around,
+    Between,
+    Latest,
+    MsgidAnchor,
+    StoredMessage,
+    TargetActivity,
+    TimeAnchor,
+    UnknownMessageError,
+)
+from chatroom.storage.query import KEY_MAX, KEY_MIN, Key, execute, find_targets
+
+from .support import at, msg
+
+
+class ListIndex:
+    """The HistoryIndex primitives over a sorted list: the simplest possible backend."""
+
+    def __init__(self, messages: list[StoredMessage]) -> None:
+        self.rows = sorted(((m.time_ms, seq), m) for seq, m in enumerate(messages, 1))
+
+    def key_of(self, target: str, msgid: str) -> Key | None:
+        return next((k for k, m in self.rows if m.target == target and m.msgid == msgid), None)
+
+    def scan(
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+    ) -> list[StoredMessage]:
+        found = [m for k, m in self.rows if m.target == target and lo < k < hi]
+        return found[::-1][:limit] if newest_first else found[:limit]
+
+    def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
+        times = [k[0] for k, m in self.rows if m.target == target and lo_ms < k[0] < hi_ms]
+        return max(times, default=None)
+
+    def dm_targets(self, nick: str) -> list[str]:
+        return sorted({m.target for _, m in self.rows if nick in m.target.split(",")})
+
+
+MESSAGES = [msg("#c", ms, f"m{i}") for i, ms in enumerate([0, 10, 20, 30, 40])]
+INDEX = ListIndex(MESSAGES)
+
+
+def texts(found: list[StoredMessage]) -> list[str]:
+    return [m.text for m in found]
+
+
+def test_keys_bound_everything() -> None:
+    assert KEY_MIN < (MESSAGES[0].time_ms, 1) < KEY_MAX
+
+
+def test_limit_zero_returns_nothing_but_still_checks_the_anchor() -> None:
+    assert execute(INDEX, Latest("#c", 0)) == []
+    with pytest.raises(UnknownMessageError):
+        execute(INDEX, Latest("#c", 0, MsgidAnchor("missing")))
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        (1, ["m2"]),
+        (2, ["m1", "m2"]),
+        (3, ["m1", "m2", "m3"]),
+        (5, ["m0", "m1", "m2", "m3", "m4"]),
+        (9, ["m0", "m1", "m2", "m3", "m4"]),
+    ],
+)
+def test_around_splits_half_before_the_anchor(limit: int, expected: list[str]) -> None:
+    assert texts(execute(INDEX, Around("#c", MsgidAnchor(MESSAGES[2].msgid), limit))) == expected
+
+
+def test_around_a_timestamp_between_messages() -> None:
+    assert texts(execute(INDEX, Around("#c", TimeAnchor(at(25)), 2))) == ["m2", "m3"]
+
+
+def test_between_equal_msgids_is_empty() -> None:
+    anchor = MsgidAnchor(MESSAGES[1].msgid)
+    assert execute(INDEX, Between("#c", anchor, anchor, 10)) == []
+
+
+def test_find_targets_orders_by_latest_time_then_name() -> None:
+    index = ListIndex([msg("#b", 5), msg("#a", 5), msg("x,y", 7), msg("#c", 1)])
+    found = find_targets(index, at(0), at(100), 10, ["#a", "#b", "#c"], "x")
+    assert found == [
+        TargetActivity("#c", at(1)),
+        TargetActivity("#a", at(5)),
+        TargetActivity("#b", at(5)),
+        TargetActivity("x,y", at(7)),
+    ]
+    with pytest.raises(ValueError):
+        find_targets(index, at(0), at(100), -1, [], None)
