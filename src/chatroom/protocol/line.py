@@ -166,7 +166,8 @@ def parse(text: str) -> Line:
         head = text[pos:colon]
     else:
         head = text[pos:]
-    atoms = head.split()
+    # Only SPACE (0x20) separates atoms; other whitespace belongs to them.
+    atoms = [atom for atom in head.split(" ") if atom]
     if not atoms:
         raise MalformedLine("Line has no command")
     command = atoms[0].upper()

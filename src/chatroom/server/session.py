@@ -117,10 +117,10 @@ class Session:
         self.last_recv = self.server.now()
         self.ping_pending = False
         self.decoder.receive_data(data)
-        if self.decoder.queued_bytes > self.server.config.recvq:
-            self.server.disconnect(self, "Excess Flood")
-            return
         self.process()
+        # What flood control left unprocessed must stay bounded.
+        if self.decoder.queued_bytes > self.server.config.recvq and not self.closed:
+            self.server.disconnect(self, "Excess Flood")
 
     def process(self) -> None:
         """Handle queued lines until none is left or the flood bucket is empty."""

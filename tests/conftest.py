@@ -1,0 +1,113 @@
+"""Shared fixtures: a real chatroom server in a subprocess, and timeouts that scale.
+
+Set CHATROOM_TEST_SLOWDOWN=3 on a slow machine to triple every timeout.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from timeouts import TIMEOUT
+
+_LISTENING = re.compile(r"Listening at 127\.0\.0\.1:(\d+)")
+
+
+@dataclass
+class RunningServer:
+    """A ``chatroom server`` subprocess listening on 127.0.0.1:``port``."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    args: list[str] = field(default_factory=list)
+    host: str = "127.0.0.1"
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_log(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
+        """Wait until the server's log matches ``pattern``; return the match."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            match = regex.search(self.log)
+            if match:
+                return match
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"server log never matched {pattern!r}:\n{self.log}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = TIMEOUT) -> int:
+        """Send ``sig`` and wait for exit; return the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def start_server(
+    tmp_path: Path,
+    *args: str,
+    port: int = 0,
+    config: str | None = None,
+    stdin: int | None = subprocess.DEVNULL,
+) -> RunningServer:
+    """Start ``chatroom server`` on 127.0.0.1 and wait until it listens.
+
+    ``config`` is TOML text written to a file and passed with ``--config``.
+    Port 0 lets the system pick a free port (read back from the log).
+    """
+    argv = [sys.executable, "-m", "chatroom", "server", "127.0.0.1", "-p", str(port), *args]
+    if config is not None:
+        config_path = tmp_path / f"server-{time.monotonic_ns()}.toml"
+        config_path.write_text(config)
+        argv += ["--config", str(config_path)]
+    log_path = tmp_path / f"server-{time.monotonic_ns()}.log"
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=log_file, stderr=subprocess.STDOUT)
+    running = RunningServer(proc, 0, log_path, argv)
+    try:
+        running.port = int(running.wait_for_log(_LISTENING.pattern).group(1))
+    except AssertionError:
+        running.stop(signal.SIGKILL)
+        raise
+    return running
+
+
+ServerFactory = Callable[..., RunningServer]
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
+    """Start servers with ``server_factory(*flags, config=TOML)``; all stop at teardown."""
+    started: list[RunningServer] = []
+
+    def factory(*args: str, **kwargs: object) -> RunningServer:
+        server = start_server(tmp_path, *args, **kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop(signal.SIGKILL if server.proc.poll() is None else signal.SIGTERM)
+
+
+@pytest.fixture
+def server(server_factory: ServerFactory) -> RunningServer:
+    """A server with default settings but flood control off (tests send fast)."""
+    return server_factory("--no-flood-control")

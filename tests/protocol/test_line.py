@@ -1,0 +1,113 @@
+"""Line parsing and formatting, against the shared ircdocs parser test vectors."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from parser_tests import data as vectors
+
+from chatroom.errors import LocalProtocolError, MalformedLine
+from chatroom.protocol.line import Line, escape_tag_value, parse, unescape_tag_value
+
+
+@pytest.mark.parametrize("case", vectors.msg_split["tests"], ids=lambda c: c["input"][:40])
+def test_msg_split_vectors(case: dict[str, object]) -> None:
+    line = parse(str(case["input"]))
+    atoms = case["atoms"]
+    assert isinstance(atoms, dict)
+    assert dict(line.tags) == (atoms.get("tags") or {})
+    assert line.source == atoms.get("source")
+    assert line.command == str(atoms["verb"]).upper()
+    assert list(line.params) == (atoms.get("params") or [])
+
+
+@pytest.mark.parametrize("case", vectors.msg_join["tests"], ids=lambda c: str(c["atoms"])[:40])
+def test_msg_join_vectors(case: dict[str, object]) -> None:
+    atoms = case["atoms"]
+    assert isinstance(atoms, dict)
+    line = Line(
+        atoms["verb"],
+        tuple(atoms.get("params") or ()),
+        atoms.get("source"),
+        atoms.get("tags") or {},
+    )
+    matches = case["matches"]
+    assert isinstance(matches, list)
+    # Tag order is not significant; compare parsed forms for tagged lines.
+    formatted = line.format()
+    assert formatted in matches or any(parse(formatted) == parse(m) for m in matches)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "@a=b", ":source", "@a :src"])
+def test_no_command_is_malformed(text: str) -> None:
+    with pytest.raises(MalformedLine):
+        parse(text)
+
+
+def test_nul_is_malformed() -> None:
+    with pytest.raises(MalformedLine):
+        parse("PRIVMSG #a :hi\0there")
+
+
+def test_command_is_uppercased_and_crlf_tolerated() -> None:
+    assert parse("privmsg #a :hi\r\n") == Line("PRIVMSG", ("#a", "hi"))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [("#a", "x\r\nQUIT"), ("#a", "nul\0"), ("a b", "x"), (":x", "y"), ("", "y")],
+)
+def test_format_refuses_injection(params: tuple[str, ...]) -> None:
+    with pytest.raises(LocalProtocolError):
+        Line("PRIVMSG", params).format()
+
+
+def test_format_refuses_bad_source_and_tag_key() -> None:
+    with pytest.raises(LocalProtocolError):
+        Line("PRIVMSG", ("#a", "x"), "evil\r\nKILL").format()
+    with pytest.raises(LocalProtocolError):
+        Line("PRIVMSG", ("#a", "x"), None, {"a;b": "1"}).format()
+
+
+def test_last_param_gets_colon_only_when_needed() -> None:
+    assert Line("PRIVMSG", ("#a", "hi")).format() == "PRIVMSG #a hi"
+    assert Line("PRIVMSG", ("#a", "hi there")).format() == "PRIVMSG #a :hi there"
+    assert Line("PRIVMSG", ("#a", "")).format() == "PRIVMSG #a :"
+    assert Line("PRIVMSG", ("#a", ":)")).format() == "PRIVMSG #a ::)"
+
+
+def test_tag_escaping_round_trip() -> None:
+    value = "a; b\\c\r\nd"
+    assert unescape_tag_value(escape_tag_value(value)) == value
+    assert unescape_tag_value("trailing\\") == "trailing"
+
+
+_middle = st.text(
+    alphabet=st.characters(blacklist_characters=" \r\n\0", blacklist_categories=("Cs",)),
+    min_size=1,
+).filter(lambda s: not s.startswith(":"))
+_trailing = st.text(
+    alphabet=st.characters(blacklist_characters="\r\n\0", blacklist_categories=("Cs",))
+)
+_command = st.from_regex(r"\A[A-Z]{1,10}\Z|\A[0-9]{3}\Z")
+_tag_key = st.from_regex(r"\A\+?[a-z][a-z0-9\-/.]{0,15}\Z")
+
+
+@given(
+    command=_command,
+    middles=st.lists(_middle, max_size=5),
+    trailing=st.one_of(st.none(), _trailing),
+    source=st.one_of(st.none(), _middle),
+    tags=st.dictionaries(_tag_key, _trailing, max_size=4),
+)
+def test_format_parse_round_trip(
+    command: str,
+    middles: list[str],
+    trailing: str | None,
+    source: str | None,
+    tags: dict[str, str],
+) -> None:
+    params = tuple(middles) + ((trailing,) if trailing is not None else ())
+    line = Line(command, params, source, tags)
+    assert parse(line.format()) == line
