@@ -1,0 +1,131 @@
+"""The client core shared by every chatroom UI (terminal, Tk): no UI code here.
+
+It owns the connection (asyncio TCP, optional TLS), registration (CAP LS 302
+negotiation, nick-taken handling, PING/PONG), reconnection with back-off (rooms
+are rejoined), the model of buffers (the server, rooms, private chats) with
+their messages, members, topic, unread counts and mention flags, the user's
+input history, and the parsing of what the user types (``/join``, ``/msg``,
+plain text, ``QUIT``...) into actions. A UI only renders events and passes on
+what the user typed.
+
+Quick start (on an asyncio loop)::
+
+    from chatroom.client import ChatClient, ClientConfig, events
+
+    client = ChatClient(ClientConfig("127.0.0.1", 1060, nick="alice"))
+    client.subscribe(on_event)       # called with every Event, in order
+    reason = await client.run()      # returns an ExitReason; exit with reason.exit_code
+    # while it runs, from your input handling (same loop):
+    client.submit("hello everyone")  # or "/join #dev", "/msg bob hi", "QUIT"
+
+From another thread (Tk), use :class:`ClientThread`: it runs the client on its
+own loop in a daemon thread, queues events in ``runner.events`` (drain it with
+``runner.drain()`` from ``after()``), and its ``submit``/``provide_nick``/
+``switch_to``/``quit`` are thread-safe.
+
+API (stable: it will be extended, not broken)
+---------------------------------------------
+
+``ClientConfig`` (frozen): ``host``, ``port``, ``nick`` (``None``: ask the user),
+``rooms`` (joined at start, default ``("#lobby",)``), ``tls``, ``tls_verify``,
+``password``, ``username``, ``realname``, ``reconnect`` (default True),
+``reconnect_delays``, ``connect_timeout``, ``idle_ping``, ``ping_timeout``,
+``quit_message``, ``caps``.
+
+``ChatClient(config)``, all methods on the client's loop thread:
+
+- ``subscribe(observer) -> unsubscribe``: ``observer(event)`` for each event.
+- ``await run() -> ExitReason``: connects, registers, chats and reconnects until
+  the user quits or the client gives up; emits ``Stopped`` last.
+- ``submit(text)``: a line the user typed; blank lines are ignored. Adds it to
+  ``history`` and performs it. ``perform(action)`` performs a parsed action.
+- ``provide_nick(nick)``: the answer to ``NickRequired`` ("Your name: ").
+- ``switch_to(name_or_number) -> bool``: look at another buffer (Alt+number).
+- ``quit(reason=None)``: send QUIT and stop; ``run()`` then returns ``QUIT``.
+- ``complete(word, first=False) -> list[str]``: Tab completion candidates.
+- Read-only state: ``model`` (``ChatModel``: ``buffers``, ``active_buffer``,
+  ``server``, ``get(name)``, ``find(name_or_number)``, ``views()``), ``nick``,
+  ``registered``, ``connected``, ``caps``, ``isupport``, ``motd``, ``history``
+  (``InputHistory``: ``previous(current)``, ``next()``), ``ready`` (an
+  ``asyncio.Event`` set once the start-up rooms have answered).
+
+Events (``chatroom.client.events``, frozen dataclasses, subclasses of ``Event``):
+
+- ``Connecting(host, port, attempt)`` -- "Trying to connect to HOST:PORT..."
+- ``Connected(host, port)`` -- "Successfully connected to HOST:PORT"
+- ``ConnectFailed(host, port, reason, fatal, retry_in)`` -- "Could not connect
+  to HOST:PORT: connection refused"; fatal on the first connection.
+- ``NickRequired(problem)`` -- ask "Your name: ", then ``provide_nick``.
+- ``NickTaken(nick, trying)`` -- the nick is in use, ``trying`` is tried instead.
+- ``Registered(nick, reconnected)`` -- "Welcome, NAME!"; rooms are joined next.
+- ``Ready(rooms)`` -- the start-up rooms have been joined (or refused).
+- ``OwnNickChanged(nick)``.
+- ``ConnectionLost(reason, reconnect_in)`` -- "Oh no, we have lost connection to
+  the server!"; ``reconnect_in`` is None when the client stops instead.
+- ``BufferChanged(buffer: BufferView)`` -- opened or changed (members, topic,
+  unread, mentioned, joined, active).
+- ``BufferClosed(name)``.
+- ``ActiveBufferChanged(buffer: BufferView, backlog: tuple[Message, ...])``.
+- ``MessageAdded(buffer: str, message: Message, active: bool)``.
+- ``Stopped(reason: ExitReason, detail)`` -- the last event.
+
+Model values (``chatroom.client.model``): ``Message(time, kind, sender, text,
+own, mention, msgid)`` with ``time`` an aware UTC datetime (server-time) and
+``kind`` a ``MessageKind`` (MESSAGE, ACTION, NOTICE, JOIN, PART, QUIT, NICK,
+TOPIC, KICK, MODE, ERROR, INFO); ``text`` of notices is the sentence to show
+("alice has joined #lobby. Say hi!"). ``BufferView(name, kind, number, topic,
+members, unread, mentioned, joined, active)`` with ``members`` a tuple of
+``Member(nick, prefixes)`` (``member.display`` is ``"@alice"``). ``BufferKind``
+is SERVER, CHANNEL or PRIVATE; the server buffer is number 1 and is called
+``SERVER_BUFFER``.
+
+Helpers usable on any thread: ``parse_input(text) -> Action | None``
+(``chatroom.client.commands``), ``help_lines()``, ``split_text(text, budget)``,
+``complete_word(...)`` over ``BufferView`` snapshots, ``InputHistory``.
+"""
+
+from __future__ import annotations
+
+from chatroom.client import events
+from chatroom.client.commands import Action, help_lines, parse_input
+from chatroom.client.completion import complete_word
+from chatroom.client.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_ROOM, ClientConfig
+from chatroom.client.core import ChatClient
+from chatroom.client.events import Event, ExitReason
+from chatroom.client.history import InputHistory
+from chatroom.client.model import (
+    SERVER_BUFFER,
+    BufferKind,
+    BufferView,
+    ChatModel,
+    Member,
+    Message,
+    MessageKind,
+)
+from chatroom.client.textsplit import split_text
+from chatroom.client.thread import ClientThread
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "DEFAULT_ROOM",
+    "SERVER_BUFFER",
+    "Action",
+    "BufferKind",
+    "BufferView",
+    "ChatClient",
+    "ChatModel",
+    "ClientConfig",
+    "ClientThread",
+    "Event",
+    "ExitReason",
+    "InputHistory",
+    "Member",
+    "Message",
+    "MessageKind",
+    "complete_word",
+    "events",
+    "help_lines",
+    "parse_input",
+    "split_text",
+]

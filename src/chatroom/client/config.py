@@ -1,0 +1,54 @@
+"""Settings of one client: where to connect, as whom, and how to behave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 1060
+DEFAULT_ROOM = "#lobby"
+
+WANTED_CAPS = (
+    "server-time",
+    "echo-message",
+    "message-tags",
+    "batch",
+    "multi-prefix",
+    "away-notify",
+    "setname",
+    "userhost-in-names",
+)
+"""The IRCv3 capabilities the core understands; it requests those the server offers."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """How to connect. ``nick`` None means "ask the user" (``NickRequired``).
+
+    ``reconnect_delays`` are the waits between reconnection tries (the last one
+    repeats); ``idle_ping`` is how long a silent connection waits before the
+    client PINGs, and ``ping_timeout`` how long it then waits for any answer
+    before deciding the connection is dead.
+    """
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    nick: str | None = None
+    rooms: tuple[str, ...] = (DEFAULT_ROOM,)
+    tls: bool = False
+    tls_verify: bool = True
+    password: str | None = None
+    username: str | None = None
+    realname: str | None = None
+    reconnect: bool = True
+    reconnect_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+    connect_timeout: float = 10.0
+    idle_ping: float = 60.0
+    ping_timeout: float = 30.0
+    quit_message: str = "Leaving"
+    caps: tuple[str, ...] = WANTED_CAPS
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before reconnection try number ``attempt`` (1-based)."""
+        delays = self.reconnect_delays or (1.0,)
+        return delays[min(max(attempt, 1), len(delays)) - 1]

@@ -1,0 +1,123 @@
+"""One connection to a server: asyncio streams in, IRC lines out.
+
+The only module of the client that touches sockets. It frames lines with the
+sans-I/O :class:`~chatroom.protocol.LineDecoder`, with limits raised for the
+client side: servers may send longer lines than clients (a relayed message
+carries the sender's prefix and up to 8191 bytes of tags).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import ssl
+
+from chatroom.errors import RemoteProtocolError
+from chatroom.protocol import Line, LineDecoder, parse
+
+log = logging.getLogger(__name__)
+
+SERVER_MAX_BODY = 8192
+SERVER_MAX_TAGS = 8192
+READ_SIZE = 65536
+
+
+class ConnectError(Exception):
+    """A connection could not be opened. ``str()`` is a short lower-case reason
+    ("connection refused"), ready for "Could not connect to HOST:PORT: REASON"."""
+
+
+async def open_connection(
+    host: str, port: int, *, tls: bool = False, verify: bool = True, timeout: float = 10.0
+) -> Connection:
+    """Connect to ``host:port`` (with TLS if ``tls``), or raise :class:`ConnectError`."""
+    context: ssl.SSLContext | None = None
+    if tls:
+        context = ssl.create_default_context()
+        if not verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=context, limit=READ_SIZE), timeout
+        )
+    except ConnectionRefusedError:
+        raise ConnectError("connection refused") from None
+    except TimeoutError:
+        raise ConnectError("timed out") from None
+    except socket.gaierror as exc:
+        raise ConnectError(f"unknown host ({exc.strerror})") from None
+    except ssl.SSLError as exc:
+        raise ConnectError(f"TLS failed ({exc.reason or exc})") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ConnectError(reason[:1].lower() + reason[1:]) from None
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        # Chat lines are small and latency matters more than packet count.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return Connection(reader, writer)
+
+
+class Connection:
+    """An open connection. Call :meth:`read_line` in one task until it returns
+    ``None`` (the server closed), :meth:`send` from anywhere on the loop, and
+    :meth:`close` when done (idempotent)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._decoder = LineDecoder(max_body=SERVER_MAX_BODY, max_tags=SERVER_MAX_TAGS)
+        self.closed = False
+
+    async def read_line(self) -> Line | None:
+        """The next line from the server, or ``None`` at end of stream.
+
+        Lines we cannot read (too long, not UTF-8, malformed) are logged and
+        skipped: one bad line must not end the chat. Raises :class:`OSError`
+        (e.g. ``ConnectionResetError``) if the connection breaks.
+        """
+        while True:
+            try:
+                text = self._decoder.next_line()
+            except RemoteProtocolError as exc:
+                log.warning("skipped a line from the server: %s", exc)
+                continue
+            if text is not None:
+                try:
+                    return parse(text)
+                except RemoteProtocolError as exc:
+                    log.warning("skipped a line from the server: %s", exc)
+                    continue
+            data = await self._reader.read(READ_SIZE)
+            if not data:
+                return None
+            self._decoder.receive_data(data)
+
+    def send(self, line: Line) -> None:
+        """Queue one line. Raises :class:`~chatroom.errors.LocalProtocolError` if it
+        cannot be framed; writing to a closed connection does nothing."""
+        data = line.format().encode("utf-8") + b"\r\n"
+        if self.closed or self._writer.is_closing():
+            return
+        log.debug("-> %s", line.format())
+        self._writer.write(data)
+
+    async def drain(self) -> None:
+        """Wait until the send buffer is low (back-pressure); ignores a broken link."""
+        with contextlib.suppress(OSError, RuntimeError):
+            await self._writer.drain()
+
+    def close(self) -> None:
+        """Close the connection (after writing what is queued). Idempotent."""
+        if not self.closed:
+            self.closed = True
+            self._writer.close()
+
+    def abort(self) -> None:
+        """Close at once, discarding anything unsent."""
+        self.closed = True
+        transport = self._writer.transport
+        transport.abort()

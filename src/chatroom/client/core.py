@@ -1,0 +1,599 @@
+"""The chat client: connection life cycle, registration, reconnection, and the
+user's actions. Incoming lines are interpreted by :mod:`chatroom.client.handlers`.
+
+Everything here runs on one asyncio event loop; no method is thread-safe
+(use :class:`chatroom.client.thread.ClientThread` from another thread).
+Observers are called synchronously, in order, and must not block: a UI that
+renders elsewhere should only enqueue the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from collections.abc import Callable
+
+from chatroom.client import handlers
+from chatroom.client.commands import (
+    Action,
+    Away,
+    ChangeNick,
+    Close,
+    Help,
+    Join,
+    ListRooms,
+    Names,
+    Part,
+    Problem,
+    Quit,
+    Raw,
+    SendAction,
+    SendMessage,
+    Switch,
+    Topic,
+    help_lines,
+    parse_input,
+)
+from chatroom.client.completion import complete_word
+from chatroom.client.config import ClientConfig
+from chatroom.client.connection import ConnectError, Connection, open_connection
+from chatroom.client.events import (
+    ActiveBufferChanged,
+    BufferChanged,
+    BufferClosed,
+    Connected,
+    ConnectFailed,
+    Connecting,
+    ConnectionLost,
+    Event,
+    ExitReason,
+    MessageAdded,
+    NickRequired,
+    Ready,
+    Registered,
+    Stopped,
+)
+from chatroom.client.history import InputHistory
+from chatroom.client.model import (
+    Buffer,
+    BufferKind,
+    ChatModel,
+    Message,
+    MessageKind,
+    now_utc,
+)
+from chatroom.client.textsplit import split_text, utf8_len
+from chatroom.errors import ChatroomError
+from chatroom.protocol import Line, casefold, is_valid_nick, parse
+
+log = logging.getLogger(__name__)
+
+Observer = Callable[[Event], None]
+
+LINE_LIMIT = 512  # Modern IRC: bytes per line, CRLF included, tags excluded
+HOSTLEN = 63  # the longest host a server may show in our prefix
+QUIT_GRACE = 3.0  # seconds to wait for the server to close after our QUIT
+BACKLOG = 50  # messages handed to a UI when it switches buffers
+NICK_TRIES = 4  # name_, name__, ... before asking the user again
+
+
+class _End(enum.Enum):
+    """How one connection ended."""
+
+    QUIT = "quit"
+    LOST = "lost"
+    REJECTED = "rejected"
+    RETRY = "retry"  # dropped before registration while waiting for a nick
+
+
+class ChatClient:
+    """One user's chat session with one server, across reconnections.
+
+    Typical use::
+
+        client = ChatClient(ClientConfig(host, port, nick="alice"))
+        client.subscribe(render)          # render(event) for every Event
+        reason = await client.run()       # until the user quits or we give up
+        ...                               # meanwhile, from key presses:
+        client.submit(text)               # a line the user typed
+
+    ``model`` holds the buffers (read it on this loop only), ``history`` the
+    user's past inputs, ``nick`` the current nick (``None`` until known).
+    """
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.model = ChatModel()
+        self.history = InputHistory()
+        self.nick: str | None = config.nick
+        self.wanted_nick: str | None = config.nick  # what the user asked for
+        self.registered = False
+        self.caps: set[str] = set()
+        self.isupport: dict[str, str] = {}
+        self.motd: list[str] = []
+        self.source: str | None = None  # nick!user@host as the server shows us
+        self.server_error: str | None = None  # text of the server's ERROR line
+        self.ready = asyncio.Event()
+        self._observers: list[Observer] = []
+        self._conn: Connection | None = None
+        self._quitting = False
+        self._wake = asyncio.Event()  # quit or a nick given while disconnected
+        self._ever_registered = False
+        self._welcomed = False
+        self._waiting_nick = False
+        self._nick_sent = False
+        self._nick_tries = 0
+        self._pending_ready: set[str] = set()
+        self._rooms_to_join: tuple[str, ...] = ()
+        self._switch_on_join: set[str] = set()
+        # Replies that arrive in several lines, collected until their end numeric.
+        self.names_pending: dict[str, dict[str, tuple[str, str]]] = {}
+        self.list_pending: list[tuple[str, str, str]] = []
+        self.cap_ls: list[str] = []
+
+    # -- observers ---------------------------------------------------------------
+
+    def subscribe(self, observer: Observer) -> Callable[[], None]:
+        """Call ``observer(event)`` for every event from now on; returns a function
+        that unsubscribes. An observer that raises is logged, not propagated:
+        a UI bug must not kill the connection."""
+        self._observers.append(observer)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._observers.remove(observer)
+
+        return unsubscribe
+
+    def emit(self, event: Event) -> None:
+        for observer in list(self._observers):
+            try:
+                observer(event)
+            except Exception:
+                log.exception("an observer failed on %r", event)
+
+    # -- the life cycle ------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None and not self._conn.closed
+
+    async def run(self) -> ExitReason:
+        """Connect, register, chat, and reconnect when the connection is lost,
+        until the user quits or the client gives up. Returns why it stopped (after
+        emitting :class:`Stopped`). Call once."""
+        config = self.config
+        attempt = 0
+        while True:
+            if self._quitting:
+                return self._stop(ExitReason.QUIT)
+            self.emit(Connecting(config.host, config.port, attempt))
+            try:
+                conn = await open_connection(
+                    config.host,
+                    config.port,
+                    tls=config.tls,
+                    verify=config.tls_verify,
+                    timeout=config.connect_timeout,
+                )
+            except ConnectError as exc:
+                if not self._ever_registered or not config.reconnect:
+                    self.emit(ConnectFailed(config.host, config.port, str(exc), fatal=True))
+                    reason = (
+                        ExitReason.CONNECTION_LOST
+                        if self._ever_registered
+                        else ExitReason.CONNECT_FAILED
+                    )
+                    return self._stop(reason, str(exc))
+                attempt += 1
+                delay = config.delay(attempt)
+                self.emit(ConnectFailed(config.host, config.port, str(exc), False, delay))
+                await self._sleep(delay)
+                continue
+            self.emit(Connected(config.host, config.port))
+            end, detail = await self._session(conn)
+            if end is _End.QUIT or self._quitting:
+                return self._stop(ExitReason.QUIT)
+            if end is _End.REJECTED:
+                return self._stop(ExitReason.REJECTED, detail)
+            if end is _End.RETRY:
+                await self._wake.wait()  # until the user gives a nick (or quits)
+                self._wake.clear()
+                attempt = 0
+                continue
+            if not config.reconnect:
+                self.emit(ConnectionLost(detail, None))
+                return self._stop(ExitReason.CONNECTION_LOST, detail)
+            attempt = 1
+            delay = config.delay(attempt)
+            self.emit(ConnectionLost(detail, delay))
+            await self._sleep(delay)
+
+    def _stop(self, reason: ExitReason, detail: str = "") -> ExitReason:
+        self.emit(Stopped(reason, detail))
+        return reason
+
+    async def _sleep(self, delay: float) -> None:
+        """Wait ``delay`` seconds, or less if the user quits meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), delay)
+        self._wake.clear()
+
+    async def _session(self, conn: Connection) -> tuple[_End, str]:
+        """Register on ``conn`` and handle its lines until it ends."""
+        self._conn = conn
+        self.registered = False
+        self.caps = set()
+        self.server_error = None
+        self.cap_ls = []
+        self._nick_sent = False
+        self._nick_tries = 0
+        self._welcomed = False
+        self.ready.clear()
+        self.send(Line("CAP", ("LS", "302")))
+        if self.config.password:
+            self.send(Line("PASS", (self.config.password,)))
+        if self.nick is None:
+            self._waiting_nick = True
+            self.emit(NickRequired(None))
+        else:
+            self._send_registration()
+        try:
+            reason = await self._read_lines(conn)
+        finally:
+            registered_here = self.registered
+            conn.close()
+            self._conn = None
+            self._forget_session()
+        if self._quitting:
+            return _End.QUIT, ""
+        if not registered_here:
+            if self._waiting_nick:
+                return _End.RETRY, reason
+            if not self._ever_registered:
+                return _End.REJECTED, self.server_error or reason
+        return _End.LOST, reason
+
+    async def _read_lines(self, conn: Connection) -> str:
+        """Handle lines until the connection ends; return why it ended."""
+        ping_sent = False
+        while True:
+            timeout = self.config.ping_timeout if ping_sent else self.config.idle_ping
+            try:
+                line = await asyncio.wait_for(conn.read_line(), timeout)
+            except TimeoutError:
+                if ping_sent:
+                    return f"no answer from the server for {int(timeout)} seconds"
+                self.send(Line("PING", ("chatroom",)))
+                ping_sent = True
+                continue
+            except OSError as exc:
+                return exc.strerror or str(exc) or "the connection broke"
+            if line is None:
+                return self.server_error or "the server closed the connection"
+            ping_sent = False
+            try:
+                handlers.handle(self, line)
+            except Exception:
+                # A line we misread must not end the chat; keep the evidence.
+                log.exception("failed to handle %r", line.format())
+
+    def _forget_session(self) -> None:
+        """After a connection ends: rooms are no longer joined; remember which to
+        rejoin."""
+        if self.registered:
+            self._rooms_to_join = tuple(
+                b.name for b in self.model.buffers if b.kind is BufferKind.CHANNEL and b.joined
+            )
+        self.registered = False
+        self.names_pending.clear()
+        for buffer in self.model.buffers:
+            if buffer.kind is BufferKind.CHANNEL and (buffer.joined or buffer.members):
+                buffer.joined = False
+                buffer.members.clear()
+                self.changed(buffer)
+
+    def _send_registration(self) -> None:
+        assert self.nick is not None
+        self._waiting_nick = False
+        if not self._nick_sent:
+            self._nick_sent = True
+            username = self.config.username or self.nick
+            realname = self.config.realname or self.nick
+            self.send(Line("NICK", (self.nick,)))
+            self.send(Line("USER", (username, "0", "*", realname)))
+        else:
+            self.send(Line("NICK", (self.nick,)))
+
+    def provide_nick(self, nick: str) -> None:
+        """The user's answer to :class:`NickRequired`. An unusable nick is answered
+        with another ``NickRequired`` saying why."""
+        nick = nick.strip()
+        nicklen = int(self.isupport.get("NICKLEN", "32") or 32)
+        if not is_valid_nick(nick, nicklen):
+            self.emit(NickRequired(nick_problem(nick, nicklen)))
+            return
+        self.nick = self.wanted_nick = nick
+        self._nick_tries = 0
+        if self.connected and not self.registered:
+            self._send_registration()
+        elif not self.connected:
+            self._wake.set()  # the connection dropped while the user was typing
+
+    def ask_nick(self, problem: str) -> None:
+        """Registration cannot go on with the current nick: ask the user for another."""
+        self.nick = None
+        self._waiting_nick = True
+        self.emit(NickRequired(problem))
+
+    def alternative_nick(self) -> str | None:
+        """The next nick to try when ours is taken (``name_``, ``name__``...), or
+        ``None`` when it is time to ask the user."""
+        self._nick_tries += 1
+        base = self.wanted_nick or self.nick or ""
+        nicklen = int(self.isupport.get("NICKLEN", "32") or 32)
+        trying = base + "_" * self._nick_tries
+        if not base or self._nick_tries > NICK_TRIES or len(trying) > nicklen:
+            return None
+        return trying
+
+    def on_registered(self) -> None:
+        """Called by the handlers at the end of the welcome burst (once per
+        connection): tell observers, then join the rooms (or rejoin them)."""
+        if self._welcomed or self.nick is None:
+            return
+        self._welcomed = True
+        reconnected = self._ever_registered
+        self._ever_registered = True
+        self.emit(Registered(self.nick, reconnected))
+        rooms = self._rooms_to_join if reconnected else self.config.rooms
+        self._rooms_to_join = rooms
+        self._pending_ready = {casefold(r) for r in rooms}
+        if not reconnected:
+            self._switch_on_join.update(casefold(r) for r in rooms[:1])
+        for room in rooms:
+            self.send(Line("JOIN", (room,)))
+        if not rooms:
+            self.room_answered(None)
+
+    def room_answered(self, name: str | None) -> None:
+        """A room of the start-up joins was joined or refused; once all have, the
+        client is ready."""
+        if name is not None:
+            self._pending_ready.discard(casefold(name))
+        if not self._pending_ready and not self.ready.is_set() and self.registered:
+            self.ready.set()
+            self.emit(Ready(self._rooms_to_join))
+
+    def take_switch_on_join(self, name: str) -> bool:
+        """Whether joining ``name`` should make it the active buffer (asked for once)."""
+        key = casefold(name)
+        if key in self._switch_on_join:
+            self._switch_on_join.discard(key)
+            return True
+        return False
+
+    def quit(self, reason: str | None = None) -> None:
+        """Leave: send QUIT (the others see ``reason``) and stop. Idempotent.
+        :meth:`run` returns ``ExitReason.QUIT`` once the server has closed (or after
+        a short grace period)."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self._wake.set()
+        conn = self._conn
+        if conn is not None and not conn.closed:
+            self.send(Line("QUIT", (reason or self.config.quit_message,)))
+            asyncio.get_running_loop().call_later(QUIT_GRACE, conn.abort)
+
+    # -- output --------------------------------------------------------------------
+
+    def send(self, line: Line) -> bool:
+        """Send a line if connected; returns whether it was sent."""
+        conn = self._conn
+        if conn is None or conn.closed:
+            return False
+        conn.send(line)
+        return True
+
+    def changed(self, buffer: Buffer) -> None:
+        """Tell observers that ``buffer`` changed (members, topic, unread...)."""
+        if self.model.get(buffer.name) is buffer:
+            self.emit(BufferChanged(self.model.view(buffer)))
+
+    def add(self, buffer: Buffer, message: Message) -> None:
+        """Add a message to a buffer and tell observers (and the buffer's new
+        unread count, when it changed)."""
+        unread, mentioned = buffer.unread, buffer.mentioned
+        self.model.add(buffer, message)
+        self.emit(MessageAdded(buffer.name, message, buffer.key == self.model.active))
+        if (buffer.unread, buffer.mentioned) != (unread, mentioned):
+            self.changed(buffer)
+
+    def note(
+        self, text: str, kind: MessageKind = MessageKind.INFO, buffer: Buffer | None = None
+    ) -> None:
+        """Show a line from the client itself (help, errors) in ``buffer`` (default:
+        the active one)."""
+        self.add(buffer or self.model.active_buffer, Message(now_utc(), kind, None, text))
+
+    def open_buffer(self, name: str, kind: BufferKind | None = None) -> Buffer:
+        buffer, created = self.model.open(name, kind)
+        if created:
+            self.changed(buffer)
+        return buffer
+
+    def activate(self, buffer: Buffer) -> None:
+        """Make ``buffer`` the one the user looks at."""
+        previous = self.model.active_buffer
+        self.model.set_active(buffer)
+        if previous is not buffer:
+            self.changed(previous)
+        backlog = tuple(buffer.messages)[-BACKLOG:]
+        self.emit(ActiveBufferChanged(self.model.view(buffer), backlog))
+        self.changed(buffer)
+
+    def switch_to(self, target: str) -> bool:
+        """Activate the buffer named (or numbered) ``target``; False if none is."""
+        buffer = self.model.find(target)
+        if buffer is None:
+            return False
+        self.activate(buffer)
+        return True
+
+    # -- user input --------------------------------------------------------------
+
+    def submit(self, text: str) -> None:
+        """Handle one line the user typed: store it in the history, parse it and
+        perform it. Blank lines are ignored (never sent)."""
+        action = parse_input(text)
+        if action is None:
+            return
+        self.history.add(text.rstrip("\r\n"))
+        self.perform(action)
+
+    def perform(self, action: Action) -> None:
+        """Carry out an action. Problems (not connected, not in a room) are shown
+        to the user as error lines in the active buffer; nothing raises."""
+        if isinstance(action, Quit):
+            self.quit(action.reason or None)
+        elif isinstance(action, Problem):
+            self.note(action.text, MessageKind.ERROR)
+        elif isinstance(action, Help):
+            for text in help_lines(action.command):
+                self.note(text)
+        elif isinstance(action, Switch):
+            if not self.switch_to(action.target):
+                self.note(f"No room or chat called {action.target}.", MessageKind.ERROR)
+        elif isinstance(action, Close):
+            self._close(action.target)
+        elif not self.registered:
+            self.note("Not connected to the server: not sent.", MessageKind.ERROR)
+        elif isinstance(action, SendMessage | SendAction):
+            self._say(action)
+        else:
+            self._command(action)
+
+    def _command(self, action: Action) -> None:
+        if isinstance(action, Join):
+            self._switch_on_join.add(casefold(action.channel))
+            existing = self.model.get(action.channel)
+            if existing is not None and existing.joined:
+                self.take_switch_on_join(action.channel)
+                self.activate(existing)
+                return
+            params = (action.channel, action.key) if action.key else (action.channel,)
+            self.send(Line("JOIN", params))
+        elif isinstance(action, Part):
+            channel = self._room(action.channel)
+            if channel is not None:
+                params = (channel, action.reason) if action.reason else (channel,)
+                self.send(Line("PART", params))
+        elif isinstance(action, ChangeNick):
+            nicklen = int(self.isupport.get("NICKLEN", "32") or 32)
+            if is_valid_nick(action.nick, nicklen):
+                self.send(Line("NICK", (action.nick,)))
+            else:
+                self.note(nick_problem(action.nick, nicklen), MessageKind.ERROR)
+        elif isinstance(action, Topic):
+            channel = self._room(action.channel)
+            if channel is not None:
+                text = () if action.text is None else (action.text,)
+                self.send(Line("TOPIC", (channel, *text)))
+        elif isinstance(action, Names):
+            channel = self._room(action.channel)
+            if channel is not None:
+                self.send(Line("NAMES", (channel,)))
+        elif isinstance(action, ListRooms):
+            self.send(Line("LIST"))
+        elif isinstance(action, Away):
+            self.send(Line("AWAY", () if action.message is None else (action.message,)))
+        elif isinstance(action, Raw):
+            try:
+                self.send(parse(action.line))
+            except ChatroomError as exc:
+                self.note(f"Cannot send that line: {exc}", MessageKind.ERROR)
+
+    def _room(self, name: str | None) -> str | None:
+        """The room a command is about: ``name``, or the active buffer if it is a room."""
+        if name is not None:
+            return name
+        active = self.model.active_buffer
+        if active.kind is BufferKind.CHANNEL:
+            return active.name
+        self.note("You are not in a room here; name one, e.g. #lobby.", MessageKind.ERROR)
+        return None
+
+    def _close(self, target: str | None) -> None:
+        buffer = self.model.active_buffer if target is None else self.model.find(target)
+        if buffer is None or buffer.kind is BufferKind.SERVER:
+            self.note("That buffer cannot be closed.", MessageKind.ERROR)
+            return
+        if buffer.kind is BufferKind.CHANNEL and buffer.joined:
+            self.send(Line("PART", (buffer.name,)))
+        was_active = buffer.key == self.model.active
+        self.model.close(buffer.name)
+        self.emit(BufferClosed(buffer.name))
+        if was_active:
+            self.activate(self.model.active_buffer)
+
+    def _say(self, action: SendMessage | SendAction) -> None:
+        if action.target is None:
+            buffer = self.model.active_buffer
+            if buffer.kind is BufferKind.SERVER:
+                self.note(
+                    "You are not in a room: join one with /join #room, or /switch to one.",
+                    MessageKind.ERROR,
+                )
+                return
+            if not buffer.joined:
+                self.note(f"You are not in {buffer.name}; /join it again.", MessageKind.ERROR)
+                return
+        else:
+            buffer = self.open_buffer(action.target)
+            if buffer.kind is BufferKind.PRIVATE:
+                self.activate(buffer)
+        action_text = isinstance(action, SendAction)
+        overhead = 9 if action_text else 0  # "\x01ACTION " ... "\x01"
+        budget = self.text_budget(buffer.name) - overhead
+        for piece in split_text(action.text, budget):
+            text = f"\x01ACTION {piece}\x01" if action_text else piece
+            self.send(Line("PRIVMSG", (buffer.name, text)))
+            if "echo-message" not in self.caps:
+                kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
+                self.add(buffer, Message(now_utc(), kind, self.nick, piece, own=True))
+
+    def text_budget(self, target: str) -> int:
+        """Bytes of text that fit in one PRIVMSG to ``target`` once the server has
+        put our prefix in front (Modern IRC: 512 bytes per line with CRLF)."""
+        source = self.source or f"{self.nick}!~{self.config.username or self.nick}@{'x' * HOSTLEN}"
+        overhead = utf8_len(f":{source} PRIVMSG {target} :") + 2
+        return LINE_LIMIT - overhead
+
+    # -- completion ----------------------------------------------------------------
+
+    def complete(self, word: str, first: bool = False) -> list[str]:
+        """Completions for ``word`` (see :func:`~chatroom.client.completion.complete_word`)."""
+        return complete_word(
+            word,
+            first=first,
+            active=self.model.view(self.model.active_buffer),
+            buffers=self.model.views(),
+            own_nick=self.nick,
+        )
+
+
+def nick_problem(nick: str, nicklen: int) -> str:
+    """Why ``nick`` cannot be used, as a sentence for the user."""
+    if not nick:
+        return "Please type a name."
+    if len(nick) > nicklen:
+        return f"That name is too long: at most {nicklen} characters."
+    if " " in nick:
+        return "A name cannot contain spaces; try " + nick.replace(" ", "_") + "."
+    return (
+        f"{nick} cannot be used as a name: use letters, digits and - _ [ ] {{ }} ^ ` | \\ "
+        "only, and do not start with a digit or -."
+    )

@@ -1,0 +1,166 @@
+"""Events the client core reports to its UI: frozen dataclasses, safe to pass
+between threads.
+
+Observers registered with :meth:`ChatClient.subscribe` receive them in order,
+on the client's event-loop thread. Every event carries what a UI needs to
+render it, so a UI never has to read mutable state from another thread.
+
+The life of a session, as events::
+
+    Connecting -> Connected -> [NickRequired -> (UI calls provide_nick)]
+        -> [NickTaken ...] -> Registered -> BufferChanged / MessageAdded ...
+        -> ConnectionLost(reconnect_in=2.0) -> Connecting -> ConnectFailed ...
+        -> Connecting -> Connected -> Registered(reconnected=True) -> ...
+        -> Stopped(reason)
+
+A first connection that fails ends with ``ConnectFailed(fatal=True)`` then
+``Stopped``; only a session that once registered is retried.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from chatroom.client.model import BufferView, Message
+
+
+class ExitReason(enum.Enum):
+    """Why :meth:`ChatClient.run` returned; ``exit_code`` is what a command exits with."""
+
+    QUIT = "quit"  # the user left
+    CONNECT_FAILED = "connect failed"  # the first connection could not be made
+    CONNECTION_LOST = "connection lost"  # lost, and reconnecting is off
+    REJECTED = "rejected"  # the server refused us (bad password, banned, full)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self is ExitReason.QUIT else 1
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base class of all client events."""
+
+
+@dataclass(frozen=True, slots=True)
+class Connecting(Event):
+    """About to open a connection ("Trying to connect to HOST:PORT...").
+    ``attempt`` is 0 for the first connection, then counts reconnection tries."""
+
+    host: str
+    port: int
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class Connected(Event):
+    """The TCP (or TLS) connection is open ("Successfully connected to HOST:PORT")."""
+
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectFailed(Event):
+    """A connection could not be opened. ``reason`` is short and lower-case
+    ("connection refused"). If ``fatal``, the client stops; otherwise it tries
+    again in ``retry_in`` seconds."""
+
+    host: str
+    port: int
+    reason: str
+    fatal: bool
+    retry_in: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NickRequired(Event):
+    """The client needs a nick: the UI must ask the user ("Your name: ") and call
+    :meth:`ChatClient.provide_nick`. ``problem`` says what was wrong with the
+    previous one, or is ``None`` the first time."""
+
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NickTaken(Event):
+    """The nick asked for is in use; the client is trying ``trying`` instead."""
+
+    nick: str
+    trying: str
+
+
+@dataclass(frozen=True, slots=True)
+class Registered(Event):
+    """The server accepted us as ``nick`` ("Welcome, NAME!"). ``reconnected`` is
+    True after a lost connection; rooms are then rejoined automatically."""
+
+    nick: str
+    reconnected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Ready(Event):
+    """The rooms to join at start (or to rejoin) have answered: joined or refused.
+    Plain text typed before this may find no room to go to."""
+
+    rooms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OwnNickChanged(Event):
+    """The user's nick is now ``nick``."""
+
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLost(Event):
+    """The connection ended without the user asking ("Oh no, we have lost
+    connection to the server!"). ``reconnect_in`` is the delay before the next
+    try, or ``None`` when the client will stop instead."""
+
+    reason: str
+    reconnect_in: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class BufferChanged(Event):
+    """A buffer was opened or changed (members, topic, unread, joined)."""
+
+    buffer: BufferView
+
+
+@dataclass(frozen=True, slots=True)
+class BufferClosed(Event):
+    """A buffer was closed and forgotten."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveBufferChanged(Event):
+    """The user now looks at ``buffer`` (after a join, /switch, /msg or a close).
+    ``backlog`` holds its most recent messages, to show what was missed."""
+
+    buffer: BufferView
+    backlog: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAdded(Event):
+    """A message was added to the buffer called ``buffer`` (its current name).
+    ``active`` says whether that buffer is the one the user looks at."""
+
+    buffer: str
+    message: Message
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped(Event):
+    """The client has stopped; no event follows. :meth:`ChatClient.run` returns ``reason``."""
+
+    reason: ExitReason
+    detail: str = ""

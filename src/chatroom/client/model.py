@@ -1,0 +1,292 @@
+"""The client's model of the chat: buffers (the server, rooms, private chats),
+their messages, members, topic, unread counts and mention flags.
+
+The model is plain data mutated only by :class:`~chatroom.client.core.ChatClient`
+on its event-loop thread. A UI on the same thread may read it directly; a UI on
+another thread (Tk) must use the frozen snapshots the client sends in events
+(:class:`Message`, :class:`BufferView`) and never touch :class:`Buffer`.
+
+Names are compared case-insensitively with the server's case mapping (ASCII),
+so ``#Lobby`` and ``#lobby`` are one buffer, shown with the spelling seen first.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from chatroom.protocol.casemap import casefold, is_channel_name
+
+SERVER_BUFFER = "*server*"
+"""Name of the buffer for the server's own messages. ``*`` cannot start a nick
+or a channel name, so it never clashes with a room or a person."""
+
+MAX_MESSAGES = 2000
+"""Messages kept per buffer; older ones are dropped (the server keeps history)."""
+
+
+class BufferKind(enum.Enum):
+    """What a buffer holds."""
+
+    SERVER = "server"
+    CHANNEL = "channel"
+    PRIVATE = "private"
+
+
+class MessageKind(enum.Enum):
+    """What a message is; UIs style each kind (e.g. notices dimmed, errors red)."""
+
+    MESSAGE = "message"  # PRIVMSG
+    ACTION = "action"  # /me (CTCP ACTION)
+    NOTICE = "notice"
+    JOIN = "join"
+    PART = "part"
+    QUIT = "quit"
+    NICK = "nick"
+    TOPIC = "topic"
+    KICK = "kick"
+    MODE = "mode"
+    ERROR = "error"  # an error reply, or a problem with what the user typed
+    INFO = "info"  # anything else worth showing: names lists, away replies, help
+
+
+CHAT_KINDS = frozenset({MessageKind.MESSAGE, MessageKind.ACTION, MessageKind.NOTICE})
+"""Kinds that count as unread when they arrive in a buffer the user is not viewing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One line of a buffer.
+
+    ``time`` is timezone-aware (UTC): the server's ``time`` tag (IRCv3
+    server-time) when present, else the moment it was received. ``sender`` is a
+    nick, or ``None`` for lines from the server or the client itself. ``text`` is
+    the readable text: for a join it is the sentence ("alice has joined
+    #lobby. Say hi!"), so every UI shows the same words. ``own`` marks lines the
+    user sent; ``mention`` marks lines that name the user (or private messages).
+    """
+
+    time: datetime
+    kind: MessageKind
+    sender: str | None
+    text: str
+    own: bool = False
+    mention: bool = False
+    msgid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person in a room. ``prefixes`` holds status symbols, highest first (``"@+"``)."""
+
+    nick: str
+    prefixes: str = ""
+
+    @property
+    def display(self) -> str:
+        """The nick with its highest status symbol, as IRC clients show it (``@alice``)."""
+        return self.prefixes[:1] + self.nick
+
+
+@dataclass(frozen=True, slots=True)
+class BufferView:
+    """An immutable snapshot of a buffer, safe to hand to another thread.
+
+    ``number`` is the buffer's 1-based position (for Alt+number); ``members`` are
+    sorted by status then name; ``joined`` is False for a room the user has left
+    or was kicked from (its history stays until closed).
+    """
+
+    name: str
+    kind: BufferKind
+    number: int
+    topic: str
+    members: tuple[Member, ...]
+    unread: int
+    mentioned: bool
+    joined: bool
+    active: bool
+
+
+@dataclass(eq=False)
+class Buffer:
+    """A mutable buffer, owned by the model. See :class:`BufferView` for UIs on
+    other threads."""
+
+    name: str
+    kind: BufferKind
+    topic: str = ""
+    members: dict[str, Member] = field(default_factory=dict)  # casefolded nick -> Member
+    messages: deque[Message] = field(default_factory=lambda: deque(maxlen=MAX_MESSAGES))
+    unread: int = 0
+    mentioned: bool = False
+    joined: bool = False
+
+    @property
+    def key(self) -> str:
+        return casefold(self.name)
+
+    def sorted_members(self, prefix_order: str = "@+") -> tuple[Member, ...]:
+        """Members by status (ops first), then by name."""
+
+        def rank(member: Member) -> tuple[int, str]:
+            symbol = member.prefixes[:1]
+            pos = prefix_order.find(symbol) if symbol else -1
+            return (pos if pos >= 0 else len(prefix_order), casefold(member.nick))
+
+        return tuple(sorted(self.members.values(), key=rank))
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_server_time(value: str | None) -> datetime:
+    """The ``time`` tag (``2026-11-25T12:00:00.123Z``) as an aware datetime; now if
+    absent or unreadable (a bad tag must not lose the message)."""
+    if value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            pass
+    return now_utc()
+
+
+def mentions(text: str, nick: str) -> bool:
+    """True if ``text`` names ``nick`` as a word (case-insensitively).
+
+    Word edges are any character that cannot be part of a nick, so "alice:",
+    "@alice" and "alice!" count but "malice" does not.
+    """
+    if not nick:
+        return False
+    pattern = r"(?<![\w\[\]\\`^{|}-])" + re.escape(nick) + r"(?![\w\[\]\\`^{|}-])"
+    return re.search(pattern, text, re.IGNORECASE | re.ASCII) is not None
+
+
+class ChatModel:
+    """All buffers, in the order they were opened, and which one is active.
+
+    The server buffer always exists and is number 1. The active buffer is where
+    plain text typed by the user goes.
+    """
+
+    def __init__(self) -> None:
+        server = Buffer(SERVER_BUFFER, BufferKind.SERVER, joined=True)
+        self._buffers: dict[str, Buffer] = {server.key: server}
+        self.active: str = server.key
+        self.prefix_order = "@+"
+
+    @property
+    def buffers(self) -> list[Buffer]:
+        """Buffers in display order (the server buffer first)."""
+        return list(self._buffers.values())
+
+    @property
+    def server(self) -> Buffer:
+        return self._buffers[casefold(SERVER_BUFFER)]
+
+    @property
+    def active_buffer(self) -> Buffer:
+        return self._buffers[self.active]
+
+    def get(self, name: str) -> Buffer | None:
+        return self._buffers.get(casefold(name))
+
+    def open(self, name: str, kind: BufferKind | None = None) -> tuple[Buffer, bool]:
+        """Return the buffer called ``name``, creating it if needed; the flag says
+        whether it was created. The kind is guessed from the name if not given."""
+        buffer = self.get(name)
+        if buffer is not None:
+            return buffer, False
+        if kind is None:
+            kind = BufferKind.CHANNEL if is_channel_name(name) else BufferKind.PRIVATE
+        buffer = Buffer(name, kind, joined=kind is BufferKind.PRIVATE)
+        self._buffers[buffer.key] = buffer
+        return buffer, True
+
+    def close(self, name: str) -> bool:
+        """Forget a buffer (never the server buffer). The active buffer moves to
+        the one before it. Returns whether a buffer was closed."""
+        key = casefold(name)
+        if key not in self._buffers or key == casefold(SERVER_BUFFER):
+            return False
+        keys = list(self._buffers)
+        index = keys.index(key)
+        del self._buffers[key]
+        if self.active == key:
+            self.active = keys[index - 1]
+        return True
+
+    def rename(self, old: str, new: str) -> Buffer | None:
+        """Rename a private buffer when its person changes nick (keeps its place)."""
+        buffer = self.get(old)
+        if buffer is None or buffer.kind is not BufferKind.PRIVATE:
+            return None
+        if self.get(new) is not None and casefold(new) != casefold(old):
+            return None  # a buffer under the new name exists already; keep both
+        was_active = self.active == buffer.key
+        items = [(buffer.key if k == buffer.key else k, b) for k, b in self._buffers.items()]
+        buffer.name = new
+        self._buffers = {(buffer.key if b is buffer else k): b for k, b in items}
+        if was_active:
+            self.active = buffer.key
+        return buffer
+
+    def find(self, target: str) -> Buffer | None:
+        """A buffer by name or by 1-based number (``"2"``), or by unique name prefix."""
+        if target.isdigit():
+            index = int(target) - 1
+            buffers = self.buffers
+            return buffers[index] if 0 <= index < len(buffers) else None
+        exact = self.get(target)
+        if exact is not None:
+            return exact
+        folded = casefold(target)
+        matches = [b for b in self._buffers.values() if b.key.lstrip("#").startswith(folded)]
+        return matches[0] if len(matches) == 1 else None
+
+    def number_of(self, buffer: Buffer) -> int:
+        return list(self._buffers).index(buffer.key) + 1
+
+    def set_active(self, buffer: Buffer) -> None:
+        """Make ``buffer`` active; its unread count and mention flag are cleared."""
+        self.active = buffer.key
+        buffer.unread = 0
+        buffer.mentioned = False
+
+    def view(self, buffer: Buffer) -> BufferView:
+        return BufferView(
+            name=buffer.name,
+            kind=buffer.kind,
+            number=self.number_of(buffer),
+            topic=buffer.topic,
+            members=buffer.sorted_members(self.prefix_order),
+            unread=buffer.unread,
+            mentioned=buffer.mentioned,
+            joined=buffer.joined,
+            active=buffer.key == self.active,
+        )
+
+    def views(self) -> tuple[BufferView, ...]:
+        return tuple(self.view(b) for b in self._buffers.values())
+
+    def add(self, buffer: Buffer, message: Message) -> None:
+        """Append a message; count it as unread if the buffer is not active."""
+        buffer.messages.append(message)
+        if buffer.key != self.active and not message.own and message.kind in CHAT_KINDS:
+            buffer.unread += 1
+            if message.mention:
+                buffer.mentioned = True
+
+    def buffers_with(self, nick: str) -> list[Buffer]:
+        """Rooms where ``nick`` is a member, plus the private chat with them."""
+        key = casefold(nick)
+        return [
+            b
+            for b in self._buffers.values()
+            if key in b.members or (b.kind is BufferKind.PRIVATE and b.key == key)
+        ]
