@@ -26,6 +26,7 @@ from chatroom.storage import (
     open_history,
 )
 from chatroom.storage import sqlite as sqlite_module
+from timeouts import TIMEOUT
 
 from .support import at, msg, store_all
 
@@ -101,26 +102,35 @@ async def test_a_failing_callback_does_not_stop_the_others(
 
 
 async def test_big_backlogs_and_purges_go_in_chunks(
-    sqlite_store: SQLiteHistoryStore, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sqlite_module, "BATCH_MAX", 7)
-    monkeypatch.setattr(sqlite_module, "DELETE_CHUNK", 2)
-    key = dm_key("alice", "bob")
-    assert all(await store_all(sqlite_store, [msg(key, i) for i in range(53)]))
-    # A purge goes 2 rows per transaction; an append made meanwhile is committed between
-    # two chunks instead of waiting for the whole purge.
-    events: list[str] = []
-    purge = asyncio.ensure_future(sqlite_store.purge(key))
-    await asyncio.sleep(0)  # the purge's first chunk is queued
-    sqlite_store.append(msg("#chan", 99), lambda ok: events.append(f"stored {ok}"))
-    purge.add_done_callback(lambda _: events.append("purged"))
-    assert await purge == 53
-    await sqlite_store.flush()
-    assert events == ["stored True", "purged"]
-    assert await sqlite_store.targets(at(-1), at(100), 10, nick="alice") == []
-    assert await store_all(sqlite_store, [msg(key, i) for i in range(30)]) == [True] * 30
-    assert await sqlite_store.apply_retention(max_per_target=4) == 26
-    assert len(await sqlite_store.latest(key, 100)) == 4
+    monkeypatch.setattr(sqlite_module, "DELETE_CHUNK", 5)
+    store = await SQLiteHistoryStore.open(tmp_path / "h.db", busy_timeout=TIMEOUT)
+    other = sqlite3.connect(tmp_path / "h.db", isolation_level=None)
+    try:
+        key = dm_key("alice", "bob")
+        assert all(await store_all(store, [msg(key, i) for i in range(53)]))
+        # A purge goes 5 rows per transaction; an append made meanwhile is committed between
+        # two chunks instead of waiting for the whole purge. The other connection's lock
+        # holds the first chunk back until the append is surely queued.
+        other.execute("BEGIN IMMEDIATE")
+        events: list[str] = []
+        purge = asyncio.ensure_future(store.purge(key))
+        purge.add_done_callback(lambda _: events.append("purged"))
+        await asyncio.sleep(0)
+        store.append(msg("#chan", 99), lambda ok: events.append(f"stored {ok}"))
+        other.execute("ROLLBACK")
+        assert await purge == 53
+        await store.flush()
+        assert events == ["stored True", "purged"]
+        assert await store.targets(at(-1), at(100), 10, nick="alice") == []
+        assert await store_all(store, [msg(key, i) for i in range(30)]) == [True] * 30
+        assert await store.apply_retention(max_per_target=4) == 26
+        assert len(await store.latest(key, 100)) == 4
+    finally:
+        other.close()
+        await store.close()
 
 
 async def test_throughput_is_well_over_ten_thousand_per_second(

@@ -29,7 +29,7 @@ def run_and_kill(path: Path, acknowledged: int) -> list[tuple[str, str]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert child.stdout is not None
+    assert child.stdout is not None and child.stderr is not None
     lines: list[bytes] = []
     deadline = time.monotonic() + TIMEOUT
     try:
@@ -39,7 +39,10 @@ def run_and_kill(path: Path, acknowledged: int) -> list[tuple[str, str]]:
                 break
             lines.append(line)
         os.kill(child.pid, signal.SIGKILL)
-        rest, errors = child.communicate(timeout=TIMEOUT)
+        child.wait(TIMEOUT)
+        # Read through the buffered file objects: communicate() would read the raw pipes and
+        # skip what readline() already buffered.
+        rest, errors = child.stdout.read(), child.stderr.read()
     finally:
         if child.poll() is None:
             child.kill()
