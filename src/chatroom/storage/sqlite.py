@@ -168,7 +168,12 @@ class SQLiteHistoryStore(QueryShortcuts):
     """A :class:`~chatroom.storage.base.HistoryStore` kept in one SQLite file.
 
     Create it with ``await SQLiteHistoryStore.open(path)`` (or :func:`open_history` for a
-    data directory) from the event loop that will use it; end it with ``await close()``.
+    data directory) from the event loop that will use it; end it with ``await close()``
+    before that loop stops. A process that exits without ``close()`` loses only what was not
+    yet committed, exactly as with ``kill -9``: acknowledged messages are safe either way.
+
+    One server process per database file: a second process writing the same file makes
+    both see "database is locked" failures.
     """
 
     def __init__(
