@@ -1,0 +1,68 @@
+"""Configuration: defaults, TOML, validation messages that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatroom.errors import ConfigError
+from chatroom.server.config import Config, config_from_mapping, config_keys, load_config
+
+
+def test_defaults_need_no_file() -> None:
+    config = load_config(None)
+    assert (config.host, config.port, config.default_room) == ("127.0.0.1", 1060, "#lobby")
+    assert config.nicklen == 32 and config.flood_enabled
+
+
+def test_every_documented_key_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[server]\nname = "chat.lan"\nport = 6667\n[limits]\nnicklen = 20\nmax_clients = 0\n'
+        "[flood]\nenabled = false\nrate = 2\n[timeouts]\nping_interval = 30\n"
+    )
+    config = load_config(path)
+    assert config.name == "chat.lan" and config.port == 6667 and config.nicklen == 20
+    assert config.max_clients == 0 and not config.flood_enabled
+    assert config.flood_rate == 2.0 and config.ping_interval == 30.0
+    docs = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
+    for key in config_keys():
+        assert key.split(".")[-1] in docs, f"{key} is not documented"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"limits": {"nicklen": "x"}}, "limits.nicklen: must be an integer from 1 to 200, not 'x'"),
+        ({"limits": {"nicklen": True}}, "limits.nicklen: must be an integer"),
+        ({"server": {"port": 70000}}, "server.port: must be an integer from 0 to 65535"),
+        ({"server": {"bogus": 1}}, "server.bogus: unknown key"),
+        ({"nosuchtable": {"a": 1}}, "nosuchtable.a: unknown key"),
+        ({"port": 1}, "port: unknown key"),
+        ({"server": {"name": "two words"}}, "server.name: must be one word"),
+        ({"server": {"default_room": "lobby"}}, "server.default_room: must be a channel name"),
+        ({"flood": {"enabled": "yes"}}, "flood.enabled: must be true or false"),
+        ({"operators": [{"name": "a", "password": "plain"}]}, "operators[0].password: must be"),
+        ({"operators": [{"name": "a"}]}, "operators[0]: needs both name and password"),
+    ],
+)
+def test_bad_values_name_the_key(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(data)
+    assert message in str(info.value)
+    assert str(info.value).startswith("config: ")
+
+
+def test_invalid_toml_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("[server\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_motd_file_replaces_motd(tmp_path: Path) -> None:
+    motd = tmp_path / "motd.txt"
+    motd.write_text("Line one\nLine two\n")
+    assert Config(motd_file=str(motd)).motd_text() == "Line one\nLine two\n"
+    assert Config(motd_file=str(tmp_path / "gone")).motd_text() == Config().motd

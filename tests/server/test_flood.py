@@ -1,0 +1,21 @@
+"""The token bucket behind fakelag."""
+
+from __future__ import annotations
+
+from chatroom.server.flood import TokenBucket
+
+
+def test_burst_then_rate() -> None:
+    bucket = TokenBucket(burst=3, rate=2.0, now=0.0)
+    assert [bucket.take(0.0) for _ in range(4)] == [True, True, True, False]
+    assert bucket.wait() == 0.5
+    assert not bucket.take(0.4)
+    assert bucket.take(0.5)
+
+
+def test_refill_is_capped_at_burst() -> None:
+    bucket = TokenBucket(burst=2, rate=10.0, now=0.0)
+    bucket.take(0.0)
+    bucket.take(0.0)
+    assert bucket.take(100.0) and bucket.take(100.0)
+    assert not bucket.take(100.0)

@@ -1,0 +1,60 @@
+"""The response buffer: labels, ACK and labeled-response batches."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from chatroom.protocol.line import Line
+from chatroom.server.response import ResponseBuffer
+
+
+def session(*caps: str) -> Any:
+    sent: list[Line] = []
+    return SimpleNamespace(
+        caps=set(caps),
+        nick="me",
+        server=SimpleNamespace(config=SimpleNamespace(name="srv")),
+        send_line=sent.append,
+        sent=sent,
+    )
+
+
+def test_without_label_lines_go_as_they_are() -> None:
+    s = session()
+    rb = ResponseBuffer(s, "ignored-without-cap")
+    rb.reply("001", "hi")
+    rb.send()
+    assert s.sent == [Line("001", ("me", "hi"), "srv")]
+
+
+def test_label_with_no_reply_is_ack() -> None:
+    s = session("labeled-response", "batch")
+    ResponseBuffer(s, "L").send()
+    assert s.sent == [Line("ACK", (), "srv", {"label": "L"})]
+
+
+def test_label_on_single_line() -> None:
+    s = session("labeled-response", "batch")
+    rb = ResponseBuffer(s, "L")
+    rb.reply("303", "a b")
+    rb.send()
+    assert s.sent == [Line("303", ("me", "a b"), "srv", {"label": "L"})]
+
+
+def test_several_lines_become_a_batch_and_nested_batches_keep_their_tag() -> None:
+    s = session("labeled-response", "batch")
+    rb = ResponseBuffer(s, "L")
+    rb.reply("311", "x")
+    inner = rb.start_batch("chathistory", "#c")
+    assert inner is not None
+    rb.add(Line("PRIVMSG", ("#c", "old"), "a!b@c"))
+    rb.end_batch(inner)
+    rb.send()
+    outer = s.sent[0]
+    assert outer.command == "BATCH" and outer.tags == {"label": "L"}
+    ref = outer.params[0][1:]
+    assert s.sent[1].tags == {"batch": ref}
+    assert s.sent[2].params[1] == "chathistory" and s.sent[2].tags["batch"] == ref
+    assert s.sent[3].tags["batch"] == inner
+    assert s.sent[-1] == Line("BATCH", (f"-{ref}",), "srv")
