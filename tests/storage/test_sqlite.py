@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -21,6 +22,7 @@ from chatroom.storage import (
     StorageCorruptError,
     StorageError,
     StorageUnavailableError,
+    StoreClosedError,
     dm_key,
     measure_throughput,
     open_history,
@@ -131,6 +133,19 @@ async def test_big_backlogs_and_purges_go_in_chunks(
     finally:
         other.close()
         await store.close()
+
+
+async def test_close_during_a_long_purge_does_not_hang(
+    sqlite_store: SQLiteHistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "DELETE_CHUNK", 1)
+    await store_all(sqlite_store, [msg(ms=i) for i in range(200)])
+    purge = asyncio.ensure_future(sqlite_store.purge("#chan"))
+    await asyncio.sleep(0)
+    await asyncio.wait_for(sqlite_store.close(), TIMEOUT)
+    # Finished before the stop, or abandoned between two chunks: nobody waits for ever.
+    with contextlib.suppress(StoreClosedError):
+        assert await asyncio.wait_for(purge, TIMEOUT) == 200
 
 
 async def test_throughput_is_well_over_ten_thousand_per_second(

@@ -273,6 +273,8 @@ class SQLiteHistoryStore(QueryShortcuts):
         #    closes, so the writer's connection is the last one and can checkpoint the WAL.
         try:
             await self._loop.run_in_executor(self._reader_pool, self._reader.conn.close)
+        except sqlite3.Error as exc:
+            logger.error("history: closing failed: %s", describe_error(exc, self.path))
         finally:
             self._reader_pool.shutdown(wait=False)
         # 2. The writer: everything appended before close() is ahead of the stop item.
@@ -323,7 +325,11 @@ class SQLiteHistoryStore(QueryShortcuts):
     # --- maintenance -------------------------------------------------------------------------
 
     async def purge(self, target: str) -> int:
-        """Delete all of *target*'s history; return the number of messages deleted."""
+        """Delete all of *target*'s history; return the number of messages deleted.
+
+        Runs in chunks between appends. If the store is closed meanwhile, the purge stops
+        between two chunks and raises ``StoreClosedError``: run it again after a restart.
+        """
         job = _DeleteJob(
             self._loop.create_future(),
             [
@@ -350,7 +356,8 @@ class SQLiteHistoryStore(QueryShortcuts):
         """Apply the retention rules; see :meth:`HistoryStore.apply_retention`.
 
         Which targets exceed *max_per_target* is found on the reader thread; the deletions
-        run on the writer in chunks, interleaved with live appends.
+        run on the writer in chunks, interleaved with live appends. Closing the store stops
+        it between two chunks (``StoreClosedError``); the next run finishes the work.
         """
         check_retention_args(max_age, max_per_target)
         deletes: list[tuple[str, dict[str, Any]]] = []
@@ -404,7 +411,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             except queue.Empty:
                 pass
             batch: list[tuple[StoredMessage, OnStored | None]] = []
-            for item in items:
+            for index, item in enumerate(items):
                 if isinstance(item, tuple):
                     batch.append(item)
                     if len(batch) >= BATCH_MAX:
@@ -415,7 +422,7 @@ class SQLiteHistoryStore(QueryShortcuts):
                     self._write(batch)
                     batch = []
                 if isinstance(item, _Stop):
-                    self._stop(item)
+                    self._stop(item, items[index + 1 :])
                     return
                 self._run_job(item)
             if batch:
@@ -507,7 +514,18 @@ class SQLiteHistoryStore(QueryShortcuts):
         else:
             self._queue.put(job)
 
-    def _stop(self, job: _Stop) -> None:
+    def _stop(self, job: _Stop, behind: list[_Item]) -> None:
+        # A chunked job that re-queued itself behind the stop item is abandoned: its caller
+        # gets StoreClosedError rather than waiting for ever. (No append can be there:
+        # close() stops taking them before it queues the stop item.)
+        with contextlib.suppress(queue.Empty):
+            while True:
+                behind.append(self._queue.get_nowait())
+        for item in behind:
+            if isinstance(item, _Job):
+                self._call_soon(_settle, item.future, None, StoreClosedError())
+            elif item[1] is not None:
+                self._call_soon(_deliver_all, [(item[1], False)])
         try:
             self._conn.close()
         except sqlite3.Error as exc:
