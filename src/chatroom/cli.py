@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from chatroom import __version__
 from chatroom.errors import ConfigError
+from chatroom.ui.terminal.cli import add_client_parser
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 1060
@@ -76,6 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="most connections at once (0 = unlimited; default 10000)",
     )
     server.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where message history is kept "
+        "(default ~/.local/share/chatroom, or $XDG_DATA_HOME/chatroom)",
+    )
+    server.add_argument(
+        "--no-history",
+        action="store_true",
+        help="do not store messages (no history after a restart)",
+    )
+    server.add_argument(
         "--no-flood-control",
         action="store_true",
         help="do not slow down clients that send fast (for load tests only)",
@@ -93,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--stdin", action="store_true", help="read the password from standard input (for scripts)"
     )
     passwd.set_defaults(func=_passwd)
+    add_client_parser(sub)
     # Further commands: each module adds its subparser and sets func=... on it.
     return parser
 
@@ -120,7 +133,7 @@ def _server(args: argparse.Namespace) -> int:
     from chatroom.server.config import config_from_mapping, load_config
 
     # Flags are applied as if they were in the file, so they pass the same checks.
-    flags: dict[str, dict[str, object]] = {"server": {}, "limits": {}, "flood": {}}
+    flags: dict[str, dict[str, object]] = {"server": {}, "limits": {}, "flood": {}, "history": {}}
     for attr, key in (
         ("host", "host"),
         ("port", "port"),
@@ -133,6 +146,10 @@ def _server(args: argparse.Namespace) -> int:
         flags["limits"]["max_clients"] = args.max_clients
     if args.no_flood_control:
         flags["flood"]["enabled"] = False
+    if args.data_dir is not None:
+        flags["history"]["data_dir"] = args.data_dir
+    if args.no_history:
+        flags["history"]["enabled"] = False
     config = config_from_mapping(flags, load_config(args.config))
     _setup_logging(args)
     return run(config)

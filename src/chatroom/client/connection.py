@@ -9,7 +9,6 @@ carries the sender's prefix and up to 8191 bytes of tags).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 import ssl
@@ -21,7 +20,6 @@ log = logging.getLogger(__name__)
 
 SERVER_MAX_BODY = 8192
 SERVER_MAX_TAGS = 8192
-READ_SIZE = 65536
 
 
 class ConnectError(Exception):
@@ -39,9 +37,10 @@ async def open_connection(
         if not verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
+    loop = asyncio.get_running_loop()
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=context, limit=READ_SIZE), timeout
+        transport, protocol = await asyncio.wait_for(
+            loop.create_connection(_LineProtocol, host, port, ssl=context), timeout
         )
     except ConnectionRefusedError:
         raise ConnectError("connection refused") from None
@@ -54,11 +53,36 @@ async def open_connection(
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
         raise ConnectError(reason[:1].lower() + reason[1:]) from None
-    sock = writer.get_extra_info("socket")
+    sock = transport.get_extra_info("socket")
     if sock is not None:
         # Chat lines are small and latency matters more than packet count.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return Connection(reader, writer)
+    return Connection(transport, protocol)
+
+
+class _LineProtocol(asyncio.Protocol):
+    """Feeds received bytes straight into the decoder, so lines that arrived
+    before a reset (an ``ERROR`` explaining why) are still read."""
+
+    def __init__(self) -> None:
+        self.decoder = LineDecoder(max_body=SERVER_MAX_BODY, max_tags=SERVER_MAX_TAGS)
+        self.wakeup = asyncio.Event()
+        self.ended = False
+        self.error: Exception | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self.decoder.receive_data(data)
+        self.wakeup.set()
+
+    def eof_received(self) -> bool | None:
+        self.ended = True
+        self.wakeup.set()
+        return None  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.ended = True
+        self.error = exc
+        self.wakeup.set()
 
 
 class Connection:
@@ -66,58 +90,57 @@ class Connection:
     ``None`` (the server closed), :meth:`send` from anywhere on the loop, and
     :meth:`close` when done (idempotent)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
-        self._decoder = LineDecoder(max_body=SERVER_MAX_BODY, max_tags=SERVER_MAX_TAGS)
+    def __init__(self, transport: asyncio.BaseTransport, protocol: _LineProtocol) -> None:
+        assert isinstance(transport, asyncio.WriteTransport)
+        self._transport = transport
+        self._protocol = protocol
         self.closed = False
 
     async def read_line(self) -> Line | None:
         """The next line from the server, or ``None`` at end of stream.
 
         Lines we cannot read (too long, not UTF-8, malformed) are logged and
-        skipped: one bad line must not end the chat. Raises :class:`OSError`
-        (e.g. ``ConnectionResetError``) if the connection breaks.
+        skipped: one bad line must not end the chat. Every line received is
+        given out before the end is reported; then, if the connection broke
+        (rather than closed), the :class:`OSError` is raised.
         """
+        protocol = self._protocol
         while True:
             try:
-                text = self._decoder.next_line()
+                text = protocol.decoder.next_line()
             except RemoteProtocolError as exc:
                 log.warning("skipped a line from the server: %s", exc)
                 continue
             if text is not None:
+                log.debug("<- %s", text)
                 try:
                     return parse(text)
                 except RemoteProtocolError as exc:
                     log.warning("skipped a line from the server: %s", exc)
                     continue
-            data = await self._reader.read(READ_SIZE)
-            if not data:
+            if protocol.ended:
+                if isinstance(protocol.error, OSError):
+                    raise protocol.error
                 return None
-            self._decoder.receive_data(data)
+            protocol.wakeup.clear()
+            await protocol.wakeup.wait()
 
     def send(self, line: Line) -> None:
         """Queue one line. Raises :class:`~chatroom.errors.LocalProtocolError` if it
         cannot be framed; writing to a closed connection does nothing."""
         data = line.format().encode("utf-8") + b"\r\n"
-        if self.closed or self._writer.is_closing():
+        if self.closed or self._transport.is_closing():
             return
         log.debug("-> %s", line.format())
-        self._writer.write(data)
-
-    async def drain(self) -> None:
-        """Wait until the send buffer is low (back-pressure); ignores a broken link."""
-        with contextlib.suppress(OSError, RuntimeError):
-            await self._writer.drain()
+        self._transport.write(data)
 
     def close(self) -> None:
         """Close the connection (after writing what is queued). Idempotent."""
         if not self.closed:
             self.closed = True
-            self._writer.close()
+            self._transport.close()
 
     def abort(self) -> None:
         """Close at once, discarding anything unsent."""
         self.closed = True
-        transport = self._writer.transport
-        transport.abort()
+        self._transport.abort()

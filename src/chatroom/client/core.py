@@ -270,7 +270,8 @@ class ChatClient:
                 ping_sent = True
                 continue
             except OSError as exc:
-                return exc.strerror or str(exc) or "the connection broke"
+                # The server's ERROR line, if it sent one, says more than errno.
+                return self.server_error or exc.strerror or str(exc) or "the connection broke"
             if line is None:
                 return self.server_error or "the server closed the connection"
             ping_sent = False

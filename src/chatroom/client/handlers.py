@@ -245,13 +245,11 @@ def join(client: ChatClient, line: Line) -> None:
         buffer.joined = True
         buffer.members.clear()
         client.names_pending[buffer.key] = {}
-        client.add(
-            buffer, _message(client, line, MessageKind.JOIN, f"You have joined {buffer.name}")
-        )
         if client.take_switch_on_join(buffer.name):
             client.activate(buffer)
-        else:
-            client.changed(buffer)
+        message = _message(client, line, MessageKind.JOIN, f"You have joined {buffer.name}")
+        client.add(buffer, message)
+        client.changed(buffer)
         return
     buffer.members[casefold(nick)] = Member(nick)
     text = f"{nick} has joined {buffer.name}. Say hi!"

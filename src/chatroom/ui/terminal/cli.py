@@ -1,0 +1,112 @@
+"""The ``chatroom client`` subcommand: flags, then the terminal or plain UI.
+
+Heavy imports (prompt_toolkit, the client core) happen inside :func:`run_client`
+so that ``chatroom server`` starts without loading them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 1060
+DEFAULT_TLS_PORT = 6697
+
+EPILOG = """\
+examples:
+  chatroom client                       connect to 127.0.0.1:1060 and join #lobby
+  chatroom client chat.example.org      ... to another machine
+  chatroom client HOST -p 6667 --nick alice --room '#dev'
+  echo hi | chatroom client --nick bot  send one message from a script (plain mode)
+
+In the chat: type to talk, /help for commands, Tab completes, Up/Down recall,
+Alt+number switches rooms, QUIT or /quit leaves.
+"""
+
+
+def add_client_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``client`` subcommand to the ``chatroom`` parser."""
+    parser = sub.add_parser(
+        "client",
+        help="chat from this terminal",
+        description="Chat from a terminal. Reads lines from standard input and prints "
+        "one line per message when it is not a terminal (or with --plain).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "host", nargs="?", default=DEFAULT_HOST, metavar="HOST", help="server (default %(default)s)"
+    )
+    parser.add_argument(
+        "-p",
+        "--port",
+        type=int,
+        metavar="PORT",
+        help=f"server port (default {DEFAULT_PORT}, or {DEFAULT_TLS_PORT} with --tls)",
+    )
+    parser.add_argument("--nick", metavar="NAME", help="your name (asked for when not given)")
+    parser.add_argument(
+        "--room",
+        action="append",
+        metavar="ROOM",
+        help="room to join at start (default #lobby); repeat for several",
+    )
+    parser.add_argument("--tls", action="store_true", help="connect with TLS")
+    parser.add_argument(
+        "--password", metavar="PASSWORD", help="the server's password, if it has one"
+    )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="plain lines in and out, even on a terminal (automatic when piped)",
+    )
+    parser.add_argument(
+        "--no-reconnect",
+        action="store_true",
+        help="exit (code 1) when the connection is lost instead of reconnecting",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log protocol lines to stderr")
+    parser.set_defaults(func=run_client)
+
+
+def run_client(args: argparse.Namespace) -> int:
+    """Run the client as the flags say; return the exit code (0: the user quit,
+    1: could not connect, lost the connection with --no-reconnect, or refused)."""
+    import asyncio
+
+    from chatroom.client.config import ClientConfig
+    from chatroom.client.core import ChatClient
+
+    rooms = tuple(r if r.startswith("#") else "#" + r for r in (args.room or ["#lobby"]))
+    port = args.port if args.port is not None else DEFAULT_TLS_PORT if args.tls else DEFAULT_PORT
+    config = ClientConfig(
+        host=args.host,
+        port=port,
+        nick=args.nick,
+        rooms=rooms,
+        tls=args.tls,
+        password=args.password,
+        reconnect=not args.no_reconnect,
+    )
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    interactive = not args.plain and sys.stdin.isatty() and sys.stdout.isatty()
+
+    async def main() -> int:
+        client = ChatClient(config)
+        if interactive:
+            from chatroom.ui.terminal.app import TerminalApp
+
+            reason = await TerminalApp(client).run()
+        else:
+            from chatroom.ui.terminal.plain import PlainApp
+
+            reason = await PlainApp(client).run()
+        return reason.exit_code
+
+    return asyncio.run(main())

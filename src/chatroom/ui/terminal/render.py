@@ -1,0 +1,190 @@
+"""How the terminal client words and styles things: pure functions from the
+core's events and messages to styled text fragments.
+
+Fragments are ``(style, text)`` pairs, prompt_toolkit's "formatted text"; plain
+mode joins their texts. The tutorial's sentences are kept word for word.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from chatroom.client.events import (
+    Connected,
+    ConnectFailed,
+    Connecting,
+    ConnectionLost,
+    NickRequired,
+    NickTaken,
+    Registered,
+)
+from chatroom.client.model import SERVER_BUFFER, BufferKind, BufferView, Message, MessageKind
+
+Fragments = list[tuple[str, str]]
+
+# The tutorial's words (kept exactly; tests check them).
+TRYING = "Trying to connect to {host}:{port}..."
+CONNECTED = "Successfully connected to {host}:{port}"
+YOUR_NAME = "Your name: "
+WELCOME = "Welcome, {nick}! Getting ready to send and receive messages..."
+ALL_SET = "All set! Leave the chatroom anytime by typing 'QUIT'"
+LOST = "Oh no, we have lost connection to the server!"
+COULD_NOT_CONNECT = "Could not connect to {host}:{port}: {reason}"
+
+# Colours for nicks: distinct on dark and light backgrounds; never red (errors).
+NICK_COLOURS = (
+    "ansigreen",
+    "ansiyellow",
+    "ansiblue",
+    "ansimagenta",
+    "ansicyan",
+    "ansibrightgreen",
+    "ansibrightblue",
+    "ansibrightmagenta",
+    "ansibrightcyan",
+    "#d78700",
+    "#5f87ff",
+    "#af5fd7",
+)
+
+STYLE_RULES = {
+    "time": "ansibrightblack",
+    "notice": "ansibrightblack",
+    "error": "ansired bold",
+    "info": "ansibrightblack",
+    "mention": "bg:ansiyellow ansiblack",
+    "where": "ansibrightblack bold",
+    "toolbar.active": "reverse bold",
+    "toolbar.unread": "bold",
+    "toolbar.mention": "bg:ansiyellow ansiblack bold",
+}
+
+
+def nick_colour(nick: str) -> str:
+    """A colour for ``nick``: the same nick gets the same colour in every session."""
+    return NICK_COLOURS[zlib.crc32(nick.lower().encode("utf-8")) % len(NICK_COLOURS)]
+
+
+def clock(when: datetime) -> str:
+    """``HH:MM`` in the local time zone."""
+    return when.astimezone().strftime("%H:%M")
+
+
+def display_name(name: str) -> str:
+    return "server" if name == SERVER_BUFFER else name
+
+
+def message_fragments(message: Message, where: str | None = None) -> Fragments:
+    """One message as one line of fragments (no newline).
+
+    ``where`` names the buffer when it is not the one being looked at, so a
+    line from elsewhere says where it belongs ("[#dev] ...").
+    """
+    out: Fragments = [("class:time", clock(message.time) + " ")]
+    if where is not None:
+        out.append(("class:where", f"[{display_name(where)}] "))
+    sender = message.sender or ""
+    colour = nick_colour(sender) if sender else ""
+    body_style = "class:mention" if message.mention else ""
+    kind = message.kind
+    if kind is MessageKind.MESSAGE:
+        out += [(f"{colour} bold", sender), ("", ": "), (body_style, message.text)]
+    elif kind is MessageKind.ACTION:
+        out += [("", "* "), (f"{colour} bold", sender), (body_style, " " + message.text)]
+    elif kind is MessageKind.NOTICE:
+        out += [("class:notice", f"-{sender or 'server'}- "), (body_style, message.text)]
+    elif kind is MessageKind.ERROR:
+        out.append(("class:error", "!! " + message.text))
+    else:
+        out.append(("class:info", "-- " + message.text))
+    return out
+
+
+def plain(fragments: Fragments) -> str:
+    """The text of fragments, without styles (plain mode, logs, tests)."""
+    return "".join(text for _, text in fragments)
+
+
+def event_text(event: object, host_port: tuple[str, int] | None = None) -> str | None:
+    """The line to print for a connection-level event, or ``None``.
+
+    These are the tutorial's sentences; buffer and message events are rendered
+    by :func:`message_fragments` instead.
+    """
+    if isinstance(event, Connecting):
+        return TRYING.format(host=event.host, port=event.port)
+    if isinstance(event, Connected):
+        return CONNECTED.format(host=event.host, port=event.port)
+    if isinstance(event, ConnectFailed):
+        text = COULD_NOT_CONNECT.format(host=event.host, port=event.port, reason=event.reason)
+        if not event.fatal and event.retry_in is not None:
+            text += f"; trying again in {seconds(event.retry_in)}"
+        return text
+    if isinstance(event, NickTaken):
+        return f"The name {event.nick} is taken; trying {event.trying} instead."
+    if isinstance(event, NickRequired):
+        return event.problem
+    if isinstance(event, Registered):
+        if event.reconnected:
+            return f"Reconnected. Welcome back, {event.nick}!"
+        return WELCOME.format(nick=event.nick)
+    if isinstance(event, ConnectionLost):
+        return LOST
+    return None
+
+
+def reconnect_text(event: ConnectionLost) -> str:
+    """What follows the tutorial's "Oh no" line: why, and what happens next."""
+    why = f"({event.reason}) " if event.reason else ""
+    if event.reconnect_in is None:
+        return f"{why}Not reconnecting (--no-reconnect)."
+    return f"{why}Reconnecting in {seconds(event.reconnect_in)}..."
+
+
+def seconds(value: float) -> str:
+    return f"{value:g} second" + ("" if value == 1 else "s")
+
+
+def switch_header(view: BufferView) -> Fragments:
+    """The line printed when the user switches to a buffer."""
+    name = display_name(view.name)
+    text = f"── {name} ──"
+    if view.kind is BufferKind.CHANNEL:
+        count = len(view.members)
+        people = "person" if count == 1 else "people"
+        if not view.joined:
+            text += " (you are not in this room)"
+        elif count:
+            text += f" {count} {people}"
+        if view.topic:
+            text += f" · {view.topic}"
+    elif view.kind is BufferKind.PRIVATE:
+        text += " private chat"
+    return [("class:where", text)]
+
+
+def toolbar_fragments(views: Sequence[BufferView], nick: str | None, status: str) -> Fragments:
+    """The bottom bar: every buffer with its number and unread count, the active
+    one highlighted, mentions marked; then the user's nick and the connection
+    status."""
+    out: Fragments = []
+    for view in views:
+        label = f"{view.number}:{display_name(view.name)}"
+        if view.unread:
+            label += f"({view.unread}{'!' if view.mentioned else ''})"
+        if view.active:
+            style = "class:toolbar.active"
+        elif view.mentioned:
+            style = "class:toolbar.mention"
+        elif view.unread:
+            style = "class:toolbar.unread"
+        else:
+            style = ""
+        out += [(style, label), ("", " ")]
+    out.append(("", f" │ {nick or '?'}"))
+    if status:
+        out.append(("class:error", f" │ {status}"))
+    out.append(("", "  (Alt+number or /switch; /help)"))
+    return out
