@@ -73,6 +73,8 @@ def start_server(
     Port 0 lets the system pick a free port (read back from the log).
     """
     argv = [sys.executable, "-m", "chatroom", "server", "127.0.0.1", "-p", str(port), *args]
+    if "--data-dir" not in args:  # never touch the user's real history
+        argv += ["--data-dir", str(tmp_path / "data")]
     if config is not None:
         config_path = tmp_path / f"server-{time.monotonic_ns()}.toml"
         config_path.write_text(config)

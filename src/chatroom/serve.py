@@ -24,7 +24,16 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from datetime import timedelta
+
 from chatroom.server.config import Config
+from chatroom.storage import (
+    HistoryStore,
+    RetentionPolicy,
+    StorageError,
+    open_history,
+    run_retention,
+)
 from chatroom.server.server import Server
 from chatroom.transports.tcp import listen
 
@@ -66,13 +75,26 @@ class _StopRequest:
 async def serve(config: Config, *, console: bool = True) -> int:
     """Start the server, run it until a stop request, shut down in order."""
     loop = asyncio.get_running_loop()
-    server = Server(config, loop)
     # -- startup
+    history: HistoryStore | None = None
+    if config.history_enabled:
+        try:
+            store = await open_history(config.data_dir or None)
+        except StorageError as exc:
+            log.error("Could not open the message history: %s", exc)
+            log.error("Fix or move that file, choose another --data-dir, or use --no-history.")
+            return 1
+        log.info("History is kept in %s", store.path)
+        history = store
+    server = Server(config, loop, history)
     try:
         listener = await listen(server, config.host, config.port)
     except OSError as exc:
         log.error("Could not listen at %s:%s: %s", config.host, config.port, exc.strerror or exc)
+        if history is not None:
+            await history.close()
         return 1
+    retention = _start_retention(history, config)
     for sock in listener.sockets:
         host, port = sock.getsockname()[:2]
         log.info("Listening at %s:%s", host, port)
@@ -94,9 +116,28 @@ async def serve(config: Config, *, console: bool = True) -> int:
         listener.close()
         server.shutdown(stop.reason)
         await server.wait_closed(SHUTDOWN_GRACE)
+        if retention is not None:
+            retention.cancel()
+        if history is not None:
+            await history.close()  # flushes: a graceful shutdown loses nothing
         log.info("Shutting down the server...")
         restore()
     return 0
+
+
+def _start_retention(history: HistoryStore | None, config: Config) -> asyncio.Task[None] | None:
+    """Keep deleting history past its configured age or count, if any is configured."""
+    if history is None:
+        return None
+    policy = RetentionPolicy(
+        max_age=timedelta(days=config.history_max_age_days)
+        if config.history_max_age_days
+        else None,
+        max_per_target=config.history_max_per_room or None,
+    )
+    if not policy.enabled:
+        return None
+    return asyncio.get_running_loop().create_task(run_retention(history, policy))
 
 
 def _install_signals(

@@ -44,6 +44,13 @@ Example (every key, with its default)::
     ping_interval = 90          # seconds of silence before we PING
     ping_timeout = 120          # further seconds without an answer before disconnect
 
+    [history]
+    enabled = true              # store channel and private messages (SQLite)
+    data_dir = ""               # where history.db lives; "" = ~/.local/share/chatroom
+    max_age_days = 0            # delete messages older than this; 0 = keep forever
+    max_per_room = 0            # keep at most this many per room or private chat; 0 = all
+    query_limit = 100           # most messages one CHATHISTORY request returns
+
     [[operators]]
     name = "admin"
     password = "$argon2id$..."  # a hash from `chatroom passwd`
@@ -105,6 +112,12 @@ class Config:
     registration_timeout: float = 30.0
     ping_interval: float = 90.0
     ping_timeout: float = 120.0
+    # [history]
+    history_enabled: bool = True
+    data_dir: str = ""
+    history_max_age_days: float = 0.0
+    history_max_per_room: int = 0
+    history_query_limit: int = 100
     # [[operators]]
     operators: tuple[Operator, ...] = field(default=())
 
@@ -197,6 +210,11 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "timeouts.registration": ("registration_timeout", _number(1, 86400)),
     "timeouts.ping_interval": ("ping_interval", _number(1, 86400)),
     "timeouts.ping_timeout": ("ping_timeout", _number(1, 86400)),
+    "history.enabled": ("history_enabled", _bool),
+    "history.data_dir": ("data_dir", _text),
+    "history.max_age_days": ("history_max_age_days", _number(0, 1e6)),
+    "history.max_per_room": ("history_max_per_room", _int(0, 1 << 40)),
+    "history.query_limit": ("history_query_limit", _int(1, 10_000)),
 }
 
 

@@ -9,6 +9,7 @@ the same profile share the same bytes object (see PERFORMANCE.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from chatroom.protocol.line import Line, format_tags
 
@@ -16,6 +17,12 @@ from chatroom.protocol.line import Line, format_tags
 TIME = 1
 MSGTAGS = 2
 ACCOUNT = 4
+
+
+def format_time(when: datetime) -> str:
+    """The server-time tag value: ISO 8601 UTC with milliseconds
+    (https://ircv3.net/specs/extensions/server-time). ``when`` must be in UTC."""
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def profile_for(caps: set[str] | frozenset[str]) -> int:

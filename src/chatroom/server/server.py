@@ -17,17 +17,20 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from chatroom.errors import MalformedLine
 from chatroom.protocol import numerics as n
+from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line, parse
 from chatroom.server.channel import Channel
 from chatroom.server.commands import COMMANDS
 from chatroom.server.config import Config
-from chatroom.server.outgoing import Outgoing
+from chatroom.server.outgoing import Outgoing, format_time
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.session import Session, Transport
+from chatroom.storage.base import HistoryStore
 
 log = logging.getLogger("chatroom.server")
 
@@ -46,9 +49,19 @@ class WhowasEntry:
 class Server:
     """The state of one chat server process."""
 
-    def __init__(self, config: Config, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        loop: asyncio.AbstractEventLoop | None = None,
+        history: HistoryStore | None = None,
+    ) -> None:
         self.config = config
         self.loop = loop or asyncio.get_event_loop()
+        self.history = history
+        # The capabilities offered; chathistory only when there is history to read.
+        self.caps: dict[str, str] = dict(SUPPORTED)
+        if history is not None:
+            self.caps["draft/chathistory"] = ""
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.sessions: set[Session] = set()
         self.users: dict[str, Session] = {}  # folded nick -> registered session
@@ -62,6 +75,7 @@ class Server:
         self._sweeper: asyncio.TimerHandle | None = None
         self._live: set[Session] = set()  # sessions whose transport is still open
         self._all_closed = asyncio.Event()
+        self.tasks: set[asyncio.Task[None]] = set()  # replies waiting on a query
         self.motd = config.motd_text()
         # msgids: a random per-boot prefix and a counter, unique across restarts.
         self._msgid_prefix = secrets.token_hex(5)
@@ -226,9 +240,7 @@ class Server:
 
     def tags(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """Tags every relayed message carries: server-time (and any ``extra``)."""
-        t = time.time()
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
-        tags = {"time": stamp}
+        tags = {"time": format_time(datetime.now(UTC))}
         if extra:
             tags.update(extra)
         return tags
@@ -308,6 +320,8 @@ class Server:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        for task in list(self.tasks):
+            task.cancel()
         for session in list(self.sessions):
             session.send_bytes(Line("ERROR", (reason,)).format().encode() + b"\r\n")
             session.flush()

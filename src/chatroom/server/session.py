@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from chatroom.errors import InputTooLong, InvalidUtf8, RemoteProtocolError
@@ -75,6 +76,7 @@ class Session:
         self.invited: set[str] = set()
         self.connected_at = now
         self.signon = int(time.time())
+        self.connected_utc = datetime.now(UTC)  # private history is readable from here on
         self.last_message = now  # for WHOIS idle time
         self.last_recv = now
         self.ping_pending = False

@@ -51,6 +51,7 @@ def command(
 # Importing the modules fills the table.
 from chatroom.server.commands import (  # noqa: E402
     channels,
+    history,
     info,
     messaging,
     modes,
@@ -64,6 +65,7 @@ __all__ = [
     "Command",
     "channels",
     "command",
+    "history",
     "info",
     "messaging",
     "modes",

@@ -24,7 +24,7 @@ MODES_PER_COMMAND = 6
 def isupport(server: Server) -> dict[str, str | None]:
     """The RPL_ISUPPORT tokens: the limits and features clients should know."""
     c = server.config
-    return {
+    tokens: dict[str, str | None] = {
         "AWAYLEN": str(c.awaylen),
         "CASEMAPPING": "ascii",
         "CHANLIMIT": f"#:{c.max_channels}",
@@ -50,6 +50,10 @@ def isupport(server: Server) -> dict[str, str | None]:
         "USERLEN": "16",
         "UTF8ONLY": None,
     }
+    if server.history is not None:
+        tokens["CHATHISTORY"] = str(c.history_query_limit)
+        tokens["MSGREFTYPES"] = "msgid,timestamp"
+    return dict(sorted(tokens.items()))
 
 
 def send_isupport(server: Server, rb: ResponseBuffer) -> None:

@@ -7,13 +7,18 @@ for every recipient; writes are coalesced per event-loop turn by the server.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.server.commands import command
-from chatroom.server.outgoing import MSGTAGS, Outgoing
+from chatroom.server.outgoing import MSGTAGS, Outgoing, format_time
+from chatroom.storage.base import MessageKind, StoredMessage, dm_key
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
     from chatroom.server.session import Session
 
 ERR_TOOMANYTARGETS = "407"
+log = logging.getLogger("chatroom.server")
 
 
 @command("PRIVMSG")
@@ -75,14 +81,15 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
     if verb == "PRIVMSG":
         session.last_message = server.now()
     echo = "echo-message" in session.caps
+    store = server.history if verb != "TAGMSG" else None
+    stored: list[tuple[StoredMessage, Callable[[], None]]] = []
     for target in targets:
         status = ""
         name = target
         if name[:1] in "@+" and is_channel_name(name[1:]):
             status, name = name[0], name[1:]
-        tags = server.tags(client_tags)
-        tags["msgid"] = server.new_msgid()
         message_params = (target,) if verb == "TAGMSG" else (target, text)
+        recipients: list[Session]
         if is_channel_name(name):
             channel = server.find_channel(name)
             if channel is None:
@@ -93,30 +100,65 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                 if not is_notice:
                     rb.reply(n.ERR_CANNOTSENDTOCHAN, channel.name, "Cannot send to channel")
                 continue
-            out = Outgoing(Line(verb, message_params, session.source, tags))
             members = channel.members
             if status:
                 recipients = [m for m, s in members.items() if s and (status == "+" or "o" in s)]
             else:
                 recipients = list(members)
-            if verb == "TAGMSG":
-                for member in recipients:
-                    if member is not session and member.tag_profile & MSGTAGS:
-                        member.send_bytes(out.render(member.tag_profile))
-            else:
-                for member in recipients:
-                    if member is not session:
-                        member.send_bytes(out.render(member.tag_profile))
+            key = channel.folded
         else:
             recipient = server.find_user(name)
             if recipient is None:
                 if not is_notice:
                     rb.reply(n.ERR_NOSUCHNICK, name, "No such nick/channel")
                 continue
-            out = Outgoing(Line(verb, message_params, session.source, tags))
-            if verb != "TAGMSG" or recipient.tag_profile & MSGTAGS:
-                recipient.send_bytes(out.render(recipient.tag_profile))
             if verb == "PRIVMSG" and recipient.away is not None:
                 rb.reply(n.RPL_AWAY, recipient.nick, recipient.away)
+            recipients = [recipient]
+            key = dm_key(session.folded_nick, recipient.folded_nick)
+        when = datetime.now(UTC)
+        msgid = server.new_msgid()
+        tags = {"time": format_time(when), "msgid": msgid, **client_tags}
+        out = Outgoing(Line(verb, message_params, session.source, tags))
+        relay: Callable[[], None] = partial(_relay, out, recipients, session, verb == "TAGMSG")
         if echo:
             rb.add(out.line)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s %s: %s", session.nick, verb, target, text)
+        if store is None or status:
+            relay()
+        else:
+            message = StoredMessage(
+                msgid,
+                when,
+                key,
+                MessageKind(verb),
+                session.source,
+                target,
+                text,
+                None,
+                client_tags,
+            )
+            stored.append((message, relay))
+    if store is not None and stored:
+        # Durability first (DESIGN.md): relay, and answer the sender, only once the
+        # store has the message. Callbacks run in append order, so the last one
+        # also sends the sender's replies.
+        rb.deferred = True
+        last = len(stored) - 1
+        for i, (message, then_relay) in enumerate(stored):
+            store.append(message, partial(_after_store, then_relay, rb if i == last else None))
+
+
+def _relay(out: Outgoing, recipients: list[Session], sender: Session, tagmsg: bool) -> None:
+    """Queue ``out`` for every recipient but the sender (TAGMSG only to message-tags)."""
+    for member in recipients:
+        if member is not sender and (not tagmsg or member.tag_profile & MSGTAGS):
+            member.send_bytes(out.render(member.tag_profile))
+
+
+def _after_store(relay: Callable[[], None], rb: ResponseBuffer | None, ok: bool) -> None:
+    # Relay whatever happened: live chat must not stop because storage failed.
+    relay()
+    if rb is not None:
+        rb.send()

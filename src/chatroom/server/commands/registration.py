@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from chatroom import __version__
 from chatroom.protocol import numerics as n
-from chatroom.protocol.caps import SUPPORTED, ls_entries, pack_entries, parse_request
+from chatroom.protocol.caps import ls_entries, pack_entries, parse_request
 from chatroom.protocol.casemap import is_valid_nick
 from chatroom.protocol.line import Line
 from chatroom.server.commands import command
@@ -46,14 +46,14 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
         if version >= 302:
             # cap-notify is implicitly enabled for 302 clients (spec, "cap-notify").
             session.set_caps(session.caps | {"cap-notify"})
-        _send_cap_list(rb, name, nick, "LS", ls_entries(SUPPORTED, version), version >= 302)
+        _send_cap_list(rb, name, nick, "LS", ls_entries(server.caps, version), version >= 302)
     elif sub == "LIST":
         _send_cap_list(rb, name, nick, "LIST", sorted(session.caps), session.cap_version >= 302)
     elif sub == "REQ":
         if not session.registered:
             session.cap_negotiating = True
         text = line.params[1] if len(line.params) > 1 else ""
-        changes = parse_request(text, SUPPORTED)
+        changes = parse_request(text, server.caps)
         if changes is None:
             rb.add(Line("CAP", (nick, "NAK", text), name))
             return

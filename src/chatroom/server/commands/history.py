@@ -1,0 +1,288 @@
+"""Message history: CHATHISTORY (https://ircv3.net/specs/extensions/chathistory) and
+the operator's PURGE.
+
+Who may read what:
+
+- a channel's history: its current members only (so nobody who was never let into a
+  ``+i``/``+k``/``+s`` room can read it);
+- a private conversation: only the two parties. Until accounts exist a nick is the
+  only identity, and nicks are reused, so a session sees private history only from
+  the moment it connected: whoever takes a nick later cannot read what was said to
+  the one who had it before.
+
+Refused targets get an empty batch, as if there were no history, so the reply does
+not reveal that a secret channel exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from chatroom.protocol import numerics as n
+from chatroom.protocol.casemap import casefold, is_channel_name, is_valid_channel, is_valid_nick
+from chatroom.protocol.line import Line
+from chatroom.server.commands import command
+from chatroom.server.outgoing import format_time
+from chatroom.storage.base import (
+    After,
+    Anchor,
+    Around,
+    Before,
+    Between,
+    HistoryQuery,
+    Latest,
+    MessageKind,
+    MsgidAnchor,
+    StoredMessage,
+    TimeAnchor,
+    dm_key,
+    dm_peer,
+)
+from chatroom.storage.errors import StorageError, UnknownMessageError
+
+if TYPE_CHECKING:
+    from chatroom.server.response import ResponseBuffer
+    from chatroom.server.server import Server
+    from chatroom.server.session import Session
+
+log = logging.getLogger("chatroom.server")
+
+SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
+_PARAMS = {"LATEST": 3, "BEFORE": 3, "AFTER": 3, "AROUND": 3, "BETWEEN": 4, "TARGETS": 3}
+
+
+class _BadParams(Exception):
+    """A parameter of CHATHISTORY is malformed; the text says which."""
+
+
+def parse_timestamp(text: str) -> datetime:
+    """``YYYY-MM-DDThh:mm:ss[.sss]Z`` → an aware UTC datetime."""
+    for pattern in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise _BadParams(f"Invalid timestamp {text!r}")
+
+
+def parse_anchor(text: str, *, star: bool = False) -> Anchor | None:
+    """``timestamp=…`` or ``msgid=…`` (or ``*`` where allowed, giving None)."""
+    if star and text == "*":
+        return None
+    kind, sep, value = text.partition("=")
+    if sep and kind == "timestamp":
+        return TimeAnchor(parse_timestamp(value))
+    if sep and kind == "msgid" and value:
+        return MsgidAnchor(value)
+    raise _BadParams(f"Invalid message reference {text!r}")
+
+
+def parse_limit(text: str, maximum: int) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise _BadParams(f"Invalid limit {text!r}")
+    return min(int(text), maximum)
+
+
+def spawn(server: Server, coro: Coroutine[Any, Any, None]) -> None:
+    """Run a reply that needs a query, keeping the task referenced until it ends."""
+    task = server.loop.create_task(coro)
+    server.tasks.add(task)
+    task.add_done_callback(server.tasks.discard)
+
+
+@command("CHATHISTORY", 1)
+def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """CHATHISTORY <subcommand> <target> <reference> [<reference>] <limit>"""
+    store = server.history
+    if store is None:
+        rb.reply(n.ERR_UNKNOWNCOMMAND, "CHATHISTORY", "History is off on this server")
+        return
+    sub = line.params[0].upper()
+    if sub not in SUBCOMMANDS:
+        rb.fail("CHATHISTORY", "INVALID_PARAMS", line.params[0], "Unknown subcommand")
+        return
+    if len(line.params) < 1 + _PARAMS[sub]:
+        rb.fail("CHATHISTORY", "INVALID_PARAMS", sub, "Not enough parameters")
+        return
+    limit_max = server.config.history_query_limit
+    args = line.params[1:]
+    try:
+        if sub == "TARGETS":
+            start = parse_timestamp(_strip(args[0]))
+            end = parse_timestamp(_strip(args[1]))
+            limit = parse_limit(args[2], limit_max)
+            rb.deferred = True
+            spawn(server, _targets(server, session, rb, start, end, limit))
+            return
+        target = args[0]
+        if not is_channel_name(target) and not is_valid_nick(target, 64):
+            rb.fail("CHATHISTORY", "INVALID_TARGET", sub, target, "Invalid target")
+            return
+        if is_channel_name(target) and not is_valid_channel(target, server.config.channellen):
+            rb.fail("CHATHISTORY", "INVALID_TARGET", sub, target, "Invalid target")
+            return
+        key = _readable_key(server, session, target)
+        query = _build_query(sub, args, limit_max, key or "")
+    except _BadParams as exc:
+        rb.fail("CHATHISTORY", "INVALID_PARAMS", sub, str(exc))
+        return
+    rb.deferred = True
+    spawn(server, _messages(server, session, rb, sub, target, query if key else None))
+
+
+def _strip(reference: str) -> str:
+    """TARGETS takes ``timestamp=…`` references; accept them bare too."""
+    return reference.partition("=")[2] if reference.startswith("timestamp=") else reference
+
+
+def _build_query(sub: str, args: tuple[str, ...], limit_max: int, key: str) -> HistoryQuery:
+    if sub == "LATEST":
+        return Latest(key, parse_limit(args[2], limit_max), parse_anchor(args[1], star=True))
+    if sub == "BETWEEN":
+        start = parse_anchor(args[1])
+        end = parse_anchor(args[2])
+        assert start is not None and end is not None
+        return Between(key, start, end, parse_limit(args[3], limit_max))
+    anchor = parse_anchor(args[1])
+    assert anchor is not None
+    limit = parse_limit(args[2], limit_max)
+    if sub == "BEFORE":
+        return Before(key, anchor, limit)
+    if sub == "AFTER":
+        return After(key, anchor, limit)
+    return Around(key, anchor, limit)
+
+
+def _readable_key(server: Server, session: Session, target: str) -> str | None:
+    """The conversation key ``session`` may read for ``target``, or None."""
+    if is_channel_name(target):
+        channel = server.find_channel(target)
+        if channel is None or session not in channel.members:
+            return None
+        return channel.folded
+    return dm_key(session.folded_nick, casefold(target))
+
+
+async def _messages(
+    server: Server,
+    session: Session,
+    rb: ResponseBuffer,
+    sub: str,
+    target: str,
+    query: HistoryQuery | None,
+) -> None:
+    """Answer with a chathistory batch; ``query`` None (not readable) gives an empty one."""
+    store = server.history
+    assert store is not None
+    messages: list[StoredMessage] = []
+    if query is not None:
+        try:
+            messages = await store.query(query)
+        except UnknownMessageError as exc:
+            rb.fail(
+                "CHATHISTORY",
+                "INVALID_MSGREFTOKEN",
+                sub,
+                f"msgid={exc.msgid}",
+                "Unknown message reference",
+            )
+            rb.send()
+            return
+        except StorageError as exc:
+            log.error("History query for %s failed: %s", target, exc)
+            rb.fail("CHATHISTORY", "MESSAGE_ERROR", sub, target, "Messages could not be retrieved")
+            rb.send()
+            return
+        if not is_channel_name(target):
+            messages = [m for m in messages if m.time >= session.connected_utc]
+    if session.closed:
+        return
+    ref = rb.start_batch("chathistory", target)
+    for message in messages:
+        # Without event-playback only PRIVMSG and NOTICE may be replayed (spec).
+        if message.kind is MessageKind.TAGMSG:
+            continue
+        tags = {"time": format_time(message.time), "msgid": message.msgid, **message.tags}
+        if message.account:
+            tags["account"] = message.account
+        rb.add(Line(message.kind.value, (message.target_param, message.text), message.source, tags))
+    rb.end_batch(ref)
+    rb.send()
+
+
+async def _targets(
+    server: Server,
+    session: Session,
+    rb: ResponseBuffer,
+    start: datetime,
+    end: datetime,
+    limit: int,
+) -> None:
+    store = server.history
+    assert store is not None
+    channels = [c.folded for c in session.channels]
+    try:
+        found = await store.targets(start, end, limit, channels=channels)
+        # Private conversations only from when this session connected (see above).
+        since = session.connected_utc
+        if start < end:
+            private = await store.targets(max(start, since), end, limit, nick=session.folded_nick)
+        else:
+            private = await store.targets(start, max(end, since), limit, nick=session.folded_nick)
+    except StorageError as exc:
+        log.error("History TARGETS query failed: %s", exc)
+        rb.fail("CHATHISTORY", "MESSAGE_ERROR", "TARGETS", "*", "Messages could not be retrieved")
+        rb.send()
+        return
+    if session.closed:
+        return
+    merged = sorted(
+        found + [t for t in private if t.latest >= since],
+        key=lambda t: t.latest,
+        reverse=start > end,
+    )[:limit]
+    merged.sort(key=lambda t: t.latest)
+    names = {c.folded: c.name for c in session.channels}
+    ref = rb.start_batch("draft/chathistory-targets")
+    for activity in merged:
+        shown = names.get(activity.target) or dm_peer(activity.target, session.folded_nick)
+        rb.add(
+            Line(
+                "CHATHISTORY", ("TARGETS", shown, format_time(activity.latest)), server.config.name
+            )
+        )
+    rb.end_batch(ref)
+    rb.send()
+
+
+@command("PURGE", 1, oper_only=True)
+def purge(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """PURGE <channel>: delete a room's whole history (operators only)."""
+    store = server.history
+    name = line.params[0]
+    if store is None:
+        rb.fail("PURGE", "HISTORY_OFF", name, "History is off on this server")
+        return
+    if not is_valid_channel(name, server.config.channellen):
+        rb.fail("PURGE", "INVALID_TARGET", name, "Only a channel's history can be purged")
+        return
+    rb.deferred = True
+
+    async def run() -> None:
+        try:
+            count = await store.purge(casefold(name))
+        except StorageError as exc:
+            rb.fail("PURGE", "MESSAGE_ERROR", name, f"Could not purge: {exc}")
+        else:
+            log.info("%s purged the history of %s (%d messages)", session.source, name, count)
+            rb.add(
+                Line(
+                    "NOTE", ("PURGE", "DONE", name, f"Deleted {count} messages"), server.config.name
+                )
+            )
+        rb.send()
+
+    spawn(server, run())
