@@ -77,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="most connections at once (0 = unlimited; default 10000)",
     )
     server.add_argument(
+        "--tls",
+        action="store_true",
+        help="also accept TLS connections (port 6697 unless --tls-port); without "
+        "--cert/--key a self-signed certificate is made in the data directory",
+    )
+    server.add_argument("--tls-port", type=int, metavar="PORT", help="port for TLS connections")
+    server.add_argument("--cert", metavar="FILE", help="TLS certificate (PEM, full chain)")
+    server.add_argument("--key", metavar="FILE", help="TLS private key (PEM)")
+    server.add_argument(
         "--data-dir",
         metavar="DIR",
         help="where message history is kept "
@@ -133,7 +142,13 @@ def _server(args: argparse.Namespace) -> int:
     from chatroom.server.config import config_from_mapping, load_config
 
     # Flags are applied as if they were in the file, so they pass the same checks.
-    flags: dict[str, dict[str, object]] = {"server": {}, "limits": {}, "flood": {}, "history": {}}
+    flags: dict[str, dict[str, object]] = {
+        "server": {},
+        "limits": {},
+        "flood": {},
+        "history": {},
+        "tls": {},
+    }
     for attr, key in (
         ("host", "host"),
         ("port", "port"),
@@ -150,6 +165,16 @@ def _server(args: argparse.Namespace) -> int:
         flags["history"]["data_dir"] = args.data_dir
     if args.no_history:
         flags["history"]["enabled"] = False
+    if args.tls or args.tls_port is not None or args.cert is not None:
+        flags["tls"]["enabled"] = True
+    if args.tls_port is not None:
+        flags["tls"]["port"] = args.tls_port
+    if args.cert is not None:
+        flags["tls"]["cert"] = args.cert
+    if args.key is not None:
+        flags["tls"]["key"] = args.key
+    if args.tls and args.cert is None and args.key is None:
+        flags["tls"]["self_signed"] = True
     config = config_from_mapping(flags, load_config(args.config))
     _setup_logging(args)
     return run(config)

@@ -20,22 +20,26 @@ import contextlib
 import logging
 import os
 import signal
+import ssl
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from datetime import timedelta
-
+from chatroom.errors import ConfigError
 from chatroom.server.config import Config
+from chatroom.server.server import Server
 from chatroom.storage import (
     HistoryStore,
     RetentionPolicy,
     StorageError,
+    default_data_dir,
     open_history,
     run_retention,
 )
-from chatroom.server.server import Server
 from chatroom.transports.tcp import listen
+from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
 
 log = logging.getLogger("chatroom.server")
 
@@ -87,17 +91,21 @@ async def serve(config: Config, *, console: bool = True) -> int:
         log.info("History is kept in %s", store.path)
         history = store
     server = Server(config, loop, history)
+    listeners: list[asyncio.Server] = []
     try:
-        listener = await listen(server, config.host, config.port)
-    except OSError as exc:
-        log.error("Could not listen at %s:%s: %s", config.host, config.port, exc.strerror or exc)
+        tls = _tls_context(config)
+        listeners.append(await _listen(server, config.host, config.port, None))
+        if tls is not None:
+            listeners.append(await _listen(server, config.host, config.tls_port, tls))
+    except (OSError, ConfigError) as exc:
+        for listener in listeners:
+            listener.close()
         if history is not None:
             await history.close()
+        if isinstance(exc, ConfigError):
+            raise
         return 1
     retention = _start_retention(history, config)
-    for sock in listener.sockets:
-        host, port = sock.getsockname()[:2]
-        log.info("Listening at %s:%s", host, port)
     if os.name == "posix" and hasattr(os, "geteuid") and os.geteuid() == 0:
         log.warning("Running as root: it works, but a dedicated user is safer")
     server.start()
@@ -113,7 +121,8 @@ async def serve(config: Config, *, console: bool = True) -> int:
         if reader is not None:
             loop.remove_reader(reader)
         log.info("Closing all connections...")
-        listener.close()
+        for listener in listeners:
+            listener.close()
         server.shutdown(stop.reason)
         await server.wait_closed(SHUTDOWN_GRACE)
         if retention is not None:
@@ -123,6 +132,42 @@ async def serve(config: Config, *, console: bool = True) -> int:
         log.info("Shutting down the server...")
         restore()
     return 0
+
+
+async def _listen(
+    server: Server, host: str, port: int, tls: ssl.SSLContext | None
+) -> asyncio.Server:
+    """Start one listener and log where (the tutorial's "Listening at ..." line)."""
+    try:
+        listener = await listen(server, host, port, ssl=tls)
+    except OSError as exc:
+        log.error("Could not listen at %s:%s: %s", host, port, exc.strerror or exc)
+        raise
+    for sock in listener.sockets:
+        bound_host, bound_port = sock.getsockname()[:2]
+        if tls is None:
+            log.info("Listening at %s:%s", bound_host, bound_port)
+        else:
+            log.info("Listening for TLS at %s:%s", bound_host, bound_port)
+    return listener
+
+
+def _tls_context(config: Config) -> ssl.SSLContext | None:
+    """The TLS context for ``[tls]``, creating a self-signed pair when asked; None if off."""
+    if not config.tls_enabled:
+        return None
+    if config.tls_cert and config.tls_key:
+        cert, key = Path(config.tls_cert), Path(config.tls_key)
+    elif config.tls_self_signed:
+        directory = Path(config.data_dir) if config.data_dir else default_data_dir()
+        cert, key = ensure_self_signed(directory)
+        log.info("Using the self-signed certificate %s", cert)
+        log.info("Its SHA-256 fingerprint (clients will show it): %s", fingerprint(cert))
+    else:
+        raise ConfigError(
+            "tls.enabled", "needs tls.cert and tls.key, or tls.self_signed = true (--tls)"
+        )
+    return server_context(cert, key)
 
 
 def _start_retention(history: HistoryStore | None, config: Config) -> asyncio.Task[None] | None:

@@ -44,6 +44,14 @@ Example (every key, with its default)::
     ping_interval = 90          # seconds of silence before we PING
     ping_timeout = 120          # further seconds without an answer before disconnect
 
+    [tls]
+    enabled = false             # also listen for TLS connections
+    port = 6697                 # the TLS port
+    cert = ""                   # PEM certificate (chain) file
+    key = ""                    # PEM private key file
+    self_signed = false         # no cert/key: create a self-signed pair in data_dir
+    require_for_remote = false  # plain connections only from this machine (loopback)
+
     [history]
     enabled = true              # store channel and private messages (SQLite)
     data_dir = ""               # where history.db lives; "" = ~/.local/share/chatroom
@@ -112,6 +120,13 @@ class Config:
     registration_timeout: float = 30.0
     ping_interval: float = 90.0
     ping_timeout: float = 120.0
+    # [tls]
+    tls_enabled: bool = False
+    tls_port: int = 6697
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_self_signed: bool = False
+    tls_required_remote: bool = False
     # [history]
     history_enabled: bool = True
     data_dir: str = ""
@@ -210,6 +225,12 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "timeouts.registration": ("registration_timeout", _number(1, 86400)),
     "timeouts.ping_interval": ("ping_interval", _number(1, 86400)),
     "timeouts.ping_timeout": ("ping_timeout", _number(1, 86400)),
+    "tls.enabled": ("tls_enabled", _bool),
+    "tls.port": ("tls_port", _int(0, 65535)),
+    "tls.cert": ("tls_cert", _text),
+    "tls.key": ("tls_key", _text),
+    "tls.self_signed": ("tls_self_signed", _bool),
+    "tls.require_for_remote": ("tls_required_remote", _bool),
     "history.enabled": ("history_enabled", _bool),
     "history.data_dir": ("data_dir", _text),
     "history.max_age_days": ("history_max_age_days", _number(0, 1e6)),

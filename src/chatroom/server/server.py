@@ -10,6 +10,7 @@ sockets: transports call :meth:`Server.connect`, :meth:`Session.feed` and
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import logging
 import secrets
@@ -44,6 +45,17 @@ class WhowasEntry:
     host: str
     realname: str
     left_at: int
+
+
+def is_loopback(address: str) -> bool:
+    """True for 127.0.0.0/8 and ::1 (and IPv4-mapped loopback)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
 
 
 class Server:
@@ -110,6 +122,8 @@ class Server:
         reason = None
         if self.closing:
             reason = "Server shutting down"
+        elif config.tls_required_remote and not secure and not is_loopback(address):
+            reason = f"TLS is required: connect with TLS to port {config.tls_port}"
         elif config.max_clients and len(self.sessions) >= config.max_clients:
             reason = "The server is full, try again later"
         elif config.max_per_address and self.per_address.get(address, 0) >= config.max_per_address:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from ssl import SSLContext
 from typing import cast
 
 from chatroom.server.server import Server
 from chatroom.server.session import Session
+from chatroom.transports.tls import HANDSHAKE_TIMEOUT
 
 
 class IrcProtocol(asyncio.Protocol):
@@ -44,9 +46,24 @@ class IrcProtocol(asyncio.Protocol):
             self.session = None
 
 
-async def listen(server: Server, host: str, port: int, *, backlog: int = 4096) -> asyncio.Server:
-    """Start accepting IRC connections on ``host:port`` (a deep backlog for connection storms)."""
+async def listen(
+    server: Server,
+    host: str,
+    port: int,
+    *,
+    ssl: SSLContext | None = None,
+    backlog: int = 4096,
+) -> asyncio.Server:
+    """Accept IRC connections on ``host:port`` (TLS with ``ssl``); a deep backlog
+    absorbs connection storms. A TLS handshake that stalls is dropped after
+    :data:`~chatroom.transports.tls.HANDSHAKE_TIMEOUT` without touching anyone else."""
     loop = asyncio.get_running_loop()
     return await loop.create_server(
-        lambda: IrcProtocol(server), host, port, backlog=backlog, reuse_address=True
+        lambda: IrcProtocol(server),
+        host,
+        port,
+        backlog=backlog,
+        reuse_address=True,
+        ssl=ssl,
+        ssl_handshake_timeout=HANDSHAKE_TIMEOUT if ssl is not None else None,
     )

@@ -1,0 +1,115 @@
+"""TLS: a self-signed quick start, real certificates, stalled handshakes, and WHOIS."""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import time
+from pathlib import Path
+
+import irctokens
+
+from chatroom.transports.tls import ensure_self_signed, fingerprint
+from conftest import ServerFactory
+from irc_client import IrcClient
+from timeouts import TIMEOUT
+
+
+def tls_port(log: str) -> int:
+    match = re.search(r"Listening for TLS at 127\.0\.0\.1:(\d+)", log)
+    assert match, log
+    return int(match.group(1))
+
+
+def tls_connect(port: int, cafile: Path | None = None) -> ssl.SSLSocket:
+    context = ssl.create_default_context(cafile=str(cafile) if cafile else None)
+    if cafile is None:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    raw = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    return context.wrap_socket(raw, server_hostname="localhost")
+
+
+def read_until(sock: ssl.SSLSocket, command: str) -> list[irctokens.Line]:
+    decoder = irctokens.StatefulDecoder()
+    lines: list[irctokens.Line] = []
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        data = sock.recv(65536)
+        assert data, "connection closed"
+        lines += decoder.push(data) or []
+        if any(line.command == command for line in lines):
+            return lines
+    raise AssertionError(f"no {command}: {lines}")
+
+
+def test_self_signed_tls_quick_start(server_factory: ServerFactory, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = server_factory("--tls", "--tls-port", "0", "--data-dir", str(data))
+    port = tls_port(server.log)
+    cert = data / "tls-cert.pem"
+    assert cert.exists() and (data / "tls-key.pem").stat().st_mode & 0o077 == 0
+    assert fingerprint(cert) in server.log
+    secure = tls_connect(port, cafile=cert)  # verifies the chain and "localhost"
+    secure.sendall(b"NICK sec\r\nUSER sec 0 * :Secure\r\nJOIN #lobby\r\n")
+    read_until(secure, "366")
+    plain = IrcClient(server.port).register("plain")
+    plain.join("#lobby")
+    secure.sendall("PRIVMSG #lobby :over TLS ✓\r\n".encode())
+    assert plain.expect("PRIVMSG").params[1] == "over TLS ✓"
+    plain.send("WHOIS sec")
+    assert plain.expect("671").params[1] == "sec"
+    # The same certificate is reused on the next start (fingerprints stay stable).
+    again = ensure_self_signed(data)
+    assert again[0] == cert
+
+
+def test_stalled_handshake_does_not_block_others(server_factory: ServerFactory) -> None:
+    server = server_factory("--tls", "--tls-port", "0")
+    port = tls_port(server.log)
+    stalled = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
+    stalled[0].sendall(b"\x16\x03\x01\x00\x05hello")  # a broken ClientHello start
+    secure = tls_connect(port)
+    secure.sendall(b"NICK fine\r\nUSER f 0 * :F\r\n")
+    read_until(secure, "001")
+    IrcClient(server.port).register("plainfine")
+    for s in stalled:
+        s.close()
+
+
+def test_require_tls_for_remote_allows_loopback(server_factory: ServerFactory) -> None:
+    server = server_factory("--tls", "--tls-port", "0", config="[tls]\nrequire_for_remote = true\n")
+    IrcClient(server.port).register("local")  # loopback is still allowed in plain text
+
+
+def test_missing_certificate_is_a_config_error(
+    server_factory: ServerFactory, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chatroom",
+            "server",
+            "-p",
+            "0",
+            "--tls-port",
+            "0",
+            "--data-dir",
+            str(tmp_path),
+            "--cert",
+            str(tmp_path / "nope.pem"),
+            "--key",
+            str(tmp_path / "nope.key"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert "no such file" in result.stderr and "Traceback" not in result.stderr

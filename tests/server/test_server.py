@@ -1,0 +1,70 @@
+"""The core without sockets: a fake transport shows what the server writes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from chatroom.server.config import Config
+from chatroom.server.server import Server, is_loopback
+
+
+class FakeTransport:
+    """Records writes; satisfies the core's Transport protocol."""
+
+    def __init__(self) -> None:
+        self.data = b""
+        self.closed = False
+        self.paused = False
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = True
+
+    def pause_reading(self) -> None:
+        self.paused = True
+
+    def resume_reading(self) -> None:
+        self.paused = False
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+
+def test_is_loopback() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("127.1.2.3") and is_loopback("::1")
+    assert is_loopback("::ffff:127.0.0.1")
+    assert not is_loopback("10.0.0.5") and not is_loopback("2001:db8::1")
+    assert not is_loopback("unix-socket")
+
+
+async def test_tls_required_for_remote_plain_connections() -> None:
+    server = Server(Config(tls_enabled=True, tls_required_remote=True), asyncio.get_running_loop())
+    remote = FakeTransport()
+    assert server.connect(remote, "10.0.0.5", 40000) is None
+    assert remote.closed and b"TLS is required" in remote.data
+    local = FakeTransport()
+    assert server.connect(local, "127.0.0.1", 40001) is not None
+    secure_remote = FakeTransport()
+    assert server.connect(secure_remote, "10.0.0.5", 40002, secure=True) is not None
+
+
+async def test_registration_through_the_core() -> None:
+    server = Server(Config(), asyncio.get_running_loop())
+    transport = FakeTransport()
+    session = server.connect(transport, "10.0.0.7", 1234)
+    assert session is not None
+    session.feed(b"NICK remote\r\nUSER r 0 * :Remote\r\n")
+    await asyncio.sleep(0)  # output is written once per loop turn
+    assert b" 001 remote :Welcome to the chatroom Network, remote!~r@10.0.0.7" in transport.data
+    assert server.find_user("REMOTE") is session
+
+
+async def test_ipv6_host_never_starts_with_a_colon() -> None:
+    server = Server(Config(), asyncio.get_running_loop())
+    session = server.connect(FakeTransport(), "::1", 1)
+    assert session is not None and session.host == "0::1"
