@@ -9,7 +9,13 @@
     │       ├── MalformedLine       not an IRC line at all (no command, bad tags, NUL)
     │       ├── InputTooLong        over the line or tag length limit (ERR_INPUTTOOLONG)
     │       └── InvalidUtf8         the line is not valid UTF-8
-    └── ConfigError                 a configuration value is wrong; names the key
+    ├── ConfigError                 a configuration value is wrong; names the key
+    └── StorageError                (chatroom.storage.errors) history and accounts
+        ├── UnknownMessageError     a msgid anchor that is not in the conversation
+        ├── StorageUnavailableError disk full, locked, I/O error ...
+        │   ├── StorageCorruptError the database file is damaged or not ours
+        │   └── StoreClosedError    used after close()
+        └── SchemaError             the file is from a newer chatroom
 
 A :class:`RemoteProtocolError` carries a *hint*: what the server should answer.
 The connection stays up after any of them; the offending line is dropped.
