@@ -9,10 +9,13 @@ from collections.abc import Iterable, Mapping
 
 # The capabilities this server offers, with their CAP LS 302 values.
 SUPPORTED: Mapping[str, str] = {
+    "account-notify": "",
+    "account-tag": "",
     "away-notify": "",
     "batch": "",
     "cap-notify": "",
     "echo-message": "",
+    "extended-join": "",
     "invite-notify": "",
     "labeled-response": "",
     "message-tags": "",

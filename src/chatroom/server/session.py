@@ -72,6 +72,7 @@ class Session:
         self.modes: set[str] = set()
         self.away: str | None = None
         self.operator_name: str | None = None
+        self.account: str | None = None  # the account logged in to (SASL or REGISTER)
         self.channels: set[Channel] = set()
         self.invited: set[str] = set()
         self.connected_at = now

@@ -60,9 +60,17 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
     channel.members[session] = "o" if creating else ""
     session.channels.add(channel)
     session.invited.discard(channel.folded)
-    out = Outgoing(Line("JOIN", (channel.name,), session.source, server.tags()))
-    rb.add(out.line)
-    server.send_to((m for m in channel.members if m is not session), out)
+    tags = server.tags()
+    out = Outgoing(Line("JOIN", (channel.name,), session.source, tags))
+    # extended-join: the account ("*" for none) and real name ride along.
+    extended = Outgoing(
+        Line("JOIN", (channel.name, session.account or "*", session.realname), session.source, tags)
+    )
+    rb.add(extended.line if "extended-join" in session.caps else out.line)
+    for member in channel.members:
+        if member is not session:
+            chosen = extended if "extended-join" in member.caps else out
+            member.send_bytes(chosen.render(member.tag_profile))
     if channel.topic:
         send_topic(channel, rb)
     send_names(server, session, channel, rb)

@@ -119,6 +119,8 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         when = datetime.now(UTC)
         msgid = server.new_msgid()
         tags = {"time": format_time(when), "msgid": msgid, **client_tags}
+        if session.account is not None:
+            tags["account"] = session.account
         out = Outgoing(Line(verb, message_params, session.source, tags))
         relay: Callable[[], None] = partial(_relay, out, recipients, session, verb == "TAGMSG")
         if echo:
@@ -136,7 +138,7 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                 session.source,
                 target,
                 text,
-                None,
+                session.account,
                 client_tags,
             )
             stored.append((message, relay))

@@ -100,6 +100,8 @@ def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
         rb.reply(n.RPL_WHOISOPERATOR, other.nick, "is an IRC operator")
     if other.away is not None:
         rb.reply(n.RPL_AWAY, other.nick, other.away)
+    if other.account is not None:
+        rb.reply(n.RPL_WHOISACCOUNT, other.nick, other.account, "is logged in as")
     if other.secure:
         rb.reply(n.RPL_WHOISSECURE, other.nick, "is using a secure connection")
     if other is session or session.is_operator:
