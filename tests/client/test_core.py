@@ -86,6 +86,7 @@ async def test_long_message_arrives_whole_in_several_lines(server: RunningServer
     peer.join("#lobby")
     text = " ".join(f"wörd{i}-🙂" for i in range(150))  # about 1,800 bytes
     alice.client.submit(text)
+    assert await alice.client.wait_echoed(TIMEOUT)  # every piece came back to us too
     received: list[str] = []
 
     def collect() -> bool:

@@ -43,6 +43,8 @@ API (stable: it will be extended, not broken)
 - ``switch_to(name_or_number) -> bool``: look at another buffer (Alt+number).
 - ``quit(reason=None)``: send QUIT and stop; ``run()`` then returns ``QUIT``.
 - ``complete(word, first=False) -> list[str]``: Tab completion candidates.
+- ``await wait_echoed(timeout) -> bool``: wait until the server has echoed every
+  message sent (echo-message); a script calls it before quitting.
 - Read-only state: ``model`` (``ChatModel``: ``buffers``, ``active_buffer``,
   ``server``, ``get(name)``, ``find(name_or_number)``, ``views()``), ``nick``,
   ``registered``, ``connected``, ``caps``, ``isupport``, ``motd``, ``history``

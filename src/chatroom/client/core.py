@@ -18,22 +18,6 @@ from collections.abc import Callable
 from chatroom.client import handlers
 from chatroom.client.commands import (
     Action,
-    Away,
-    ChangeNick,
-    Close,
-    Help,
-    Join,
-    ListRooms,
-    Names,
-    Part,
-    Problem,
-    Quit,
-    Raw,
-    SendAction,
-    SendMessage,
-    Switch,
-    Topic,
-    help_lines,
     parse_input,
 )
 from chatroom.client.completion import complete_word
@@ -42,7 +26,6 @@ from chatroom.client.connection import ConnectError, Connection, open_connection
 from chatroom.client.events import (
     ActiveBufferChanged,
     BufferChanged,
-    BufferClosed,
     Connected,
     ConnectFailed,
     Connecting,
@@ -64,9 +47,10 @@ from chatroom.client.model import (
     MessageKind,
     now_utc,
 )
-from chatroom.client.textsplit import split_text, utf8_len
-from chatroom.errors import ChatroomError
-from chatroom.protocol import Line, casefold, is_valid_nick, parse
+from chatroom.client.perform import nick_problem
+from chatroom.client.perform import perform as perform_action
+from chatroom.client.textsplit import utf8_len
+from chatroom.protocol import Line, casefold, is_valid_nick
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +112,9 @@ class ChatClient:
         self._pending_ready: set[str] = set()
         self._rooms_to_join: tuple[str, ...] = ()
         self._switch_on_join: set[str] = set()
+        self._unechoed = 0  # our PRIVMSGs the server has not echoed yet
+        self._all_echoed = asyncio.Event()
+        self._all_echoed.set()
         # Replies that arrive in several lines, collected until their end numeric.
         self.names_pending: dict[str, dict[str, tuple[str, str]]] = {}
         self.list_pending: list[tuple[str, str, str]] = []
@@ -290,6 +277,8 @@ class ChatClient:
             )
         self.registered = False
         self.names_pending.clear()
+        self._unechoed = 0
+        self._all_echoed.set()
         for buffer in self.model.buffers:
             if buffer.kind is BufferKind.CHANNEL and (buffer.joined or buffer.members):
                 buffer.joined = False
@@ -456,115 +445,34 @@ class ChatClient:
         self.perform(action)
 
     def perform(self, action: Action) -> None:
-        """Carry out an action. Problems (not connected, not in a room) are shown
-        to the user as error lines in the active buffer; nothing raises."""
-        if isinstance(action, Quit):
-            self.quit(action.reason or None)
-        elif isinstance(action, Problem):
-            self.note(action.text, MessageKind.ERROR)
-        elif isinstance(action, Help):
-            for text in help_lines(action.command):
-                self.note(text)
-        elif isinstance(action, Switch):
-            if not self.switch_to(action.target):
-                self.note(f"No room or chat called {action.target}.", MessageKind.ERROR)
-        elif isinstance(action, Close):
-            self._close(action.target)
-        elif not self.registered:
-            self.note("Not connected to the server: not sent.", MessageKind.ERROR)
-        elif isinstance(action, SendMessage | SendAction):
-            self._say(action)
-        else:
-            self._command(action)
+        """Carry out an action (see :func:`chatroom.client.perform.perform`)."""
+        perform_action(self, action)
 
-    def _command(self, action: Action) -> None:
-        if isinstance(action, Join):
-            self._switch_on_join.add(casefold(action.channel))
-            existing = self.model.get(action.channel)
-            if existing is not None and existing.joined:
-                self.take_switch_on_join(action.channel)
-                self.activate(existing)
-                return
-            params = (action.channel, action.key) if action.key else (action.channel,)
-            self.send(Line("JOIN", params))
-        elif isinstance(action, Part):
-            channel = self._room(action.channel)
-            if channel is not None:
-                params = (channel, action.reason) if action.reason else (channel,)
-                self.send(Line("PART", params))
-        elif isinstance(action, ChangeNick):
-            nicklen = int(self.isupport.get("NICKLEN", "32") or 32)
-            if is_valid_nick(action.nick, nicklen):
-                self.send(Line("NICK", (action.nick,)))
-            else:
-                self.note(nick_problem(action.nick, nicklen), MessageKind.ERROR)
-        elif isinstance(action, Topic):
-            channel = self._room(action.channel)
-            if channel is not None:
-                text = () if action.text is None else (action.text,)
-                self.send(Line("TOPIC", (channel, *text)))
-        elif isinstance(action, Names):
-            channel = self._room(action.channel)
-            if channel is not None:
-                self.send(Line("NAMES", (channel,)))
-        elif isinstance(action, ListRooms):
-            self.send(Line("LIST"))
-        elif isinstance(action, Away):
-            self.send(Line("AWAY", () if action.message is None else (action.message,)))
-        elif isinstance(action, Raw):
-            try:
-                self.send(parse(action.line))
-            except ChatroomError as exc:
-                self.note(f"Cannot send that line: {exc}", MessageKind.ERROR)
+    def expect_echo(self) -> None:
+        """Note that a message was sent that the server will echo (echo-message)."""
+        self._unechoed += 1
+        self._all_echoed.clear()
 
-    def _room(self, name: str | None) -> str | None:
-        """The room a command is about: ``name``, or the active buffer if it is a room."""
-        if name is not None:
-            return name
-        active = self.model.active_buffer
-        if active.kind is BufferKind.CHANNEL:
-            return active.name
-        self.note("You are not in a room here; name one, e.g. #lobby.", MessageKind.ERROR)
-        return None
+    def switch_on_join(self, channel: str) -> None:
+        """Make ``channel`` the active buffer when our JOIN to it arrives."""
+        self._switch_on_join.add(casefold(channel))
 
-    def _close(self, target: str | None) -> None:
-        buffer = self.model.active_buffer if target is None else self.model.find(target)
-        if buffer is None or buffer.kind is BufferKind.SERVER:
-            self.note("That buffer cannot be closed.", MessageKind.ERROR)
-            return
-        if buffer.kind is BufferKind.CHANNEL and buffer.joined:
-            self.send(Line("PART", (buffer.name,)))
-        was_active = buffer.key == self.model.active
-        self.model.close(buffer.name)
-        self.emit(BufferClosed(buffer.name))
-        if was_active:
-            self.activate(self.model.active_buffer)
+    def echo_received(self) -> None:
+        """Called by the handlers when the server echoes one of our messages."""
+        if self._unechoed:
+            self._unechoed -= 1
+            if not self._unechoed:
+                self._all_echoed.set()
 
-    def _say(self, action: SendMessage | SendAction) -> None:
-        if action.target is None:
-            buffer = self.model.active_buffer
-            if buffer.kind is BufferKind.SERVER:
-                self.note(
-                    "You are not in a room: join one with /join #room, or /switch to one.",
-                    MessageKind.ERROR,
-                )
-                return
-            if not buffer.joined:
-                self.note(f"You are not in {buffer.name}; /join it again.", MessageKind.ERROR)
-                return
-        else:
-            buffer = self.open_buffer(action.target)
-            if buffer.kind is BufferKind.PRIVATE:
-                self.activate(buffer)
-        action_text = isinstance(action, SendAction)
-        overhead = 9 if action_text else 0  # "\x01ACTION " ... "\x01"
-        budget = self.text_budget(buffer.name) - overhead
-        for piece in split_text(action.text, budget):
-            text = f"\x01ACTION {piece}\x01" if action_text else piece
-            self.send(Line("PRIVMSG", (buffer.name, text)))
-            if "echo-message" not in self.caps:
-                kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
-                self.add(buffer, Message(now_utc(), kind, self.nick, piece, own=True))
+    async def wait_echoed(self, timeout: float) -> bool:
+        """Wait until the server has echoed every message we sent (echo-message),
+        at most ``timeout`` seconds; True if it has. A script quitting after its
+        last line calls this first, so its messages are in before it leaves."""
+        try:
+            await asyncio.wait_for(self._all_echoed.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     def text_budget(self, target: str) -> int:
         """Bytes of text that fit in one PRIVMSG to ``target`` once the server has
@@ -584,17 +492,3 @@ class ChatClient:
             buffers=self.model.views(),
             own_nick=self.nick,
         )
-
-
-def nick_problem(nick: str, nicklen: int) -> str:
-    """Why ``nick`` cannot be used, as a sentence for the user."""
-    if not nick:
-        return "Please type a name."
-    if len(nick) > nicklen:
-        return f"That name is too long: at most {nicklen} characters."
-    if " " in nick:
-        return "A name cannot contain spaces; try " + nick.replace(" ", "_") + "."
-    return (
-        f"{nick} cannot be used as a name: use letters, digits and - _ [ ] {{ }} ^ ` | \\ "
-        "only, and do not start with a digit or -."
-    )

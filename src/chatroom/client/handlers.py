@@ -482,6 +482,8 @@ def privmsg(client: ChatClient, line: Line) -> None:
         buffer = client.open_buffer(target if own else sender, BufferKind.PRIVATE)
     private = buffer.kind is BufferKind.PRIVATE
     mention = not own and not from_server and (private or mentions(text, client.nick or ""))
+    if own and not notice:
+        client.echo_received()
     sender_shown = None if from_server else sender
     message = _message(client, line, kind, text, sender_shown, own=own, mention=mention)
     client.add(buffer, message)

@@ -52,6 +52,7 @@ from chatroom.ui.terminal.render import (
     event_text,
     message_fragments,
     reconnect_text,
+    refusal_text,
     switch_header,
     toolbar_fragments,
 )
@@ -246,6 +247,9 @@ class TerminalApp:
         elif isinstance(event, BufferChanged | BufferClosed | OwnNickChanged):
             self._refresh()
         elif isinstance(event, Stopped):
+            refusal = refusal_text(event)
+            if refusal is not None:
+                print(refusal, file=sys.stderr, flush=True)
             if event.reason is ExitReason.QUIT:
                 self.say("You have left the chat. Bye!")
             self._set_phase(Phase.DONE)

@@ -9,6 +9,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chatroom.client.config import ClientConfig
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 1060
@@ -71,17 +75,13 @@ def add_client_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(func=run_client)
 
 
-def run_client(args: argparse.Namespace) -> int:
-    """Run the client as the flags say; return the exit code (0: the user quit,
-    1: could not connect, lost the connection with --no-reconnect, or refused)."""
-    import asyncio
-
+def config_from_args(args: argparse.Namespace) -> ClientConfig:
+    """The client settings the flags ask for."""
     from chatroom.client.config import ClientConfig
-    from chatroom.client.core import ChatClient
 
     rooms = tuple(r if r.startswith("#") else "#" + r for r in (args.room or ["#lobby"]))
     port = args.port if args.port is not None else DEFAULT_TLS_PORT if args.tls else DEFAULT_PORT
-    config = ClientConfig(
+    return ClientConfig(
         host=args.host,
         port=port,
         nick=args.nick,
@@ -90,6 +90,16 @@ def run_client(args: argparse.Namespace) -> int:
         password=args.password,
         reconnect=not args.no_reconnect,
     )
+
+
+def run_client(args: argparse.Namespace) -> int:
+    """Run the client as the flags say; return the exit code (0: the user quit,
+    1: could not connect, lost the connection with --no-reconnect, or refused)."""
+    import asyncio
+
+    from chatroom.client.core import ChatClient
+
+    config = config_from_args(args)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",

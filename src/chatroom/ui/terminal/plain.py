@@ -34,7 +34,10 @@ from chatroom.ui.terminal.render import (
     message_fragments,
     plain,
     reconnect_text,
+    refusal_text,
 )
+
+ECHO_WAIT = 5.0  # seconds to wait at end of input for our messages to be echoed
 
 
 class PlainApp:
@@ -49,7 +52,7 @@ class PlainApp:
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self._nick_wanted = asyncio.Event()
         self._announced_ready = False
-        self._stopped = asyncio.Event()
+        self._changed = asyncio.Event()  # set on every event from the client
         client.subscribe(self.on_event)
 
     def write(self, text: str) -> None:
@@ -69,7 +72,6 @@ class PlainApp:
         try:
             return await self.client.run()
         finally:
-            self._stopped.set()
             feeder.cancel()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -86,25 +88,27 @@ class PlainApp:
 
     async def _feed(self) -> None:
         """Hand input lines to the client: the first as the name if one is
-        asked for, the rest as messages once the client is ready."""
+        asked for, the rest as messages once the client is ready (again, after
+        a reconnection), so no line is lost or sent to nowhere."""
         client = self.client
         while True:
             line = await self._lines.get()
             if line is None:
+                # Leave only once our last lines are in (echoed), or soon anyway.
+                await client.wait_echoed(ECHO_WAIT)
                 client.quit()
                 return
+            while not (self._nick_wanted.is_set() or client.ready.is_set()):
+                self._changed.clear()
+                await self._changed.wait()
             if self._nick_wanted.is_set():
                 self._nick_wanted.clear()
                 client.provide_nick(line.rstrip("\r\n"))
-                continue
-            if not line.strip():
-                continue
-            while not client.ready.is_set():
-                # Wait for the room (again, after a reconnection) so nothing is lost.
-                await client.ready.wait()
-            client.submit(line)
+            elif line.strip():
+                client.submit(line)
 
     def on_event(self, event: Event) -> None:
+        self._changed.set()
         text = event_text(event)
         if isinstance(event, ConnectFailed) and event.fatal:
             print(text, file=sys.stderr, flush=True)
@@ -126,4 +130,6 @@ class PlainApp:
             where = None if event.active else event.buffer
             self.write(plain(message_fragments(event.message, where)))
         elif isinstance(event, Stopped):
-            self._stopped.set()
+            refusal = refusal_text(event)
+            if refusal is not None:
+                print(refusal, file=sys.stderr, flush=True)

@@ -16,9 +16,11 @@ from chatroom.client.events import (
     ConnectFailed,
     Connecting,
     ConnectionLost,
+    ExitReason,
     NickRequired,
     NickTaken,
     Registered,
+    Stopped,
 )
 from chatroom.client.model import SERVER_BUFFER, BufferKind, BufferView, Message, MessageKind
 
@@ -141,6 +143,13 @@ def reconnect_text(event: ConnectionLost) -> str:
     if event.reconnect_in is None:
         return f"{why}Not reconnecting (--no-reconnect)."
     return f"{why}Reconnecting in {seconds(event.reconnect_in)}..."
+
+
+def refusal_text(event: Stopped) -> str | None:
+    """The line explaining why the server turned us away, if it did."""
+    if event.reason is ExitReason.REJECTED:
+        return f"The server refused the connection: {event.detail or 'no reason given'}"
+    return None
 
 
 def seconds(value: float) -> str:

@@ -1,0 +1,170 @@
+"""Carrying out what the user asked for: actions from
+:mod:`chatroom.client.commands` become IRC lines and model changes.
+
+Problems (not connected, not in a room, a bad name) are shown to the user as
+error lines in the active buffer; nothing here raises.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatroom.client.commands import (
+    Action,
+    Away,
+    ChangeNick,
+    Close,
+    Help,
+    Join,
+    ListRooms,
+    Names,
+    Part,
+    Problem,
+    Quit,
+    Raw,
+    SendAction,
+    SendMessage,
+    Switch,
+    Topic,
+    help_lines,
+)
+from chatroom.client.events import BufferClosed
+from chatroom.client.model import BufferKind, Message, MessageKind, now_utc
+from chatroom.client.textsplit import split_text
+from chatroom.errors import ChatroomError
+from chatroom.protocol import Line, is_valid_nick, parse
+
+if TYPE_CHECKING:
+    from chatroom.client.core import ChatClient
+
+
+def perform(client: ChatClient, action: Action) -> None:
+    """Carry out an action. Problems (not connected, not in a room) are shown
+    to the user as error lines in the active buffer; nothing raises."""
+    if isinstance(action, Quit):
+        client.quit(action.reason or None)
+    elif isinstance(action, Problem):
+        client.note(action.text, MessageKind.ERROR)
+    elif isinstance(action, Help):
+        for text in help_lines(action.command):
+            client.note(text)
+    elif isinstance(action, Switch):
+        if not client.switch_to(action.target):
+            client.note(f"No room or chat called {action.target}.", MessageKind.ERROR)
+    elif isinstance(action, Close):
+        _close(client, action.target)
+    elif not client.registered:
+        client.note("Not connected to the server: not sent.", MessageKind.ERROR)
+    elif isinstance(action, SendMessage | SendAction):
+        _say(client, action)
+    else:
+        _command(client, action)
+
+
+def _command(client: ChatClient, action: Action) -> None:
+    if isinstance(action, Join):
+        client.switch_on_join(action.channel)
+        existing = client.model.get(action.channel)
+        if existing is not None and existing.joined:
+            client.take_switch_on_join(action.channel)
+            client.activate(existing)
+            return
+        params = (action.channel, action.key) if action.key else (action.channel,)
+        client.send(Line("JOIN", params))
+    elif isinstance(action, Part):
+        channel = _room(client, action.channel)
+        if channel is not None:
+            params = (channel, action.reason) if action.reason else (channel,)
+            client.send(Line("PART", params))
+    elif isinstance(action, ChangeNick):
+        nicklen = int(client.isupport.get("NICKLEN", "32") or 32)
+        if is_valid_nick(action.nick, nicklen):
+            client.send(Line("NICK", (action.nick,)))
+        else:
+            client.note(nick_problem(action.nick, nicklen), MessageKind.ERROR)
+    elif isinstance(action, Topic):
+        channel = _room(client, action.channel)
+        if channel is not None:
+            text = () if action.text is None else (action.text,)
+            client.send(Line("TOPIC", (channel, *text)))
+    elif isinstance(action, Names):
+        channel = _room(client, action.channel)
+        if channel is not None:
+            client.send(Line("NAMES", (channel,)))
+    elif isinstance(action, ListRooms):
+        client.send(Line("LIST"))
+    elif isinstance(action, Away):
+        client.send(Line("AWAY", () if action.message is None else (action.message,)))
+    elif isinstance(action, Raw):
+        try:
+            client.send(parse(action.line))
+        except ChatroomError as exc:
+            client.note(f"Cannot send that line: {exc}", MessageKind.ERROR)
+
+
+def _room(client: ChatClient, name: str | None) -> str | None:
+    """The room a command is about: ``name``, or the active buffer if it is a room."""
+    if name is not None:
+        return name
+    active = client.model.active_buffer
+    if active.kind is BufferKind.CHANNEL:
+        return active.name
+    client.note("You are not in a room here; name one, e.g. #lobby.", MessageKind.ERROR)
+    return None
+
+
+def _close(client: ChatClient, target: str | None) -> None:
+    buffer = client.model.active_buffer if target is None else client.model.find(target)
+    if buffer is None or buffer.kind is BufferKind.SERVER:
+        client.note("That buffer cannot be closed.", MessageKind.ERROR)
+        return
+    if buffer.kind is BufferKind.CHANNEL and buffer.joined:
+        client.send(Line("PART", (buffer.name,)))
+    was_active = buffer.key == client.model.active
+    client.model.close(buffer.name)
+    client.emit(BufferClosed(buffer.name))
+    if was_active:
+        client.activate(client.model.active_buffer)
+
+
+def _say(client: ChatClient, action: SendMessage | SendAction) -> None:
+    if action.target is None:
+        buffer = client.model.active_buffer
+        if buffer.kind is BufferKind.SERVER:
+            client.note(
+                "You are not in a room: join one with /join #room, or /switch to one.",
+                MessageKind.ERROR,
+            )
+            return
+        if not buffer.joined:
+            client.note(f"You are not in {buffer.name}; /join it again.", MessageKind.ERROR)
+            return
+    else:
+        buffer = client.open_buffer(action.target)
+        if buffer.kind is BufferKind.PRIVATE:
+            client.activate(buffer)
+    action_text = isinstance(action, SendAction)
+    overhead = 9 if action_text else 0  # "\x01ACTION " ... "\x01"
+    budget = client.text_budget(buffer.name) - overhead
+    for piece in split_text(action.text, budget):
+        text = f"\x01ACTION {piece}\x01" if action_text else piece
+        client.send(Line("PRIVMSG", (buffer.name, text)))
+        if "echo-message" in client.caps:
+            client.expect_echo()
+        else:
+            kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
+            client.add(buffer, Message(now_utc(), kind, client.nick, piece, own=True))
+
+
+def nick_problem(nick: str, nicklen: int) -> str:
+    """Why ``nick`` cannot be used, as a sentence for the user."""
+    if not nick:
+        return "Please type a name."
+    if len(nick) > nicklen:
+        return f"That name is too long: at most {nicklen} characters."
+    if " " in nick:
+        return "A name cannot contain spaces; try " + nick.replace(" ", "_") + "."
+    return (
+        f"{nick} cannot be used as a name: use letters, digits and - _ [ ] {{ }} ^ ` | \\ "
+        "only, and do not start with a digit or -."
+    )

@@ -1,0 +1,24 @@
+"""Fixtures for the terminal client tests: clients on a pty, killed at teardown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from ui.terminal.pty_support import PtyClient
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[..., PtyClient]]:
+    """Start ``chatroom client`` with the given arguments on a pty."""
+    started: list[PtyClient] = []
+
+    def start(*args: str) -> PtyClient:
+        client = PtyClient(*args)
+        started.append(client)
+        return client
+
+    yield start
+    for client in started:
+        client.kill()

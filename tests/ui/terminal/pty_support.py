@@ -1,0 +1,100 @@
+"""Driving ``chatroom client`` through a real pseudo-terminal (pexpect).
+
+The screen is matched as text with escape sequences removed: prompt_toolkit
+styles each fragment and moves the cursor, so the raw bytes never hold a whole
+sentence, but the visible text does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+
+import pexpect
+
+from timeouts import TIMEOUT
+
+# CSI, OSC, charset and keypad sequences, and carriage returns.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-9;?<=>]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(\x07|\x1b\\)"
+    r"|\x1b[()][0-9A-Za-z]|\x1b[=>78]|\r"
+)
+
+
+def visible(raw: str) -> str:
+    return _ESCAPES.sub("", raw)
+
+
+class PtyClient:
+    """``chatroom client ARGS`` on a pty, 100 columns by 30 rows."""
+
+    def __init__(self, *args: str) -> None:
+        env = dict(os.environ, TERM="xterm-256color")
+        env.pop("PROMPT_TOOLKIT_NO_CPR", None)
+        self.child = pexpect.spawn(
+            sys.executable,
+            ["-m", "chatroom", "client", *args],
+            env=env,
+            dimensions=(30, 100),
+            encoding="utf-8",
+            codec_errors="replace",
+            timeout=TIMEOUT,
+        )
+        self.raw = ""
+        self.pos = 0  # how far expect() has consumed the visible text
+        self.ended = False
+
+    @property
+    def screen(self) -> str:
+        """All visible text so far."""
+        return visible(self.raw)
+
+    def _pump(self, timeout: float) -> None:
+        try:
+            data = self.child.read_nonblocking(65536, timeout)
+        except pexpect.TIMEOUT:
+            return
+        except pexpect.EOF:
+            self.ended = True
+            return
+        self.raw += data
+        # Answer cursor position requests as a terminal does: without an answer
+        # prompt_toolkit cannot size its layout and hides the bottom bar.
+        for _ in range(data.count("\x1b[6n")):
+            self.child.send("\x1b[1;1R")
+
+    def expect(self, text: str, timeout: float = TIMEOUT) -> None:
+        """Wait until ``text`` is visible after what was matched before."""
+        deadline = time.monotonic() + timeout
+        while True:
+            index = self.screen.find(text, self.pos)
+            if index != -1:
+                self.pos = index + len(text)
+                return
+            if self.ended or time.monotonic() > deadline:
+                tail = self.screen[-1500:]
+                raise AssertionError(f"never saw {text!r}; screen ends with:\n{tail}")
+            self._pump(0.05)
+
+    def send(self, keys: str) -> None:
+        self.child.send(keys)
+
+    def enter(self, line: str) -> None:
+        self.child.send(line + "\r")
+
+    def wait_exit(self, timeout: float = TIMEOUT) -> int:
+        """Wait for the client to exit; return its exit code."""
+        deadline = time.monotonic() + timeout
+        while not self.ended and time.monotonic() < deadline:
+            self._pump(0.1)
+        self.child.close()
+        assert self.child.exitstatus is not None, f"client did not exit:\n{self.screen[-800:]}"
+        return int(self.child.exitstatus)
+
+    def kill(self) -> None:
+        if self.child.isalive():
+            self.child.terminate(force=True)
+        self.child.close(force=True)

@@ -1,0 +1,154 @@
+"""The interactive terminal client, driven through a real pty like a person would.
+
+The other side of each conversation is an independent IRC client (irctokens
+over a raw socket), so the terminal client is not only checked by our own code.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+
+from client.support import free_port
+from conftest import RunningServer, ServerFactory
+from irc_client import IrcClient
+from ui.terminal.pty_support import PtyClient
+
+Spawn = Callable[..., PtyClient]
+
+
+def peer_in_lobby(server: RunningServer, nick: str = "peer") -> IrcClient:
+    peer = IrcClient(server.port).register(nick)
+    peer.join("#lobby")
+    return peer
+
+
+def test_tutorial_words_chat_private_message_and_quit(server: RunningServer, spawn: Spawn) -> None:
+    peer = peer_in_lobby(server)
+    term = spawn("127.0.0.1", "-p", str(server.port))
+    term.expect(f"Trying to connect to 127.0.0.1:{server.port}...")
+    term.expect(f"Successfully connected to 127.0.0.1:{server.port}")
+    term.expect("Your name:")
+    term.enter("alice")
+    term.expect("Welcome, alice! Getting ready to send and receive messages...")
+    term.expect("All set! Leave the chatroom anytime by typing 'QUIT'")
+    peer.expect("JOIN", lambda line: line.source.startswith("alice!"))
+
+    peer.send("PRIVMSG #lobby :hi alice 😀")
+    term.expect("peer: hi alice 😀")
+
+    term.enter("hello peer, ça va? 🎉")
+    line = peer.expect("PRIVMSG")
+    assert line.params == ["#lobby", "hello peer, ça va? 🎉"]
+    term.expect("alice: hello peer, ça va? 🎉")
+
+    term.enter("/msg peer just between us")
+    line = peer.expect("PRIVMSG")
+    assert line.params == ["peer", "just between us"]
+    term.expect("── peer ── private chat")
+
+    term.enter("QUIT")
+    quit_line = peer.expect("QUIT")
+    assert quit_line.source.startswith("alice!")
+    assert term.wait_exit() == 0
+    # Our own lines appear once: the typed line is replaced by the server's echo.
+    assert term.screen.count("alice: hello peer, ça va? 🎉") == 1
+    peer.close()
+
+
+def test_incoming_lines_do_not_break_the_line_being_typed(
+    server: RunningServer, spawn: Spawn
+) -> None:
+    peer = peer_in_lobby(server)
+    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "typist")
+    term.expect("All set!")
+    peer.expect("JOIN", lambda line: line.source.startswith("typist!"))
+    term.send("half of a sent")
+    term.expect("half of a sent")
+    peer.send("PRIVMSG #lobby :interrupting you")
+    term.expect("peer: interrupting you")
+    term.expect("half of a sent")  # the prompt is redrawn below, text intact
+    term.enter("ence")
+    line = peer.expect("PRIVMSG")
+    assert line.params == ["#lobby", "half of a sentence"]
+    term.enter("/quit")
+    assert term.wait_exit() == 0
+    peer.close()
+
+
+def test_tab_completion_history_and_alt_number(server: RunningServer, spawn: Spawn) -> None:
+    peer = peer_in_lobby(server, "peerless")
+    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "tabby")
+    term.expect("All set!")
+    term.send("pee\t")
+    term.enter("hi")
+    assert peer.expect("PRIVMSG").params == ["#lobby", "peerless: hi"]
+    term.send("\x1b[A")  # Up: the last line comes back
+    term.send("\r")
+    assert peer.expect("PRIVMSG").params == ["#lobby", "peerless: hi"]
+    term.send("/jo\t")
+    term.enter("#dev")
+    term.expect("── #dev ──")
+    term.send("\x1b2")  # Alt+2: back to the lobby
+    term.expect("── #lobby ──")
+    term.enter("back in the lobby")
+    assert peer.expect("PRIVMSG").params == ["#lobby", "back in the lobby"]
+    term.enter("QUIT")
+    assert term.wait_exit() == 0
+    peer.close()
+
+
+def test_mention_from_another_room_is_shown_and_counted(
+    server: RunningServer, spawn: Spawn
+) -> None:
+    peer = peer_in_lobby(server)
+    peer.join("#dev")
+    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "mia", "--room", "#dev")
+    term.expect("All set!")
+    term.enter("/join #lobby")
+    term.expect("── #lobby ──")
+    peer.send("PRIVMSG #dev :unrelated chatter")
+    peer.send("PRIVMSG #dev :mia, look at this")
+    term.expect("[#dev] peer: mia, look at this")
+    assert "unrelated chatter" not in term.screen  # counted in the bottom bar instead
+    term.enter("QUIT")
+    assert term.wait_exit() == 0
+    peer.close()
+
+
+def test_lost_connection_then_reconnect_after_restart(
+    server_factory: ServerFactory, spawn: Spawn
+) -> None:
+    server = server_factory("--no-flood-control")
+    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "phoenix")
+    term.expect("All set!")
+    server.stop(signal.SIGTERM)
+    term.expect("Oh no, we have lost connection to the server!")
+    restarted = server_factory("--no-flood-control", port=server.port)
+    term.expect("Reconnected. Welcome back, phoenix!")
+    term.expect("Back in #lobby.")
+    peer = peer_in_lobby(restarted)
+    peer.send("PRIVMSG #lobby :welcome back")
+    term.expect("peer: welcome back")
+    term.enter("thanks")
+    assert peer.expect("PRIVMSG").params == ["#lobby", "thanks"]
+    term.enter("QUIT")
+    assert term.wait_exit() == 0
+    peer.close()
+
+
+def test_no_reconnect_exits_with_1(server_factory: ServerFactory, spawn: Spawn) -> None:
+    server = server_factory("--no-flood-control")
+    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "once", "--no-reconnect")
+    term.expect("All set!")
+    server.stop(signal.SIGTERM)
+    term.expect("Oh no, we have lost connection to the server!")
+    assert term.wait_exit() == 1
+
+
+def test_connection_refused_is_one_clear_line(spawn: Spawn) -> None:
+    port = free_port()
+    term = spawn("127.0.0.1", "-p", str(port), "--nick", "nobody")
+    term.expect(f"Could not connect to 127.0.0.1:{port}: connection refused")
+    assert term.wait_exit() == 1
+    assert "Traceback" not in term.screen

@@ -1,0 +1,39 @@
+"""The ``chatroom client`` flags."""
+
+from __future__ import annotations
+
+from chatroom.cli import build_parser
+from chatroom.ui.terminal.cli import config_from_args, run_client
+
+
+def parse(*argv: str) -> object:
+    return build_parser().parse_args(["client", *argv])
+
+
+def test_defaults_are_the_tutorials() -> None:
+    args = parse()
+    assert args.func is run_client  # type: ignore[attr-defined]
+    config = config_from_args(args)  # type: ignore[arg-type]
+    assert (config.host, config.port, config.nick, config.rooms) == (
+        "127.0.0.1",
+        1060,
+        None,
+        ("#lobby",),
+    )
+    assert config.reconnect and not config.tls
+
+
+def test_flags_reach_the_config() -> None:
+    args = parse(
+        "chat.example", "-p", "7000", "--nick", "ann", "--room", "dev", "--room", "#ops",
+        "--password", "s3cret", "--no-reconnect",
+    )  # fmt: skip
+    config = config_from_args(args)  # type: ignore[arg-type]
+    assert (config.host, config.port, config.nick) == ("chat.example", 7000, "ann")
+    assert config.rooms == ("#dev", "#ops")
+    assert config.password == "s3cret" and not config.reconnect
+
+
+def test_tls_defaults_to_port_6697() -> None:
+    config = config_from_args(parse("--tls"))  # type: ignore[arg-type]
+    assert config.tls and config.port == 6697
