@@ -1,0 +1,231 @@
+"""One server under test plus one pool of worker processes, measured phase by phase.
+
+A scenario asks the :class:`Harness` to :meth:`~Harness.connect` a plan of clients and then
+to :meth:`~Harness.run` it. Each phase returns a summary that merges the workers' results
+with the server's CPU time over the phase (``/proc/PID/stat`` deltas) and its memory after
+it, and says whether a worker was CPU-bound (busy for more than :data:`CPU_BOUND_SHARE` of
+the phase), in which case the figures measure the generator as much as the server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from chatroom.bench.plan import (
+    ClientSpec,
+    ConnectCmd,
+    ConnectResult,
+    Partition,
+    RunCmd,
+    RunResult,
+)
+from chatroom.bench.pool import WorkerPool
+from chatroom.bench.procstat import ProcSample, read_proc
+from chatroom.bench.servers import HOST, RunningServer
+
+#: A worker busy for more than this share of a phase's wall time was the bottleneck.
+CPU_BOUND_SHARE = 0.9
+#: Time between sending a command and the moment all workers start on it.
+START_DELAY_S = 0.3
+
+
+@dataclass(frozen=True)
+class ServerUsage:
+    """The server's CPU seconds over a phase, and its memory (kB) at the end of it."""
+
+    cpu_s: float
+    rss_kb: int
+    hwm_kb: int
+
+
+@dataclass(frozen=True)
+class GeneratorUsage:
+    """The busiest worker's CPU share of the phase, and whether that made it the bottleneck."""
+
+    max_share: float
+    cpu_bound: bool
+
+
+@dataclass(frozen=True)
+class ConnectSummary:
+    """A connect phase over all workers."""
+
+    wanted: int
+    ready: frozenset[int]
+    failures: dict[str, int]
+    register_ns: list[int]
+    seconds: float
+    server: ServerUsage
+    generator: GeneratorUsage
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run phase over all workers."""
+
+    sent: int
+    received: int
+    expected: int
+    lost: int
+    extra: int
+    latencies_ns: list[int]
+    samples_dropped: int
+    seconds: float
+    disconnects: dict[str, int]
+    slow_present: bool
+    slow_dropped_after_s: float | None
+    server: ServerUsage
+    generator: GeneratorUsage
+
+
+def _usage(before: ProcSample, after: ProcSample) -> ServerUsage:
+    return ServerUsage(after.cpu_s - before.cpu_s, after.rss_kb, after.hwm_kb)
+
+
+def _generator(cpu_wall: list[tuple[float, float]]) -> GeneratorUsage:
+    shares = [cpu / wall for cpu, wall in cpu_wall if wall > 0]
+    top = max(shares, default=0.0)
+    return GeneratorUsage(top, top > CPU_BOUND_SHARE)
+
+
+def expected_deliveries(specs: list[ClientSpec], ready: frozenset[int]) -> dict[int, int]:
+    """Map each ready, non-slow client to the messages its room's other ready members send.
+
+    Every message reaches every other member of the room; a sender does not get its own
+    message back (no echo-message capability is requested).
+    """
+    sent_to: Counter[str] = Counter()
+    for spec in specs:
+        if spec.gid in ready:
+            sent_to[spec.room] += spec.sends
+    return {
+        spec.gid: sent_to[spec.room] - spec.sends
+        for spec in specs
+        if spec.gid in ready and not spec.slow
+    }
+
+
+class Harness:
+    """Drives one running server with one worker pool; see the module docstring."""
+
+    def __init__(self, server: RunningServer, pool: WorkerPool) -> None:
+        self.server = server
+        self.pool = pool
+
+    def sample(self) -> ProcSample:
+        """Read the server's CPU and memory now."""
+        return read_proc(self.server.pid)
+
+    def connect(
+        self,
+        specs: list[ClientSpec],
+        concurrency: int,
+        client_timeout_s: float,
+        deadline_s: float,
+    ) -> ConnectSummary:
+        """Connect, register and join ``specs`` with ``concurrency`` in flight in total.
+
+        The phase ends within ``deadline_s`` (plus a few seconds for the replies).
+        """
+        parts = Partition.of(specs, self.pool.n).parts
+        per_worker = max(1, concurrency // self.pool.n)
+        start = time.monotonic_ns() + int(START_DELAY_S * 1e9)
+        deadline = start + int(deadline_s * 1e9)
+        commands: list[object] = [
+            ConnectCmd(
+                HOST, self.server.port, tuple(part), per_worker, start, client_timeout_s, deadline
+            )
+            for part in parts
+        ]
+        before = self.sample()
+        replies = self.pool.request(commands, START_DELAY_S + deadline_s + 15.0)
+        after = self.sample()
+        results = [r for r in replies if isinstance(r, ConnectResult)]
+        failures: Counter[str] = Counter()
+        ready: set[int] = set()
+        register_ns: list[int] = []
+        for result in results:
+            failures.update(result.failures)
+            ready.update(result.ready)
+            register_ns.extend(result.register_ns)
+        end = max((r.end_ns for r in results), default=start)
+        return ConnectSummary(
+            wanted=len(specs),
+            ready=frozenset(ready),
+            failures=dict(failures),
+            register_ns=register_ns,
+            seconds=max(0.0, (end - start) / 1e9),
+            server=_usage(before, after),
+            generator=_generator([(r.cpu_s, r.wall_s) for r in results]),
+        )
+
+    def run(
+        self,
+        specs: list[ClientSpec],
+        ready: frozenset[int],
+        *,
+        msg_bytes: int,
+        quiet_s: float,
+        max_extra_s: float,
+        max_samples: int = 1_000_000,
+    ) -> RunSummary:
+        """Send every ready client's planned messages and count deliveries.
+
+        The phase lasts as long as the plan's sends plus at most ``max_extra_s`` for the last
+        deliveries (less when everything arrived, or nothing did for ``quiet_s``).
+        """
+        expected = expected_deliveries(specs, ready)
+        parts = Partition.of([s for s in specs if s.gid in ready], self.pool.n).parts
+        start = time.monotonic_ns() + int(START_DELAY_S * 1e9)
+        send_span = max(
+            (
+                s.offset_s + (s.sends - 1) * s.interval_s
+                for s in specs
+                if s.sends > 0 and s.interval_s > 0
+            ),
+            default=0.0,
+        )
+        sends_end = start + int(send_span * 1e9)
+        deadline = sends_end + int(max_extra_s * 1e9)
+        per_worker = max(1, max_samples // self.pool.n)
+        commands: list[object] = [
+            RunCmd(
+                expected={s.gid: expected[s.gid] for s in part if s.gid in expected},
+                start_at_ns=start,
+                sends_end_ns=sends_end,
+                quiet_s=quiet_s,
+                deadline_ns=deadline,
+                msg_bytes=msg_bytes,
+                max_samples=per_worker,
+            )
+            for part in parts
+        ]
+        before = self.sample()
+        replies = self.pool.request(commands, START_DELAY_S + send_span + max_extra_s + 15.0)
+        after = self.sample()
+        results = [r for r in replies if isinstance(r, RunResult)]
+        disconnects: Counter[str] = Counter()
+        latencies: list[int] = []
+        for result in results:
+            disconnects.update(result.disconnects)
+            latencies.extend(result.latencies_ns)
+        first_send = min((r.first_send_ns for r in results if r.first_send_ns), default=start)
+        last_recv = max((r.last_recv_ns for r in results), default=first_send)
+        dropped = [r.slow_dropped_after_s for r in results if r.slow_dropped_after_s is not None]
+        return RunSummary(
+            sent=sum(r.sent for r in results),
+            received=sum(r.received for r in results),
+            expected=sum(r.expected for r in results),
+            lost=sum(r.lost for r in results),
+            extra=sum(r.extra for r in results),
+            latencies_ns=latencies,
+            samples_dropped=sum(r.samples_dropped for r in results),
+            seconds=max(1e-9, (last_recv - first_send) / 1e9),
+            disconnects=dict(disconnects),
+            slow_present=any(r.slow_present for r in results),
+            slow_dropped_after_s=dropped[0] if dropped else None,
+            server=_usage(before, after),
+            generator=_generator([(r.cpu_s, r.wall_s) for r in results]),
+        )

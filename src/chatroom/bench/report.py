@@ -1,0 +1,222 @@
+"""The benchmark's output: a plain-text table, ratios ours/ngircd, and a JSON document.
+
+The table has one block per scenario and one row per figure, a column per server and, when
+both ran, a last column with the ratio ours / ngircd (for "lower is better" figures a ratio
+under 1 is good; the label says which way each figure improves).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from chatroom.bench.results import Better, Figure, ScenarioResult, Value
+from chatroom.bench.runner import Outcome
+
+OURS = "ours"
+REFERENCE = "ngircd"
+
+
+def ratio(ours: Value, reference: Value) -> float | None:
+    """``ours / reference`` when both are numbers and the reference is not zero."""
+    numbers = (int, float)
+    if isinstance(ours, bool) or isinstance(reference, bool):
+        return None
+    if isinstance(ours, numbers) and isinstance(reference, numbers) and reference != 0:
+        return ours / reference
+    return None
+
+
+def format_value(value: Value, unit: str = "") -> str:
+    """A figure as the table shows it: ``-`` when unknown, M/k for large rates."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    if unit == "/s":
+        if abs(value) >= 1_000_000:
+            return f"{value / 1e6:.2f} M/s"
+        if abs(value) >= 10_000:
+            return f"{value / 1e3:.0f} k/s"
+        return f"{value:,.0f}/s"
+    if isinstance(value, int):
+        text = f"{value:,}"
+    elif abs(value) < 10:
+        text = f"{value:.3f}".rstrip("0").rstrip(".")
+    elif abs(value) < 1000:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:,.0f}"
+    return f"{text} {unit}" if unit else text
+
+
+def _label(figure: Figure) -> str:
+    arrow = {Better.HIGHER: " (higher better)", Better.LOWER: " (lower better)"}
+    return figure.label + arrow.get(figure.better, "")
+
+
+def _grid(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def servers_run(outcome: Outcome) -> list[str]:
+    """Names of the servers that were not skipped, in the order asked for."""
+    return [s.name for s in outcome.servers if s.skipped is None]
+
+
+def table(outcome: Outcome) -> str:
+    """The whole report as text: servers and settings, then one block per scenario."""
+    names = servers_run(outcome)
+    with_ratio = OURS in names and REFERENCE in names
+    out: list[str] = []
+    for info in outcome.servers:
+        if info.skipped:
+            out.append(f"{info.name}: skipped ({info.skipped})")
+        else:
+            out.append(f"{info.name}: {info.version}; {info.settings}")
+    by_key = {(r.number, r.server): r for r in outcome.results}
+    for number in sorted({r.number for r in outcome.results}):
+        results = [by_key[(number, n)] for n in names if (number, n) in by_key]
+        if not results:
+            continue
+        out.append("")
+        out.append(f"{number}. {results[0].title}")
+        header = ["", *names] + (["ours/ngircd"] if with_ratio else [])
+        rows = [header]
+        labels: dict[str, Figure] = {}
+        for result in results:
+            for figure in result.figures:
+                labels.setdefault(figure.key, figure)
+        for key, figure in labels.items():
+            row = ["  " + _label(figure)]
+            values = {name: _value(by_key.get((number, name)), key) for name in names}
+            row.extend(format_value(values[name], figure.unit) for name in names)
+            if with_ratio:
+                r = ratio(values[OURS], values[REFERENCE])
+                row.append("-" if r is None else f"{r:.2f}")
+            rows.append(row)
+        if len(rows) > 1:
+            out.extend(_grid(rows))
+        for result in results:
+            if result.error:
+                out.append(f"  {result.server}: FAILED: {result.error}")
+            for note in result.notes:
+                out.append(f"  {result.server}: {note}")
+        out.extend(_cross_notes(number, results))
+    return "\n".join(out) + "\n"
+
+
+def _value(result: ScenarioResult | None, key: str) -> Value:
+    return None if result is None else result.value(key)
+
+
+def _cross_notes(number: int, results: Sequence[ScenarioResult]) -> list[str]:
+    notes = []
+    if any(r.value("generator_cpu_bound") == "yes" for r in results):
+        notes.append(
+            "  note: the load generator was CPU-bound here, so these figures are a floor on "
+            "the server's capacity (try --workers)"
+        )
+    return notes
+
+
+def slow_vs_chat(outcome: Outcome) -> list[str]:
+    """Lines comparing scenario 5's p99 (others) with scenario 2's, per server."""
+    lines = []
+    by_key = {(r.number, r.server): r for r in outcome.results}
+    for name in servers_run(outcome):
+        chat, slow = by_key.get((2, name)), by_key.get((5, name))
+        if chat is None or slow is None:
+            continue
+        base, with_slow = chat.value("latency_p99_ms"), slow.value("latency_p99_ms")
+        r = ratio(with_slow, base)
+        if r is not None:
+            lines.append(
+                f"{name}: p99 with a slow reader {format_value(with_slow, 'ms')} vs "
+                f"{format_value(base, 'ms')} without ({r:.2f}x)"
+            )
+    return lines
+
+
+def machine() -> dict[str, Any]:
+    """A description of this machine for the JSON report."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_kb = 0
+    try:
+        with open("/proc/meminfo") as meminfo:
+            mem_kb = int(meminfo.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import uvloop
+
+        loop = f"uvloop {getattr(uvloop, '__version__', '?')}"
+    except ImportError:
+        loop = "asyncio"
+    return {
+        "platform": platform.platform(),
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": sys.version.split()[0],
+        "event_loop": loop,
+    }
+
+
+def to_json(outcome: Outcome, command: str, options: dict[str, Any]) -> str:
+    """The whole outcome as a JSON document (schema 1)."""
+    names = servers_run(outcome)
+    ratios: dict[str, dict[str, float]] = {}
+    by_key = {(r.number, r.server): r for r in outcome.results}
+    if OURS in names and REFERENCE in names:
+        for (number, server), result in by_key.items():
+            ref = by_key.get((number, REFERENCE))
+            if server != OURS or ref is None:
+                continue
+            for figure in result.figures:
+                r = ratio(figure.value, ref.value(figure.key))
+                if r is not None:
+                    ratios.setdefault(str(number), {})[figure.key] = round(r, 4)
+    document = {
+        "schema": 1,
+        "command": command,
+        "options": options,
+        "machine": machine(),
+        "servers": [
+            {"name": s.name, "version": s.version, "settings": s.settings, "skipped": s.skipped}
+            for s in outcome.servers
+        ],
+        "results": [
+            {
+                "scenario": r.number,
+                "title": r.title,
+                "server": r.server,
+                "error": r.error,
+                "figures": {f.key: f.value for f in r.figures},
+                "units": {f.key: f.unit for f in r.figures if f.unit},
+                "notes": r.notes,
+            }
+            for r in outcome.results
+        ],
+        "ratios_ours_over_ngircd": ratios,
+    }
+    return json.dumps(document, indent=2) + "\n"

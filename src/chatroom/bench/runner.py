@@ -1,0 +1,88 @@
+"""Run the selected scenarios against the selected servers, side by side.
+
+For each scenario, each server in turn gets a fresh process (started by the bench on a free
+loopback port with a temporary config, stopped afterwards whatever happens) and a fresh pool
+of worker processes. A server that cannot run here is skipped once, with the reason.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chatroom.bench.harness import Harness
+from chatroom.bench.pool import WorkerFailed, WorkerPool
+from chatroom.bench.results import ScenarioResult
+from chatroom.bench.scenarios import SCENARIOS, Params
+from chatroom.bench.servers import LAUNCHERS, RunningServer, ServerStartError
+
+
+@dataclass
+class ServerInfo:
+    """What the report says about one selected server."""
+
+    name: str
+    version: str = ""
+    settings: str = ""
+    skipped: str | None = None
+
+
+@dataclass
+class Outcome:
+    """Everything one bench invocation measured."""
+
+    servers: list[ServerInfo] = field(default_factory=list)
+    results: list[ScenarioResult] = field(default_factory=list)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_all(
+    server_names: list[str],
+    scenario_numbers: list[int],
+    params: Params,
+    workers: int,
+    progress: Callable[[str], None] = _say,
+) -> Outcome:
+    """Measure every (scenario, server) pair; never leaves a server or worker running."""
+    outcome = Outcome()
+    runnable = []
+    for name in server_names:
+        launcher = LAUNCHERS[name]
+        reason = launcher.unavailable()
+        info = ServerInfo(name, settings=launcher.settings, skipped=reason)
+        if reason is None:
+            info.version = launcher.version()
+            runnable.append(name)
+        else:
+            progress(f"skipping {name}: {reason}")
+        outcome.servers.append(info)
+    for number in scenario_numbers:
+        scenario = SCENARIOS[number]
+        title = scenario.title(params)
+        for name in runnable:
+            progress(f"scenario {number}, {name}: {title}")
+            result = ScenarioResult(number, title, name)
+            outcome.results.append(result)
+            if scenario.run is None:
+                assert scenario.placeholder is not None
+                result.figures = list(scenario.placeholder[0])
+                result.notes = list(scenario.placeholder[1])
+                continue
+            try:
+                with RunningServer(LAUNCHERS[name]) as server, WorkerPool(workers) as pool:
+                    result.figures, result.notes = scenario.run(Harness(server, pool), params)
+                    if not server.alive():
+                        result.notes.append(f"the server exited: {server.log_tail()}")
+            except ServerStartError as exc:
+                result.error = f"server did not start: {exc}"
+            except WorkerFailed as exc:
+                result.error = f"load generator failed: {exc}"
+            except OSError as exc:  # /proc of a server that died, sockets, pipes
+                result.error = f"{type(exc).__name__}: {exc}"
+            if result.error:
+                progress(f"  failed: {result.error}")
+    return outcome

@@ -1,0 +1,352 @@
+"""The six scenarios of issue 7, each a plan of clients plus the figures drawn from a run.
+
+Every scenario runs against a freshly started server (so its peak memory is the scenario's
+own), from a fresh worker pool, and stops by itself: each phase has a deadline. Sizes scale
+with ``--scale`` (or are set with ``--clients``); rooms hold 20 people throughout.
+
+1. fan-out flat out: 200 clients in one room, 20 send 100 messages each at once.
+2. people chatting: 1,000 clients in 50 rooms, 2 messages/s each, random start offsets.
+3. connection storm: register and join 1,000 clients, 100 in flight at a time.
+4. capacity: hold 10,000 idle clients, memory per client; then scenario 2's rate on 1,000.
+5. slow reader: scenario 2 while one more client stops reading.
+6. history: stored messages per second (waits for the storage issue).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chatroom.bench.harness import ConnectSummary, Harness, RunSummary
+from chatroom.bench.plan import ClientSpec
+from chatroom.bench.results import Better, Figure
+from chatroom.bench.stats import percentile, summarize_ns
+
+ROOM_SIZE = 20
+CHAT_RATE_HZ = 2.0
+
+
+@dataclass(frozen=True)
+class Params:
+    """Knobs from the command line that shape every scenario."""
+
+    scale: float = 1.0
+    clients: int | None = None
+    duration_s: float = 10.0
+    msg_bytes: int = 64
+    seed: int = 1
+
+    def size(self, full: int) -> int:
+        """The client count for a scenario whose full size is ``full``."""
+        if self.clients is not None:
+            return max(2, self.clients)
+        return max(2, round(full * self.scale))
+
+
+Figures = tuple[list[Figure], list[str]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A numbered scenario: its title (for the given params) and how to run it."""
+
+    number: int
+    title: Callable[[Params], str]
+    run: Callable[[Harness, Params], Figures] | None
+    #: For a scenario that cannot run yet: the figures to report instead, and why.
+    placeholder: Figures | None = None
+
+
+# -- figures shared by scenarios --------------------------------------------------------------
+
+
+def _usage_figures(cpu_s: float, hwm_kb: int, gen_share: float, gen_bound: bool) -> list[Figure]:
+    return [
+        Figure("server_cpu_s", "server CPU time", round(cpu_s, 3), "s", Better.LOWER),
+        Figure("server_peak_mb", "server peak memory", round(hwm_kb / 1024, 1), "MB", Better.LOWER),
+        Figure("generator_cpu_pct", "generator busiest worker CPU", round(gen_share * 100), "%"),
+        Figure("generator_cpu_bound", "generator CPU-bound", "yes" if gen_bound else "no"),
+    ]
+
+
+def _connect_notes(summary: ConnectSummary) -> list[str]:
+    if not summary.failures:
+        return []
+    parts = ", ".join(f"{count} {reason}" for reason, count in sorted(summary.failures.items()))
+    return [f"{summary.wanted - len(summary.ready)} of {summary.wanted} clients failed: {parts}"]
+
+
+def _run_notes(run: RunSummary) -> list[str]:
+    notes = []
+    if run.disconnects:
+        parts = ", ".join(f"{n} {why}" for why, n in sorted(run.disconnects.items()))
+        notes.append(f"clients disconnected during the run: {parts}")
+    if run.extra:
+        notes.append(f"{run.extra} deliveries more than expected (duplicates?)")
+    if run.samples_dropped:
+        notes.append(f"{run.samples_dropped} latency samples over the cap were not kept")
+    return notes
+
+
+def _latency_figures(run: RunSummary) -> list[Figure]:
+    summary = summarize_ns(run.latencies_ns)
+    if summary is None:
+        return [Figure("latency_samples", "latency samples", 0)]
+    return [
+        Figure("latency_p50_ms", "latency p50", round(summary.p50_ms, 3), "ms", Better.LOWER),
+        Figure("latency_p99_ms", "latency p99", round(summary.p99_ms, 3), "ms", Better.LOWER),
+        Figure("latency_max_ms", "latency max", round(summary.max_ms, 3), "ms", Better.LOWER),
+        Figure("latency_samples", "latency samples", summary.count),
+    ]
+
+
+def _delivery_figures(run: RunSummary) -> list[Figure]:
+    return [
+        Figure("delivered", "messages delivered", run.received),
+        Figure("lost", "messages lost", run.lost, "", Better.LOWER),
+    ]
+
+
+def _chat_specs(
+    prefix: str, count: int, rng: random.Random, duration_s: float, active: int | None = None
+) -> list[ClientSpec]:
+    """People chatting: rooms of 20 in order, one sampling receiver per room.
+
+    The first ``active`` clients (all when None) send :data:`CHAT_RATE_HZ` messages a second
+    for ``duration_s`` from a random offset within the first interval.
+    """
+    interval = 1.0 / CHAT_RATE_HZ
+    sends = max(1, round(duration_s * CHAT_RATE_HZ))
+    active = count if active is None else active
+    return [
+        ClientSpec(
+            gid=i,
+            nick=f"{prefix}n{i}",
+            room=f"#{prefix}r{i // ROOM_SIZE}",
+            sends=sends if i < active else 0,
+            interval_s=interval,
+            offset_s=rng.uniform(0.0, interval),
+            sample=i % ROOM_SIZE == 0 and i < active,
+        )
+        for i in range(count)
+    ]
+
+
+def _connect_deadline(count: int) -> float:
+    return 30.0 + count / 50.0
+
+
+# -- the scenarios ----------------------------------------------------------------------------
+
+
+def fanout(h: Harness, p: Params) -> Figures:
+    """Scenario 1: one room, a twentieth of it sending 100 messages each, flat out."""
+    count = p.size(200)
+    senders = max(1, count // 10)
+    specs = [
+        ClientSpec(gid=i, nick=f"b1n{i}", room="#b1", sends=100 if i < senders else 0)
+        for i in range(count)
+    ]
+    joined = h.connect(specs, 100, 30.0, _connect_deadline(count))
+    run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=60.0)
+    rate = run.received / run.seconds if run.received else 0.0
+    cpu_per_m = run.server.cpu_s / run.received * 1e6 if run.received else None
+    figures = [
+        Figure("clients", "clients joined", len(joined.ready)),
+        Figure("deliveries_per_s", "deliveries/s", round(rate), "/s", Better.HIGHER),
+        *_delivery_figures(run),
+        Figure(
+            "server_cpu_s_per_m",
+            "server CPU per M deliveries",
+            None if cpu_per_m is None else round(cpu_per_m, 3),
+            "s",
+            Better.LOWER,
+        ),
+        *_usage_figures(
+            run.server.cpu_s, run.server.hwm_kb, run.generator.max_share, run.generator.cpu_bound
+        ),
+    ]
+    return figures, _connect_notes(joined) + _run_notes(run)
+
+
+def chatting(h: Harness, p: Params) -> Figures:
+    """Scenario 2: rooms of 20, everyone sends 2 messages a second."""
+    count = p.size(1000)
+    specs = _chat_specs("b2", count, random.Random(p.seed), p.duration_s)
+    joined = h.connect(specs, 100, 30.0, _connect_deadline(count))
+    run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=30.0)
+    figures = [
+        Figure("clients", "clients joined", len(joined.ready)),
+        *_latency_figures(run),
+        Figure("deliveries_per_s", "deliveries/s", round(run.received / run.seconds), "/s"),
+        *_delivery_figures(run),
+        *_usage_figures(
+            run.server.cpu_s, run.server.hwm_kb, run.generator.max_share, run.generator.cpu_bound
+        ),
+    ]
+    return figures, _connect_notes(joined) + _run_notes(run)
+
+
+def storm(h: Harness, p: Params) -> Figures:
+    """Scenario 3: register and join clients, 100 at a time, into rooms of 20."""
+    count = p.size(1000)
+    specs = [ClientSpec(gid=i, nick=f"b3n{i}", room=f"#b3r{i // ROOM_SIZE}") for i in range(count)]
+    joined = h.connect(specs, 100, 30.0, _connect_deadline(count))
+    reg = sorted(joined.register_ns)
+    figures = [
+        Figure("clients", "clients wanted", count),
+        Figure(
+            "seconds", "time to register and join all", round(joined.seconds, 3), "s", Better.LOWER
+        ),
+        Figure("failures", "failures", count - len(joined.ready), "", Better.LOWER),
+        Figure(
+            "register_p50_ms",
+            "one client's join p50",
+            round(percentile(reg, 50) / 1e6, 2) if reg else None,
+            "ms",
+            Better.LOWER,
+        ),
+        Figure(
+            "register_p99_ms",
+            "one client's join p99",
+            round(percentile(reg, 99) / 1e6, 2) if reg else None,
+            "ms",
+            Better.LOWER,
+        ),
+        *_usage_figures(
+            joined.server.cpu_s,
+            joined.server.hwm_kb,
+            joined.generator.max_share,
+            joined.generator.cpu_bound,
+        ),
+    ]
+    return figures, _connect_notes(joined)
+
+
+def capacity(h: Harness, p: Params) -> Figures:
+    """Scenario 4: hold many idle clients, then run scenario 2's rate on a subset."""
+    count = p.size(10_000)
+    active = min(count, max(2, round(1000 * p.scale)))
+    specs = _chat_specs("b4", count, random.Random(p.seed), p.duration_s, active)
+    time.sleep(0.5)
+    base = h.sample()
+    joined = h.connect(specs, 100, 60.0, _connect_deadline(count))
+    time.sleep(1.0)  # let the server finish the joins' replies before reading its memory
+    held = h.sample()
+    per_client_kb = (held.rss_kb - base.rss_kb) / len(joined.ready) if joined.ready else None
+    run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=30.0)
+    figures = [
+        Figure("clients", "idle clients held", len(joined.ready), "", Better.HIGHER),
+        Figure(
+            "connect_s", "time to connect them all", round(joined.seconds, 2), "s", Better.LOWER
+        ),
+        Figure(
+            "kb_per_client",
+            "server memory per client",
+            None if per_client_kb is None else round(per_client_kb, 1),
+            "KB",
+            Better.LOWER,
+        ),
+        Figure(
+            "rss_held_mb",
+            "server RSS holding them",
+            round(held.rss_kb / 1024, 1),
+            "MB",
+            Better.LOWER,
+        ),
+        Figure(
+            "active", "active subset", sum(1 for s in specs if s.sends and s.gid in joined.ready)
+        ),
+        *_latency_figures(run),
+        *_delivery_figures(run),
+        *_usage_figures(
+            run.server.cpu_s, run.server.hwm_kb, run.generator.max_share, run.generator.cpu_bound
+        ),
+    ]
+    return figures, _connect_notes(joined) + _run_notes(run)
+
+
+def slow_reader(h: Harness, p: Params) -> Figures:
+    """Scenario 5: scenario 2 plus one client in the first room that stops reading."""
+    count = p.size(1000)
+    specs = _chat_specs("b5", count, random.Random(p.seed), p.duration_s)
+    specs.append(ClientSpec(gid=count, nick=f"b5n{count}", room=specs[0].room, slow=True))
+    joined = h.connect(specs, 100, 30.0, _connect_deadline(count))
+    run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=30.0)
+    dropped = run.slow_dropped_after_s
+    figures = [
+        Figure("clients", "clients joined", len(joined.ready)),
+        *_latency_figures(run),
+        *_delivery_figures(run),
+        Figure("slow_dropped", "slow reader dropped", "yes" if dropped is not None else "no"),
+        Figure(
+            "slow_dropped_after_s",
+            "slow reader dropped after",
+            None if dropped is None else round(dropped, 1),
+            "s",
+            Better.LOWER,
+        ),
+        *_usage_figures(
+            run.server.cpu_s, run.server.hwm_kb, run.generator.max_share, run.generator.cpu_bound
+        ),
+    ]
+    notes = _connect_notes(joined) + _run_notes(run)
+    if count not in joined.ready:
+        notes.append("the slow reader itself failed to join")
+    elif dropped is None:
+        notes.append(
+            f"the slow reader was still connected when the run ended ({p.duration_s:.0f} s "
+            "of traffic): the server buffered for it instead of dropping it"
+        )
+    return figures, notes
+
+
+SCENARIOS: dict[int, Scenario] = {
+    s.number: s
+    for s in (
+        Scenario(
+            1,
+            lambda p: (
+                f"fan-out flat out ({p.size(200)} clients in one room, "
+                f"{max(1, p.size(200) // 10)} send 100 msgs)"
+            ),
+            fanout,
+        ),
+        Scenario(
+            2,
+            lambda p: (
+                f"people chatting ({p.size(1000)} clients, rooms of "
+                f"{ROOM_SIZE}, 2 msgs/s for {p.duration_s:.0f} s)"
+            ),
+            chatting,
+        ),
+        Scenario(3, lambda p: f"connection storm ({p.size(1000)} clients, 100 at a time)", storm),
+        Scenario(
+            4,
+            lambda p: (
+                f"capacity ({p.size(10_000)} idle clients, then "
+                f"{min(p.size(10_000), max(2, round(1000 * p.scale)))} chatting)"
+            ),
+            capacity,
+        ),
+        Scenario(
+            5,
+            lambda p: (
+                f"slow reader (scenario 2 with {p.size(1000)} clients + 1 that stops reading)"
+            ),
+            slow_reader,
+        ),
+        # Scenario 6 waits for the storage (history) issue: a placeholder until then.
+        Scenario(
+            6,
+            lambda p: "history (stored msgs/s)",
+            None,
+            (
+                [Figure("stored_per_s", "stored messages/s", "needs storage")],
+                ["needs storage: measured once the history issue lands"],
+            ),
+        ),
+    )
+}

@@ -1,0 +1,287 @@
+"""Launchers for the servers under test: ours, ngircd and miniircd.
+
+Each launcher writes a temporary configuration that lifts flood control and per-address
+limits (the load comes from one address, 127.0.0.1, and far faster than any person types),
+and gives the command that runs the server in the foreground on a given loopback port.
+
+:class:`RunningServer` starts one, waits until its port accepts a connection, and stops it on
+exit: SIGTERM, then SIGKILL after a grace period, to the process it started (and that
+process's own group, so a server that forks leaves nothing behind). Server output goes to a
+log file in the temporary directory, never to a pipe that could fill and stall the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+HOST = "127.0.0.1"
+#: How long a server may take to accept connections after it was started.
+START_TIMEOUT_S = 20.0
+#: How long a server has to exit after SIGTERM before it is killed.
+STOP_GRACE_S = 5.0
+
+
+class ServerStartError(Exception):
+    """The server exited or did not listen in time; ``str()`` says which, with its last log."""
+
+
+class Launcher:
+    """How to run one kind of server. Subclasses fill in the class attributes and methods."""
+
+    #: The name used by ``--servers`` and in the report.
+    name = ""
+    #: What the benchmark changed in the server's settings, printed with the results.
+    settings = ""
+
+    def unavailable(self) -> str | None:
+        """Return why this server cannot run here, or None when it can."""
+        raise NotImplementedError
+
+    def version(self) -> str:
+        """Return a short version string (best effort)."""
+        raise NotImplementedError
+
+    def command(self, port: int, workdir: Path) -> tuple[list[str], dict[str, str]]:
+        """Write any config into ``workdir``; return argv and environment for the server."""
+        raise NotImplementedError
+
+
+def _first_line(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    text = (done.stdout or done.stderr).strip()
+    return text.splitlines()[0] if text else "unknown"
+
+
+class OursLauncher(Launcher):
+    """Our server, ``python -m chatroom server``, with flood control and limits off."""
+
+    name = "ours"
+    settings = "flood control off ([flood] enabled = false), no client or per-address limit"
+
+    def _src_root(self) -> Path:
+        import chatroom
+
+        return Path(chatroom.__file__).resolve().parent.parent
+
+    def unavailable(self) -> str | None:
+        for module in ("chatroom.cli", "chatroom.server.server"):
+            try:
+                found = importlib.util.find_spec(module)
+            except ImportError:
+                found = None
+            if found is None:
+                return f"{module} does not exist yet"
+        return None
+
+    def version(self) -> str:
+        import chatroom
+
+        return f"chatroom {getattr(chatroom, '__version__', '?')}"
+
+    def command(self, port: int, workdir: Path) -> tuple[list[str], dict[str, str]]:
+        config = workdir / "chatroom.toml"
+        config.write_text(
+            "# written by chatroom bench: lift every limit that would throttle the load\n"
+            "[flood]\nenabled = false\n\n"
+            "[limits]\nmax_clients = 0\nmax_per_address = 0\n"
+        )
+        env = dict(os.environ)
+        root = str(self._src_root())
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        argv = [sys.executable, "-m", "chatroom", "server", HOST, "-p", str(port)]
+        return [*argv, "--config", str(config)], env
+
+
+class NgircdLauncher(Launcher):
+    """ngircd in the foreground with penalties, connection and join limits off."""
+
+    name = "ngircd"
+    settings = (
+        "MaxPenaltyTime = 0 (no flood penalties), MaxConnectionsIP = 0, MaxConnections = 0, "
+        "MaxJoins = 0, DNS/Ident/PAM off"
+    )
+
+    def unavailable(self) -> str | None:
+        if shutil.which("ngircd") is None:
+            return "ngircd is not installed (Debian: apt-get install ngircd)"
+        return None
+
+    def version(self) -> str:
+        return _first_line(["ngircd", "--version"]).split("-")[0]
+
+    def command(self, port: int, workdir: Path) -> tuple[list[str], dict[str, str]]:
+        config = workdir / "ngircd.conf"
+        config.write_text(
+            "# written by chatroom bench\n"
+            "[Global]\n"
+            "Name = bench.invalid\n"
+            "Info = chatroom bench\n"
+            f"Listen = {HOST}\n"
+            f"Ports = {port}\n"
+            "MotdPhrase = bench\n"
+            f"PidFile = {workdir / 'ngircd.pid'}\n"
+            "AdminInfo1 = bench\nAdminInfo2 = bench\nAdminEMail = bench@bench.invalid\n"
+            "[Limits]\n"
+            "MaxConnections = 0\n"
+            "MaxConnectionsIP = 0\n"
+            "MaxJoins = 0\n"
+            "MaxNickLength = 30\n"
+            "MaxPenaltyTime = 0\n"
+            "PingTimeout = 3600\n"
+            "PongTimeout = 3600\n"
+            "ConnectRetry = 3600\n"
+            "[Options]\n"
+            "DNS = no\n"
+            "Ident = no\n"
+            "PAM = no\n"
+        )
+        return ["ngircd", "-n", "-f", str(config)], dict(os.environ)
+
+
+class MiniircdLauncher(Launcher):
+    """miniircd (PyPI) in the foreground; it has no flood control or limits to lift."""
+
+    name = "miniircd"
+    settings = "defaults (miniircd has no flood control or per-address limit)"
+
+    def unavailable(self) -> str | None:
+        if importlib.util.find_spec("miniircd") is None:
+            return "miniircd is not installed (pip install miniircd, a dev extra)"
+        return None
+
+    def version(self) -> str:
+        return "miniircd " + _first_line([sys.executable, "-m", "miniircd", "--version"])
+
+    def command(self, port: int, workdir: Path) -> tuple[list[str], dict[str, str]]:
+        argv = [sys.executable, "-m", "miniircd", "--listen", HOST, "--ports", str(port)]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            # miniircd refuses to run as root unless told to stay root on purpose.
+            argv += ["--setuid", "root"]
+        return argv, dict(os.environ)
+
+
+LAUNCHERS: dict[str, Launcher] = {
+    launcher.name: launcher for launcher in (OursLauncher(), NgircdLauncher(), MiniircdLauncher())
+}
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """Return once ``port`` accepts a TCP connection; raise ServerStartError otherwise.
+
+    Tries every 50 ms, at most ``timeout_s`` in total, and gives up at once if the process
+    has exited.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServerStartError(f"exited with status {proc.returncode} before listening")
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise ServerStartError(f"not listening on port {port} after {timeout_s:.0f} s")
+
+
+class RunningServer:
+    """One server process, started on entry and stopped (always) on exit."""
+
+    def __init__(self, launcher: Launcher, start_timeout_s: float = START_TIMEOUT_S) -> None:
+        self.launcher = launcher
+        self.start_timeout_s = start_timeout_s
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The server's process id; only valid inside the ``with`` block."""
+        assert self.proc is not None
+        return self.proc.pid
+
+    def __enter__(self) -> RunningServer:
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"chatroom-bench-{self.launcher.name}-")
+        workdir = Path(self._tmp.name)
+        self.port = free_port()
+        argv, env = self.launcher.command(self.port, workdir)
+        try:
+            with open(workdir / "server.log", "wb") as log:
+                self.proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=workdir,
+                    start_new_session=True,
+                )
+            wait_listening(self.port, self.proc, self.start_timeout_s)
+        except BaseException as exc:
+            tail = self.log_tail()
+            self.stop()
+            if isinstance(exc, (ServerStartError, OSError)):
+                raise ServerStartError(f"{exc}; log: {tail or '(empty)'}") from exc
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def log_tail(self, lines: int = 3) -> str:
+        """The last lines of the server's output, joined with `` | `` (for error messages)."""
+        if self._tmp is None:
+            return ""
+        try:
+            text = (Path(self._tmp.name) / "server.log").read_text(errors="replace")
+        except OSError:
+            return ""
+        return " | ".join(text.strip().splitlines()[-lines:])
+
+    def alive(self) -> bool:
+        """True while the server process runs."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        """SIGTERM, wait, then SIGKILL the server and its process group. Idempotent."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(STOP_GRACE_S)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(STOP_GRACE_S)
+            # start_new_session made the server a group leader: end what it may have forked.
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
