@@ -430,7 +430,8 @@ class ChatClient:
         buffer = self.model.find(target)
         if buffer is None:
             return False
-        self.activate(buffer)
+        if buffer.key != self.model.active:  # already there: nothing to redraw
+            self.activate(buffer)
         return True
 
     # -- user input --------------------------------------------------------------
