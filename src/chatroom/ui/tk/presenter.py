@@ -1,0 +1,410 @@
+"""The Tk client's view logic: what the window shows for each event of the core,
+and what each user action asks of the core. Plain Python, no tkinter: tests
+drive it with fake views and runners, without a display.
+
+Shape (IDLE's and Thonny's): the window (:mod:`chatroom.ui.tk.window`) only
+draws what the :class:`Presenter` tells it through the :class:`ChatView`
+protocol, and forwards clicks and keys to it. The presenter holds no chat state
+of its own: the client core's model is the truth, and what the presenter keeps
+is the latest *snapshot* of each buffer the core sent (``BufferView``), because
+the core's model lives on another thread and must not be read from Tk's.
+
+Events arrive in batches (one ``after()`` tick drains up to a few hundred). A
+batch is applied to plain state first and drawn once at the end, so a flood of
+events costs one list redraw and one text insert per tick, not one per event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from datetime import tzinfo
+from functools import partial
+from typing import Protocol
+
+from chatroom.client.completion import complete_word
+from chatroom.client.core import ChatClient
+from chatroom.client.events import (
+    ActiveBufferChanged,
+    BufferChanged,
+    BufferClosed,
+    Connected,
+    ConnectFailed,
+    Connecting,
+    ConnectionLost,
+    Event,
+    ExitReason,
+    MessageAdded,
+    NickRequired,
+    NickTaken,
+    OwnNickChanged,
+    Ready,
+    Registered,
+    Stopped,
+)
+from chatroom.client.history import InputHistory
+from chatroom.client.model import BufferKind, BufferView, Message, now_utc
+from chatroom.protocol.casemap import casefold, is_channel_name
+from chatroom.ui.tk.formatting import (
+    ALL_SET,
+    CONNECTED,
+    COULD_NOT_CONNECT,
+    LOST,
+    TRYING,
+    WELCOME,
+    BufferRow,
+    MemberRow,
+    Segment,
+    Status,
+    buffer_rows,
+    connected_status,
+    member_rows,
+    members_heading,
+    message_line,
+    note,
+    reconnect_status,
+    seconds,
+    title_text,
+    topic_texts,
+)
+from chatroom.ui.tk.tabcomplete import TabCompleter
+
+NOTES_KEPT = 100
+"""Connection news lines kept for the server buffer's view."""
+
+
+class ChatView(Protocol):
+    """What the presenter asks of the window. Every call replaces what was shown
+    before, except :meth:`show_lines` with ``replace=False``, which appends."""
+
+    def set_title(self, text: str) -> None: ...
+
+    def set_buffers(self, rows: Sequence[BufferRow], active: str | None) -> None:
+        """The rooms list; ``active`` is the key of the row to select."""
+
+    def set_members(self, heading: str, rows: Sequence[MemberRow]) -> None: ...
+
+    def set_topic(self, heading: str, text: str) -> None: ...
+
+    def set_status(self, status: Status) -> None: ...
+
+    def set_banner(self, text: str | None) -> None:
+        """Show a warning bar above the conversation, or hide it (``None``)."""
+
+    def show_lines(self, lines: Sequence[list[Segment]], *, replace: bool) -> None:
+        """Append lines to the conversation, or replace it with them. The window
+        keeps a bounded number of lines and scrolls to the newest, unless the
+        user has scrolled up to read."""
+
+    def ask_name(self, problem: str | None) -> None:
+        """Ask the user for a name; the answer goes to :meth:`Presenter.provide_nick`."""
+
+
+class Runner(Protocol):
+    """The thread-safe face of the client core (:class:`ClientThread`)."""
+
+    def submit(self, text: str) -> None: ...
+
+    def switch_to(self, target: str) -> None: ...
+
+    def provide_nick(self, nick: str) -> None: ...
+
+    def quit(self, reason: str | None = None) -> None: ...
+
+    def call(self, function: Callable[[ChatClient], object]) -> None: ...
+
+
+def _open_private(nick: str, client: ChatClient) -> None:
+    # Runs on the client's thread. The core has no public "open a private chat
+    # without sending" yet (/msg needs text), so this uses the two methods the
+    # core's own /msg uses; see the Tk section of docs/desktop-client.md.
+    client.activate(client.open_buffer(nick, BufferKind.PRIVATE))
+
+
+class Presenter:
+    """Turns the core's events into calls on a :class:`ChatView`, and the user's
+    actions into calls on a :class:`Runner`. Use from the Tk thread only.
+
+    ``clock`` (monotonic seconds) and ``tz`` are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        view: ChatView,
+        runner: Runner,
+        host: str,
+        port: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self.view = view
+        self.runner = runner
+        self.host = host
+        self.port = port
+        self.clock = clock
+        self.tz = tz
+        self.views: dict[str, BufferView] = {}  # casefolded name -> latest snapshot
+        self.active: str | None = None  # casefolded name of the buffer shown
+        self.nick: str | None = None
+        self.stopped: ExitReason | None = None
+        self.history = InputHistory()
+        self.completer = TabCompleter(self._candidates)
+        self.status = Status(TRYING.format(host=host, port=port), "busy")
+        self._reconnect_at: float | None = None
+        self._ever_ready = False
+        self._notes: deque[Message] = deque(maxlen=NOTES_KEPT)
+        # What one batch changed, drawn once by _flush().
+        self._lines: list[list[Segment]] = []
+        self._replace = False
+        self._dirty: set[str] = set()
+        view.set_status(self.status)
+        view.set_title(title_text(None, ()))
+        view.set_topic(*topic_texts(None))
+
+    # -- events from the core ------------------------------------------------------
+
+    def handle(self, events: Iterable[Event]) -> None:
+        """Apply a batch of events, in order, then redraw what they changed."""
+        for event in events:
+            self._apply(event)
+        self._flush()
+
+    def _apply(self, event: Event) -> None:
+        if isinstance(event, MessageAdded):
+            # The most frequent event first: a flood is mostly these.
+            if event.active and casefold(event.buffer) == self.active:
+                self._lines.append(message_line(event.message, self.tz))
+        elif isinstance(event, BufferChanged):
+            self._buffer_changed(event.buffer)
+        elif isinstance(event, ActiveBufferChanged):
+            self._buffer_changed(event.buffer)
+            self.active = casefold(event.buffer.name)
+            backlog: Sequence[Message] = event.backlog
+            if event.buffer.kind is BufferKind.SERVER:
+                backlog = sorted([*backlog, *self._notes], key=lambda m: m.time)
+            self._lines = [message_line(m, self.tz) for m in backlog]
+            self._replace = True
+            self._dirty.update(("rows", "members", "topic", "title"))
+        elif isinstance(event, BufferClosed):
+            self._buffer_closed(event.name)
+        else:
+            self._connection_event(event)
+
+    def _buffer_changed(self, view: BufferView) -> None:
+        key = casefold(view.name)
+        # A private chat renamed on a nick change keeps its number under a new
+        # name; the core sends no BufferClosed for the old name.
+        for other, old in list(self.views.items()):
+            if other != key and old.number == view.number:
+                del self.views[other]
+        self.views[key] = view
+        if view.active:
+            self.active = key
+        self._dirty.update(("rows", "title"))
+        if key == self.active:
+            self._dirty.update(("members", "topic"))
+
+    def _buffer_closed(self, name: str) -> None:
+        closed = self.views.pop(casefold(name), None)
+        if closed is None:
+            return
+        # Mirror the core's renumbering, so numbers keep identifying buffers.
+        for key, view in list(self.views.items()):
+            if view.number > closed.number:
+                self.views[key] = dataclasses.replace(view, number=view.number - 1)
+        self._dirty.update(("rows", "title", "members", "topic"))
+
+    def _connection_event(self, event: Event) -> None:
+        host, port = self.host, self.port
+        if isinstance(event, Connecting):
+            self._reconnect_at = None
+            if event.attempt == 0:
+                self._note(TRYING.format(host=host, port=port), shown=True)
+                self._set_status(Status(TRYING.format(host=host, port=port), "busy"))
+            else:
+                self._note(TRYING.format(host=host, port=port))
+                self._set_status(reconnect_status(None))
+        elif isinstance(event, Connected):
+            self._note(CONNECTED.format(host=host, port=port), shown=not self._ever_ready)
+            self._set_status(Status(f"Connected to {host}:{port}, signing in…", "busy"))
+        elif isinstance(event, ConnectFailed):
+            text = COULD_NOT_CONNECT.format(host=host, port=port, reason=event.reason)
+            if event.fatal or event.retry_in is None:
+                self._note(text, error=True, shown=True)
+                self._set_status(Status(text, "down"))
+            else:
+                self._note(f"{text}; trying again in {seconds(event.retry_in)}", error=True)
+                self._reconnect_at = self.clock() + event.retry_in
+                self._set_status(reconnect_status(event.retry_in))
+        elif isinstance(event, NickTaken):
+            text = f"The name {event.nick} is taken; trying {event.trying} instead."
+            self._note(text, shown=True)
+        elif isinstance(event, NickRequired):
+            if event.problem:
+                self._note(event.problem, error=True, shown=True)
+            self.view.ask_name(event.problem)
+        elif isinstance(event, Registered):
+            self.nick = event.nick
+            if event.reconnected:
+                self._note(f"Reconnected. Welcome back, {event.nick}!", shown=True)
+            else:
+                self._note(WELCOME.format(nick=event.nick), shown=True)
+            self.view.set_banner(None)
+            self._set_status(connected_status(host, port, event.nick))
+        elif isinstance(event, Ready):
+            if not self._ever_ready:
+                self._ever_ready = True
+                self._note(ALL_SET, shown=True)
+            elif event.rooms:
+                self._note(f"Back in {', '.join(event.rooms)}.", shown=True)
+        elif isinstance(event, OwnNickChanged):
+            self.nick = event.nick
+            self._set_status(connected_status(host, port, event.nick))
+            self._dirty.add("members")
+        elif isinstance(event, ConnectionLost):
+            self._connection_lost(event)
+        elif isinstance(event, Stopped):
+            self.stopped = event.reason
+            self._reconnect_at = None
+            if event.reason is ExitReason.REJECTED:
+                text = f"The server refused the connection: {event.detail or 'no reason given'}"
+                self._note(text, error=True, shown=True)
+                self._set_status(Status(text, "down"))
+            elif self.status.state != "down":
+                self._set_status(Status("Disconnected", "down"))
+
+    def _connection_lost(self, event: ConnectionLost) -> None:
+        self._note(LOST, error=True, shown=True)
+        why = f"({event.reason}) " if event.reason else ""
+        self.view.set_banner(LOST)
+        if event.reconnect_in is None:
+            self._note(f"{why}Not reconnecting.", shown=True)
+            self._set_status(Status("Disconnected", "down"))
+        else:
+            self._note(f"{why}Reconnecting in {seconds(event.reconnect_in)}...", shown=True)
+            self._reconnect_at = self.clock() + event.reconnect_in
+            self._set_status(reconnect_status(event.reconnect_in))
+
+    def _note(self, text: str, error: bool = False, shown: bool = False) -> None:
+        """Connection news: kept for the server buffer, and appended to the
+        conversation on screen when ``shown`` (the news the user must see)."""
+        message = note(text, now_utc(), error=error)
+        self._notes.append(message)
+        active = self.views.get(self.active or "")
+        if shown or active is None or active.kind is BufferKind.SERVER:
+            self._lines.append(message_line(message, self.tz))
+
+    def _set_status(self, status: Status) -> None:
+        if status != self.status:
+            self.status = status
+            self.view.set_status(status)
+
+    def tick(self) -> None:
+        """Called about every second: counts down "Reconnecting in N s…"."""
+        if self._reconnect_at is not None:
+            self._set_status(reconnect_status(self._reconnect_at - self.clock()))
+
+    def _flush(self) -> None:
+        view, dirty = self.view, self._dirty
+        active = self.views.get(self.active or "")
+        if "rows" in dirty:
+            ordered = sorted(self.views.values(), key=lambda v: v.number)
+            view.set_buffers(buffer_rows(ordered), active.name if active else None)
+        if "title" in dirty:
+            view.set_title(title_text(active, self.views.values()))
+        if "topic" in dirty:
+            view.set_topic(*topic_texts(active))
+        if "members" in dirty:
+            view.set_members(members_heading(active), member_rows(active, self.nick))
+        if self._lines or self._replace:
+            view.show_lines(self._lines, replace=self._replace)
+        self._lines = []
+        self._replace = False
+        dirty.clear()
+
+    # -- what the user does --------------------------------------------------------
+
+    @property
+    def active_view(self) -> BufferView | None:
+        return self.views.get(self.active or "")
+
+    def send(self, text: str) -> bool:
+        """Send what the user typed: each non-blank line on its own (a pasted
+        paragraph becomes several messages; long lines are split by the core).
+        Returns whether anything was sent, i.e. whether to clear the input."""
+        lines = [line for line in text.splitlines() if line.strip()]
+        if not lines:
+            return False
+        self.history.add(text.strip("\n"))
+        self.completer.reset()
+        for line in lines:
+            self.runner.submit(line)
+        return True
+
+    def select(self, name: str) -> None:
+        """Show another buffer (a click in the rooms list)."""
+        if casefold(name) != self.active:
+            self.runner.switch_to(name)
+
+    def switch_number(self, number: int) -> None:
+        """Alt+number: show the buffer with that number (1 is the server's)."""
+        self.runner.switch_to(str(number))
+
+    def open_private(self, nick: str) -> None:
+        """Open (or show) the private chat with ``nick`` (a double-click on a person)."""
+        if self.nick is not None and casefold(nick) == casefold(self.nick):
+            return
+        self.runner.call(partial(_open_private, nick))
+
+    def join(self, room: str) -> str | None:
+        """Join ``room`` ("#dev" or "dev"); returns a problem to show instead, if any."""
+        room = room.strip()
+        if not room:
+            return "Please type the name of a room."
+        if not is_channel_name(room):
+            room = "#" + room
+        if any(c in room for c in " ,\x07") or len(room) > 64:
+            return "A room name cannot contain spaces or commas, and has at most 64 characters."
+        self.runner.submit(f"/join {room}")
+        return None
+
+    def close_buffer(self, name: str) -> None:
+        """Leave a room and close it, or close a private chat."""
+        self.runner.submit(f"/close {name}")
+
+    def provide_nick(self, nick: str) -> None:
+        self.runner.provide_nick(nick)
+
+    def quit(self) -> None:
+        self.runner.quit()
+
+    def load_older(self) -> None:
+        """The user scrolled to the top of the conversation: fetch older messages.
+
+        Does nothing yet: the client core has no API to fetch history before the
+        oldest message it holds (CHATHISTORY BEFORE). The window already calls
+        this; once the core offers it, this method asks for it and the messages
+        come back as events.
+        """
+
+    def complete(self, text: str, cursor: int) -> tuple[str, int] | None:
+        """Tab in the input line: the new text and cursor, or ``None``."""
+        return self.completer.complete(text, cursor)
+
+    def _candidates(self, word: str, first: bool) -> list[str]:
+        return complete_word(
+            word,
+            first=first,
+            active=self.active_view,
+            buffers=self.views.values(),
+            own_nick=self.nick,
+        )
+
+    def history_previous(self, current: str) -> str | None:
+        return self.history.previous(current)
+
+    def history_next(self) -> str | None:
+        return self.history.next()
