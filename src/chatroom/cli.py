@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     passwd.set_defaults(func=_passwd)
     add_client_parser(sub)
+    __import__("chatroom.ui.tk.cli", fromlist=["add_gui_parser"]).add_gui_parser(sub)
     # Further commands: each module adds its subparser and sets func=... on it.
     return parser
 
