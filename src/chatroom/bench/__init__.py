@@ -13,7 +13,10 @@ prints one table (and JSON with ``--json FILE``). Modules, from the wire up:
 - ``pool``: the parent's handle on the worker processes.
 - ``servers``: launchers for our server, ngircd and miniircd.
 - ``harness``: one server plus one worker pool, measured phase by phase.
+- ``historydb``: counts rows in our server's history database (scenario 6).
+- ``results``: figures with units, per scenario and server.
 - ``scenarios``: the six scenarios of issue 7.
+- ``runner``: every scenario against every server, each server fresh.
 - ``report``: the table, the ratios and the JSON document.
 - ``cli``: argument parsing and :func:`chatroom.bench.cli.main`.
 """

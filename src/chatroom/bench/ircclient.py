@@ -1,11 +1,12 @@
 """One load-generating IRC client: an asyncio Protocol that registers, joins, sends stamped
 messages and counts what arrives.
 
-Life of a client: ``connection_made`` sends NICK and USER; on ``001`` it sends JOIN; on
-``366`` (end of NAMES) :attr:`BenchClient.ready` resolves. A failure before that (an error
-numeric, ``ERROR``, the connection closing) makes ``ready`` raise :class:`ClientFailed` with a
-short reason that the report counts. After ``ready`` the scenario calls :meth:`expect`,
-:meth:`schedule_sends` and, for a slow reader, :meth:`stop_reading_at`.
+Life of a client: ``connection_made`` sends NICK and USER; on ``001`` it sends JOIN; once
+``366`` (end of NAMES) came for each of its rooms, :attr:`BenchClient.ready` resolves. A
+failure before that (an error numeric, ``ERROR``, the connection closing) makes ``ready``
+raise :class:`ClientFailed` with a short reason that the report counts. After ``ready`` the
+scenario calls :meth:`expect`, :meth:`schedule_sends` and, for a slow reader,
+:meth:`stop_reading_at`.
 
 The receive path is the generator's hot loop, so it avoids per-line Python work: complete
 lines are counted with one ``bytes.count(b" PRIVMSG ")``, and only when that count differs
@@ -29,6 +30,25 @@ MAX_PARTIAL_LINE = 65536
 _PRIVMSG = b" PRIVMSG "
 #: Numerics in 400..599 that are not failures: 422 is "MOTD File is missing".
 _HARMLESS_ERRORS = frozenset({b"422"})
+
+
+#: Longest JOIN line the client writes (the limit is 512 with CR LF; leave room for a source).
+MAX_JOIN_LINE = 400
+
+
+def _join_lines(rooms: list[str]) -> bytes:
+    """JOIN lines for ``rooms``, several rooms per line, each line under MAX_JOIN_LINE."""
+    lines: list[bytes] = []
+    current: list[bytes] = []
+    for room in rooms:
+        encoded = room.encode()
+        if current and len(b",".join([*current, encoded])) + 7 > MAX_JOIN_LINE:
+            lines.append(b"JOIN " + b",".join(current) + b"\r\n")
+            current = []
+        current.append(encoded)
+    if current:
+        lines.append(b"JOIN " + b",".join(current) + b"\r\n")
+    return b"".join(lines)
 
 
 class ClientFailed(Exception):
@@ -76,7 +96,10 @@ class BenchClient(asyncio.Protocol):
         self.closed = False
         self.drop_ns = 0
         self.paused_ns = 0
-        self._room = spec.room.encode()
+        rooms = spec.room.split(",")
+        self._room = rooms[0].encode()
+        self._joins = _join_lines(rooms)
+        self._pending_names = len(rooms)
         self._tail = b""
         self._registered = False
         self._run_start = 0.0
@@ -154,9 +177,11 @@ class BenchClient(asyncio.Protocol):
             self._write(b"PONG " + rest + b"\r\n")
         elif command == b"001" and not self._registered:
             self._registered = True
-            self._write(b"JOIN " + self._room + b"\r\n")
+            self._write(self._joins)
         elif command == b"366" and self._registered and not self.ready.done():
-            self.ready.set_result(None)
+            self._pending_names -= 1
+            if self._pending_names <= 0:
+                self.ready.set_result(None)
         elif command == b"ERROR":
             self._fail("ERROR " + rest.decode(errors="replace")[:60])
         elif (

@@ -15,11 +15,13 @@ class ClientSpec:
     """One simulated person.
 
     ``gid`` is unique in the scenario and appears in every message the client sends.
-    ``sends`` messages go to ``room``; with ``interval_s == 0`` they are written all at once
-    at the start ("as fast as they can"), otherwise one every ``interval_s`` from
-    ``offset_s`` after the start. A ``sample`` client records the latency of every message it
-    receives. A ``slow`` client stops reading at the start and probes the server with PING
-    once a second, so that it notices when the server drops it.
+    ``room`` is one channel, or several separated by commas for a client that only listens
+    (a sender sends to the first). ``sends`` messages go to ``room``; with
+    ``interval_s == 0`` they are written all at once at the start ("as fast as they can"),
+    otherwise one every ``interval_s`` from ``offset_s`` after the start. A ``sample`` client
+    records the latency of every message it receives. A ``slow`` client stops reading at the
+    start and probes the server with PING once a second, so that it notices when the server
+    drops it.
     """
 
     gid: int

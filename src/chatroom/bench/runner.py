@@ -73,7 +73,10 @@ def run_all(
                 result.notes = list(scenario.placeholder[1])
                 continue
             try:
-                with RunningServer(LAUNCHERS[name]) as server, WorkerPool(workers) as pool:
+                with (
+                    RunningServer(LAUNCHERS[name], scenario.history) as server,
+                    WorkerPool(workers) as pool,
+                ):
                     result.figures, result.notes = scenario.run(Harness(server, pool), params)
                     if not server.alive():
                         result.notes.append(f"the server exited: {server.log_tail()}")

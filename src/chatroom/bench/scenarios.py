@@ -8,8 +8,8 @@ with ``--scale`` (or are set with ``--clients``); rooms hold 20 people throughou
 2. people chatting: 1,000 clients in 50 rooms, 2 messages/s each, random start offsets.
 3. connection storm: register and join 1,000 clients, 100 in flight at a time.
 4. capacity: hold 10,000 idle clients, memory per client; then scenario 2's rate on 1,000.
-5. slow reader: scenario 2 while one more client stops reading.
-6. history: stored messages per second (waits for the storage issue).
+5. slow reader: scenario 2 while one more client, in every room, stops reading.
+6. history: stored messages per second, with our server's history on (peers have none).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chatroom.bench.harness import ConnectSummary, Harness, RunSummary
+from chatroom.bench.historydb import HistoryWatcher, count_messages
 from chatroom.bench.plan import ClientSpec
 from chatroom.bench.results import Better, Figure
 from chatroom.bench.stats import percentile, summarize_ns
@@ -57,6 +58,8 @@ class Scenario:
     run: Callable[[Harness, Params], Figures] | None
     #: For a scenario that cannot run yet: the figures to report instead, and why.
     placeholder: Figures | None = None
+    #: Whether the server should store history (only ours can).
+    history: bool = False
 
 
 # -- figures shared by scenarios --------------------------------------------------------------
@@ -268,11 +271,27 @@ def capacity(h: Harness, p: Params) -> Figures:
     return figures, _connect_notes(joined) + _run_notes(run)
 
 
+#: Scenario 5 chats for at least this long: on loopback the kernel lets a server queue up to
+#: 4 MB (net.ipv4.tcp_wmem) in the socket before its own send queue starts to fill.
+SLOW_MIN_DURATION_S = 30.0
+
+
+def slow_duration(p: Params) -> float:
+    """Seconds of chatting in scenario 5: ``--duration``, but at least 30 s."""
+    return max(p.duration_s, SLOW_MIN_DURATION_S)
+
+
 def slow_reader(h: Harness, p: Params) -> Figures:
-    """Scenario 5: scenario 2 plus one client in the first room that stops reading."""
+    """Scenario 5: scenario 2 plus one client, in every room, that stops reading.
+
+    Being in every room, the slow reader is owed every message (about 190 KB/s at full
+    scale), so a server's send queue for it overflows within seconds, as a real client in
+    many busy rooms that hangs would make it.
+    """
     count = p.size(1000)
-    specs = _chat_specs("b5", count, random.Random(p.seed), p.duration_s)
-    specs.append(ClientSpec(gid=count, nick=f"b5n{count}", room=specs[0].room, slow=True))
+    specs = _chat_specs("b5", count, random.Random(p.seed), slow_duration(p))
+    rooms = ",".join(dict.fromkeys(spec.room for spec in specs))
+    specs.append(ClientSpec(gid=count, nick=f"b5n{count}", room=rooms, slow=True))
     joined = h.connect(specs, 100, 30.0, _connect_deadline(count))
     run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=30.0)
     dropped = run.slow_dropped_after_s
@@ -297,9 +316,66 @@ def slow_reader(h: Harness, p: Params) -> Figures:
         notes.append("the slow reader itself failed to join")
     elif dropped is None:
         notes.append(
-            f"the slow reader was still connected when the run ended ({p.duration_s:.0f} s "
-            "of traffic): the server buffered for it instead of dropping it"
+            f"the slow reader was still connected when the run ended ({slow_duration(p):.0f} s "
+            "of traffic): the server was still buffering for it (a larger send queue, or "
+            "none)"
         )
+    return figures, notes
+
+
+def history(h: Harness, p: Params) -> Figures:
+    """Scenario 6: scenario 1's burst spread over rooms of 20, with history stored.
+
+    Every tenth client sends 500 messages at once. Stored messages per second is the row
+    count of the server's ``history.db`` over the time from the first send until the count
+    stopped growing (polled every 20 ms from a thread of the bench).
+    """
+    if not h.server.launcher.has_history:
+        return [Figure("stored_per_s", "stored messages/s", "no history")], []
+    count = p.size(200)
+    specs = [
+        ClientSpec(
+            gid=i, nick=f"b6n{i}", room=f"#b6r{i // ROOM_SIZE}", sends=500 if i % 10 == 0 else 0
+        )
+        for i in range(count)
+    ]
+    joined = h.connect(specs, 100, 30.0, _connect_deadline(count))
+    watcher = HistoryWatcher(h.server.workdir / "history.db", 300.0)
+    before = watcher.count = count_messages(watcher.db) or 0
+    watcher.start()
+    try:
+        run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=60.0)
+        watcher.wait_for(before + run.sent, quiet_s=5.0)
+    finally:
+        watcher.stop()
+    stored = watcher.count - before
+    first = run.first_send_ns or watcher.grew_at_ns
+    seconds = (watcher.grew_at_ns - first) / 1e9 if watcher.grew_at_ns > first else 0.0
+    figures = [
+        Figure("sent", "messages sent", run.sent),
+        Figure("stored", "messages stored", stored),
+        Figure(
+            "stored_per_s",
+            "stored messages/s",
+            round(stored / seconds) if seconds else None,
+            "/s",
+            Better.HIGHER,
+        ),
+        Figure(
+            "deliveries_per_s",
+            "deliveries/s",
+            round(run.received / run.seconds),
+            "/s",
+            Better.HIGHER,
+        ),
+        *_delivery_figures(run),
+        *_usage_figures(
+            run.server.cpu_s, run.server.hwm_kb, run.generator.max_share, run.generator.cpu_bound
+        ),
+    ]
+    notes = _connect_notes(joined) + _run_notes(run)
+    if stored < run.sent:
+        notes.append(f"{run.sent - stored} sent messages were not in history when it settled")
     return figures, notes
 
 
@@ -334,19 +410,19 @@ SCENARIOS: dict[int, Scenario] = {
         Scenario(
             5,
             lambda p: (
-                f"slow reader (scenario 2 with {p.size(1000)} clients + 1 that stops reading)"
+                f"slow reader (scenario 2 with {p.size(1000)} clients for "
+                f"{slow_duration(p):.0f} s + 1 in every room that stops reading)"
             ),
             slow_reader,
         ),
-        # Scenario 6 waits for the storage (history) issue: a placeholder until then.
         Scenario(
             6,
-            lambda p: "history (stored msgs/s)",
-            None,
-            (
-                [Figure("stored_per_s", "stored messages/s", "needs storage")],
-                ["needs storage: measured once the history issue lands"],
+            lambda p: (
+                f"history ({p.size(200)} clients in rooms of {ROOM_SIZE}, "
+                f"{max(1, p.size(200) // 10)} send 500 msgs, stored)"
             ),
+            history,
+            history=True,
         ),
     )
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -43,6 +44,8 @@ class Launcher:
     name = ""
     #: What the benchmark changed in the server's settings, printed with the results.
     settings = ""
+    #: Whether the server can store message history (scenario 6).
+    has_history = False
 
     def unavailable(self) -> str | None:
         """Return why this server cannot run here, or None when it can."""
@@ -52,8 +55,11 @@ class Launcher:
         """Return a short version string (best effort)."""
         raise NotImplementedError
 
-    def command(self, port: int, workdir: Path) -> tuple[list[str], dict[str, str]]:
-        """Write any config into ``workdir``; return argv and environment for the server."""
+    def command(self, port: int, workdir: Path, history: bool) -> tuple[list[str], dict[str, str]]:
+        """Write any config into ``workdir``; return argv and environment for the server.
+
+        ``history`` asks for message storage (in ``workdir``) where the server has it.
+        """
         raise NotImplementedError
 
 
@@ -70,7 +76,11 @@ class OursLauncher(Launcher):
     """Our server, ``python -m chatroom server``, with flood control and limits off."""
 
     name = "ours"
-    settings = "flood control off ([flood] enabled = false), no client or per-address limit"
+    settings = (
+        "flood control off ([flood] enabled = false), no client, per-address or channel "
+        "limit; history off except in scenario 6 (SQLite in a temporary directory)"
+    )
+    has_history = True
 
     def _src_root(self) -> Path:
         import chatroom
@@ -92,12 +102,14 @@ class OursLauncher(Launcher):
 
         return f"chatroom {getattr(chatroom, '__version__', '?')}"
 
-    def command(self, port: int, workdir: Path) -> tuple[list[str], dict[str, str]]:
+    def command(self, port: int, workdir: Path, history: bool) -> tuple[list[str], dict[str, str]]:
         config = workdir / "chatroom.toml"
         config.write_text(
             "# written by chatroom bench: lift every limit that would throttle the load\n"
             "[flood]\nenabled = false\n\n"
-            "[limits]\nmax_clients = 0\nmax_per_address = 0\n"
+            "[limits]\nmax_clients = 0\nmax_per_address = 0\nmax_channels = 10000\n\n"
+            f"[history]\nenabled = {'true' if history else 'false'}\n"
+            f"data_dir = {json.dumps(str(workdir))}\n"
         )
         env = dict(os.environ)
         root = str(self._src_root())
@@ -123,7 +135,7 @@ class NgircdLauncher(Launcher):
     def version(self) -> str:
         return _first_line(["ngircd", "--version"]).split("-")[0]
 
-    def command(self, port: int, workdir: Path) -> tuple[list[str], dict[str, str]]:
+    def command(self, port: int, workdir: Path, history: bool) -> tuple[list[str], dict[str, str]]:
         config = workdir / "ngircd.conf"
         config.write_text(
             "# written by chatroom bench\n"
@@ -166,7 +178,7 @@ class MiniircdLauncher(Launcher):
     def version(self) -> str:
         return "miniircd " + _first_line([sys.executable, "-m", "miniircd", "--version"])
 
-    def command(self, port: int, workdir: Path) -> tuple[list[str], dict[str, str]]:
+    def command(self, port: int, workdir: Path, history: bool) -> tuple[list[str], dict[str, str]]:
         argv = [sys.executable, "-m", "miniircd", "--listen", HOST, "--ports", str(port)]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             # miniircd refuses to run as root unless told to stay root on purpose.
@@ -208,12 +220,21 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout_s: float) -
 class RunningServer:
     """One server process, started on entry and stopped (always) on exit."""
 
-    def __init__(self, launcher: Launcher, start_timeout_s: float = START_TIMEOUT_S) -> None:
+    def __init__(
+        self, launcher: Launcher, history: bool = False, start_timeout_s: float = START_TIMEOUT_S
+    ) -> None:
         self.launcher = launcher
+        self.history = history
         self.start_timeout_s = start_timeout_s
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def workdir(self) -> Path:
+        """The server's temporary directory (config, log, history); only inside ``with``."""
+        assert self._tmp is not None
+        return Path(self._tmp.name)
 
     @property
     def pid(self) -> int:
@@ -225,7 +246,7 @@ class RunningServer:
         self._tmp = tempfile.TemporaryDirectory(prefix=f"chatroom-bench-{self.launcher.name}-")
         workdir = Path(self._tmp.name)
         self.port = free_port()
-        argv, env = self.launcher.command(self.port, workdir)
+        argv, env = self.launcher.command(self.port, workdir, self.history)
         try:
             with open(workdir / "server.log", "wb") as log:
                 self.proc = subprocess.Popen(
