@@ -78,7 +78,7 @@ class OursLauncher(Launcher):
     name = "ours"
     settings = (
         "flood control off ([flood] enabled = false), no client, per-address or channel "
-        "limit; history off except in scenario 6 (SQLite in a temporary directory)"
+        "limit; no web port; history off except in scenario 6 (SQLite in a temporary directory)"
     )
     has_history = True
 
@@ -108,6 +108,7 @@ class OursLauncher(Launcher):
             "# written by chatroom bench: lift every limit that would throttle the load\n"
             "[flood]\nenabled = false\n\n"
             "[limits]\nmax_clients = 0\nmax_per_address = 0\nmax_channels = 10000\n\n"
+            "[web]\nenabled = false\n\n"
             f"[history]\nenabled = {'true' if history else 'false'}\n"
             f"data_dir = {json.dumps(str(workdir))}\n"
         )

@@ -40,11 +40,20 @@ def format_text(sender: int, seq: int, sent_ns: int, size: int = 0) -> bytes:
 def parse_line(line: bytes) -> Stamp | None:
     """Return the stamp in a PRIVMSG line, or None when the line carries none.
 
-    ``line`` is one IRC line as received (tags, source and trailing ``\\r`` allowed). The
-    trailing parameter is found at the first ``" :"``: tags, source, command and a channel
-    name cannot contain a space followed by a colon.
+    ``line`` is one IRC line as received (tags, source and trailing ``\\r`` allowed). After
+    the tags and the source are skipped, the trailing parameter starts at the first ``" :"``:
+    a command and a channel name cannot contain a space.
     """
-    start = line.find(b" :")
+    pos = 0
+    if line.startswith(b"@"):
+        pos = line.find(b" ") + 1
+        if pos == 0:
+            return None
+    if line.startswith(b":", pos):
+        pos = line.find(b" ", pos) + 1
+        if pos == 0:
+            return None
+    start = line.find(b" :", pos)
     if start < 0:
         return None
     parts = line[start + 2 :].split(b" ", 3)

@@ -1,0 +1,26 @@
+"""Command-line parsing of ``chatroom bench`` (no load is generated here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatroom.bench.cli import build_parser, main
+
+
+def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "--scenarios" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--scenarios", "7"], ["--servers", "ircd-x"], ["--scale", "0"], ["--clients", "-3"]],
+)
+def test_bad_arguments_exit_two(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+
+
+def test_lists_are_parsed() -> None:
+    args = build_parser().parse_args(["--scenarios", "1,3", "--servers", "ngircd,ours"])
+    assert args.scenarios == [1, 3]
+    assert args.servers == ["ngircd", "ours"]
