@@ -1,0 +1,247 @@
+"""IRC over WebSocket, as the IRCv3 "WebSocket support" specification describes it
+(https://ircv3.net/specs/extensions/websocket).
+
+What the specification asks, and where it is done here:
+
+- Two subprotocols, ``binary.ircv3.net`` (MUST) and ``text.ircv3.net`` (SHOULD); the
+  server picks the first one *the client* prefers (:func:`select_subprotocol`).
+  Without a subprotocol (legacy clients) we still talk: either frame type is read,
+  text frames are written.
+- One IRC line per WebSocket message, without the trailing CR LF: the core writes
+  several ``\\r\\n``-terminated lines at once, so :class:`WebSocketTransport` splits
+  them and sends each as its own message; each received message becomes one line
+  (``message + b"\\r\\n"``), and a message that holds CR or LF is refused.
+- Never send non-UTF-8 in a text message (browsers drop the connection): text frames
+  carry valid UTF-8, invalid bytes become U+FFFD. Binary frames carry raw bytes.
+- Limit incoming message size (the spec's "Security considerations"):
+  :data:`MAX_MESSAGE` is the longest IRC line with tags that IRCv3 allows; a bigger
+  frame closes that one connection (1009, RFC 6455 §7.4.1) and nobody else's.
+
+The browser-specific defence, Origin checking against Cross-Site WebSocket Hijacking
+(RFC 6455 §10.2), is :func:`origin_allowed`; the HTTP listener calls it.
+
+Library: `websockets <https://websockets.readthedocs.io>`_ (its asyncio API). It is
+small, pure Python over a sans-I/O core, typed, maintained for a decade, and enforces
+the protocol limits we need (frame size, UTF-8 validity of text frames, control
+frames, the closing handshake, keepalive pings) so this module only moves IRC lines.
+Its ``process_request`` hook is enough to serve the web client's few static files on
+the same port, so we need no web framework (aiohttp would bring one, with its own
+HTTP server, for nothing we use).
+
+Writes are synchronous, like TCP's: the core calls ``write(bytes)`` once per loop
+turn. :func:`websockets.asyncio.server.broadcast` is the library's documented way to
+queue a message without awaiting; the core keeps its own bound on what waits
+(SendQ) through :meth:`WebSocketTransport.get_write_buffer_size`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
+from websockets.typing import Subprotocol
+
+from chatroom.protocol.line import Line
+from chatroom.server.server import Server
+from chatroom.server.session import Session
+
+log = logging.getLogger("chatroom.server")
+
+BINARY = Subprotocol("binary.ircv3.net")
+TEXT = Subprotocol("text.ircv3.net")
+SUBPROTOCOLS: tuple[Subprotocol, ...] = (BINARY, TEXT)
+
+MAX_MESSAGE = 8191 + 512 - 2
+"""Largest WebSocket message accepted, in bytes: 8191 bytes of tags (IRCv3
+message-tags, with the ``@`` and the space) and a 512-byte body, less the CR LF that
+a WebSocket message leaves out. The core still applies its own, smaller limits to
+what it accepts; this one only bounds memory (a security limit)."""
+
+_CRLF_REFUSED = "A WebSocket message must hold one IRC line, without CR or LF"
+
+
+def select_subprotocol(
+    connection: ServerConnection, offered: Sequence[Subprotocol]
+) -> Subprotocol | None:
+    """Pick the first offered subprotocol that we support.
+
+    The spec: "The server MUST accept any subprotocol it supports, respecting the
+    client's order of preference". ``None`` continues without one (a legacy client,
+    or one that offers only unknown names: a browser then fails the connection).
+    """
+    for name in offered:
+        if name in SUBPROTOCOLS:
+            return name
+    return None
+
+
+def normalize_origin(origin: str) -> str:
+    """``HTTP://Chat.Example:8080/`` → ``http://chat.example:8080``."""
+    return origin.strip().rstrip("/").lower()
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: Iterable[str] = ()) -> bool:
+    """May a page from ``origin`` open a WebSocket to us (reached as ``host``)?
+
+    - No ``Origin`` header: yes. Browsers always send one (RFC 6455 §4.1, item 8),
+      so this is a native client, which no web page can drive.
+    - ``origin`` is in ``allowed`` (exact, normalized), or ``allowed`` holds ``"*"``.
+    - Otherwise the page must come from this very server: an http(s) origin whose
+      host and port are the request's ``Host`` header (our own page).
+    """
+    if origin is None:
+        return True
+    normalized = normalize_origin(origin)
+    allowed = {normalize_origin(a) for a in allowed}
+    if "*" in allowed or normalized in allowed:
+        return True
+    parts = urlsplit(normalized)
+    return (
+        parts.scheme in ("http", "https")
+        and host is not None
+        and bool(parts.netloc)
+        and parts.netloc == host.strip().lower()
+    )
+
+
+class WebSocketTransport:
+    """The core's :class:`~chatroom.server.session.Transport` over one WebSocket.
+
+    ``write`` takes whole ``\\r\\n``-terminated IRC lines (one or several) and sends
+    each as one message: text frames when ``text`` is true, else binary frames.
+    ``close`` starts the closing handshake after what was written; ``abort`` drops
+    the TCP connection at once. ``pause_reading``/``resume_reading`` gate the
+    reader loop (:func:`serve_connection`): while paused no message is taken, the
+    library's receive queue fills and it stops reading the socket itself.
+    """
+
+    __slots__ = ("_closing", "_partial", "_readable", "_tasks", "text", "ws")
+
+    def __init__(self, ws: ServerConnection, *, text: bool) -> None:
+        self.ws = ws
+        self.text = text
+        self._closing = False
+        self._partial = b""
+        self._readable = asyncio.Event()
+        self._readable.set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- the Transport protocol ------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Send each complete line of ``data`` as one WebSocket message."""
+        if self._closing or not data:
+            return
+        if self._partial:  # the core writes whole lines; stay correct if it did not
+            data = self._partial + data
+        lines = data.split(b"\r\n")
+        self._partial = lines.pop()
+        if not lines:
+            return
+        if self.text:
+            try:
+                data.decode()  # one check for the whole write: the usual, valid case
+            except UnicodeDecodeError:
+                # The spec: servers MUST NOT relay non-UTF-8 in text messages, and
+                # MAY replace it with U+FFFD.
+                lines = [line.decode(errors="replace").encode() for line in lines]
+        ws = [self.ws]
+        for line in lines:
+            broadcast(ws, line, text=self.text)
+
+    def close(self) -> None:
+        """Close after what was written (the ERROR line goes first). Idempotent."""
+        if self._closing:
+            return
+        self._closing = True
+        self._readable.set()  # let the reader loop see the end
+        task = asyncio.get_running_loop().create_task(self.ws.close(CloseCode.NORMAL_CLOSURE))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def abort(self) -> None:
+        """Drop the connection now (a client that does not read)."""
+        self._closing = True
+        self._readable.set()
+        self.ws.transport.abort()
+
+    def pause_reading(self) -> None:
+        self._readable.clear()
+
+    def resume_reading(self) -> None:
+        self._readable.set()
+
+    def get_write_buffer_size(self) -> int:
+        return int(self.ws.transport.get_write_buffer_size())
+
+    # -- for the reader loop ----------------------------------------------------
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    async def readable(self) -> None:
+        """Return when the core accepts input again (at once unless paused)."""
+        await self._readable.wait()
+
+
+def set_nodelay(ws: ServerConnection) -> None:
+    """Small writes must not wait on Nagle's algorithm (PERFORMANCE.md)."""
+    sock = ws.transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+async def serve_connection(server: Server, ws: ServerConnection, *, secure: bool = False) -> None:
+    """Run one IRC session over an open WebSocket until either side closes it.
+
+    The session counts toward every limit a TCP client does (``max_clients``,
+    ``max_per_address`` by the real peer address), and goes through the same
+    decoder, flood control and UTF-8 rules, since it is fed the same bytes.
+    """
+    set_nodelay(ws)
+    transport = WebSocketTransport(ws, text=ws.subprotocol != BINARY)
+    peer = ws.remote_address or ("unknown", 0)
+    session = server.connect(transport, str(peer[0]), int(peer[1]), secure=secure)
+    if session is None:  # refused: the core wrote ERROR and closed
+        await ws.wait_closed()
+        return
+    error: str | None = None
+    try:
+        error = await _read_lines(server, session, transport, ws)
+    finally:
+        server.connection_lost(session, error)
+
+
+async def _read_lines(
+    server: Server, session: Session, transport: WebSocketTransport, ws: ServerConnection
+) -> str | None:
+    """Feed each message to the session as one line; return why the connection ended."""
+    try:
+        while True:
+            await transport.readable()
+            if transport.closing or session.closed:
+                await ws.wait_closed()
+                return None
+            message = await ws.recv()
+            data = message.encode() if isinstance(message, str) else message
+            if b"\r" in data or b"\n" in data:
+                session.send_line(
+                    Line("FAIL", ("*", "INVALID_MESSAGE", _CRLF_REFUSED), server.config.name)
+                )
+                continue
+            if not session.closed:
+                session.feed(data + b"\r\n")
+    except ConnectionClosed as exc:
+        frame = exc.rcvd if exc.rcvd is not None else exc.sent
+        if frame is None or frame.code in (CloseCode.NORMAL_CLOSURE, CloseCode.GOING_AWAY):
+            return None
+        return f"WebSocket closed ({frame.code}{': ' + frame.reason if frame.reason else ''})"

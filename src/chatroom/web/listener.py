@@ -1,0 +1,168 @@
+"""The web listener: one port that serves the browser client's page over HTTP and
+IRC over WebSocket at ``/ws``.
+
+Life cycle, driven by :mod:`chatroom.serve`::
+
+    web = WebListener(server, allowed_origins=..., ssl=None)
+    await web.start(host, port)     # raises OSError if the port is taken
+    ...
+    web.close()                     # 1. stop accepting (with the IRC listeners)
+    server.shutdown(reason)         # 2. the core sends ERROR to every session,
+                                    #    WebSocket ones included, and closes them
+    await server.wait_closed(grace) # 3. ... and waits for them
+    await web.wait_closed(grace)    # 4. every connection handler has returned
+
+``ssl``: with an :class:`ssl.SSLContext` the same port speaks HTTPS and WSS, and
+sessions are marked secure. (Serving HTTPS when ``[tls]`` is configured is the
+next step; this is the seam for it.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl as ssl_module
+from collections.abc import Sequence
+
+from websockets.asyncio.server import Server as WsServer
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from chatroom.server.server import Server
+from chatroom.transports.websocket import (
+    MAX_MESSAGE,
+    SUBPROTOCOLS,
+    origin_allowed,
+    select_subprotocol,
+    serve_connection,
+)
+from chatroom.web.http import (
+    StaticFile,
+    json_file,
+    load_static,
+    static_response,
+    text_response,
+)
+
+log = logging.getLogger("chatroom.server")
+
+WS_PATH = "/ws"
+"""Where the WebSocket endpoint is; every other path is a static file or a 404."""
+
+# The library logs each static response as "connection rejected (200 OK)" at INFO:
+# true for a WebSocket server, noise for us. Its warnings and errors still show.
+_library_log = logging.getLogger("chatroom.web.websockets")
+
+
+class WebListener:
+    """Serves the page and ``/ws`` for one :class:`~chatroom.server.server.Server`."""
+
+    def __init__(
+        self,
+        server: Server,
+        *,
+        allowed_origins: Sequence[str] = (),
+        ssl: ssl_module.SSLContext | None = None,
+        static: dict[str, StaticFile] | None = None,
+    ) -> None:
+        self.server = server
+        self.allowed_origins = tuple(allowed_origins)
+        self.ssl = ssl
+        self.static = dict(static) if static is not None else load_static()
+        # What the page needs to know about this server before it connects.
+        config = server.config
+        self.static["/config.json"] = json_file(
+            {
+                "network": config.network,
+                "default_room": config.default_room,
+                "nicklen": config.nicklen,
+            }
+        )
+        self._ws: WsServer | None = None
+
+    async def start(self, host: str, port: int) -> None:
+        """Start listening; raises :class:`OSError` when ``host:port`` cannot be bound."""
+        if _library_log.level == logging.NOTSET and not log.isEnabledFor(logging.DEBUG):
+            _library_log.setLevel(logging.WARNING)
+        self._ws = await serve(
+            self._handle,
+            host,
+            port,
+            subprotocols=list(SUBPROTOCOLS),
+            select_subprotocol=select_subprotocol,
+            process_request=self._process_request,
+            # Chat lines are short; permessage-deflate would cost CPU and ~100 KiB of
+            # zlib state per connection to save little.
+            compression=None,
+            max_size=MAX_MESSAGE,
+            # Keepalive pings find dead peers sooner than the core's IRC PING.
+            ping_interval=30,
+            ping_timeout=30,
+            close_timeout=5,
+            server_header="chatroom",
+            logger=_library_log,
+            ssl=self.ssl,
+            backlog=4096,
+            reuse_address=True,
+        )
+
+    @property
+    def addresses(self) -> list[tuple[str, int]]:
+        """The ``(host, port)`` pairs we listen on (port 0 resolved)."""
+        if self._ws is None:
+            return []
+        return [
+            (str(sock.getsockname()[0]), int(sock.getsockname()[1])) for sock in self._ws.sockets
+        ]
+
+    @property
+    def urls(self) -> list[str]:
+        """The page's address for each listening socket."""
+        scheme = "https" if self.ssl is not None else "http"
+        out = []
+        for host, port in self.addresses:
+            shown = f"[{host}]" if ":" in host else host
+            out.append(f"{scheme}://{shown}:{port}/")
+        return out
+
+    def close(self) -> None:
+        """Stop accepting connections. Open sessions are the core's to close. Idempotent."""
+        if self._ws is not None:
+            self._ws.close(close_connections=False)
+
+    async def wait_closed(self, grace: float) -> None:
+        """After :meth:`close`: wait for every handler to return, at most ``grace``
+        seconds, then drop the connections still open."""
+        if self._ws is None:
+            return
+        try:
+            await asyncio.wait_for(self._ws.wait_closed(), grace)
+        except TimeoutError:
+            for connection in list(self._ws.connections):
+                connection.transport.abort()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ws.wait_closed(), 1.0)
+
+    # -- per connection -----------------------------------------------------------
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Static files for every path but ``/ws``; Origin checking for ``/ws``."""
+        host = request.headers.get("Host")
+        path = request.path.split("?", 1)[0]
+        if path != WS_PATH:
+            return static_response(
+                self.static,
+                getattr(request, "method", "GET"),  # older websockets parse only GET
+                path,
+                host,
+                request.headers.get("If-None-Match"),
+            )
+        origin = request.headers.get("Origin")
+        if not origin_allowed(origin, host, self.allowed_origins):
+            log.info("Refused a WebSocket from origin %r (host %r)", origin, host)
+            return text_response(403, "This page's origin may not connect here.\n", host)
+        return None  # go on with the WebSocket handshake
+
+    async def _handle(self, connection: ServerConnection) -> None:
+        await serve_connection(self.server, connection, secure=self.ssl is not None)
