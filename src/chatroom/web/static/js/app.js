@@ -1,0 +1,352 @@
+// The page: the sign-in form, then the chat. Binds the DOM to a ChatClient.
+// Loaded as a module from index.html (no inline script: the CSP forbids it).
+
+import { ChatClient } from "./client.js";
+import { Completer, runInput } from "./commands.js";
+import { casefold, isChannel } from "./irc.js";
+import { ConversationView, linkify, renderBufferList, renderMembers } from "./view.js";
+
+const $ = (id) => document.getElementById(id);
+const SESSION_KEY = "chatroom.session"; // this tab's chat, to come back to after a reload
+const NICK_KEY = "chatroom.nick"; // the name last used, to fill in the form
+const NICK_PATTERN = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]*$/;
+
+const settings = { network: "chatroom", default_room: "#lobby", nicklen: 32 };
+let client = null;
+let conversation = null;
+const completer = new Completer();
+const sent = []; // lines typed, for ArrowUp/ArrowDown
+let sentIndex = 0;
+
+// -- start ---------------------------------------------------------------------------
+
+async function main() {
+  try {
+    const response = await fetch("config.json", { cache: "no-cache" });
+    if (response.ok) Object.assign(settings, await response.json());
+  } catch {
+    // an older server, or offline for a moment: the defaults do
+  }
+  document.title = settings.network;
+  $("brand").textContent = settings.network;
+  $("login-title").textContent = settings.network;
+  conversation = new ConversationView($("messages"));
+  bindStatic();
+  const saved = readSession();
+  if (saved && saved.nick) {
+    start(saved.nick, "", saved.rooms, saved.active);
+  } else {
+    showLogin("");
+  }
+}
+
+function hashRoom() {
+  const raw = decodeURIComponent(location.hash.slice(1)).trim();
+  if (!raw) return null;
+  return isChannel(raw, "#&") ? raw : `#${raw}`;
+}
+
+function readSession() {
+  try {
+    return JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function saveSession() {
+  if (!client) return;
+  const rooms = client.model.ordered().filter((b) => b.kind === "channel" && b.wanted).map((b) => b.name);
+  const active = client.model.activeBuffer();
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify({ nick: client.wantedNick, rooms, active: active?.name ?? null }));
+  localStorage.setItem(NICK_KEY, client.wantedNick);
+}
+
+// -- sign in -----------------------------------------------------------------------------
+
+function showLogin(error, { needsPassword = false } = {}) {
+  $("app").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = error;
+  const nick = $("nick");
+  if (!nick.value) nick.value = localStorage.getItem(NICK_KEY) || "";
+  if (needsPassword) $("password-row").hidden = false;
+  const room = hashRoom();
+  $("login-room").textContent = room ?? settings.default_room;
+  (needsPassword ? $("password") : nick).focus();
+}
+
+function onLogin(event) {
+  event.preventDefault();
+  const nick = $("nick").value.trim();
+  if (!NICK_PATTERN.test(nick) || nick.length > settings.nicklen) {
+    $("login-error").textContent =
+      `A name is one word of letters, digits or - _ [ ] { } \\ | ^ \` (not starting with a digit or -), at most ${settings.nicklen} characters.`;
+    $("nick").focus();
+    return;
+  }
+  start(nick, $("password").value, [], null);
+}
+
+function start(nick, password, rooms, active) {
+  const wanted = [settings.default_room, ...rooms];
+  const fromHash = hashRoom();
+  if (fromHash) wanted.push(fromHash);
+  const url = new URL("ws", location.href);
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  url.hash = "";
+  client = new ChatClient({
+    url: url.href,
+    nick,
+    password,
+    rooms: [...new Map(wanted.filter(Boolean).map((r) => [casefold(r), r])).values()],
+    active: fromHash ?? active ?? settings.default_room,
+  });
+  client.isSeen = () => !document.hidden;
+  client.on("state", onState);
+  client.on("buffers", () => {
+    drawBuffers();
+    saveSession();
+  });
+  client.on("buffer", (buffer) => {
+    if (buffer === client.model.activeBuffer()) drawHeader(buffer);
+  });
+  client.on("message", onMessage);
+  client.on("history", (buffer) => {
+    if (buffer === client.model.activeBuffer()) {
+      conversation.render(buffer);
+      fillScreen(buffer);
+    }
+  });
+  client.on("active", onActive);
+  client.on("nick", (n) => {
+    $("me").textContent = n;
+    saveSession();
+  });
+  $("login").hidden = true;
+  $("app").hidden = false;
+  $("me").textContent = nick;
+  client.connect();
+  const buffer = client.model.activeBuffer();
+  if (buffer) onActive(buffer);
+  $("input").focus();
+}
+
+// -- what the client tells us ---------------------------------------------------------
+
+function onState(state, detail) {
+  const status = $("status");
+  status.dataset.state = state;
+  const banner = $("banner");
+  clearInterval(onState.countdown);
+  if (state === "connected") {
+    status.textContent = "Connected";
+    banner.hidden = true;
+  } else if (state === "connecting") {
+    status.textContent = "Connecting…";
+  } else if (state === "reconnecting") {
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((detail.at - Date.now()) / 1000));
+      status.textContent = "Reconnecting…";
+      $("banner-text").textContent = `${detail.reason}. Reconnecting in ${left} s…`;
+    };
+    tick();
+    onState.countdown = setInterval(tick, 1000);
+    banner.hidden = false;
+  } else if (state === "disconnected") {
+    banner.hidden = true;
+    sessionStorage.removeItem(SESSION_KEY);
+    const needsPassword = !!client?.needsPassword;
+    client = null;
+    showLogin(detail.fatal ? detail.reason : "", { needsPassword });
+  }
+}
+
+function onMessage(buffer, message, { how, live }) {
+  if (!live) return; // history is drawn once, when its batch ends
+  if (buffer === client.model.activeBuffer()) {
+    if (how === "append") conversation.append(buffer, message);
+    else conversation.render(buffer);
+  }
+  if (message.highlight && !message.self) notify(buffer, message);
+  updateTitle();
+}
+
+function onActive(buffer) {
+  drawBuffers();
+  drawHeader(buffer);
+  conversation.render(buffer, { keepPlace: false });
+  fillScreen(buffer);
+  if (buffer.kind === "channel") history.replaceState(null, "", `#${buffer.name.replace(/^#/, "")}`);
+  document.body.classList.remove("show-sidebar", "show-members");
+  updateTitle();
+  saveSession();
+}
+
+// -- drawing ------------------------------------------------------------------------------
+
+function drawBuffers() {
+  if (!client) return;
+  renderBufferList(
+    $("buffers"),
+    client.model,
+    (buffer) => {
+      client.activate(buffer.name);
+      $("input").focus();
+    },
+    (buffer) => client.part(buffer.name),
+  );
+  updateTitle();
+}
+
+function drawHeader(buffer) {
+  $("title").textContent = buffer.name;
+  const topic = $("topic");
+  if (buffer.kind === "query") topic.replaceChildren(`Private chat with ${buffer.name}`);
+  else if (!buffer.joined) topic.replaceChildren(client.state === "connected" ? `You are not in ${buffer.name}.` : "");
+  else topic.replaceChildren(buffer.topic ? linkify(buffer.topic) : "");
+  topic.title = buffer.topic;
+  renderMembers($("member-list"), $("member-count"), buffer, client.prefixSymbols(), (nick) => {
+    if (casefold(nick) !== casefold(client.nick)) client.openQuery(nick);
+  });
+  $("members-toggle").hidden = buffer.kind !== "channel";
+  $("input").placeholder = buffer.kind === "channel" ? `Message ${buffer.name}` : `Message ${buffer.name} privately`;
+}
+
+function updateTitle() {
+  if (!client) return;
+  const unread = client.model.totalUnread();
+  const active = client.model.activeBuffer();
+  document.title = `${unread ? `(${unread}) ` : ""}${active ? `${active.name} · ` : ""}${settings.network}`;
+}
+
+/** When history does not fill the screen there is nothing to scroll: ask for more. */
+function fillScreen(buffer) {
+  const list = $("messages");
+  if (list.scrollHeight <= list.clientHeight + 10 && !buffer.reachedStart && buffer.messages.length) {
+    client.loadOlder(buffer);
+  }
+}
+
+function notify(buffer, message) {
+  const visible = !document.hidden && buffer === client.model.activeBuffer();
+  if (visible || !("Notification" in window) || Notification.permission !== "granted") return;
+  const title = buffer.kind === "query" ? message.nick : `${message.nick} in ${buffer.name}`;
+  const note = new Notification(title, { body: message.text, tag: buffer.key });
+  note.onclick = () => {
+    window.focus();
+    client?.activate(buffer.name);
+    note.close();
+  };
+}
+
+// -- input ---------------------------------------------------------------------------------
+
+function onSubmit(event) {
+  event.preventDefault();
+  const input = $("input");
+  const line = input.value;
+  if (!line.trim() || !client) return;
+  const buffer = client.model.activeBuffer();
+  const error = runInput(client, buffer, line, { onQuit: () => sessionStorage.removeItem(SESSION_KEY) });
+  if (error) {
+    client.note(buffer, "error", error);
+    return;
+  }
+  sent.push(line);
+  sentIndex = sent.length;
+  input.value = "";
+}
+
+function onInputKey(event) {
+  const input = event.target;
+  if (event.key === "Tab" && !event.shiftKey && !event.altKey && !event.ctrlKey && input.value && client) {
+    const done = completer.complete(input.value, input.selectionStart, client, client.model.activeBuffer());
+    event.preventDefault();
+    if (done) {
+      input.value = done.value;
+      input.setSelectionRange(done.caret, done.caret);
+    }
+    return;
+  }
+  completer.reset();
+  if (event.key === "ArrowUp" && !event.altKey && sentIndex > 0 && (input.value === "" || input.value === sent[sentIndex])) {
+    sentIndex--;
+    input.value = sent[sentIndex];
+    event.preventDefault();
+  } else if (event.key === "ArrowDown" && !event.altKey && sentIndex < sent.length && input.value === sent[sentIndex]) {
+    sentIndex++;
+    input.value = sent[sentIndex] ?? "";
+    event.preventDefault();
+  } else if (event.key === "PageUp" || event.key === "PageDown") {
+    const list = $("messages");
+    list.scrollBy({ top: (event.key === "PageUp" ? -0.9 : 0.9) * list.clientHeight });
+    event.preventDefault();
+  }
+}
+
+/** Alt+Up/Down: previous/next buffer; Alt+1..9: that buffer; Escape: back to typing. */
+function onGlobalKey(event) {
+  if (!client || $("app").hidden) return;
+  const list = client.model.ordered();
+  const index = list.findIndex((b) => b.key === client.model.active);
+  if (event.altKey && (event.key === "ArrowUp" || event.key === "ArrowDown") && list.length) {
+    const next = list[(index + (event.key === "ArrowUp" ? list.length - 1 : 1)) % list.length];
+    client.activate(next.name);
+    event.preventDefault();
+  } else if (event.altKey && /^[1-9]$/.test(event.key) && list[Number(event.key) - 1]) {
+    client.activate(list[Number(event.key) - 1].name);
+    event.preventDefault();
+  } else if (event.key === "Escape") {
+    document.body.classList.remove("show-sidebar", "show-members");
+    $("input").focus();
+  }
+}
+
+function bindStatic() {
+  $("login-form").addEventListener("submit", onLogin);
+  $("show-password").addEventListener("click", () => {
+    $("password-row").hidden = false;
+    $("show-password").hidden = true;
+    $("password").focus();
+  });
+  $("composer").addEventListener("submit", onSubmit);
+  $("input").addEventListener("keydown", onInputKey);
+  document.addEventListener("keydown", onGlobalKey);
+  $("messages").addEventListener("scroll", () => {
+    const buffer = client?.model.activeBuffer();
+    if (buffer && $("messages").scrollTop < 80 && !buffer.reachedStart && !buffer.historyPending) {
+      client.loadOlder(buffer);
+    }
+  });
+  $("menu").addEventListener("click", () => document.body.classList.toggle("show-sidebar"));
+  $("members-toggle").addEventListener("click", () => document.body.classList.toggle("show-members"));
+  $("backdrop").addEventListener("click", () => document.body.classList.remove("show-sidebar", "show-members"));
+  $("reconnect").addEventListener("click", () => client?.reconnectNow());
+  $("leave").addEventListener("click", () => {
+    sessionStorage.removeItem(SESSION_KEY);
+    client?.quit("Leaving");
+  });
+  const bell = $("notifications");
+  if ("Notification" in window && Notification.permission === "default") {
+    bell.hidden = false;
+    bell.addEventListener("click", async () => {
+      await Notification.requestPermission();
+      bell.hidden = Notification.permission !== "default";
+    });
+  }
+  window.addEventListener("hashchange", () => {
+    const room = hashRoom();
+    if (client && room && client.model.active !== casefold(room)) client.join(room);
+  });
+  window.addEventListener("online", () => client?.reconnectNow());
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && client) {
+      const buffer = client.model.activeBuffer();
+      if (buffer && buffer.unread) client.activate(buffer.name);
+      client.reconnectNow();
+    }
+  });
+}
+
+main();
