@@ -19,6 +19,7 @@ import pytest
 from timeouts import TIMEOUT
 
 _LISTENING = re.compile(r"Listening at 127\.0\.0\.1:(\d+)")
+_WEB = re.compile(r"Web chat at http://127\.0\.0\.1:(\d+)/")
 
 
 @dataclass
@@ -30,6 +31,7 @@ class RunningServer:
     log_path: Path
     args: list[str] = field(default_factory=list)
     host: str = "127.0.0.1"
+    web_port: int = 0  # the browser client's HTTP/WebSocket port; 0 with --no-web
 
     @property
     def log(self) -> str:
@@ -70,11 +72,16 @@ def start_server(
     """Start ``chatroom server`` on 127.0.0.1 and wait until it listens.
 
     ``config`` is TOML text written to a file and passed with ``--config``.
-    Port 0 lets the system pick a free port (read back from the log).
+    Port 0 lets the system pick a free port (read back from the log). The web
+    listener gets a free port too unless ``--web-port`` or ``--no-web`` is given
+    (never the default 8080, which may be in use on the machine).
     """
     argv = [sys.executable, "-m", "chatroom", "server", "127.0.0.1", "-p", str(port), *args]
     if "--data-dir" not in args:  # never touch the user's real history
         argv += ["--data-dir", str(tmp_path / "data")]
+    web = "--no-web" not in args
+    if web and "--web-port" not in args:
+        argv += ["--web-port", "0"]
     if config is not None:
         config_path = tmp_path / f"server-{time.monotonic_ns()}.toml"
         config_path.write_text(config)
@@ -85,6 +92,8 @@ def start_server(
     running = RunningServer(proc, 0, log_path, argv)
     try:
         running.port = int(running.wait_for_log(_LISTENING.pattern).group(1))
+        if web:
+            running.web_port = int(running.wait_for_log(_WEB.pattern).group(1))
     except AssertionError:
         running.stop(signal.SIGKILL)
         raise

@@ -86,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--cert", metavar="FILE", help="TLS certificate (PEM, full chain)")
     server.add_argument("--key", metavar="FILE", help="TLS private key (PEM)")
     server.add_argument(
+        "--web-port",
+        type=int,
+        metavar="PORT",
+        help="port of the browser client and IRC over WebSocket (default 8080)",
+    )
+    server.add_argument(
+        "--no-web", action="store_true", help="do not serve the browser client (no HTTP port)"
+    )
+    server.add_argument(
         "--data-dir",
         metavar="DIR",
         help="where message history is kept "
@@ -149,6 +158,7 @@ def _server(args: argparse.Namespace) -> int:
         "flood": {},
         "history": {},
         "tls": {},
+        "web": {},
     }
     for attr, key in (
         ("host", "host"),
@@ -176,6 +186,10 @@ def _server(args: argparse.Namespace) -> int:
         flags["tls"]["key"] = args.key
     if args.tls and args.cert is None and args.key is None:
         flags["tls"]["self_signed"] = True
+    if args.web_port is not None:
+        flags["web"]["port"] = args.web_port
+    if args.no_web:
+        flags["web"]["enabled"] = False
     config = config_from_mapping(flags, load_config(args.config))
     _setup_logging(args)
     return run(config)

@@ -4,13 +4,14 @@ Reads top to bottom like the life of the process::
 
     run(config)            choose the event loop (uvloop on Linux) and go
       serve(config)        start listeners, then wait for a stop request
-        startup            listeners, "Listening at HOST:PORT"
+        startup            listeners, "Listening at HOST:PORT", "Web chat at URL"
         main loop          until `q` on the console, SIGINT or SIGTERM
         shutdown           in a fixed order (below)
 
-Shutdown order: stop accepting; send every client ``ERROR :<reason>`` and
-close it; wait (briefly) for the transports to finish writing; close storage;
-flush logs. A second SIGINT/SIGTERM during shutdown exits at once.
+Shutdown order: stop accepting (IRC and web listeners); send every client
+``ERROR :<reason>`` and close it (WebSocket clients too); wait (briefly) for the
+transports to finish writing, then for the web listener's handlers; close
+storage; flush logs. A second SIGINT/SIGTERM during shutdown exits at once.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatroom.errors import ConfigError
 from chatroom.server.config import Config
@@ -40,6 +41,9 @@ from chatroom.storage import (
 )
 from chatroom.transports.tcp import listen
 from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
+
+if TYPE_CHECKING:
+    from chatroom.web import WebListener
 
 log = logging.getLogger("chatroom.server")
 
@@ -105,6 +109,7 @@ async def serve(config: Config, *, console: bool = True) -> int:
         if isinstance(exc, ConfigError):
             raise
         return 1
+    web = await _start_web(server, config)
     retention = _start_retention(history, config)
     if os.name == "posix" and hasattr(os, "geteuid") and os.geteuid() == 0:
         log.warning("Running as root: it works, but a dedicated user is safer")
@@ -123,8 +128,12 @@ async def serve(config: Config, *, console: bool = True) -> int:
         log.info("Closing all connections...")
         for listener in listeners:
             listener.close()
-        server.shutdown(stop.reason)
+        if web is not None:
+            web.close()
+        server.shutdown(stop.reason)  # WebSocket sessions get the same ERROR line
         await server.wait_closed(SHUTDOWN_GRACE)
+        if web is not None:
+            await web.wait_closed(SHUTDOWN_GRACE)
         if retention is not None:
             retention.cancel()
         if history is not None:
@@ -150,6 +159,34 @@ async def _listen(
         else:
             log.info("Listening for TLS at %s:%s", bound_host, bound_port)
     return listener
+
+
+async def _start_web(server: Server, config: Config) -> WebListener | None:
+    """Serve the browser client and IRC over WebSocket on ``[web]``, unless turned off.
+
+    A web port that cannot be bound is logged, not fatal: IRC clients can still
+    connect. HTTPS/WSS when ``[tls]`` is on is the next step (``ssl=`` is its seam).
+    """
+    if not config.web_enabled:
+        return None
+    from chatroom.web import WebListener  # websockets is loaded only when serving the web
+
+    host = config.web_host or config.host
+    web = WebListener(server, allowed_origins=config.web_allowed_origins, ssl=None)
+    try:
+        await web.start(host, config.web_port)
+    except OSError as exc:
+        log.error(
+            "Could not serve the web chat at %s:%s: %s (IRC clients can still connect; "
+            "choose another --web-port, or --no-web)",
+            host,
+            config.web_port,
+            exc.strerror or exc,
+        )
+        return None
+    for url in web.urls:
+        log.info("Web chat at %s", url)
+    return web
 
 
 def _tls_context(config: Config) -> ssl.SSLContext | None:

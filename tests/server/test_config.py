@@ -72,3 +72,14 @@ def test_motd_file_replaces_motd(tmp_path: Path) -> None:
     motd.write_text("Line one\nLine two\n")
     assert Config(motd_file=str(motd)).motd_text() == "Line one\nLine two\n"
     assert Config(motd_file=str(tmp_path / "gone")).motd_text() == Config().motd
+
+
+def test_web_table() -> None:
+    config = config_from_mapping(
+        {"web": {"port": 8000, "allowed_origins": ["HTTPS://Chat.Example/", "*"]}}
+    )
+    assert config.web_enabled and config.web_port == 8000 and config.web_host == ""
+    assert config.web_allowed_origins == ("https://chat.example", "*")
+    for bad in ("https://chat.example", ["chat.example"], ["https://chat.example/path"]):
+        with pytest.raises(ConfigError, match=r"web\.allowed_origins: must"):
+            config_from_mapping({"web": {"allowed_origins": bad}})

@@ -52,6 +52,13 @@ Example (every key, with its default)::
     self_signed = false         # no cert/key: create a self-signed pair in data_dir
     require_for_remote = false  # plain connections only from this machine (loopback)
 
+    [web]
+    enabled = true              # serve the browser client and IRC over WebSocket (/ws)
+    port = 8080                 # http://HOST:8080/ opens the chat
+    host = ""                   # "" = the same address as [server] host
+    allowed_origins = []        # other sites whose pages may connect ("*" = any);
+                                # pages served by this server always may
+
     [history]
     enabled = true              # store channel and private messages (SQLite)
     data_dir = ""               # where history.db lives; "" = ~/.local/share/chatroom
@@ -127,6 +134,11 @@ class Config:
     tls_key: str = ""
     tls_self_signed: bool = False
     tls_required_remote: bool = False
+    # [web]
+    web_enabled: bool = True
+    web_port: int = 8080
+    web_host: str = ""
+    web_allowed_origins: tuple[str, ...] = ()
     # [history]
     history_enabled: bool = True
     data_dir: str = ""
@@ -196,6 +208,26 @@ def _room(key: str, value: Any) -> str:
     return text
 
 
+def _origins(key: str, value: Any) -> tuple[str, ...]:
+    """A list of web origins (``scheme://host[:port]``, no path) or ``"*"``."""
+    if not isinstance(value, list):
+        raise ConfigError(
+            key, f'must be a list of origins like "https://chat.example.org", not {value!r}'
+        )
+    out = []
+    for item in value:
+        text = _text(key, item).strip().rstrip("/").lower()
+        scheme, sep, rest = text.partition("://")
+        if text != "*" and not (
+            sep and scheme in ("http", "https") and rest and not any(c in rest for c in "/ ?#")
+        ):
+            raise ConfigError(
+                key, f'must hold origins like "https://chat.example.org" or "*", not {item!r}'
+            )
+        out.append(text)
+    return tuple(out)
+
+
 _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "server.host": ("host", _text),
     "server.port": ("port", _int(0, 65535)),
@@ -231,6 +263,10 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "tls.key": ("tls_key", _text),
     "tls.self_signed": ("tls_self_signed", _bool),
     "tls.require_for_remote": ("tls_required_remote", _bool),
+    "web.enabled": ("web_enabled", _bool),
+    "web.port": ("web_port", _int(0, 65535)),
+    "web.host": ("web_host", _text),
+    "web.allowed_origins": ("web_allowed_origins", _origins),
     "history.enabled": ("history_enabled", _bool),
     "history.data_dir": ("data_dir", _text),
     "history.max_age_days": ("history_max_age_days", _number(0, 1e6)),
