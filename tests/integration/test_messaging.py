@@ -132,3 +132,16 @@ def test_statusmsg_reaches_only_ops(server: RunningServer) -> None:
     c.send("PRIVMSG @#s :ops only")
     assert a.expect("PRIVMSG").params == ["@#s", "ops only"]
     assert not [line for line in b.collect(0.3) if line.command == "PRIVMSG"]
+
+
+def test_quit_does_not_overtake_messages_sent_before_it(server: RunningServer) -> None:
+    a = IrcClient(server.port).register("alice")
+    b = IrcClient(server.port).register("bob")
+    a.join("#lobby")
+    b.join("#lobby")
+    b.send_raw(b"PRIVMSG #lobby :one\r\nPRIVMSG #lobby :two\r\nPART #lobby :bye\r\n")
+    seen = [(line.command, line.params[-1]) for line in a.until("PART")]
+    assert seen[-3:] == [("PRIVMSG", "one"), ("PRIVMSG", "two"), ("PART", "bye")]
+    b.send_raw(b"JOIN #lobby\r\nPRIVMSG #lobby :three\r\nQUIT :gone\r\n")
+    seen = [(line.command, line.params[-1]) for line in a.until("QUIT")]
+    assert seen[-2:] == [("PRIVMSG", "three"), ("QUIT", "Quit: gone")]

@@ -20,11 +20,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chatroom.errors import MalformedLine
 from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
-from chatroom.protocol.line import Line, parse
+from chatroom.protocol.line import Line
 from chatroom.server.channel import Channel
 from chatroom.server.commands import COMMANDS
 from chatroom.server.config import Config
@@ -281,13 +280,9 @@ class Server:
 
     # -- dispatch -------------------------------------------------------------------
 
-    def dispatch(self, session: Session, text: str) -> None:
-        """Parse and run one line from a session, replying through a response buffer."""
-        try:
-            line = parse(text)
-        except MalformedLine as exc:
-            session.send_line(Line("FAIL", ("*", "INVALID_LINE", str(exc)), self.config.name))
-            return
+    def dispatch(self, session: Session, line: Line) -> None:
+        """Run one line from a session through the command table, replying through a
+        response buffer (sent at the end unless the handler deferred it)."""
         rb = ResponseBuffer(session, line.tags.get("label"))
         command = COMMANDS.get(line.command)
         if command is None:

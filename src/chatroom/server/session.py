@@ -13,16 +13,19 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from chatroom.errors import InputTooLong, InvalidUtf8, RemoteProtocolError
+from chatroom.errors import InputTooLong, InvalidUtf8, MalformedLine
 from chatroom.protocol import numerics as n
 from chatroom.protocol.decoder import LineDecoder
-from chatroom.protocol.line import Line, format_tags
+from chatroom.protocol.line import Line, format_tags, parse
 from chatroom.server.flood import TokenBucket
 from chatroom.server.outgoing import filter_tags, profile_for
 
 if TYPE_CHECKING:
     from chatroom.server.channel import Channel
     from chatroom.server.server import Server
+
+
+_STORED_COMMANDS = frozenset({"PRIVMSG", "NOTICE"})
 
 
 class Transport(Protocol):
@@ -91,6 +94,8 @@ class Session:
         self._paused = False
         self._resume_handle: object | None = None
         self._pending: list[bytes] = []
+        self.pending_stores = 0  # messages sent but not yet stored and relayed
+        self._held: Line | None = None
         self._pending_size = 0
 
     # -- identity -----------------------------------------------------------
@@ -126,40 +131,63 @@ class Session:
             self.server.disconnect(self, "Excess Flood")
 
     def process(self) -> None:
-        """Handle queued lines until none is left or the flood bucket is empty."""
+        """Handle queued lines until none is left, the flood bucket is empty, or a
+        line must wait for this session's messages to be stored (see below)."""
         self._resume_handle = None
         decoder = self.decoder
         flood = self.flood
         server = self.server
-        while not self.closed and decoder.has_line:
-            if flood is not None and not flood.take(server.now()):
-                self._pause(flood.wait())
+        while not self.closed:
+            line = self._held
+            if line is None:
+                if not decoder.has_line:
+                    break
+                if flood is not None and not flood.take(server.now()):
+                    self._pause(flood.wait())
+                    return
+                line = self._next_line()
+                if line is None:
+                    continue
+            # Messages are relayed once stored; anything else this client sends
+            # (QUIT, PART, NICK...) waits for them, so it cannot overtake them.
+            if self.pending_stores and line.command not in _STORED_COMMANDS:
+                self._held = line
+                if not self._paused:
+                    self._paused = True
+                    self.transport.pause_reading()
                 return
-            try:
-                text = decoder.next_line()
-            except InputTooLong:
-                self.send_numeric(n.ERR_INPUTTOOLONG, "Input line was too long")
-                continue
-            except InvalidUtf8 as exc:
-                self.send_line(
-                    Line(
-                        "FAIL",
-                        (
-                            exc.command,
-                            "INVALID_UTF8",
-                            "Message rejected, it contained invalid UTF-8",
-                        ),
-                        server.config.name,
-                    )
-                )
-                continue
-            except RemoteProtocolError:  # pragma: no cover - the decoder raises only the above
-                continue
-            if text is not None:
-                server.dispatch(self, text)
+            self._held = None
+            server.dispatch(self, line)
         if self._paused:
             self._paused = False
             self.transport.resume_reading()
+
+    def _next_line(self) -> Line | None:
+        """The next parsed line, or None after answering a line we refuse."""
+        try:
+            text = self.decoder.next_line()
+        except InputTooLong:
+            self.send_numeric(n.ERR_INPUTTOOLONG, "Input line was too long")
+            return None
+        except InvalidUtf8 as exc:
+            self._fail(exc.command, "INVALID_UTF8", "Message rejected, it contained invalid UTF-8")
+            return None
+        if text is None:
+            return None
+        try:
+            return parse(text)
+        except MalformedLine as exc:
+            self._fail("*", "INVALID_LINE", str(exc))
+            return None
+
+    def _fail(self, command: str, code: str, text: str) -> None:
+        self.send_line(Line("FAIL", (command, code, text), self.server.config.name))
+
+    def stored(self) -> None:
+        """One of this session's messages has been stored (and relayed)."""
+        self.pending_stores -= 1
+        if not self.pending_stores and self._held is not None and not self.closed:
+            self.process()
 
     def _pause(self, delay: float) -> None:
         if not self._paused:

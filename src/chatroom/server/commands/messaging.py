@@ -149,7 +149,10 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         rb.deferred = True
         last = len(stored) - 1
         for i, (message, then_relay) in enumerate(stored):
-            store.append(message, partial(_after_store, then_relay, rb if i == last else None))
+            session.pending_stores += 1
+            store.append(
+                message, partial(_after_store, session, then_relay, rb if i == last else None)
+            )
 
 
 def _relay(out: Outgoing, recipients: list[Session], sender: Session, tagmsg: bool) -> None:
@@ -159,8 +162,11 @@ def _relay(out: Outgoing, recipients: list[Session], sender: Session, tagmsg: bo
             member.send_bytes(out.render(member.tag_profile))
 
 
-def _after_store(relay: Callable[[], None], rb: ResponseBuffer | None, ok: bool) -> None:
+def _after_store(
+    session: Session, relay: Callable[[], None], rb: ResponseBuffer | None, ok: bool
+) -> None:
     # Relay whatever happened: live chat must not stop because storage failed.
     relay()
     if rb is not None:
         rb.send()
+    session.stored()
