@@ -153,3 +153,11 @@ async def test_slow_reader_pauses_and_notes_its_drop() -> None:
     assert transport.written.endswith(b"PING :probe\r\n")
     client.connection_lost(ConnectionResetError())
     assert client.drop_ns >= client.paused_ns > 0
+
+
+async def test_sample_client_counts_duplicates() -> None:
+    client, _, tally = _client(ClientSpec(1, "n", "#r", sample=True))
+    client.data_received(b":srv 001 n :hi\r\n:srv 366 n #r :End\r\n")
+    client.expect(3)
+    client.data_received(_privmsg(2, 0, 1) + _privmsg(2, 0, 1) + _privmsg(2, 1, 1))
+    assert tally.duplicates == 1

@@ -72,6 +72,7 @@ class RunSummary:
     extra: int
     latencies_ns: list[int]
     samples_dropped: int
+    duplicates: int
     first_send_ns: int
     seconds: float
     disconnects: dict[str, int]
@@ -223,6 +224,7 @@ class Harness:
             extra=sum(r.extra for r in results),
             latencies_ns=latencies,
             samples_dropped=sum(r.samples_dropped for r in results),
+            duplicates=sum(r.duplicates for r in results),
             first_send_ns=first_send,
             seconds=max(1e-9, (last_recv - first_send) / 1e9),
             disconnects=dict(disconnects),

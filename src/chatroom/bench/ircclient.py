@@ -70,6 +70,7 @@ class Tally:
         self.latencies_ns: list[int] = []
         self.max_samples = max_samples
         self.samples_dropped = 0
+        self.duplicates = 0
         self.outstanding = 0
         self.all_received = asyncio.Event()
         self.disconnects: Counter[str] = Counter()
@@ -105,6 +106,8 @@ class BenchClient(asyncio.Protocol):
         self._run_start = 0.0
         self._msg_bytes = 0
         self._timers: list[asyncio.TimerHandle] = []
+        #: (sender, seq) of every message a sample client parsed, to spot duplicates.
+        self._seen: set[tuple[int, int]] = set()
 
     # -- asyncio.Protocol -------------------------------------------------------------------
 
@@ -209,6 +212,10 @@ class BenchClient(asyncio.Protocol):
                 continue
             found = stamp.parse_line(line)
             if found is not None:
+                key = (found.sender, found.seq)
+                if key in self._seen:
+                    tally.duplicates += 1
+                self._seen.add(key)
                 tally.latencies_ns.append(now - found.sent_ns)
                 room = len(tally.latencies_ns) < tally.max_samples
 
@@ -222,6 +229,7 @@ class BenchClient(asyncio.Protocol):
         """Reset counters and expect ``count`` messages; -1 means "do not track me"."""
         self.received = 0
         self.sent = 0
+        self._seen.clear()
         self.expected = count
         if count > 0:
             self.tally.outstanding += 1

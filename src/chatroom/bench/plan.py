@@ -95,6 +95,7 @@ class RunResult:
     extra: int
     latencies_ns: tuple[int, ...]
     samples_dropped: int
+    duplicates: int
     first_send_ns: int
     last_recv_ns: int
     disconnects: dict[str, int]

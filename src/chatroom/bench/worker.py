@@ -184,13 +184,15 @@ class Worker:
             extra=extra,
             latencies_ns=tuple(tally.latencies_ns),
             samples_dropped=tally.samples_dropped,
+            duplicates=tally.duplicates,
             first_send_ns=tally.first_send_ns,
             last_recv_ns=tally.last_recv_ns,
             disconnects=dict(tally.disconnects),
             slow_dropped_after_s=dropped_after,
             slow_present=slow is not None,
             cpu_s=cpu,
-            wall_s=max(1e-9, (stopped - wall0) / 1e9),
+            # The active window: until the last delivery, not the idle wait that followed.
+            wall_s=max(1e-9, ((tally.last_recv_ns or stopped) - wall0) / 1e9),
         )
 
     async def close(self) -> None:
