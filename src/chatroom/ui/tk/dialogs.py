@@ -19,6 +19,16 @@ from chatroom.ui.tk.settings import ConnectSettings, parse_port
 NICKLEN = 32  # the server's default; the server has the last word
 
 
+class Field(ttk.Entry):
+    """A one-line entry with ``set``. Used instead of ``StringVar``, whose
+    finalizer calls Tcl and may run on the client thread when the garbage
+    collector happens to run there."""
+
+    def set(self, text: str) -> None:
+        self.delete(0, "end")
+        self.insert(0, text)
+
+
 class _Dialog(tk.Toplevel):
     """A transient, centred, optionally modal window with an error line."""
 
@@ -84,12 +94,9 @@ class ConnectDialog(_Dialog):
         ttk.Label(
             body, text="Ask whoever runs the server for its address.", style="Topic.TLabel"
         ).grid(row=1, column=0, columnspan=2, sticky="w", pady=(2, 12))
-        self.host = tk.StringVar(self, initial.host)
-        self.port = tk.StringVar(self, str(initial.port))
-        self.nick = tk.StringVar(self, initial.nick)
-        self.host_entry = self._field(2, "Server", self.host, 28)
-        self.port_entry = self._field(3, "Port", self.port, 8)
-        self.nick_entry = self._field(4, "Your name", self.nick, 20)
+        self.host = self._field(2, "Server", initial.host, 28)
+        self.port = self._field(3, "Port", str(initial.port), 8)
+        self.nick = self._field(4, "Your name", initial.nick, 20)
         self.error.grid(row=5, column=0, columnspan=2, sticky="w", pady=(8, 0))
         buttons = ttk.Frame(body)
         buttons.grid(row=6, column=0, columnspan=2, sticky="e", pady=(14, 0))
@@ -105,20 +112,16 @@ class ConnectDialog(_Dialog):
         self.bind("<Escape>", lambda _event: self.cancel())
         self.protocol("WM_DELETE_WINDOW", self.cancel)
         self.show_error(error)
-        first_empty = next(
-            (
-                e
-                for e, v in ((self.host_entry, initial.host), (self.nick_entry, initial.nick))
-                if not v
-            ),
-            self.nick_entry,
-        )
+        # The cursor goes where typing is needed: the server if it is blank,
+        # else the name.
+        first_empty = self.host if not initial.host else self.nick
         self._show(first_empty)
         first_empty.select_range(0, "end")
 
-    def _field(self, row: int, label: str, var: tk.StringVar, width: int) -> ttk.Entry:
+    def _field(self, row: int, label: str, value: str, width: int) -> Field:
         ttk.Label(self.body, text=label).grid(row=row, column=0, sticky="w", padx=(0, 12), pady=3)
-        entry = ttk.Entry(self.body, textvariable=var, width=width, font="TkTextFont")
+        entry = Field(self.body, width=width, font="TkTextFont")
+        entry.set(value)
         entry.grid(row=row, column=1, sticky="w", pady=3)
         return entry
 
@@ -183,9 +186,9 @@ class AskDialog(_Dialog):
         super().__init__(parent, title, _utest=_utest)
         self._on_ok = on_ok
         ttk.Label(self.body, text=prompt, wraplength=340).grid(row=0, column=0, sticky="w")
-        self.answer = tk.StringVar(self, initial)
-        self.entry = ttk.Entry(self.body, textvariable=self.answer, width=32, font="TkTextFont")
-        self.entry.grid(row=1, column=0, sticky="we", pady=(8, 0))
+        self.answer = Field(self.body, width=32, font="TkTextFont")
+        self.answer.set(initial)
+        self.answer.grid(row=1, column=0, sticky="we", pady=(8, 0))
         self.error.grid(row=2, column=0, sticky="w", pady=(6, 0))
         buttons = ttk.Frame(self.body)
         buttons.grid(row=3, column=0, sticky="e", pady=(14, 0))
@@ -197,7 +200,8 @@ class AskDialog(_Dialog):
         self.bind("<KP_Enter>", lambda _event: self.ok())
         self.bind("<Escape>", lambda _event: self.destroy())
         self.show_error(error)
-        self._show(self.entry)
+        self._show(self.answer)
+        self.answer.icursor("end")
 
     def ok(self) -> None:
         problem = self._on_ok(self.answer.get())

@@ -18,7 +18,7 @@ from chatroom.ui.tk.formatting import NICK_COLOUR_COUNT
 COLOURS = {
     "bg": "#ffffff",
     "text": "#1f2328",
-    "muted": "#6a7079",
+    "muted": "#636973",
     "sidebar": "#f2f3f6",
     "sidebar_text": "#2b3038",
     "line": "#dfe2e7",
@@ -41,8 +41,8 @@ NICK_COLOURS = (
     "#8250df",  # violet
     "#0969da",  # blue
     "#bf3989",  # magenta
-    "#b35900",  # orange
-    "#1b7c83",  # teal
+    "#a14f00",  # orange
+    "#16707a",  # teal
     "#6a7300",  # olive
     "#8a4b12",  # brown
     "#3949ab",  # navy
