@@ -1,0 +1,65 @@
+"""Helpers for driving the real Tk client in tests: pump Tk while waiting."""
+
+from __future__ import annotations
+
+import time
+import tkinter as tk
+from collections.abc import Callable
+
+from chatroom.ui.tk.app import TkChatApp
+from timeouts import TIMEOUT
+
+
+def pump(root: tk.Misc, seconds: float = 0.05) -> None:
+    """Let Tk run (events, after() ticks, redraws) for about ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        root.update()
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.005)
+
+
+def pump_until(
+    root: tk.Misc, condition: Callable[[], object], timeout: float = TIMEOUT, what: str = ""
+) -> None:
+    """Run Tk until ``condition()`` is true, or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        root.update()
+        time.sleep(0.005)
+
+
+def conversation(app: TkChatApp) -> str:
+    """Everything the conversation widget shows."""
+    return app.window.conversation.get("1.0", "end-1c")
+
+
+def rooms_list(app: TkChatApp) -> dict[str, tuple[str, str]]:
+    """The rooms list as {buffer name: (label, badge)}."""
+    tree = app.window.rooms
+    return {
+        name: (str(tree.item(iid, "text")), str(tree.set(iid, "badge")))
+        for iid, name in app.window._row_names.items()
+    }
+
+
+def members_list(app: TkChatApp) -> list[str]:
+    tree = app.window.members
+    return [str(tree.item(iid, "text")) for iid in tree.get_children()]
+
+
+def member_nicks(app: TkChatApp) -> list[str]:
+    """The nicks in the members list, without status symbols."""
+    return [iid.removeprefix("m:") for iid in app.window.members.get_children()]
+
+
+def type_and_send(app: TkChatApp, text: str) -> None:
+    """Type ``text`` into the input box and press Return, as a user would."""
+    entry = app.window.input
+    entry.focus_force()
+    entry.insert("insert", text)
+    entry.event_generate("<Return>")
+    app.root.update()
