@@ -173,3 +173,10 @@ def test_a_screenshot_can_be_taken(gui: GuiFactory, xvfb: Xvfb, tmp_path: Path) 
     path = tmp_path / "shot.png"
     capture_png(xvfb.display, path, (0, 0, 200, 100))
     assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_alt_number_switches_buffers(gui: GuiFactory) -> None:
+    app, runner = fake_app(gui)
+    press(app.window.input, "<Alt-Key-3>")
+    assert runner.switched == ["3"]
+    assert app.window.input.get("1.0", "end-1c") == ""
