@@ -41,6 +41,7 @@ from chatroom.web.http import (
     StaticFile,
     json_file,
     load_static,
+    security_headers,
     static_response,
     text_response,
 )
@@ -92,6 +93,7 @@ class WebListener:
             subprotocols=list(SUBPROTOCOLS),
             select_subprotocol=select_subprotocol,
             process_request=self._process_request,
+            process_response=_add_security_headers,
             # Chat lines are short; permessage-deflate would cost CPU and ~100 KiB of
             # zlib state per connection to save little.
             compression=None,
@@ -166,3 +168,12 @@ class WebListener:
 
     async def _handle(self, connection: ServerConnection) -> None:
         await serve_connection(self.server, connection, secure=self.ssl is not None)
+
+
+def _add_security_headers(
+    connection: ServerConnection, request: Request, response: Response
+) -> Response | None:
+    """The library's own refusals (426 Upgrade Required, 400...) get our headers too."""
+    if response.status_code != 101 and "Content-Security-Policy" not in response.headers:
+        response.headers.update(security_headers(request.headers.get("Host")))
+    return None
