@@ -16,10 +16,11 @@ export function el(tag, className = "", text = "") {
   return node;
 }
 
-/** A stable colour class for a nick (the same in every buffer and every client). */
+/** A stable colour class for a nick (the same in every buffer and every client):
+ * FNV-1a over the folded nick, which spreads short names well. */
 export function nickClass(nick) {
-  let hash = 0;
-  for (const c of casefold(nick)) hash = (hash * 31 + c.codePointAt(0)) >>> 0;
+  let hash = 0x811c9dc5;
+  for (const c of casefold(nick)) hash = Math.imul(hash ^ c.codePointAt(0), 0x01000193) >>> 0;
   return `c${hash % NICK_COLOURS}`;
 }
 
@@ -77,7 +78,7 @@ export function messageElement(message, previous) {
   if (message.self) row.classList.add("self");
   if (message.highlight) row.classList.add("highlight");
   if (message.id) row.dataset.msgid = message.id;
-  const time = el("time", "", message.time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+  const time = el("time", "", message.time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }));
   time.dateTime = message.time.toISOString();
   time.title = message.time.toLocaleString();
   row.append(time);
