@@ -1,0 +1,113 @@
+"""Take docs/images/web-client*.png: the real page, in a real conversation.
+
+Run: ``.venv/bin/python tests/web/make_screenshot.py`` (needs /usr/bin/chromium).
+A server is started on free ports with a throw-away data directory; a few IRC
+clients (tests/irc_client.py) and one browser person chat; Chromium takes the
+pictures (a laptop window in light mode, a phone in dark mode).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from conftest import start_server  # noqa: E402
+from irc_client import IrcClient  # noqa: E402
+
+IMAGES = HERE.parents[1] / "docs" / "images"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARGS += ["--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def irc(port: int, nick: str, *rooms: str) -> IrcClient:
+    client = IrcClient(port).register(nick)
+    for room in rooms:
+        client.join(room)
+    return client
+
+
+def say(client: IrcClient, target: str, text: str) -> None:
+    client.send(f"PRIVMSG {target} :{text}")
+    client.send("PING :sync")
+    client.expect("PONG")
+    time.sleep(0.05)
+
+
+def type_line(page: Page, text: str) -> None:
+    page.fill("#input", text)
+    page.press("#input", "Enter")
+    expect(page.locator("#input")).to_have_value("")
+    time.sleep(0.1)
+
+
+def main() -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp), "--no-flood-control")
+        try:
+            run(server.port, server.web_port)
+        finally:
+            server.stop(signal.SIGTERM)
+
+
+def run(port: int, web_port: int) -> None:
+    tom = irc(port, "tom", "#lobby", "#games")
+    tom.send("TOPIC #lobby :Friday game night, 7 pm. Details: https://example.org/friday")
+    priya = irc(port, "priya", "#lobby", "#games")
+    sam = irc(port, "sam", "#lobby", "#random")
+    lena = irc(port, "lena", "#lobby")
+    lena.send("AWAY :at work")
+    say(tom, "#lobby", "Morning all! Who is in for Friday?")
+    say(priya, "#lobby", "Count me in. I can host this time, the flat is big enough now")
+    say(sam, "#lobby", "\x01ACTION checks the calendar\x01")
+    say(sam, "#lobby", "Yes! Unless the train strike goes ahead")
+    say(tom, "#lobby", "It was called off this morning")
+    say(tom, "#lobby", "So no excuses :)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        laptop = browser.new_context(viewport={"width": 1280, "height": 760}, color_scheme="light")
+        page = laptop.new_page()
+        page.goto(f"http://127.0.0.1:{web_port}/")
+        page.fill("#nick", "maya")
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#status")).to_have_attribute("data-state", "connected")
+        type_line(page, "/join #games")
+        type_line(page, "/join #random")
+        page.locator("#buffers .buffer", has_text="#lobby").click()
+        type_line(page, "Hi everyone! I'll bring the board games")
+        say(tom, "#lobby", "maya: could you bring Catan? Last time was legendary")
+        type_line(page, "Sure, and Ticket to Ride for the ones who lose at Catan")
+        say(priya, "#lobby", "Ha! Map to my place: https://example.org/map")
+        say(tom, "#games", "Rules question for Friday: does the longest road count double?")
+        say(priya, "#games", "Only in the expansion")
+        say(tom, "maya", "Thanks for organising this, by the way")
+        expect(page.locator("#buffers .buffer", has_text="tom")).to_be_visible()
+        page.mouse.move(640, 740)
+        time.sleep(0.5)
+        page.screenshot(path=str(IMAGES / "web-client.png"))
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 760}, color_scheme="dark", device_scale_factor=1
+        )
+        small = phone.new_page()
+        small.goto(f"http://127.0.0.1:{web_port}/")
+        small.fill("#nick", "lena_phone")
+        small.click("#login-form button[type=submit]")
+        expect(small.locator("#status")).to_have_attribute("data-state", "connected")
+        expect(small.locator(".msg", has_text="Map to my place")).to_be_visible()
+        time.sleep(0.5)
+        small.screenshot(path=str(IMAGES / "web-client-phone.png"))
+        browser.close()
+    for client in (tom, priya, sam, lena):
+        client.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+"""The browser client end to end, in real headless Chromium (Debian's ``chromium``).
+
+Playwright drives the browser at /usr/bin/chromium; it must never download one (no
+``playwright install``). Each person is a fresh browser context (its own storage);
+``tests/irc_client.py`` (irctokens) is the IRC client on the other end. Waits are on
+conditions in the page, with generous timeouts for a loaded two-core machine.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conftest import RunningServer, ServerFactory
+from irc_client import IrcClient
+from timeouts import SLOWDOWN, TIMEOUT
+
+CHROMIUM = "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    pytest.skip(
+        f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
+Browser = sync_api.Browser
+Page = sync_api.Page
+expect = sync_api.expect
+
+WAIT_MS = 2 * TIMEOUT * 1000  # the longest a condition in the page may take
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=WAIT_MS)
+    with sync_api.sync_playwright() as playwright:
+        # launch() gives the browser a fresh, temporary user-data-dir of its own.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=ARGS, timeout=WAIT_MS
+        )
+        yield browser
+        browser.close()
+
+
+class Person:
+    """One browser tab in its own context, and what it saw."""
+
+    def __init__(self, browser: Browser, web_port: int, **context: Any) -> None:
+        self.context = browser.new_context(**context)
+        self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(WAIT_MS)
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.base = f"http://127.0.0.1:{web_port}/"
+
+    def sign_in(self, nick: str, path: str = "") -> Person:
+        self.page.goto(self.base + path)
+        self.page.fill("#nick", nick)
+        self.page.click("#login-form button[type=submit]")
+        self.wait_connected()
+        return self
+
+    def wait_connected(self) -> None:
+        expect(self.page.locator("#status")).to_have_attribute("data-state", "connected")
+        expect(self.page.locator(".msg.kind-join", has_text="You have joined")).not_to_have_count(0)
+
+    def say(self, text: str) -> None:
+        self.page.fill("#input", text)
+        self.page.press("#input", "Enter")
+        expect(self.page.locator("#input")).to_have_value("")
+
+    def lines(self, text: str) -> Any:
+        return self.page.locator("#messages .msg", has_text=text)
+
+    def buffer(self, name: str) -> Any:
+        return self.page.locator("#buffers .buffer", has_text=name)
+
+    def close(self) -> None:
+        assert not self.errors, self.errors
+        self.context.close()
+
+
+@pytest.fixture
+def people(browser: Browser) -> Iterator[list[Person]]:
+    """Persons opened in a test; closed (and checked for script errors) at the end."""
+    opened: list[Person] = []
+    yield opened
+    for person in opened:
+        person.close()
+
+
+def person(people: list[Person], browser: Browser, server: RunningServer, **kw: Any) -> Person:
+    p = Person(browser, server.web_port, **kw)
+    people.append(p)
+    return p
+
+
+def wait_until(page: Page, script: str) -> None:
+    """Poll a JavaScript expression until it is true. (Playwright's wait_for_function
+    evaluates a string inside the page, which our Content-Security-Policy forbids.)"""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not page.evaluate(script):
+        assert time.monotonic() < deadline, f"never true: {script}"
+        time.sleep(0.05)
+
+
+def tcp_client(server: RunningServer, nick: str) -> IrcClient:
+    client = IrcClient(server.port).register(nick)
+    client.join("#lobby")
+    return client
+
+
+def test_pages_and_an_irc_client_chat(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    alice = person(people, browser, server).sign_in("alice")
+    bob = person(people, browser, server).sign_in("bob")
+    carol = tcp_client(server, "carol")
+    expect(alice.lines("bob has joined #lobby. Say hi!")).to_have_count(1)
+    expect(bob.lines("carol has joined #lobby. Say hi!")).to_have_count(1)
+
+    alice.say("hello everyone")
+    expect(bob.lines("hello everyone").locator(".nick")).to_have_text("alice")
+    assert carol.expect("PRIVMSG").params == ["#lobby", "hello everyone"]
+    expect(alice.lines("hello everyone")).to_have_count(1)  # echo-message, shown once
+
+    carol.send("PRIVMSG #lobby :hi from the terminal")
+    for p in (alice, bob):
+        expect(p.lines("hi from the terminal").locator(".nick")).to_have_text("carol")
+    members = alice.page.locator("#member-list .nick")
+    expect(members).to_have_text(["alice", "bob", "carol"])
+
+    # Tab completes nicks (who spoke last first); "nick: " at the start of the line.
+    alice.page.fill("#input", "ca")
+    alice.page.press("#input", "Tab")
+    expect(alice.page.locator("#input")).to_have_value("carol: ")
+    alice.page.fill("#input", "")
+
+    bob.say("/me waves")
+    assert carol.expect("PRIVMSG").params == ["#lobby", "\x01ACTION waves\x01"]
+    expect(alice.page.locator(".msg.kind-action", has_text="bob waves")).to_have_count(1)
+
+    alice.say("/topic Plans for Friday")  # alice came first: she is the room's operator
+    expect(bob.page.locator("#topic")).to_have_text("Plans for Friday")
+    expect(bob.lines("alice set the topic: Plans for Friday")).to_have_count(1)
+    assert carol.expect("TOPIC").params == ["#lobby", "Plans for Friday"]
+
+    carol.send("PART #lobby :off to lunch")
+    expect(alice.lines("carol has left #lobby (off to lunch)")).to_have_count(1)
+    expect(members).to_have_text(["alice", "bob"])
+    carol.close()
+
+
+def test_private_chats_rooms_and_notifications(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    alice = person(people, browser, server)
+    # Record notifications instead of showing them (permission granted).
+    alice.page.add_init_script(
+        "window.__notes = [];"
+        "window.Notification = class { constructor(t, o) { window.__notes.push([t, o.body]); }"
+        " static get permission() { return 'granted'; } };"
+    )
+    alice.sign_in("alice")
+    bob = person(people, browser, server).sign_in("bob")
+    carol = tcp_client(server, "carol")
+
+    carol.send("PRIVMSG alice :psst, alice")
+    expect(alice.buffer("carol").locator(".badge.mention")).to_have_text("1")
+    wait_until(alice.page, "window.__notes.length === 1")
+    assert alice.page.evaluate("window.__notes") == [["carol", "psst, alice"]]
+    alice.buffer("carol").click()
+    expect(alice.page.locator("#title")).to_have_text("carol")
+    expect(alice.lines("psst, alice")).to_have_count(1)
+    alice.say("hello carol")
+    assert carol.expect("PRIVMSG").params == ["carol", "hello carol"]
+
+    alice.say("/msg bob are you there?")
+    expect(bob.buffer("alice").locator(".badge")).to_have_text("1")
+    bob.buffer("alice").click()
+    expect(bob.lines("are you there?")).to_have_count(1)
+    expect(bob.buffer("alice").locator(".badge")).to_have_count(0)
+
+    bob.say("/join #games")
+    expect(bob.page.locator("#title")).to_have_text("#games")
+    assert bob.page.evaluate("location.hash") == "#games"
+    # A link with a room opens straight into it.
+    dave = person(people, browser, server).sign_in("dave", "#games")
+    expect(dave.page.locator("#title")).to_have_text("#games")
+    expect(bob.lines("dave has joined #games. Say hi!")).to_have_count(1)
+    dave.say("anyone for chess?")
+    expect(bob.lines("anyone for chess?")).to_have_count(1)
+    # A mention in a room that is not shown counts as one for you.
+    bob.buffer("#lobby").click()
+    dave.say("bob: your move")
+    expect(bob.buffer("#games").locator(".badge.mention")).to_have_text("1")
+
+    bob.say("/nick robert")
+    expect(bob.page.locator("#me")).to_have_text("robert")
+    expect(alice.lines("bob is now known as robert")).to_have_count(1)
+    carol.close()
+
+
+def test_history_on_join_on_scroll_up_and_after_reload(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    carol = tcp_client(server, "carol")
+    for i in range(1, 81):
+        carol.send(f"PRIVMSG #lobby :line {i}")
+    carol.send("PING :done")
+    carol.expect("PONG")
+    alice = person(people, browser, server).sign_in("alice")
+    expect(alice.lines("line 80")).to_have_count(1)
+    expect(alice.lines("line 31")).to_have_count(1)  # the latest 50 on join
+    expect(alice.lines("line 1")).to_have_count(0)  # "line 1" and not "line 10".."line 19"
+    alice.page.locator("#messages").evaluate("list => { list.scrollTop = 0; }")
+    expect(alice.page.locator(".msg", has_text="line 1").first).to_be_attached()
+    expect(alice.page.locator(".history-edge")).to_have_text("This is the start of #lobby.")
+    expect(alice.page.locator("#messages .msg.kind-message")).to_have_count(80)
+
+    alice.say("remember me")
+    alice.page.reload()
+    alice.wait_connected()
+    expect(alice.page.locator("#me")).to_have_text("alice")
+    expect(alice.lines("remember me")).to_have_count(1)
+    expect(alice.lines("line 80")).to_have_count(1)
+
+    bob = person(people, browser, server).sign_in("bob")
+    expect(bob.lines("remember me").locator(".nick")).to_have_text("alice")
+    carol.close()
+
+
+def test_reconnects_and_catches_up_after_a_server_restart(
+    browser: Browser, server_factory: ServerFactory, people: list[Person]
+) -> None:
+    first = server_factory("--no-flood-control")
+    alice = person(people, browser, first).sign_in("alice")
+    alice.say("before the restart")
+    expect(alice.lines("before the restart")).to_have_count(1)
+
+    assert first.stop(signal.SIGTERM) == 0
+    expect(alice.page.locator("#status")).to_have_attribute("data-state", "reconnecting")
+    expect(alice.page.locator("#banner")).to_be_visible()
+    # The same ports and the same data directory (history survives the restart).
+    second = server_factory(
+        "--no-flood-control", "--web-port", str(first.web_port), port=first.port
+    )
+    carol = tcp_client(second, "carol")
+    carol.send("PRIVMSG #lobby :while you were away")
+    carol.send("PING :sent")
+    carol.expect("PONG")
+
+    expect(alice.page.locator("#status")).to_have_attribute("data-state", "connected")
+    expect(alice.page.locator("#banner")).to_be_hidden()
+    expect(alice.lines("while you were away")).to_have_count(1)
+    expect(alice.lines("before the restart")).to_have_count(1)  # caught up, no duplicates
+    alice.say("back again")
+    assert carol.expect("PRIVMSG").params == ["#lobby", "back again"]
+    carol.close()
+
+
+def test_messages_and_topics_are_text_never_html(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    carol = tcp_client(server, "carol")  # first in the room: may set its topic
+    alice = person(people, browser, server).sign_in("alice")
+    attacks = [
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(2)</script>",
+        '<a href="javascript:alert(3)">click</a> javascript:alert(4)',
+    ]
+    for text in attacks:
+        carol.send(f"PRIVMSG #lobby :{text}")
+    carol.send("PRIVMSG #lobby :see https://example.org/a?b=1, or http://x.test/(y).")
+    carol.send("TOPIC #lobby :<b>bold</b><img src=y onerror=alert(5)>")
+    alice.say("<img src=x onerror=alert(6)>")
+
+    for text in attacks:
+        expect(alice.page.locator("#messages .text", has_text=text)).to_have_count(1)
+    expect(alice.lines("<img src=x onerror=alert(6)>")).to_have_count(1)
+    expect(alice.page.locator("#topic")).to_have_text("<b>bold</b><img src=y onerror=alert(5)>")
+    dangerous = "#messages img, #messages script, #messages b, #topic img, #topic b"
+    expect(alice.page.locator(dangerous)).to_have_count(0)
+    links = alice.page.locator("#messages a")
+    expect(links).to_have_count(2)
+    assert [links.nth(i).get_attribute("href") for i in range(2)] == [
+        "https://example.org/a?b=1",
+        "http://x.test/(y)",
+    ]
+    for i in range(2):
+        assert links.nth(i).get_attribute("rel") == "noopener noreferrer"
+        assert links.nth(i).get_attribute("target") == "_blank"
+    alice.page.wait_for_timeout(300 * SLOWDOWN)  # time for any script to have run
+    assert alice.dialogs == []
+    carol.close()
+
+
+def test_phone_sized_screen(browser: Browser, server: RunningServer, people: list[Person]) -> None:
+    phone = person(people, browser, server, viewport={"width": 390, "height": 800})
+    phone.sign_in("pat")
+    page = phone.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+
+    def sidebar_right() -> float:
+        box = page.locator("#sidebar").bounding_box()
+        assert box is not None
+        return float(box["x"] + box["width"])
+
+    assert sidebar_right() <= 0  # the rooms are a drawer, closed
+    expect(page.locator("#input")).to_be_in_viewport()
+    page.click("#menu")
+    wait_until(page, "document.getElementById('sidebar').getBoundingClientRect().left >= 0")
+    page.locator("#buffers .buffer", has_text="#lobby").click()
+    wait_until(page, "document.getElementById('sidebar').getBoundingClientRect().right <= 0")
+    phone.say("typing on a phone")
+    expect(phone.lines("typing on a phone")).to_be_in_viewport()
