@@ -221,8 +221,7 @@ class TkChatApp:
         presenter, runner = self.presenter, self.runner
         if presenter is None or runner is None:
             return
-        last = events[-1]
-        if not isinstance(last, Stopped) and not any(isinstance(e, Stopped) for e in events):
+        if not any(isinstance(event, Stopped) for event in events):
             return
         if self.dialog is not None:
             return  # the dialog shows what happened; the user decides

@@ -8,6 +8,7 @@ without a display) gets one clear line and exit code 1, not a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from types import FrameType
@@ -80,7 +81,8 @@ def run_gui(args: argparse.Namespace) -> int:
     # Ctrl+C in the terminal leaves like closing the window (QUIT sent). Tk only
     # runs Python between its events, so the handler asks for a close at the next one.
     def interrupted(_signum: int, _frame: FrameType | None) -> None:
-        root.after_idle(app.close)
+        with contextlib.suppress(tkinter.TclError):  # the window may be gone already
+            root.after_idle(app.close)
 
     previous = signal.signal(signal.SIGINT, interrupted)
     try:

@@ -9,6 +9,7 @@ grab and the wait for the window to appear, so tests can fill the fields and
 
 from __future__ import annotations
 
+import contextlib
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
@@ -60,7 +61,9 @@ class _Dialog(tk.Toplevel):
         focus.focus_set()
         if not self._utest:
             self.wait_visibility()
-            self.grab_set()
+            # Another application may hold the grab; the dialog works without it.
+            with contextlib.suppress(tk.TclError):
+                self.grab_set()
 
     def show_error(self, text: str) -> None:
         """Show ``text`` in red under the fields ("" hides it)."""
