@@ -78,6 +78,20 @@ class IrcClient:
         before, self._consumed = self._consumed, []
         return [*before, end]
 
+    def until_any(
+        self, commands: tuple[str, ...], timeout: float = TIMEOUT
+    ) -> list[irctokens.Line]:
+        """The next line whose command is one of ``commands`` (as a one-item list)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, line in enumerate(self.backlog):
+                if line.command in commands:
+                    del self.backlog[: i + 1]
+                    return [line]
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._read(min(left, 0.5)):
+                raise AssertionError(f"none of {commands} arrived")
+
     def collect(self, seconds: float) -> list[irctokens.Line]:
         """Everything that arrives within ``seconds``."""
         deadline = time.monotonic() + seconds

@@ -39,6 +39,8 @@ from chatroom.storage import (
     open_history,
     run_retention,
 )
+from chatroom.storage.accounts import AccountStore
+from chatroom.storage.accounts_sqlite import open_accounts
 from chatroom.transports.tcp import listen
 from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
 
@@ -84,17 +86,11 @@ async def serve(config: Config, *, console: bool = True) -> int:
     """Start the server, run it until a stop request, shut down in order."""
     loop = asyncio.get_running_loop()
     # -- startup
-    history: HistoryStore | None = None
-    if config.history_enabled:
-        try:
-            store = await open_history(config.data_dir or None)
-        except StorageError as exc:
-            log.error("Could not open the message history: %s", exc)
-            log.error("Fix or move that file, choose another --data-dir, or use --no-history.")
-            return 1
-        log.info("History is kept in %s", store.path)
-        history = store
-    server = Server(config, loop, history)
+    stores = await _open_stores(config)
+    if stores is None:
+        return 1
+    history, accounts = stores
+    server = Server(config, loop, history, accounts)
     listeners: list[asyncio.Server] = []
     try:
         tls = _tls_context(config)
@@ -104,8 +100,7 @@ async def serve(config: Config, *, console: bool = True) -> int:
     except (OSError, ConfigError) as exc:
         for listener in listeners:
             listener.close()
-        if history is not None:
-            await history.close()
+        await _close_stores(history, accounts)
         if isinstance(exc, ConfigError):
             raise
         return 1
@@ -136,11 +131,41 @@ async def serve(config: Config, *, console: bool = True) -> int:
             await web.wait_closed(SHUTDOWN_GRACE)
         if retention is not None:
             retention.cancel()
-        if history is not None:
-            await history.close()  # flushes: a graceful shutdown loses nothing
+        await _close_stores(history, accounts)  # flushes: a graceful shutdown loses nothing
         log.info("Shutting down the server...")
         restore()
     return 0
+
+
+async def _open_stores(
+    config: Config,
+) -> tuple[HistoryStore | None, AccountStore | None] | None:
+    """Open message history and accounts (each unless turned off); None after logging
+    why one could not be opened."""
+    history: HistoryStore | None = None
+    accounts: AccountStore | None = None
+    data_dir = config.data_dir or None
+    try:
+        if config.history_enabled:
+            store = await open_history(data_dir)
+            log.info("History is kept in %s", store.path)
+            history = store
+        if config.accounts_enabled:
+            accounts = await open_accounts(data_dir, nick_length=config.nicklen)
+    except StorageError as exc:
+        what = "the message history" if history is None else "the accounts"
+        log.error("Could not open %s: %s", what, exc)
+        log.error("Fix or move that file, or choose another --data-dir.")
+        await _close_stores(history, None)
+        return None
+    return history, accounts
+
+
+async def _close_stores(history: HistoryStore | None, accounts: AccountStore | None) -> None:
+    if history is not None:
+        await history.close()
+    if accounts is not None:
+        await accounts.close()
 
 
 async def _listen(

@@ -180,7 +180,7 @@ def test_kill_9_loses_nothing_any_client_received(
     # Senders blast messages from a child process so the test can keep reading.
     blaster = subprocess.Popen([sys.executable, "-c", BLAST, str(server.port)])
     received: dict[str, list[str]] = defaultdict(list)
-    deadline = time.monotonic() + 0.8
+    deadline = time.monotonic() + 1.5
     while time.monotonic() < deadline:
         for room, listener in zip(rooms, listeners, strict=True):
             for line in listener.collect(0.02):
@@ -194,7 +194,7 @@ def test_kill_9_loses_nothing_any_client_received(
                 received[room].append(line.tags["msgid"])
     blaster.kill()
     blaster.wait()
-    assert sum(len(v) for v in received.values()) > 50, "not enough traffic to test anything"
+    assert sum(len(v) for v in received.values()) > 50, "not enough traffic: " + server.log[-3000:]
     again = data_dir_server(server_factory, data, config="[history]\nquery_limit = 10000\n")
     for room in rooms:
         reader = IrcClient(again.port).register(f"reader{room[1:]}", CAPS)
@@ -223,7 +223,8 @@ for i in range(4):
 time.sleep(0.3)
 n = 0
 end = time.monotonic() + 20
-while time.monotonic() < end:
+while time.monotonic() < end:  # about 4 x 1000 messages a second: heavy, but readable
+    time.sleep(0.001)
     for i, s in enumerate(socks):
         room = "#r1" if (n + i) % 2 else "#r2"
         try:

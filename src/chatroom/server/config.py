@@ -59,6 +59,12 @@ Example (every key, with its default)::
     allowed_origins = []        # other sites whose pages may connect ("*" = any);
                                 # pages served by this server always may
 
+    [accounts]
+    enabled = true              # accounts (REGISTER, SASL) kept in data_dir/accounts.db
+    registration = true         # anyone may create an account with REGISTER
+    nick_grace = 30             # seconds to log in before a registered nick is taken back
+    plain_needs_tls = false     # refuse SASL PLAIN over plain text from other machines
+
     [history]
     enabled = true              # store channel and private messages (SQLite)
     data_dir = ""               # where history.db lives; "" = ~/.local/share/chatroom
@@ -139,6 +145,11 @@ class Config:
     web_port: int = 8080
     web_host: str = ""
     web_allowed_origins: tuple[str, ...] = ()
+    # [accounts]
+    accounts_enabled: bool = True
+    registration_open: bool = True
+    nick_grace: float = 30.0
+    plain_needs_tls: bool = False
     # [history]
     history_enabled: bool = True
     data_dir: str = ""
@@ -267,6 +278,10 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "web.port": ("web_port", _int(0, 65535)),
     "web.host": ("web_host", _text),
     "web.allowed_origins": ("web_allowed_origins", _origins),
+    "accounts.enabled": ("accounts_enabled", _bool),
+    "accounts.registration": ("registration_open", _bool),
+    "accounts.nick_grace": ("nick_grace", _number(1, 86400)),
+    "accounts.plain_needs_tls": ("plain_needs_tls", _bool),
     "history.enabled": ("history_enabled", _bool),
     "history.data_dir": ("data_dir", _text),
     "history.max_age_days": ("history_max_age_days", _number(0, 1e6)),

@@ -10,26 +10,30 @@ sockets: transports call :meth:`Server.connect`, :meth:`Session.feed` and
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import itertools
 import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
+from chatroom.protocol.sasl import MECHANISMS
+from chatroom.server.addresses import is_loopback
+from chatroom.server.auth import Auth
 from chatroom.server.channel import Channel
 from chatroom.server.commands import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.outgoing import Outgoing, format_time
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.session import Session, Transport
+from chatroom.storage.accounts import AccountStore
 from chatroom.storage.base import HistoryStore
 
 log = logging.getLogger("chatroom.server")
@@ -46,17 +50,6 @@ class WhowasEntry:
     left_at: int
 
 
-def is_loopback(address: str) -> bool:
-    """True for 127.0.0.0/8 and ::1 (and IPv4-mapped loopback)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
-
-
 class Server:
     """The state of one chat server process."""
 
@@ -65,14 +58,22 @@ class Server:
         config: Config,
         loop: asyncio.AbstractEventLoop | None = None,
         history: HistoryStore | None = None,
+        accounts: AccountStore | None = None,
     ) -> None:
         self.config = config
         self.loop = loop or asyncio.get_event_loop()
         self.history = history
-        # The capabilities offered; chathistory only when there is history to read.
+        self.accounts = accounts
+        self.auth = (
+            Auth()
+        )  # The capabilities offered; chathistory only when there is history to read.
         self.caps: dict[str, str] = dict(SUPPORTED)
         if history is not None:
             self.caps["draft/chathistory"] = ""
+        if accounts is not None:
+            self.caps["sasl"] = ",".join(MECHANISMS)
+            if config.registration_open:
+                self.caps["draft/account-registration"] = "before-connect"
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.sessions: set[Session] = set()
         self.users: dict[str, Session] = {}  # folded nick -> registered session
@@ -102,6 +103,13 @@ class Server:
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
         return self.loop.call_later(delay, callback)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run work that awaits (a storage query, a password check) beside the loop,
+        keeping the task referenced until it ends; shutdown cancels what is left."""
+        task = self.loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def start(self) -> None:
         """Start the periodic sweep (ping and registration timeouts)."""
@@ -223,6 +231,15 @@ class Server:
                         session.nick, session.user, session.host, session.realname, int(time.time())
                     )
                 )
+
+    def rename(self, session: Session, new: str) -> Line:
+        """Rename a registered user (the caller checked ``new`` is valid and free), tell
+        everyone who shares a channel, and return the NICK line for the user."""
+        out = Outgoing(Line("NICK", (new,), session.source, self.tags()))
+        self.forget_nick(session)
+        self.claim_nick(session, new)
+        self.send_to(self.peers_of(session), out)
+        return out.line
 
     def nick_in_use(self, nick: str, by: Session | None = None) -> bool:
         owner = self.users.get(casefold(nick))

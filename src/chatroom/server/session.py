@@ -21,6 +21,9 @@ from chatroom.server.flood import TokenBucket
 from chatroom.server.outgoing import filter_tags, profile_for
 
 if TYPE_CHECKING:
+    import asyncio
+
+    from chatroom.server.auth import SaslAttempt
     from chatroom.server.channel import Channel
     from chatroom.server.server import Server
 
@@ -95,6 +98,9 @@ class Session:
         self._resume_handle: object | None = None
         self._pending: list[bytes] = []
         self.pending_stores = 0  # messages sent but not yet stored and relayed
+        self.blocked = 0  # answers pending (a login check) that every next line waits for
+        self.sasl: SaslAttempt | None = None
+        self.nick_timer: asyncio.TimerHandle | None = None  # taking back a registered nick
         self._held: Line | None = None
         self._pending_size = 0
 
@@ -150,7 +156,7 @@ class Session:
                     continue
             # Messages are relayed once stored; anything else this client sends
             # (QUIT, PART, NICK...) waits for them, so it cannot overtake them.
-            if self.pending_stores and line.command not in _STORED_COMMANDS:
+            if self.blocked or (self.pending_stores and line.command not in _STORED_COMMANDS):
                 self._held = line
                 if not self._paused:
                     self._paused = True
@@ -186,7 +192,16 @@ class Session:
     def stored(self) -> None:
         """One of this session's messages has been stored (and relayed)."""
         self.pending_stores -= 1
-        if not self.pending_stores and self._held is not None and not self.closed:
+        self._go_on()
+
+    def unblock(self) -> None:
+        """An answer that held this session's next lines has been sent."""
+        self.blocked -= 1
+        self._go_on()
+
+    def _go_on(self) -> None:
+        idle = not self.pending_stores and not self.blocked
+        if idle and self._held is not None and not self.closed:
             self.process()
 
     def _pause(self, delay: float) -> None:

@@ -50,6 +50,7 @@ def command(
 
 # Importing the modules fills the table.
 from chatroom.server.commands import (  # noqa: E402
+    accounts,
     channels,
     history,
     info,
@@ -63,6 +64,7 @@ from chatroom.server.commands import (  # noqa: E402
 __all__ = [
     "COMMANDS",
     "Command",
+    "accounts",
     "channels",
     "command",
     "history",

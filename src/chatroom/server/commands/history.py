@@ -17,9 +17,8 @@ not reveal that a secret channel exists.
 from __future__ import annotations
 
 import logging
-from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name, is_valid_channel, is_valid_nick
@@ -86,13 +85,6 @@ def parse_limit(text: str, maximum: int) -> int:
     return min(int(text), maximum)
 
 
-def spawn(server: Server, coro: Coroutine[Any, Any, None]) -> None:
-    """Run a reply that needs a query, keeping the task referenced until it ends."""
-    task = server.loop.create_task(coro)
-    server.tasks.add(task)
-    task.add_done_callback(server.tasks.discard)
-
-
 @command("CHATHISTORY", 1)
 def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """CHATHISTORY <subcommand> <target> <reference> [<reference>] <limit>"""
@@ -115,7 +107,7 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
             end = parse_timestamp(_strip(args[1]))
             limit = parse_limit(args[2], limit_max)
             rb.deferred = True
-            spawn(server, _targets(server, session, rb, start, end, limit))
+            server.spawn(_targets(server, session, rb, start, end, limit))
             return
         target = args[0]
         if not is_channel_name(target) and not is_valid_nick(target, 64):
@@ -130,7 +122,7 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
         rb.fail("CHATHISTORY", "INVALID_PARAMS", sub, str(exc))
         return
     rb.deferred = True
-    spawn(server, _messages(server, session, rb, sub, target, query if key else None))
+    server.spawn(_messages(server, session, rb, sub, target, query if key else None))
 
 
 def _strip(reference: str) -> str:
@@ -285,4 +277,4 @@ def purge(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
             )
         rb.send()
 
-    spawn(server, run())
+    server.spawn(run())

@@ -13,9 +13,9 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import ls_entries, pack_entries, parse_request
 from chatroom.protocol.casemap import is_valid_nick
 from chatroom.protocol.line import Line
+from chatroom.server.auth import protect_nick
 from chatroom.server.commands import command
 from chatroom.server.commands.info import send_isupport, send_lusers, send_motd
-from chatroom.server.outgoing import Outgoing
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -66,6 +66,7 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
         session.set_caps(caps)
         rb.add(Line("CAP", (nick, "ACK", text.strip()), name))
     elif sub == "END":
+        session.sasl = None  # an unfinished SASL exchange ends with negotiation
         if not session.registered:
             session.cap_negotiating = False
             try_register(server, session, rb)
@@ -111,11 +112,8 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         server.claim_nick(session, new)
         try_register(server, session, rb)
         return
-    out = Outgoing(Line("NICK", (new,), session.source, server.tags()))
-    server.forget_nick(session)
-    server.claim_nick(session, new)
-    rb.add(out.line)
-    server.send_to(server.peers_of(session), out)
+    rb.add(server.rename(session, new))
+    protect_nick(server, session)
 
 
 @command("USER", 4, pre_registration=True)
@@ -154,6 +152,7 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
     server.users[session.folded_nick] = session
     server.max_users = max(server.max_users, len(server.users))
     send_welcome(server, session, rb)
+    protect_nick(server, session)
 
 
 def send_welcome(server: Server, session: Session, rb: ResponseBuffer) -> None:

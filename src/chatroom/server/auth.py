@@ -1,0 +1,157 @@
+"""Logging in: SASL exchanges, throttling, and the protection of registered nicks.
+
+The AUTHENTICATE and REGISTER commands (``commands/accounts.py``) drive what is
+here. Password checks take tens of milliseconds, so they run off the loop
+(the account store's hashing pool) and the session's next lines wait for the
+answer (``Session.blocked``).
+
+Guessing is throttled twice, per client address and per account name, before
+any hashing, so a refusal costs the server nothing and comes at once whether
+or not the account exists (https://ircv3.net/specs/extensions/sasl-3.1).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chatroom.protocol.casemap import casefold
+from chatroom.protocol.line import Line
+from chatroom.protocol.numerics import RPL_LOGGEDIN
+from chatroom.protocol.sasl import SaslChunks, ScramExchange
+from chatroom.server.outgoing import Outgoing
+from chatroom.server.throttle import Throttle
+from chatroom.storage.accounts import ScramLookup
+
+if TYPE_CHECKING:
+    from chatroom.server.response import ResponseBuffer
+    from chatroom.server.server import Server
+    from chatroom.server.session import Session
+
+log = logging.getLogger("chatroom.server")
+
+
+@dataclass
+class SaslAttempt:
+    """One AUTHENTICATE exchange in progress on a session."""
+
+    mechanism: str
+    chunks: SaslChunks = field(default_factory=SaslChunks)
+    exchange: ScramExchange | None = None
+    lookup: ScramLookup | None = None
+    verified: bool = False  # SCRAM: the client's proof checked, waiting for its final '+'
+
+
+class Auth:
+    """The throttles of one server: logins per address and per account name, and
+    account creations per address."""
+
+    def __init__(self) -> None:
+        self.by_address = Throttle()
+        self.by_account = Throttle()
+        # Account creations per address: a few are fine (a family behind one
+        # router), a script creating hundreds is slowed down.
+        self.registrations = Throttle(threshold=5, base_delay=10.0, max_delay=3600.0)
+
+    def wait_time(self, address: str, account: str, now: float) -> float:
+        """Seconds before this address may try this account again (0: now)."""
+        return max(
+            self.by_address.wait_time(address, now),
+            self.by_account.wait_time(casefold(account), now),
+        )
+
+    def failed(self, address: str, account: str, now: float) -> None:
+        # Unknown names count too, or the pattern of refusals would reveal which exist.
+        self.by_address.failed(address, now)
+        self.by_account.failed(casefold(account), now)
+
+    def succeeded(self, address: str, account: str) -> None:
+        self.by_address.succeeded(address)
+        self.by_account.succeeded(casefold(account))
+
+
+def log_in(server: Server, session: Session, account: str, rb: ResponseBuffer) -> None:
+    """Mark ``session`` as logged in to ``account``: RPL_LOGGEDIN, account-notify."""
+    session.account = account
+    nick = session.nick if session.nick != "*" else "*"
+    rb.reply(
+        RPL_LOGGEDIN,
+        f"{nick}!{session.user or '*'}@{session.host}",
+        account,
+        f"You are now logged in as {account}",
+    )
+    log.info("%s logged in as %s", session.source, account)
+    if session.nick_timer is not None and casefold(account) == session.folded_nick:
+        session.nick_timer.cancel()
+        session.nick_timer = None
+    if session.registered:
+        out = Outgoing(Line("ACCOUNT", (account,), session.source, server.tags()))
+        server.send_to(server.peers_of(session), out, cap="account-notify")
+
+
+def protect_nick(server: Server, session: Session) -> None:
+    """If the session's nick is a registered account it is not logged in to, ask it to
+    log in, and take the nick back after the grace period."""
+    store = server.accounts
+    if store is None or not session.registered:
+        return
+    if session.account is not None and casefold(session.account) == session.folded_nick:
+        return
+    nick = session.nick
+
+    async def check() -> None:
+        account = await store.get(nick)
+        if account is None or session.closed or session.nick != nick:
+            return
+        grace = server.config.nick_grace
+        session.send_line(
+            Line(
+                "NOTE",
+                (
+                    "*",
+                    "NICK_REGISTERED",
+                    nick,
+                    f"The nick {nick} is registered. Log in to it "
+                    f"(SASL) within {grace:g} seconds, or you will be "
+                    "renamed.",
+                ),
+                server.config.name,
+            )
+        )
+        session.send_line(
+            Line(
+                "NOTICE",
+                (
+                    nick,
+                    f"The nick {nick} belongs to a registered "
+                    f"account. Log in within {grace:g} seconds, or "
+                    "you will be renamed.",
+                ),
+                server.config.name,
+            )
+        )
+        if session.nick_timer is not None:
+            session.nick_timer.cancel()
+        session.nick_timer = server.call_later(grace, lambda: _take_back(server, session, nick))
+
+    server.spawn(check())
+
+
+def _take_back(server: Server, session: Session, nick: str) -> None:
+    session.nick_timer = None
+    if session.closed or session.nick != nick:
+        return
+    if session.account is not None and casefold(session.account) == session.folded_nick:
+        return
+    guest = _guest_nick(server)
+    log.info("Renamed %s to %s: the nick is registered", nick, guest)
+    session.send_line(server.rename(session, guest))
+
+
+def _guest_nick(server: Server) -> str:
+    while True:
+        candidate = f"Guest{secrets.randbelow(100000):05d}"
+        if not server.nick_in_use(candidate):
+            return candidate

@@ -1,0 +1,265 @@
+"""Accounts: AUTHENTICATE (SASL PLAIN and SCRAM-SHA-256) and REGISTER.
+
+- SASL: https://ircv3.net/specs/extensions/sasl-3.1 (and 3.2: allowed after
+  registration too, so a user of a registered nick can log in late).
+- REGISTER: https://ircv3.net/specs/extensions/account-registration (draft),
+  offered as ``draft/account-registration=before-connect``; the account name
+  is the user's nick.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from chatroom.protocol import numerics as n
+from chatroom.protocol.casemap import casefold
+from chatroom.protocol.line import Line
+from chatroom.protocol.sasl import (
+    MECHANISMS,
+    SaslError,
+    decode_plain,
+    encode_chunks,
+    parse_client_first,
+)
+from chatroom.server.addresses import is_loopback
+from chatroom.server.auth import SaslAttempt, log_in
+from chatroom.server.commands import command
+from chatroom.storage.accounts import AccountError
+from chatroom.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from chatroom.server.response import ResponseBuffer
+    from chatroom.server.server import Server
+    from chatroom.server.session import Session
+
+log = logging.getLogger("chatroom.server")
+
+
+@command("AUTHENTICATE", 1, pre_registration=True)
+def authenticate(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """AUTHENTICATE <mechanism> | <base64 chunk> | + | *"""
+    arg = line.params[0]
+    attempt = session.sasl
+    if arg == "*":
+        session.sasl = None
+        rb.reply(n.ERR_SASLABORTED, "SASL authentication aborted")
+        return
+    if server.accounts is None:
+        rb.reply(n.ERR_SASLFAIL, "SASL authentication failed: accounts are off on this server")
+        return
+    if attempt is None:
+        _start(server, session, arg.upper(), rb)
+        return
+    try:
+        payload = attempt.chunks.feed(arg)
+    except SaslError as exc:
+        _fail(session, rb, exc.numeric, str(exc))
+        return
+    if payload is None:
+        return  # more chunks follow
+    if attempt.mechanism == "PLAIN":
+        _plain(server, session, attempt, payload, rb)
+    else:
+        _scram(server, session, attempt, payload, rb)
+
+
+def _start(server: Server, session: Session, mechanism: str, rb: ResponseBuffer) -> None:
+    if session.account is not None:
+        rb.reply(n.ERR_SASLALREADY, "You have already authenticated using SASL")
+        return
+    if mechanism not in MECHANISMS:
+        rb.reply(n.RPL_SASLMECHS, ",".join(MECHANISMS), "are available SASL mechanisms")
+        rb.reply(n.ERR_SASLFAIL, "SASL authentication failed")
+        return
+    if (
+        mechanism == "PLAIN"
+        and server.config.plain_needs_tls
+        and not session.secure
+        and not is_loopback(session.address)
+    ):
+        rb.fail("AUTHENTICATE", "TLS_REQUIRED", "SASL PLAIN sends your password: use TLS")
+        rb.reply(n.ERR_SASLFAIL, "SASL authentication failed")
+        return
+    session.sasl = SaslAttempt(mechanism)
+    rb.add(Line("AUTHENTICATE", ("+",)))
+
+
+def _fail(
+    session: Session,
+    rb: ResponseBuffer,
+    numeric: str = n.ERR_SASLFAIL,
+    text: str = "SASL authentication failed",
+) -> None:
+    session.sasl = None
+    if numeric != n.ERR_SASLFAIL:
+        rb.reply(numeric, text)
+        text = "SASL authentication failed"
+    rb.reply(n.ERR_SASLFAIL, text)
+
+
+def _throttled(server: Server, session: Session, name: str) -> bool:
+    return server.auth.wait_time(session.address, name, server.now()) > 0
+
+
+def _plain(
+    server: Server, session: Session, attempt: SaslAttempt, payload: bytes, rb: ResponseBuffer
+) -> None:
+    store = server.accounts
+    assert store is not None
+    try:
+        authzid, authcid, password = decode_plain(payload)
+    except SaslError as exc:
+        _fail(session, rb, exc.numeric, str(exc))
+        return
+    if (authzid and casefold(authzid) != casefold(authcid)) or _throttled(server, session, authcid):
+        _fail(session, rb)
+        return
+    rb.deferred = True
+    session.blocked += 1
+
+    async def check() -> None:
+        try:
+            account = await store.verify_password(authcid, password)
+        except StorageError as exc:
+            log.error("Login check failed: %s", exc)
+            account = None
+        if account is None:
+            server.auth.failed(session.address, authcid, server.now())
+            log.info("Failed login as %r from %s", authcid, session.address)
+            _fail(session, rb)
+        else:
+            server.auth.succeeded(session.address, authcid)
+            session.sasl = None
+            log_in(server, session, account.name, rb)
+            rb.reply(n.RPL_SASLSUCCESS, "SASL authentication successful")
+        rb.send()
+        session.unblock()
+
+    server.spawn(check())
+
+
+def _scram(
+    server: Server, session: Session, attempt: SaslAttempt, payload: bytes, rb: ResponseBuffer
+) -> None:
+    store = server.accounts
+    assert store is not None
+    if attempt.exchange is None:  # client-first
+        try:
+            exchange = parse_client_first(payload)
+        except SaslError as exc:
+            _fail(session, rb, exc.numeric, str(exc))
+            return
+        if _throttled(server, session, exchange.username):
+            _fail(session, rb)
+            return
+        rb.deferred = True
+        session.blocked += 1
+
+        async def lookup() -> None:
+            try:
+                found = await store.scram_credentials(exchange.username)
+            except StorageError as exc:
+                log.error("Login check failed: %s", exc)
+                _fail(session, rb)
+            else:
+                attempt.exchange, attempt.lookup = exchange, found
+                first = exchange.server_first(found.credentials, known=found.known)
+                for chunk in encode_chunks(first):
+                    rb.add(Line("AUTHENTICATE", (chunk,)))
+            rb.send()
+            session.unblock()
+
+        server.spawn(lookup())
+        return
+    found = attempt.lookup
+    assert found is not None
+    if not attempt.verified:  # client-final: check the proof (HMACs, cheap)
+        try:
+            final = attempt.exchange.verify_client_final(payload)
+        except SaslError:
+            server.auth.failed(session.address, attempt.exchange.username, server.now())
+            log.info("Failed login as %r from %s", attempt.exchange.username, session.address)
+            _fail(session, rb)
+            return
+        if found.account is None:  # cannot happen with fake credentials, but never log in
+            _fail(session, rb)
+            return
+        attempt.verified = True
+        for chunk in encode_chunks(final):
+            rb.add(Line("AUTHENTICATE", (chunk,)))
+        return
+    # The client's empty answer to our server-final message.
+    assert found.account is not None
+    server.auth.succeeded(session.address, found.account.name)
+    session.sasl = None
+    log_in(server, session, found.account.name, rb)
+    rb.reply(n.RPL_SASLSUCCESS, "SASL authentication successful")
+
+
+@command("REGISTER", 3, pre_registration=True)
+def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """REGISTER <account> {<email> | *} <password>"""
+    name, email, password = line.params[0], line.params[1], line.params[2]
+    store = server.accounts
+    if store is None or not server.config.registration_open:
+        rb.fail(
+            "REGISTER",
+            "TEMPORARILY_UNAVAILABLE",
+            name,
+            "Creating accounts is turned off on this server",
+        )
+        return
+    if name == "*":
+        name = session.nick
+    if name == "*":
+        rb.fail("REGISTER", "NEED_NICK", "*", "Send NICK before REGISTER")
+        return
+    if session.account is not None:
+        rb.fail(
+            "REGISTER",
+            "ALREADY_AUTHENTICATED",
+            name,
+            f"You are already logged in as {session.account}",
+        )
+        return
+    if casefold(name) != session.folded_nick:
+        rb.fail(
+            "REGISTER",
+            "ACCOUNT_NAME_MUST_BE_NICK",
+            name,
+            "The account name must be your current nick",
+        )
+        return
+    if server.auth.registrations.wait_time(session.address, server.now()) > 0:
+        rb.fail(
+            "REGISTER",
+            "TEMPORARILY_UNAVAILABLE",
+            name,
+            "Too many accounts created from your address; try again later",
+        )
+        return
+    rb.deferred = True
+    session.blocked += 1
+
+    async def create() -> None:
+        try:
+            account = await store.register(name, password, None if email == "*" else email)
+        except AccountError as exc:
+            rb.fail("REGISTER", getattr(exc, "code", None) or "BAD_ACCOUNT_NAME", name, str(exc))
+        except StorageError as exc:
+            log.error("Could not create account %r: %s", name, exc)
+            rb.fail(
+                "REGISTER", "TEMPORARILY_UNAVAILABLE", name, "Accounts cannot be created right now"
+            )
+        else:
+            log.info("%s registered the account %s", session.source, account.name)
+            server.auth.registrations.failed(session.address, server.now())  # counts creations
+            rb.add(
+                Line("REGISTER", ("SUCCESS", account.name, "Account created"), server.config.name)
+            )
+            log_in(server, session, account.name, rb)
+        rb.send()
+        session.unblock()
+
+    server.spawn(create())
