@@ -115,3 +115,9 @@ export function isCtcp(text) {
 export function isoTime(date) {
   return date.toISOString();
 }
+
+/** The server-time tag of a line as a Date (IRCv3 server-time), else now. */
+export function timeOf(line) {
+  const t = line.tags.time ? new Date(line.tags.time) : new Date();
+  return Number.isNaN(t.getTime()) ? new Date() : t;
+}
