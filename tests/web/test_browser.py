@@ -328,3 +328,46 @@ def test_phone_sized_screen(browser: Browser, server: RunningServer, people: lis
     wait_until(page, "document.getElementById('sidebar').getBoundingClientRect().right <= 0")
     phone.say("typing on a phone")
     expect(phone.lines("typing on a phone")).to_be_in_viewport()
+
+
+def test_sign_in_with_an_account_password(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    owner = IrcClient(server.port)
+    owner.send("CAP LS 302")
+    owner.send("CAP REQ :draft/account-registration sasl")
+    owner.send("NICK maya")
+    owner.send("USER maya 0 * :maya")
+    owner.send("REGISTER * * :correct horse battery")
+    assert owner.expect("REGISTER").params[:2] == ["SUCCESS", "maya"]
+    owner.send("QUIT")
+    assert owner.closed()
+
+    wrong = person(people, browser, server)
+    wrong.page.goto(wrong.base)
+    wrong.page.fill("#nick", "maya")
+    wrong.page.click("#show-password")
+    wrong.page.fill("#password", "not it")
+    wrong.page.click("#login-form button[type=submit]")
+    expect(wrong.page.locator("#login-error")).to_have_text("That password is not right for maya.")
+    expect(wrong.page.locator("#password")).to_be_visible()
+
+    right = person(people, browser, server)
+    right.page.goto(right.base)
+    right.page.fill("#nick", "maya")
+    right.page.click("#show-password")
+    right.page.fill("#password", "correct horse battery")
+    right.page.click("#login-form button[type=submit]")
+    right.wait_connected()
+    expect(right.page.locator("#me")).to_have_text("maya")
+    right.say("signed in")
+    expect(right.lines("signed in")).to_have_count(1)
+    expect(right.page.locator(".msg.kind-error", has_text="is registered")).to_have_count(0)
+    # The password is never stored: after a reload the form asks for it again.
+    right.page.reload()
+    expect(right.page.locator("#login-error")).to_have_text("Sign in again with your password.")
+    expect(right.page.locator("#nick")).to_have_value("maya")
+    right.page.fill("#password", "correct horse battery")
+    right.page.click("#login-form button[type=submit]")
+    right.wait_connected()
+    expect(right.lines("signed in")).to_have_count(1)

@@ -33,8 +33,12 @@ async function main() {
   conversation = new ConversationView($("messages"));
   bindStatic();
   const saved = readSession();
-  if (saved && saved.nick) {
+  if (saved && saved.nick && !saved.password) {
     start(saved.nick, "", saved.rooms, saved.active);
+  } else if (saved && saved.nick) {
+    // Signed in with a password, which is never stored: ask for it again.
+    $("nick").value = saved.nick;
+    showLogin("Sign in again with your password.", { needsPassword: true });
   } else {
     showLogin("");
   }
@@ -58,7 +62,8 @@ function saveSession() {
   if (!client) return;
   const rooms = client.model.ordered().filter((b) => b.kind === "channel" && b.wanted).map((b) => b.name);
   const active = client.model.activeBuffer();
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify({ nick: client.wantedNick, rooms, active: active?.name ?? null }));
+  const state = { nick: client.wantedNick, rooms, active: active?.name ?? null, password: !!client.password };
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(state));
   localStorage.setItem(NICK_KEY, client.wantedNick);
 }
 
@@ -70,7 +75,10 @@ function showLogin(error, { needsPassword = false } = {}) {
   $("login-error").textContent = error;
   const nick = $("nick");
   if (!nick.value) nick.value = localStorage.getItem(NICK_KEY) || "";
-  if (needsPassword) $("password-row").hidden = false;
+  if (needsPassword) {
+    $("password-row").hidden = false;
+    $("show-password").hidden = true;
+  }
   const room = hashRoom();
   $("login-room").textContent = room ?? settings.default_room;
   (needsPassword ? $("password") : nick).focus();
@@ -85,7 +93,8 @@ function onLogin(event) {
     $("nick").focus();
     return;
   }
-  start(nick, $("password").value, [], null);
+  const saved = readSession(); // after a reload: the rooms that were open
+  start(nick, $("password").value, saved?.rooms ?? [], saved?.active ?? null);
 }
 
 function start(nick, password, rooms, active) {

@@ -166,6 +166,14 @@ export const HANDLERS = {
     }
     this.showError(line.params[line.params.length - 1] ?? "");
   },
+  NOTE(line) {
+    // Accounts: our nick is registered and we are not logged in to it. The server's
+    // NOTICE says so too; this says what to do from a browser.
+    if (line.params[1] === "NICK_REGISTERED") {
+      this.needsPassword = true;
+      this.note(null, "error", `The name ${line.params[2] ?? this.nick} is registered. To keep it, leave and sign in again with its password.`);
+    }
+  },
   JOIN(line) {
     const nick = nickOf(line.source);
     const name = line.params[0] ?? "";
