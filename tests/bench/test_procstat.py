@@ -30,3 +30,14 @@ def test_reads_this_process() -> None:
     assert sample.rss_kb > 0
     assert sample.hwm_kb >= sample.rss_kb
     assert sample.cpu_s >= 0
+
+
+def test_machine_busy_excludes_idle_and_iowait() -> None:
+    text = "cpu  100 10 50 9999 500 5 5 30 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n"
+    ticks = procstat._TICKS_PER_S
+    assert procstat.parse_machine_busy(text) == pytest.approx(200 / ticks)
+
+
+def test_machine_busy_without_a_cpu_line() -> None:
+    with pytest.raises(ValueError):
+        procstat.parse_machine_busy("intr 1 2 3\n")

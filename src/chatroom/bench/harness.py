@@ -22,7 +22,7 @@ from chatroom.bench.plan import (
     RunResult,
 )
 from chatroom.bench.pool import WorkerPool
-from chatroom.bench.procstat import ProcSample, read_proc
+from chatroom.bench.procstat import ProcSample, read_machine_busy, read_proc
 from chatroom.bench.servers import HOST, RunningServer
 
 #: A worker busy for more than this share of a phase's wall time was the bottleneck.
@@ -33,11 +33,17 @@ START_DELAY_S = 0.3
 
 @dataclass(frozen=True)
 class ServerUsage:
-    """The server's CPU seconds over a phase, and its memory (kB) at the end of it."""
+    """The server's CPU seconds over a phase, and its memory (kB) at the end of it.
 
-    cpu_s: float
-    rss_kb: int
-    hwm_kb: int
+    A figure is None when the server was gone by the time it was read. ``others_cores``
+    is the CPU that neither the server nor the generator used during the phase, in cores:
+    other processes on the machine, which make the figures noisy when it is high.
+    """
+
+    cpu_s: float | None
+    rss_kb: int | None
+    hwm_kb: int | None
+    others_cores: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,33 @@ class RunSummary:
     generator: GeneratorUsage
 
 
-def _usage(before: ProcSample, after: ProcSample) -> ServerUsage:
-    return ServerUsage(after.cpu_s - before.cpu_s, after.rss_kb, after.hwm_kb)
+class _Meter:
+    """Readings taken at the start of a phase, to compute what it used."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+        self.server = harness.sample()
+        self.machine = read_machine_busy()
+        self.own = time.process_time()
+        self.wall = time.monotonic()
+
+    def usage(self, generator_cpu_s: float) -> ServerUsage:
+        after = self.harness.sample()
+        machine = read_machine_busy()
+        wall = time.monotonic() - self.wall
+        cpu = None
+        if after is not None and self.server is not None:
+            cpu = after.cpu_s - self.server.cpu_s
+        others = None
+        if machine is not None and self.machine is not None and cpu is not None and wall > 0:
+            spent = cpu + generator_cpu_s + (time.process_time() - self.own)
+            others = max(0.0, (machine - self.machine - spent) / wall)
+        return ServerUsage(
+            cpu_s=cpu,
+            rss_kb=None if after is None else after.rss_kb,
+            hwm_kb=None if after is None else after.hwm_kb,
+            others_cores=others,
+        )
 
 
 def _generator(cpu_wall: list[tuple[float, float]]) -> GeneratorUsage:
@@ -116,9 +147,12 @@ class Harness:
         self.server = server
         self.pool = pool
 
-    def sample(self) -> ProcSample:
-        """Read the server's CPU and memory now."""
-        return read_proc(self.server.pid)
+    def sample(self) -> ProcSample | None:
+        """Read the server's CPU and memory now; None if it has exited."""
+        try:
+            return read_proc(self.server.pid)
+        except OSError:
+            return None
 
     def connect(
         self,
@@ -141,9 +175,8 @@ class Harness:
             )
             for part in parts
         ]
-        before = self.sample()
+        meter = _Meter(self)
         replies = self.pool.request(commands, START_DELAY_S + deadline_s + 15.0)
-        after = self.sample()
         results = [r for r in replies if isinstance(r, ConnectResult)]
         failures: Counter[str] = Counter()
         ready: set[int] = set()
@@ -159,7 +192,7 @@ class Harness:
             failures=dict(failures),
             register_ns=register_ns,
             seconds=max(0.0, (end - start) / 1e9),
-            server=_usage(before, after),
+            server=meter.usage(sum(r.cpu_s for r in results)),
             generator=_generator([(r.cpu_s, r.wall_s) for r in results]),
         )
 
@@ -204,9 +237,8 @@ class Harness:
             )
             for part in parts
         ]
-        before = self.sample()
+        meter = _Meter(self)
         replies = self.pool.request(commands, START_DELAY_S + send_span + max_extra_s + 15.0)
-        after = self.sample()
         results = [r for r in replies if isinstance(r, RunResult)]
         disconnects: Counter[str] = Counter()
         latencies: list[int] = []
@@ -230,6 +262,6 @@ class Harness:
             disconnects=dict(disconnects),
             slow_present=any(r.slow_present for r in results),
             slow_dropped_after_s=dropped[0] if dropped else None,
-            server=_usage(before, after),
+            server=meter.usage(sum(r.cpu_s for r in results)),
             generator=_generator([(r.cpu_s, r.wall_s) for r in results]),
         )

@@ -44,12 +44,40 @@ def parse_status_kb(status_text: str, key: str) -> int:
 
 
 def read_proc(pid: int) -> ProcSample:
-    """Read CPU time and memory of ``pid``; raises OSError if it is gone or /proc is absent."""
+    """Read CPU time and memory of ``pid``.
+
+    Raises OSError if /proc is absent or the process is gone, ProcessLookupError (an
+    OSError) too when it has exited but not yet been reaped (a zombie has no memory).
+    """
     base = Path("/proc") / str(pid)
-    cpu = parse_stat_cpu((base / "stat").read_text())
+    stat = (base / "stat").read_text()
+    if stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"]):
+        raise ProcessLookupError(f"process {pid} has exited")
+    cpu = parse_stat_cpu(stat)
     status = (base / "status").read_text()
     return ProcSample(
         cpu_s=cpu,
         rss_kb=parse_status_kb(status, "VmRSS"),
         hwm_kb=parse_status_kb(status, "VmHWM"),
     )
+
+
+def parse_machine_busy(stat_text: str) -> float:
+    """Busy CPU seconds of the whole machine from the ``cpu`` line of ``/proc/stat``.
+
+    Busy is everything but idle and iowait (user, nice, system, irq, softirq, steal).
+    """
+    for line in stat_text.splitlines():
+        if line.startswith("cpu "):
+            fields = [int(v) for v in line.split()[1:9]]
+            user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+            return (user + nice + system + irq + softirq + steal) / _TICKS_PER_S
+    raise ValueError("no cpu line in /proc/stat")
+
+
+def read_machine_busy() -> float | None:
+    """Busy CPU seconds of the whole machine so far, or None without /proc."""
+    try:
+        return parse_machine_busy(Path("/proc/stat").read_text())
+    except (OSError, ValueError):
+        return None

@@ -123,6 +123,12 @@ def _value(result: ScenarioResult | None, key: str) -> Value:
 
 def _cross_notes(number: int, results: Sequence[ScenarioResult]) -> list[str]:
     notes = []
+    busy = [v for r in results if isinstance(v := r.value("others_cores"), float) and v > 0.25]
+    if busy:
+        notes.append(
+            f"  note: other processes used up to {max(busy):.2f} of this machine's cores during "
+            "these runs, so figures here are noisy"
+        )
     if any(r.value("generator_cpu_bound") == "yes" for r in results):
         notes.append(
             "  note: the load generator was CPU-bound here, so these figures are a floor on "
