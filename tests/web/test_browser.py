@@ -209,6 +209,10 @@ def test_private_chats_rooms_and_notifications(
     dave.say("bob: your move")
     expect(bob.buffer("#games").locator(".badge.mention")).to_have_text("1")
 
+    bob.say("/join #" + "x" * 70)  # longer than CHANNELLEN: the server refuses
+    expect(bob.page.locator(".msg.kind-error", has_text="#xxxx")).to_have_count(1)
+    expect(bob.buffer("#xxxx")).to_have_count(0)  # a refused room does not linger
+
     bob.say("/nick robert")
     expect(bob.page.locator("#me")).to_have_text("robert")
     expect(alice.lines("bob is now known as robert")).to_have_count(1)

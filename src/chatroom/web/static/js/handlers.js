@@ -306,6 +306,16 @@ export const HANDLERS = {
   NOTICE(line) { onMessage.call(this, line); },
 };
 
+/** A JOIN the server refused (no such channel, bad name, full, invite-only, banned,
+ * wrong key): say why, and forget the room if nothing happened in it yet. */
+function joinRefused(line) {
+  const name = line.params[1] ?? "";
+  const buffer = this.model.get(name);
+  if (buffer && buffer.kind === "channel" && !buffer.joined && !buffer.messages.length) this.close(name);
+  this.showError(`${name}: ${line.params[line.params.length - 1] ?? "cannot join"}`);
+}
+for (const numeric of ["403", "405", "471", "473", "474", "475", "476", "479"]) HANDLERS[numeric] = joinRefused;
+
 // ERR_NICKLOCKED and ERR_SASLTOOLONG end a sign-in like ERR_SASLFAIL.
 HANDLERS["902"] = HANDLERS["904"];
 HANDLERS["905"] = HANDLERS["904"];
