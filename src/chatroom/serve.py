@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatroom.errors import ConfigError
 from chatroom.server.config import Config
+from chatroom.server.persistence import restore as restore_persistent
 from chatroom.server.server import Server
 from chatroom.storage import (
     HistoryStore,
@@ -91,6 +92,10 @@ async def serve(config: Config, *, console: bool = True) -> int:
         return 1
     history, accounts = stores
     server = Server(config, loop, history, accounts)
+    try:
+        await restore_persistent(server)
+    except StorageError as exc:
+        log.error("Could not restore registered rooms and bans: %s", exc)
     listeners: list[asyncio.Server] = []
     try:
         tls = _tls_context(config)

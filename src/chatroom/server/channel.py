@@ -51,7 +51,9 @@ class Channel:
         self.topic_setter = ""
         self.topic_time = 0
         self.lists: dict[str, list[ListEntry]] = {m: [] for m in LIST_MODES}
-        self.permanent = False  # the default room outlives its last member
+        self.permanent = False  # the default room (and registered ones) outlive their members
+        self.founder: str | None = None  # the account that registered it, if any
+        self.op_accounts: set[str] = set()  # casefolded accounts made operator on join
 
     def __repr__(self) -> str:
         return f"<Channel {self.name} {len(self.members)} members>"

@@ -33,7 +33,7 @@ from chatroom.server.config import Config
 from chatroom.server.outgoing import Outgoing, format_time
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.session import Session, Transport
-from chatroom.storage.accounts import AccountStore
+from chatroom.storage.accounts import AccountStore, BanRecord
 from chatroom.storage.base import HistoryStore
 
 log = logging.getLogger("chatroom.server")
@@ -88,6 +88,7 @@ class Server:
         self._live: set[Session] = set()  # sessions whose transport is still open
         self._all_closed = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()  # replies waiting on a query
+        self.bans: list[BanRecord] = []  # server-wide bans (KLINE), loaded at start
         self.motd = config.motd_text()
         # msgids: a random per-boot prefix and a counter, unique across restarts.
         self._msgid_prefix = secrets.token_hex(5)

@@ -59,6 +59,7 @@ from chatroom.server.commands import (  # noqa: E402
     operators,
     queries,
     registration,
+    services,
 )
 
 __all__ = [
@@ -74,4 +75,5 @@ __all__ = [
     "operators",
     "queries",
     "registration",
+    "services",
 ]

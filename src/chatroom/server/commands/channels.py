@@ -13,6 +13,7 @@ from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
 from chatroom.server.commands import command
 from chatroom.server.outgoing import Outgoing
+from chatroom.server.persistence import is_channel_operator_account, save_channel
 
 if TYPE_CHECKING:
     from chatroom.server.channel import Channel
@@ -48,8 +49,12 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
     if len(session.channels) >= config.max_channels:
         rb.reply(n.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
         return
-    creating = channel is None or not channel.members
-    if channel is not None and not creating:
+    # A registered room keeps its key, bans and invite-only mode even when empty, and
+    # makes operators of its founder and operator accounts, not of whoever comes first.
+    registered = channel is not None and channel.founder is not None
+    creating = channel is None or (not channel.members and not registered)
+    trusted = channel is not None and is_channel_operator_account(channel, session)
+    if channel is not None and not creating and not trusted:
         error = _join_refusal(channel, session, key)
         if error is not None:
             numeric, mode = error
@@ -57,7 +62,7 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
             return
     if channel is None:
         channel = server.get_or_create_channel(name)
-    channel.members[session] = "o" if creating else ""
+    channel.members[session] = "o" if creating or trusted else ""
     session.channels.add(channel)
     session.invited.discard(channel.folded)
     tags = server.tags()
@@ -169,6 +174,7 @@ def topic(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     channel.topic = text
     channel.topic_setter = session.source
     channel.topic_time = int(time.time())
+    save_channel(server, channel)
     out = Outgoing(Line("TOPIC", (channel.name, text), session.source, server.tags()))
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)

@@ -14,9 +14,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from chatroom.protocol import numerics as n
-from chatroom.protocol.casemap import is_channel_name
+from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
-from chatroom.server.commands import command
+from chatroom.server.commands import command, services
 from chatroom.server.outgoing import MSGTAGS, Outgoing, format_time
 from chatroom.storage.base import MessageKind, StoredMessage, dm_key
 
@@ -106,6 +106,10 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
             else:
                 recipients = list(members)
             key = channel.folded
+        elif casefold(name) == "chanserv":
+            if verb == "PRIVMSG":
+                services.handle(server, session, text.split(), rb)
+            continue
         else:
             recipient = server.find_user(name)
             if recipient is None:

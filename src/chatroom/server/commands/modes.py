@@ -17,6 +17,7 @@ from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry
 from chatroom.server.commands import command
 from chatroom.server.commands.info import MODES_PER_COMMAND
 from chatroom.server.outgoing import Outgoing
+from chatroom.server.persistence import save_channel
 
 if TYPE_CHECKING:
     from chatroom.server.channel import Channel
@@ -152,6 +153,7 @@ def channel_mode(server: Server, session: Session, line: Line, rb: ResponseBuffe
         else:
             rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
     if applied:
+        save_channel(server, channel)
         out = Outgoing(
             Line(
                 "MODE",
@@ -183,7 +185,16 @@ def _apply(
                 n.ERR_USERNOTINCHANNEL, target.nick, channel.name, "They aren't on that channel"
             )
             return None
-        return target.nick if channel.set_status(target, char, adding) else None
+        if not channel.set_status(target, char, adding):
+            return None
+        if char == "o" and target.account is not None and channel.founder is not None:
+            # A registered room remembers its operators by account.
+            account = casefold(target.account)
+            if adding:
+                channel.op_accounts.add(account)
+            elif account != casefold(channel.founder):
+                channel.op_accounts.discard(account)
+        return target.nick
     if char == "k":
         if adding:
             if not value or " " in value or "," in value or len(value) > 23:

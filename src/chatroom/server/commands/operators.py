@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chatroom.protocol import numerics as n
+from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
+from chatroom.protocol.masks import normalize_mask
 from chatroom.server.commands import command
 from chatroom.server.passwords import verify_password
+from chatroom.server.persistence import ban_for, without_expired
+from chatroom.storage.accounts import BanRecord
+from chatroom.storage.errors import StorageError
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -57,3 +63,86 @@ def kill(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     log.info("%s killed %s: %s", session.source, victim.source, line.params[1])
     victim.send_line(Line("KILL", (victim.nick, line.params[1]), session.source))
     server.disconnect(victim, reason)
+
+
+@command("KLINE", 1, oper_only=True)
+def kline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """KLINE [<minutes>] <mask> [<reason>] | KLINE LIST
+
+    Bans a ``nick!user@host`` mask (``*!*@1.2.3.4`` for an address) from the whole
+    server, for ``minutes`` or for good; matching users are disconnected now.
+    """
+    store = server.accounts
+    params = list(line.params)
+    if params[0].upper() == "LIST":
+        bans = without_expired(server.bans)
+        for ban in bans:
+            until = ban.expires.strftime("%Y-%m-%d %H:%M UTC") if ban.expires else "never"
+            rb.add(
+                Line(
+                    "NOTE",
+                    ("KLINE", "BAN", ban.mask, f"{ban.reason} (by {ban.setter}, expires {until})"),
+                    server.config.name,
+                )
+            )
+        rb.add(Line("NOTE", ("KLINE", "END", f"{len(bans)} ban(s)"), server.config.name))
+        return
+    minutes = None
+    if params[0].isdigit() and len(params) > 1:
+        minutes = int(params.pop(0))
+    mask = normalize_mask(params[0])
+    reason = params[1] if len(params) > 1 and params[1] else "No reason given"
+    if store is None:
+        rb.fail("KLINE", "UNAVAILABLE", mask, "Bans need the account store (accounts are off)")
+        return
+    now = datetime.now(UTC)
+    ban = BanRecord(
+        mask,
+        reason,
+        session.operator_name or session.nick,
+        now,
+        now + timedelta(minutes=minutes) if minutes else None,
+    )
+    rb.deferred = True
+
+    async def add() -> None:
+        try:
+            await store.add_ban(ban)
+        except StorageError as exc:
+            rb.fail("KLINE", "UNAVAILABLE", mask, f"Could not save the ban: {exc}")
+            rb.send()
+            return
+        server.bans = [b for b in server.bans if casefold(b.mask) != casefold(mask)] + [ban]
+        log.info("%s banned %s from the server: %s", session.source, mask, reason)
+        rb.add(Line("NOTE", ("KLINE", "ADDED", mask, reason), server.config.name))
+        rb.send()
+        for victim in list(server.users.values()):
+            if victim is not session and ban_for(server, victim) is ban:
+                server.disconnect(victim, f"Banned: {reason}")
+
+    server.spawn(add())
+
+
+@command("UNKLINE", 1, oper_only=True)
+def unkline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """UNKLINE <mask>"""
+    store = server.accounts
+    mask = normalize_mask(line.params[0])
+    if store is None:
+        rb.fail("UNKLINE", "UNAVAILABLE", mask, "Bans need the account store")
+        return
+    rb.deferred = True
+
+    async def remove() -> None:
+        try:
+            removed = await store.remove_ban(mask)
+        except StorageError as exc:
+            rb.fail("UNKLINE", "UNAVAILABLE", mask, f"Could not remove the ban: {exc}")
+            rb.send()
+            return
+        server.bans = [b for b in server.bans if casefold(b.mask) != casefold(mask)]
+        code = "REMOVED" if removed else "NOT_FOUND"
+        rb.add(Line("NOTE", ("UNKLINE", code, mask), server.config.name))
+        rb.send()
+
+    server.spawn(remove())

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 from chatroom import __version__
 from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import ls_entries, pack_entries, parse_request
-from chatroom.protocol.casemap import is_valid_nick
+from chatroom.protocol.casemap import casefold, is_valid_nick
 from chatroom.protocol.line import Line
 from chatroom.server.auth import protect_nick
 from chatroom.server.commands import command
 from chatroom.server.commands.info import send_isupport, send_lusers, send_motd
+from chatroom.server.commands.services import RESERVED_NICKS
+from chatroom.server.persistence import ban_for
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -103,6 +105,9 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     if not is_valid_nick(new, server.config.nicklen):
         rb.reply(n.ERR_ERRONEUSNICKNAME, new, "Erroneous nickname")
         return
+    if casefold(new) in RESERVED_NICKS:
+        rb.reply(n.ERR_ERRONEUSNICKNAME, new, "Reserved for services")
+        return
     if new == session.nick:
         return
     if server.nick_in_use(new, by=session):
@@ -147,6 +152,13 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
     if server.nick_in_use(session.nick, by=session):
         rb.reply(n.ERR_NICKNAMEINUSE, session.nick, "Nickname is already in use")
         session.nick, session.folded_nick = "*", ""
+        return
+    ban = ban_for(server, session)
+    if ban is not None:
+        rb.reply(n.ERR_YOUREBANNEDCREEP, f"You are banned from this server: {ban.reason}")
+        rb.send()
+        rb.lines.clear()
+        server.disconnect(session, "Banned", error=f"Banned: {ban.reason}")
         return
     session.registered = True
     server.users[session.folded_nick] = session
