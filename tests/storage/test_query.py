@@ -7,6 +7,7 @@ import pytest
 from chatroom.storage import (
     Around,
     Between,
+    HistoryQuery,
     Latest,
     MsgidAnchor,
     StoredMessage,
@@ -14,7 +15,15 @@ from chatroom.storage import (
     TimeAnchor,
     UnknownMessageError,
 )
-from chatroom.storage.query import KEY_MAX, KEY_MIN, Key, execute, find_targets
+from chatroom.storage.query import (
+    KEY_MAX,
+    KEY_MIN,
+    Key,
+    execute,
+    execute_async,
+    find_targets,
+    find_targets_async,
+)
 
 from .support import at, msg
 
@@ -94,3 +103,53 @@ def test_find_targets_orders_by_latest_time_then_name() -> None:
     ]
     with pytest.raises(ValueError):
         find_targets(index, at(0), at(100), -1, [], None)
+
+
+class AsyncListIndex:
+    """The same primitives as coroutines: an AsyncHistoryIndex, as the PostgreSQL backend."""
+
+    def __init__(self, index: ListIndex) -> None:
+        self.index = index
+        self.steps = 0
+
+    async def key_of(self, target: str, msgid: str) -> Key | None:
+        self.steps += 1
+        return self.index.key_of(target, msgid)
+
+    async def scan(
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+    ) -> list[StoredMessage]:
+        self.steps += 1
+        return self.index.scan(target, lo, hi, limit, newest_first)
+
+    async def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
+        self.steps += 1
+        return self.index.latest_time(target, lo_ms, hi_ms)
+
+    async def dm_targets(self, nick: str) -> list[str]:
+        self.steps += 1
+        return self.index.dm_targets(nick)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        Latest("#c", 3),
+        Latest("#c", 3, MsgidAnchor(MESSAGES[1].msgid)),
+        Around("#c", MsgidAnchor(MESSAGES[2].msgid), 3),
+        Around("#c", TimeAnchor(at(25)), 4),
+        Between("#c", MsgidAnchor(MESSAGES[4].msgid), TimeAnchor(at(5)), 2),
+    ],
+)
+async def test_the_async_driver_runs_the_same_plan(query: HistoryQuery) -> None:
+    index = AsyncListIndex(INDEX)
+    assert await execute_async(index, query) == execute(INDEX, query)
+    assert index.steps >= 1
+
+
+async def test_the_async_driver_raises_like_the_sync_one() -> None:
+    with pytest.raises(UnknownMessageError):
+        await execute_async(AsyncListIndex(INDEX), Latest("#c", 0, MsgidAnchor("missing")))
+    index = ListIndex([msg("#b", 5), msg("x,y", 7)])
+    found = await find_targets_async(AsyncListIndex(index), at(0), at(100), 10, ["#b"], "x")
+    assert found == find_targets(index, at(0), at(100), 10, ["#b"], "x")

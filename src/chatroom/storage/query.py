@@ -15,13 +15,22 @@ excluding", "after and excluding"):
 * as an upper bound, ``(T, 0)``: only messages with ``time < T`` lie below it.
 
 A msgid anchor is simply that message's key, on either side.
+
+The semantics are written once, sans-I/O (like h11): :func:`plan_query` and
+:func:`plan_targets` are generators that *yield* the primitive lookups they need
+(:class:`KeyOf`, :class:`Scan`, :class:`LatestTime`, :class:`DmTargets`) and are sent the
+answers. :func:`execute`/:func:`find_targets` drive a plan over a synchronous
+:class:`HistoryIndex` (memory, SQLite on its reader thread); :func:`execute_async`/
+:func:`find_targets_async` drive the same plan over an :class:`AsyncHistoryIndex`
+(PostgreSQL through asyncpg). No backend re-implements a subcommand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from .base import (
     After,
@@ -39,7 +48,30 @@ from .base import (
 )
 from .errors import UnknownMessageError
 
-__all__ = ["KEY_MAX", "KEY_MIN", "SEQ_MAX", "HistoryIndex", "Key", "execute", "find_targets"]
+__all__ = [
+    "KEY_MAX",
+    "KEY_MIN",
+    "SEQ_MAX",
+    "AsyncHistoryIndex",
+    "DmTargets",
+    "HistoryIndex",
+    "Key",
+    "KeyOf",
+    "LatestTime",
+    "Plan",
+    "Scan",
+    "Step",
+    "execute",
+    "execute_async",
+    "find_targets",
+    "find_targets_async",
+    "plan_query",
+    "plan_targets",
+    "run_plan",
+    "run_plan_async",
+]
+
+T = TypeVar("T")
 
 Key = tuple[int, int]
 """A position in a conversation: ``(time_ms, seq)``."""
@@ -78,10 +110,96 @@ class HistoryIndex(Protocol):
         ...
 
 
-def _bounds(index: HistoryIndex, target: str, anchor: Anchor) -> tuple[Key, Key]:
+class AsyncHistoryIndex(Protocol):
+    """The same primitives as :class:`HistoryIndex`, as coroutines (for async drivers)."""
+
+    async def key_of(self, target: str, msgid: str) -> Key | None:
+        """See :meth:`HistoryIndex.key_of`."""
+        ...
+
+    async def scan(
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+    ) -> list[StoredMessage]:
+        """See :meth:`HistoryIndex.scan`."""
+        ...
+
+    async def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
+        """See :meth:`HistoryIndex.latest_time`."""
+        ...
+
+    async def dm_targets(self, nick: str) -> list[str]:
+        """See :meth:`HistoryIndex.dm_targets`."""
+        ...
+
+
+# --- the steps a plan yields ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KeyOf:
+    """Ask for :meth:`HistoryIndex.key_of`; the answer is a ``Key`` or ``None``."""
+
+    target: str
+    msgid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """Ask for :meth:`HistoryIndex.scan`; the answer is a list of messages."""
+
+    target: str
+    lo: Key
+    hi: Key
+    limit: int
+    newest_first: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LatestTime:
+    """Ask for :meth:`HistoryIndex.latest_time`; the answer is an ``int`` or ``None``."""
+
+    target: str
+    lo_ms: int
+    hi_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class DmTargets:
+    """Ask for :meth:`HistoryIndex.dm_targets`; the answer is a list of keys."""
+
+    nick: str
+
+
+Step = KeyOf | Scan | LatestTime | DmTargets
+Plan = Generator[Step, object, T]
+"""A sans-I/O computation: yields steps, is sent each step's answer, returns the result."""
+
+
+def _key_of(target: str, msgid: str) -> Plan[Key | None]:
+    return cast("Key | None", (yield KeyOf(target, msgid)))
+
+
+def _scan(
+    target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+) -> Plan[list[StoredMessage]]:
+    return cast("list[StoredMessage]", (yield Scan(target, lo, hi, limit, newest_first)))
+
+
+def _latest_time(target: str, lo_ms: int, hi_ms: int) -> Plan[int | None]:
+    return cast("int | None", (yield LatestTime(target, lo_ms, hi_ms)))
+
+
+def _dm_targets(nick: str) -> Plan[list[str]]:
+    return cast("list[str]", (yield DmTargets(nick)))
+
+
+# --- the semantics ------------------------------------------------------------------------------
+
+
+def _bounds(target: str, anchor: Anchor) -> Plan[tuple[Key, Key]]:
     """Return (key as a lower bound, key as an upper bound) for *anchor* in *target*."""
     if isinstance(anchor, MsgidAnchor):
-        key = index.key_of(target, anchor.msgid)
+        key = yield from _key_of(target, anchor.msgid)
         if key is None:
             raise UnknownMessageError(target, anchor.msgid)
         return key, key
@@ -89,8 +207,8 @@ def _bounds(index: HistoryIndex, target: str, anchor: Anchor) -> tuple[Key, Key]
     return (ms, SEQ_MAX), (ms, 0)
 
 
-def execute(index: HistoryIndex, query: HistoryQuery) -> list[StoredMessage]:
-    """Run *query* against *index*; return its messages oldest first.
+def plan_query(query: HistoryQuery) -> Plan[list[StoredMessage]]:
+    """The plan of *query*: its messages oldest first.
 
     Raises :class:`UnknownMessageError` when a msgid anchor is not in the target's history
     (checked even when the limit is 0, so the reply does not depend on the limit).
@@ -99,46 +217,154 @@ def execute(index: HistoryIndex, query: HistoryQuery) -> list[StoredMessage]:
     match query:
         case Latest(after=None):
             # LATEST *: "the most recent messages", no restriction.
-            return index.scan(target, KEY_MIN, KEY_MAX, query.limit, True)[::-1]
+            found = yield from _scan(target, KEY_MIN, KEY_MAX, query.limit, True)
+            return found[::-1]
         case Latest(after=anchor) if anchor is not None:
             # LATEST with a selector: "restricted to those sent after and excluding" it.
-            lo, _ = _bounds(index, target, anchor)
-            return index.scan(target, lo, KEY_MAX, query.limit, True)[::-1]
+            lo, _ = yield from _bounds(target, anchor)
+            found = yield from _scan(target, lo, KEY_MAX, query.limit, True)
+            return found[::-1]
         case Before(anchor=anchor):
-            _, hi = _bounds(index, target, anchor)
-            return index.scan(target, KEY_MIN, hi, query.limit, True)[::-1]
+            _, hi = yield from _bounds(target, anchor)
+            found = yield from _scan(target, KEY_MIN, hi, query.limit, True)
+            return found[::-1]
         case After(anchor=anchor):
-            lo, _ = _bounds(index, target, anchor)
-            return index.scan(target, lo, KEY_MAX, query.limit, False)
+            lo, _ = yield from _bounds(target, anchor)
+            return (yield from _scan(target, lo, KEY_MAX, query.limit, False))
         case Around():
-            return _around(index, query)
+            return (yield from _around(query))
         case Between(start=start, end=end):
-            start_lo, start_hi = _bounds(index, target, start)
-            end_lo, end_hi = _bounds(index, target, end)
+            start_lo, start_hi = yield from _bounds(target, start)
+            end_lo, end_hi = yield from _bounds(target, end)
             # "counted starting from and excluding the first message selector, while
             # finishing on and excluding the second. This may be forwards or backwards."
             if start_hi <= end_hi:
-                return index.scan(target, start_lo, end_hi, query.limit, False)
-            return index.scan(target, end_lo, start_hi, query.limit, True)[::-1]
+                return (yield from _scan(target, start_lo, end_hi, query.limit, False))
+            found = yield from _scan(target, end_lo, start_hi, query.limit, True)
+            return found[::-1]
     raise TypeError(f"not a history query: {query!r}")  # pragma: no cover
 
 
-def _around(index: HistoryIndex, query: Around) -> list[StoredMessage]:
+def _around(query: Around) -> Plan[list[StoredMessage]]:
     # The spec leaves the split to us ("The implementation may decide how many messages to
     # include before and after"). We put limit // 2 before the pivot and the rest from the
     # pivot on, the anchor message included, and let either side fill what the other lacks.
     limit = query.limit
     if isinstance(query.anchor, MsgidAnchor):
-        pivot_hi, _ = _bounds(index, query.target, query.anchor)
+        pivot_hi, _ = yield from _bounds(query.target, query.anchor)
         pivot_lo = (pivot_hi[0], pivot_hi[1] - 1)  # just below the anchor: it is included
     else:
         ms = to_ms(query.anchor.time)
         pivot_hi = pivot_lo = (ms, 0)  # below every message at ms: those count as "after"
-    before = index.scan(query.target, KEY_MIN, pivot_hi, limit, True)
-    after = index.scan(query.target, pivot_lo, KEY_MAX, limit, False)
+    before = yield from _scan(query.target, KEY_MIN, pivot_hi, limit, True)
+    after = yield from _scan(query.target, pivot_lo, KEY_MAX, limit, False)
     take_before = min(len(before), max(limit // 2, limit - len(after)))
     take_after = min(len(after), limit - take_before)
     return before[:take_before][::-1] + after[:take_after]
+
+
+def plan_targets(
+    start: datetime,
+    end: datetime,
+    limit: int,
+    channels: Iterable[str],
+    nick: str | None,
+) -> Plan[list[TargetActivity]]:
+    """The plan of ``CHATHISTORY TARGETS``: see :meth:`HistoryStore.targets`.
+
+    Raises ``ValueError`` for a negative *limit* before yielding anything.
+    """
+    if limit < 0:
+        raise ValueError(f"a history limit cannot be negative: {limit}")
+    return _targets(start, end, limit, set(channels), nick)
+
+
+def _targets(
+    start: datetime, end: datetime, limit: int, candidates: set[str], nick: str | None
+) -> Plan[list[TargetActivity]]:
+    start_ms, end_ms = to_ms(start), to_ms(end)
+    lo_ms, hi_ms = min(start_ms, end_ms), max(start_ms, end_ms)
+    if nick is not None:
+        candidates.update((yield from _dm_targets(nick)))
+    found: list[tuple[int, str]] = []
+    for target in sorted(candidates):
+        latest = yield from _latest_time(target, lo_ms, hi_ms)
+        if latest is not None:
+            found.append((latest, target))
+    found.sort()
+    # As with BETWEEN, counting starts at the first timestamp, forwards or backwards.
+    chosen = found[:limit] if start_ms <= end_ms else found[len(found) - limit :]
+    if limit == 0:
+        chosen = []
+    return [TargetActivity(target, from_ms(ms)) for ms, target in chosen]
+
+
+# --- drivers ------------------------------------------------------------------------------------
+
+
+def _answer(index: HistoryIndex, step: Step) -> object:
+    match step:
+        case KeyOf(target, msgid):
+            return index.key_of(target, msgid)
+        case Scan(target, lo, hi, limit, newest_first):
+            return index.scan(target, lo, hi, limit, newest_first)
+        case LatestTime(target, lo_ms, hi_ms):
+            return index.latest_time(target, lo_ms, hi_ms)
+        case DmTargets(nick):
+            return index.dm_targets(nick)
+    raise TypeError(f"not a history step: {step!r}")  # pragma: no cover
+
+
+async def _answer_async(index: AsyncHistoryIndex, step: Step) -> object:
+    match step:
+        case KeyOf(target, msgid):
+            return await index.key_of(target, msgid)
+        case Scan(target, lo, hi, limit, newest_first):
+            return await index.scan(target, lo, hi, limit, newest_first)
+        case LatestTime(target, lo_ms, hi_ms):
+            return await index.latest_time(target, lo_ms, hi_ms)
+        case DmTargets(nick):
+            return await index.dm_targets(nick)
+    raise TypeError(f"not a history step: {step!r}")  # pragma: no cover
+
+
+def run_plan(index: HistoryIndex, plan: Plan[T]) -> T:
+    """Drive *plan* to its end over a synchronous *index*; return its result.
+
+    Errors raised by the plan (``UnknownMessageError``) or by the index propagate.
+    """
+    try:
+        step = next(plan)
+        while True:
+            step = plan.send(_answer(index, step))
+    except StopIteration as done:
+        result: Any = done.value
+        return cast(T, result)
+    finally:
+        plan.close()
+
+
+async def run_plan_async(index: AsyncHistoryIndex, plan: Plan[T]) -> T:
+    """Drive *plan* to its end over an asynchronous *index*; return its result."""
+    try:
+        step = next(plan)
+        while True:
+            step = plan.send(await _answer_async(index, step))
+    except StopIteration as done:
+        result: Any = done.value
+        return cast(T, result)
+    finally:
+        plan.close()
+
+
+def execute(index: HistoryIndex, query: HistoryQuery) -> list[StoredMessage]:
+    """Run *query* against *index*; return its messages oldest first (see :func:`plan_query`)."""
+    return run_plan(index, plan_query(query))
+
+
+async def execute_async(index: AsyncHistoryIndex, query: HistoryQuery) -> list[StoredMessage]:
+    """:func:`execute` over an :class:`AsyncHistoryIndex`."""
+    return await run_plan_async(index, plan_query(query))
 
 
 def find_targets(
@@ -150,21 +376,16 @@ def find_targets(
     nick: str | None,
 ) -> list[TargetActivity]:
     """``CHATHISTORY TARGETS``: see :meth:`HistoryStore.targets` for the contract."""
-    if limit < 0:
-        raise ValueError(f"a history limit cannot be negative: {limit}")
-    start_ms, end_ms = to_ms(start), to_ms(end)
-    lo_ms, hi_ms = min(start_ms, end_ms), max(start_ms, end_ms)
-    candidates = set(channels)
-    if nick is not None:
-        candidates.update(index.dm_targets(nick))
-    found: list[tuple[int, str]] = []
-    for target in candidates:
-        latest = index.latest_time(target, lo_ms, hi_ms)
-        if latest is not None:
-            found.append((latest, target))
-    found.sort()
-    # As with BETWEEN, counting starts at the first timestamp, forwards or backwards.
-    chosen = found[:limit] if start_ms <= end_ms else found[len(found) - limit :]
-    if limit == 0:
-        chosen = []
-    return [TargetActivity(target, from_ms(ms)) for ms, target in chosen]
+    return run_plan(index, plan_targets(start, end, limit, channels, nick))
+
+
+async def find_targets_async(
+    index: AsyncHistoryIndex,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    channels: Iterable[str],
+    nick: str | None,
+) -> list[TargetActivity]:
+    """:func:`find_targets` over an :class:`AsyncHistoryIndex`."""
+    return await run_plan_async(index, plan_targets(start, end, limit, channels, nick))
