@@ -21,16 +21,19 @@ Quick start (on an asyncio loop)::
 From another thread (Tk), use :class:`ClientThread`: it runs the client on its
 own loop in a daemon thread, queues events in ``runner.events`` (drain it with
 ``runner.drain()`` from ``after()``), and its ``submit``/``provide_nick``/
-``switch_to``/``quit`` are thread-safe.
+``switch_to``/``quit``/``open_private``/``fetch_older`` are thread-safe.
 
 API (stable: it will be extended, not broken)
 ---------------------------------------------
 
 ``ClientConfig`` (frozen): ``host``, ``port``, ``nick`` (``None``: ask the user),
 ``rooms`` (joined at start, default ``("#lobby",)``), ``tls``, ``tls_verify``,
-``password``, ``username``, ``realname``, ``reconnect`` (default True),
-``reconnect_delays``, ``connect_timeout``, ``idle_ping``, ``ping_timeout``,
-``quit_message``, ``caps``.
+``password`` (the server's PASS), ``username``, ``realname``, ``reconnect``
+(default True), ``reconnect_delays``, ``connect_timeout``, ``idle_ping``,
+``ping_timeout``, ``quit_message``, ``caps``, ``history_lines`` (history asked
+for on join, default 50, 0 = none), ``backlog_lines`` (messages in
+``ActiveBufferChanged.backlog``, default 50), ``account`` and
+``account_password`` (SASL login while connecting; account default: the nick).
 
 ``ChatClient(config)``, all methods on the client's loop thread:
 
@@ -42,6 +45,11 @@ API (stable: it will be extended, not broken)
 - ``provide_nick(nick)``: the answer to ``NickRequired`` ("Your name: ").
 - ``switch_to(name_or_number) -> bool``: look at another buffer (Alt+number).
 - ``quit(reason=None)``: send QUIT and stop; ``run()`` then returns ``QUIT``.
+- ``open_private(nick) -> bool``: open and show a private chat, sending nothing.
+- ``fetch_older(buffer, limit=50) -> bool``: ask for older history of a buffer
+  (``CHATHISTORY BEFORE``); answered by ``OlderMessages``. False when the server
+  keeps no history (no ``draft/chathistory``): nothing happens then.
+- ``backlog(buffer) -> tuple[Message, ...]``: its latest ``backlog_lines``.
 - ``complete(word, first=False) -> list[str]``: Tab completion candidates.
 - ``await wait_echoed(timeout) -> bool``: wait until the server has echoed every
   message sent (echo-message); a script calls it before quitting.
@@ -69,13 +77,22 @@ Events (``chatroom.client.events``, frozen dataclasses, subclasses of ``Event``)
 - ``BufferClosed(name)``.
 - ``ActiveBufferChanged(buffer: BufferView, backlog: tuple[Message, ...])``.
 - ``MessageAdded(buffer: str, message: Message, active: bool)``.
+- ``BufferRenamed(old, new)`` -- a private chat's person changed nick.
+- ``HistoryLoaded(buffer, messages, backlog, active)`` -- recent history (after
+  a join, opening a private chat, a reconnection) was put in the buffer by time;
+  ``backlog`` is the buffer's latest messages for a UI that redraws.
+- ``OlderMessages(buffer, messages, complete)`` -- the answer to ``fetch_older``;
+  the messages precede all others; ``complete``: the start of history.
+- ``LoggedIn(account)``, ``LoginFailed(account, reason)``,
+  ``AccountRegistered(account)``, ``RegisterFailed(account, code, reason)``.
 - ``Stopped(reason: ExitReason, detail)`` -- the last event.
 
 Model values (``chatroom.client.model``): ``Message(time, kind, sender, text,
-own, mention, msgid)`` with ``time`` an aware UTC datetime (server-time) and
+own, mention, msgid, history)`` with ``time`` an aware UTC datetime (server-time) and
 ``kind`` a ``MessageKind`` (MESSAGE, ACTION, NOTICE, JOIN, PART, QUIT, NICK,
 TOPIC, KICK, MODE, ERROR, INFO); ``text`` of notices is the sentence to show
-("alice has joined #lobby. Say hi!"). ``BufferView(name, kind, number, topic,
+("alice has joined #lobby. Say hi!"); ``history`` marks lines replayed from
+the server's history (show them muted; never unread). ``BufferView(name, kind, number, topic,
 members, unread, mentioned, joined, active)`` with ``members`` a tuple of
 ``Member(nick, prefixes)`` (``member.display`` is ``"@alice"``). ``BufferKind``
 is SERVER, CHANNEL or PRIVATE; the server buffer is number 1 and is called

@@ -99,6 +99,38 @@ class Close(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class OpenPrivate(Action):
+    """``/query NICK``: open (or show) a private chat without sending anything."""
+
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOlder(Action):
+    """``/history [N]``: fetch up to ``limit`` older messages of the active buffer."""
+
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Register(Action):
+    """``/register PASSWORD``: create an account named after the current nick."""
+
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class Login(Action):
+    """``/login PASSWORD``: log in (SASL) to the account named after the current nick."""
+
+    password: str
+
+
+SECRET_COMMANDS = frozenset({"register", "login"})
+"""Commands whose arguments are passwords: never kept in the input history."""
+
+
+@dataclass(frozen=True, slots=True)
 class Quit(Action):
     reason: str = ""
 
@@ -138,6 +170,7 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("join", "/join #room [key]", "join a room (created if it does not exist)", ("j",)),
     CommandHelp("part", "/part [#room] [reason]", "leave a room (the one you are in by default)"),
     CommandHelp("msg", "/msg NICK TEXT", "send a private message and open a private chat"),
+    CommandHelp("query", "/query NICK", "open a private chat without sending anything"),
     CommandHelp("me", "/me TEXT", "describe an action: /me waves"),
     CommandHelp("nick", "/nick NEWNAME", "change your name"),
     CommandHelp("topic", "/topic [TEXT]", "show or set the room's topic"),
@@ -148,6 +181,9 @@ COMMANDS: tuple[CommandHelp, ...] = (
         "switch", "/switch NAME|NUMBER", "look at another room or private chat (or Alt+number)"
     ),
     CommandHelp("close", "/close [NAME]", "close a private chat, or leave and close a room"),
+    CommandHelp("history", "/history [N]", "fetch N older messages here (default 50)"),
+    CommandHelp("register", "/register PASSWORD", "create an account for your current name"),
+    CommandHelp("login", "/login PASSWORD", "log in to the account of your current name"),
     CommandHelp("quote", "/quote LINE", "send a raw IRC line", ("raw",)),
     CommandHelp("help", "/help [COMMAND]", "show this help"),
     CommandHelp("quit", "/quit [MESSAGE]", "leave the chat (typing QUIT works too)", ("exit",)),
@@ -261,6 +297,42 @@ def _close(rest: str, entry: CommandHelp) -> Action:
     return Close(words[0] if words else None)
 
 
+def _query(rest: str, entry: CommandHelp) -> Action:
+    words = rest.split()
+    if len(words) != 1 or is_channel_name(words[0]):
+        return _usage(entry)
+    return OpenPrivate(words[0])
+
+
+MAX_HISTORY_FETCH = 1000  # one /history asks for at most this many (the server caps it too)
+
+
+def _history(rest: str, entry: CommandHelp) -> Action:
+    words = rest.split()
+    if not words:
+        return FetchOlder(50)
+    if len(words) > 1 or not words[0].isdigit() or int(words[0]) < 1:
+        return _usage(entry)
+    return FetchOlder(min(int(words[0]), MAX_HISTORY_FETCH))
+
+
+def _register(rest: str, entry: CommandHelp) -> Action:
+    # The whole rest is the password: it may contain spaces.
+    return Register(rest) if rest else _usage(entry)
+
+
+def _login(rest: str, entry: CommandHelp) -> Action:
+    return Login(rest) if rest else _usage(entry)
+
+
+def is_secret(text: str) -> bool:
+    """Whether ``text`` is a command carrying a password (kept out of input history)."""
+    if not text.startswith("/") or text.startswith("//"):
+        return False
+    entry = find_command(text[1:].partition(" ")[0])
+    return entry is not None and entry.name in SECRET_COMMANDS
+
+
 def _quote(rest: str, entry: CommandHelp) -> Action:
     return Raw(rest) if rest else _usage(entry)
 
@@ -286,6 +358,10 @@ _PARSERS = {
     "switch": _switch,
     "close": _close,
     "quote": _quote,
+    "query": _query,
+    "history": _history,
+    "register": _register,
+    "login": _login,
     "help": _help,
     "quit": _quit,
 }

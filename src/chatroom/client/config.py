@@ -17,6 +17,8 @@ WANTED_CAPS = (
     "away-notify",
     "setname",
     "userhost-in-names",
+    "draft/chathistory",
+    "labeled-response",
 )
 """The IRCv3 capabilities the core understands; it requests those the server offers."""
 
@@ -29,6 +31,15 @@ class ClientConfig:
     repeats); ``idle_ping`` is how long a silent connection waits before the
     client PINGs, and ``ping_timeout`` how long it then waits for any answer
     before deciding the connection is dead.
+
+    ``history_lines`` is how many lines of history to ask for when joining a
+    room or opening a private chat (0: none; the server may cap it), and
+    ``backlog_lines`` how many of a buffer's latest messages a UI receives when
+    it switches to it (``ActiveBufferChanged.backlog``).
+
+    ``password`` is the *server's* password (``PASS``), which few servers have;
+    ``account_password`` is the password of the user's account, used to log in
+    with SASL while connecting, to ``account`` (default: the nick).
     """
 
     host: str = DEFAULT_HOST
@@ -47,6 +58,10 @@ class ClientConfig:
     ping_timeout: float = 30.0
     quit_message: str = "Leaving"
     caps: tuple[str, ...] = WANTED_CAPS
+    history_lines: int = 50
+    account: str | None = None
+    account_password: str | None = None
+    backlog_lines: int = 50
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before reconnection try number ``attempt`` (1-based)."""

@@ -15,11 +15,8 @@ import enum
 import logging
 from collections.abc import Callable
 
-from chatroom.client import handlers
-from chatroom.client.commands import (
-    Action,
-    parse_input,
-)
+from chatroom.client import accounts, chathistory, handlers
+from chatroom.client.commands import Action, is_secret, parse_input
 from chatroom.client.completion import complete_word
 from chatroom.client.config import ClientConfig
 from chatroom.client.connection import ConnectError, Connection, open_connection
@@ -59,7 +56,7 @@ Observer = Callable[[Event], None]
 LINE_LIMIT = 512  # Modern IRC: bytes per line, CRLF included, tags excluded
 HOSTLEN = 63  # the longest host a server may show in our prefix
 QUIT_GRACE = 3.0  # seconds to wait for the server to close after our QUIT
-BACKLOG = 50  # messages handed to a UI when it switches buffers
+BACKLOG = 50  # default of ClientConfig.backlog_lines (kept for old importers)
 NICK_TRIES = 4  # name_, name__, ... before asking the user again
 
 
@@ -119,6 +116,16 @@ class ChatClient:
         self.names_pending: dict[str, dict[str, tuple[str, str]]] = {}
         self.list_pending: list[tuple[str, str, str]] = []
         self.cap_ls: list[str] = []
+        self.cap_values: dict[str, str] = {}  # CAP LS 302 values: "sasl" -> "PLAIN,..."
+        self.chathistory = chathistory.HistoryState()
+        # Accounts (see chatroom.client.accounts): the account we are logged in
+        # to, the password to log in with on each connection, one waiting for
+        # the server's answer to REGISTER, and the SASL exchange under way.
+        self.account: str | None = None
+        self.account_password: str | None = config.account_password
+        self.pending_password: str | None = None
+        self.sasl: accounts.Exchange | None = None
+        self.plain_warned = False
 
     # -- observers ---------------------------------------------------------------
 
@@ -215,6 +222,11 @@ class ChatClient:
         self.caps = set()
         self.server_error = None
         self.cap_ls = []
+        self.cap_values = {}
+        self.chathistory = chathistory.HistoryState()
+        self.account = None
+        self.sasl = None
+        self.pending_password = None
         self._nick_sent = False
         self._nick_tries = 0
         self._welcomed = False
@@ -345,6 +357,10 @@ class ChatClient:
             self._switch_on_join.update(casefold(r) for r in rooms[:1])
         for room in rooms:
             self.send(Line("JOIN", (room,)))
+        # Rooms fetch what was missed when they are joined; private chats now.
+        for buffer in self.model.buffers:
+            if buffer.kind is BufferKind.PRIVATE:
+                chathistory.fetch_recent(self, buffer)
         if not rooms:
             self.room_answered(None)
 
@@ -397,7 +413,8 @@ class ChatClient:
         """Add a message to a buffer and tell observers (and the buffer's new
         unread count, when it changed)."""
         unread, mentioned = buffer.unread, buffer.mentioned
-        self.model.add(buffer, message)
+        if not self.model.add(buffer, message):
+            return  # the same msgid arrived already (in a history reply)
         self.emit(MessageAdded(buffer.name, message, buffer.key == self.model.active))
         if (buffer.unread, buffer.mentioned) != (unread, mentioned):
             self.changed(buffer)
@@ -410,10 +427,43 @@ class ChatClient:
         self.add(buffer or self.model.active_buffer, Message(now_utc(), kind, None, text))
 
     def open_buffer(self, name: str, kind: BufferKind | None = None) -> Buffer:
+        """The buffer called ``name``, opened (and announced) if needed. A private
+        chat opened here asks the server for its recent history."""
         buffer, created = self.model.open(name, kind)
         if created:
             self.changed(buffer)
+            if buffer.kind is BufferKind.PRIVATE:
+                chathistory.fetch_recent(self, buffer)
         return buffer
+
+    def open_private(self, nick: str) -> bool:
+        """Open (or show) the private chat with ``nick`` without sending anything,
+        and make it the active buffer. Returns False, with an error note, if
+        ``nick`` cannot be a nick (or is a room's name)."""
+        nicklen = int(self.isupport.get("NICKLEN", "32") or 32)
+        if not is_valid_nick(nick, nicklen):
+            self.note(nick_problem(nick, nicklen), MessageKind.ERROR)
+            return False
+        existing = self.model.get(nick)
+        if existing is not None and existing.kind is not BufferKind.PRIVATE:
+            return False
+        self.activate(self.open_buffer(nick, BufferKind.PRIVATE))
+        return True
+
+    def backlog(self, buffer: Buffer) -> tuple[Message, ...]:
+        """The latest ``config.backlog_lines`` messages of ``buffer``."""
+        count = max(self.config.backlog_lines, 0)
+        return tuple(buffer.messages)[-count:] if count else ()
+
+    def fetch_older(self, name: str, limit: int = 50) -> bool:
+        """Ask the server for up to ``limit`` messages older than the oldest the
+        buffer called ``name`` holds; they arrive as an :class:`OlderMessages`
+        event. Returns False (and does nothing) when there is no such buffer or
+        the server keeps no history for us (no ``draft/chathistory``)."""
+        buffer = self.model.get(name)
+        if buffer is None:
+            return False
+        return chathistory.fetch_older(self, buffer, limit)
 
     def activate(self, buffer: Buffer) -> None:
         """Make ``buffer`` the one the user looks at."""
@@ -421,8 +471,7 @@ class ChatClient:
         self.model.set_active(buffer)
         if previous is not buffer:
             self.changed(previous)
-        backlog = tuple(buffer.messages)[-BACKLOG:]
-        self.emit(ActiveBufferChanged(self.model.view(buffer), backlog))
+        self.emit(ActiveBufferChanged(self.model.view(buffer), self.backlog(buffer)))
         self.changed(buffer)
 
     def switch_to(self, target: str) -> bool:
@@ -438,11 +487,13 @@ class ChatClient:
 
     def submit(self, text: str) -> None:
         """Handle one line the user typed: store it in the history, parse it and
-        perform it. Blank lines are ignored (never sent)."""
+        perform it. Blank lines are ignored (never sent); lines carrying a
+        password (``/register``, ``/login``) are not kept in the history."""
         action = parse_input(text)
         if action is None:
             return
-        self.history.add(text.rstrip("\r\n"))
+        if not is_secret(text):
+            self.history.add(text.rstrip("\r\n"))
         self.perform(action)
 
     def perform(self, action: Action) -> None:

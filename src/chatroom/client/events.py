@@ -159,6 +159,76 @@ class MessageAdded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class BufferRenamed(Event):
+    """The private chat called ``old`` is now called ``new``: its person changed
+    nick. It keeps its number, messages and place; a ``BufferChanged`` under
+    the new name follows."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLoaded(Event):
+    """Recent history arrived for ``buffer`` (after joining it, opening a private
+    chat or reconnecting): ``messages`` (oldest first, each with ``history``
+    set) were put in the buffer by time, among lines already there, skipping any
+    it already held. ``backlog`` is the buffer's most recent messages now, as in
+    :class:`ActiveBufferChanged`, for a UI that redraws the buffer; ``active``
+    says whether the user is looking at it. Never counted as unread."""
+
+    buffer: str
+    messages: tuple[Message, ...]
+    backlog: tuple[Message, ...]
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OlderMessages(Event):
+    """The answer to :meth:`ChatClient.fetch_older`: ``messages`` (oldest first,
+    each with ``history`` set) now precede everything ``buffer`` held.
+    ``complete`` is True when the start of the history was reached (ask no more).
+    Empty and not complete when the server could not answer (a note says why)."""
+
+    buffer: str
+    messages: tuple[Message, ...]
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn(Event):
+    """The server says we are logged in to ``account`` (SASL or REGISTER)."""
+
+    account: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginFailed(Event):
+    """Logging in to ``account`` failed; ``reason`` is a short sentence ("wrong
+    account name or password"). The chat goes on, not logged in."""
+
+    account: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRegistered(Event):
+    """``/register`` created ``account`` (a ``LoggedIn`` follows)."""
+
+    account: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterFailed(Event):
+    """``/register`` was refused: ``code`` is the server's (``ACCOUNT_EXISTS``,
+    ``WEAK_PASSWORD``...), ``reason`` its sentence."""
+
+    account: str
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Stopped(Event):
     """The client has stopped; no event follows. :meth:`ChatClient.run` returns ``reason``."""
 

@@ -10,13 +10,12 @@ every change. They trust nothing: a line with too few parameters is ignored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from chatroom import __version__
-from chatroom.client.events import NickTaken, OwnNickChanged
-from chatroom.client.model import BufferKind, Member, Message, MessageKind, mentions
-from chatroom.client.model import parse_server_time as server_time
+from chatroom.client import accounts, chathistory, messaging  # noqa: F401  (they register handlers)
+from chatroom.client.dispatch import HANDLERS, REPLY_HANDLERS, is_me, line_message, nick_of, on
+from chatroom.client.events import BufferRenamed, NickTaken, OwnNickChanged
+from chatroom.client.model import BufferKind, Member, Message, MessageKind
 from chatroom.protocol import Line, casefold
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import is_channel_name
@@ -25,9 +24,6 @@ if TYPE_CHECKING:
     from chatroom.client.core import ChatClient
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[["ChatClient", Line], None]
-HANDLERS: dict[str, Handler] = {}
 
 # Numerics that end a join attempt with a refusal (Modern IRC "JOIN").
 JOIN_ERRORS = frozenset(
@@ -60,31 +56,16 @@ QUIET_NUMERICS = frozenset(
 )
 
 
-def on(*commands: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        for command in commands:
-            HANDLERS[command] = handler
-        return handler
-
-    return register
-
-
 def handle(client: ChatClient, line: Line) -> None:
-    """Apply one line from the server to the client."""
+    """Apply one line from the server to the client. Lines inside a history
+    batch are held until the batch ends (see :mod:`chatroom.client.chathistory`)."""
+    if chathistory.collect(client, line):
+        return
     handler = HANDLERS.get(line.command)
     if handler is not None:
         handler(client, line)
     elif line.command.isdigit():
         _other_numeric(client, line)
-
-
-def nick_of(source: str | None) -> str:
-    """The nick in a ``nick!user@host`` source (or the whole source)."""
-    return (source or "").split("!", 1)[0]
-
-
-def is_me(client: ChatClient, nick: str) -> bool:
-    return client.nick is not None and casefold(nick) == casefold(client.nick)
 
 
 def _message(
@@ -93,19 +74,8 @@ def _message(
     kind: MessageKind,
     text: str,
     sender: str | None = None,
-    *,
-    own: bool = False,
-    mention: bool = False,
 ) -> Message:
-    return Message(
-        server_time(line.tags.get("time")),
-        kind,
-        sender,
-        text,
-        own=own,
-        mention=mention,
-        msgid=line.tags.get("msgid"),
-    )
+    return line_message(line, kind, text, sender)
 
 
 def _with_reason(text: str, reason: str) -> str:
@@ -121,7 +91,7 @@ def ping(client: ChatClient, line: Line) -> None:
     client.send(Line("PONG", line.params[-1:] or ("chatroom",)))
 
 
-@on("PONG", "BATCH", "SETNAME", "CHGHOST", "ACK")
+@on("PONG", "SETNAME", "CHGHOST", "ACK", "ACCOUNT")
 def ignore(client: ChatClient, line: Line) -> None:
     """Lines that need no action (any line from the server counts as a sign of life)."""
 
@@ -143,9 +113,14 @@ def cap(client: ChatClient, line: Line) -> None:
     names = [item.partition("=")[0] for item in line.params[-1].split()]
     if sub == "LS":
         client.cap_ls.extend(names)
+        for item in line.params[-1].split():
+            name, _, value = item.partition("=")
+            client.cap_values[name] = value
         if more:
             return
         wanted = [c for c in client.config.caps if c in client.cap_ls]
+        if accounts.wants_sasl(client):
+            wanted.append("sasl")
         if wanted and not client.registered:
             client.send(Line("CAP", ("REQ", " ".join(wanted))))
         elif not client.registered:
@@ -156,8 +131,14 @@ def cap(client: ChatClient, line: Line) -> None:
                 client.caps.discard(name[1:])
             else:
                 client.caps.add(name)
-        if not client.registered:
-            client.send(Line("CAP", ("END",)))
+        if client.registered:
+            return
+        # With a password, registration waits for the login (sasl-3.1).
+        password = client.account_password
+        start_sasl = "sasl" in names and password and client.sasl is None
+        if start_sasl and password and accounts.start(client, password):
+            return
+        client.send(Line("CAP", ("END",)))
     elif sub == "NAK":
         if not client.registered:
             client.send(Line("CAP", ("END",)))
@@ -250,6 +231,7 @@ def join(client: ChatClient, line: Line) -> None:
         message = _message(client, line, MessageKind.JOIN, f"You have joined {buffer.name}")
         client.add(buffer, message)
         client.changed(buffer)
+        chathistory.fetch_recent(client, buffer)
         return
     buffer.members[casefold(nick)] = Member(nick)
     text = f"{nick} has joined {buffer.name}. Say hi!"
@@ -312,8 +294,8 @@ def nick(client: ChatClient, line: Line) -> None:
         member = buffer.members.pop(casefold(old), None)
         if member is not None:
             buffer.members[casefold(new)] = Member(new, member.prefixes)
-        if buffer.kind is BufferKind.PRIVATE:
-            client.model.rename(old, new)
+        if buffer.kind is BufferKind.PRIVATE and client.model.rename(old, new) is buffer:
+            client.emit(BufferRenamed(old, new))
         client.add(buffer, _message(client, line, MessageKind.NICK, text, old))
         client.changed(buffer)
 
@@ -451,57 +433,6 @@ def _apply_member_modes(
             members[casefold(arg)] = Member(member.nick, ordered)
 
 
-# -- messages --------------------------------------------------------------------
-
-
-@on("PRIVMSG", "NOTICE")
-def privmsg(client: ChatClient, line: Line) -> None:
-    """:<nick> PRIVMSG <target> <text> (and NOTICE; CTCP ACTION is /me)"""
-    if len(line.params) < 2:
-        return
-    sender = nick_of(line.source)
-    target, text = line.params[0], line.params[1]
-    notice = line.command == "NOTICE"
-    kind = MessageKind.NOTICE if notice else MessageKind.MESSAGE
-    if text.startswith("\x01"):
-        ctcp, _, rest = text.strip("\x01").partition(" ")
-        if ctcp.upper() != "ACTION":
-            _ctcp(client, line, sender, ctcp.upper(), rest)
-            return
-        kind, text = MessageKind.ACTION, rest
-    from_server = not line.source or "!" not in line.source
-    own = is_me(client, sender) and not from_server
-    bare = target.lstrip(client.isupport.get("STATUSMSG", "@+"))
-    if from_server or target == "*":
-        buffer = client.model.server
-    elif is_channel_name(bare):
-        buffer = client.open_buffer(bare, BufferKind.CHANNEL)
-    elif notice and client.model.get(target if own else sender) is None:
-        buffer = client.model.active_buffer  # a notice does not open a private chat
-    else:
-        buffer = client.open_buffer(target if own else sender, BufferKind.PRIVATE)
-    private = buffer.kind is BufferKind.PRIVATE
-    mention = not own and not from_server and (private or mentions(text, client.nick or ""))
-    if own and not notice:
-        client.echo_received()
-    sender_shown = None if from_server else sender
-    message = _message(client, line, kind, text, sender_shown, own=own, mention=mention)
-    client.add(buffer, message)
-
-
-def _ctcp(client: ChatClient, line: Line, sender: str, ctcp: str, rest: str) -> None:
-    """Answer the harmless CTCP queries (VERSION, PING) and ignore the rest."""
-    if line.command != "PRIVMSG" or not sender:
-        return
-    if ctcp == "VERSION":
-        reply = f"\x01VERSION chatroom {__version__}\x01"
-    elif ctcp == "PING":
-        reply = f"\x01PING {rest}\x01"
-    else:
-        return
-    client.send(Line("NOTICE", (sender, reply)))
-
-
 # -- replies that are shown to the user -------------------------------------------
 
 
@@ -543,7 +474,10 @@ def list_end(client: ChatClient, line: Line) -> None:
 @on("FAIL", "WARN", "NOTE")
 def standard_reply(client: ChatClient, line: Line) -> None:
     """FAIL|WARN|NOTE <command> <code> [<context>...] <description> (standard-replies)"""
-    if line.params:
+    special = REPLY_HANDLERS.get(line.params[0].upper()) if line.params else None
+    if special is not None:
+        special(client, line)
+    elif line.params:
         kind = MessageKind.ERROR if line.command == "FAIL" else MessageKind.INFO
         client.note(line.params[-1], kind)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import re
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -67,6 +68,9 @@ class Message:
     the readable text: for a join it is the sentence ("alice has joined
     #lobby. Say hi!"), so every UI shows the same words. ``own`` marks lines the
     user sent; ``mention`` marks lines that name the user (or private messages).
+    ``history`` marks lines replayed from the server's history (IRCv3
+    chathistory) rather than received live: UIs show them muted, and they never
+    count as unread nor raise their buffer's mention flag.
     """
 
     time: datetime
@@ -76,6 +80,7 @@ class Message:
     own: bool = False
     mention: bool = False
     msgid: str | None = None
+    history: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +129,21 @@ class Buffer:
     unread: int = 0
     mentioned: bool = False
     joined: bool = False
+    msgids: set[str] = field(default_factory=set)  # of the messages kept, to drop repeats
 
     @property
     def key(self) -> str:
         return casefold(self.name)
+
+    def oldest(self) -> Message | None:
+        """The oldest message kept that the server's history knows (a chat line
+        with a ``msgid``), or ``None``: the anchor for fetching older ones."""
+        return next((m for m in self.messages if m.msgid and m.kind in CHAT_KINDS), None)
+
+    def newest(self) -> Message | None:
+        """The newest message kept that the server's history knows, or ``None``:
+        the anchor for fetching what was missed."""
+        return next((m for m in reversed(self.messages) if m.msgid and m.kind in CHAT_KINDS), None)
 
     def sorted_members(self, prefix_order: str = "@+") -> tuple[Member, ...]:
         """Members by status (ops first), then by name."""
@@ -274,13 +290,68 @@ class ChatModel:
     def views(self) -> tuple[BufferView, ...]:
         return tuple(self.view(b) for b in self._buffers.values())
 
-    def add(self, buffer: Buffer, message: Message) -> None:
-        """Append a message; count it as unread if the buffer is not active."""
-        buffer.messages.append(message)
-        if buffer.key != self.active and not message.own and message.kind in CHAT_KINDS:
+    def add(self, buffer: Buffer, message: Message) -> bool:
+        """Append a message; count it as unread if the buffer is not active.
+
+        A message whose ``msgid`` the buffer already holds (it came in a history
+        reply first) is not added again; returns whether it was added.
+        """
+        if message.msgid is not None:
+            if message.msgid in buffer.msgids:
+                return False
+            buffer.msgids.add(message.msgid)
+        messages = buffer.messages
+        if messages.maxlen is not None and len(messages) == messages.maxlen:
+            dropped = messages[0].msgid
+            if dropped is not None and dropped != message.msgid:
+                buffer.msgids.discard(dropped)
+        messages.append(message)
+        counts = not message.own and not message.history and message.kind in CHAT_KINDS
+        if counts and buffer.key != self.active:
             buffer.unread += 1
             if message.mention:
                 buffer.mentioned = True
+        return True
+
+    def insert_history(
+        self, buffer: Buffer, messages: list[Message], *, older: bool = False
+    ) -> list[Message]:
+        """Put messages from the server's history in their place.
+
+        ``older`` messages (a page fetched back) go before everything the buffer
+        holds. Others (what was missed) go after the newest chat line the buffer
+        holds from the server, and before any line that is later or as late:
+        server times have millisecond precision, so a burst shares one time and
+        only the order of the reply can be trusted among equals.
+
+        Messages the buffer already holds (same ``msgid``) are skipped, so a
+        reply that overlaps what arrived live shows nothing twice. Returns the
+        messages inserted, in order. Unread counts do not change. The buffer
+        may grow past :data:`MAX_MESSAGES` here: older lines were asked for by
+        the user and must not push out the newest ones.
+        """
+        fresh: list[Message] = []
+        for message in messages:
+            if message.msgid is not None:
+                if message.msgid in buffer.msgids:
+                    continue
+                buffer.msgids.add(message.msgid)
+            fresh.append(message)
+        if not fresh:
+            return fresh
+        merged = list(buffer.messages)
+        if older:
+            merged[:0] = fresh
+        else:
+            newest = buffer.newest()
+            floor = 0 if newest is None else merged.index(newest) + 1
+            for message in fresh:
+                where = bisect_left(merged, message.time, lo=floor, key=lambda m: m.time)
+                merged.insert(where, message)
+                floor = where + 1  # the next one goes after this one
+        limit = max(MAX_MESSAGES, len(merged)) if buffer.messages.maxlen else None
+        buffer.messages = deque(merged, maxlen=limit)
+        return fresh
 
     def buffers_with(self, nick: str) -> list[Buffer]:
         """Rooms where ``nick`` is a member, plus the private chat with them."""

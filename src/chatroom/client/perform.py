@@ -9,19 +9,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatroom.client import accounts
 from chatroom.client.commands import (
     Action,
     Away,
     ChangeNick,
     Close,
+    FetchOlder,
     Help,
     Join,
     ListRooms,
+    Login,
     Names,
+    OpenPrivate,
     Part,
     Problem,
     Quit,
     Raw,
+    Register,
     SendAction,
     SendMessage,
     Switch,
@@ -53,6 +58,8 @@ def perform(client: ChatClient, action: Action) -> None:
             client.note(f"No room or chat called {action.target}.", MessageKind.ERROR)
     elif isinstance(action, Close):
         _close(client, action.target)
+    elif isinstance(action, FetchOlder):
+        _fetch_older(client, action.limit)
     elif not client.registered:
         client.note("Not connected to the server: not sent.", MessageKind.ERROR)
     elif isinstance(action, SendMessage | SendAction):
@@ -95,6 +102,10 @@ def _command(client: ChatClient, action: Action) -> None:
         client.send(Line("LIST"))
     elif isinstance(action, Away):
         client.send(Line("AWAY", () if action.message is None else (action.message,)))
+    elif isinstance(action, OpenPrivate):
+        client.open_private(action.nick)
+    elif isinstance(action, Register | Login):
+        accounts.perform(client, action)
     elif isinstance(action, Raw):
         try:
             client.send(parse(action.line))
@@ -125,6 +136,16 @@ def _close(client: ChatClient, target: str | None) -> None:
     client.emit(BufferClosed(buffer.name))
     if was_active:
         client.activate(client.model.active_buffer)
+
+
+def _fetch_older(client: ChatClient, limit: int) -> None:
+    buffer = client.model.active_buffer
+    if buffer.kind is BufferKind.SERVER:
+        client.note("Switch to a room or private chat to fetch its history.", MessageKind.ERROR)
+    elif not client.registered:
+        client.note("Not connected to the server: no history to fetch.", MessageKind.ERROR)
+    elif not client.fetch_older(buffer.name, limit):
+        client.note("This server keeps no history for you to fetch.", MessageKind.ERROR)
 
 
 def _say(client: ChatClient, action: SendMessage | SendAction) -> None:

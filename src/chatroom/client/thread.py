@@ -90,6 +90,15 @@ class ClientThread:
     def quit(self, reason: str | None = None) -> None:
         self.call(lambda client: client.quit(reason))
 
+    def open_private(self, nick: str) -> None:
+        """Open and show the private chat with ``nick`` (see :meth:`ChatClient.open_private`)."""
+        self.call(lambda client: client.open_private(nick))
+
+    def fetch_older(self, buffer: str, limit: int = 50) -> None:
+        """Ask for older messages of ``buffer``; they arrive as ``OlderMessages``
+        (nothing arrives when the server keeps no history)."""
+        self.call(lambda client: client.fetch_older(buffer, limit))
+
     def drain(self, limit: int = 200) -> list[Event]:
         """Up to ``limit`` pending events, oldest first, without waiting."""
         out: list[Event] = []

@@ -1,0 +1,280 @@
+"""History from the server (IRCv3 ``draft/chathistory``): what was said before
+we joined, what we missed while disconnected, and older pages on demand.
+
+Spec: https://ircv3.net/specs/extensions/chathistory and
+https://ircv3.net/specs/extensions/batch. The rules this module keeps:
+
+- It asks only when the server offers ``draft/chathistory`` and we hold the
+  ``batch`` cap (replies come as a ``chathistory`` batch); otherwise it does
+  nothing, quietly.
+- After our JOIN (and when a private chat opens, and after a reconnection) it
+  asks for the latest lines: ``CHATHISTORY LATEST <target> * <n>`` the first
+  time, ``LATEST <target> msgid=<newest we hold> <n>`` when the buffer already
+  holds messages, so only what was missed comes back.
+- :func:`fetch_older` pages back: ``CHATHISTORY BEFORE <target> msgid=<oldest>
+  <n>``. A reply with fewer lines than asked means the start of history.
+- Lines of a ``chathistory`` batch are held until the batch ends, then put in
+  their buffer by time, skipping any ``msgid`` the buffer already holds (the
+  same line may have arrived live), and flagged ``history``.
+- Requests carry a ``label`` when the server offers ``labeled-response``, which
+  ties each reply (or ``FAIL``) to its request; without it, replies are matched
+  by target, oldest request first.
+- A ``msgid`` the server no longer knows (``FAIL CHATHISTORY
+  INVALID_MSGREFTOKEN``) is retried once by time instead.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from chatroom.client.dispatch import on_reply
+from chatroom.client.events import HistoryLoaded, OlderMessages
+from chatroom.client.messaging import chat_message
+from chatroom.client.model import Buffer, BufferKind, now_utc
+from chatroom.protocol import Line, casefold
+
+if TYPE_CHECKING:
+    from chatroom.client.core import ChatClient
+
+log = logging.getLogger(__name__)
+
+CAP = "draft/chathistory"
+
+
+class Purpose(enum.Enum):
+    """Why history was asked for, which decides the event that reports it."""
+
+    RECENT = "recent"  # on join, on opening a private chat, after reconnecting
+    OLDER = "older"  # the user scrolled up or typed /history
+
+
+@dataclass(slots=True)
+class Request:
+    """One CHATHISTORY request waiting for its reply."""
+
+    purpose: Purpose
+    target: str
+    subcommand: str
+    anchor: str  # "*", "msgid=..." or "timestamp=..."
+    limit: int
+    label: str | None = None
+    fallback: str | None = None  # the anchor by time, if the msgid is unknown
+
+
+@dataclass(slots=True)
+class OpenBatch:
+    """A batch the server has opened and not closed yet."""
+
+    kind: str
+    params: tuple[str, ...]
+    label: str | None
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def held(self) -> bool:
+        """Whether its lines wait for the end of the batch (history does)."""
+        return self.kind == "chathistory"
+
+
+class HistoryState:
+    """The requests and batches of one connection (forgotten when it ends)."""
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.batches: dict[str, OpenBatch] = {}
+        self._labels = itertools.count(1)
+
+    def next_label(self) -> str:
+        return f"h{next(self._labels)}"
+
+
+def available(client: ChatClient) -> bool:
+    """Whether history can be asked for on this connection."""
+    return client.registered and CAP in client.caps and "batch" in client.caps
+
+
+def _limit(client: ChatClient, wanted: int) -> int:
+    """``wanted`` capped by the server's ISUPPORT ``CHATHISTORY`` (0 or absent: no cap)."""
+    value = client.isupport.get("CHATHISTORY", "")
+    cap = int(value) if value.isdigit() else 0
+    return min(wanted, cap) if cap > 0 else wanted
+
+
+def timestamp(when: datetime) -> str:
+    """``timestamp=`` value: UTC with milliseconds, as the spec writes it."""
+    text = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return text[:-3] + "Z"
+
+
+def fetch_recent(client: ChatClient, buffer: Buffer) -> None:
+    """Ask for the latest lines of ``buffer`` (only what is newer than the
+    newest it holds). Nothing happens if history is unavailable or turned off
+    (``ClientConfig.history_lines`` 0)."""
+    wanted = client.config.history_lines
+    if wanted <= 0 or not available(client) or buffer.kind is BufferKind.SERVER:
+        return
+    newest = buffer.newest()
+    if newest is not None:
+        anchor, fallback = f"msgid={newest.msgid}", f"timestamp={timestamp(newest.time)}"
+    else:
+        anchor, fallback = "*", None
+    limit = _limit(client, wanted)
+    _send(client, Request(Purpose.RECENT, buffer.name, "LATEST", anchor, limit, None, fallback))
+
+
+def fetch_older(client: ChatClient, buffer: Buffer, limit: int) -> bool:
+    """Ask for up to ``limit`` lines older than the oldest ``buffer`` holds.
+    Returns False (and sends nothing) when history is unavailable; True when a
+    request is on its way (maybe one sent earlier and not answered yet)."""
+    if not available(client) or buffer.kind is BufferKind.SERVER or limit <= 0:
+        return False
+    state = client.chathistory
+    key = buffer.key
+    if any(r.purpose is Purpose.OLDER and casefold(r.target) == key for r in state.requests):
+        return True
+    oldest = buffer.oldest()
+    if oldest is not None:
+        anchor, fallback = f"msgid={oldest.msgid}", f"timestamp={timestamp(oldest.time)}"
+    else:
+        first = buffer.messages[0].time if buffer.messages else now_utc()
+        anchor, fallback = f"timestamp={timestamp(first)}", None
+    request = Request(
+        Purpose.OLDER, buffer.name, "BEFORE", anchor, _limit(client, limit), None, fallback
+    )
+    _send(client, request)
+    return True
+
+
+def _send(client: ChatClient, request: Request) -> None:
+    state = client.chathistory
+    tags: dict[str, str] = {}
+    if "labeled-response" in client.caps:
+        request.label = state.next_label()
+        tags["label"] = request.label
+    params = (request.subcommand, request.target, request.anchor, str(request.limit))
+    if client.send(Line("CHATHISTORY", params, None, tags)):
+        state.requests.append(request)
+
+
+# -- reading the replies ------------------------------------------------------------
+
+
+def collect(client: ChatClient, line: Line) -> bool:
+    """Called with every line before its handler: returns True if the line was
+    taken here (a ``BATCH`` line, or a line held in a history batch)."""
+    state = client.chathistory
+    if line.command == "BATCH":
+        _batch(client, line)
+        return True
+    ref = line.tags.get("batch")
+    if ref is not None:
+        batch = state.batches.get(ref)
+        if batch is not None and batch.held:
+            batch.lines.append(line)
+            return True
+    return False
+
+
+def _batch(client: ChatClient, line: Line) -> None:
+    """BATCH +<ref> <type> [<params>...] | BATCH -<ref>"""
+    if not line.params or len(line.params[0]) < 2:
+        return
+    state = client.chathistory
+    sign, ref = line.params[0][0], line.params[0][1:]
+    if sign == "+" and len(line.params) >= 2:
+        parent = state.batches.get(line.tags.get("batch", ""))
+        # A labeled-response batch wraps the chathistory batch: the label is
+        # on the outer one.
+        label = line.tags.get("label") or (parent.label if parent else None)
+        state.batches[ref] = OpenBatch(line.params[1], line.params[2:], label)
+    elif sign == "-":
+        batch = state.batches.pop(ref, None)
+        if batch is not None and batch.held:
+            _finish(client, batch)
+
+
+def _take(client: ChatClient, label: str | None, target: str | None) -> Request | None:
+    """Remove and return the request a reply answers: by label, else the oldest
+    one for ``target``, else (no target known) the oldest of all."""
+    requests = client.chathistory.requests
+    found: Request | None = None
+    if label is not None:
+        found = next((r for r in requests if r.label == label), None)
+    elif target is not None:
+        found = next((r for r in requests if casefold(r.target) == casefold(target)), None)
+    elif requests:
+        found = requests[0]
+    if found is not None:
+        requests.remove(found)
+    return found
+
+
+def _finish(client: ChatClient, batch: OpenBatch) -> None:
+    """A chathistory batch ended: put its messages in their buffer and tell the UI."""
+    target = batch.params[0] if batch.params else None
+    request = _take(client, batch.label, target)
+    name = target or (request.target if request else None)
+    buffer = client.model.get(name) if name else None
+    if buffer is None:
+        return  # closed meanwhile, or history we did not ask for about nothing we show
+    private = buffer.kind is BufferKind.PRIVATE
+    messages = [
+        message
+        for line in batch.lines
+        if line.command in ("PRIVMSG", "NOTICE")
+        and (message := chat_message(client, line, private=private, history=True)) is not None
+    ]
+    older = request is not None and request.purpose is Purpose.OLDER
+    inserted = tuple(client.model.insert_history(buffer, messages, older=older))
+    if request is not None and older:
+        complete = len(batch.lines) < request.limit
+        client.emit(OlderMessages(buffer.name, inserted, complete))
+    elif inserted:
+        active = buffer.key == client.model.active
+        client.emit(HistoryLoaded(buffer.name, inserted, client.backlog(buffer), active))
+
+
+@on_reply("CHATHISTORY")
+def chathistory_failed(client: ChatClient, line: Line) -> None:
+    """FAIL CHATHISTORY <code> [<context>...] <description>"""
+    if len(line.params) < 3 or line.command != "FAIL":
+        return
+    code = line.params[1]
+    label = line.tags.get("label")
+    if label is None:
+        parent = client.chathistory.batches.get(line.tags.get("batch", ""))
+        label = parent.label if parent else None
+    context = line.params[2:-1]
+    requests = client.chathistory.requests
+    if label is None:
+        # Without labels: the request whose anchor or target the reply names.
+        named = next((r for r in requests if r.anchor in context or r.target in context), None)
+        request = named or (requests[0] if requests else None)
+        if request is not None:
+            requests.remove(request)
+    else:
+        request = _take(client, label, None)
+    if request is None:
+        return
+    if code == "INVALID_MSGREFTOKEN" and request.fallback is not None:
+        # The server forgot that message (retention, or another server): ask by time.
+        retry = Request(
+            request.purpose,
+            request.target,
+            request.subcommand,
+            request.fallback,
+            request.limit,
+        )
+        _send(client, retry)
+        return
+    buffer = client.model.get(request.target)
+    if buffer is None:
+        return
+    client.note(f"Could not load the history of {buffer.name}: {line.params[-1]}", buffer=buffer)
+    if request.purpose is Purpose.OLDER:
+        client.emit(OlderMessages(buffer.name, (), False))
