@@ -161,3 +161,12 @@ async def test_sample_client_counts_duplicates() -> None:
     client.expect(3)
     client.data_received(_privmsg(2, 0, 1) + _privmsg(2, 0, 1) + _privmsg(2, 1, 1))
     assert tally.duplicates == 1
+
+
+async def test_notes_when_the_watched_nick_quits() -> None:
+    client, _, tally = _client(ClientSpec(1, "n", "#r"))
+    tally.watch_nick = b"slow"
+    client.data_received(b":slowpoke!u@h QUIT :bye\r\n")
+    assert tally.quit_seen_ns == 0
+    client.data_received(b":slow!u@h QUIT :SendQ exceeded\r\n")
+    assert tally.quit_seen_ns > 0

@@ -69,7 +69,11 @@ class ConnectSummary:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """A run phase over all workers."""
+    """A run phase over all workers.
+
+    For a slow reader: seconds from the start until another client saw its QUIT (the server
+    dropped it) and until its own socket was reset (the server also closed the connection).
+    """
 
     sent: int
     received: int
@@ -83,7 +87,8 @@ class RunSummary:
     seconds: float
     disconnects: dict[str, int]
     slow_present: bool
-    slow_dropped_after_s: float | None
+    slow_quit_after_s: float | None
+    slow_reset_after_s: float | None
     server: ServerUsage
     generator: GeneratorUsage
 
@@ -234,6 +239,7 @@ class Harness:
                 deadline_ns=deadline,
                 msg_bytes=msg_bytes,
                 max_samples=per_worker,
+                watch_nick=next((s.nick for s in specs if s.slow and s.gid in ready), None),
             )
             for part in parts
         ]
@@ -247,7 +253,8 @@ class Harness:
             latencies.extend(result.latencies_ns)
         first_send = min((r.first_send_ns for r in results if r.first_send_ns), default=start)
         last_recv = max((r.last_recv_ns for r in results), default=first_send)
-        dropped = [r.slow_dropped_after_s for r in results if r.slow_dropped_after_s is not None]
+        quits = [r.slow_quit_seen_ns for r in results if r.slow_quit_seen_ns]
+        resets = [r.slow_reset_ns for r in results if r.slow_reset_ns]
         return RunSummary(
             sent=sum(r.sent for r in results),
             received=sum(r.received for r in results),
@@ -261,7 +268,8 @@ class Harness:
             seconds=max(1e-9, (last_recv - first_send) / 1e9),
             disconnects=dict(disconnects),
             slow_present=any(r.slow_present for r in results),
-            slow_dropped_after_s=dropped[0] if dropped else None,
+            slow_quit_after_s=(min(quits) - start) / 1e9 if quits else None,
+            slow_reset_after_s=(min(resets) - start) / 1e9 if resets else None,
             server=meter.usage(sum(r.cpu_s for r in results)),
             generator=_generator([(r.cpu_s, r.wall_s) for r in results]),
         )

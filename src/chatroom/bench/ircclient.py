@@ -71,6 +71,10 @@ class Tally:
         self.max_samples = max_samples
         self.samples_dropped = 0
         self.duplicates = 0
+        #: The nick whose QUIT the clients watch for (the slow reader's), and when one of
+        #: them first saw it: the server's word that it dropped that client.
+        self.watch_nick: bytes | None = None
+        self.quit_seen_ns = 0
         self.outstanding = 0
         self.all_received = asyncio.Event()
         self.disconnects: Counter[str] = Counter()
@@ -172,11 +176,16 @@ class BenchClient(asyncio.Protocol):
     def _handle_line(self, line: bytes) -> None:
         if line.startswith(b"@"):
             line = line.partition(b" ")[2]
+        source = b""
         if line.startswith(b":"):
-            line = line.partition(b" ")[2]
+            source, _, line = line.partition(b" ")
         command, _, rest = line.partition(b" ")
         command = command.upper()
-        if command == b"PING":
+        if command == b"QUIT":
+            watched = self.tally.watch_nick
+            if watched and not self.tally.quit_seen_ns and source[1:].startswith(watched + b"!"):
+                self.tally.quit_seen_ns = time.monotonic_ns()
+        elif command == b"PING":
             self._write(b"PONG " + rest + b"\r\n")
         elif command == b"001" and not self._registered:
             self._registered = True

@@ -82,6 +82,7 @@ class RunCmd:
     deadline_ns: int
     msg_bytes: int
     max_samples: int
+    watch_nick: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ class RunResult:
     first_send_ns: int
     last_recv_ns: int
     disconnects: dict[str, int]
-    slow_dropped_after_s: float | None
+    slow_reset_ns: int
+    slow_quit_seen_ns: int
     slow_present: bool
     cpu_s: float
     wall_s: float

@@ -329,7 +329,9 @@ def slow_reader(h: Harness, p: Params) -> Figures:
     specs.append(ClientSpec(gid=count, nick=f"b5n{count}", room=rooms, slow=True))
     joined = h.connect(specs, SETUP_CONCURRENCY, 30.0, _connect_deadline(count))
     run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=30.0)
-    dropped = run.slow_dropped_after_s
+    quit_s, reset_s = run.slow_quit_after_s, run.slow_reset_after_s
+    seen = [t for t in (quit_s, reset_s) if t is not None]
+    dropped = min(seen) if seen else None
     figures = [
         Figure("clients", "clients joined", len(joined.ready)),
         *_latency_figures(run),
@@ -338,10 +340,11 @@ def slow_reader(h: Harness, p: Params) -> Figures:
         Figure(
             "slow_dropped_after_s",
             "slow reader dropped after",
-            None if dropped is None else round(dropped, 1),
+            _round(dropped, 1),
             "s",
             Better.LOWER,
         ),
+        Figure("slow_closed", "slow reader's socket closed", "yes" if reset_s else "no"),
         *_usage_figures(run.server, run.generator),
     ]
     notes = _connect_notes(joined) + _run_notes(run)
@@ -352,6 +355,12 @@ def slow_reader(h: Harness, p: Params) -> Figures:
             f"the slow reader was still connected when the run ended ({slow_duration(p):.0f} s "
             "of traffic): the server was still buffering for it (a larger send queue, or "
             "none)"
+        )
+    elif quit_s is not None and reset_s is None:
+        notes.append(
+            f"the server announced the slow reader's QUIT after {quit_s:.1f} s but kept its "
+            "socket open to the end: a close() that waits to flush to a reader that never "
+            "reads (abort() would free it at once)"
         )
     return figures, notes
 

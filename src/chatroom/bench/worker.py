@@ -137,6 +137,7 @@ class Worker:
     async def run(self, cmd: RunCmd) -> RunResult:
         """Send the planned messages and count deliveries; see RunCmd."""
         tally = self.tally = Tally(cmd.max_samples)
+        tally.watch_nick = cmd.watch_nick.encode() if cmd.watch_nick else None
         start = self.loop.time() + (cmd.start_at_ns - time.monotonic_ns()) / 1e9
         slow: BenchClient | None = None
         for client in self.clients.values():
@@ -173,9 +174,6 @@ class Worker:
                 expected += client.expected
                 lost += max(0, client.expected - client.received)
                 extra += max(0, client.received - client.expected)
-        dropped_after = None
-        if slow is not None and slow.drop_ns and slow.paused_ns:
-            dropped_after = (slow.drop_ns - slow.paused_ns) / 1e9
         return RunResult(
             sent=tally.sent,
             received=tally.received,
@@ -188,7 +186,8 @@ class Worker:
             first_send_ns=tally.first_send_ns,
             last_recv_ns=tally.last_recv_ns,
             disconnects=dict(tally.disconnects),
-            slow_dropped_after_s=dropped_after,
+            slow_reset_ns=slow.drop_ns if slow is not None else 0,
+            slow_quit_seen_ns=tally.quit_seen_ns,
             slow_present=slow is not None,
             cpu_s=cpu,
             # The active window: until the last delivery, not the idle wait that followed.
