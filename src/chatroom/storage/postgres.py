@@ -1,0 +1,569 @@
+"""History in PostgreSQL (through asyncpg), shared by every server process of a cluster.
+
+Same contract as the SQLite backend (the same test suite runs against both); what differs:
+
+* **Group commit on the loop.** ``append()`` puts the message on a deque and returns. One
+  writer task takes everything that queued while its previous transaction ran (at most
+  :data:`BATCH_MAX` rows) and writes it in one transaction with ``COPY`` (the fastest way
+  into PostgreSQL), then calls each ``on_stored`` in append order, on the loop. There is no
+  fixed delay: light traffic commits at once, heavy traffic makes bigger batches.
+* **Order** is ``(time, seq)`` with ``seq`` a ``BIGSERIAL`` assigned on insert, exactly as
+  SQLite's rowid: within one process, messages sharing a millisecond keep append order.
+* **Durability.** ``on_stored(True)`` runs once ``COMMIT`` returned, so the message
+  survives ``kill -9`` of the chat server (and, with the server's default
+  ``synchronous_commit = on``, a crash of the database server too).
+* **Queries** run on a small connection pool, through the same CHATHISTORY plans as the
+  other backends (:func:`chatroom.storage.query.execute_async`).
+* **Failures.** When the database cannot be reached or refuses a write, the batch gets
+  ``on_stored(False)`` and a rate-limited operator message is logged; the writer then
+  reconnects at most every :data:`RECONNECT_INTERVAL` seconds (batches in between fail at
+  once, so live chat is never held up by a dead database), and says so when writes work
+  again. Queries raise :class:`StorageUnavailableError` meanwhile; the pool reconnects by
+  itself. A commit whose reply was lost with the connection is reported ``False`` although
+  it may have been stored: never stored twice, at worst acknowledged as missing.
+* **Maintenance** (purge, retention) deletes in chunks of :data:`DELETE_CHUNK` rows, each
+  its own short transaction on a pool connection: PostgreSQL's MVCC lets appends go on
+  meanwhile.
+
+Schema (``schema_version`` component ``history``), version history:
+
+1. ``messages`` (``seq BIGSERIAL``, ``time`` in ms since the Unix epoch), indexed by
+   ``(target, time, seq)`` and by ``time``; ``dm_participants`` for CHATHISTORY TARGETS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import asyncpg
+
+from .base import (
+    HistoryQuery,
+    OnStored,
+    QueryShortcuts,
+    StoredMessage,
+    TargetActivity,
+    check_retention_args,
+    dm_peers,
+    is_dm_key,
+    to_ms,
+    utc_now,
+)
+from .errors import StorageError, StoreClosedError
+from .postgres_db import CONNECTION_ERRORS, check_dsn, describe_error, migrate, redact
+from .query import Key, execute_async, find_targets_async
+from .schema import Migration
+from .sqlite_db import Row, from_row, to_row
+
+__all__ = [
+    "BATCH_MAX",
+    "DELETE_CHUNK",
+    "MIGRATIONS",
+    "RECONNECT_INTERVAL",
+    "PostgresHistoryStore",
+    "open_history_postgres",
+]
+
+logger = logging.getLogger("chatroom.storage")
+
+T = TypeVar("T")
+
+#: Most messages written in one transaction; a larger backlog is committed in several.
+BATCH_MAX = 2048
+#: Most rows one maintenance transaction deletes.
+DELETE_CHUNK = 5000
+#: Seconds between repeated operator messages while writes keep failing.
+FAILURE_LOG_INTERVAL = 10.0
+#: Seconds the writer waits after a failed connection attempt before trying again.
+RECONNECT_INTERVAL = 1.0
+
+#: Everything asyncpg may raise for a database that is down, full, or refusing us.
+DB_ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, *CONNECTION_ERRORS)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "messages, indexed by (target, time, seq), by msgid and by time; dm_participants",
+        (
+            """
+            CREATE TABLE messages (
+                seq          BIGSERIAL PRIMARY KEY,  -- insert order; breaks ties on time
+                msgid        TEXT   NOT NULL UNIQUE,
+                time         BIGINT NOT NULL,        -- ms since the Unix epoch, UTC
+                target       TEXT   NOT NULL,        -- conversation key (casefolded)
+                kind         TEXT   NOT NULL,        -- PRIVMSG / NOTICE / TAGMSG
+                source       TEXT   NOT NULL,        -- nick!user@host
+                account      TEXT,
+                target_param TEXT   NOT NULL,        -- the target as the sender wrote it
+                text         TEXT   NOT NULL,
+                tags         TEXT                    -- JSON object of client-only tags
+            )
+            """,
+            # Every CHATHISTORY query is a range over (time, seq) within one target.
+            "CREATE INDEX messages_by_target ON messages (target, time, seq)",
+            "CREATE INDEX messages_by_time ON messages (time)",  # age-based retention
+            """
+            CREATE TABLE dm_participants (
+                nick   TEXT NOT NULL,
+                target TEXT NOT NULL,
+                PRIMARY KEY (nick, target)
+            )
+            """,
+        ),
+    ),
+)
+_OWNED_TABLES = ("messages", "dm_participants")
+
+_COLUMNS = ["msgid", "time", "target", "kind", "source", "account", "target_param", "text", "tags"]
+_INSERT_IF_NEW = (
+    f"INSERT INTO messages ({', '.join(_COLUMNS)})"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (msgid) DO NOTHING"
+)
+_INSERT_DM = "INSERT INTO dm_participants (nick, target) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+_SCAN = (
+    f"SELECT {', '.join(_COLUMNS)} FROM messages WHERE target = $1"
+    " AND (time, seq) > ($2, $3) AND (time, seq) < ($4, $5)"
+    " ORDER BY time {0}, seq {0} LIMIT $6"
+)
+_SCAN_ASC = _SCAN.format("ASC")
+_SCAN_DESC = _SCAN.format("DESC")
+
+
+@dataclass(slots=True)
+class _Marker:
+    """A flush (or, with *stop*, the close) waiting in the queue behind earlier appends."""
+
+    future: asyncio.Future[None]
+    stop: bool = False
+
+
+_Item = tuple[StoredMessage, OnStored | None] | _Marker
+
+
+def _deliver_all(results: list[tuple[OnStored, bool]]) -> None:
+    for on_stored, ok in results:
+        try:
+            on_stored(ok)
+        except Exception:
+            logger.exception("on_stored callback failed")
+
+
+def _count(status: str) -> int:
+    """The row count of a command status such as ``DELETE 12`` or ``INSERT 0 1``."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
+class _Index:
+    """The :class:`~chatroom.storage.query.AsyncHistoryIndex` primitives on one connection."""
+
+    def __init__(self, conn: asyncpg.pool.PoolConnectionProxy[Any]) -> None:
+        self.conn = conn
+
+    async def key_of(self, target: str, msgid: str) -> Key | None:
+        row = await self.conn.fetchrow(
+            "SELECT time, seq FROM messages WHERE msgid = $1 AND target = $2", msgid, target
+        )
+        return None if row is None else (int(row[0]), int(row[1]))
+
+    async def scan(
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+    ) -> list[StoredMessage]:
+        if limit <= 0:
+            return []
+        sql = _SCAN_DESC if newest_first else _SCAN_ASC
+        rows = await self.conn.fetch(sql, target, *lo, *hi, limit)
+        return [from_row(tuple(row)) for row in rows]
+
+    async def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
+        found = await self.conn.fetchval(
+            "SELECT max(time) FROM messages WHERE target = $1 AND time > $2 AND time < $3",
+            target,
+            lo_ms,
+            hi_ms,
+        )
+        return None if found is None else int(found)
+
+    async def dm_targets(self, nick: str) -> list[str]:
+        rows = await self.conn.fetch(
+            "SELECT target FROM dm_participants WHERE nick = $1 ORDER BY target", nick
+        )
+        return [str(row[0]) for row in rows]
+
+
+class PostgresHistoryStore(QueryShortcuts):
+    """A :class:`~chatroom.storage.base.HistoryStore` kept in a PostgreSQL database.
+
+    Create it with ``await PostgresHistoryStore.open(dsn)`` (or
+    :func:`open_history_postgres`) on the event loop that will use it; end it with
+    ``await close()`` before that loop stops. Any number of server processes may use the
+    same database at once.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        writer: asyncpg.Connection,
+        pool: asyncpg.Pool,
+        *,
+        connect_timeout: float,
+        command_timeout: float,
+    ) -> None:
+        """Private: use :meth:`open`."""
+        self.dsn = dsn
+        self._loop = asyncio.get_running_loop()
+        self._writer: asyncpg.Connection | None = writer
+        self._pool = pool
+        self._connect_timeout = connect_timeout
+        self._command_timeout = command_timeout
+        self._pending: deque[_Item] = deque()
+        self._wakeup = asyncio.Event()
+        self._closed = False
+        self._close_task: asyncio.Task[None] | None = None
+        self._next_connect = 0.0
+        self._failed_writes = 0
+        self._last_failure_log = -FAILURE_LOG_INTERVAL
+        self._recovery_to_log = False
+        self._writer_task = self._loop.create_task(
+            self._writer_main(), name="chatroom-history-writer"
+        )
+
+    @classmethod
+    async def open(
+        cls,
+        dsn: str,
+        *,
+        pool_size: int = 4,
+        connect_timeout: float = 5.0,
+        command_timeout: float = 30.0,
+    ) -> PostgresHistoryStore:
+        """Connect to the database at *dsn*, creating or migrating the history tables.
+
+        *pool_size* is the most queries run at once; *connect_timeout* and
+        *command_timeout* (seconds) bound how long a connection attempt or one statement
+        may take before it counts as a failure. Raises ``ValueError`` for a URL that is not
+        ``postgresql://``, :class:`~chatroom.storage.errors.SchemaError` (tables newer than
+        this program, or not ours), :class:`StorageUnavailableError` for anything else
+        (server down, database missing, authentication refused …).
+        """
+        check_dsn(dsn)
+        options: dict[str, Any] = {"timeout": connect_timeout, "command_timeout": command_timeout}
+        writer: asyncpg.Connection | None = None
+        try:
+            writer = await asyncpg.connect(dsn, **options)
+            await migrate(writer, "history", MIGRATIONS, _OWNED_TABLES)
+            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size, **options)
+        except BaseException as exc:
+            if writer is not None:
+                writer.terminate()
+            if isinstance(exc, DB_ERRORS):
+                raise describe_error(exc, "history", dsn) from exc
+            raise
+        logger.info("history: using %s", redact(dsn))
+        return cls(
+            dsn, writer, pool, connect_timeout=connect_timeout, command_timeout=command_timeout
+        )
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
+        """Queue *message*; see :meth:`HistoryStore.append`. Call it on the event loop."""
+        if self._closed:
+            if on_stored is not None:
+                self._loop.call_soon(_deliver_all, [(on_stored, False)])
+            return
+        self._pending.append((message, on_stored))
+        self._wakeup.set()
+
+    async def flush(self) -> None:
+        """Return once every earlier append has been committed (or has failed) and its
+        ``on_stored`` has run. Returns at once after :meth:`close`."""
+        if self._closed:
+            if self._close_task is not None:
+                await asyncio.shield(self._close_task)
+            return
+        marker = _Marker(self._loop.create_future())
+        self._pending.append(marker)
+        self._wakeup.set()
+        await asyncio.shield(marker.future)
+
+    async def close(self) -> None:
+        """Stop taking work, commit every queued message (reporting ``False`` for those the
+        database refuses), then close the connections once queries in flight are done.
+        Idempotent; concurrent calls all wait for the same shutdown."""
+        if self._close_task is None:
+            self._closed = True
+            self._close_task = self._loop.create_task(self._shutdown())
+        await asyncio.shield(self._close_task)
+
+    async def _shutdown(self) -> None:
+        # 1. The writer: everything appended before close() is ahead of the stop marker.
+        stop = _Marker(self._loop.create_future(), stop=True)
+        self._pending.append(stop)
+        self._wakeup.set()
+        await stop.future
+        await self._writer_task
+        # 2. Its connection, then the pool (which waits for queries in flight).
+        self._drop_writer()
+        try:
+            await asyncio.wait_for(self._pool.close(), self._command_timeout)
+        except DB_ERRORS:  # includes the timeout
+            self._pool.terminate()
+        logger.info("history: closed %s", redact(self.dsn))
+
+    async def _writer_main(self) -> None:
+        pending = self._pending
+        while True:
+            if not pending:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            head = pending[0]
+            if isinstance(head, _Marker):
+                pending.popleft()
+                if not head.future.done():
+                    head.future.set_result(None)
+                if head.stop:
+                    return
+                continue
+            # Group commit: everything that queued while the last transaction ran.
+            batch: list[tuple[StoredMessage, OnStored | None]] = []
+            while pending and len(batch) < BATCH_MAX:
+                item = pending[0]
+                if isinstance(item, _Marker):
+                    break
+                batch.append(item)
+                pending.popleft()
+            try:
+                results = await self._write(batch)
+            except Exception:  # a bug, not the database: keep the writer alive
+                logger.exception("history: could not store %d message(s)", len(batch))
+                results = [False] * len(batch)
+            _deliver_all([(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb])
+
+    async def _write(self, batch: list[tuple[StoredMessage, OnStored | None]]) -> list[bool]:
+        rows = [to_row(message) for message, _ in batch]
+        try:
+            conn = await self._connection()
+            if conn is None:  # reconnecting later: fail fast, keep chat moving
+                return self._failed(None, len(rows))
+            try:
+                async with conn.transaction():
+                    await conn.copy_records_to_table("messages", records=rows, columns=_COLUMNS)
+                    await self._note_dms(conn, rows)
+                results = [True] * len(rows)
+            except asyncpg.UniqueViolationError:
+                # A msgid stored already. COPY is all or nothing: write row by row so that
+                # only the culprit fails.
+                results = await self._write_each(conn, rows)
+        except DB_ERRORS as exc:
+            self._drop_writer()
+            return self._failed(exc, len(rows))
+        if self._recovery_to_log:
+            self._recovery_to_log = False
+            logger.warning(
+                "history: storing messages works again (%d message(s) were not stored)",
+                self._failed_writes,
+            )
+        return results
+
+    async def _write_each(self, conn: asyncpg.Connection, rows: list[Row]) -> list[bool]:
+        results: list[bool] = []
+        async with conn.transaction():
+            for row in rows:
+                results.append(_count(await conn.execute(_INSERT_IF_NEW, *row)) == 1)
+                if not results[-1]:
+                    logger.warning("history: not storing a second message with msgid %r", row[0])
+            await self._note_dms(conn, [row for row, ok in zip(rows, results, strict=True) if ok])
+        return results
+
+    @staticmethod
+    async def _note_dms(conn: asyncpg.Connection, rows: list[Row]) -> None:
+        # No cache of known conversations (unlike SQLite): another process may purge one.
+        dms = {row[2] for row in rows if is_dm_key(row[2])}
+        if dms:
+            pairs = [(nick, target) for target in sorted(dms) for nick in dm_peers(target)]
+            await conn.executemany(_INSERT_DM, pairs)
+
+    async def _connection(self) -> asyncpg.Connection | None:
+        """The writer's connection, reconnecting if it was lost; None while backing off."""
+        if self._writer is not None and not self._writer.is_closed():
+            return self._writer
+        self._writer = None
+        if time.monotonic() < self._next_connect:
+            return None
+        self._next_connect = time.monotonic() + RECONNECT_INTERVAL
+        self._writer = await asyncpg.connect(
+            self.dsn, timeout=self._connect_timeout, command_timeout=self._command_timeout
+        )
+        return self._writer
+
+    def _drop_writer(self) -> None:
+        # terminate(), not close(): close() waits for a server that may be gone, and no
+        # transaction is open between batches, so there is nothing to finish politely.
+        writer, self._writer = self._writer, None
+        if writer is not None and not writer.is_closed():
+            writer.terminate()
+
+    def _failed(self, exc: BaseException | None, count: int) -> list[bool]:
+        # At most one error line per FAILURE_LOG_INTERVAL, and one "works again" line after
+        # each: a database that stays down must not flood the log.
+        self._failed_writes += count
+        now = time.monotonic()
+        if now - self._last_failure_log >= FAILURE_LOG_INTERVAL:
+            self._last_failure_log = now
+            self._recovery_to_log = True
+            reason = (
+                describe_error(exc, "history", self.dsn)
+                if exc is not None
+                else "the database was unreachable a moment ago; retrying shortly"
+            )
+            logger.error(
+                "history: could not store %d message(s); live chat goes on, but they will be "
+                "missing from history (%d so far): %s",
+                count,
+                self._failed_writes,
+                reason,
+            )
+        return [False] * count
+
+    # --- queries -----------------------------------------------------------------------------
+
+    async def _read(self, work: Callable[[_Index], Awaitable[T]]) -> T:
+        if self._closed:
+            raise StoreClosedError()
+        try:
+            async with self._pool.acquire(timeout=self._connect_timeout) as conn:
+                return await work(_Index(conn))
+        except StorageError:
+            raise
+        except DB_ERRORS as exc:
+            if self._closed:
+                raise StoreClosedError() from exc
+            error = describe_error(exc, "history", self.dsn)
+            logger.error("history: a query failed: %s", error)
+            raise error from exc
+
+    async def query(self, query: HistoryQuery) -> list[StoredMessage]:
+        """Run one CHATHISTORY message query; see :func:`chatroom.storage.query.execute`."""
+        return await self._read(lambda index: execute_async(index, query))
+
+    async def targets(
+        self,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        *,
+        channels: Iterable[str] = (),
+        nick: str | None = None,
+    ) -> list[TargetActivity]:
+        """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
+        keys = list(channels)
+        if limit < 0:
+            raise ValueError(f"a history limit cannot be negative: {limit}")
+        return await self._read(
+            lambda index: find_targets_async(index, start, end, limit, keys, nick)
+        )
+
+    # --- maintenance -------------------------------------------------------------------------
+
+    async def _delete(
+        self, deletes: list[tuple[str, tuple[Any, ...]]], cleanup: tuple[str, tuple[Any, ...]]
+    ) -> int:
+        """Run each DELETE (taking ``$1`` = chunk size) until it deletes less than a chunk,
+        then *cleanup*; return the rows deleted. Stops between chunks once closed."""
+        deleted = 0
+        for sql, params in deletes:
+            while True:
+                count = await self._execute(sql, DELETE_CHUNK, *params)
+                deleted += count
+                if count < DELETE_CHUNK:
+                    break
+        await self._execute(cleanup[0], *cleanup[1])
+        return deleted
+
+    async def _execute(self, sql: str, *params: Any) -> int:
+        """Run one statement in its own transaction; return the rows it touched."""
+        return _count(await self._read(lambda index: index.conn.execute(sql, *params)))
+
+    async def purge(self, target: str) -> int:
+        """Delete all of *target*'s history, appends queued before the call included;
+        return the number of messages deleted. Runs in chunks; if the store is closed
+        meanwhile it stops between two and raises ``StoreClosedError``."""
+        await self.flush()
+        deleted = await self._delete(
+            [
+                (
+                    "DELETE FROM messages WHERE seq IN"
+                    " (SELECT seq FROM messages WHERE target = $2 LIMIT $1)",
+                    (target,),
+                )
+            ],
+            ("DELETE FROM dm_participants WHERE target = $1", (target,)),
+        )
+        if deleted:
+            logger.info("history: purged %d message(s) of %s", deleted, target)
+        return deleted
+
+    async def apply_retention(
+        self,
+        max_age: timedelta | None = None,
+        max_per_target: int | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> int:
+        """Apply the retention rules; see :meth:`HistoryStore.apply_retention`.
+
+        Several processes may run it at once: the deletions are idempotent.
+        """
+        check_retention_args(max_age, max_per_target)
+        await self.flush()
+        deletes: list[tuple[str, tuple[Any, ...]]] = []
+        if max_age is not None:
+            cutoff = to_ms((now or utc_now()) - max_age)
+            deletes.append(
+                (
+                    "DELETE FROM messages WHERE seq IN"
+                    " (SELECT seq FROM messages WHERE time < $2 LIMIT $1)",
+                    (cutoff,),
+                )
+            )
+        if max_per_target is not None:
+            keep = max_per_target
+            over = await self._read(
+                lambda index: index.conn.fetch(
+                    "SELECT target FROM messages GROUP BY target HAVING count(*) > $1", keep
+                )
+            )
+            for row in over:
+                deletes.append(
+                    (
+                        "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
+                        " WHERE target = $2 ORDER BY time DESC, seq DESC LIMIT $1 OFFSET $3)",
+                        (row[0], keep),
+                    )
+                )
+        deleted = await self._delete(
+            deletes,
+            (
+                "DELETE FROM dm_participants WHERE NOT EXISTS"
+                " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)",
+                (),
+            ),
+        )
+        if deleted:
+            logger.info("history: retention deleted %d message(s)", deleted)
+        return deleted
+
+
+async def open_history_postgres(dsn: str, **options: Any) -> PostgresHistoryStore:
+    """Open the history store in the PostgreSQL database at *dsn*
+    (``postgresql://user:password@host:port/database``); options and errors as for
+    :meth:`PostgresHistoryStore.open`."""
+    return await PostgresHistoryStore.open(dsn, **options)
