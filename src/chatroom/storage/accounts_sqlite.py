@@ -33,13 +33,11 @@ Version history:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,15 +47,24 @@ from chatroom.server.passwords import Passwords
 
 from .accounts import (
     ACCOUNTS_FILENAME,
-    Account,
     AccountStoreClosed,
     BanRecord,
     ChannelRecord,
-    ListEntry,
     StoredAccount,
 )
 from .accounts_base import AccountStoreBase
-from .base import default_data_dir, from_ms, to_ms
+from .accounts_rows import (
+    ACCOUNT_COLUMNS,
+    BAN_COLUMNS,
+    CHANNEL_COLUMNS,
+    account_from_row,
+    account_row,
+    ban_from_row,
+    channel_from_row,
+    channel_row,
+    ms_or_none,
+)
+from .base import default_data_dir, to_ms
 from .errors import SchemaError, StorageCorruptError, StorageError, StorageUnavailableError
 from .schema import Migration
 
@@ -198,89 +205,6 @@ def _describe(exc: sqlite3.Error, path: Path) -> StorageError:
     return StorageUnavailableError(f"account database {path}: {exc} ({hint}).")
 
 
-# --- rows --------------------------------------------------------------------------------------
-
-_ACCOUNT_COLUMNS = (
-    "name, password_hash, scram_salt, scram_iterations, scram_stored_key, scram_server_key,"
-    " email, created"
-)
-_CHANNEL_COLUMNS = (
-    "name, founder, registered, topic, topic_setter, topic_time, modes, chan_key, user_limit,"
-    " bans, excepts, invex, operators"
-)
-_BAN_COLUMNS = "mask, reason, setter, created, expires"
-
-
-def _ms(when: datetime | None) -> int | None:
-    return None if when is None else to_ms(when)
-
-
-def _when(ms: int | None) -> datetime | None:
-    return None if ms is None else from_ms(ms)
-
-
-def _account_from_row(row: tuple[Any, ...]) -> StoredAccount:
-    name, password_hash, salt, iterations, stored_key, server_key, email, created = row
-    return StoredAccount(
-        Account(name=name, created=from_ms(created), email=email),
-        password_hash,
-        ScramCredentials(bytes(salt), int(iterations), bytes(stored_key), bytes(server_key)),
-    )
-
-
-def _entries_json(entries: tuple[ListEntry, ...]) -> str:
-    return json.dumps([[e.mask, e.setter, to_ms(e.time)] for e in entries])
-
-
-def _entries(text: str) -> tuple[ListEntry, ...]:
-    return tuple(ListEntry(mask, setter, from_ms(ms)) for mask, setter, ms in json.loads(text))
-
-
-def _channel_row(record: ChannelRecord) -> dict[str, Any]:
-    assert record.registered is not None  # the base class fills it in
-    return {
-        "key": record.folded,
-        "name": record.name,
-        "founder": record.founder_account,
-        "registered": to_ms(record.registered),
-        "topic": record.topic,
-        "topic_setter": record.topic_setter,
-        "topic_time": _ms(record.topic_time),
-        "modes": record.modes,
-        "chan_key": record.key,
-        "user_limit": record.limit,
-        "bans": _entries_json(record.bans),
-        "excepts": _entries_json(record.excepts),
-        "invex": _entries_json(record.invex),
-        "operators": json.dumps(sorted(record.operators)),
-    }
-
-
-def _channel_from_row(row: tuple[Any, ...]) -> ChannelRecord:
-    (name, founder, registered, topic, setter, topic_time, modes, key, limit) = row[:9]
-    bans, excepts, invex, operators = row[9:]
-    return ChannelRecord(
-        name=name,
-        founder_account=founder,
-        topic=topic,
-        topic_setter=setter,
-        topic_time=_when(topic_time),
-        modes=modes,
-        key=key,
-        limit=limit,
-        bans=_entries(bans),
-        excepts=_entries(excepts),
-        invex=_entries(invex),
-        operators=frozenset(json.loads(operators)),
-        registered=from_ms(registered),
-    )
-
-
-def _ban_from_row(row: tuple[Any, ...]) -> BanRecord:
-    mask, reason, setter, created, expires = row
-    return BanRecord(mask, reason, setter, from_ms(created), _when(expires))
-
-
 def _open_connection(path: Path, busy_timeout: float) -> tuple[sqlite3.Connection, bytes]:
     """Open, check, migrate; return the connection and the fake-credential key."""
     if not path.exists():
@@ -394,28 +318,17 @@ class SQLiteAccountStore(AccountStoreBase):
     # --- primitives --------------------------------------------------------------------------
 
     async def _load_account(self, folded: str) -> StoredAccount | None:
-        sql = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE key = ?"
+        sql = f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE key = ?"
         row = await self._run(lambda conn: conn.execute(sql, (folded,)).fetchone())
-        return None if row is None else _account_from_row(row)
+        return None if row is None else account_from_row(row)
 
     async def _insert_account(self, stored: StoredAccount) -> bool:
-        account, scram = stored.account, stored.scram
-        row = (
-            account.folded,
-            account.name,
-            stored.password_hash,
-            scram.salt,
-            scram.iterations,
-            scram.stored_key,
-            scram.server_key,
-            account.email,
-            to_ms(account.created),
-        )
+        row = account_row(stored)
 
         def insert(conn: sqlite3.Connection) -> bool:
             try:
                 conn.execute(
-                    f"INSERT INTO accounts (key, {_ACCOUNT_COLUMNS})"
+                    f"INSERT INTO accounts (key, {ACCOUNT_COLUMNS})"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
@@ -443,12 +356,12 @@ class SQLiteAccountStore(AccountStoreBase):
         return await self._run(lambda conn: conn.execute(sql, params).rowcount > 0)
 
     async def _load_channel(self, folded: str) -> ChannelRecord | None:
-        sql = f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE key = ?"
+        sql = f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE key = ?"
         row = await self._run(lambda conn: conn.execute(sql, (folded,)).fetchone())
-        return None if row is None else _channel_from_row(row)
+        return None if row is None else channel_from_row(row)
 
     async def _insert_channel(self, record: ChannelRecord) -> bool:
-        values = _channel_row(record)
+        values = channel_row(record)
         columns = ", ".join(values)
         placeholders = ", ".join(f":{name}" for name in values)
 
@@ -462,7 +375,7 @@ class SQLiteAccountStore(AccountStoreBase):
         return await self._run(insert)
 
     async def _replace_channel(self, record: ChannelRecord) -> bool:
-        values = _channel_row(record)
+        values = channel_row(record)
         assignments = ", ".join(f"{name} = :{name}" for name in values if name != "key")
         sql = f"UPDATE channels SET {assignments} WHERE key = :key"
         return await self._run(lambda conn: conn.execute(sql, values).rowcount > 0)
@@ -472,14 +385,14 @@ class SQLiteAccountStore(AccountStoreBase):
         return await self._run(lambda conn: conn.execute(sql, (folded,)).rowcount > 0)
 
     async def _load_channels(self) -> list[ChannelRecord]:
-        sql = f"SELECT {_CHANNEL_COLUMNS} FROM channels"
+        sql = f"SELECT {CHANNEL_COLUMNS} FROM channels"
         rows = await self._run(lambda conn: conn.execute(sql).fetchall())
-        return [_channel_from_row(row) for row in rows]
+        return [channel_from_row(row) for row in rows]
 
     async def _put_ban(self, ban: BanRecord) -> None:
         row = (casefold(ban.mask), ban.mask, ban.reason, ban.setter, to_ms(ban.created))
-        sql = f"INSERT OR REPLACE INTO server_bans (key, {_BAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
-        await self._run(lambda conn: conn.execute(sql, (*row, _ms(ban.expires))))
+        sql = f"INSERT OR REPLACE INTO server_bans (key, {BAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+        await self._run(lambda conn: conn.execute(sql, (*row, ms_or_none(ban.expires))))
 
     async def _delete_bans(self, folded_masks: list[str]) -> int:
         def delete(conn: sqlite3.Connection) -> int:
@@ -498,9 +411,9 @@ class SQLiteAccountStore(AccountStoreBase):
         return await self._run(delete)
 
     async def _load_bans(self) -> list[BanRecord]:
-        sql = f"SELECT {_BAN_COLUMNS} FROM server_bans"
+        sql = f"SELECT {BAN_COLUMNS} FROM server_bans"
         rows = await self._run(lambda conn: conn.execute(sql).fetchall())
-        return [_ban_from_row(row) for row in rows]
+        return [ban_from_row(row) for row in rows]
 
     async def _close_backend(self) -> None:
         try:
