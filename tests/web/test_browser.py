@@ -268,7 +268,9 @@ def test_reconnects_and_catches_up_after_a_server_restart(
     carol.send("PING :sent")
     carol.expect("PONG")
 
-    expect(alice.page.locator("#status")).to_have_attribute("data-state", "connected")
+    # By itself, after its back-off (1, 2, 4, 8 s...): allow for a slow restart.
+    reconnected = expect(alice.page.locator("#status"))
+    reconnected.to_have_attribute("data-state", "connected", timeout=1.5 * WAIT_MS)
     expect(alice.page.locator("#banner")).to_be_hidden()
     expect(alice.lines("while you were away")).to_have_count(1)
     expect(alice.lines("before the restart")).to_have_count(1)  # caught up, no duplicates
