@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 1060
@@ -40,6 +41,12 @@ class ClientConfig:
     ``password`` is the *server's* password (``PASS``), which few servers have;
     ``account_password`` is the password of the user's account, used to log in
     with SASL while connecting, to ``account`` (default: the nick).
+
+    With ``tls``, a certificate that does not verify (self-signed) is trusted
+    on first use, like SSH: its fingerprint is remembered in ``known_servers``
+    (default ``$XDG_CONFIG_HOME/chatroom/known_servers.json``) once the user
+    accepts it (``CertificateUnknown``), or at once with ``trust_new_cert``; a
+    remembered fingerprint that changes is refused, always.
     """
 
     host: str = DEFAULT_HOST
@@ -61,6 +68,8 @@ class ClientConfig:
     history_lines: int = 50
     account: str | None = None
     account_password: str | None = None
+    trust_new_cert: bool = False
+    known_servers: Path | None = None
     backlog_lines: int = 50
 
     def delay(self, attempt: int) -> float:

@@ -14,8 +14,8 @@ def spawn() -> Iterator[Callable[..., PtyClient]]:
     """Start ``chatroom client`` with the given arguments on a pty."""
     started: list[PtyClient] = []
 
-    def start(*args: str) -> PtyClient:
-        client = PtyClient(*args)
+    def start(*args: str, env: dict[str, str] | None = None) -> PtyClient:
+        client = PtyClient(*args, env=env)
         started.append(client)
         return client
 

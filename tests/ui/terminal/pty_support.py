@@ -31,8 +31,8 @@ def visible(raw: str) -> str:
 class PtyClient:
     """``chatroom client ARGS`` on a pty, 100 columns by 30 rows."""
 
-    def __init__(self, *args: str) -> None:
-        env = dict(os.environ, TERM="xterm-256color")
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        env = dict(os.environ, TERM="xterm-256color", **(env or {}))
         env.pop("PROMPT_TOOLKIT_NO_CPR", None)
         self.child = pexpect.spawn(
             sys.executable,

@@ -37,3 +37,19 @@ def test_flags_reach_the_config() -> None:
 def test_tls_defaults_to_port_6697() -> None:
     config = config_from_args(parse("--tls"))  # type: ignore[arg-type]
     assert config.tls and config.port == 6697
+
+
+def test_account_password_from_flag_env_or_prompt() -> None:
+    from chatroom.ui.terminal.cli import account_password
+
+    config = config_from_args(parse("--account-password", "pw", "--account", "acct"), {})  # type: ignore[arg-type]
+    assert (config.account_password, config.account) == ("pw", "acct")
+    config = config_from_args(parse(), {"CHATROOM_PASSWORD": "from-env"})  # type: ignore[arg-type]
+    assert config.account_password == "from-env" and config.password is None
+    asked = account_password(parse("--account-password", "-"), {}, ask=lambda _prompt: "typed")  # type: ignore[arg-type]
+    assert asked == "typed"
+
+
+def test_history_and_certificate_flags() -> None:
+    config = config_from_args(parse("--history", "0", "--tls", "--trust-new-cert"))  # type: ignore[arg-type]
+    assert config.history_lines == 0 and config.trust_new_cert

@@ -52,6 +52,8 @@ class FakeRunner:
         self.switched: list[str] = []
         self.nicks: list[str] = []
         self.calls: list[Callable[..., object]] = []
+        self.opened: list[str] = []
+        self.older: list[tuple[str, int]] = []
         self.quits = 0
         self.started = False
         self.events: deque[Event] = deque()
@@ -81,6 +83,12 @@ class FakeRunner:
     def call(self, function: Callable[..., object]) -> None:
         self.calls.append(function)
 
+    def open_private(self, nick: str) -> None:
+        self.opened.append(nick)
+
+    def fetch_older(self, buffer: str, limit: int = 50) -> None:
+        self.older.append((buffer, limit))
+
     def join(self, timeout: float | None = None) -> bool:
         return True
 
@@ -101,6 +109,7 @@ class FakeView:
         self.asked: list[str | None] = []
         self.buffer_draws = 0
         self.line_draws = 0
+        self.prepends = 0
 
     def set_title(self, text: str) -> None:
         self.title = text
@@ -128,6 +137,10 @@ class FakeView:
             self.lines = []
         self.lines += lines
         self.line_draws += 1
+
+    def prepend_lines(self, lines: Sequence[list[Segment]]) -> None:
+        self.lines[:0] = lines
+        self.prepends += 1
 
     def ask_name(self, problem: str | None) -> None:
         self.asked.append(problem)

@@ -12,14 +12,17 @@ from chatroom.client.events import (
     ActiveBufferChanged,
     BufferChanged,
     BufferClosed,
+    BufferRenamed,
     Connected,
     ConnectFailed,
     Connecting,
     ConnectionLost,
     Event,
     ExitReason,
+    HistoryLoaded,
     MessageAdded,
     NickRequired,
+    OlderMessages,
     OwnNickChanged,
     Ready,
     Registered,
@@ -206,8 +209,15 @@ def test_own_nick_change_updates_status_and_members(parts: Any) -> None:
 def test_a_renamed_private_chat_replaces_its_old_row(parts: Any) -> None:
     presenter, fake_view, _runner, _clock = parts
     in_lobby(presenter, BufferChanged(view("bob", 3)))
-    presenter.handle([BufferChanged(view("robert", 3))])
+    presenter.handle([BufferRenamed("bob", "robert"), BufferChanged(view("robert", 3))])
     assert [row.key for row in fake_view.rows] == [SERVER_BUFFER, "#lobby", "robert"]
+
+
+def test_a_renamed_active_private_chat_stays_shown(parts: Any) -> None:
+    presenter, fake_view, _runner, _clock = parts
+    in_lobby(presenter, ActiveBufferChanged(view("bob", 3, active=True), ()))
+    presenter.handle([BufferRenamed("bob", "robert")])
+    assert presenter.active == "robert" and fake_view.topic[0] == "robert"
 
 
 def test_closing_a_buffer_renumbers_the_rest(parts: Any) -> None:
@@ -256,29 +266,55 @@ def test_closing_a_buffer_and_quitting_go_to_the_core(parts: Any) -> None:
     assert runner.quits == 1
 
 
-class StubClient:
-    def __init__(self) -> None:
-        self.opened: list[tuple[str, BufferKind | None]] = []
-        self.activated: list[object] = []
-
-    def open_buffer(self, name: str, kind: BufferKind | None = None) -> object:
-        self.opened.append((name, kind))
-        return name
-
-    def activate(self, buffer: object) -> None:
-        self.activated.append(buffer)
-
-
 def test_double_clicking_a_person_opens_a_private_chat(parts: Any) -> None:
     presenter, _fake_view, runner, _clock = parts
     in_lobby(presenter)
     presenter.open_private("alice")  # yourself: nothing
-    assert runner.calls == []
     presenter.open_private("bob")
-    client = StubClient()
-    runner.calls[0](client)
-    assert client.opened == [("bob", BufferKind.PRIVATE)]
-    assert client.activated == ["bob"]
+    assert runner.opened == ["bob"]
+
+
+def test_history_on_join_redraws_the_room_muted(parts: Any) -> None:
+    presenter, fake_view, _runner, _clock = parts
+    in_lobby(presenter, MessageAdded("#lobby", message("You have joined #lobby", None), True))
+    old = message("from before", history=True)
+    joined = message("You have joined #lobby", None)
+    presenter.handle([HistoryLoaded("#lobby", (old,), (old, joined), True)])
+    assert fake_view.bodies[-2:] == ["from before", "You have joined #lobby"]
+    assert "history" in fake_view.lines[-2][0][1]
+    presenter.handle([HistoryLoaded("#dev", (old,), (old,), False)])  # elsewhere: not drawn
+    assert fake_view.bodies[-1] == "You have joined #lobby"
+
+
+def test_scrolling_to_the_top_pages_back_until_the_start(parts: Any) -> None:
+    presenter, fake_view, runner, _clock = parts
+    in_lobby(presenter, MessageAdded("#lobby", message("now"), True))
+    presenter.load_older()
+    presenter.load_older()  # one request at a time
+    assert runner.older == [("#lobby", 100)]
+    older = message("older", history=True)
+    presenter.handle([OlderMessages("#lobby", (older,), False)])
+    assert fake_view.bodies[0] == "older" and fake_view.bodies[-1] == "now"
+    assert fake_view.prepends == 1
+    presenter.load_older()
+    presenter.handle([OlderMessages("#lobby", (), True)])
+    assert fake_view.bodies[0] == "Start of the conversation's history"
+    presenter.load_older()  # the start was reached: nothing more to ask
+    assert len(runner.older) == 2
+
+
+def test_the_server_buffer_has_no_history_to_load(parts: Any) -> None:
+    presenter, _fake_view, runner, _clock = parts
+    presenter.handle([ActiveBufferChanged(view(SERVER_BUFFER, 1, BufferKind.SERVER), ())])
+    presenter.load_older()
+    assert runner.older == []
+
+
+def test_passwords_are_not_kept_in_the_input_history(parts: Any) -> None:
+    presenter, _fake_view, runner, _clock = parts
+    presenter.send("/login secret words")
+    assert runner.submitted == ["/login secret words"]
+    assert presenter.history_previous("") is None
 
 
 def test_tab_completes_people_of_the_room_shown(parts: Any) -> None:

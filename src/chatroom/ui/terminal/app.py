@@ -35,8 +35,10 @@ from chatroom.client.events import (
     ConnectionLost,
     Event,
     ExitReason,
+    HistoryLoaded,
     MessageAdded,
     NickRequired,
+    OlderMessages,
     OwnNickChanged,
     Ready,
     Registered,
@@ -50,6 +52,8 @@ from chatroom.ui.terminal.render import (
     Fragments,
     display_name,
     event_text,
+    history_header,
+    history_start,
     message_fragments,
     reconnect_text,
     refusal_text,
@@ -244,6 +248,8 @@ class TerminalApp:
             for message in event.backlog[-BACKLOG_SHOWN:]:
                 self.echo(message_fragments(message))
             self._refresh()
+        elif isinstance(event, HistoryLoaded | OlderMessages):
+            self._history(event)
         elif isinstance(event, BufferChanged | BufferClosed | OwnNickChanged):
             self._refresh()
         elif isinstance(event, Stopped):
@@ -253,6 +259,21 @@ class TerminalApp:
             if event.reason is ExitReason.QUIT:
                 self.say("You have left the chat. Bye!")
             self._set_phase(Phase.DONE)
+
+    def _history(self, event: HistoryLoaded | OlderMessages) -> None:
+        """History for the buffer on screen, as a muted block under a header.
+        The terminal cannot insert above what it printed, so the header says
+        where the block belongs; other buffers show it in their backlog."""
+        buffer = self.client.model.get(event.buffer)
+        if buffer is None or buffer.key != self.client.model.active:
+            return
+        older = isinstance(event, OlderMessages)
+        if event.messages:
+            self.echo(history_header(event.buffer, len(event.messages), older))
+            for message in event.messages:
+                self.echo(message_fragments(message))
+        if isinstance(event, OlderMessages) and event.complete:
+            self.echo(history_start(event.buffer))
 
     def _message(self, event: MessageAdded) -> None:
         message = event.message

@@ -7,8 +7,11 @@ so that ``chatroom server`` starts without loading them.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import os
 import sys
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 1060
 DEFAULT_TLS_PORT = 6697
+PASSWORD_ENV = "CHATROOM_PASSWORD"
 
 EPILOG = """\
 examples:
@@ -24,6 +28,8 @@ examples:
   chatroom client chat.example.org      ... to another machine
   chatroom client HOST -p 6667 --nick alice --room '#dev'
   echo hi | chatroom client --nick bot  send one message from a script (plain mode)
+  chatroom client HOST --tls --nick alice --account-password -
+                                        TLS, and log in to the account "alice"
 
 In the chat: type to talk, /help for commands, Tab completes, Up/Down recall,
 Alt+number switches rooms, QUIT or /quit leaves.
@@ -57,9 +63,35 @@ def add_client_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="ROOM",
         help="room to join at start (default #lobby); repeat for several",
     )
-    parser.add_argument("--tls", action="store_true", help="connect with TLS")
     parser.add_argument(
-        "--password", metavar="PASSWORD", help="the server's password, if it has one"
+        "--tls",
+        action="store_true",
+        help="connect with TLS; a self-signed certificate is shown and remembered on first use",
+    )
+    parser.add_argument(
+        "--trust-new-cert",
+        action="store_true",
+        help="with --tls: accept (and remember) a server certificate never seen before "
+        "without asking; a certificate that changed is still refused",
+    )
+    parser.add_argument(
+        "--password", metavar="PASSWORD", help="the server's password, if it has one (rare)"
+    )
+    parser.add_argument(
+        "--account-password",
+        metavar="PASSWORD",
+        help="your account's password: log in while connecting ('-' asks for it; "
+        f"default: ${PASSWORD_ENV} if set)",
+    )
+    parser.add_argument(
+        "--account", metavar="NAME", help="the account to log in to (default: your name)"
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=50,
+        metavar="N",
+        help="lines of history to show when joining a room (default %(default)s, 0 for none)",
     )
     parser.add_argument(
         "--plain",
@@ -75,8 +107,31 @@ def add_client_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(func=run_client)
 
 
-def config_from_args(args: argparse.Namespace) -> ClientConfig:
-    """The client settings the flags ask for."""
+def account_password(
+    args: argparse.Namespace,
+    environ: Mapping[str, str] | None = None,
+    ask: Callable[[str], str] | None = None,
+) -> str | None:
+    """The account password: ``--account-password`` (``-``: asked for without
+    echo), else ``$CHATROOM_PASSWORD``, else ``None``. A password on the command
+    line is visible to other local users (``ps``); the other two ways are not."""
+    value = args.account_password
+    if value == "-":
+        if ask is None:
+            import getpass
+
+            ask = getpass.getpass
+        return ask("Account password: ") or None
+    if value:
+        return str(value)
+    env = os.environ if environ is None else environ
+    return env.get(PASSWORD_ENV) or None
+
+
+def config_from_args(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> ClientConfig:
+    """The client settings the flags ask for (``-`` passwords are not asked here)."""
     from chatroom.client.config import ClientConfig
 
     rooms = tuple(r if r.startswith("#") else "#" + r for r in (args.room or ["#lobby"]))
@@ -89,6 +144,10 @@ def config_from_args(args: argparse.Namespace) -> ClientConfig:
         tls=args.tls,
         password=args.password,
         reconnect=not args.no_reconnect,
+        account=args.account,
+        account_password=None if args.account_password == "-" else account_password(args, environ),
+        history_lines=max(args.history, 0),
+        trust_new_cert=args.trust_new_cert,
     )
 
 
@@ -100,6 +159,12 @@ def run_client(args: argparse.Namespace) -> int:
     from chatroom.client.core import ChatClient
 
     config = config_from_args(args)
+    if args.account_password == "-":
+        try:
+            config = dataclasses.replace(config, account_password=account_password(args))
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            return 1
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",

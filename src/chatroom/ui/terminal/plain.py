@@ -3,7 +3,9 @@
 Contract: each line read from standard input is one message (or command), sent
 in order once the start-up room is joined (and again after a reconnection);
 blank lines are never sent. Each message received is one line on standard
-output; the user's own messages are not echoed back. End of input quits
+output; the user's own messages are not echoed back. History is printed only
+for what was missed while reconnecting (so a log has no gap), and for
+``/history``; the backlog a room shows on joining is not. End of input quits
 cleanly (exit 0). Nothing is ever drawn or erased, so output can be parsed.
 """
 
@@ -22,9 +24,12 @@ from chatroom.client.events import (
     ConnectionLost,
     Event,
     ExitReason,
+    HistoryLoaded,
     MessageAdded,
     NickRequired,
+    OlderMessages,
     Ready,
+    Registered,
     Stopped,
 )
 from chatroom.ui.terminal.render import (
@@ -52,6 +57,7 @@ class PlainApp:
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self._nick_wanted = asyncio.Event()
         self._announced_ready = False
+        self._reconnected = False
         self._changed = asyncio.Event()  # set on every event from the client
         client.subscribe(self.on_event)
 
@@ -109,6 +115,8 @@ class PlainApp:
 
     def on_event(self, event: Event) -> None:
         self._changed.set()
+        if isinstance(event, Registered):
+            self._reconnected = event.reconnected
         text = event_text(event)
         if isinstance(event, ConnectFailed) and event.fatal:
             print(text, file=sys.stderr, flush=True)
@@ -129,6 +137,14 @@ class PlainApp:
         elif isinstance(event, MessageAdded) and not event.message.own:
             where = None if event.active else event.buffer
             self.write(plain(message_fragments(event.message, where)))
+        elif isinstance(event, HistoryLoaded) and self._reconnected:
+            where = None if event.active else event.buffer
+            for message in event.messages:
+                if not message.own:
+                    self.write(plain(message_fragments(message, where)))
+        elif isinstance(event, OlderMessages):
+            for message in event.messages:
+                self.write(plain(message_fragments(message, event.buffer)))
         elif isinstance(event, Stopped):
             refusal = refusal_text(event)
             if refusal is not None:

@@ -52,6 +52,7 @@ NICK_COLOURS = (
 )
 
 STYLE_RULES = {
+    "history": "ansibrightblack",
     "time": "ansibrightblack",
     "notice": "ansibrightblack",
     "error": "ansired bold",
@@ -101,7 +102,24 @@ def message_fragments(message: Message, where: str | None = None) -> Fragments:
         out.append(("class:error", "!! " + message.text))
     else:
         out.append(("class:info", "-- " + message.text))
+    if message.history:
+        # Replayed from the server's history: the whole line muted, colours dropped.
+        return [("class:history", text) for _, text in out]
     return out
+
+
+def history_header(buffer: str, count: int, older: bool = False) -> Fragments:
+    """The line above a block of history (on join, or fetched by /history)."""
+    name = display_name(buffer)
+    messages = "message" if count == 1 else "messages"
+    if older:
+        return [("class:where", f"── {count} older {messages} in {name} ──")]
+    return [("class:where", f"── {count} earlier {messages} in {name} ──")]
+
+
+def history_start(buffer: str) -> Fragments:
+    """The line saying there is nothing older to fetch."""
+    return [("class:where", f"── start of the history of {display_name(buffer)} ──")]
 
 
 def plain(fragments: Fragments) -> str:

@@ -54,6 +54,10 @@ TICK_MS = 40
 BATCH = 150
 """Most events handled per tick, so one tick never holds Tk for long."""
 
+BACKLOG_LINES = 500
+"""Messages redrawn when switching rooms: the window scrolls, so show plenty
+(the terminal shows a screenful; the core's default is 50)."""
+
 
 class Runner(Protocol):
     """What the app needs of a :class:`ClientThread` (tests may pass another)."""
@@ -73,6 +77,10 @@ class Runner(Protocol):
     def quit(self, reason: str | None = None) -> None: ...
 
     def call(self, function: Callable[..., object]) -> None: ...
+
+    def open_private(self, nick: str) -> None: ...
+
+    def fetch_older(self, buffer: str, limit: int = 50) -> None: ...
 
     def join(self, timeout: float | None = None) -> bool: ...
 
@@ -135,6 +143,8 @@ class TkChatApp:
             # A new attempt replaces one still waiting (e.g. for another name).
             self.runner.quit()
             self._retired.append(self.runner)
+        if config.backlog_lines == ClientConfig().backlog_lines:
+            config = dataclasses.replace(config, backlog_lines=BACKLOG_LINES)
         runner = self.runner_factory(config)
         self.runner = runner
         self.config = config
@@ -144,8 +154,13 @@ class TkChatApp:
         runner.start()
 
     def _dialog_connect(self, settings: ConnectSettings) -> None:
+        password = self.dialog.account_password() if self.dialog is not None else None
         config = dataclasses.replace(
-            self.base_config, host=settings.host, port=settings.port, nick=settings.nick
+            self.base_config,
+            host=settings.host,
+            port=settings.port,
+            nick=settings.nick,
+            account_password=password or self.base_config.account_password,
         )
         self._run(config)
 

@@ -71,11 +71,12 @@ class _Dialog(tk.Toplevel):
 
 
 class ConnectDialog(_Dialog):
-    """Asks for server, port and name. ``on_connect(settings)`` is called with
-    valid values when Connect is pressed; the caller then either closes the
-    dialog (connected) or calls :meth:`show_error` and :meth:`set_busy`
-    (``False``) so the user can try again. ``on_cancel()`` runs when the window
-    is closed or Quit is pressed."""
+    """Asks for server, port, name and (optionally) the account's password,
+    which is read with :meth:`account_password` and never saved.
+    ``on_connect(settings)`` is called with valid values when Connect is
+    pressed; the caller then either closes the dialog (connected) or calls
+    :meth:`show_error` and :meth:`set_busy` (``False``) so the user can try
+    again. ``on_cancel()`` runs when the window is closed or Quit is pressed."""
 
     def __init__(
         self,
@@ -100,9 +101,17 @@ class ConnectDialog(_Dialog):
         self.host = self._field(2, "Server", initial.host, 28)
         self.port = self._field(3, "Port", str(initial.port), 8)
         self.nick = self._field(4, "Your name", initial.nick, 20)
-        self.error.grid(row=5, column=0, columnspan=2, sticky="w", pady=(8, 0))
+        # Optional, and never remembered: only for a name registered with /register.
+        self.password = self._field(5, "Password", "", 20)
+        self.password.configure(show="•")
+        ttk.Label(
+            body,
+            text="Only if your name is registered; leave empty otherwise.",
+            style="Topic.TLabel",
+        ).grid(row=6, column=1, sticky="w")
+        self.error.grid(row=7, column=0, columnspan=2, sticky="w", pady=(8, 0))
         buttons = ttk.Frame(body)
-        buttons.grid(row=6, column=0, columnspan=2, sticky="e", pady=(14, 0))
+        buttons.grid(row=8, column=0, columnspan=2, sticky="e", pady=(14, 0))
         self.quit_button = ttk.Button(buttons, text="Quit", command=self.cancel)
         self.quit_button.pack(side="right")
         self.connect_button = ttk.Button(
@@ -147,6 +156,10 @@ class ConnectDialog(_Dialog):
                 f"only, at most {NICKLEN} characters, not starting with a digit or -."
             )
         return ConnectSettings(host, port, nick)
+
+    def account_password(self) -> str | None:
+        """The password typed, or ``None`` if the field is empty."""
+        return self.password.get() or None
 
     def connect(self) -> None:
         """The Connect button: check the fields, then hand them to ``on_connect``."""

@@ -71,11 +71,14 @@ def message_line(message: Message, tz: tzinfo | None = None) -> list[Segment]:
 
     The two tabs line the text up in a column whatever the nick's length (the
     theme sets the tab stops and a hanging indent, so wrapped text stays in its
-    column). Whole-line tags say what the line is: ``own`` for the user's own
+    column). Whole-line tags say what the line is: ``history`` for lines
+    replayed from the server's history (muted), ``own`` for the user's own
     messages, ``mention`` when it names the user, ``event`` for joins, parts and
     other notices about the room, ``error`` for problems.
     """
     line_tags: tuple[str, ...] = ("line",)
+    if message.history:
+        line_tags += ("history",)
     if message.own:
         line_tags += ("own",)
     if message.mention and not message.own:

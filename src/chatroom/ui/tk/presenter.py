@@ -20,25 +20,28 @@ import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from datetime import tzinfo
-from functools import partial
+from datetime import datetime, tzinfo
 from typing import Protocol
 
+from chatroom.client.commands import is_secret
 from chatroom.client.completion import complete_word
 from chatroom.client.core import ChatClient
 from chatroom.client.events import (
     ActiveBufferChanged,
     BufferChanged,
     BufferClosed,
+    BufferRenamed,
     Connected,
     ConnectFailed,
     Connecting,
     ConnectionLost,
     Event,
     ExitReason,
+    HistoryLoaded,
     MessageAdded,
     NickRequired,
     NickTaken,
+    OlderMessages,
     OwnNickChanged,
     Ready,
     Registered,
@@ -98,6 +101,10 @@ class ChatView(Protocol):
         keeps a bounded number of lines and scrolls to the newest, unless the
         user has scrolled up to read."""
 
+    def prepend_lines(self, lines: Sequence[list[Segment]]) -> None:
+        """Put older lines above the conversation, keeping in view the line the
+        user was reading (they scrolled to the top to ask for these)."""
+
     def ask_name(self, problem: str | None) -> None:
         """Ask the user for a name; the answer goes to :meth:`Presenter.provide_nick`."""
 
@@ -115,12 +122,15 @@ class Runner(Protocol):
 
     def call(self, function: Callable[[ChatClient], object]) -> None: ...
 
+    def open_private(self, nick: str) -> None: ...
 
-def _open_private(nick: str, client: ChatClient) -> None:
-    # Runs on the client's thread. The core has no public "open a private chat
-    # without sending" yet (/msg needs text), so this uses the two methods the
-    # core's own /msg uses; see the Tk section of docs/desktop-client.md.
-    client.activate(client.open_buffer(nick, BufferKind.PRIVATE))
+    def fetch_older(self, buffer: str, limit: int = 50) -> None: ...
+
+
+OLDER_PAGE = 100
+"""Messages asked for each time the user scrolls to the top."""
+
+START_OF_HISTORY = "Start of the conversation's history"
 
 
 class Presenter:
@@ -156,9 +166,14 @@ class Presenter:
         self._reconnect_at: float | None = None
         self._ever_ready = False
         self._notes: deque[Message] = deque(maxlen=NOTES_KEPT)
+        # Older history: buffers (casefolded) with a request on its way, and
+        # those whose history has been read back to its start.
+        self._older_pending: set[str] = set()
+        self._history_complete: set[str] = set()
         # What one batch changed, drawn once by _flush().
         self._lines: list[list[Segment]] = []
         self._replace = False
+        self._older: list[list[Segment]] = []
         self._dirty: set[str] = set()
         view.set_status(self.status)
         view.set_title(title_text(None, ()))
@@ -186,20 +201,28 @@ class Presenter:
             if event.buffer.kind is BufferKind.SERVER:
                 backlog = sorted([*backlog, *self._notes], key=lambda m: m.time)
             self._lines = [message_line(m, self.tz) for m in backlog]
+            if self.active in self._history_complete and event.buffer.kind is not BufferKind.SERVER:
+                when = backlog[0].time if backlog else now_utc()
+                self._lines.insert(0, message_line(note(START_OF_HISTORY, when), self.tz))
             self._replace = True
+            self._older = []
             self._dirty.update(("rows", "members", "topic", "title"))
         elif isinstance(event, BufferClosed):
             self._buffer_closed(event.name)
+        elif isinstance(event, HistoryLoaded):
+            if event.active and casefold(event.buffer) == self.active:
+                # History goes above lines already shown: redraw the buffer.
+                self._lines = [message_line(m, self.tz) for m in event.backlog]
+                self._replace = True
+        elif isinstance(event, OlderMessages):
+            self._older_messages(event)
+        elif isinstance(event, BufferRenamed):
+            self._buffer_renamed(event.old, event.new)
         else:
             self._connection_event(event)
 
     def _buffer_changed(self, view: BufferView) -> None:
         key = casefold(view.name)
-        # A private chat renamed on a nick change keeps its number under a new
-        # name; the core sends no BufferClosed for the old name.
-        for other, old in list(self.views.items()):
-            if other != key and old.number == view.number:
-                del self.views[other]
         self.views[key] = view
         if view.active:
             self.active = key
@@ -207,7 +230,36 @@ class Presenter:
         if key == self.active:
             self._dirty.update(("members", "topic"))
 
+    def _buffer_renamed(self, old: str, new: str) -> None:
+        """A private chat follows its person's new nick (a BufferChanged under
+        the new name follows with the rest)."""
+        old_key, new_key = casefold(old), casefold(new)
+        renamed = self.views.pop(old_key, None)
+        if renamed is not None:
+            self.views[new_key] = dataclasses.replace(renamed, name=new)
+        for keys in (self._older_pending, self._history_complete):
+            if old_key in keys:
+                keys.discard(old_key)
+                keys.add(new_key)
+        if self.active == old_key:
+            self.active = new_key
+        self._dirty.update(("rows", "title", "topic"))
+
+    def _older_messages(self, event: OlderMessages) -> None:
+        key = casefold(event.buffer)
+        self._older_pending.discard(key)
+        if event.complete:
+            self._history_complete.add(key)
+        if key != self.active:
+            return  # shown from the core's backlog when the user comes back
+        older = [message_line(m, self.tz) for m in event.messages]
+        if event.complete:
+            older.insert(0, message_line(note(START_OF_HISTORY, _first_time(event)), self.tz))
+        self._older = older + self._older
+
     def _buffer_closed(self, name: str) -> None:
+        self._older_pending.discard(casefold(name))
+        self._history_complete.discard(casefold(name))
         closed = self.views.pop(casefold(name), None)
         if closed is None:
             return
@@ -319,9 +371,12 @@ class Presenter:
             view.set_topic(*topic_texts(active))
         if "members" in dirty:
             view.set_members(members_heading(active), member_rows(active, self.nick))
+        if self._older and not self._replace:
+            view.prepend_lines(self._older)
         if self._lines or self._replace:
             view.show_lines(self._lines, replace=self._replace)
         self._lines = []
+        self._older = []
         self._replace = False
         dirty.clear()
 
@@ -338,7 +393,8 @@ class Presenter:
         lines = [line for line in text.splitlines() if line.strip()]
         if not lines:
             return False
-        self.history.add(text.strip("\n"))
+        if not any(is_secret(line) for line in lines):  # never recall a password
+            self.history.add(text.strip("\n"))
         self.completer.reset()
         for line in lines:
             self.runner.submit(line)
@@ -357,7 +413,7 @@ class Presenter:
         """Open (or show) the private chat with ``nick`` (a double-click on a person)."""
         if self.nick is not None and casefold(nick) == casefold(self.nick):
             return
-        self.runner.call(partial(_open_private, nick))
+        self.runner.open_private(nick)
 
     def join(self, room: str) -> str | None:
         """Join ``room`` ("#dev" or "dev"); returns a problem to show instead, if any."""
@@ -382,13 +438,19 @@ class Presenter:
         self.runner.quit()
 
     def load_older(self) -> None:
-        """The user scrolled to the top of the conversation: fetch older messages.
-
-        Does nothing yet: the client core has no API to fetch history before the
-        oldest message it holds (CHATHISTORY BEFORE). The window already calls
-        this; once the core offers it, this method asks for it and the messages
-        come back as events.
-        """
+        """The user scrolled to the top of the conversation: fetch older messages
+        (:data:`OLDER_PAGE` at a time). Nothing is asked while a request is on
+        its way, once the start of the history was reached, or for the server
+        buffer. The answer comes back as an ``OlderMessages`` event; a server
+        without history sends none, and nothing happens."""
+        active = self.active_view
+        if active is None or active.kind is BufferKind.SERVER:
+            return
+        key = casefold(active.name)
+        if key in self._older_pending or key in self._history_complete:
+            return
+        self._older_pending.add(key)
+        self.runner.fetch_older(active.name, OLDER_PAGE)
 
     def complete(self, text: str, cursor: int) -> tuple[str, int] | None:
         """Tab in the input line: the new text and cursor, or ``None``."""
@@ -408,3 +470,8 @@ class Presenter:
 
     def history_next(self) -> str | None:
         return self.history.next()
+
+
+def _first_time(event: OlderMessages) -> datetime:
+    """When the start-of-history note is dated: just before the oldest message."""
+    return event.messages[0].time if event.messages else now_utc()

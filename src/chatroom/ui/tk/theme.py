@@ -203,6 +203,8 @@ def configure_conversation(text: tk.Text, fonts: Fonts) -> None:
     text.tag_configure("notice", foreground=c["muted"])
     text.tag_configure("event", foreground=c["muted"], font=fonts.small)
     text.tag_configure("error", foreground=c["error"])
+    # History (replayed, read long ago) in the muted colour, over nick colours.
+    text.tag_configure("history", foreground=c["muted"])
     # Backgrounds last: a later tag wins, and they must show over everything.
     text.tag_configure("own", background=c["own_bg"])
     text.tag_configure("mention", background=c["mention_bg"])

@@ -282,6 +282,20 @@ class MainWindow:
         if follow:
             text.see("end")
 
+    def prepend_lines(self, lines: Sequence[list[Segment]]) -> None:
+        text = self.conversation
+        if not lines:
+            return
+        # Keep the line the user was reading at the top of the view.
+        top = text.index("@0,0")
+        text.configure(state="normal")
+        text.insert("1.0", "", (), *flatten(lines))
+        text.configure(state="disabled")
+        row = int(top.split(".")[0]) + len(lines)
+        text.yview(f"{row}.0")
+        # The view moved off the top: the next arrival there asks again.
+        self._at_top = False
+
     def ask_name(self, problem: str | None) -> None:
         def answer(name: str) -> str | None:
             if not name.strip():
