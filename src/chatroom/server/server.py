@@ -38,6 +38,9 @@ from chatroom.storage.base import HistoryStore
 
 log = logging.getLogger("chatroom.server")
 
+CLOSE_GRACE = 5.0
+"""Seconds a dropped client has to read its ERROR line before the connection is cut."""
+
 
 @dataclass(frozen=True)
 class WhowasEntry:
@@ -165,17 +168,34 @@ class Server:
             session.quit_reason,
         )
 
-    def disconnect(self, session: Session, reason: str, *, error: str | None = None) -> None:
-        """Drop a session: tell it why (``ERROR``), tell its peers (``QUIT``), close."""
+    def disconnect(
+        self, session: Session, reason: str, *, error: str | None = None, abort: bool = False
+    ) -> None:
+        """Drop a session: tell it why (``ERROR``), tell its peers (``QUIT``), close.
+
+        The connection gets :data:`CLOSE_GRACE` seconds to take its last bytes; one that
+        does not read them (or any with ``abort``, e.g. SendQ exceeded) is cut at once,
+        so its buffers are freed rather than kept for a reader that never comes.
+        """
         if session.closed:
             return
-        text = error if error is not None else reason
-        session.send_bytes(
-            Line("ERROR", (f"Closing Link: {session.host} ({text})",)).format().encode() + b"\r\n"
-        )
-        session.flush()
+        if not abort:
+            text = error if error is not None else reason
+            session.send_bytes(
+                Line("ERROR", (f"Closing Link: {session.host} ({text})",)).format().encode()
+                + b"\r\n"
+            )
+            session.flush()
         self._remove(session, reason)
+        if abort:
+            session.transport.abort()
+            return
         session.transport.close()
+        self.call_later(CLOSE_GRACE, lambda: self._abort_if_open(session))
+
+    def _abort_if_open(self, session: Session) -> None:
+        if session in self._live:
+            session.transport.abort()
 
     def _remove(self, session: Session, reason: str) -> None:
         session.quit_reason = reason
@@ -208,7 +228,7 @@ class Server:
         dirty, self._dirty = self._dirty, []
         for session in dirty:
             if not session.closed and not session.flush():
-                self.disconnect(session, "SendQ exceeded")
+                self.disconnect(session, "SendQ exceeded", abort=True)
 
     # -- names -------------------------------------------------------------------
 

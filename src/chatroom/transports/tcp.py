@@ -12,6 +12,9 @@ from chatroom.server.session import Session
 from chatroom.transports.tls import HANDSHAKE_TIMEOUT
 
 
+SEND_BUFFER = 128 * 1024
+
+
 class IrcProtocol(asyncio.Protocol):
     """One TCP connection. All protocol work is the Session's; this only moves bytes."""
 
@@ -28,6 +31,9 @@ class IrcProtocol(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             # Small writes must not wait on Nagle's algorithm (PERFORMANCE.md).
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # Cap the kernel's send buffer (Linux doubles this): otherwise it holds
+            # megabytes for a client that stopped reading before our SendQ sees any.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         peer = transport.get_extra_info("peername") or ("unknown", 0)
         secure = transport.get_extra_info("sslcontext") is not None
         self.session = self.server.connect(transport, str(peer[0]), int(peer[1]), secure=secure)
