@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from chatroom import __version__
 from chatroom.errors import ConfigError
 from chatroom.ui.terminal.cli import add_client_parser
+from chatroom.ui.tk.cli import add_gui_parser
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 1060
@@ -124,7 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     passwd.set_defaults(func=_passwd)
     add_client_parser(sub)
-    __import__("chatroom.ui.tk.cli", fromlist=["add_gui_parser"]).add_gui_parser(sub)
+    add_gui_parser(sub)
+    # `bench` has its own parser (chatroom.bench.cli): main() hands it the arguments.
+    sub.add_parser(
+        "bench", help="measure this server beside ngircd and miniircd (docs/performance.md)"
+    )
     # Further commands: each module adds its subparser and sets func=... on it.
     return parser
 
@@ -214,7 +219,12 @@ def _passwd(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chatroom`` command."""
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["bench"]:
+        from chatroom.bench.cli import main as bench_main
+
+        return bench_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     try:
         return int(args.func(args))
     except ConfigError as exc:
