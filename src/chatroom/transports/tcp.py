@@ -11,7 +11,6 @@ from chatroom.server.server import Server
 from chatroom.server.session import Session
 from chatroom.transports.tls import HANDSHAKE_TIMEOUT
 
-
 SEND_BUFFER = 128 * 1024
 
 
