@@ -1,14 +1,16 @@
-"""The AccountStore contract, run against both backends (memory, and SQLite on real files)."""
+"""The AccountStore contract, run against every backend: memory, SQLite on real files, and
+PostgreSQL on a throwaway server (skipped when there is none)."""
 
 from __future__ import annotations
 
 import asyncio
 import statistics
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -38,12 +40,25 @@ from .account_support import ITERATIONS, open_store
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
 
-BACKENDS = ["memory", "sqlite"]
+BACKENDS = ["memory", "sqlite", "postgres"]
+
+Opener = Callable[..., Awaitable[AccountStoreBase]]
+
+
+@pytest.fixture
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
+    """``await opener(kind, **options)``: a fresh store of that backend."""
+
+    async def open_kind(kind: str, **options: Any) -> AccountStoreBase:
+        dsn = request.getfixturevalue("postgres_dsn") if kind == "postgres" else None
+        return await open_store(kind, tmp_path, dsn=dsn, **options)
+
+    return open_kind
 
 
 @pytest.fixture(params=BACKENDS)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AccountStoreBase]:
-    backend = await open_store(request.param, tmp_path)
+async def store(request: pytest.FixtureRequest, opener: Opener) -> AsyncIterator[AccountStoreBase]:
+    backend = await opener(request.param)
     yield backend
     await backend.close()
 
@@ -338,9 +353,9 @@ async def test_closed_store_refuses_everything(store: AccountStoreBase) -> None:
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
-async def test_hashing_does_not_block_the_loop(kind: str, tmp_path: Path) -> None:
+async def test_hashing_does_not_block_the_loop(kind: str, opener: Opener) -> None:
     slow = Passwords(PasswordHasher(time_cost=3, memory_cost=16384, parallelism=1))
-    store = await open_store(kind, tmp_path, passwords=slow)
+    store = await opener(kind, passwords=slow)
     ticks = 0
 
     async def ticker() -> None:
@@ -360,11 +375,11 @@ async def test_hashing_does_not_block_the_loop(kind: str, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
-async def test_unknown_name_costs_as_much_as_a_wrong_password(kind: str, tmp_path: Path) -> None:
+async def test_unknown_name_costs_as_much_as_a_wrong_password(kind: str, opener: Opener) -> None:
     # A property of the dummy-hash design, not a speed goal: medians of a few runs, with a
     # generous ratio so that a busy machine does not make it flaky.
     costly = Passwords(PasswordHasher(time_cost=1, memory_cost=16384, parallelism=1))
-    store = await open_store(kind, tmp_path, passwords=costly)
+    store = await opener(kind, passwords=costly)
     try:
         await store.register("alice", PASSWORD)
 

@@ -57,7 +57,14 @@ from .base import (
     utc_now,
 )
 from .errors import StorageError, StoreClosedError
-from .postgres_db import CONNECTION_ERRORS, check_dsn, describe_error, migrate, redact
+from .postgres_db import (
+    CONNECTION_ERRORS,
+    AnyConnection,
+    check_dsn,
+    describe_error,
+    migrate,
+    redact,
+)
 from .query import Key, execute_async, find_targets_async
 from .schema import Migration
 from .sqlite_db import Row, from_row, to_row
@@ -163,7 +170,7 @@ def _count(status: str) -> int:
 class _Index:
     """The :class:`~chatroom.storage.query.AsyncHistoryIndex` primitives on one connection."""
 
-    def __init__(self, conn: asyncpg.pool.PoolConnectionProxy[Any]) -> None:
+    def __init__(self, conn: AnyConnection) -> None:
         self.conn = conn
 
     async def key_of(self, target: str, msgid: str) -> Key | None:

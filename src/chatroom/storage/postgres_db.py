@@ -22,9 +22,11 @@ Not ours
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from .errors import SchemaError, StorageError, StorageUnavailableError
 from .schema import Migration
@@ -32,6 +34,7 @@ from .schema import Migration
 __all__ = [
     "CONNECTION_ERRORS",
     "LOCK_KEY",
+    "AnyConnection",
     "check_dsn",
     "describe_error",
     "migrate",
@@ -51,6 +54,12 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 _SCHEMES = ("postgresql", "postgres")
+
+if TYPE_CHECKING:
+    AnyConnection: TypeAlias = asyncpg.Connection | PoolConnectionProxy[Any]
+    """A connection of our own, or one borrowed from a pool."""
+else:  # the proxy is not subscriptable at run time
+    AnyConnection = asyncpg.Connection | PoolConnectionProxy
 
 
 def check_dsn(dsn: str) -> None:
@@ -97,7 +106,7 @@ def describe_error(exc: BaseException, what: str, dsn: str) -> StorageError:
     return StorageUnavailableError(f"{where}: {detail} ({hint}).")
 
 
-async def schema_version(conn: asyncpg.Connection, component: str) -> int:
+async def schema_version(conn: AnyConnection, component: str) -> int:
     """The schema version of *component* in the database (0 if it has none yet)."""
     exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
     if not exists:
@@ -109,7 +118,7 @@ async def schema_version(conn: asyncpg.Connection, component: str) -> int:
 
 
 async def migrate(
-    conn: asyncpg.Connection,
+    conn: AnyConnection,
     component: str,
     migrations: tuple[Migration, ...],
     owned_tables: tuple[str, ...],
@@ -150,7 +159,7 @@ async def migrate(
 
 
 async def _check_compatible(
-    conn: asyncpg.Connection,
+    conn: AnyConnection,
     component: str,
     version: int,
     migrations: tuple[Migration, ...],
