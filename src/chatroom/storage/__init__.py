@@ -4,6 +4,9 @@ The server core depends on the :class:`HistoryStore` protocol only (STYLE.md rul
 
 * at startup ``store = await open_history(data_dir)`` (SQLite, the default; data_dir from
   ``--data-dir`` or :func:`default_data_dir`), or ``MemoryHistoryStore()`` when history is off;
+  or ``history, accounts = await open_stores(database_url, data_dir)``, which opens both
+  stores in SQLite files or, for a ``postgresql://`` URL, in a PostgreSQL database shared by
+  every server process (:mod:`chatroom.storage.open`);
 * for each PRIVMSG/NOTICE/TAGMSG: stamp it (``new_msgid()``, ``utc_now()``), build a
   :class:`StoredMessage` under its conversation key (casefolded channel, or
   :func:`dm_key` of the two casefolded nicks), ``store.append(message, on_stored)``, and relay
@@ -51,6 +54,7 @@ from .errors import (
 )
 from .measure import measure_throughput
 from .memory import MemoryHistoryStore
+from .open import is_postgres_url, open_stores
 from .retention import RetentionPolicy, run_retention
 from .sqlite import SQLiteHistoryStore, open_history
 
@@ -85,9 +89,11 @@ __all__ = [
     "dm_peers",
     "from_ms",
     "is_dm_key",
+    "is_postgres_url",
     "measure_throughput",
     "new_msgid",
     "open_history",
+    "open_stores",
     "run_retention",
     "to_ms",
     "utc_now",
