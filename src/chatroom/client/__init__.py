@@ -21,7 +21,8 @@ Quick start (on an asyncio loop)::
 From another thread (Tk), use :class:`ClientThread`: it runs the client on its
 own loop in a daemon thread, queues events in ``runner.events`` (drain it with
 ``runner.drain()`` from ``after()``), and its ``submit``/``provide_nick``/
-``switch_to``/``quit``/``open_private``/``fetch_older`` are thread-safe.
+``switch_to``/``quit``/``open_private``/``fetch_older``/``trust_certificate``
+are thread-safe.
 
 API (stable: it will be extended, not broken)
 ---------------------------------------------
@@ -33,7 +34,9 @@ API (stable: it will be extended, not broken)
 ``ping_timeout``, ``quit_message``, ``caps``, ``history_lines`` (history asked
 for on join, default 50, 0 = none), ``backlog_lines`` (messages in
 ``ActiveBufferChanged.backlog``, default 50), ``account`` and
-``account_password`` (SASL login while connecting; account default: the nick).
+``account_password`` (SASL login while connecting; account default: the nick),
+``trust_new_cert`` and ``known_servers`` (TLS trust on first use, see
+``chatroom.client.trust``).
 
 ``ChatClient(config)``, all methods on the client's loop thread:
 
@@ -50,6 +53,7 @@ for on join, default 50, 0 = none), ``backlog_lines`` (messages in
   (``CHATHISTORY BEFORE``); answered by ``OlderMessages``. False when the server
   keeps no history (no ``draft/chathistory``): nothing happens then.
 - ``backlog(buffer) -> tuple[Message, ...]``: its latest ``backlog_lines``.
+- ``trust_certificate(trusted)``: the answer to ``CertificateUnknown``.
 - ``complete(word, first=False) -> list[str]``: Tab completion candidates.
 - ``await wait_echoed(timeout) -> bool``: wait until the server has echoed every
   message sent (echo-message); a script calls it before quitting.
@@ -83,6 +87,11 @@ Events (``chatroom.client.events``, frozen dataclasses, subclasses of ``Event``)
   ``backlog`` is the buffer's latest messages for a UI that redraws.
 - ``OlderMessages(buffer, messages, complete)`` -- the answer to ``fetch_older``;
   the messages precede all others; ``complete``: the start of history.
+- ``CertificateUnknown(host, port, fingerprint, reason, known_file)`` -- a TLS
+  certificate that does not verify and was never seen: ask the user, then call
+  ``trust_certificate``. ``CertificateTrusted(...)`` -- remembered.
+  ``CertificateChanged(host, port, expected, fingerprint, known_file)`` -- a
+  remembered certificate changed: the client stops (``ExitReason.CERTIFICATE``).
 - ``LoggedIn(account)``, ``LoginFailed(account, reason)``,
   ``AccountRegistered(account)``, ``RegisterFailed(account, code, reason)``.
 - ``Stopped(reason: ExitReason, detail)`` -- the last event.

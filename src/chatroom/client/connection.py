@@ -9,6 +9,7 @@ carries the sender's prefix and up to 8191 bytes of tags).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import socket
 import ssl
@@ -25,6 +26,18 @@ SERVER_MAX_TAGS = 8192
 class ConnectError(Exception):
     """A connection could not be opened. ``str()`` is a short lower-case reason
     ("connection refused"), ready for "Could not connect to HOST:PORT: REASON"."""
+
+
+class CertificateUnverified(ConnectError):
+    """TLS worked but the server's certificate could not be verified (self-signed,
+    unknown issuer, another host's name). ``str()`` says why, lower-case."""
+
+
+def fingerprint(der: bytes) -> str:
+    """The SHA-256 fingerprint of a DER certificate as ``AA:BB:...``: the format
+    the server logs, so a user can compare the two by eye."""
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 async def open_connection(
@@ -48,6 +61,8 @@ async def open_connection(
         raise ConnectError("timed out") from None
     except socket.gaierror as exc:
         raise ConnectError(f"unknown host ({exc.strerror})") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise CertificateUnverified(exc.verify_message or "certificate not trusted") from None
     except ssl.SSLError as exc:
         raise ConnectError(f"TLS failed ({exc.reason or exc})") from None
     except OSError as exc:
@@ -95,6 +110,13 @@ class Connection:
         self._transport = transport
         self._protocol = protocol
         self.closed = False
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The SHA-256 fingerprint of the server's certificate (TLS only)."""
+        ssl_object = self._transport.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        return fingerprint(der) if der else None
 
     async def read_line(self) -> Line | None:
         """The next line from the server, or ``None`` at end of stream.

@@ -15,14 +15,15 @@ import enum
 import logging
 from collections.abc import Callable
 
-from chatroom.client import accounts, chathistory, handlers
+from chatroom.client import accounts, chathistory, handlers, trust
 from chatroom.client.commands import Action, is_secret, parse_input
 from chatroom.client.completion import complete_word
 from chatroom.client.config import ClientConfig
-from chatroom.client.connection import ConnectError, Connection, open_connection
+from chatroom.client.connection import ConnectError, Connection
 from chatroom.client.events import (
     ActiveBufferChanged,
     BufferChanged,
+    CertificateUnknown,
     Connected,
     ConnectFailed,
     Connecting,
@@ -126,6 +127,7 @@ class ChatClient:
         self.pending_password: str | None = None
         self.sasl: accounts.Exchange | None = None
         self.plain_warned = False
+        self._trust_answer: asyncio.Future[bool] | None = None
 
     # -- observers ---------------------------------------------------------------
 
@@ -165,13 +167,11 @@ class ChatClient:
                 return self._stop(ExitReason.QUIT)
             self.emit(Connecting(config.host, config.port, attempt))
             try:
-                conn = await open_connection(
-                    config.host,
-                    config.port,
-                    tls=config.tls,
-                    verify=config.tls_verify,
-                    timeout=config.connect_timeout,
-                )
+                conn = await trust.open_trusted(self)
+            except trust.CertificateRefused as exc:
+                if self._quitting:  # the user quit instead of answering
+                    return self._stop(ExitReason.QUIT)
+                return self._stop(ExitReason.CERTIFICATE, str(exc))
             except ConnectError as exc:
                 if not self._ever_registered or not config.reconnect:
                     self.emit(ConnectFailed(config.host, config.port, str(exc), fatal=True))
@@ -381,6 +381,23 @@ class ChatClient:
             return True
         return False
 
+    async def ask_trust(self, question: CertificateUnknown) -> bool:
+        """Emit ``question`` and wait for :meth:`trust_certificate` (or a quit,
+        which counts as no)."""
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._trust_answer = answer
+        self.emit(question)
+        try:
+            return await answer
+        finally:
+            self._trust_answer = None
+
+    def trust_certificate(self, trusted: bool) -> None:
+        """The user's answer to :class:`CertificateUnknown`."""
+        answer = self._trust_answer
+        if answer is not None and not answer.done():
+            answer.set_result(trusted)
+
     def quit(self, reason: str | None = None) -> None:
         """Leave: send QUIT (the others see ``reason``) and stop. Idempotent.
         :meth:`run` returns ``ExitReason.QUIT`` once the server has closed (or after
@@ -389,6 +406,7 @@ class ChatClient:
             return
         self._quitting = True
         self._wake.set()
+        self.trust_certificate(False)
         conn = self._conn
         if conn is not None and not conn.closed:
             self.send(Line("QUIT", (reason or self.config.quit_message,)))

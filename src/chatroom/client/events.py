@@ -32,6 +32,7 @@ class ExitReason(enum.Enum):
     CONNECT_FAILED = "connect failed"  # the first connection could not be made
     CONNECTION_LOST = "connection lost"  # lost, and reconnecting is off
     REJECTED = "rejected"  # the server refused us (bad password, banned, full)
+    CERTIFICATE = "certificate refused"  # TLS certificate changed or not trusted
 
     @property
     def exit_code(self) -> int:
@@ -226,6 +227,45 @@ class RegisterFailed(Event):
     account: str
     code: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateUnknown(Event):
+    """The server's TLS certificate cannot be verified (``reason``: "self-signed
+    certificate"...) and was never seen before. The UI shows ``fingerprint``
+    (SHA-256, ``AA:BB:...``) and asks the user, then calls
+    :meth:`ChatClient.trust_certificate` with the answer; if trusted, it is
+    remembered in ``known_file``."""
+
+    host: str
+    port: int
+    fingerprint: str
+    reason: str
+    known_file: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateTrusted(Event):
+    """A new certificate was accepted and remembered in ``known_file``."""
+
+    host: str
+    port: int
+    fingerprint: str
+    known_file: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateChanged(Event):
+    """The server presents ``fingerprint`` where ``expected`` was remembered (in
+    ``known_file``): possibly a man-in-the-middle. The client stops (``Stopped``
+    with ``ExitReason.CERTIFICATE``); the UI must say so loudly, naming both
+    fingerprints and the file to edit if the change is legitimate."""
+
+    host: str
+    port: int
+    expected: str
+    fingerprint: str
+    known_file: str
 
 
 @dataclass(frozen=True, slots=True)

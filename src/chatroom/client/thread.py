@@ -90,6 +90,10 @@ class ClientThread:
     def quit(self, reason: str | None = None) -> None:
         self.call(lambda client: client.quit(reason))
 
+    def trust_certificate(self, trusted: bool) -> None:
+        """The user's answer to ``CertificateUnknown``."""
+        self.call(lambda client: client.trust_certificate(trusted))
+
     def open_private(self, nick: str) -> None:
         """Open and show the private chat with ``nick`` (see :meth:`ChatClient.open_private`)."""
         self.call(lambda client: client.open_private(nick))

@@ -13,6 +13,7 @@ from chatroom.client.events import (
     BufferChanged,
     BufferClosed,
     BufferRenamed,
+    CertificateChanged,
     Connected,
     ConnectFailed,
     Connecting,
@@ -323,3 +324,18 @@ def test_tab_completes_people_of_the_room_shown(parts: Any) -> None:
     assert presenter.complete("ca", 2) == ("carol: ", 7)
     assert presenter.complete("al", 2) is None  # never yourself
     assert presenter.complete("/jo", 3) == ("/join ", 6)
+
+
+def test_a_changed_certificate_is_refused_loudly(parts: Any) -> None:
+    presenter, fake_view, _runner, _clock = parts
+    presenter.handle(
+        [
+            Connecting("127.0.0.1", 6697, 0),
+            CertificateChanged("127.0.0.1", 6697, "AA:AA", "BB:BB", "/home/a/known.json"),
+            Stopped(ExitReason.CERTIFICATE, "the server's certificate has changed"),
+        ]
+    )
+    assert fake_view.banner is not None and "has changed" in fake_view.banner
+    shown = "\n".join(fake_view.bodies)
+    assert "AA:AA" in shown and "BB:BB" in shown and "/home/a/known.json" in shown
+    assert fake_view.status.state == "down"

@@ -31,6 +31,9 @@ from chatroom.client.events import (
     ActiveBufferChanged,
     BufferChanged,
     BufferClosed,
+    CertificateChanged,
+    CertificateTrusted,
+    CertificateUnknown,
     ConnectFailed,
     ConnectionLost,
     Event,
@@ -48,8 +51,12 @@ from chatroom.client.model import BufferKind, MessageKind
 from chatroom.ui.terminal.render import (
     ALL_SET,
     STYLE_RULES,
+    TRUST_QUESTION,
     YOUR_NAME,
     Fragments,
+    certificate_changed,
+    certificate_question,
+    certificate_trusted,
     display_name,
     event_text,
     history_header,
@@ -67,6 +74,7 @@ BACKLOG_SHOWN = 20  # lines of a buffer reprinted when switching to it
 class Phase(enum.Enum):
     WAITING = "waiting"  # connecting or registering: no prompt
     NAME = "name"  # asking "Your name: "
+    TRUST = "trust"  # asking whether to trust a new TLS certificate
     CHAT = "chat"  # the chat prompt
     DONE = "done"
 
@@ -142,6 +150,8 @@ class TerminalApp:
             try:
                 if phase is Phase.NAME:
                     text = await self.name_session.prompt_async(YOUR_NAME)
+                elif phase is Phase.TRUST:
+                    text = await self.name_session.prompt_async(TRUST_QUESTION)
                 else:
                     text = await self.session.prompt_async(
                         lambda: FormattedText(self._prompt()),
@@ -155,6 +165,9 @@ class TerminalApp:
             if phase is Phase.NAME:
                 self._set_phase(Phase.WAITING)
                 self.client.provide_nick(text)
+            elif phase is Phase.TRUST:
+                self._set_phase(Phase.WAITING)
+                self.client.trust_certificate(text.strip().lower() in ("y", "yes"))
             else:
                 self.client.submit(text)
 
@@ -219,6 +232,17 @@ class TerminalApp:
         if isinstance(event, ConnectFailed) and event.fatal:
             # Before the prompt exists, and the one line a failed start prints.
             print(text, file=sys.stderr, flush=True)
+            return
+        if isinstance(event, CertificateUnknown):
+            for line in certificate_question(event):
+                self.say(line)
+            self._set_phase(Phase.TRUST)
+            return
+        if isinstance(event, CertificateChanged):
+            print("\n".join(certificate_changed(event)), file=sys.stderr, flush=True)
+            return
+        if isinstance(event, CertificateTrusted):
+            self.say(certificate_trusted(event))
             return
         if isinstance(event, ConnectionLost):
             self.status = "disconnected"

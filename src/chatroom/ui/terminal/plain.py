@@ -20,6 +20,9 @@ from typing import TextIO
 
 from chatroom.client.core import ChatClient
 from chatroom.client.events import (
+    CertificateChanged,
+    CertificateTrusted,
+    CertificateUnknown,
     ConnectFailed,
     ConnectionLost,
     Event,
@@ -35,6 +38,9 @@ from chatroom.client.events import (
 from chatroom.ui.terminal.render import (
     ALL_SET,
     YOUR_NAME,
+    certificate_changed,
+    certificate_trusted,
+    certificate_untrusted,
     event_text,
     message_fragments,
     plain,
@@ -120,6 +126,13 @@ class PlainApp:
         text = event_text(event)
         if isinstance(event, ConnectFailed) and event.fatal:
             print(text, file=sys.stderr, flush=True)
+        elif isinstance(event, CertificateUnknown):
+            print("\n".join(certificate_untrusted(event)), file=sys.stderr, flush=True)
+            self.client.trust_certificate(False)
+        elif isinstance(event, CertificateChanged):
+            print("\n".join(certificate_changed(event)), file=sys.stderr, flush=True)
+        elif isinstance(event, CertificateTrusted):
+            print(certificate_trusted(event), file=sys.stderr, flush=True)
         elif isinstance(event, NickRequired):
             if text:
                 self.write(text)

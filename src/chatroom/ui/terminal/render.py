@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chatroom.client.events import (
+    CertificateChanged,
+    CertificateTrusted,
+    CertificateUnknown,
     Connected,
     ConnectFailed,
     Connecting,
@@ -164,10 +167,63 @@ def reconnect_text(event: ConnectionLost) -> str:
 
 
 def refusal_text(event: Stopped) -> str | None:
-    """The line explaining why the server turned us away, if it did."""
+    """The line explaining why the server turned us away (or we refused it)."""
     if event.reason is ExitReason.REJECTED:
         return f"The server refused the connection: {event.detail or 'no reason given'}"
+    if event.reason is ExitReason.CERTIFICATE:
+        return f"Not connected: {event.detail}."
     return None
+
+
+TRUST_QUESTION = "Trust this certificate? [y/N] "
+
+
+def certificate_question(event: CertificateUnknown) -> list[str]:
+    """What to show before asking whether to trust a new certificate."""
+    return [
+        f"The certificate of {event.host}:{event.port} cannot be verified ({event.reason}).",
+        "Its SHA-256 fingerprint is:",
+        f"  {event.fingerprint}",
+        "If it is the one the server's operator sees (chatroom server logs it when it",
+        "starts), it is safe to trust it; it will then be remembered in",
+        f"  {event.known_file}",
+    ]
+
+
+def certificate_untrusted(event: CertificateUnknown) -> list[str]:
+    """Plain mode cannot ask: what to do instead."""
+    return [
+        *certificate_question(event)[:3],
+        "Not trusted: nobody can be asked in plain mode. If this is the right",
+        "fingerprint, run again with --trust-new-cert to accept and remember it.",
+    ]
+
+
+def certificate_trusted(event: CertificateTrusted) -> str:
+    return f"Remembered the certificate of {event.host}:{event.port} in {event.known_file}"
+
+
+def certificate_changed(event: CertificateChanged) -> list[str]:
+    """The loud warning when a remembered certificate changes (as SSH words it)."""
+    bar = "@" * 68
+    where = f"{event.host}:{event.port}"
+    file_line = (
+        f"delete the line for {where} in {event.known_file}"
+        if event.known_file
+        else "connect again"
+    )
+    return [
+        bar,
+        f"@  WARNING: THE CERTIFICATE OF {where} HAS CHANGED!".ljust(67) + "@",
+        bar,
+        "Someone could be intercepting your connection (a man-in-the-middle",
+        "attack), or the server's operator replaced its certificate.",
+        f"  remembered fingerprint: {event.expected}",
+        f"  presented fingerprint:  {event.fingerprint}",
+        "Not connecting. If the operator confirms the change (compare the new",
+        f"fingerprint with the one in the server's log), {file_line}",
+        "and connect again.",
+    ]
 
 
 def seconds(value: float) -> str:

@@ -32,6 +32,8 @@ from typing import Protocol
 from chatroom.client.config import ClientConfig
 from chatroom.client.core import QUIT_GRACE
 from chatroom.client.events import (
+    CertificateChanged,
+    CertificateUnknown,
     ConnectFailed,
     Event,
     ExitReason,
@@ -40,7 +42,7 @@ from chatroom.client.events import (
     Stopped,
 )
 from chatroom.client.thread import ClientThread
-from chatroom.ui.tk.dialogs import ConnectDialog
+from chatroom.ui.tk.dialogs import ConnectDialog, TrustDialog
 from chatroom.ui.tk.formatting import COULD_NOT_CONNECT
 from chatroom.ui.tk.presenter import Presenter
 from chatroom.ui.tk.settings import ConnectSettings, save_settings
@@ -80,6 +82,8 @@ class Runner(Protocol):
 
     def open_private(self, nick: str) -> None: ...
 
+    def trust_certificate(self, trusted: bool) -> None: ...
+
     def fetch_older(self, buffer: str, limit: int = 50) -> None: ...
 
     def join(self, timeout: float | None = None) -> bool: ...
@@ -113,6 +117,7 @@ class TkChatApp:
         self.runner: Runner | None = None
         self.presenter: Presenter | None = None
         self.dialog: ConnectDialog | None = None
+        self.trust_dialog: TrustDialog | None = None
         self.closed = False
         self._failed = False  # the last connection attempt failed
         self._retired: list[Runner] = []  # runners abandoned, joined at exit
@@ -178,6 +183,7 @@ class TkChatApp:
             if events:
                 full = len(events) >= BATCH
                 try:
+                    self._certificate_events(runner, events)
                     if self.dialog is not None:
                         self._dialog_events(events)
                     presenter.handle(events)
@@ -191,6 +197,30 @@ class TkChatApp:
             presenter.tick()
         if not self.closed:
             self._after = self.root.after(1 if full else TICK_MS, self._tick)
+
+    def _certificate_events(self, runner: Runner, events: Sequence[Event]) -> None:
+        """A certificate never seen before: ask (the core waits for the answer)."""
+        for event in events:
+            if isinstance(event, CertificateUnknown):
+                if self.trust_dialog is not None and self.trust_dialog.winfo_exists():
+                    self.trust_dialog.destroy()
+                self.trust_dialog = TrustDialog(
+                    self.root,
+                    f"{event.host}:{event.port}",
+                    event.fingerprint,
+                    event.reason,
+                    runner.trust_certificate,
+                    _utest=self._utest,
+                )
+            elif isinstance(event, CertificateChanged) and self.dialog is not None:
+                self._failed = True
+                self.dialog.show_error(
+                    f"The certificate of {event.host}:{event.port} has changed: not "
+                    f"connecting. Remembered {event.expected[:23]}…, now "
+                    f"{event.fingerprint[:23]}…; if the operator confirms it, edit "
+                    f"{event.known_file}."
+                )
+                self.dialog.set_busy(False)
 
     def _dialog_events(self, events: Sequence[Event]) -> None:
         """While the connect dialog is up: its outcome is decided by these."""

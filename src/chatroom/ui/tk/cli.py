@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import os
 import signal
 import sys
 from types import FrameType
@@ -46,6 +48,23 @@ def add_gui_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="ROOM",
         help="room to join at start (default #lobby); repeat for several",
     )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="connect with TLS (port 6697 unless -p); a self-signed certificate is shown "
+        "and remembered on first use",
+    )
+    parser.add_argument(
+        "--trust-new-cert",
+        action="store_true",
+        help="with --tls: accept a certificate never seen before without asking",
+    )
+    parser.add_argument(
+        "--account-password",
+        metavar="PASSWORD",
+        help="your account's password, to log in while connecting "
+        "(default: $CHATROOM_PASSWORD if set; the connect dialog also asks)",
+    )
     parser.set_defaults(func=run_gui)
 
 
@@ -72,9 +91,20 @@ def run_gui(args: argparse.Namespace) -> int:
     rooms = tuple(r if r.startswith("#") else "#" + r for r in (args.room or ["#lobby"]))
     host = args.host or saved.host
     port = args.port or (saved.port if args.host in (None, saved.host) else ConnectSettings().port)
-    app = TkChatApp(root, settings_file=path, config=ClientConfig(host, port, rooms=rooms))
+    if args.tls and args.port is None:
+        port = 6697
+    password = args.account_password or os.environ.get("CHATROOM_PASSWORD") or None
+    base = ClientConfig(
+        host,
+        port,
+        rooms=rooms,
+        tls=args.tls,
+        trust_new_cert=args.trust_new_cert,
+        account_password=password,
+    )
+    app = TkChatApp(root, settings_file=path, config=base)
     if args.nick:
-        app.start(ClientConfig(host, port, nick=args.nick, rooms=rooms))
+        app.start(dataclasses.replace(base, nick=args.nick))
     else:
         app.ask(ConnectSettings(host, port, saved.nick))
 

@@ -225,3 +225,61 @@ class AskDialog(_Dialog):
             self.destroy()
         else:
             self.show_error(problem)
+
+
+class TrustDialog(_Dialog):
+    """Asks whether to trust a server's certificate that cannot be verified,
+    showing its fingerprint. ``on_answer(trusted)`` is called once: True for
+    Trust, False for Don't trust or closing the window."""
+
+    def __init__(
+        self,
+        parent: tk.Misc,
+        server: str,
+        fingerprint: str,
+        reason: str,
+        on_answer: Callable[[bool], None],
+        *,
+        _utest: bool = False,
+    ) -> None:
+        super().__init__(parent, "Trust this server?", _utest=_utest)
+        self._on_answer: Callable[[bool], None] | None = on_answer
+        body = self.body
+        ttk.Label(body, text="Trust this server's certificate?", style="Heading.TLabel").grid(
+            row=0, column=0, sticky="w"
+        )
+        text = (
+            f"The certificate of {server} cannot be verified ({reason}). If its "
+            "fingerprint below is the one the server's operator sees (the server logs it "
+            "when it starts), it is safe to trust it; it will be remembered."
+        )
+        ttk.Label(body, text=text, wraplength=380).grid(row=1, column=0, sticky="w", pady=(6, 8))
+        # A read-only entry, so the fingerprint can be selected and compared.
+        self.fingerprint = Field(body, width=50, font="TkFixedFont")
+        self.fingerprint.set(fingerprint)
+        self.fingerprint.configure(state="readonly")
+        self.fingerprint.grid(row=2, column=0, sticky="we")
+        buttons = ttk.Frame(body)
+        buttons.grid(row=3, column=0, sticky="e", pady=(14, 0))
+        self.refuse_button = ttk.Button(buttons, text="Don't trust", command=self.refuse)
+        self.refuse_button.pack(side="right")
+        self.trust_button = ttk.Button(
+            buttons, text="Trust", style="Accent.TButton", command=self.trust
+        )
+        self.trust_button.pack(side="right", padx=(0, 8))
+        self.bind("<Escape>", lambda _event: self.refuse())
+        self.protocol("WM_DELETE_WINDOW", self.refuse)
+        # The safe answer has the focus: Enter does not trust by accident.
+        self._show(self.refuse_button)
+
+    def _answer(self, trusted: bool) -> None:
+        callback, self._on_answer = self._on_answer, None
+        self.destroy()
+        if callback is not None:
+            callback(trusted)
+
+    def trust(self) -> None:
+        self._answer(True)
+
+    def refuse(self) -> None:
+        self._answer(False)

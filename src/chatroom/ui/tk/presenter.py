@@ -31,6 +31,7 @@ from chatroom.client.events import (
     BufferChanged,
     BufferClosed,
     BufferRenamed,
+    CertificateChanged,
     Connected,
     ConnectFailed,
     Connecting,
@@ -318,15 +319,37 @@ class Presenter:
             self._dirty.add("members")
         elif isinstance(event, ConnectionLost):
             self._connection_lost(event)
+        elif isinstance(event, CertificateChanged):
+            self._certificate_changed(event)
         elif isinstance(event, Stopped):
             self.stopped = event.reason
             self._reconnect_at = None
-            if event.reason is ExitReason.REJECTED:
+            if event.reason is ExitReason.CERTIFICATE:
+                if self.status.state != "down":
+                    self._note(f"Not connected: {event.detail}.", error=True, shown=True)
+                    self._set_status(Status(f"Not connected: {event.detail}", "down"))
+            elif event.reason is ExitReason.REJECTED:
                 text = f"The server refused the connection: {event.detail or 'no reason given'}"
                 self._note(text, error=True, shown=True)
                 self._set_status(Status(text, "down"))
             elif self.status.state != "down":
                 self._set_status(Status("Disconnected", "down"))
+
+    def _certificate_changed(self, event: CertificateChanged) -> None:
+        """Loud: a remembered certificate changed, so the client will not connect."""
+        where = f"{event.host}:{event.port}"
+        self.view.set_banner(f"The certificate of {where} has changed: not connecting!")
+        for text in (
+            f"WARNING: the certificate of {where} has changed!",
+            "Someone could be intercepting your connection, or the server's operator "
+            "replaced its certificate.",
+            f"Remembered fingerprint: {event.expected}",
+            f"Presented fingerprint: {event.fingerprint}",
+            "Not connecting. If the operator confirms the change, delete the entry for "
+            f"{where} in {event.known_file or 'the known servers file'} and connect again.",
+        ):
+            self._note(text, error=True, shown=True)
+        self._set_status(Status(f"Not connected: the certificate of {where} changed", "down"))
 
     def _connection_lost(self, event: ConnectionLost) -> None:
         self._note(LOST, error=True, shown=True)
