@@ -54,12 +54,13 @@ from .accounts_rows import (
 from .base import to_ms
 from .errors import StorageError
 from .postgres_db import (
-    CONNECTION_ERRORS,
+    DB_ERRORS,
     AnyConnection,
     check_dsn,
     describe_error,
     migrate,
     redact,
+    row_count,
 )
 from .schema import Migration
 
@@ -69,7 +70,6 @@ logger = logging.getLogger("chatroom.storage")
 
 T = TypeVar("T")
 
-_DB_ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, *CONNECTION_ERRORS)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -128,11 +128,6 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 _OWNED_TABLES = ("account_meta", "accounts", "channels", "server_bans")
 _SECRET_KEY = "fake-scram-key"
-
-
-def _count(status: str) -> int:
-    """The row count of a command status such as ``UPDATE 1`` or ``INSERT 0 1``."""
-    return int(status.rsplit(" ", 1)[-1])
 
 
 def _placeholders(count: int, start: int = 1) -> str:
@@ -194,14 +189,14 @@ class PostgresAccountStore(AccountStoreBase):
                 timeout=connect_timeout,
                 command_timeout=command_timeout,
             )
-        except _DB_ERRORS as exc:
+        except DB_ERRORS as exc:
             raise describe_error(exc, "account", dsn) from exc
         try:
             async with pool.acquire() as conn:
                 secret = await _setup(conn)
         except BaseException as exc:
             pool.terminate()
-            if isinstance(exc, _DB_ERRORS):
+            if isinstance(exc, DB_ERRORS):
                 raise describe_error(exc, "account", dsn) from exc
             raise
         logger.info("accounts: using %s", redact(dsn))
@@ -222,7 +217,7 @@ class PostgresAccountStore(AccountStoreBase):
                 return await work(conn)
         except StorageError:
             raise
-        except _DB_ERRORS as exc:
+        except DB_ERRORS as exc:
             if self._closed:  # the pool was closed under us
                 raise AccountStoreClosed() from exc
             error = describe_error(exc, "account", self.dsn)
@@ -242,7 +237,7 @@ class PostgresAccountStore(AccountStoreBase):
             f"INSERT INTO accounts (key, {ACCOUNT_COLUMNS}) VALUES ({_placeholders(len(row))})"
             " ON CONFLICT (key) DO NOTHING"
         )
-        return _count(await self._run(lambda conn: conn.execute(sql, *row))) == 1
+        return row_count(await self._run(lambda conn: conn.execute(sql, *row))) == 1
 
     async def _update_secrets(
         self, folded: str, password_hash: str, scram: ScramCredentials
@@ -259,7 +254,7 @@ class PostgresAccountStore(AccountStoreBase):
             scram.server_key,
             folded,
         )
-        return _count(await self._run(lambda conn: conn.execute(sql, *params))) > 0
+        return row_count(await self._run(lambda conn: conn.execute(sql, *params))) > 0
 
     async def _load_channel(self, folded: str) -> ChannelRecord | None:
         sql = f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE key = $1"
@@ -272,7 +267,7 @@ class PostgresAccountStore(AccountStoreBase):
             f"INSERT INTO channels ({', '.join(values)}) VALUES ({_placeholders(len(values))})"
             " ON CONFLICT (key) DO NOTHING"
         )
-        return _count(await self._run(lambda conn: conn.execute(sql, *values.values()))) == 1
+        return row_count(await self._run(lambda conn: conn.execute(sql, *values.values()))) == 1
 
     async def _replace_channel(self, record: ChannelRecord) -> bool:
         values = channel_row(record)
@@ -280,11 +275,11 @@ class PostgresAccountStore(AccountStoreBase):
         assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(names, 2))
         sql = f"UPDATE channels SET {assignments} WHERE key = $1"
         params = [values["key"], *(values[name] for name in names)]
-        return _count(await self._run(lambda conn: conn.execute(sql, *params))) > 0
+        return row_count(await self._run(lambda conn: conn.execute(sql, *params))) > 0
 
     async def _delete_channel(self, folded: str) -> bool:
         sql = "DELETE FROM channels WHERE key = $1"
-        return _count(await self._run(lambda conn: conn.execute(sql, folded))) > 0
+        return row_count(await self._run(lambda conn: conn.execute(sql, folded))) > 0
 
     async def _load_channels(self) -> list[ChannelRecord]:
         sql = f"SELECT {CHANNEL_COLUMNS} FROM channels"
@@ -309,7 +304,7 @@ class PostgresAccountStore(AccountStoreBase):
 
     async def _delete_bans(self, folded_masks: list[str]) -> int:
         sql = "DELETE FROM server_bans WHERE key = ANY($1::text[])"
-        return _count(await self._run(lambda conn: conn.execute(sql, folded_masks)))
+        return row_count(await self._run(lambda conn: conn.execute(sql, folded_masks)))
 
     async def _load_bans(self) -> list[BanRecord]:
         sql = f"SELECT {BAN_COLUMNS} FROM server_bans"
@@ -319,7 +314,7 @@ class PostgresAccountStore(AccountStoreBase):
     async def _close_backend(self) -> None:
         try:
             await self._pool.close()
-        except _DB_ERRORS as exc:
+        except DB_ERRORS as exc:
             logger.error("accounts: closing failed: %s", describe_error(exc, "account", self.dsn))
             self._pool.terminate()
         logger.info("accounts: closed %s", redact(self.dsn))

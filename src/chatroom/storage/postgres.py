@@ -15,12 +15,14 @@ Same contract as the SQLite backend (the same test suite runs against both); wha
 * **Queries** run on a small connection pool, through the same CHATHISTORY plans as the
   other backends (:func:`chatroom.storage.query.execute_async`).
 * **Failures.** When the database cannot be reached or refuses a write, the batch gets
-  ``on_stored(False)`` and a rate-limited operator message is logged; the writer then
-  reconnects at most every :data:`RECONNECT_INTERVAL` seconds (batches in between fail at
-  once, so live chat is never held up by a dead database), and says so when writes work
-  again. Queries raise :class:`StorageUnavailableError` meanwhile; the pool reconnects by
-  itself. A commit whose reply was lost with the connection is reported ``False`` although
-  it may have been stored: never stored twice, at worst acknowledged as missing.
+  ``on_stored(False)`` and a rate-limited operator message is logged. A background task
+  then reconnects, trying every :data:`RECONNECT_INTERVAL` seconds; batches fail at once
+  until it succeeds, so live chat (relayed when ``on_stored`` runs) is never held up by a
+  dead or unreachable database for longer than one write (bounded by *write_timeout*).
+  The log says so when writes work again. Queries raise :class:`StorageUnavailableError`
+  meanwhile; the pool reconnects by itself. A commit whose reply was lost with the
+  connection is reported ``False`` although it may have been stored: never stored twice,
+  at worst acknowledged as missing.
 * **Maintenance** (purge, retention) deletes in chunks of :data:`DELETE_CHUNK` rows, each
   its own short transaction on a pool connection: PostgreSQL's MVCC lets appends go on
   meanwhile.
@@ -34,6 +36,7 @@ Schema (``schema_version`` component ``history``), version history:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -58,12 +61,13 @@ from .base import (
 )
 from .errors import StorageError, StoreClosedError
 from .postgres_db import (
-    CONNECTION_ERRORS,
+    DB_ERRORS,
     AnyConnection,
     check_dsn,
     describe_error,
     migrate,
     redact,
+    row_count,
 )
 from .query import Key, execute_async, find_targets_async
 from .schema import Migration
@@ -91,8 +95,6 @@ FAILURE_LOG_INTERVAL = 10.0
 #: Seconds the writer waits after a failed connection attempt before trying again.
 RECONNECT_INTERVAL = 1.0
 
-#: Everything asyncpg may raise for a database that is down, full, or refusing us.
-DB_ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, *CONNECTION_ERRORS)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -162,11 +164,6 @@ def _deliver_all(results: list[tuple[OnStored, bool]]) -> None:
             logger.exception("on_stored callback failed")
 
 
-def _count(status: str) -> int:
-    """The row count of a command status such as ``DELETE 12`` or ``INSERT 0 1``."""
-    return int(status.rsplit(" ", 1)[-1])
-
-
 class _Index:
     """The :class:`~chatroom.storage.query.AsyncHistoryIndex` primitives on one connection."""
 
@@ -221,6 +218,7 @@ class PostgresHistoryStore(QueryShortcuts):
         *,
         connect_timeout: float,
         command_timeout: float,
+        write_timeout: float,
     ) -> None:
         """Private: use :meth:`open`."""
         self.dsn = dsn
@@ -229,11 +227,12 @@ class PostgresHistoryStore(QueryShortcuts):
         self._pool = pool
         self._connect_timeout = connect_timeout
         self._command_timeout = command_timeout
+        self._write_timeout = write_timeout
+        self._reconnect_task: asyncio.Task[None] | None = None
         self._pending: deque[_Item] = deque()
         self._wakeup = asyncio.Event()
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
-        self._next_connect = 0.0
         self._failed_writes = 0
         self._last_failure_log = -FAILURE_LOG_INTERVAL
         self._recovery_to_log = False
@@ -249,32 +248,49 @@ class PostgresHistoryStore(QueryShortcuts):
         pool_size: int = 4,
         connect_timeout: float = 5.0,
         command_timeout: float = 30.0,
+        write_timeout: float = 5.0,
     ) -> PostgresHistoryStore:
         """Connect to the database at *dsn*, creating or migrating the history tables.
 
-        *pool_size* is the most queries run at once; *connect_timeout* and
-        *command_timeout* (seconds) bound how long a connection attempt or one statement
-        may take before it counts as a failure. Raises ``ValueError`` for a URL that is not
-        ``postgresql://``, :class:`~chatroom.storage.errors.SchemaError` (tables newer than
-        this program, or not ours), :class:`StorageUnavailableError` for anything else
-        (server down, database missing, authentication refused …).
+        *pool_size* is the most queries run at once; *connect_timeout*, *command_timeout*
+        and *write_timeout* (seconds) bound how long a connection attempt, a query or
+        maintenance statement, and one batch of appends may take before it counts as a
+        failure (keep *write_timeout* short: messages are relayed when it ends).
+
+        Raises ``ValueError`` for a URL that is not ``postgresql://``,
+        :class:`~chatroom.storage.errors.SchemaError` (tables newer than this program, or
+        not ours), :class:`StorageUnavailableError` for anything else (server down,
+        database missing, authentication refused …).
         """
         check_dsn(dsn)
-        options: dict[str, Any] = {"timeout": connect_timeout, "command_timeout": command_timeout}
-        writer: asyncpg.Connection | None = None
+        pool: asyncpg.Pool | None = None
         try:
-            writer = await asyncpg.connect(dsn, **options)
-            await migrate(writer, "history", MIGRATIONS, _OWNED_TABLES)
-            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size, **options)
+            pool = await asyncpg.create_pool(
+                dsn,
+                min_size=1,
+                max_size=pool_size,
+                timeout=connect_timeout,
+                command_timeout=command_timeout,
+            )
+            async with pool.acquire() as conn:
+                await migrate(conn, "history", MIGRATIONS, _OWNED_TABLES)
+            writer = await asyncpg.connect(
+                dsn, timeout=connect_timeout, command_timeout=write_timeout
+            )
         except BaseException as exc:
-            if writer is not None:
-                writer.terminate()
+            if pool is not None:
+                pool.terminate()
             if isinstance(exc, DB_ERRORS):
                 raise describe_error(exc, "history", dsn) from exc
             raise
         logger.info("history: using %s", redact(dsn))
         return cls(
-            dsn, writer, pool, connect_timeout=connect_timeout, command_timeout=command_timeout
+            dsn,
+            writer,
+            pool,
+            connect_timeout=connect_timeout,
+            command_timeout=command_timeout,
+            write_timeout=write_timeout,
         )
 
     # --- writes ------------------------------------------------------------------------------
@@ -316,6 +332,10 @@ class PostgresHistoryStore(QueryShortcuts):
         self._wakeup.set()
         await stop.future
         await self._writer_task
+        if self._reconnect_task is not None:
+            self._reconnect_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnect_task
         # 2. Its connection, then the pool (which waits for queries in flight).
         self._drop_writer()
         try:
@@ -357,8 +377,8 @@ class PostgresHistoryStore(QueryShortcuts):
     async def _write(self, batch: list[tuple[StoredMessage, OnStored | None]]) -> list[bool]:
         rows = [to_row(message) for message, _ in batch]
         try:
-            conn = await self._connection()
-            if conn is None:  # reconnecting later: fail fast, keep chat moving
+            conn = self._connection()
+            if conn is None:  # reconnecting in the background: fail fast, keep chat moving
                 return self._failed(None, len(rows))
             try:
                 async with conn.transaction():
@@ -384,7 +404,7 @@ class PostgresHistoryStore(QueryShortcuts):
         results: list[bool] = []
         async with conn.transaction():
             for row in rows:
-                results.append(_count(await conn.execute(_INSERT_IF_NEW, *row)) == 1)
+                results.append(row_count(await conn.execute(_INSERT_IF_NEW, *row)) == 1)
                 if not results[-1]:
                     logger.warning("history: not storing a second message with msgid %r", row[0])
             await self._note_dms(conn, [row for row, ok in zip(rows, results, strict=True) if ok])
@@ -398,18 +418,26 @@ class PostgresHistoryStore(QueryShortcuts):
             pairs = [(nick, target) for target in sorted(dms) for nick in dm_peers(target)]
             await conn.executemany(_INSERT_DM, pairs)
 
-    async def _connection(self) -> asyncpg.Connection | None:
-        """The writer's connection, reconnecting if it was lost; None while backing off."""
+    def _connection(self) -> asyncpg.Connection | None:
+        """The writer's connection; None (and a reconnection under way) if it was lost."""
         if self._writer is not None and not self._writer.is_closed():
             return self._writer
         self._writer = None
-        if time.monotonic() < self._next_connect:
-            return None
-        self._next_connect = time.monotonic() + RECONNECT_INTERVAL
-        self._writer = await asyncpg.connect(
-            self.dsn, timeout=self._connect_timeout, command_timeout=self._command_timeout
-        )
-        return self._writer
+        if self._reconnect_task is None or self._reconnect_task.done():
+            self._reconnect_task = self._loop.create_task(
+                self._reconnect(), name="chatroom-history-reconnect"
+            )
+        return None
+
+    async def _reconnect(self) -> None:
+        while not self._closed:
+            try:
+                self._writer = await asyncpg.connect(
+                    self.dsn, timeout=self._connect_timeout, command_timeout=self._write_timeout
+                )
+                return
+            except DB_ERRORS:
+                await asyncio.sleep(RECONNECT_INTERVAL)
 
     def _drop_writer(self) -> None:
         # terminate(), not close(): close() waits for a server that may be gone, and no
@@ -497,7 +525,7 @@ class PostgresHistoryStore(QueryShortcuts):
 
     async def _execute(self, sql: str, *params: Any) -> int:
         """Run one statement in its own transaction; return the rows it touched."""
-        return _count(await self._read(lambda index: index.conn.execute(sql, *params)))
+        return row_count(await self._read(lambda index: index.conn.execute(sql, *params)))
 
     async def purge(self, target: str) -> int:
         """Delete all of *target*'s history, appends queued before the call included;

@@ -39,6 +39,7 @@ __all__ = [
     "describe_error",
     "migrate",
     "redact",
+    "row_count",
     "schema_version",
 ]
 
@@ -53,6 +54,9 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,  # connection closed or lost under us, pool closed
 )
 
+#: Everything asyncpg may raise for a database that is down, full, or refusing us.
+DB_ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, *CONNECTION_ERRORS)
+
 _SCHEMES = ("postgresql", "postgres")
 
 if TYPE_CHECKING:
@@ -60,6 +64,11 @@ if TYPE_CHECKING:
     """A connection of our own, or one borrowed from a pool."""
 else:  # the proxy is not subscriptable at run time
     AnyConnection = asyncpg.Connection | PoolConnectionProxy
+
+
+def row_count(status: str) -> int:
+    """The row count of a command status such as ``DELETE 12`` or ``INSERT 0 1``."""
+    return int(status.rsplit(" ", 1)[-1])
 
 
 def check_dsn(dsn: str) -> None:
