@@ -374,7 +374,9 @@ async def test_hashing_does_not_block_the_loop(kind: str, opener: Opener) -> Non
     assert ticks > 10
 
 
-@pytest.mark.parametrize("kind", BACKENDS)
+# Not over PostgreSQL: the property belongs to AccountStoreBase, which every backend shares,
+# and a database round trip on a busy machine only adds noise to the ratio.
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
 async def test_unknown_name_costs_as_much_as_a_wrong_password(kind: str, opener: Opener) -> None:
     # A property of the dummy-hash design, not a speed goal: medians of a few runs, with a
     # generous ratio so that a busy machine does not make it flaky.
