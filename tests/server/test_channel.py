@@ -13,7 +13,7 @@ class FakeSession:
     nick: str
     address: str
     user: str = "~u"
-    invited: set[str] = field(default_factory=set)
+    invited: set[Channel] = field(default_factory=set)
 
     @property
     def source(self) -> str:
@@ -65,7 +65,7 @@ def test_invites() -> None:
     channel = Channel("#c", "#c")
     a = member("a")
     assert not channel.is_invited(a)
-    a.invited.add("#c")
+    a.invited.add(channel)
     assert channel.is_invited(a)
     b = member("b")
     channel.lists["I"].append(ListEntry("b!*@*", "op", 0))

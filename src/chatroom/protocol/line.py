@@ -132,11 +132,13 @@ def parse(text: str) -> Line:
     """Parse one line of text (a trailing CR/LF is tolerated).
 
     Raises :class:`MalformedLine` when there is no command or the line holds a
-    NUL byte. The command is upper-cased.
+    NUL, CR or LF character. The command is upper-cased.
     """
-    if "\0" in text:
-        raise MalformedLine("Line contains a NUL byte")
     text = text.rstrip("\r\n")
+    if "\0" in text or "\r" in text or "\n" in text:
+        # Never let CR, LF or NUL into a parameter: echoed later, it would break the
+        # framing of every line that carries it (Modern IRC, "Messages").
+        raise MalformedLine("Line contains a NUL, CR or LF character")
     tags: Mapping[str, str] = _EMPTY_TAGS
     source: str | None = None
     pos = 0

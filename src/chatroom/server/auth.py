@@ -24,6 +24,7 @@ from chatroom.protocol.sasl import SaslChunks, ScramExchange
 from chatroom.server.outgoing import Outgoing
 from chatroom.server.throttle import Throttle
 from chatroom.storage.accounts import ScramLookup
+from chatroom.storage.errors import StorageError
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -102,10 +103,20 @@ def protect_nick(server: Server, session: Session) -> None:
     nick = session.nick
 
     async def check() -> None:
-        account = await store.get(nick)
+        try:
+            account = await store.get(nick)
+        except StorageError as exc:
+            log.error("Could not check whether %s is registered: %s", nick, exc)
+            return
         if account is None or session.closed or session.nick != nick:
             return
-        grace = server.config.nick_grace
+        # The grace period runs from the first time this session took the nick:
+        # switching away and back does not start it again.
+        started = session.nick_grace_started.setdefault(casefold(nick), server.now())
+        grace = started + server.config.nick_grace - server.now()
+        if grace <= 0:
+            _take_back(server, session, nick)
+            return
         session.send_line(
             Line(
                 "NOTE",
@@ -114,7 +125,7 @@ def protect_nick(server: Server, session: Session) -> None:
                     "NICK_REGISTERED",
                     nick,
                     f"The nick {nick} is registered. Log in to it "
-                    f"(SASL) within {grace:g} seconds, or you will be "
+                    f"(SASL) within {grace:.0f} seconds, or you will be "
                     "renamed.",
                 ),
                 server.config.name,
@@ -126,7 +137,7 @@ def protect_nick(server: Server, session: Session) -> None:
                 (
                     nick,
                     f"The nick {nick} belongs to a registered "
-                    f"account. Log in within {grace:g} seconds, or "
+                    f"account. Log in within {grace:.0f} seconds, or "
                     "you will be renamed.",
                 ),
                 server.config.name,

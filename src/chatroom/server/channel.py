@@ -102,7 +102,7 @@ class Channel:
 
     def is_invited(self, session: Session) -> bool:
         """Invited by INVITE or matching an invite exception (+I)."""
-        return self.folded in session.invited or self._listed("I", session)
+        return self in session.invited or self._listed("I", session)
 
     def can_speak(self, session: Session) -> bool:
         """Whether a PRIVMSG/NOTICE from this session may go to the channel."""

@@ -30,13 +30,24 @@ def new_batch_id() -> str:
     return f"b{next(_batch_ids)}"
 
 
+def _middles(params: tuple[str, ...]) -> tuple[str, ...]:
+    """Make echoed middle parameters carriable: one a client sent may be empty, hold a
+    space or start with ':' ("NAMES #a,", "MODE #c +b :a b"), which IRC cannot carry
+    before the last parameter; such a one is shown as "*"."""
+    if len(params) < 2:
+        return params
+    middles = tuple("*" if not p or " " in p or p[0] == ":" else p for p in params[:-1])
+    return (*middles, params[-1])
+
+
 class ResponseBuffer:
     """Collects the replies to one command from one session."""
 
-    __slots__ = ("_batches", "deferred", "label", "lines", "session")
+    __slots__ = ("_batches", "command", "deferred", "label", "lines", "session")
 
-    def __init__(self, session: Session, label: str | None) -> None:
+    def __init__(self, session: Session, label: str | None, command: str = "*") -> None:
         self.session = session
+        self.command = command  # the command being answered, for FAIL replies
         self.label = label if label and "labeled-response" in session.caps else None
         self.lines: list[Line] = []
         self._batches: list[str] = []
@@ -55,11 +66,17 @@ class ResponseBuffer:
     def reply(self, numeric: str, *params: str) -> None:
         """Add a numeric from the server, addressed to this client's nick."""
         session = self.session
-        self.add(Line(numeric, (session.nick, *params), session.server.config.name))
+        self.add(Line(numeric, (session.nick, *_middles(params)), session.server.config.name))
 
     def fail(self, command: str, code: str, *context_and_text: str) -> None:
         """Add a standard ``FAIL`` reply (https://ircv3.net/specs/extensions/standard-replies)."""
-        self.add(Line("FAIL", (command, code, *context_and_text), self.session.server.config.name))
+        self.add(
+            Line(
+                "FAIL",
+                (command, code, *_middles(context_and_text)),
+                self.session.server.config.name,
+            )
+        )
 
     def start_batch(self, kind: str, *params: str) -> str | None:
         """Open a batch if the client has the batch cap; return its id (or None)."""
@@ -76,6 +93,11 @@ class ResponseBuffer:
             return
         self._batches.remove(ref)
         self.add(Line("BATCH", (f"-{ref}",), self.session.server.config.name))
+
+    def send_now(self) -> None:
+        """Send what is collected so far (before the connection is closed) and start over."""
+        self.send()
+        self.lines.clear()
 
     def send(self) -> None:
         """Send everything collected, labelled as the spec asks. Call once."""

@@ -15,7 +15,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -67,9 +67,8 @@ class Server:
         self.loop = loop or asyncio.get_event_loop()
         self.history = history
         self.accounts = accounts
-        self.auth = (
-            Auth()
-        )  # The capabilities offered; chathistory only when there is history to read.
+        self.auth = Auth()
+        # The capabilities offered; chathistory only when there is history to read.
         self.caps: dict[str, str] = dict(SUPPORTED)
         if history is not None:
             self.caps["draft/chathistory"] = ""
@@ -107,6 +106,37 @@ class Server:
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
         return self.loop.call_later(delay, callback)
+
+    def defer(
+        self,
+        rb: ResponseBuffer,
+        work: Callable[[], Awaitable[None]],
+        *,
+        block: bool = False,
+    ) -> None:
+        """Answer later: run ``work`` (which fills ``rb``), then send ``rb``.
+
+        The reply is always sent and, with ``block`` (the session's next lines wait
+        for this answer, e.g. a login), the session always goes on, whatever fails.
+        """
+        session = rb.session
+        rb.deferred = True
+        if block:
+            session.blocked += 1
+
+        async def run() -> None:
+            try:
+                await work()
+            except Exception:
+                log.exception("Internal error answering %s from %s", rb.command, session.source)
+                rb.fail(rb.command, "INTERNAL_ERROR", "Something went wrong on the server")
+            finally:
+                if not session.closed:
+                    rb.send()
+                if block:
+                    session.unblock()
+
+        self.spawn(run())
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run work that awaits (a storage query, a password check) beside the loop,
@@ -201,8 +231,17 @@ class Server:
         session.quit_reason = reason
         if session.registered:
             quit_line = Outgoing(Line("QUIT", (reason,), session.source, self.tags()))
-            for peer in self.peers_of(session):
-                peer.send_bytes(quit_line.render(peer.tag_profile))
+            peers = self.peers_of(session)
+
+            def announce() -> None:
+                for peer in peers:
+                    peer.send_bytes(quit_line.render(peer.tag_profile))
+
+            if session.pending_stores:
+                # Its last messages are still being stored: they go out first.
+                session.after_stores = announce
+            else:
+                announce()
             for channel in list(session.channels):
                 self.part_channel(session, channel)
             self.forget_nick(session)
@@ -238,6 +277,8 @@ class Server:
     def claim_nick(self, session: Session, nick: str) -> None:
         """Give ``nick`` to a session (the caller checked it is free)."""
         self.forget_nick(session, remember=False)
+        if session.folded_nick and session.folded_nick != casefold(nick):
+            session.history_since = datetime.now(UTC)
         session.nick = nick
         session.folded_nick = casefold(nick)
         if session.registered:
@@ -321,7 +362,7 @@ class Server:
     def dispatch(self, session: Session, line: Line) -> None:
         """Run one line from a session through the command table, replying through a
         response buffer (sent at the end unless the handler deferred it)."""
-        rb = ResponseBuffer(session, line.tags.get("label"))
+        rb = ResponseBuffer(session, line.tags.get("label"), line.command)
         command = COMMANDS.get(line.command)
         if command is None:
             if session.registered:
@@ -335,7 +376,14 @@ class Server:
         elif command.oper_only and not session.is_operator:
             rb.reply(n.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
         else:
-            command.handler(self, session, line, rb)
+            try:
+                command.handler(self, session, line, rb)
+            except Exception:
+                # A bug must cost one reply, not the connection (nor show a traceback).
+                log.exception("Internal error handling %s from %s", line.command, session.source)
+                rb.lines.clear()
+                rb.deferred = False
+                rb.fail(line.command, "INTERNAL_ERROR", "Something went wrong on the server")
         if not session.closed and not rb.deferred:
             rb.send()
 

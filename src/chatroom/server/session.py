@@ -8,12 +8,13 @@ Bytes in go through :meth:`Session.feed`; bytes out are queued with
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from chatroom.errors import InputTooLong, InvalidUtf8, MalformedLine
+from chatroom.errors import InputTooLong, InvalidUtf8, LocalProtocolError, MalformedLine
 from chatroom.protocol import numerics as n
 from chatroom.protocol.decoder import LineDecoder
 from chatroom.protocol.line import Line, format_tags, parse
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from chatroom.server.channel import Channel
     from chatroom.server.server import Server
 
+
+log = logging.getLogger("chatroom.server")
 
 _STORED_COMMANDS = frozenset({"PRIVMSG", "NOTICE"})
 
@@ -80,10 +83,12 @@ class Session:
         self.operator_name: str | None = None
         self.account: str | None = None  # the account logged in to (SASL or REGISTER)
         self.channels: set[Channel] = set()
-        self.invited: set[str] = set()
+        self.invited: set[Channel] = set()  # channels it was INVITEd to
         self.connected_at = now
         self.signon = int(time.time())
-        self.connected_utc = datetime.now(UTC)  # private history is readable from here on
+        # Private history is readable from here on; reset on every nick change, since
+        # until accounts a nick is the only identity and nicks change hands.
+        self.history_since = datetime.now(UTC)
         self.last_message = now  # for WHOIS idle time
         self.last_recv = now
         self.ping_pending = False
@@ -98,9 +103,11 @@ class Session:
         self._resume_handle: object | None = None
         self._pending: list[bytes] = []
         self.pending_stores = 0  # messages sent but not yet stored and relayed
+        self.after_stores: Callable[[], None] | None = None  # e.g. announcing its QUIT
         self.blocked = 0  # answers pending (a login check) that every next line waits for
         self.sasl: SaslAttempt | None = None
         self.nick_timer: asyncio.TimerHandle | None = None  # taking back a registered nick
+        self.nick_grace_started: dict[str, float] = {}  # registered nick -> first taken
         self._held: Line | None = None
         self._pending_size = 0
 
@@ -192,6 +199,9 @@ class Session:
     def stored(self) -> None:
         """One of this session's messages has been stored (and relayed)."""
         self.pending_stores -= 1
+        if not self.pending_stores and self.after_stores is not None:
+            callback, self.after_stores = self.after_stores, None
+            callback()
         self._go_on()
 
     def unblock(self) -> None:
@@ -223,7 +233,17 @@ class Session:
         self._pending_size += len(data)
 
     def send_line(self, line: Line) -> None:
-        """Queue one line, keeping only the tags this client's caps allow."""
+        """Queue one line, keeping only the tags this client's caps allow.
+
+        A line IRC cannot carry (a bug: it should have been refused earlier) is logged
+        and dropped, never allowed to take the connection down.
+        """
+        try:
+            self._send_line(line)
+        except LocalProtocolError:
+            log.exception("Dropped a line that cannot be sent to %s: %r", self.source, line)
+
+    def _send_line(self, line: Line) -> None:
         if line.tags:
             tags = filter_tags(line.tags, self.tag_profile)
             for key in ("batch", "label"):

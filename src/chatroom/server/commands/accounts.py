@@ -115,8 +115,6 @@ def _plain(
     if (authzid and casefold(authzid) != casefold(authcid)) or _throttled(server, session, authcid):
         _fail(session, rb)
         return
-    rb.deferred = True
-    session.blocked += 1
 
     async def check() -> None:
         try:
@@ -133,10 +131,8 @@ def _plain(
             session.sasl = None
             log_in(server, session, account.name, rb)
             rb.reply(n.RPL_SASLSUCCESS, "SASL authentication successful")
-        rb.send()
-        session.unblock()
 
-    server.spawn(check())
+    server.defer(rb, check, block=True)
 
 
 def _scram(
@@ -153,8 +149,6 @@ def _scram(
         if _throttled(server, session, exchange.username):
             _fail(session, rb)
             return
-        rb.deferred = True
-        session.blocked += 1
 
         async def lookup() -> None:
             try:
@@ -167,10 +161,8 @@ def _scram(
                 first = exchange.server_first(found.credentials, known=found.known)
                 for chunk in encode_chunks(first):
                     rb.add(Line("AUTHENTICATE", (chunk,)))
-            rb.send()
-            session.unblock()
 
-        server.spawn(lookup())
+        server.defer(rb, lookup, block=True)
         return
     found = attempt.lookup
     assert found is not None
@@ -239,8 +231,6 @@ def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
             "Too many accounts created from your address; try again later",
         )
         return
-    rb.deferred = True
-    session.blocked += 1
 
     async def create() -> None:
         try:
@@ -259,7 +249,5 @@ def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
                 Line("REGISTER", ("SUCCESS", account.name, "Account created"), server.config.name)
             )
             log_in(server, session, account.name, rb)
-        rb.send()
-        session.unblock()
 
-    server.spawn(create())
+    server.defer(rb, create, block=True)

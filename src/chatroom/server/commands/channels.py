@@ -64,7 +64,7 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
         channel = server.get_or_create_channel(name)
     channel.members[session] = "o" if creating or trusted else ""
     session.channels.add(channel)
-    session.invited.discard(channel.folded)
+    session.invited.discard(channel)
     tags = server.tags()
     out = Outgoing(Line("JOIN", (channel.name,), session.source, tags))
     # extended-join: the account ("*" for none) and real name ride along.
@@ -89,7 +89,7 @@ def _join_refusal(channel: Channel, session: Session, key: str) -> tuple[str, st
         return n.ERR_CHANNELISFULL, "+l"
     if "i" in channel.modes and not invited:
         return n.ERR_INVITEONLYCHAN, "+i"
-    if channel.is_banned(session) and channel.folded not in session.invited:
+    if channel.is_banned(session):  # an invite lets one past +i and +l, never past a ban
         return n.ERR_BANNEDFROMCHAN, "+b"
     return None
 
@@ -259,24 +259,27 @@ def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
         rb.reply(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return
     channel = server.find_channel(name)
-    if channel is not None:
-        if session not in channel.members:
-            rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
-            return
-        if "i" in channel.modes and not channel.is_op(session):
-            rb.reply(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
-            return
-        if target in channel.members:
-            rb.reply(n.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel")
-            return
-        name = channel.name
-    target.invited.add(casefold(name))
-    rb.reply(n.RPL_INVITING, target.nick, name)
+    if channel is None:
+        # Modern IRC: servers SHOULD refuse; an invite kept for a channel that does not
+        # exist yet would let someone in past the modes its creator sets later.
+        rb.reply(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    if session not in channel.members:
+        rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        return
+    if "i" in channel.modes and not channel.is_op(session):
+        rb.reply(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
+        return
+    if target in channel.members:
+        rb.reply(n.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel")
+        return
+    # Kept with this very channel object: the invite dies with the channel.
+    target.invited.add(channel)
+    rb.reply(n.RPL_INVITING, target.nick, channel.name)
     if target.away is not None:
         rb.reply(n.RPL_AWAY, target.nick, target.away)
-    out = Outgoing(Line("INVITE", (target.nick, name), session.source, server.tags()))
+    out = Outgoing(Line("INVITE", (target.nick, channel.name), session.source, server.tags()))
     target.send_bytes(out.render(target.tag_profile))
-    if channel is not None:
-        # invite-notify: tell the channel's operators (who could have invited too).
-        ops = (m for m in channel.members if m is not session and channel.is_op(m))
-        server.send_to(ops, out, cap="invite-notify")
+    # invite-notify: tell the channel's operators (who could have invited too).
+    ops = (m for m in channel.members if m is not session and channel.is_op(m))
+    server.send_to(ops, out, cap="invite-notify")

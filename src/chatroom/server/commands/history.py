@@ -106,8 +106,7 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
             start = parse_timestamp(_strip(args[0]))
             end = parse_timestamp(_strip(args[1]))
             limit = parse_limit(args[2], limit_max)
-            rb.deferred = True
-            server.spawn(_targets(server, session, rb, start, end, limit))
+            server.defer(rb, lambda: _targets(server, session, rb, start, end, limit))
             return
         target = args[0]
         if not is_channel_name(target) and not is_valid_nick(target, 64):
@@ -121,8 +120,8 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
     except _BadParams as exc:
         rb.fail("CHATHISTORY", "INVALID_PARAMS", sub, str(exc))
         return
-    rb.deferred = True
-    server.spawn(_messages(server, session, rb, sub, target, query if key else None))
+    readable = query if key else None
+    server.defer(rb, lambda: _messages(server, session, rb, sub, target, readable))
 
 
 def _strip(reference: str) -> str:
@@ -181,15 +180,13 @@ async def _messages(
                 f"msgid={exc.msgid}",
                 "Unknown message reference",
             )
-            rb.send()
             return
         except StorageError as exc:
             log.error("History query for %s failed: %s", target, exc)
             rb.fail("CHATHISTORY", "MESSAGE_ERROR", sub, target, "Messages could not be retrieved")
-            rb.send()
             return
         if not is_channel_name(target):
-            messages = [m for m in messages if m.time >= session.connected_utc]
+            messages = [m for m in messages if m.time >= session.history_since]
     if session.closed:
         return
     ref = rb.start_batch("chathistory", target)
@@ -202,7 +199,6 @@ async def _messages(
             tags["account"] = message.account
         rb.add(Line(message.kind.value, (message.target_param, message.text), message.source, tags))
     rb.end_batch(ref)
-    rb.send()
 
 
 async def _targets(
@@ -219,7 +215,7 @@ async def _targets(
     try:
         found = await store.targets(start, end, limit, channels=channels)
         # Private conversations only from when this session connected (see above).
-        since = session.connected_utc
+        since = session.history_since
         if start < end:
             private = await store.targets(max(start, since), end, limit, nick=session.folded_nick)
         else:
@@ -227,7 +223,6 @@ async def _targets(
     except StorageError as exc:
         log.error("History TARGETS query failed: %s", exc)
         rb.fail("CHATHISTORY", "MESSAGE_ERROR", "TARGETS", "*", "Messages could not be retrieved")
-        rb.send()
         return
     if session.closed:
         return
@@ -247,7 +242,6 @@ async def _targets(
             )
         )
     rb.end_batch(ref)
-    rb.send()
 
 
 @command("PURGE", 1, oper_only=True)
@@ -261,7 +255,6 @@ def purge(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     if not is_valid_channel(name, server.config.channellen):
         rb.fail("PURGE", "INVALID_TARGET", name, "Only a channel's history can be purged")
         return
-    rb.deferred = True
 
     async def run() -> None:
         try:
@@ -275,6 +268,5 @@ def purge(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
                     "NOTE", ("PURGE", "DONE", name, f"Deleted {count} messages"), server.config.name
                 )
             )
-        rb.send()
 
-    server.spawn(run())
+    server.defer(rb, run)

@@ -18,10 +18,10 @@ from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.server.commands import command, services
 from chatroom.server.outgoing import MSGTAGS, Outgoing, format_time
+from chatroom.server.response import ResponseBuffer
 from chatroom.storage.base import MessageKind, StoredMessage, dm_key
 
 if TYPE_CHECKING:
-    from chatroom.server.response import ResponseBuffer
     from chatroom.server.server import Server
     from chatroom.server.session import Session
 
@@ -108,7 +108,11 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
             key = channel.folded
         elif casefold(name) == "chanserv":
             if verb == "PRIVMSG":
-                services.handle(server, session, text.split(), rb)
+                # ChanServ answers on its own (it may answer later, after the store).
+                answer = ResponseBuffer(session, None, verb)
+                services.handle(server, session, text.split(), answer)
+                if not answer.deferred:
+                    answer.send()
             continue
         else:
             recipient = server.find_user(name)
@@ -126,7 +130,9 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         if session.account is not None:
             tags["account"] = session.account
         out = Outgoing(Line(verb, message_params, session.source, tags))
-        relay: Callable[[], None] = partial(_relay, out, recipients, session, verb == "TAGMSG")
+        # A message to yourself arrives like any other (unless echo-message shows it).
+        skip = session if recipients != [session] or echo else None
+        relay: Callable[[], None] = partial(_relay, out, recipients, skip, verb == "TAGMSG")
         if echo:
             rb.add(out.line)
         if log.isEnabledFor(logging.DEBUG):
@@ -159,10 +165,10 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
             )
 
 
-def _relay(out: Outgoing, recipients: list[Session], sender: Session, tagmsg: bool) -> None:
-    """Queue ``out`` for every recipient but the sender (TAGMSG only to message-tags)."""
+def _relay(out: Outgoing, recipients: list[Session], skip: Session | None, tagmsg: bool) -> None:
+    """Queue ``out`` for every recipient but ``skip`` (TAGMSG only to message-tags)."""
     for member in recipients:
-        if member is not sender and (not tagmsg or member.tag_profile & MSGTAGS):
+        if member is not skip and (not tagmsg or member.tag_profile & MSGTAGS):
             member.send_bytes(out.render(member.tag_profile))
 
 
@@ -170,7 +176,9 @@ def _after_store(
     session: Session, relay: Callable[[], None], rb: ResponseBuffer | None, ok: bool
 ) -> None:
     # Relay whatever happened: live chat must not stop because storage failed.
-    relay()
-    if rb is not None:
-        rb.send()
-    session.stored()
+    try:
+        relay()
+        if rb is not None:
+            rb.send()
+    finally:
+        session.stored()  # never leave the session waiting on a message that was handled

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
-from chatroom.protocol.masks import normalize_mask
+from chatroom.protocol.masks import normalize_mask, valid_mask
 from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry
 from chatroom.server.commands import command
 from chatroom.server.commands.info import MODES_PER_COMMAND
@@ -197,7 +197,7 @@ def _apply(
         return target.nick
     if char == "k":
         if adding:
-            if not value or " " in value or "," in value or len(value) > 23:
+            if not value or value[0] == ":" or " " in value or "," in value or len(value) > 23:
                 rb.reply(n.ERR_INVALIDKEY, channel.name, "Key is not well-formed")
                 return None
             channel.key = value
@@ -236,6 +236,9 @@ def _set_list(
 ) -> str | None:
     entries = channel.lists[char]
     mask = normalize_mask(value)
+    if not valid_mask(mask):
+        rb.reply(n.ERR_INVALIDMODEPARAM, channel.name, char, value, "Invalid mask")
+        return None
     existing = next((e for e in entries if casefold(e.mask) == casefold(mask)), None)
     if adding:
         if existing is not None:

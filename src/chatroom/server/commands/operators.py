@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
-from chatroom.protocol.masks import normalize_mask
+from chatroom.protocol.masks import normalize_mask, valid_mask
 from chatroom.server.commands import command
 from chatroom.server.passwords import verify_password
 from chatroom.server.persistence import ban_for, without_expired
@@ -30,26 +30,30 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     """OPER <name> <password>"""
     name, password = line.params[0], line.params[1]
     entry = next((o for o in server.config.operators if o.name == name), None)
-    # Hashing takes tens of milliseconds: do it off the event loop, and answer later.
-    rb.deferred = True
+    key = f"oper:{name}"
+    if server.auth.wait_time(session.address, key, server.now()) > 0:
+        # Guessing is slowed down before any hashing, like SASL logins.
+        rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
+        return
     stored = entry.password_hash if entry is not None else None
 
-    def finish(task: asyncio.Future[bool]) -> None:
-        if session.closed:
-            return
-        if entry is None or not task.result():
+    async def check() -> None:
+        # Hashing takes tens of milliseconds: off the event loop, while this
+        # client's next lines wait for the answer.
+        matched = await asyncio.to_thread(verify_password, stored, password)
+        if entry is None or not matched:
+            server.auth.failed(session.address, key, server.now())
             log.warning("Failed OPER attempt as %r from %s", name, session.address)
             rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
-        else:
-            session.modes.add("o")
-            session.operator_name = entry.name
-            log.info("%s is now an operator (%s)", session.source, entry.name)
-            rb.reply(n.RPL_YOUREOPER, "You are now an IRC operator")
-            rb.add(Line("MODE", (session.nick, "+o"), session.source))
-        rb.send()
+            return
+        server.auth.succeeded(session.address, key)
+        session.modes.add("o")
+        session.operator_name = entry.name
+        log.info("%s is now an operator (%s)", session.source, entry.name)
+        rb.reply(n.RPL_YOUREOPER, "You are now an IRC operator")
+        rb.add(Line("MODE", (session.nick, "+o"), session.source))
 
-    future = server.loop.run_in_executor(None, verify_password, stored, password)
-    future.add_done_callback(finish)
+    server.defer(rb, check, block=True)
 
 
 @command("KILL", 2, oper_only=True)
@@ -91,6 +95,9 @@ def kline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     if params[0].isdigit() and len(params) > 1:
         minutes = int(params.pop(0))
     mask = normalize_mask(params[0])
+    if not valid_mask(mask):
+        rb.fail("KLINE", "INVALID_MASK", params[0], "A mask has no spaces or commas")
+        return
     reason = params[1] if len(params) > 1 and params[1] else "No reason given"
     if store is None:
         rb.fail("KLINE", "UNAVAILABLE", mask, "Bans need the account store (accounts are off)")
@@ -103,24 +110,21 @@ def kline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
         now,
         now + timedelta(minutes=minutes) if minutes else None,
     )
-    rb.deferred = True
 
     async def add() -> None:
         try:
             await store.add_ban(ban)
         except StorageError as exc:
             rb.fail("KLINE", "UNAVAILABLE", mask, f"Could not save the ban: {exc}")
-            rb.send()
             return
         server.bans = [b for b in server.bans if casefold(b.mask) != casefold(mask)] + [ban]
         log.info("%s banned %s from the server: %s", session.source, mask, reason)
         rb.add(Line("NOTE", ("KLINE", "ADDED", mask, reason), server.config.name))
-        rb.send()
         for victim in list(server.users.values()):
             if victim is not session and ban_for(server, victim) is ban:
                 server.disconnect(victim, f"Banned: {reason}")
 
-    server.spawn(add())
+    server.defer(rb, add)
 
 
 @command("UNKLINE", 1, oper_only=True)
@@ -131,18 +135,15 @@ def unkline(server: Server, session: Session, line: Line, rb: ResponseBuffer) ->
     if store is None:
         rb.fail("UNKLINE", "UNAVAILABLE", mask, "Bans need the account store")
         return
-    rb.deferred = True
 
     async def remove() -> None:
         try:
             removed = await store.remove_ban(mask)
         except StorageError as exc:
             rb.fail("UNKLINE", "UNAVAILABLE", mask, f"Could not remove the ban: {exc}")
-            rb.send()
             return
         server.bans = [b for b in server.bans if casefold(b.mask) != casefold(mask)]
         code = "REMOVED" if removed else "NOT_FOUND"
         rb.add(Line("NOTE", ("UNKLINE", code, mask), server.config.name))
-        rb.send()
 
-    server.spawn(remove())
+    server.defer(rb, remove)

@@ -12,6 +12,7 @@ modes, key, limit, lists and operators (by account) across restarts.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chatroom.protocol.casemap import casefold
@@ -74,7 +75,6 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
     if channel is None:
         reply(server, session, rb, f"There is no room called {name or '(none given)'}.")
         return
-    rb.deferred = True
     if sub == "INFO":
 
         async def info() -> None:
@@ -93,25 +93,23 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
                     rb,
                     f"{channel.name} was registered by {record.founder_account} on {when}.",
                 )
-            rb.send()
 
-        server.spawn(info())
+        server.defer(rb, info)
         return
     if sub == "REGISTER":
         if session.account is None:
-            rb.deferred = False
             reply(server, session, rb, "Log in first (SASL, or REGISTER an account).")
             return
         if not channel.is_op(session):
-            rb.deferred = False
             reply(server, session, rb, f"You must be an operator of {channel.name}.")
             return
         account = session.account
 
         async def register() -> None:
-            channel.op_accounts.add(casefold(account))
+            record = record_of(channel, account)
+            record = replace(record, operators=record.operators | {casefold(account)})
             try:
-                await store.register_channel(record_of(channel, account))
+                await store.register_channel(record)
             except AccountError:
                 reply(server, session, rb, f"{channel.name} is already registered.")
             except StorageError as exc:
@@ -119,6 +117,7 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
                 reply(server, session, rb, "Rooms cannot be registered right now.")
             else:
                 channel.founder = account
+                channel.op_accounts.add(casefold(account))
                 channel.permanent = True
                 log.info("%s registered %s", session.source, channel.name)
                 reply(
@@ -128,9 +127,8 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
                     f"{channel.name} is registered to you. Its topic, modes, bans and "
                     "operators are kept from now on.",
                 )
-            rb.send()
 
-        server.spawn(register())
+        server.defer(rb, register)
         return
     # UNREGISTER
     founder = channel.founder
@@ -140,7 +138,6 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
         and casefold(session.account) == casefold(founder)
     )
     if not allowed:
-        rb.deferred = False
         reply(server, session, rb, f"Only the founder of {channel.name} may unregister it.")
         return
 
@@ -157,6 +154,5 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
             reply(server, session, rb, f"{channel.name} is no longer registered.")
         else:
             reply(server, session, rb, f"{channel.name} was not registered.")
-        rb.send()
 
-    server.spawn(unregister())
+    server.defer(rb, unregister)
