@@ -132,6 +132,7 @@ async def serve(config: Config, *, console: bool = True) -> int:
             web.close()
         server.shutdown(stop.reason)  # WebSocket sessions get the same ERROR line
         await server.wait_closed(SHUTDOWN_GRACE)
+        await server.finish_tasks(SHUTDOWN_GRACE)  # e.g. a room's last change being saved
         if web is not None:
             await web.wait_closed(SHUTDOWN_GRACE)
         if retention is not None:

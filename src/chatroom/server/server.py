@@ -415,8 +415,6 @@ class Server:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
-        for task in list(self.tasks):
-            task.cancel()
         for session in list(self.sessions):
             session.send_bytes(Line("ERROR", (reason,)).format().encode() + b"\r\n")
             session.flush()
@@ -428,6 +426,14 @@ class Server:
         self.per_address.clear()
         if not self._live:
             self._all_closed.set()
+
+    async def finish_tasks(self, grace: float) -> None:
+        """Let background work (saving a registered room, a ban...) finish before the
+        stores close, at most ``grace`` seconds; cancel what is left after that."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=grace)
+        for task in list(self.tasks):
+            task.cancel()
 
     async def wait_closed(self, grace: float) -> None:
         """After :meth:`shutdown`: wait for transports to finish writing, at most
