@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default ~/.local/share/chatroom, or $XDG_DATA_HOME/chatroom)",
     )
     server.add_argument(
+        "--database",
+        metavar="URL",
+        help="keep history and accounts in PostgreSQL (postgresql://user:pw@host/db) "
+        "instead of SQLite files in the data directory",
+    )
+    server.add_argument(
         "--no-history",
         action="store_true",
         help="do not store messages (no history after a restart)",
@@ -181,6 +187,8 @@ def _server(args: argparse.Namespace) -> int:
         flags["history"]["data_dir"] = args.data_dir
     if args.no_history:
         flags["history"]["enabled"] = False
+    if args.database is not None:
+        flags["database"] = {"url": args.database}
     if args.tls or args.tls_port is not None or args.cert is not None:
         flags["tls"]["enabled"] = True
     if args.tls_port is not None:

@@ -146,22 +146,35 @@ async def serve(config: Config, *, console: bool = True) -> int:
 async def _open_stores(
     config: Config,
 ) -> tuple[HistoryStore | None, AccountStore | None] | None:
-    """Open message history and accounts (each unless turned off); None after logging
+    """Open message history and accounts (each unless turned off), in SQLite files in
+    the data directory or, with ``[database] url``, in PostgreSQL; None after logging
     why one could not be opened."""
     history: HistoryStore | None = None
     accounts: AccountStore | None = None
     data_dir = config.data_dir or None
+    url = config.database_url
     try:
-        if config.history_enabled:
-            store = await open_history(data_dir)
-            log.info("History is kept in %s", store.path)
-            history = store
-        if config.accounts_enabled:
-            accounts = await open_accounts(data_dir, nick_length=config.nicklen)
+        if url:
+            # Imported here: a server on SQLite never loads the PostgreSQL driver.
+            from chatroom.storage.accounts_postgres import PostgresAccountStore
+            from chatroom.storage.postgres import PostgresHistoryStore
+
+            if config.history_enabled:
+                history = await PostgresHistoryStore.open(url)
+            if config.accounts_enabled:
+                accounts = await PostgresAccountStore.open(url, nick_length=config.nicklen)
+            log.info("History and accounts are kept in PostgreSQL")
+        else:
+            if config.history_enabled:
+                store = await open_history(data_dir)
+                log.info("History is kept in %s", store.path)
+                history = store
+            if config.accounts_enabled:
+                accounts = await open_accounts(data_dir, nick_length=config.nicklen)
     except StorageError as exc:
         what = "the message history" if history is None else "the accounts"
         log.error("Could not open %s: %s", what, exc)
-        log.error("Fix or move that file, or choose another --data-dir.")
+        log.error("Fix or move that file, choose another --data-dir, or check --database.")
         await _close_stores(history, None)
         return None
     return history, accounts

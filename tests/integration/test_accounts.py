@@ -118,7 +118,7 @@ def test_account_in_messages_joins_and_notify(server: RunningServer) -> None:
 def test_registered_nick_is_taken_back(server_factory: ServerFactory) -> None:
     server = server_factory("--no-flood-control", config="[accounts]\nnick_grace = 1\n")
     register_account(server, "grace").send("QUIT")
-    impostor = IrcClient(server.port).register("grace")
+    impostor = IrcClient(server.port).register("grace", "standard-replies")
     note = impostor.expect("NOTE")
     assert note.params[1] == "NICK_REGISTERED"
     renamed = impostor.expect("NICK", timeout=10)

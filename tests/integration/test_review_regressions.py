@@ -103,8 +103,8 @@ def test_reclaiming_a_protected_nick_does_not_restart_the_grace(
 ) -> None:
     server = server_factory("--no-flood-control", config="[accounts]\nnick_grace = 1\n")
     register_account(server, "owner").send("QUIT")
-    c = IrcClient(server.port).register("owner")
-    c.expect("NOTE")
+    c = IrcClient(server.port).register("owner")  # no standard-replies: a NOTICE
+    assert "is registered" in c.expect("NOTICE", lambda line: line.params[0] == "owner").params[1]
     c.send("NICK owner_")
     c.expect("NICK")
     c.collect(1.2)  # the grace ran out while away from the nick

@@ -20,6 +20,7 @@ WANTED_CAPS = (
     "userhost-in-names",
     "draft/chathistory",
     "labeled-response",
+    "standard-replies",
 )
 """The IRCv3 capabilities the core understands; it requests those the server offers."""
 

@@ -117,32 +117,17 @@ def protect_nick(server: Server, session: Session) -> None:
         if grace <= 0:
             _take_back(server, session, nick)
             return
-        session.send_line(
-            Line(
-                "NOTE",
-                (
-                    "*",
-                    "NICK_REGISTERED",
-                    nick,
-                    f"The nick {nick} is registered. Log in to it "
-                    f"(SASL) within {grace:.0f} seconds, or you will be "
-                    "renamed.",
-                ),
-                server.config.name,
-            )
+        text = (
+            f"The nick {nick} is registered. Log in to it (SASL) within {grace:.0f} "
+            "seconds, or you will be renamed."
         )
-        session.send_line(
-            Line(
-                "NOTICE",
-                (
-                    nick,
-                    f"The nick {nick} belongs to a registered "
-                    f"account. Log in within {grace:.0f} seconds, or "
-                    "you will be renamed.",
-                ),
-                server.config.name,
-            )
-        )
+        # Clients that understand standard replies get the machine-readable NOTE;
+        # the others a NOTICE they show as it is. Never both: it would show twice.
+        if "standard-replies" in session.caps:
+            note = ("*", "NICK_REGISTERED", nick, text)
+            session.send_line(Line("NOTE", note, server.config.name))
+        else:
+            session.send_line(Line("NOTICE", (nick, text), server.config.name))
         if session.nick_timer is not None:
             session.nick_timer.cancel()
         session.nick_timer = server.call_later(grace, lambda: _take_back(server, session, nick))

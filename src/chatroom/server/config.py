@@ -72,6 +72,10 @@ Example (every key, with its default)::
     max_per_room = 0            # keep at most this many per room or private chat; 0 = all
     query_limit = 100           # most messages one CHATHISTORY request returns
 
+    [database]
+    url = ""                    # postgresql://user:password@host/db for history and
+                                # accounts shared by several servers; "" = SQLite files
+
     [[operators]]
     name = "admin"
     password = "$argon2id$..."  # a hash from `chatroom passwd`
@@ -156,6 +160,8 @@ class Config:
     history_max_age_days: float = 0.0
     history_max_per_room: int = 0
     history_query_limit: int = 100
+    # [database]
+    database_url: str = ""
     # [[operators]]
     operators: tuple[Operator, ...] = field(default=())
 
@@ -209,6 +215,13 @@ def _word(key: str, value: Any) -> str:
     text = _text(key, value)
     if not text or any(c.isspace() for c in text) or any(c in text for c in ":!@,*?"):
         raise ConfigError(key, f"must be one word without spaces or :!@,*?, not {text!r}")
+    return text
+
+
+def _database_url(key: str, value: Any) -> str:
+    text = _text(key, value)
+    if text and not text.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(key, "must be a postgresql:// URL, or empty for SQLite files")
     return text
 
 
@@ -282,6 +295,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "accounts.registration": ("registration_open", _bool),
     "accounts.nick_grace": ("nick_grace", _number(1, 86400)),
     "accounts.plain_needs_tls": ("plain_needs_tls", _bool),
+    "database.url": ("database_url", _database_url),
     "history.enabled": ("history_enabled", _bool),
     "history.data_dir": ("data_dir", _text),
     "history.max_age_days": ("history_max_age_days", _number(0, 1e6)),
