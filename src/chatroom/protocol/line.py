@@ -119,6 +119,11 @@ class Line:
                     out.append(param)
         return " ".join(out)
 
+    def to_bytes(self, *, tags: bool = True) -> bytes:
+        """The line as UTF-8 wire bytes with CRLF (without its tags if ``tags`` is False)."""
+        line = self if tags or not self.tags else Line(self.command, self.params, self.source)
+        return line.format().encode() + b"\r\n"
+
     def __str__(self) -> str:
         return self.format()
 

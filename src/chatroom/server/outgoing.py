@@ -63,7 +63,7 @@ class Outgoing:
 
     def __init__(self, line: Line) -> None:
         self.line = line
-        self._body = Line(line.command, line.params, line.source).format().encode() + b"\r\n"
+        self._body = line.to_bytes(tags=False)
         self._cache: dict[int, bytes] = {}
 
     def render(self, profile: int) -> bytes:

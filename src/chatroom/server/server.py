@@ -212,8 +212,7 @@ class Server:
         if not abort:
             text = error if error is not None else reason
             session.send_bytes(
-                Line("ERROR", (f"Closing Link: {session.host} ({text})",)).format().encode()
-                + b"\r\n"
+                Line("ERROR", (f"Closing Link: {session.host} ({text})",)).to_bytes()
             )
             session.flush()
         self._remove(session, reason)
@@ -393,7 +392,7 @@ class Server:
         """Ping idle clients, drop silent ones and those that never registered."""
         config = self.config
         now = self.now()
-        ping = Line("PING", (config.name,)).format().encode() + b"\r\n"
+        ping = Line("PING", (config.name,)).to_bytes()
         for session in list(self.sessions):
             if not session.registered:
                 if now - session.connected_at > config.registration_timeout:
@@ -416,7 +415,7 @@ class Server:
             self._sweeper.cancel()
             self._sweeper = None
         for session in list(self.sessions):
-            session.send_bytes(Line("ERROR", (reason,)).format().encode() + b"\r\n")
+            session.send_bytes(Line("ERROR", (reason,)).to_bytes())
             session.flush()
             session.quit_reason = reason
             session.closed = True

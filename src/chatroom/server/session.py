@@ -250,9 +250,11 @@ class Session:
                 if key in line.tags:
                     tags[key] = line.tags[key]
             if tags:
-                self.send_bytes(b"@" + format_tags(tags).encode() + b" " + _encode_body(line))
+                self.send_bytes(
+                    b"@" + format_tags(tags).encode() + b" " + line.to_bytes(tags=False)
+                )
                 return
-        self.send_bytes(_encode_body(line))
+        self.send_bytes(line.to_bytes(tags=False))
 
     def send_numeric(self, numeric: str, *params: str) -> None:
         """Queue a numeric reply from the server to this client (outside any command)."""
@@ -272,7 +274,3 @@ class Session:
     def queued(self) -> int:
         """Bytes waiting to be written (ours and the transport's)."""
         return self._pending_size + self.transport.get_write_buffer_size()
-
-
-def _encode_body(line: Line) -> bytes:
-    return Line(line.command, line.params, line.source).format().encode() + b"\r\n"
