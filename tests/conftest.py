@@ -19,7 +19,7 @@ import pytest
 from timeouts import TIMEOUT
 
 _LISTENING = re.compile(r"Listening at 127\.0\.0\.1:(\d+)")
-_WEB = re.compile(r"Web chat at http://127\.0\.0\.1:(\d+)/")
+_WEB = re.compile(r"Web chat at https?://127\.0\.0\.1:(\d+)/")
 
 
 @dataclass

@@ -109,7 +109,7 @@ async def serve(config: Config, *, console: bool = True) -> int:
         if isinstance(exc, ConfigError):
             raise
         return 1
-    web = await _start_web(server, config)
+    web = await _start_web(server, config, tls)
     retention = _start_retention(history, config)
     if os.name == "posix" and hasattr(os, "geteuid") and os.geteuid() == 0:
         log.warning("Running as root: it works, but a dedicated user is safer")
@@ -205,18 +205,21 @@ async def _listen(
     return listener
 
 
-async def _start_web(server: Server, config: Config) -> WebListener | None:
-    """Serve the browser client and IRC over WebSocket on ``[web]``, unless turned off.
+async def _start_web(
+    server: Server, config: Config, tls: ssl.SSLContext | None
+) -> WebListener | None:
+    """Serve the browser client and IRC over WebSocket on ``[web]``, unless turned off;
+    with ``[tls]`` on, the web port speaks HTTPS and WSS with the same certificate.
 
     A web port that cannot be bound is logged, not fatal: IRC clients can still
-    connect. HTTPS/WSS when ``[tls]`` is on is the next step (``ssl=`` is its seam).
+    connect.
     """
     if not config.web_enabled:
         return None
     from chatroom.web import WebListener  # websockets is loaded only when serving the web
 
     host = config.web_host or config.host
-    web = WebListener(server, allowed_origins=config.web_allowed_origins, ssl=None)
+    web = WebListener(server, allowed_origins=config.web_allowed_origins, ssl=tls)
     try:
         await web.start(host, config.web_port)
     except OSError as exc:

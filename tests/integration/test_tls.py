@@ -113,3 +113,19 @@ def test_missing_certificate_is_a_config_error(
     )
     assert result.returncode == 2
     assert "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_web_port_speaks_https_with_the_same_certificate(
+    server_factory: ServerFactory, tmp_path: Path
+) -> None:
+    import urllib.request
+
+    data = tmp_path / "data"
+    server = server_factory("--tls", "--tls-port", "0", "--data-dir", str(data))
+    assert f"Web chat at https://127.0.0.1:{server.web_port}/" in server.log
+    context = ssl.create_default_context(cafile=str(data / "tls-cert.pem"))
+    with urllib.request.urlopen(
+        f"https://localhost:{server.web_port}/", context=context, timeout=TIMEOUT
+    ) as response:
+        assert response.status == 200
+        assert "Content-Security-Policy" in response.headers
