@@ -93,3 +93,16 @@ def test_kline_bans_across_nicks_and_restarts(
     other.send("UNKLINE troll!*@*")
     assert other.expect("NOTE").params[:2] == ["UNKLINE", "REMOVED"]
     IrcClient(restarted.port).register("troll")
+
+
+def test_a_ban_by_address_holds_under_another_nick(server_factory: ServerFactory) -> None:
+    server = server_factory("--no-flood-control")
+    op = IrcClient(server.port).register("op")
+    op.join("#quiet")
+    op.send("MODE #quiet +b *!*@127.0.0.1")
+    op.expect("MODE")
+    for nick in ("mal", "mal2", "totally_new"):
+        c = IrcClient(server.port).register(nick)
+        c.send("JOIN #quiet")
+        assert c.expect("474").params[1] == "#quiet"
+        c.close()
