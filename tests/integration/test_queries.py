@@ -81,3 +81,16 @@ def test_info_commands(server: RunningServer) -> None:
     assert a.expect("391").params[1] == "chatroom"
     a.send("MOTD other.server")
     a.expect("402")
+
+
+def test_lusers_counts_follow_modes_and_departures(server: RunningServer) -> None:
+    a = IrcClient(server.port).register("alice")
+    b = IrcClient(server.port).register("bob")
+    b.send("MODE bob +i")
+    b.expect("MODE")
+    a.send("LUSERS")
+    assert a.expect("251").params[1] == "There are 1 users and 1 invisible on 1 servers"
+    b.send("QUIT")
+    assert b.closed()
+    a.send("LUSERS")
+    assert a.expect("251").params[1] == "There are 1 users and 0 invisible on 1 servers"

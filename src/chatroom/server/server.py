@@ -14,12 +14,13 @@ import itertools
 import logging
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from chatroom.cluster.events import NickChange, Quit
 from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
@@ -30,6 +31,7 @@ from chatroom.server.auth import Auth
 from chatroom.server.channel import Channel
 from chatroom.server.commands import COMMANDS
 from chatroom.server.config import Config
+from chatroom.server.network import Network
 from chatroom.server.outgoing import Outgoing, format_time
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.session import Session, Transport
@@ -90,8 +92,11 @@ class Server:
         self._live: set[Session] = set()  # sessions whose transport is still open
         self._all_closed = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()  # replies waiting on a query
+        self.mode_counts: Counter[str] = Counter()  # registered users with +i / +o
         self.bans: list[BanRecord] = []  # server-wide bans (KLINE), loaded at start
         self.motd = config.motd_text()
+        # The other processes of the network (``--cluster``); None: this process alone.
+        self.network: Network | None = None
         # msgids: a random per-boot prefix and a counter, unique across restarts.
         self._msgid_prefix = secrets.token_hex(5)
         self._msgid_counter = itertools.count(1)
@@ -231,10 +236,16 @@ class Server:
         if session.registered:
             quit_line = Outgoing(Line("QUIT", (reason,), session.source, self.tags()))
             peers = self.peers_of(session)
+            network = self.network
+            folded = session.folded_nick
+            channels = tuple(c.folded for c in session.channels)
 
             def announce() -> None:
                 for peer in peers:
                     peer.send_bytes(quit_line.render(peer.tag_profile))
+                if network is not None:
+                    network.publish(Quit(folded, channels, quit_line.line))
+                    network.release_nick(folded)
 
             if session.pending_stores:
                 # Its last messages are still being stored: they go out first.
@@ -244,6 +255,7 @@ class Server:
             for channel in list(session.channels):
                 self.part_channel(session, channel)
             self.forget_nick(session)
+            self.mode_counts.subtract(session.modes)
         session.closed = True
         self.sessions.discard(session)
         count = self.per_address.get(session.address, 1) - 1
@@ -297,14 +309,25 @@ class Server:
         """Rename a registered user (the caller checked ``new`` is valid and free), tell
         everyone who shares a channel, and return the NICK line for the user."""
         out = Outgoing(Line("NICK", (new,), session.source, self.tags()))
+        old = session.folded_nick
         self.forget_nick(session)
         self.claim_nick(session, new)
         self.send_to(self.peers_of(session), out)
+        if self.network is not None:
+            memberships = tuple((c.folded, c.members[session]) for c in session.channels)
+            self.network.publish(NickChange(old, new, session.source, memberships, out.line))
+            if old != session.folded_nick:
+                self.network.release_nick(old)
         return out.line
 
     def nick_in_use(self, nick: str, by: Session | None = None) -> bool:
-        owner = self.users.get(casefold(nick))
-        return owner is not None and owner is not by
+        """Whether another session (here, or on another process of the network) has
+        ``nick``. With a network, the atomic claim comes after this quick check."""
+        folded = casefold(nick)
+        owner = self.users.get(folded)
+        if owner is not None and owner is not by:
+            return True
+        return self.network is not None and folded in self.network.view.users
 
     def get_or_create_channel(self, name: str) -> Channel:
         folded = casefold(name)

@@ -126,6 +126,16 @@ class Session:
     def is_operator(self) -> bool:
         return "o" in self.modes
 
+    def set_mode(self, mode: str, on: bool) -> bool:
+        """Set or unset a user mode ('i' or 'o'); return whether it changed. Keeps the
+        server's counts (for LUSERS) in step, so nobody has to count users one by one."""
+        if on == (mode in self.modes):
+            return False
+        (self.modes.add if on else self.modes.discard)(mode)
+        if self.registered:
+            self.server.mode_counts[mode] += 1 if on else -1
+        return True
+
     def set_caps(self, caps: Iterable[str]) -> None:
         """Replace the enabled capabilities and refresh the tag profile."""
         self.caps = set(caps)

@@ -63,8 +63,8 @@ def send_isupport(server: Server, rb: ResponseBuffer) -> None:
 
 def send_lusers(server: Server, rb: ResponseBuffer) -> None:
     users = len(server.users)
-    invisible = sum(1 for s in server.users.values() if s.invisible)
-    opers = sum(1 for s in server.users.values() if s.is_operator)
+    invisible = server.mode_counts["i"]
+    opers = server.mode_counts["o"]
     unknown = len(server.sessions) - users
     rb.reply(
         n.RPL_LUSERCLIENT,

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
+from chatroom.cluster.events import ChannelMessage, PrivateMessage
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
@@ -22,6 +23,7 @@ from chatroom.server.response import ResponseBuffer
 from chatroom.storage.base import MessageKind, StoredMessage, dm_key
 
 if TYPE_CHECKING:
+    from chatroom.server.network import Network
     from chatroom.server.server import Server
     from chatroom.server.session import Session
 
@@ -117,13 +119,20 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         else:
             recipient = server.find_user(name)
             if recipient is None:
-                if not is_notice:
-                    rb.reply(n.ERR_NOSUCHNICK, name, "No such nick/channel")
-                continue
-            if verb == "PRIVMSG" and recipient.away is not None:
-                rb.reply(n.RPL_AWAY, recipient.nick, recipient.away)
-            recipients = [recipient]
-            key = dm_key(session.folded_nick, recipient.folded_nick)
+                remote = casefold(name)
+                if server.network is None or remote not in server.network.view.users:
+                    if not is_notice:
+                        rb.reply(n.ERR_NOSUCHNICK, name, "No such nick/channel")
+                    continue
+                # Owned by another process of the network: it delivers (and shows AWAY
+                # only there, for now).
+                recipients = []
+                key = dm_key(session.folded_nick, remote)
+            else:
+                if verb == "PRIVMSG" and recipient.away is not None:
+                    rb.reply(n.RPL_AWAY, recipient.nick, recipient.away)
+                recipients = [recipient]
+                key = dm_key(session.folded_nick, recipient.folded_nick)
         when = datetime.now(UTC)
         msgid = server.new_msgid()
         tags = {"time": format_time(when), "msgid": msgid, **client_tags}
@@ -133,6 +142,8 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         # A message to yourself arrives like any other (unless echo-message shows it).
         skip = session if recipients != [session] or echo else None
         relay: Callable[[], None] = partial(_relay, out, recipients, skip, verb == "TAGMSG")
+        if server.network is not None:
+            relay = partial(_relay_and_publish, relay, server.network, out.line, target, status)
         if echo:
             rb.add(out.line)
         if log.isEnabledFor(logging.DEBUG):
@@ -170,6 +181,19 @@ def _relay(out: Outgoing, recipients: list[Session], skip: Session | None, tagms
     for member in recipients:
         if member is not skip and (not tagmsg or member.tag_profile & MSGTAGS):
             member.send_bytes(out.render(member.tag_profile))
+
+
+def _relay_and_publish(
+    relay: Callable[[], None], network: Network, line: Line, target: str, status: str
+) -> None:
+    """Relay here, then publish once for the other processes (same moment, same order)."""
+    relay()
+    tagmsg = line.command == "TAGMSG"
+    name = target[1:] if status else target
+    if is_channel_name(name):
+        network.publish(ChannelMessage(casefold(name), line, status, tagmsg))
+    elif casefold(name) in network.view.users:
+        network.publish(PrivateMessage(casefold(name), line, tagmsg))
 
 
 def _after_store(

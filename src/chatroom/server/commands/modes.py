@@ -59,13 +59,11 @@ def user_mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) 
         if char in "+-":
             adding = char == "+"
         elif char == "i":
-            if adding != ("i" in session.modes):
-                (session.modes.add if adding else session.modes.discard)("i")
+            if session.set_mode("i", adding):
                 applied.append((adding, "i"))
         elif char == "o":
             # +o only comes from OPER; anyone may drop their own operator status.
-            if not adding and "o" in session.modes:
-                session.modes.discard("o")
+            if not adding and session.set_mode("o", False):
                 session.operator_name = None
                 applied.append((False, "o"))
         else:

@@ -47,7 +47,7 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
             rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
             return
         server.auth.succeeded(session.address, key)
-        session.modes.add("o")
+        session.set_mode("o", True)
         session.operator_name = entry.name
         log.info("%s is now an operator (%s)", session.source, entry.name)
         rb.reply(n.RPL_YOUREOPER, "You are now an IRC operator")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatroom import __version__
+from chatroom.cluster.events import UserUp
 from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import ls_entries, pack_entries, parse_request
 from chatroom.protocol.casemap import casefold, is_valid_nick
@@ -117,8 +118,27 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         server.claim_nick(session, new)
         try_register(server, session, rb)
         return
-    rb.add(server.rename(session, new))
-    protect_nick(server, session)
+    network = server.network
+    if network is None:
+        rb.add(server.rename(session, new))
+        protect_nick(server, session)
+        return
+
+    async def claim() -> None:
+        # The network-wide claim is atomic; the session's next lines wait for it.
+        folded = casefold(new)
+        won = await network.claim_nick(folded)
+        if session.closed:
+            return
+        if not won or server.nick_in_use(new, by=session):
+            if won and folded not in server.users:
+                network.release_nick(folded)
+            rb.reply(n.ERR_NICKNAMEINUSE, new, "Nickname is already in use")
+            return
+        rb.add(server.rename(session, new))
+        protect_nick(server, session)
+
+    server.defer(rb, claim, block=True)
 
 
 @command("USER", 4, pre_registration=True)
@@ -153,6 +173,36 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
         rb.reply(n.ERR_NICKNAMEINUSE, session.nick, "Nickname is already in use")
         session.nick, session.folded_nick = "*", ""
         return
+    network = server.network
+    if network is None:
+        _complete_registration(server, session, rb)
+        return
+
+    async def claim() -> None:
+        # The network-wide claim is atomic; the session's next lines wait for it.
+        nick, folded = session.nick, session.folded_nick
+        won = await network.claim_nick(folded)
+        if session.closed or session.registered:
+            if won and folded not in server.users:
+                network.release_nick(folded)
+            return
+        if not won or server.nick_in_use(nick, by=session):
+            if won and folded not in server.users:
+                network.release_nick(folded)
+            rb.reply(n.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
+            session.nick, session.folded_nick = "*", ""
+            return
+        _complete_registration(server, session, rb)
+        if session.registered:
+            network.publish(UserUp(session.nick, session.source))
+        elif folded not in server.users:
+            network.release_nick(folded)
+
+    server.defer(rb, claim, block=True)
+
+
+def _complete_registration(server: Server, session: Session, rb: ResponseBuffer) -> None:
+    """Register a session whose nick is free: refuse it if banned, else welcome it."""
     ban = ban_for(server, session)
     if ban is not None:
         rb.reply(n.ERR_YOUREBANNEDCREEP, f"You are banned from this server: {ban.reason}")
