@@ -27,6 +27,14 @@ PARAM_SET = "l"
 FLAG_MODES = "imnst"
 
 
+def status_prefix(status: str, multi: bool) -> str:
+    """The prefix for status modes ``status``: the highest, or all with multi-prefix."""
+    chars = [_PREFIX_OF[m] for m in PREFIX_MODES if m in status]
+    if not chars:
+        return ""
+    return "".join(chars) if multi else chars[0]
+
+
 @dataclass(frozen=True)
 class ListEntry:
     """A ban, exception or invite exception."""
@@ -69,11 +77,7 @@ class Channel:
 
     def prefix(self, session: Session, multi: bool) -> str:
         """The prefix shown before a member's nick: the highest, or all with multi-prefix."""
-        status = self.members.get(session, "")
-        chars = [_PREFIX_OF[m] for m in PREFIX_MODES if m in status]
-        if not chars:
-            return ""
-        return "".join(chars) if multi else chars[0]
+        return status_prefix(self.members.get(session, ""), multi)
 
     def set_status(self, session: Session, mode: str, on: bool) -> bool:
         """Give or take 'o' or 'v'; return whether anything changed."""

@@ -76,6 +76,10 @@ Example (every key, with its default)::
     url = ""                    # postgresql://user:password@host/db for history and
                                 # accounts shared by several servers; "" = SQLite files
 
+    [cluster]
+    redis = ""                  # redis://host:6379/0: one chat network with every
+                                # server sharing that Redis; "" = this server alone
+
     [[operators]]
     name = "admin"
     password = "$argon2id$..."  # a hash from `chatroom passwd`
@@ -162,6 +166,8 @@ class Config:
     history_query_limit: int = 100
     # [database]
     database_url: str = ""
+    # [cluster]
+    cluster_redis: str = ""
     # [[operators]]
     operators: tuple[Operator, ...] = field(default=())
 
@@ -222,6 +228,13 @@ def _database_url(key: str, value: Any) -> str:
     text = _text(key, value)
     if text and not text.startswith(("postgresql://", "postgres://")):
         raise ConfigError(key, "must be a postgresql:// URL, or empty for SQLite files")
+    return text
+
+
+def _redis_url(key: str, value: Any) -> str:
+    text = _text(key, value)
+    if text and not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(key, "must be a redis://, rediss:// or unix:// URL, or empty")
     return text
 
 
@@ -296,6 +309,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "accounts.nick_grace": ("nick_grace", _number(1, 86400)),
     "accounts.plain_needs_tls": ("plain_needs_tls", _bool),
     "database.url": ("database_url", _database_url),
+    "cluster.redis": ("cluster_redis", _redis_url),
     "history.enabled": ("history_enabled", _bool),
     "history.data_dir": ("data_dir", _text),
     "history.max_age_days": ("history_max_age_days", _number(0, 1e6)),

@@ -109,7 +109,6 @@ class Session:
         self.nick_timer: asyncio.TimerHandle | None = None  # taking back a registered nick
         self.nick_grace_started: dict[str, float] = {}  # registered nick -> first taken
         self._held: Line | None = None
-        self._pending_size = 0
 
     # -- identity -----------------------------------------------------------
 
@@ -240,7 +239,6 @@ class Session:
         if not self._pending:
             self.server.mark_dirty(self)
         self._pending.append(data)
-        self._pending_size += len(data)
 
     def send_line(self, line: Line) -> None:
         """Queue one line, keeping only the tags this client's caps allow.
@@ -276,11 +274,5 @@ class Session:
             return True
         data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
         self._pending.clear()
-        self._pending_size = 0
         self.transport.write(data)
         return self.transport.get_write_buffer_size() <= self.server.config.sendq
-
-    @property
-    def queued(self) -> int:
-        """Bytes waiting to be written (ours and the transport's)."""
-        return self._pending_size + self.transport.get_write_buffer_size()

@@ -8,9 +8,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from chatroom.cluster.events import ChannelLine, Join, Leave
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
+from chatroom.server.channel import status_prefix
 from chatroom.server.commands import command
 from chatroom.server.outgoing import Outgoing
 from chatroom.server.persistence import is_channel_operator_account, save_channel
@@ -53,6 +55,8 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
     # makes operators of its founder and operator accounts, not of whoever comes first.
     registered = channel is not None and channel.founder is not None
     creating = channel is None or (not channel.members and not registered)
+    if creating and server.network is not None and casefold(name) in server.network.view.members:
+        creating = False  # it exists on another process: its operators are there
     trusted = channel is not None and is_channel_operator_account(channel, session)
     if channel is not None and not creating and not trusted:
         error = _join_refusal(channel, session, key)
@@ -76,6 +80,18 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
         if member is not session:
             chosen = extended if "extended-join" in member.caps else out
             member.send_bytes(chosen.render(member.tag_profile))
+    if server.network is not None:
+        server.network.publish(
+            Join(
+                channel.folded,
+                session.folded_nick,
+                session.source,
+                channel.members[session],
+                session.account or "*",
+                session.realname,
+                out.line,
+            )
+        )
     if channel.topic:
         send_topic(channel, rb)
     send_names(server, session, channel, rb)
@@ -108,10 +124,19 @@ def send_names(server: Server, session: Session, channel: Channel, rb: ResponseB
         full = "userhost-in-names" in session.caps
         names: list[str] = []
         size = 0
-        for peer in channel.members:
-            if not member and peer.invisible:
-                continue
-            entry = channel.prefix(peer, multi) + (peer.source if full else peer.nick)
+        entries = [
+            channel.prefix(peer, multi) + (peer.source if full else peer.nick)
+            for peer in channel.members
+            if member or not peer.invisible
+        ]
+        if server.network is not None:
+            view = server.network.view
+            for folded, status in view.members.get(channel.folded, {}).items():
+                user = view.users.get(folded)
+                if user is not None:
+                    entry = status_prefix(status, multi) + (user.source if full else user.nick)
+                    entries.append(entry)
+        for entry in entries:
             if names and size + len(entry) + 1 > NAMES_BUDGET:
                 rb.reply(n.RPL_NAMREPLY, symbol, channel.name, " ".join(names))
                 names, size = [], 0
@@ -145,6 +170,8 @@ def _part(
     out = Outgoing(Line("PART", params, session.source, server.tags()))
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)
+    if server.network is not None:
+        server.network.publish(Leave(channel.folded, session.folded_nick, out.line))
     server.part_channel(session, channel)
 
 
@@ -178,6 +205,8 @@ def topic(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     out = Outgoing(Line("TOPIC", (channel.name, text), session.source, server.tags()))
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)
+    if server.network is not None:
+        server.network.publish(ChannelLine(channel.folded, out.line))
 
 
 @command("NAMES")
@@ -247,6 +276,8 @@ def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         )
         rb.add(out.line)
         server.send_to((m for m in channel.members if m is not session), out)
+        if server.network is not None:
+            server.network.publish(Leave(channel.folded, target.folded_nick, out.line))
         server.part_channel(target, channel)
 
 

@@ -178,9 +178,16 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
 
 def _relay(out: Outgoing, recipients: list[Session], skip: Session | None, tagmsg: bool) -> None:
     """Queue ``out`` for every recipient but ``skip`` (TAGMSG only to message-tags)."""
+    render = out.render
+    if tagmsg:
+        for member in recipients:
+            if member is not skip and member.tag_profile & MSGTAGS:
+                member.send_bytes(render(member.tag_profile))
+        return
+    # The hot loop of the whole server: one cached render and one append per member.
     for member in recipients:
-        if member is not skip and (not tagmsg or member.tag_profile & MSGTAGS):
-            member.send_bytes(out.render(member.tag_profile))
+        if member is not skip:
+            member.send_bytes(render(member.tag_profile))
 
 
 def _relay_and_publish(
