@@ -1,0 +1,7 @@
+"""Several server processes, one chat network (docs/scale-out.md).
+
+:mod:`~chatroom.cluster.events` (the records processes exchange) and
+:mod:`~chatroom.cluster.view` (what one process knows of the others) are pure;
+:mod:`~chatroom.cluster.deliver` hands remote events to local sessions; only
+:mod:`~chatroom.cluster.bridge` talks to Redis, and only ``--cluster`` imports it.
+"""

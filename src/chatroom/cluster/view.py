@@ -1,0 +1,78 @@
+"""What one process knows of the users on the other processes of its network.
+
+Pure state, no I/O: built from a snapshot of Redis at start and kept current by
+the events other processes publish (see :mod:`chatroom.cluster.events`). Keys are
+casefolded nicks and channel names. The view never holds this process's own users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class RemoteUser:
+    """A user registered on another process."""
+
+    nick: str
+    source: str
+    process: str
+
+
+class RemoteView:
+    """Remote users and which channels they are in (with their status there)."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, RemoteUser] = {}
+        self.members: dict[str, dict[str, str]] = {}  # channel -> nick -> status
+        self._channels_of: dict[str, set[str]] = {}  # nick -> channels
+
+    def add_user(self, folded: str, user: RemoteUser) -> None:
+        """Remember (or refresh) a remote user."""
+        self.users[folded] = user
+
+    def join(self, channel: str, folded: str, status: str) -> None:
+        """A known remote user is in ``channel`` with ``status``."""
+        self.members.setdefault(channel, {})[folded] = status
+        self._channels_of.setdefault(folded, set()).add(channel)
+
+    def leave(self, channel: str, folded: str) -> None:
+        """A remote user left ``channel`` (no error if it was not there)."""
+        members = self.members.get(channel)
+        if members is not None:
+            members.pop(folded, None)
+            if not members:
+                del self.members[channel]
+        channels = self._channels_of.get(folded)
+        if channels is not None:
+            channels.discard(channel)
+
+    def channels_of(self, folded: str) -> set[str]:
+        """The channels a remote user is in (a copy)."""
+        return set(self._channels_of.get(folded, ()))
+
+    def remove_user(self, folded: str) -> RemoteUser | None:
+        """Forget a remote user and its memberships; return what was known of it."""
+        for channel in self.channels_of(folded):
+            self.leave(channel, folded)
+        self._channels_of.pop(folded, None)
+        return self.users.pop(folded, None)
+
+    def rename(self, old: str, new: str, nick: str, source: str) -> None:
+        """A remote user changed nick; its memberships follow it."""
+        user = self.users.pop(old, None)
+        if user is None:
+            return
+        self.users[new] = replace(user, nick=nick, source=source)
+        for channel in self.channels_of(old):
+            status = self.members[channel].pop(old)
+            self.members[channel][new] = status
+        self._channels_of[new] = self._channels_of.pop(old, set())
+
+    def processes(self) -> set[str]:
+        """Every other process that has users here."""
+        return {user.process for user in self.users.values()}
+
+    def users_of(self, process: str) -> list[tuple[str, RemoteUser]]:
+        """``(folded nick, user)`` for every user of ``process``."""
+        return [(f, u) for f, u in self.users.items() if u.process == process]
