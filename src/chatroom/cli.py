@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         "instead of SQLite files in the data directory",
     )
     server.add_argument(
+        "--cluster",
+        metavar="URL",
+        help="join the chat network of every server sharing this Redis "
+        "(redis://host:6379/0); see docs/scale-out.md",
+    )
+    server.add_argument(
         "--no-history",
         action="store_true",
         help="do not store messages (no history after a restart)",
@@ -189,6 +195,8 @@ def _server(args: argparse.Namespace) -> int:
         flags["history"]["enabled"] = False
     if args.database is not None:
         flags["database"] = {"url": args.database}
+    if args.cluster is not None:
+        flags["cluster"] = {"redis": args.cluster}
     if args.tls or args.tls_port is not None or args.cert is not None:
         flags["tls"]["enabled"] = True
     if args.tls_port is not None:

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from chatroom.errors import ConfigError
 from chatroom.server.config import Config
@@ -46,6 +46,7 @@ from chatroom.transports.tcp import listen
 from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
 
 if TYPE_CHECKING:
+    from chatroom.cluster.bridge import RedisBridge
     from chatroom.web import WebListener
 
 log = logging.getLogger("chatroom.server")
@@ -96,6 +97,10 @@ async def serve(config: Config, *, console: bool = True) -> int:
         await restore_persistent(server)
     except StorageError as exc:
         log.error("Could not restore registered rooms and bans: %s", exc)
+    network = await _join_network(server, config)
+    if network is False:
+        await _close_stores(history, accounts)
+        return 1
     listeners: list[asyncio.Server] = []
     try:
         tls = _tls_context(config)
@@ -105,6 +110,8 @@ async def serve(config: Config, *, console: bool = True) -> int:
     except (OSError, ConfigError) as exc:
         for listener in listeners:
             listener.close()
+        if network is not None:
+            await network.close("Server went away")
         await _close_stores(history, accounts)
         if isinstance(exc, ConfigError):
             raise
@@ -133,6 +140,8 @@ async def serve(config: Config, *, console: bool = True) -> int:
         server.shutdown(stop.reason)  # WebSocket sessions get the same ERROR line
         await server.wait_closed(SHUTDOWN_GRACE)
         await server.finish_tasks(SHUTDOWN_GRACE)  # e.g. a room's last change being saved
+        if network is not None:
+            await network.close(stop.reason)  # the other processes see our users quit
         if web is not None:
             await web.wait_closed(SHUTDOWN_GRACE)
         if retention is not None:
@@ -178,6 +187,23 @@ async def _open_stores(
         await _close_stores(history, None)
         return None
     return history, accounts
+
+
+async def _join_network(server: Server, config: Config) -> RedisBridge | Literal[False] | None:
+    """With ``[cluster] redis``, join the network in Redis and give the server its
+    bridge; None without it; False after logging why Redis could not be used."""
+    if not config.cluster_redis:
+        return None
+    # Imported here: a server on its own never loads the Redis client.
+    from chatroom.cluster.bridge import ClusterError, RedisBridge
+
+    try:
+        bridge = await RedisBridge.open(config.cluster_redis, server)
+    except ClusterError as exc:
+        log.error("Could not join the network: %s", exc)
+        return False
+    server.network = bridge
+    return bridge
 
 
 async def _close_stores(history: HistoryStore | None, accounts: AccountStore | None) -> None:

@@ -1,0 +1,372 @@
+"""The Redis bridge: this process's link to the other processes of its network.
+
+What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
+
+* ``alive:<process>``: a heartbeat, set every :data:`HEARTBEAT` seconds to expire
+  after :data:`TTL`; a process whose key is gone is dead and its users quit.
+* ``nick:<folded>``: the process owning a nick, claimed atomically (a Lua script:
+  free or already ours), refreshed with the heartbeat, so a dead process's nicks
+  expire on their own.
+* ``users`` (hash ``folded nick -> {nick, source, process}``) and ``members:<channel>``
+  (hash ``folded nick -> {status, process}``): the snapshot a starting process
+  reads to learn who is where.
+* pub/sub ``chatroom:events``: one message per event (see :mod:`.events`) for
+  every process; ``chatroom:proc:<process>``: private messages for one process.
+
+Everything this process writes goes through one queue and one writer task, so
+the other processes see its events in the order they happened here. When Redis
+is unreachable, events are dropped with a log line and local chat goes on;
+catching up when it is back is not done yet (docs/scale-out.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import socket
+from typing import TYPE_CHECKING, Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from chatroom.cluster import deliver
+from chatroom.cluster.events import (
+    Event,
+    Join,
+    Leave,
+    NickChange,
+    PrivateMessage,
+    ProcessGone,
+    Quit,
+    UserUp,
+    decode,
+    encode,
+)
+from chatroom.cluster.view import RemoteUser, RemoteView
+from chatroom.protocol.casemap import casefold
+
+if TYPE_CHECKING:
+    from chatroom.server.server import Server
+
+log = logging.getLogger("chatroom.cluster")
+
+HEARTBEAT = 1.0
+"""Seconds between heartbeats (and checks that the other processes are alive)."""
+TTL = 3
+"""Seconds a heartbeat (and a nick claim) lasts unless refreshed."""
+EVENTS = "chatroom:events"
+USERS = "chatroom:users"
+
+# Free, or already ours: take (or keep) it for TTL seconds. Atomic in Redis.
+_CLAIM = """
+local owner = redis.call('GET', KEYS[1])
+if owner == false or owner == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0
+"""
+# Delete only if ours: a nick claimed meanwhile by another process stays its own.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class ClusterError(Exception):
+    """Redis could not be reached or used at start; ``str()`` says why."""
+
+
+def _alive(process: str) -> str:
+    return f"chatroom:alive:{process}"
+
+
+def _nick(folded: str) -> str:
+    return f"chatroom:nick:{folded}"
+
+
+def _members(channel: str) -> str:
+    return f"chatroom:members:{channel}"
+
+
+def _inbox(process: str) -> str:
+    return f"chatroom:proc:{process}"
+
+
+class RedisBridge:
+    """Implements :class:`chatroom.server.network.Network` over Redis.
+
+    Make one with :meth:`open` (which raises :class:`ClusterError` if Redis is not
+    there), set it as ``server.network``, and :meth:`close` it at shutdown.
+    """
+
+    def __init__(self, client: aioredis.Redis, server: Server, process_id: str) -> None:
+        self.process_id = process_id
+        self._client = client
+        self._server = server
+        self._view = RemoteView()
+        self._queue: asyncio.Queue[Event | str] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._healthy = True
+        self._claim = client.register_script(_CLAIM)
+        self._pubsub = client.pubsub()
+
+    @classmethod
+    async def open(cls, url: str, server: Server) -> RedisBridge:
+        """Connect, announce this process, read who is where, start listening."""
+        try:
+            client = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+        except ValueError as exc:
+            raise ClusterError(f"bad Redis URL: {exc}") from None
+        process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        bridge = cls(client, server, process_id)
+        try:
+            await client.ping()
+            await client.set(_alive(process_id), "1", ex=TTL)
+            # Subscribe before the snapshot: nothing published in between is missed.
+            await bridge._pubsub.subscribe(EVENTS, _inbox(process_id))
+            await bridge._snapshot()
+        except (RedisError, OSError) as exc:
+            await client.aclose()
+            raise ClusterError(f"cannot use Redis at {_safe(url)}: {exc}") from None
+        loop = asyncio.get_running_loop()
+        for work in (bridge._write(), bridge._read(), bridge._heartbeat()):
+            bridge._tasks.append(loop.create_task(work))
+        log.info("Joined the network in Redis at %s as %s", _safe(url), process_id)
+        return bridge
+
+    @property
+    def view(self) -> RemoteView:
+        return self._view
+
+    # -- the Network protocol ----------------------------------------------------
+
+    def publish(self, event: Event) -> None:
+        self._queue.put_nowait(event)
+
+    async def claim_nick(self, folded: str) -> bool:
+        try:
+            won = await self._claim(keys=[_nick(folded)], args=[self.process_id, TTL])
+        except RedisError as exc:
+            # Availability first: while Redis is away, nicks are checked here only.
+            self._lost(exc)
+            return True
+        return bool(won)
+
+    def release_nick(self, folded: str) -> None:
+        self._queue.put_nowait(folded)
+
+    async def close(self, reason: str) -> None:
+        """Tell the others this process's users are gone, stop, disconnect. Idempotent."""
+        if not self._tasks:
+            return
+        self.publish(ProcessGone(reason))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), 2.0)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        try:
+            await self._client.delete(_alive(self.process_id))
+            await self._cleanup(self.process_id, list(self._server.users))
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        except RedisError:
+            pass
+        await self._client.aclose()
+
+    # -- tasks -------------------------------------------------------------------
+
+    async def _write(self) -> None:
+        """Send queued events (and nick releases) in order, batched per loop turn."""
+        while True:
+            batch = [await self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                pipe = self._client.pipeline(transaction=False)
+                for item in batch:
+                    if isinstance(item, str):
+                        pipe.eval(_RELEASE, 1, _nick(item), self.process_id)
+                    else:
+                        self._queue_commands(pipe, item)
+                await pipe.execute()
+                self._back()
+            except RedisError as exc:
+                self._lost(exc)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    def _queue_commands(self, pipe: Any, event: Event) -> None:
+        me = self.process_id
+        match event:
+            case PrivateMessage(target, _line, _tagmsg):
+                owner = self._view.users.get(target)
+                if owner is not None:
+                    pipe.publish(_inbox(owner.process), encode(me, event))
+                return
+            case UserUp(nick, source):
+                pipe.hset(USERS, casefold(nick), _user_record(nick, source, me))
+            case Join(channel, nick, _source, status, _account, _realname, _line):
+                pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": me}))
+            case Leave(channel, nick, _line):
+                pipe.hdel(_members(channel), nick)
+            case Quit(nick, channels, _line):
+                pipe.hdel(USERS, nick)
+                for channel in channels:
+                    pipe.hdel(_members(channel), nick)
+            case NickChange(old, new, source, memberships, _line):
+                folded = casefold(new)
+                pipe.hdel(USERS, old)
+                pipe.hset(USERS, folded, _user_record(new, source, me))
+                for channel, status in memberships:
+                    pipe.hdel(_members(channel), old)
+                    pipe.hset(_members(channel), folded, json.dumps({"s": status, "p": me}))
+            case _:
+                pass
+        pipe.publish(EVENTS, encode(me, event))
+
+    async def _read(self) -> None:
+        """Apply what the other processes publish, in the order they published it."""
+        while True:
+            try:
+                message = await self._pubsub.get_message(
+                    ignore_subscribe_messages=True, timeout=HEARTBEAT
+                )
+            except (RedisError, OSError) as exc:
+                self._lost(exc)
+                await asyncio.sleep(HEARTBEAT)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            try:
+                origin, event = decode(message["data"])
+            except ValueError as exc:
+                log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
+                continue
+            if origin == self.process_id:
+                continue
+            try:
+                deliver.apply(self._server, self._view, origin, event)
+            except Exception:
+                log.exception("Could not apply %s from %s", type(event).__name__, origin)
+
+    async def _heartbeat(self) -> None:
+        """Stay alive (and keep our nicks), and notice processes that died."""
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            try:
+                await self._beat()
+            except RedisError as exc:
+                self._lost(exc)
+                continue
+            self._back()
+
+    async def _beat(self) -> None:
+        nicks = list(self._server.users)
+        pipe = self._client.pipeline(transaction=False)
+        pipe.set(_alive(self.process_id), "1", ex=TTL)
+        for folded in nicks:
+            pipe.eval(_CLAIM, 1, _nick(folded), self.process_id, TTL)
+        others = sorted(self._view.processes())
+        for process in others:
+            pipe.exists(_alive(process))
+        results = await pipe.execute()
+        for folded, won in zip(nicks, results[1 : 1 + len(nicks)], strict=True):
+            if not won:
+                log.warning("Nick %s is claimed by another process too", folded)
+        for process, alive in zip(others, results[1 + len(nicks) :], strict=True):
+            if not alive:
+                log.warning("Process %s went away; its users quit", process)
+                gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
+                await self._cleanup(process, gone)
+
+    async def _snapshot(self) -> None:
+        """Learn who is on the other processes, and forget what dead ones left."""
+        users: dict[str, RemoteUser] = {}
+        for key, value in (await self._client.hgetall(USERS)).items():
+            record = json.loads(value)
+            users[_text(key)] = RemoteUser(record["n"], record["s"], record["p"])
+        memberships: list[tuple[str, str, str, str]] = []
+        async for key in self._client.scan_iter(match="chatroom:members:*", count=500):
+            channel = _text(key).removeprefix("chatroom:members:")
+            for nick, value in (await self._client.hgetall(key)).items():
+                record = json.loads(value)
+                memberships.append((channel, _text(nick), record["s"], record["p"]))
+        processes = sorted({u.process for u in users.values()} | {m[3] for m in memberships})
+        alive = {p for p in processes if await self._client.exists(_alive(p))}
+        for folded, user in users.items():
+            if user.process in alive:
+                self._view.add_user(folded, user)
+        for channel, folded, status, process in memberships:
+            if process in alive and folded in self._view.users:
+                self._view.join(channel, folded, status)
+        for process in set(processes) - alive:
+            dead = [f for f, u in users.items() if u.process == process]
+            dead += [m[1] for m in memberships if m[3] == process]
+            await self._cleanup(process, dead, memberships)
+
+    async def _cleanup(
+        self,
+        process: str,
+        nicks: list[str],
+        memberships: list[tuple[str, str, str, str]] | None = None,
+    ) -> None:
+        """Remove what ``process`` left in Redis for ``nicks`` (idempotent: several
+        processes may clean up after one dead process)."""
+        pipe = self._client.pipeline(transaction=False)
+        for folded in set(nicks):
+            pipe.hdel(USERS, folded)
+            pipe.eval(_RELEASE, 1, _nick(folded), process)
+        if memberships is None:
+            channels = [_members(c) async for c in self._scan_channels()]
+            for key in channels:
+                for folded in set(nicks):
+                    pipe.hdel(key, folded)
+        else:
+            for channel, folded, _status, owner in memberships:
+                if owner == process:
+                    pipe.hdel(_members(channel), folded)
+        try:
+            await pipe.execute()
+        except RedisError as exc:
+            self._lost(exc)
+
+    async def _scan_channels(self) -> Any:
+        async for key in self._client.scan_iter(match="chatroom:members:*", count=500):
+            yield _text(key).removeprefix("chatroom:members:")
+
+    # -- health ------------------------------------------------------------------
+
+    def _lost(self, exc: BaseException) -> None:
+        if self._healthy:
+            self._healthy = False
+            log.error("Lost Redis (%s): users here keep chatting, with this process only", exc)
+
+    def _back(self) -> None:
+        if not self._healthy:
+            self._healthy = True
+            log.warning("Redis is back: events go to the other processes again")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _user_record(nick: str, source: str, process: str) -> str:
+    return json.dumps({"n": nick, "s": source, "p": process})
+
+
+def _safe(url: str) -> str:
+    """``url`` without its password, for logs and errors."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.rsplit("@", 1)[1]
+    return scheme + sep + rest
