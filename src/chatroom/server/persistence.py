@@ -99,10 +99,11 @@ async def restore(server: Server) -> None:
     for record in await store.list_channels():
         apply_record(server.get_or_create_channel(record.name), record)
     server.bans = await store.list_bans()
-    if server.bans or server.channels:
+    registered = sum(1 for c in server.channels.values() if c.founder)
+    if server.bans or registered:
         log.info(
             "Restored %d registered channel(s) and %d server ban(s)",
-            sum(1 for c in server.channels.values() if c.founder),
+            registered,
             len(server.bans),
         )
 
