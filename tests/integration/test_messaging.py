@@ -145,3 +145,14 @@ def test_quit_does_not_overtake_messages_sent_before_it(server: RunningServer) -
     b.send_raw(b"JOIN #lobby\r\nPRIVMSG #lobby :three\r\nQUIT :gone\r\n")
     seen = [(line.command, line.params[-1]) for line in a.until("QUIT")]
     assert seen[-2:] == [("PRIVMSG", "three"), ("QUIT", "Quit: gone")]
+
+
+def test_alone_in_a_channel_your_message_does_not_come_back(server: RunningServer) -> None:
+    # Regression: the "message to yourself" rule for nicks also hit a channel whose
+    # only member (here; with --cluster the others may be elsewhere) was the sender.
+    solo = IrcClient(server.port).register("solo")
+    solo.join("#alone")
+    solo.send("PRIVMSG #alone :hello?")
+    solo.send("PRIVMSG solo :to myself")
+    # The first PRIVMSG back is the one to the nick: the channel's never came.
+    assert solo.expect("PRIVMSG").params == ["solo", "to myself"]

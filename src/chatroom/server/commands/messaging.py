@@ -139,8 +139,10 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         if session.account is not None:
             tags["account"] = session.account
         out = Outgoing(Line(verb, message_params, session.source, tags))
-        # A message to yourself arrives like any other (unless echo-message shows it).
-        skip = session if recipients != [session] or echo else None
+        # A private message to yourself arrives like any other (unless echo-message
+        # shows it); in a channel where you are the only member here, it does not.
+        to_self = recipients == [session] and not is_channel_name(name)
+        skip = session if not to_self or echo else None
         relay: Callable[[], None] = partial(_relay, out, recipients, skip, verb == "TAGMSG")
         if server.network is not None:
             relay = partial(_relay_and_publish, relay, server.network, out.line, target, status)
