@@ -2,7 +2,8 @@
 
 :func:`find_redis` says where ``redis-server`` is (Debian's ``redis-server`` package),
 or why the tests must skip. :class:`RedisServer` runs one on a free port of 127.0.0.1
-with no persistence, in a temporary directory, and stops it.
+with no persistence, in a temporary directory, restarts it empty on the same port
+(:meth:`~RedisServer.pause`, :meth:`~RedisServer.resume`), and stops it.
 """
 
 from __future__ import annotations
@@ -40,9 +41,13 @@ class RedisServer:
     def __init__(self, binary: str) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="chatroom-redis-"))
         self.port = free_port()
-        self.proc = subprocess.Popen(
+        self.binary = binary
+        self.proc = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
             [
-                binary,
+                self.binary,
                 "--port",
                 str(self.port),
                 "--bind",
@@ -63,17 +68,31 @@ class RedisServer:
                 with socket.create_connection(("127.0.0.1", self.port), 0.5) as sock:
                     sock.sendall(b"PING\r\n")
                     if sock.recv(16).startswith(b"+PONG"):
-                        return
+                        return proc
             except OSError:
                 time.sleep(0.05)
-        self.stop()
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
         raise RuntimeError("redis-server did not start")
+
+    def pause(self) -> None:
+        """Stop the server (its memory is lost: nothing is saved); :meth:`resume` it."""
+        self._end()
+
+    def resume(self) -> None:
+        """Start it again on the same port, empty."""
+        self.proc = self._start()
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def stop(self) -> None:
+        self._end()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _end(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -81,4 +100,3 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)

@@ -15,8 +15,12 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
 
 Everything this process writes goes through one queue and one writer task, so
 the other processes see its events in the order they happened here. When Redis
-is unreachable, events are dropped with a log line and local chat goes on;
-catching up when it is back is not done yet (docs/scale-out.md).
+is unreachable, events are dropped with a log line and local chat goes on. When
+Redis comes back without this process's heartbeat (it restarted with empty
+memory, or was away longer than :data:`TTL`), the process publishes its users
+and memberships again, and for one :data:`TTL` declares nobody dead, so the
+others have time to do the same. Catching up on the messages missed meanwhile is
+not done yet (docs/scale-out.md).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import logging
 import os
 import secrets
 import socket
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
@@ -48,6 +53,7 @@ from chatroom.cluster.events import (
 )
 from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
+from chatroom.protocol.line import Line
 
 if TYPE_CHECKING:
     from chatroom.server.server import Server
@@ -114,6 +120,8 @@ class RedisBridge:
         self._queue: asyncio.Queue[Event | str] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._healthy = True
+        self._processes: set[str] = set()  # every process with a heartbeat, us included
+        self._grace_until = 0.0  # loop time before which nobody is declared dead
         self._claim = client.register_script(_CLAIM)
         self._pubsub = client.pubsub()
 
@@ -132,6 +140,7 @@ class RedisBridge:
             # Subscribe before the snapshot: nothing published in between is missed.
             await bridge._pubsub.subscribe(EVENTS, _inbox(process_id))
             await bridge._snapshot()
+            await bridge._survey()
         except (RedisError, OSError) as exc:
             await client.aclose()
             raise ClusterError(f"cannot use Redis at {_safe(url)}: {exc}") from None
@@ -161,6 +170,11 @@ class RedisBridge:
 
     def release_nick(self, folded: str) -> None:
         self._queue.put_nowait(folded)
+
+    def status(self) -> list[tuple[str, int]]:
+        counts = Counter(user.process for user in self._view.users.values())
+        others = sorted((self._processes | set(counts)) - {self.process_id})
+        return [(self.process_id, len(self._server.users)), *((p, counts[p]) for p in others)]
 
     async def close(self, reason: str) -> None:
         """Tell the others this process's users are gone, stop, disconnect. Idempotent."""
@@ -260,18 +274,24 @@ class RedisBridge:
 
     async def _heartbeat(self) -> None:
         """Stay alive (and keep our nicks), and notice processes that died."""
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(HEARTBEAT)
             try:
                 await self._beat()
+                await self._survey()
             except RedisError as exc:
                 self._lost(exc)
+                # The others lose Redis too: when it is back, give them time to beat.
+                self._grace_until = loop.time() + HEARTBEAT + TTL
                 continue
             self._back()
 
     async def _beat(self) -> None:
+        loop = asyncio.get_running_loop()
         nicks = list(self._server.users)
         pipe = self._client.pipeline(transaction=False)
+        pipe.exists(_alive(self.process_id))
         pipe.set(_alive(self.process_id), "1", ex=TTL)
         for folded in nicks:
             pipe.eval(_CLAIM, 1, _nick(folded), self.process_id, TTL)
@@ -279,14 +299,54 @@ class RedisBridge:
         for process in others:
             pipe.exists(_alive(process))
         results = await pipe.execute()
-        for folded, won in zip(nicks, results[1 : 1 + len(nicks)], strict=True):
+        if not results[0]:
+            # Redis forgot us: it restarted empty, or we were cut off past the TTL.
+            log.warning("Redis had forgotten this process: publishing its users again")
+            self._republish()
+            self._grace_until = loop.time() + HEARTBEAT + TTL
+        for folded, won in zip(nicks, results[2 : 2 + len(nicks)], strict=True):
             if not won:
                 log.warning("Nick %s is claimed by another process too", folded)
-        for process, alive in zip(others, results[1 + len(nicks) :], strict=True):
+        if loop.time() < self._grace_until:
+            return
+        for process, alive in zip(others, results[2 + len(nicks) :], strict=True):
             if not alive:
                 log.warning("Process %s went away; its users quit", process)
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
                 await self._cleanup(process, gone)
+
+    def _republish(self) -> None:
+        """Put this process's users and memberships back in Redis, and announce them
+        to the others (who ignore what they already knew). Nicks are re-claimed by
+        the heartbeat itself."""
+        server = self._server
+        for folded, session in list(server.users.items()):
+            self.publish(UserUp(session.nick, session.source))
+            for channel in session.channels:
+                line = Line("JOIN", (channel.name,), session.source, server.tags())
+                status = channel.members.get(session, "")
+                account = session.account or "*"
+                self.publish(
+                    Join(
+                        channel.folded,
+                        folded,
+                        session.source,
+                        status,
+                        account,
+                        session.realname,
+                        line,
+                    )
+                )
+
+    async def _survey(self) -> None:
+        """Learn which processes have a heartbeat; log the list when it changes."""
+        found: set[str] = set()
+        async for key in self._client.scan_iter(match="chatroom:alive:*", count=500):
+            found.add(_text(key).removeprefix("chatroom:alive:"))
+        found.add(self.process_id)
+        if found != self._processes:
+            self._processes = found
+            log.info("Network: %d processes (%s)", len(found), ", ".join(sorted(found)))
 
     async def _snapshot(self) -> None:
         """Learn who is on the other processes, and forget what dead ones left."""

@@ -56,9 +56,11 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
         case Join(channel, nick, source, status, account, realname, line):
             if nick not in view.users:
                 view.add_user(nick, RemoteUser(_nick_of(source), source, origin))
+            # Known already: a process re-announcing itself after Redis lost its state.
+            known = nick in view.members.get(channel, {})
             view.join(channel, nick, status)
             local = server.channels.get(channel)
-            if local is not None:
+            if local is not None and not known:
                 plain = Outgoing(line)
                 extended = Outgoing(
                     Line("JOIN", (*line.params[:1], account, realname), line.source, line.tags)

@@ -36,3 +36,8 @@ class Network(Protocol):
     def release_nick(self, folded: str) -> None:
         """Give up a nick this process owns (no error if it does not)."""
         ...
+
+    def status(self) -> list[tuple[str, int]]:
+        """``(process id, registered users)`` for every process of the network known
+        to be alive, this process first (for ``STATS N`` and the log)."""
+        ...

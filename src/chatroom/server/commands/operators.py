@@ -1,4 +1,4 @@
-"""Server operators: OPER and KILL, for operators named in the config file."""
+"""Server operators: OPER, KILL, KLINE, STATS N..., for operators named in the config file."""
 
 from __future__ import annotations
 
@@ -147,3 +147,24 @@ def unkline(server: Server, session: Session, line: Line, rb: ResponseBuffer) ->
         rb.add(Line("NOTE", ("UNKLINE", code, mask), server.config.name))
 
     server.defer(rb, remove)
+
+
+@command("STATS", 1, oper_only=True)
+def stats(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """STATS <query>
+
+    ``STATS N``: one ``249`` line per process of the network (``--cluster``), this
+    process first, each ``:<process id> <users> users``, ``(this process)`` after
+    ours; alone, this process only. Other queries answer only ``219`` (end).
+    """
+    query = line.params[0]
+    if query.upper() == "N":
+        network = server.network
+        if network is None:
+            processes = [(f"{server.config.name} (alone)", len(server.users))]
+        else:
+            processes = network.status()
+        for i, (process, users) in enumerate(processes):
+            mine = " (this process)" if i == 0 else ""
+            rb.reply(n.RPL_STATSDEBUG, f"{process} {users} users{mine}")
+    rb.reply(n.RPL_ENDOFSTATS, query, "End of /STATS report")

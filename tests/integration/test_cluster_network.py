@@ -1,0 +1,148 @@
+"""Three processes on one Redis, nick races, and Redis restarting with empty memory."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from chatroom.server.passwords import hash_password
+from cluster.redis_support import RedisServer, find_redis
+from conftest import RunningServer, ServerFactory
+from irc_client import IrcClient
+from timeouts import TIMEOUT
+
+OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    binary, why = find_redis()
+    if binary is None:
+        pytest.skip(why)
+    server = RedisServer(binary)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:
+    return factory("--no-flood-control", "--no-web", "--cluster", redis.url, config=OPERATOR)
+
+
+def _stats(client: IrcClient) -> list[tuple[str, int, bool]]:
+    """``(process, users, this process?)`` from ``STATS N``."""
+    client.send("STATS N")
+    rows = []
+    for line in client.until("219"):
+        if line.command == "249":
+            process, users, *_ = line.params[1].split()
+            rows.append((process, int(users), line.params[1].endswith("(this process)")))
+    return rows
+
+
+def _names(client: IrcClient, channel: str) -> set[str]:
+    client.send(f"NAMES {channel}")
+    return {
+        name.lstrip("@+")
+        for line in client.until("366")
+        if line.command == "353"
+        for name in line.params[3].split()
+    }
+
+
+def _eventually(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_three_processes_are_one_network(server_factory: ServerFactory, redis: RedisServer) -> None:
+    servers = [_start(server_factory, redis) for _ in range(3)]
+    users = [IrcClient(s.port).register(f"three{i}") for i, s in enumerate(servers)]
+    for user in users:
+        user.join("#three")
+    _eventually(lambda: _names(users[0], "#three") == {"three0", "three1", "three2"}, "NAMES")
+    for i, sender in enumerate(users):
+        sender.send(f"PRIVMSG #three :from {i}")
+        for j, receiver in enumerate(users):
+            if j != i:
+                got = receiver.expect("PRIVMSG")
+                assert got.params[1] == f"from {i}", (j, got.source)
+                assert got.source.startswith(f"three{i}!")
+    # The status command: every process, this one first, one user each.
+    users[1].send("OPER op pw")
+    users[1].expect("381")
+    _eventually(lambda: [r[1] for r in _stats(users[1])] == [1, 1, 1], "STATS N counts")
+    rows = _stats(users[1])
+    assert [r[2] for r in rows] == [True, False, False]
+    assert len({r[0] for r in rows}) == 3
+    servers[2].wait_for_log(r"Network: 3 processes")
+
+
+def test_nick_race_has_one_winner(server_factory: ServerFactory, redis: RedisServer) -> None:
+    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    left = IrcClient(first.port).register("racer_a")
+    right = IrcClient(second.port).register("racer_b")
+    for round_ in range(6):
+        wanted = f"prize{round_}"
+        # Both lines leave back to back: the two processes claim at the same instant.
+        left.send(f"NICK {wanted}")
+        right.send(f"NICK {wanted}")
+        outcomes = [c.until_any(("NICK", "433"))[-1].command for c in (left, right)]
+        assert sorted(outcomes) == ["433", "NICK"], f"round {round_}: {outcomes}"
+        winner = left if outcomes[0] == "NICK" else right
+        # The winner gives the nick back (and takes a fresh one) for the next round.
+        winner.send(f"NICK spare{round_}{'a' if winner is left else 'b'}")
+        winner.expect("NICK")
+
+
+def test_redis_restarting_empty_is_survived(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    alice = IrcClient(first.port).register("alice")
+    carol = IrcClient(first.port).register("carol")
+    bob = IrcClient(second.port).register("bob")
+    for user in (alice, carol, bob):
+        user.join("#room")
+    _eventually(lambda: _names(bob, "#room") == {"alice", "bob", "carol"}, "NAMES before")
+
+    bob.collect(0.5)  # JOINs that crossed late
+    bob.backlog.clear()
+    redis.pause()
+    first.wait_for_log("Lost Redis")
+    # Local users keep chatting while Redis is away.
+    alice.send("PRIVMSG #room :while redis is away")
+    assert carol.expect("PRIVMSG").params[1] == "while redis is away"
+    redis.resume()  # empty: no heartbeats, nicks, users or members
+    first.wait_for_log("publishing its users again")
+    second.wait_for_log("publishing its users again")
+
+    # Messages cross again (a message sent before the subscription came back is lost).
+    deadline = time.monotonic() + TIMEOUT
+    for attempt in range(100):
+        alice.send(f"PRIVMSG #room :after {attempt}")
+        got = [line for line in bob.collect(0.3) if line.command == "PRIVMSG"]
+        if got:
+            break
+        assert time.monotonic() < deadline, "no message crossed after the restart"
+    assert all("after" in line.params[1] for line in got)
+    # Nobody was declared dead meanwhile, and a JOIN was not shown twice.
+    seen = bob.backlog + bob.collect(0.5)
+    assert not [line for line in seen if line.command in ("QUIT", "JOIN")]
+
+    # The network formed again in Redis: a new process learns who is where from it,
+    # and the nicks are claimed again.
+    third = _start(server_factory, redis)
+    dave = IrcClient(third.port).register("dave")
+    dave.join("#room")
+    _eventually(lambda: _names(dave, "#room") == {"alice", "bob", "carol", "dave"}, "NAMES after")
+    dave.send("NICK alice")
+    dave.expect("433")
+    dave.send("PRIVMSG #room :hello from the new one")
+    assert bob.expect("PRIVMSG").params[1] == "hello from the new one"
+    assert alice.expect("PRIVMSG", lambda line: "new one" in line.params[1])
