@@ -26,6 +26,9 @@ examples:
   chatroom server 0.0.0.0              let everyone on your network connect
   chatroom server 0.0.0.0 -p 6667      ... on the usual IRC port
   chatroom server --config chat.toml   read settings from a TOML file (see docs/configuration.md)
+  chatroom server 0.0.0.0 --cluster redis://127.0.0.1:6379/0 --workers 4
+                                       4 processes on one port, one chat network in
+                                       Redis (see docs/scale-out.md)
 
 Connect with `chatroom client`, `chatroom gui`, or any IRC client (irssi, WeeChat,
 HexChat) pointed at HOST and PORT. Stop the server with q + Enter, Ctrl-C or SIGTERM.
@@ -114,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(redis://host:6379/0); see docs/scale-out.md",
     )
     server.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run N server processes sharing the port (SO_REUSEPORT), one chat network "
+        "through --cluster (required); the web port is served by the first one only",
+    )
+    # Set by --workers on each process it starts: not for people.
+    server.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    server.add_argument(
         "--no-history",
         action="store_true",
         help="do not store messages (no history after a restart)",
@@ -154,11 +166,11 @@ def _add_logging_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
 
 
-def _setup_logging(args: argparse.Namespace) -> None:
+def _setup_logging(args: argparse.Namespace, prefix: str = "") -> None:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(
         level=level,
-        format="%(asctime)s %(levelname)s %(message)s",
+        format=f"%(asctime)s %(levelname)s {prefix}%(message)s",
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
@@ -212,6 +224,20 @@ def _server(args: argparse.Namespace) -> int:
     if args.no_web:
         flags["web"]["enabled"] = False
     config = config_from_mapping(flags, load_config(args.config))
+    if args.worker is not None:
+        _setup_logging(args, f"[worker {args.worker}] ")
+        return run(config, console=False, worker=True)
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ConfigError("--workers", "must be at least 1")
+        if not config.cluster_redis:
+            raise ConfigError(
+                "--workers", "needs --cluster redis://HOST:PORT/DB (or [cluster] redis)"
+            )
+        _setup_logging(args)
+        from chatroom.workers import supervise
+
+        return supervise(config, args.arguments, args.workers)
     _setup_logging(args)
     return run(config)
 
@@ -241,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return bench_main(arguments[1:])
     args = build_parser().parse_args(arguments)
+    args.arguments = arguments  # --workers starts its processes with the same ones
     try:
         return int(args.func(args))
     except ConfigError as exc:

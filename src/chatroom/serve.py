@@ -54,9 +54,14 @@ log = logging.getLogger("chatroom.server")
 SHUTDOWN_GRACE = 2.0  # seconds to let clients receive their ERROR line
 
 
-def run(config: Config, *, console: bool = True) -> int:
-    """Serve until told to stop; return the process exit code."""
-    return _run_loop(serve(config, console=console))
+def run(config: Config, *, console: bool = True, worker: bool = False) -> int:
+    """Serve until told to stop; return the process exit code.
+
+    ``worker``: this process is one of ``--workers`` (:mod:`chatroom.workers`): it
+    listens with SO_REUSEPORT beside its siblings, has no console, and stops when
+    its standard input (a pipe from the parent) closes, so it never outlives it.
+    """
+    return _run_loop(serve(config, console=console, worker=worker))
 
 
 def _run_loop(coro: Coroutine[Any, Any, int]) -> int:
@@ -84,7 +89,7 @@ class _StopRequest:
         self.event.set()
 
 
-async def serve(config: Config, *, console: bool = True) -> int:
+async def serve(config: Config, *, console: bool = True, worker: bool = False) -> int:
     """Start the server, run it until a stop request, shut down in order."""
     loop = asyncio.get_running_loop()
     # -- startup
@@ -104,9 +109,9 @@ async def serve(config: Config, *, console: bool = True) -> int:
     listeners: list[asyncio.Server] = []
     try:
         tls = _tls_context(config)
-        listeners.append(await _listen(server, config.host, config.port, None))
+        listeners.append(await _listen(server, config.host, config.port, None, worker))
         if tls is not None:
-            listeners.append(await _listen(server, config.host, config.tls_port, tls))
+            listeners.append(await _listen(server, config.host, config.tls_port, tls, worker))
     except (OSError, ConfigError) as exc:
         for listener in listeners:
             listener.close()
@@ -124,7 +129,10 @@ async def serve(config: Config, *, console: bool = True) -> int:
 
     stop = _StopRequest()
     restore = _install_signals(loop, stop.request)
-    reader = _watch_console(loop, stop.request) if console else None
+    if worker:
+        reader: int | None = _watch_parent(loop, stop.request)
+    else:
+        reader = _watch_console(loop, stop.request) if console else None
     # -- main loop
     try:
         await stop.event.wait()
@@ -214,11 +222,11 @@ async def _close_stores(history: HistoryStore | None, accounts: AccountStore | N
 
 
 async def _listen(
-    server: Server, host: str, port: int, tls: ssl.SSLContext | None
+    server: Server, host: str, port: int, tls: ssl.SSLContext | None, reuse_port: bool = False
 ) -> asyncio.Server:
     """Start one listener and log where (the tutorial's "Listening at ..." line)."""
     try:
-        listener = await listen(server, host, port, ssl=tls)
+        listener = await listen(server, host, port, ssl=tls, reuse_port=reuse_port)
     except OSError as exc:
         log.error("Could not listen at %s:%s: %s", host, port, exc.strerror or exc)
         raise
@@ -310,6 +318,20 @@ def _install_signals(
             loop.remove_signal_handler(sig)
 
     return restore
+
+
+def _watch_parent(loop: asyncio.AbstractEventLoop, request: Callable[[str | None], None]) -> int:
+    """A worker's standard input is a pipe from its parent: end of file (the parent
+    exited, however it died) is a stop request."""
+    fd = sys.stdin.fileno()
+
+    def on_input() -> None:
+        if not os.read(fd, 4096):
+            loop.remove_reader(fd)
+            request(None)
+
+    loop.add_reader(fd, on_input)
+    return fd
 
 
 def _watch_console(

@@ -58,10 +58,13 @@ async def listen(
     *,
     ssl: SSLContext | None = None,
     backlog: int = 4096,
+    reuse_port: bool = False,
 ) -> asyncio.Server:
     """Accept IRC connections on ``host:port`` (TLS with ``ssl``); a deep backlog
     absorbs connection storms. A TLS handshake that stalls is dropped after
-    :data:`~chatroom.transports.tls.HANDSHAKE_TIMEOUT` without touching anyone else."""
+    :data:`~chatroom.transports.tls.HANDSHAKE_TIMEOUT` without touching anyone else.
+    With ``reuse_port`` (SO_REUSEPORT, ``--workers``), several processes listen on one
+    port and the kernel spreads new connections over them."""
     loop = asyncio.get_running_loop()
     return await loop.create_server(
         lambda: IrcProtocol(server),
@@ -69,6 +72,7 @@ async def listen(
         port,
         backlog=backlog,
         reuse_address=True,
+        reuse_port=reuse_port or None,
         ssl=ssl,
         ssl_handshake_timeout=HANDSHAKE_TIMEOUT if ssl is not None else None,
     )

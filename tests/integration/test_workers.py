@@ -1,0 +1,102 @@
+"""``chatroom server --workers N``: several processes on one port, one chat network."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatroom.server.passwords import hash_password
+from cluster.redis_support import RedisServer, find_redis
+from conftest import ServerFactory
+from irc_client import IrcClient
+from timeouts import TIMEOUT
+
+OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    binary, why = find_redis()
+    if binary is None:
+        pytest.skip(why)
+    server = RedisServer(binary)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def _process_of(client: IrcClient) -> str:
+    """The id of the process ``client`` is connected to (``STATS N``)."""
+    client.send("STATS N")
+    lines = client.until("219")
+    return next(
+        line.params[1].split()[0]
+        for line in lines
+        if line.command == "249" and line.params[1].endswith("(this process)")
+    )
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_two_workers_share_one_port(server_factory: ServerFactory, redis_url: str) -> None:
+    parent = server_factory(
+        "--no-flood-control", "--no-web", "--cluster", redis_url, "--workers", "2", config=OPERATOR
+    )
+    parent.wait_for_log(r"(?s)Listening at 127\.0\.0\.1:(\d+).*Listening at 127\.0\.0\.1:\1")
+    # The kernel spreads connections: collect clients until two processes have some.
+    by_process: dict[str, IrcClient] = {}
+    clients = []
+    for i in range(24):
+        client = IrcClient(parent.port).register(f"w{i}")
+        client.send("OPER op pw")
+        client.expect("381")
+        clients.append(client)
+        by_process.setdefault(_process_of(client), client)
+        if len(by_process) == 2:
+            break
+    assert len(by_process) == 2, "every connection went to one worker"
+    one, other = by_process.values()
+    one.join("#workers")
+    other.join("#workers")
+    one.expect("JOIN", lambda line: line.source.startswith(f"{other.nick}!"))
+    one.send("PRIVMSG #workers :across workers")
+    assert other.expect("PRIVMSG").params[1] == "across workers"
+    # Each process lists both.
+    assert len(_processes_seen(one)) == 2
+
+    pids = [int(process.split(":")[1]) for process in by_process]
+    assert parent.stop() == 0
+    assert all(_gone(pid) for pid in pids)
+    assert parent.log.count("Shutting down the server...") == 2
+    assert "All 2 workers stopped" in parent.log
+
+
+def _processes_seen(client: IrcClient) -> set[str]:
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        client.send("STATS N")
+        seen = {line.params[1].split()[0] for line in client.until("219") if line.command == "249"}
+        if len(seen) >= 2 or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.1)
+
+
+def test_workers_need_a_cluster(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "chatroom", "server", "127.0.0.1", "-p", "0", "--no-web"]
+    argv += ["--data-dir", str(tmp_path), "--workers", "2"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT * 3)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "--cluster" in proc.stderr
