@@ -53,10 +53,11 @@ def _names(client: IrcClient, channel: str) -> set[str]:
     }
 
 
-def _eventually(check: Callable[[], bool], what: str) -> None:
+def _eventually(check: Callable[[], bool], what: Callable[[], object]) -> None:
+    """Wait until ``check()``; on timeout, fail showing ``what()``."""
     deadline = time.monotonic() + TIMEOUT
     while not check():
-        assert time.monotonic() < deadline, what
+        assert time.monotonic() < deadline, what()
         time.sleep(0.1)
 
 
@@ -65,7 +66,10 @@ def test_three_processes_are_one_network(server_factory: ServerFactory, redis: R
     users = [IrcClient(s.port).register(f"three{i}") for i, s in enumerate(servers)]
     for user in users:
         user.join("#three")
-    _eventually(lambda: _names(users[0], "#three") == {"three0", "three1", "three2"}, "NAMES")
+    _eventually(
+        lambda: _names(users[0], "#three") == {"three0", "three1", "three2"},
+        lambda: _names(users[0], "#three"),
+    )
     for i, sender in enumerate(users):
         sender.send(f"PRIVMSG #three :from {i}")
         for j, receiver in enumerate(users):
@@ -76,7 +80,7 @@ def test_three_processes_are_one_network(server_factory: ServerFactory, redis: R
     # The status command: every process, this one first, one user each.
     users[1].send("OPER op pw")
     users[1].expect("381")
-    _eventually(lambda: [r[1] for r in _stats(users[1])] == [1, 1, 1], "STATS N counts")
+    _eventually(lambda: [r[1] for r in _stats(users[1])] == [1, 1, 1], lambda: _stats(users[1]))
     rows = _stats(users[1])
     assert [r[2] for r in rows] == [True, False, False]
     assert len({r[0] for r in rows}) == 3
@@ -109,7 +113,9 @@ def test_redis_restarting_empty_is_survived(
     bob = IrcClient(second.port).register("bob")
     for user in (alice, carol, bob):
         user.join("#room")
-    _eventually(lambda: _names(bob, "#room") == {"alice", "bob", "carol"}, "NAMES before")
+    _eventually(
+        lambda: _names(bob, "#room") == {"alice", "bob", "carol"}, lambda: _names(bob, "#room")
+    )
 
     bob.collect(0.5)  # JOINs that crossed late
     bob.backlog.clear()
@@ -140,7 +146,10 @@ def test_redis_restarting_empty_is_survived(
     third = _start(server_factory, redis)
     dave = IrcClient(third.port).register("dave")
     dave.join("#room")
-    _eventually(lambda: _names(dave, "#room") == {"alice", "bob", "carol", "dave"}, "NAMES after")
+    _eventually(
+        lambda: _names(dave, "#room") == {"alice", "bob", "carol", "dave"},
+        lambda: (_names(dave, "#room"), first.log, third.log),
+    )
     dave.send("NICK alice")
     dave.expect("433")
     dave.send("PRIVMSG #room :hello from the new one")

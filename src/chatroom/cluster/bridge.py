@@ -122,6 +122,7 @@ class RedisBridge:
         self._healthy = True
         self._processes: set[str] = set()  # every process with a heartbeat, us included
         self._grace_until = 0.0  # loop time before which nobody is declared dead
+        self._republish_due = False  # Redis forgot us; set until re-published
         self._claim = client.register_script(_CLAIM)
         self._pubsub = client.pubsub()
 
@@ -302,8 +303,13 @@ class RedisBridge:
         if not results[0]:
             # Redis forgot us: it restarted empty, or we were cut off past the TTL.
             log.warning("Redis had forgotten this process: publishing its users again")
-            self._republish()
+            self._republish_due = True
             self._grace_until = loop.time() + HEARTBEAT + TTL
+        if self._republish_due:
+            # Not through the writer queue: a batch lost to a stale connection there
+            # is dropped, here it is retried at the next beat until it succeeds.
+            await self._republish()
+            self._republish_due = False
         for folded, won in zip(nicks, results[2 : 2 + len(nicks)], strict=True):
             if not won:
                 log.warning("Nick %s is claimed by another process too", folded)
@@ -315,18 +321,20 @@ class RedisBridge:
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
                 await self._cleanup(process, gone)
 
-    def _republish(self) -> None:
+    async def _republish(self) -> None:
         """Put this process's users and memberships back in Redis, and announce them
-        to the others (who ignore what they already knew). Nicks are re-claimed by
-        the heartbeat itself."""
+        to the others (who ignore what they already knew), in one pipeline; raises
+        :class:`RedisError` if that fails. Nicks are re-claimed by the heartbeat."""
         server = self._server
+        pipe = self._client.pipeline(transaction=False)
         for folded, session in list(server.users.items()):
-            self.publish(UserUp(session.nick, session.source))
+            self._queue_commands(pipe, UserUp(session.nick, session.source))
             for channel in session.channels:
                 line = Line("JOIN", (channel.name,), session.source, server.tags())
                 status = channel.members.get(session, "")
                 account = session.account or "*"
-                self.publish(
+                self._queue_commands(
+                    pipe,
                     Join(
                         channel.folded,
                         folded,
@@ -335,8 +343,9 @@ class RedisBridge:
                         account,
                         session.realname,
                         line,
-                    )
+                    ),
                 )
+        await pipe.execute()
 
     async def _survey(self) -> None:
         """Learn which processes have a heartbeat; log the list when it changes."""
