@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -44,11 +45,12 @@ def _process_of(client: IrcClient) -> str:
 
 
 def _gone(pid: int) -> bool:
+    """Whether ``pid`` has exited (a zombie not yet reaped counts as exited)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
         return True
-    return False
+    return "\nState:\tZ" in status
 
 
 def test_two_workers_share_one_port(server_factory: ServerFactory, redis_url: str) -> None:
@@ -100,3 +102,30 @@ def test_workers_need_a_cluster(tmp_path: Path) -> None:
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT * 3)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "--cluster" in proc.stderr
+
+
+def test_a_dead_worker_is_restarted_and_a_dead_parent_stops_them(
+    server_factory: ServerFactory, redis_url: str
+) -> None:
+    parent = server_factory("--no-web", "--cluster", redis_url, "--workers", "2")
+    started = parent.wait_for_log(
+        r"(?s)Started worker 0 \(pid (\d+)\).*Started worker 1 \(pid (\d+)\)"
+    )
+    first, second = int(started.group(1)), int(started.group(2))
+    parent.wait_for_log(r"(?s)Listening at.*Listening at")
+    os.kill(first, signal.SIGKILL)
+    again = parent.wait_for_log(
+        r"(?s)Worker 0 exited unexpectedly.*?Started worker 0 \(pid (\d+)\)"
+    )
+    restarted = int(again.group(1))
+    parent.wait_for_log(
+        r"(?s)Started worker 0 \(pid \d+\).*Listening at.*Listening at.*Listening at"
+    )
+    # Still one server on the port.
+    IrcClient(parent.port).register("still_here")
+    # The parent dies without a word: the workers see their stdin close and stop.
+    parent.stop(signal.SIGKILL)
+    deadline = time.monotonic() + TIMEOUT
+    while not (_gone(second) and _gone(restarted)):
+        assert time.monotonic() < deadline, "a worker outlived its parent"
+        time.sleep(0.1)
