@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatroom.protocol.masks import mask_matches
 from chatroom.server.channel import Channel, ListEntry
 
 
@@ -18,6 +19,9 @@ class FakeSession:
     @property
     def source(self) -> str:
         return f"{self.nick}!{self.user}@{self.address}"
+
+    def matches(self, mask: str) -> bool:
+        return mask_matches(mask, self.source)
 
 
 def member(nick: str, host: str = "10.0.0.1") -> Any:

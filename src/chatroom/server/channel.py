@@ -10,8 +10,6 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chatroom.protocol.masks import mask_matches
-
 if TYPE_CHECKING:
     from chatroom.server.session import Session
 
@@ -94,11 +92,7 @@ class Channel:
     # -- rules ------------------------------------------------------------------
 
     def _listed(self, mode: str, session: Session) -> bool:
-        source = session.source
-        alt = f"{session.nick}!{session.user}@{session.address}"
-        return any(
-            mask_matches(e.mask, source) or mask_matches(e.mask, alt) for e in self.lists[mode]
-        )
+        return any(session.matches(e.mask) for e in self.lists[mode])
 
     def is_banned(self, session: Session) -> bool:
         """Banned by +b and not excepted by +e."""

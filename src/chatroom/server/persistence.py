@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from chatroom.protocol.casemap import casefold
-from chatroom.protocol.masks import mask_matches
 from chatroom.server.channel import FLAG_MODES, ListEntry
 from chatroom.storage.accounts import BanRecord, ChannelRecord
 from chatroom.storage.accounts import ListEntry as StoredEntry
@@ -111,14 +110,9 @@ async def restore(server: Server) -> None:
 def ban_for(server: Server, session: Session) -> BanRecord | None:
     """The server ban matching this client (by mask or by address), if any."""
     now = datetime.now(UTC)
-    source = session.source
-    by_address = f"{session.nick}!{session.user}@{session.address}"
-    for ban in server.bans:
-        if ban.expired(now):
-            continue
-        if mask_matches(ban.mask, source) or mask_matches(ban.mask, by_address):
-            return ban
-    return None
+    return next(
+        (ban for ban in server.bans if not ban.expired(now) and session.matches(ban.mask)), None
+    )
 
 
 def without_expired(bans: list[BanRecord]) -> list[BanRecord]:

@@ -18,6 +18,7 @@ from chatroom.errors import InputTooLong, InvalidUtf8, LocalProtocolError, Malfo
 from chatroom.protocol import numerics as n
 from chatroom.protocol.decoder import LineDecoder
 from chatroom.protocol.line import Line, format_tags, parse
+from chatroom.protocol.masks import mask_matches
 from chatroom.server.flood import TokenBucket
 from chatroom.server.outgoing import filter_tags, profile_for
 
@@ -116,6 +117,13 @@ class Session:
     def source(self) -> str:
         """``nick!user@host``: how this user appears as a message source."""
         return f"{self.nick}!{self.user}@{self.host}"
+
+    def matches(self, mask: str) -> bool:
+        """True if a ``nick!user@host`` mask matches this user, by host or by address
+        (they differ only for IPv6, whose host gets a leading '0')."""
+        return mask_matches(mask, self.source) or mask_matches(
+            mask, f"{self.nick}!{self.user}@{self.address}"
+        )
 
     @property
     def invisible(self) -> bool:

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from chatroom.server.server import Server
     from chatroom.server.session import Session
 
-ERR_TOOMANYTARGETS = "407"
 log = logging.getLogger("chatroom.server")
 
 
@@ -68,7 +67,7 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
     if len(targets) > server.config.max_targets:
         if not is_notice:
             rb.reply(
-                ERR_TOOMANYTARGETS,
+                n.ERR_TOOMANYTARGETS,
                 params[0],
                 f"Too many targets, at most {server.config.max_targets} at once",
             )

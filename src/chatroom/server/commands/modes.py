@@ -242,7 +242,7 @@ def _set_list(
         if existing is not None:
             return None
         if len(entries) >= server.config.max_list_entries:
-            rb.reply("478", channel.name, mask, "Channel list is full")
+            rb.reply(n.ERR_BANLISTFULL, channel.name, mask, "Channel list is full")
             return None
         entries.append(ListEntry(mask, session.source, int(time.time())))
         return mask

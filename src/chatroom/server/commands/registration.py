@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from chatroom.server.server import Server
     from chatroom.server.session import Session
 
-ERR_INVALIDCAPCMD = "410"
 USERLEN = 16
 VERSION = f"chatroom-{__version__}"
 USER_MODES = "io"
@@ -74,7 +73,7 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
             session.cap_negotiating = False
             try_register(server, session, rb)
     else:
-        rb.reply(ERR_INVALIDCAPCMD, line.params[0], "Invalid CAP command")
+        rb.reply(n.ERR_INVALIDCAPCMD, line.params[0], "Invalid CAP command")
 
 
 def _send_cap_list(
