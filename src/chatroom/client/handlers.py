@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from chatroom.client import accounts, chathistory, messaging  # noqa: F401  (they register handlers)
 from chatroom.client.dispatch import HANDLERS, REPLY_HANDLERS, is_me, line_message, nick_of, on
 from chatroom.client.events import BufferRenamed, NickTaken, OwnNickChanged
-from chatroom.client.model import BufferKind, Member, Message, MessageKind
+from chatroom.client.model import Buffer, BufferKind, Member, Message, MessageKind
 from chatroom.protocol import Line, casefold
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import is_channel_name
@@ -249,15 +249,23 @@ def part(client: ChatClient, line: Line) -> None:
         return
     nick = nick_of(line.source)
     reason = line.params[1] if len(line.params) > 1 else ""
-    if is_me(client, nick):
-        buffer.joined = False
-        buffer.members.clear()
+    if _take_out(client, buffer, nick):
         text = _with_reason(f"You have left {buffer.name}", reason)
     else:
-        buffer.members.pop(casefold(nick), None)
         text = _with_reason(f"{nick} has left {buffer.name}", reason)
     client.add(buffer, _message(client, line, MessageKind.PART, text, nick))
     client.changed(buffer)
+
+
+def _take_out(client: ChatClient, buffer: Buffer, nick: str) -> bool:
+    """Remove ``nick`` from a room's members (PART, KICK); True if it was us, who are
+    then no longer in the room at all."""
+    if is_me(client, nick):
+        buffer.joined = False
+        buffer.members.clear()
+        return True
+    buffer.members.pop(casefold(nick), None)
+    return False
 
 
 @on("QUIT")
@@ -310,12 +318,9 @@ def kick(client: ChatClient, line: Line) -> None:
         return
     by, target = nick_of(line.source), line.params[1]
     reason = line.params[2] if len(line.params) > 2 else ""
-    if is_me(client, target):
-        buffer.joined = False
-        buffer.members.clear()
+    if _take_out(client, buffer, target):
         text = _with_reason(f"You were kicked from {buffer.name} by {by}", reason)
     else:
-        buffer.members.pop(casefold(target), None)
         text = _with_reason(f"{by} has kicked {target} from {buffer.name}", reason)
     client.add(buffer, _message(client, line, MessageKind.KICK, text, by))
     client.changed(buffer)
