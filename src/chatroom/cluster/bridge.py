@@ -47,6 +47,7 @@ from chatroom.cluster.events import (
     PrivateMessage,
     ProcessGone,
     Quit,
+    UserState,
     UserUp,
     decode,
     encode,
@@ -54,6 +55,7 @@ from chatroom.cluster.events import (
 from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
+from chatroom.server import presence
 
 if TYPE_CHECKING:
     from chatroom.server.server import Server
@@ -227,8 +229,8 @@ class RedisBridge:
                 if owner is not None:
                     pipe.publish(_inbox(owner.process), encode(me, event))
                 return
-            case UserUp(nick, source):
-                pipe.hset(USERS, casefold(nick), _user_record(nick, source, me))
+            case UserUp(nick):
+                pipe.hset(USERS, casefold(nick), _user_record(event, me))
             case Join(channel, nick, _source, status, _account, _realname, _line):
                 pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": me}))
             case Leave(channel, nick, _line):
@@ -240,13 +242,27 @@ class RedisBridge:
             case NickChange(old, new, source, memberships, _line):
                 folded = casefold(new)
                 pipe.hdel(USERS, old)
-                pipe.hset(USERS, folded, _user_record(new, source, me))
+                record = self._record_of(folded) or _user_record(UserUp(new, source), me)
+                pipe.hset(USERS, folded, record)
                 for channel, status in memberships:
                     pipe.hdel(_members(channel), old)
                     pipe.hset(_members(channel), folded, json.dumps({"s": status, "p": me}))
+            case UserState(nick):
+                state = self._record_of(nick)
+                if state is not None:  # else it is gone: its quit removes the record
+                    pipe.hset(USERS, nick, state)
             case _:
                 pass
         pipe.publish(EVENTS, encode(me, event))
+
+    def _record_of(self, folded: str) -> str | None:
+        """The ``chatroom:users`` record of local user ``folded`` as it is now (if
+        it changes again, a later event in the queue writes it again), or None if
+        no local user has that nick any more."""
+        session = self._server.users.get(folded)
+        if session is None:
+            return None
+        return _user_record(presence.user_up(session), self.process_id)
 
     async def _read(self) -> None:
         """Apply what the other processes publish, in the order they published it."""
@@ -328,7 +344,7 @@ class RedisBridge:
         server = self._server
         pipe = self._client.pipeline(transaction=False)
         for folded, session in list(server.users.items()):
-            self._queue_commands(pipe, UserUp(session.nick, session.source))
+            self._queue_commands(pipe, presence.user_up(session))
             for channel in session.channels:
                 line = Line("JOIN", (channel.name,), session.source, server.tags())
                 status = channel.members.get(session, "")
@@ -362,7 +378,7 @@ class RedisBridge:
         users: dict[str, RemoteUser] = {}
         for key, value in (await self._client.hgetall(USERS)).items():
             record = json.loads(value)
-            users[_text(key)] = RemoteUser(record["n"], record["s"], record["p"])
+            users[_text(key)] = remote_user(record)
         memberships: list[tuple[str, str, str, str]] = []
         async for key in self._client.scan_iter(match="chatroom:members:*", count=500):
             channel = _text(key).removeprefix("chatroom:members:")
@@ -429,8 +445,37 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _user_record(nick: str, source: str, process: str) -> str:
-    return json.dumps({"n": nick, "s": source, "p": process})
+def _user_record(up: UserUp, process: str) -> str:
+    """The ``chatroom:users`` value for a user: short keys, and fields at their
+    default (no account, not away, no modes, no TLS) left out, to stay small."""
+    record: dict[str, Any] = {"n": up.nick, "s": up.source, "p": process, "r": up.realname}
+    if up.account is not None:
+        record["a"] = up.account
+    if up.away is not None:
+        record["w"] = up.away
+    if up.modes:
+        record["m"] = up.modes
+    if up.signon:
+        record["t"] = up.signon
+    if up.secure:
+        record["tls"] = 1
+    return json.dumps(record, separators=(",", ":"))
+
+
+def remote_user(record: dict[str, Any]) -> RemoteUser:
+    """The :class:`RemoteUser` a ``chatroom:users`` record describes (a record
+    written by an older process, with ``n``, ``s`` and ``p`` only, still reads)."""
+    return RemoteUser(
+        record["n"],
+        record["s"],
+        record["p"],
+        realname=record.get("r", ""),
+        account=record.get("a"),
+        away=record.get("w"),
+        modes=record.get("m", ""),
+        signon=int(record.get("t", 0)),
+        secure=bool(record.get("tls", False)),
+    )
 
 
 def _safe(url: str) -> str:

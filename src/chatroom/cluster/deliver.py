@@ -20,12 +20,15 @@ from chatroom.cluster.events import (
     PrivateMessage,
     ProcessGone,
     Quit,
+    UserState,
     UserUp,
 )
 from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
+from chatroom.server import presence
 from chatroom.server.outgoing import MSGTAGS, Outgoing
+from chatroom.server.server import WhowasEntry
 
 if TYPE_CHECKING:
     from chatroom.server.server import Server
@@ -51,11 +54,14 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             session = server.users.get(target)
             if session is not None:
                 _send([session], Outgoing(line), tagmsg)
-        case UserUp(nick, source):
-            view.add_user(casefold(nick), RemoteUser(nick, source, origin))
+        case UserUp(nick, source, realname, account, away, modes, signon, secure):
+            user = RemoteUser(nick, source, origin, realname, account, away, modes, signon, secure)
+            view.add_user(casefold(nick), user)
         case Join(channel, nick, source, status, account, realname, line):
             if nick not in view.users:
-                view.add_user(nick, RemoteUser(_nick_of(source), source, origin))
+                logged_in = None if account == "*" else account
+                user = RemoteUser(_nick_of(source), source, origin, realname, logged_in)
+                view.add_user(nick, user)
             # Known already: a process re-announcing itself after Redis lost its state.
             known = nick in view.members.get(channel, {})
             view.join(channel, nick, status)
@@ -83,14 +89,19 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                 server.send_to(local.members, Outgoing(line))
         case Quit(nick, _channels, line):
             peers = _local_peers(server, view, nick)
-            view.remove_user(nick)
+            _remember(server, view.remove_user(nick))
             server.send_to(peers, Outgoing(line))
         case NickChange(old, new, source, _memberships, line):
             peers = _local_peers(server, view, old)
+            _remember(server, view.users.get(old))
             view.rename(old, casefold(new), new, source)
             server.send_to(peers, Outgoing(line))
         case ProcessGone(reason):
             process_gone(server, view, origin, reason)
+        case UserState(nick, realname, account, away, modes, line):
+            known = view.set_state(nick, realname, account, away, modes) is not None
+            if known and line is not None:
+                presence.notify(server, _local_peers(server, view, nick), Outgoing(line))
 
 
 def process_gone(server: Server, view: RemoteView, process: str, reason: str) -> list[str]:
@@ -99,7 +110,7 @@ def process_gone(server: Server, view: RemoteView, process: str, reason: str) ->
     gone = []
     for folded, user in view.users_of(process):
         peers = _local_peers(server, view, folded)
-        view.remove_user(folded)
+        _remember(server, view.remove_user(folded))
         server.send_to(peers, Outgoing(Line("QUIT", (reason,), user.source, server.tags())))
         gone.append(folded)
     return gone
@@ -119,6 +130,13 @@ def _local_peers(server: Server, view: RemoteView, folded: str) -> set[Session]:
         if local is not None:
             peers.update(local.members)
     return peers
+
+
+def _remember(server: Server, user: RemoteUser | None) -> None:
+    """WHOWAS here remembers a nick that left on another process, as a local one."""
+    if user is not None and server.config.whowas:
+        entry = WhowasEntry(user.nick, user.user, user.host, user.realname, int(time.time()))
+        server.whowas.appendleft(entry)
 
 
 def _nick_of(source: str) -> str:

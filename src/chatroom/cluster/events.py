@@ -40,10 +40,19 @@ class PrivateMessage:
 
 @dataclass(frozen=True)
 class UserUp:
-    """A user finished registering (so its nick is known network-wide)."""
+    """A user finished registering (so its nick is known network-wide), with what
+    WHO/WHOIS show of it. ``modes`` are its user modes ('i' invisible, 'o' IRC
+    operator); ``signon`` is a Unix time; ``secure`` means TLS. The fields after
+    ``source`` have defaults so that events from older processes still decode."""
 
     nick: str
     source: str
+    realname: str = ""
+    account: str | None = None
+    away: str | None = None
+    modes: str = ""
+    signon: int = 0
+    secure: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,21 @@ class ProcessGone:
     reason: str
 
 
+@dataclass(frozen=True)
+class UserState:
+    """The away message, account, realname or user modes of ``nick`` (folded)
+    changed: the whole new state. ``line`` is the notification for local members
+    sharing a channel with it (``AWAY``, ``ACCOUNT`` or ``SETNAME``, each only to
+    those with the matching capability), or None (a mode change tells nobody)."""
+
+    nick: str
+    realname: str
+    account: str | None
+    away: str | None
+    modes: str
+    line: Line | None = None
+
+
 Event = (
     ChannelMessage
     | PrivateMessage
@@ -113,6 +137,7 @@ Event = (
     | Quit
     | NickChange
     | ProcessGone
+    | UserState
 )
 
 _TYPES: dict[str, type[Event]] = {
@@ -125,6 +150,7 @@ _TYPES: dict[str, type[Event]] = {
     "quit": Quit,
     "nick": NickChange,
     "gone": ProcessGone,
+    "state": UserState,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 
@@ -169,7 +195,7 @@ def decode(data: bytes | str) -> tuple[str, Event]:
         fields: dict[str, Any] = {}
         for key, value in body.items():
             if key == "line":
-                fields[key] = _line_in(value)
+                fields[key] = None if value is None else _line_in(value)
             elif key == "channels":
                 fields[key] = tuple(str(c) for c in value)
             elif key == "memberships":

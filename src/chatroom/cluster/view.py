@@ -7,16 +7,40 @@ casefolded nicks and channel names. The view never holds this process's own user
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
 class RemoteUser:
-    """A user registered on another process."""
+    """A user registered on another process, with what WHO/WHOIS show of it (the
+    fields of :class:`~chatroom.cluster.events.UserUp`)."""
 
     nick: str
     source: str
     process: str
+    realname: str = ""
+    account: str | None = None
+    away: str | None = None
+    modes: str = ""
+    signon: int = 0
+    secure: bool = False
+
+    @property
+    def user(self) -> str:
+        return self.source.partition("!")[2].partition("@")[0]
+
+    @property
+    def host(self) -> str:
+        return self.source.partition("@")[2]
+
+    @property
+    def invisible(self) -> bool:
+        return "i" in self.modes
+
+    @property
+    def is_operator(self) -> bool:
+        return "o" in self.modes
 
 
 class RemoteView:
@@ -26,9 +50,16 @@ class RemoteView:
         self.users: dict[str, RemoteUser] = {}
         self.members: dict[str, dict[str, str]] = {}  # channel -> nick -> status
         self._channels_of: dict[str, set[str]] = {}  # nick -> channels
+        # Remote users with each user mode ('i', 'o'), kept in step so that LUSERS,
+        # sent at every registration, never counts users one by one.
+        self.mode_counts: Counter[str] = Counter()
 
     def add_user(self, folded: str, user: RemoteUser) -> None:
         """Remember (or refresh) a remote user."""
+        old = self.users.get(folded)
+        if old is not None:
+            self.mode_counts.subtract(old.modes)
+        self.mode_counts.update(user.modes)
         self.users[folded] = user
 
     def join(self, channel: str, folded: str, status: str) -> None:
@@ -56,7 +87,10 @@ class RemoteView:
         for channel in self.channels_of(folded):
             self.leave(channel, folded)
         self._channels_of.pop(folded, None)
-        return self.users.pop(folded, None)
+        user = self.users.pop(folded, None)
+        if user is not None:
+            self.mode_counts.subtract(user.modes)
+        return user
 
     def rename(self, old: str, new: str, nick: str, source: str) -> None:
         """A remote user changed nick; its memberships follow it."""
@@ -76,3 +110,14 @@ class RemoteView:
     def users_of(self, process: str) -> list[tuple[str, RemoteUser]]:
         """``(folded nick, user)`` for every user of ``process``."""
         return [(f, u) for f, u in self.users.items() if u.process == process]
+
+    def set_state(
+        self, folded: str, realname: str, account: str | None, away: str | None, modes: str
+    ) -> RemoteUser | None:
+        """A remote user's away message, account, realname or modes changed; return
+        the user as it was (None, and nothing changed, if it is not known)."""
+        old = self.users.get(folded)
+        if old is not None:
+            new = replace(old, realname=realname, account=account, away=away, modes=modes)
+            self.add_user(folded, new)
+        return old

@@ -21,7 +21,7 @@ from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.numerics import RPL_LOGGEDIN
 from chatroom.protocol.sasl import SaslChunks, ScramExchange
-from chatroom.server.outgoing import Outgoing
+from chatroom.server import presence
 from chatroom.server.throttle import Throttle
 from chatroom.storage.accounts import ScramLookup
 from chatroom.storage.errors import StorageError
@@ -88,8 +88,8 @@ def log_in(server: Server, session: Session, account: str, rb: ResponseBuffer) -
         session.nick_timer.cancel()
         session.nick_timer = None
     if session.registered:
-        out = Outgoing(Line("ACCOUNT", (account,), session.source, server.tags()))
-        server.send_to(server.peers_of(session), out, cap="account-notify")
+        notice = Line("ACCOUNT", (account,), session.source, server.tags())
+        presence.changed(server, session, notice)
 
 
 def protect_nick(server: Server, session: Session) -> None:

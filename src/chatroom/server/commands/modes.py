@@ -13,6 +13,7 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import normalize_mask, valid_mask
+from chatroom.server import presence
 from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry
 from chatroom.server.commands import command
 from chatroom.server.commands.info import MODES_PER_COMMAND
@@ -72,6 +73,7 @@ def user_mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) 
         rb.reply(n.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     if applied:
         rb.add(Line("MODE", (session.nick, _mode_text(applied)), session.source))
+        presence.changed(server, session)
 
 
 def _mode_text(applied: list[tuple[bool, str]]) -> str:

@@ -11,6 +11,7 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import normalize_mask, valid_mask
+from chatroom.server import presence
 from chatroom.server.commands import command
 from chatroom.server.passwords import verify_password
 from chatroom.server.persistence import ban_for, without_expired
@@ -49,6 +50,7 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         server.auth.succeeded(session.address, key)
         session.set_mode("o", True)
         session.operator_name = entry.name
+        presence.changed(server, session)
         log.info("%s is now an operator (%s)", session.source, entry.name)
         rb.reply(n.RPL_YOUREOPER, "You are now an IRC operator")
         rb.add(Line("MODE", (session.nick, "+o"), session.source))

@@ -10,8 +10,8 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import mask_matches
+from chatroom.server import presence
 from chatroom.server.commands import command
-from chatroom.server.outgoing import Outgoing
 
 if TYPE_CHECKING:
     from chatroom.server.channel import Channel
@@ -170,15 +170,15 @@ def away(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     if text:
         session.away = text
         rb.reply(n.RPL_NOWAWAY, "You have been marked as being away")
-        out = Outgoing(Line("AWAY", (text,), session.source, server.tags()))
+        notice = Line("AWAY", (text,), session.source, server.tags())
     else:
         was_away = session.away is not None
         session.away = None
         rb.reply(n.RPL_UNAWAY, "You are no longer marked as being away")
         if not was_away:
             return
-        out = Outgoing(Line("AWAY", (), session.source, server.tags()))
-    server.send_to(server.peers_of(session), out, cap="away-notify")
+        notice = Line("AWAY", (), session.source, server.tags())
+    presence.changed(server, session, notice)
 
 
 @command("SETNAME", 1)
@@ -189,7 +189,7 @@ def setname(server: Server, session: Session, line: Line, rb: ResponseBuffer) ->
         rb.fail("SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     session.realname = realname
-    out = Outgoing(Line("SETNAME", (realname,), session.source, server.tags()))
+    notice = Line("SETNAME", (realname,), session.source, server.tags())
     if "setname" in session.caps:
-        rb.add(out.line)
-    server.send_to(server.peers_of(session), out, cap="setname")
+        rb.add(notice)
+    presence.changed(server, session, notice)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatroom import __version__
-from chatroom.cluster.events import UserUp
 from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import ls_entries, pack_entries, parse_request
 from chatroom.protocol.casemap import casefold, is_valid_nick
 from chatroom.protocol.line import Line
+from chatroom.server import presence
 from chatroom.server.auth import protect_nick
 from chatroom.server.commands import command
 from chatroom.server.commands.info import send_isupport, send_lusers, send_motd
@@ -193,7 +193,7 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
             return
         _complete_registration(server, session, rb)
         if session.registered:
-            network.publish(UserUp(session.nick, session.source))
+            network.publish(presence.user_up(session))
         elif folded not in server.users:
             network.release_nick(folded)
 

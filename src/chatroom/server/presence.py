@@ -1,0 +1,68 @@
+"""What others see of a user besides its nick: away message, account, realname,
+user modes; and how a change of them is told.
+
+One path for every user: a change here is sent to the local users sharing a
+channel with it (each notification only to those with its capability: IRCv3
+``away-notify``, ``account-notify``, ``setname``) and published to the other
+processes of the network (``--cluster``), whose delivery code sends the very
+same line through :func:`notify`, so a user on another process is notified
+exactly like one here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from chatroom.cluster.events import UserState, UserUp
+from chatroom.protocol.line import Line
+from chatroom.server.outgoing import Outgoing
+
+if TYPE_CHECKING:
+    from chatroom.server.server import Server
+    from chatroom.server.session import Session
+
+NOTIFY_CAPS = {"AWAY": "away-notify", "ACCOUNT": "account-notify", "SETNAME": "setname"}
+"""The capability a recipient needs for each notification."""
+
+
+def notify(server: Server, recipients: Iterable[Session], out: Outgoing) -> None:
+    """Send a notification (AWAY, ACCOUNT, SETNAME) to those of ``recipients``
+    that enabled its capability."""
+    server.send_to(recipients, out, cap=NOTIFY_CAPS[out.line.command])
+
+
+def changed(server: Server, session: Session, line: Line | None = None) -> None:
+    """``session``'s state changed: tell its local peers ``line`` (a notification,
+    or None for a user mode change, which nobody is told of) and the network."""
+    if line is not None:
+        notify(server, server.peers_of(session), Outgoing(line))
+    if server.network is not None and session.registered:
+        server.network.publish(
+            UserState(
+                session.folded_nick,
+                session.realname,
+                session.account,
+                session.away,
+                _modes(session),
+                line,
+            )
+        )
+
+
+def user_up(session: Session) -> UserUp:
+    """The event announcing a registered ``session`` to the network."""
+    return UserUp(
+        session.nick,
+        session.source,
+        session.realname,
+        session.account,
+        session.away,
+        _modes(session),
+        session.signon,
+        session.secure,
+    )
+
+
+def _modes(session: Session) -> str:
+    return "".join(sorted(session.modes))
