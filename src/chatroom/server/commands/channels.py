@@ -133,7 +133,7 @@ def send_names(server: Server, session: Session, channel: Channel, rb: ResponseB
             view = server.network.view
             for folded, status in view.members.get(channel.folded, {}).items():
                 user = view.users.get(folded)
-                if user is not None:
+                if user is not None and (member or not user.invisible):
                     entry = status_prefix(status, multi) + (user.source if full else user.nick)
                     entries.append(entry)
         for entry in entries:

@@ -62,29 +62,42 @@ def send_isupport(server: Server, rb: ResponseBuffer) -> None:
 
 
 def send_lusers(server: Server, rb: ResponseBuffer) -> None:
-    users = len(server.users)
+    """The LUSERS numerics. With a network (``--cluster``), users, invisible users,
+    operators and channels are counted network-wide (the processes show as one
+    server, as everywhere else); local users and unknown connections are this
+    process's."""
+    local = len(server.users)
+    users = local
     invisible = server.mode_counts["i"]
     opers = server.mode_counts["o"]
-    unknown = len(server.sessions) - users
+    channels = len(server.channels)
+    if server.network is not None:
+        view = server.network.view
+        users += len(view.users)
+        invisible += view.mode_counts["i"]
+        opers += view.mode_counts["o"]
+        channels += sum(1 for name in view.members if name not in server.channels)
+    unknown = len(server.sessions) - local
+    most = max(server.max_users, users)
     rb.reply(
         n.RPL_LUSERCLIENT,
         f"There are {users - invisible} users and {invisible} invisible on 1 servers",
     )
     rb.reply(n.RPL_LUSEROP, str(opers), "operator(s) online")
     rb.reply(n.RPL_LUSERUNKNOWN, str(max(unknown, 0)), "unknown connection(s)")
-    rb.reply(n.RPL_LUSERCHANNELS, str(len(server.channels)), "channels formed")
-    rb.reply(n.RPL_LUSERME, f"I have {users} clients and 0 servers")
+    rb.reply(n.RPL_LUSERCHANNELS, str(channels), "channels formed")
+    rb.reply(n.RPL_LUSERME, f"I have {local} clients and 0 servers")
     rb.reply(
         n.RPL_LOCALUSERS,
-        str(users),
+        str(local),
         str(server.max_users),
-        f"Current local users {users}, max {server.max_users}",
+        f"Current local users {local}, max {server.max_users}",
     )
     rb.reply(
         n.RPL_GLOBALUSERS,
         str(users),
-        str(server.max_users),
-        f"Current global users {users}, max {server.max_users}",
+        str(most),
+        f"Current global users {users}, max {most}",
     )
 
 

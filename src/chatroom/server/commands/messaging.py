@@ -123,8 +123,10 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                     if not is_notice:
                         rb.reply(n.ERR_NOSUCHNICK, name, "No such nick/channel")
                     continue
-                # Owned by another process of the network: it delivers (and shows AWAY
-                # only there, for now).
+                # Owned by another process of the network: it delivers.
+                away = server.network.view.users[remote].away
+                if verb == "PRIVMSG" and away is not None:
+                    rb.reply(n.RPL_AWAY, server.network.view.users[remote].nick, away)
                 recipients = []
                 key = dm_key(session.folded_nick, remote)
             else:

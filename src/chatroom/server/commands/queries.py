@@ -6,18 +6,34 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from chatroom.cluster.view import RemoteUser
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import mask_matches
 from chatroom.server import presence
+from chatroom.server.channel import status_prefix
 from chatroom.server.commands import command
 
 if TYPE_CHECKING:
-    from chatroom.server.channel import Channel
+    from chatroom.cluster.view import RemoteView
     from chatroom.server.response import ResponseBuffer
     from chatroom.server.server import Server
     from chatroom.server.session import Session
+
+
+def _view(server: Server) -> RemoteView | None:
+    """The users of the other processes of the network (None: this process alone)."""
+    return server.network.view if server.network is not None else None
+
+
+def _find_anyone(server: Server, nick: str) -> Session | RemoteUser | None:
+    """The user with ``nick``, here or on another process of the network."""
+    local = server.find_user(nick)
+    if local is not None:
+        return local
+    view = _view(server)
+    return view.users.get(casefold(nick)) if view is not None else None
 
 
 def _visible_to(server: Server, viewer: Session, other: Session) -> bool:
@@ -27,22 +43,39 @@ def _visible_to(server: Server, viewer: Session, other: Session) -> bool:
     return not viewer.channels.isdisjoint(other.channels)
 
 
+def _remote_visible_to(viewer: Session, view: RemoteView, folded: str, other: RemoteUser) -> bool:
+    """:func:`_visible_to` for a user of another process."""
+    if not other.invisible or viewer.is_operator:
+        return True
+    return any(channel.folded in view.channels_of(folded) for channel in viewer.channels)
+
+
+def _mask_matches(mask: str, other: Session | RemoteUser) -> bool:
+    return (
+        mask_matches(mask, other.nick)
+        or mask_matches(mask, other.source)
+        or mask_matches(mask, other.realname)
+    )
+
+
 def _who_reply(
-    server: Server, viewer: Session, other: Session, channel: Channel | None, rb: ResponseBuffer
+    server: Server,
+    other: Session | RemoteUser,
+    channel: str,
+    prefix: str,
+    rb: ResponseBuffer,
 ) -> None:
     flags = "G" if other.away is not None else "H"
     if other.is_operator:
         flags += "*"
-    if channel is not None:
-        flags += channel.prefix(other, "multi-prefix" in viewer.caps)
     rb.reply(
         n.RPL_WHOREPLY,
-        channel.name if channel else "*",
+        channel,
         other.user,
         other.host,
         server.config.name,
         other.nick,
-        flags,
+        flags + prefix,
         f"0 {other.realname}",
     )
 
@@ -51,28 +84,35 @@ def _who_reply(
 def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHO <mask>"""
     mask = line.params[0] if line.params else "*"
+    view = _view(server)
     if is_channel_name(mask):
         channel = server.find_channel(mask)
         if channel is not None:
             member = session in channel.members
             if member or "s" not in channel.modes:
+                multi = "multi-prefix" in session.caps
                 for other in list(channel.members):
                     if member or not other.invisible:
-                        _who_reply(server, session, other, channel, rb)
+                        _who_reply(server, other, channel.name, channel.prefix(other, multi), rb)
+                remote = view.members.get(channel.folded, {}) if view is not None else {}
+                for folded, status in list(remote.items()):
+                    user = view.users.get(folded) if view is not None else None
+                    if user is not None and (member or not user.invisible):
+                        _who_reply(server, user, channel.name, status_prefix(status, multi), rb)
     else:
-        exact = server.find_user(mask)
+        exact = _find_anyone(server, mask)
         if exact is not None:
-            _who_reply(server, session, exact, None, rb)
+            _who_reply(server, exact, "*", "", rb)
         elif mask not in ("", "0"):
             for other in list(server.users.values()):
-                if not _visible_to(server, session, other):
-                    continue
-                if (
-                    mask_matches(mask, other.nick)
-                    or mask_matches(mask, other.source)
-                    or mask_matches(mask, other.realname)
-                ):
-                    _who_reply(server, session, other, None, rb)
+                if _visible_to(server, session, other) and _mask_matches(mask, other):
+                    _who_reply(server, other, "*", "", rb)
+            if view is not None:
+                for folded, user in list(view.users.items()):
+                    if _remote_visible_to(session, view, folded, user) and _mask_matches(
+                        mask, user
+                    ):
+                        _who_reply(server, user, "*", "", rb)
     rb.reply(n.RPL_ENDOFWHO, mask, "End of /WHO list")
 
 
@@ -80,19 +120,43 @@ def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
 def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHOIS [<target>] <nick>"""
     nick = line.params[-1].split(",")[0]
-    other = server.find_user(nick)
+    other = _find_anyone(server, nick)
     if other is None:
         rb.reply(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         rb.reply(n.RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
         return
+    multi = "multi-prefix" in session.caps
+    if isinstance(other, RemoteUser):
+        view = _view(server)
+        assert view is not None
+        folded = casefold(other.nick)
+        shown = []
+        for name in sorted(view.channels_of(folded)):
+            # Known here only if it has members here: until channel modes are shared,
+            # one whose name and modes this process does not know is left out.
+            channel = server.channels.get(name)
+            if channel is not None and (
+                session in channel.members or ("s" not in channel.modes and not other.invisible)
+            ):
+                status = view.members.get(name, {}).get(folded, "")
+                shown.append(status_prefix(status, multi) + channel.name)
+        # The host is the address, but for IPv6, whose host got a leading '0'.
+        address = other.host[1:] if other.host.startswith("0:") else other.host
+        show_host = session.is_operator
+        idle: tuple[int, int] | None = None  # only the user's own process knows
+    else:
+        shown = [
+            c.prefix(other, multi) + c.name
+            for c in sorted(other.channels, key=lambda c: c.folded)
+            if session in c.members
+            or ("s" not in c.modes and not other.invisible)
+            or other is session
+        ]
+        address = other.address
+        show_host = other is session or session.is_operator
+        idle = (int(server.now() - other.last_message), other.signon)
     config = server.config
     rb.reply(n.RPL_WHOISUSER, other.nick, other.user, other.host, "*", other.realname)
-    multi = "multi-prefix" in session.caps
-    shown = [
-        c.prefix(other, multi) + c.name
-        for c in sorted(other.channels, key=lambda c: c.folded)
-        if session in c.members or ("s" not in c.modes and not other.invisible) or other is session
-    ]
     if shown:
         rb.reply(n.RPL_WHOISCHANNELS, other.nick, " ".join(shown))
     rb.reply(n.RPL_WHOISSERVER, other.nick, config.name, f"{config.network} chat server")
@@ -104,10 +168,12 @@ def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
         rb.reply(n.RPL_WHOISACCOUNT, other.nick, other.account, "is logged in as")
     if other.secure:
         rb.reply(n.RPL_WHOISSECURE, other.nick, "is using a secure connection")
-    if other is session or session.is_operator:
-        rb.reply(n.RPL_WHOISHOST, other.nick, f"is connecting from *@{other.host} {other.address}")
-    idle = int(server.now() - other.last_message)
-    rb.reply(n.RPL_WHOISIDLE, other.nick, str(idle), str(other.signon), "seconds idle, signon time")
+    if show_host:
+        rb.reply(n.RPL_WHOISHOST, other.nick, f"is connecting from *@{other.host} {address}")
+    if idle is not None:
+        rb.reply(
+            n.RPL_WHOISIDLE, other.nick, str(idle[0]), str(idle[1]), "seconds idle, signon time"
+        )
     rb.reply(n.RPL_ENDOFWHOIS, other.nick, "End of /WHOIS list")
 
 
@@ -144,7 +210,7 @@ def ison(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     online = []
     for param in line.params:
         for nick in param.split():
-            other = server.find_user(nick)
+            other = _find_anyone(server, nick)
             if other is not None:
                 online.append(other.nick)
     rb.reply(n.RPL_ISON, " ".join(online))
@@ -155,7 +221,7 @@ def userhost(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
     """USERHOST <nickname>{ <nickname>} (at most 5)"""
     replies = []
     for nick in line.params[:5]:
-        other = server.find_user(nick)
+        other = _find_anyone(server, nick)
         if other is not None:
             oper = "*" if other.is_operator else ""
             away = "-" if other.away is not None else "+"
