@@ -14,6 +14,7 @@ from chatroom.cluster.events import (
     PrivateMessage,
     ProcessGone,
     Quit,
+    UserState,
     UserUp,
     decode,
     encode,
@@ -55,3 +56,31 @@ def test_round_trip(event: Event) -> None:
 def test_garbage_is_a_value_error(data: bytes) -> None:
     with pytest.raises(ValueError):
         decode(data)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        UserUp("Alice", "Alice!u@h", "Real", "alice", "gone", "io", 1700000000, True),
+        UserState(
+            "alice", "Real", None, "lunch", "i", Line("AWAY", ("lunch",), "a", {"time": "t"})
+        ),
+        UserState("alice", "Real", "alice", None, "", None),
+    ],
+    ids=["UserUp-full", "UserState-line", "UserState-no-line"],
+)
+def test_user_state_round_trip(event: Event) -> None:
+    assert decode(encode("proc-1", event)) == ("proc-1", event)
+
+
+def test_a_user_up_from_an_older_process_decodes_with_defaults() -> None:
+    _origin, event = decode(b'{"o":"p","t":"up","nick":"Al","source":"Al!u@h"}')
+    assert event == UserUp("Al", "Al!u@h")
+    assert isinstance(event, UserUp)
+    assert (event.account, event.away, event.modes, event.signon, event.secure) == (
+        None,
+        None,
+        "",
+        0,
+        False,
+    )

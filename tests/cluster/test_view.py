@@ -26,3 +26,29 @@ def test_users_by_process() -> None:
     assert view.processes() == {"p1", "p2"}
     assert [f for f, _ in view.users_of("p2")] == ["b"]
     view.leave("#none", "a")  # no error
+
+
+def test_user_fields_and_mode_counts() -> None:
+    view = RemoteView()
+    ann = RemoteUser("Ann", "Ann!~ann@10.0.0.1", "p1", "Ann A", None, None, "i")
+    assert (ann.user, ann.host, ann.invisible, ann.is_operator) == ("~ann", "10.0.0.1", True, False)
+    view.add_user("ann", ann)
+    view.add_user("bo", RemoteUser("Bo", "Bo!b@h", "p2", modes="io"))
+    assert view.mode_counts["i"] == 2 and view.mode_counts["o"] == 1
+    view.add_user("bo", RemoteUser("Bo", "Bo!b@h", "p2"))  # refreshed: no modes now
+    assert view.mode_counts["i"] == 1 and view.mode_counts["o"] == 0
+    view.rename("ann", "annie", "Annie", "Annie!~ann@10.0.0.1")
+    assert view.mode_counts["i"] == 1 and view.users["annie"].realname == "Ann A"
+    view.remove_user("annie")
+    assert view.mode_counts["i"] == 0
+
+
+def test_set_state_changes_only_a_known_user() -> None:
+    view = RemoteView()
+    view.add_user("cy", RemoteUser("Cy", "Cy!c@h", "p1", "Cy", signon=5, secure=True))
+    old = view.set_state("cy", "Cyrus", "cy", "away", "o")
+    assert old is not None and old.away is None
+    assert view.users["cy"] == RemoteUser("Cy", "Cy!c@h", "p1", "Cyrus", "cy", "away", "o", 5, True)
+    assert view.mode_counts["o"] == 1
+    assert view.set_state("nobody", "x", None, None, "") is None
+    assert "nobody" not in view.users
