@@ -212,7 +212,7 @@ def test_ison_userhost_lusers_whowas(pair: tuple[RunningServer, RunningServer]) 
 
 def test_notifications_cross(pair: tuple[RunningServer, RunningServer]) -> None:
     first, second = pair
-    caps = "away-notify account-notify setname extended-join"
+    caps = "away-notify account-notify setname extended-join account-tag message-tags"
     watcher = IrcClient(second.port).register("watcher", caps)
     plain = IrcClient(second.port).register("plain")
     watcher.join("#n")
@@ -240,6 +240,10 @@ def test_notifications_cross(pair: tuple[RunningServer, RunningServer]) -> None:
     assert not [
         line for line in plain.collect(0.2) if line.command in ("AWAY", "SETNAME", "ACCOUNT")
     ]
+    # Messages of a logged-in user on another process carry account-tag.
+    kim.send("PRIVMSG #n :signed")
+    message = watcher.expect("PRIVMSG")
+    assert message.params[1] == "signed" and (message.tags or {}).get("account") == "kim"
     # extended-join shows the account and realname of a user on another process.
     watcher.join("#x")
     _sync(watcher, kim)

@@ -7,9 +7,10 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
 * ``nick:<folded>``: the process owning a nick, claimed atomically (a Lua script:
   free or already ours), refreshed with the heartbeat, so a dead process's nicks
   expire on their own.
-* ``users`` (hash ``folded nick -> {nick, source, process}``) and ``members:<channel>``
-  (hash ``folded nick -> {status, process}``): the snapshot a starting process
-  reads to learn who is where.
+* ``users`` (hash ``folded nick -> {nick, source, process}``, plus what WHO/WHOIS
+  show: realname, account, away, modes, signon, TLS; see :func:`_user_record`)
+  and ``members:<channel>`` (hash ``folded nick -> {status, process}``): the
+  snapshot a starting process reads to learn who is where.
 * pub/sub ``chatroom:events``: one message per event (see :mod:`.events`) for
   every process; ``chatroom:proc:<process>``: private messages for one process.
 

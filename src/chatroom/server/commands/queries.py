@@ -47,7 +47,8 @@ def _remote_visible_to(viewer: Session, view: RemoteView, folded: str, other: Re
     """:func:`_visible_to` for a user of another process."""
     if not other.invisible or viewer.is_operator:
         return True
-    return any(channel.folded in view.channels_of(folded) for channel in viewer.channels)
+    theirs = view.channels_of(folded)
+    return any(channel.folded in theirs for channel in viewer.channels)
 
 
 def _mask_matches(mask: str, other: Session | RemoteUser) -> bool:
@@ -94,11 +95,12 @@ def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
                 for other in list(channel.members):
                     if member or not other.invisible:
                         _who_reply(server, other, channel.name, channel.prefix(other, multi), rb)
-                remote = view.members.get(channel.folded, {}) if view is not None else {}
-                for folded, status in list(remote.items()):
-                    user = view.users.get(folded) if view is not None else None
-                    if user is not None and (member or not user.invisible):
-                        _who_reply(server, user, channel.name, status_prefix(status, multi), rb)
+                if view is not None:
+                    for folded, status in list(view.members.get(channel.folded, {}).items()):
+                        user = view.users.get(folded)
+                        if user is not None and (member or not user.invisible):
+                            prefix = status_prefix(status, multi)
+                            _who_reply(server, user, channel.name, prefix, rb)
     else:
         exact = _find_anyone(server, mask)
         if exact is not None:
@@ -127,19 +129,7 @@ def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
         return
     multi = "multi-prefix" in session.caps
     if isinstance(other, RemoteUser):
-        view = _view(server)
-        assert view is not None
-        folded = casefold(other.nick)
-        shown = []
-        for name in sorted(view.channels_of(folded)):
-            # Known here only if it has members here: until channel modes are shared,
-            # one whose name and modes this process does not know is left out.
-            channel = server.channels.get(name)
-            if channel is not None and (
-                session in channel.members or ("s" not in channel.modes and not other.invisible)
-            ):
-                status = view.members.get(name, {}).get(folded, "")
-                shown.append(status_prefix(status, multi) + channel.name)
+        shown = _remote_channels(server, session, other, multi)
         # The host is the address, but for IPv6, whose host got a leading '0'.
         address = other.host[1:] if other.host.startswith("0:") else other.host
         show_host = session.is_operator
@@ -175,6 +165,26 @@ def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
             n.RPL_WHOISIDLE, other.nick, str(idle[0]), str(idle[1]), "seconds idle, signon time"
         )
     rb.reply(n.RPL_ENDOFWHOIS, other.nick, "End of /WHOIS list")
+
+
+def _remote_channels(server: Server, viewer: Session, other: RemoteUser, multi: bool) -> list[str]:
+    """The channels of a user of another process that WHOIS shows ``viewer``, by the
+    rules for a local user: a secret one only to its members, none of an invisible
+    user's but shared ones. Only channels with members here are known (their name
+    and modes): until channel modes are shared, the others are left out."""
+    view = _view(server)
+    if view is None:
+        return []
+    folded = casefold(other.nick)
+    shown = []
+    for name in sorted(view.channels_of(folded)):
+        channel = server.channels.get(name)
+        if channel is not None and (
+            viewer in channel.members or ("s" not in channel.modes and not other.invisible)
+        ):
+            status = view.members.get(name, {}).get(folded, "")
+            shown.append(status_prefix(status, multi) + channel.name)
+    return shown
 
 
 @command("WHOWAS", 1)
