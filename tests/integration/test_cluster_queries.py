@@ -3,6 +3,9 @@ like local ones, and their AWAY, ACCOUNT, SETNAME and user modes cross (--cluste
 
 from __future__ import annotations
 
+import re
+import socket
+import ssl
 import time
 from collections.abc import Iterator
 
@@ -280,3 +283,28 @@ def test_a_process_started_later_learns_the_state(
     lines = {line.command: line for line in mo.until("266")}
     assert lines["251"].params[1] == "There are 1 users and 1 invisible on 1 servers"
     assert lines["252"].params[1] == "2"
+
+
+def test_whois_shows_tls_of_a_user_on_another_process(
+    server_factory: ServerFactory, redis_url: str
+) -> None:
+    first = server_factory(
+        "--no-flood-control", "--no-web", "--tls", "--tls-port", "0", "--cluster", redis_url
+    )
+    second = _start(server_factory, redis_url)
+    found = re.search(r"Listening for TLS at 127\.0\.0\.1:(\d+)", first.log)
+    assert found, first.log
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    raw = socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=TIMEOUT)
+    secure = context.wrap_socket(raw, server_hostname="localhost")
+    secure.sendall(b"NICK tess\r\nUSER tess 0 * :Tess\r\n")
+    plain = IrcClient(first.port).register("plain")
+    viewer = IrcClient(second.port).register("viewer")
+    _known(viewer, "tess")
+    _known(viewer, "plain")
+    assert "671" in _whois(viewer, "tess")
+    assert "671" not in _whois(viewer, "plain")
+    secure.close()
+    plain.close()
