@@ -203,20 +203,13 @@ def fanout(h: Harness, p: Params) -> Figures:
     joined = h.connect(specs, SETUP_CONCURRENCY, 30.0, _connect_deadline(count))
     run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=60.0)
     rate = run.received / run.seconds if run.received else 0.0
-    cpu = run.server.cpu_s
-    cpu_per_m = cpu / run.received * 1e6 if run.received and cpu is not None else None
     figures = [
         Figure("clients", "clients joined", len(joined.ready)),
         Figure("deliveries_per_s", "deliveries/s", round(rate), "/s", Better.HIGHER),
         *_delivery_figures(run),
-        Figure(
-            "server_cpu_s_per_m",
-            "server CPU per M deliveries",
-            None if cpu_per_m is None else round(cpu_per_m, 3),
-            "s",
-            Better.LOWER,
-        ),
+        *cost_figures(run),
         *_usage_figures(run.server, run.generator),
+        *redis_figures(run),
     ]
     return figures, _connect_notes(joined) + _run_notes(run)
 
