@@ -12,6 +12,7 @@ import socket
 
 import pytest
 
+from chatroom.bench import servers
 from chatroom.bench.network import RunningNetwork
 from chatroom.bench.runner import run_all
 from chatroom.bench.scenarios import Params
@@ -49,6 +50,7 @@ def _join(port: int, nick: str) -> socket.socket:
 def test_two_ports_are_two_processes_of_one_network(
     cluster_launcher: OursClusterLauncher,
 ) -> None:
+    assert "Redis" in cluster_launcher.version()
     with RunningNetwork(cluster_launcher) as network:
         assert len(set(network.ports)) == len(set(network.pids)) == 2
         assert network.redis is not None
@@ -90,3 +92,15 @@ def test_tiny_chat_and_hop_over_two_processes(cluster_launcher: OursClusterLaunc
     assert hop.value("same_samples") == hop.value("across_samples") == 18
     assert isinstance(hop.value("hop_p50_ms"), float)
     assert hop.value("redis_publish_per_msg") == 1.0
+
+
+def test_without_redis_the_kind_is_skipped_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    why = "redis-server is not installed (Debian: apt-get install redis-server)"
+    monkeypatch.setattr(servers, "find_redis", lambda: (None, why))
+    said: list[str] = []
+    outcome = run_all(["ours-x2"], [2], Params(clients=2), workers=1, progress=said.append)
+    assert outcome.servers[0].skipped == why
+    assert outcome.results == []
+    assert said == [f"skipping ours-x2: {why}"]

@@ -214,6 +214,13 @@ class OursClusterLauncher(OursLauncher):
             reason = find_redis()[1] or None
         return reason
 
+    def version(self) -> str:
+        # "Redis server v=7.0.15 sha=... bits=64 ..." -> "Redis 7.0.15"
+        binary = find_redis()[0] or "redis-server"
+        words = _first_line([binary, "--version"]).split()
+        redis = next((w[2:] for w in words if w.startswith("v=")), "?")
+        return f"{super().version()} x 2, Redis {redis}"
+
     def member(self, redis_url: str) -> Launcher:
         """The launcher of one of the processes, joined to the Redis at ``redis_url``."""
         return _ClusterMember(redis_url)
