@@ -14,7 +14,7 @@ def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [["--scenarios", "7"], ["--servers", "ircd-x"], ["--scale", "0"], ["--clients", "-3"]],
+    [["--scenarios", "8"], ["--servers", "ircd-x"], ["--scale", "0"], ["--clients", "-3"]],
 )
 def test_bad_arguments_exit_two(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
@@ -24,3 +24,14 @@ def test_lists_are_parsed() -> None:
     args = build_parser().parse_args(["--scenarios", "1,3", "--servers", "ngircd,ours"])
     assert args.scenarios == [1, 3]
     assert args.servers == ["ngircd", "ours"]
+
+
+def test_two_process_kind_is_asked_for_not_run_by_default() -> None:
+    """ours-x2 (and scenario 7, its Redis hop) run when named; the default stays the peers."""
+    parser = build_parser()
+    default = parser.parse_args([])
+    assert default.servers == ["ours", "ngircd", "miniircd"]
+    assert 7 not in default.scenarios
+    args = parser.parse_args(["--servers", "ours,ours-x2", "--scenarios", "2,7"])
+    assert args.servers == ["ours", "ours-x2"]
+    assert args.scenarios == [2, 7]

@@ -1,9 +1,20 @@
-"""Splitting clients over workers, and who should receive how many messages."""
+"""Splitting clients over workers and server processes, and who should receive how many
+messages."""
 
 from __future__ import annotations
 
+import random
+
 from chatroom.bench.harness import expected_deliveries
-from chatroom.bench.plan import ClientSpec, Partition
+from chatroom.bench.plan import ClientSpec, Partition, assign_ports
+from chatroom.bench.scenarios import (
+    ACROSS,
+    ROOM_SIZE,
+    SAME,
+    _chat_specs,
+    hop_senders,
+    hop_specs,
+)
 
 
 def test_partition_round_robin() -> None:
@@ -29,3 +40,37 @@ def test_expected_counts_others_in_the_same_room_only() -> None:
 def test_expected_ignores_clients_that_failed_to_join() -> None:
     specs = [ClientSpec(0, "a", "#r", sends=10), ClientSpec(1, "b", "#r", sends=3)]
     assert expected_deliveries(specs, frozenset({1})) == {1: 0}
+
+
+def test_ports_alternate_by_position_unless_a_node_is_pinned() -> None:
+    specs = [ClientSpec(i, f"n{i}", "#r") for i in range(4)]
+    assert assign_ports(specs, (7001, 7002)) == [7001, 7002, 7001, 7002]
+    assert assign_ports(specs, (7001,)) == [7001] * 4
+    pinned = [ClientSpec(0, "a", "#r", node=1), ClientSpec(1, "b", "#r", node=0)]
+    assert assign_ports(pinned, (7001, 7002)) == [7002, 7001]
+    # One process: a client pinned to the second one lands on the only port.
+    assert assign_ports(pinned, (7001,)) == [7001, 7001]
+
+
+def test_chat_rooms_are_split_evenly_over_two_processes() -> None:
+    specs = _chat_specs("b2", 100, random.Random(1), 1.0)
+    ports = assign_ports(specs, (1, 2))
+    for room in {s.room for s in specs}:
+        members = [port for s, port in zip(specs, ports, strict=True) if s.room == room]
+        assert members.count(1) == members.count(2) == ROOM_SIZE // 2
+
+
+def test_hop_receivers_hear_the_same_senders_from_two_processes() -> None:
+    specs = hop_specs(2 * ROOM_SIZE, random.Random(1), 2.0)
+    ports = assign_ports(specs, (1, 2))
+    for room in ("#b7r0", "#b7r1"):
+        members = [(s, port) for s, port in zip(specs, ports, strict=True) if s.room == room]
+        senders = {port for s, port in members if s.sends}
+        same = [(s, port) for s, port in members if s.label == SAME]
+        across = [(s, port) for s, port in members if s.label == ACROSS]
+        assert senders == {1}
+        assert len(same) == len(across) == 1
+        assert same[0][1] == 1 and across[0][1] == 2
+        assert not same[0][0].sends and not across[0][0].sends
+        assert same[0][0].sample and across[0][0].sample
+    assert sum(1 for s in specs if s.sends) == hop_senders(len(specs)) == 18

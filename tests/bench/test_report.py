@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from chatroom.bench.report import format_value, ratio, slow_vs_chat, table, to_json
+from chatroom.bench.report import (
+    format_value,
+    ratio,
+    scale_out,
+    slow_vs_chat,
+    table,
+    to_json,
+)
 from chatroom.bench.results import Better, Figure, ScenarioResult
 from chatroom.bench.runner import Outcome, ServerInfo
 
@@ -83,3 +90,63 @@ def test_json_document() -> None:
     assert first["figures"]["deliveries_per_s"] == 3_000_000
     assert first["units"]["deliveries_per_s"] == "/s"
     assert "cpus" in document["machine"]
+
+
+def _scaled_outcome() -> Outcome:
+    """ours and ours-x2 in scenario 2, ours-x2 alone in scenario 7."""
+    outcome = Outcome(servers=[ServerInfo("ours"), ServerInfo("ours-x2")])
+    for server, rate, p99, cpu in (("ours", 1000, 2.0, 0.4), ("ours-x2", 1000, 3.0, 0.6)):
+        figures = [
+            Figure("deliveries_per_s", "deliveries/s", rate, "/s"),
+            Figure("latency_p50_ms", "latency p50", p99 / 4, "ms", Better.LOWER),
+            Figure("latency_p99_ms", "latency p99", p99, "ms", Better.LOWER),
+            Figure("total_cpu_s_per_m", "server + Redis CPU per M", cpu, "s", Better.LOWER),
+        ]
+        if server == "ours-x2":
+            figures.append(Figure("redis_publish_per_msg", "PUBLISH per message", 1.0))
+        outcome.results.append(ScenarioResult(2, "chat", server, figures))
+    outcome.results.append(
+        ScenarioResult(
+            7,
+            "hop",
+            "ours-x2",
+            [
+                Figure("hop_p50_ms", "hop p50", 0.8, "ms"),
+                Figure("hop_p99_ms", "hop p99", 2.5, "ms"),
+                Figure("redis_publish_per_msg", "PUBLISH per message", 1.0),
+            ],
+        )
+    )
+    return outcome
+
+
+def test_two_processes_get_a_ratio_column_against_one() -> None:
+    text = table(_scaled_outcome())
+    assert "ours-x2/ours" in text and "ours/ngircd" not in text
+    row = next(line for line in text.splitlines() if "latency p99" in line)
+    assert row.endswith("1.50")
+
+
+def test_scale_out_summary() -> None:
+    lines = scale_out(_scaled_outcome())
+    chat = next(line for line in lines if "scenario 2:" in line and "p99" in line)
+    assert "p99 3 ms vs 2 ms (1.50x)" in chat
+    assert "CPU per M deliveries (with Redis) 0.6 s vs 0.4 s (1.50x)" in chat
+    hop = next(line for line in lines if "scenario 7: the Redis hop" in line)
+    assert "0.8 ms at p50 and 2.5 ms at p99" in hop
+    publish = [line for line in lines if "PUBLISH" in line]
+    assert len(publish) == 2
+    assert all("one per message, not one per recipient" in line for line in publish)
+
+
+def test_scale_out_flags_a_publish_per_recipient() -> None:
+    outcome = _scaled_outcome()
+    outcome.results[-1].figures[-1] = Figure("redis_publish_per_msg", "PUBLISH", 9.5)
+    assert any("NOT one per message" in line for line in scale_out(outcome))
+    assert scale_out(_outcome()) == []
+
+
+def test_json_has_ratios_of_two_processes_over_one() -> None:
+    document = json.loads(to_json(_scaled_outcome(), "chatroom bench", {}))
+    assert document["ratios_ours-x2_over_ours"]["2"]["latency_p99_ms"] == 1.5
+    assert "ratios_ours_over_ngircd" not in document

@@ -16,7 +16,7 @@ from pathlib import Path
 from chatroom.bench import report
 from chatroom.bench.runner import run_all
 from chatroom.bench.scenarios import SCENARIOS, Params
-from chatroom.bench.servers import LAUNCHERS
+from chatroom.bench.servers import DEFAULT_SERVERS, LAUNCHERS
 from chatroom.bench.worker import raise_nofile_limit
 
 
@@ -67,21 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
             "started by the bench on a free loopback port with flood control and "
             "per-address limits lifted, and stopped afterwards. Scenarios: "
             "1 fan-out flat out, 2 people chatting, 3 connection storm, 4 capacity, "
-            "5 slow reader, 6 history (placeholder)."
+            "5 slow reader, 6 history, 7 Redis hop (ours-x2 only). The server "
+            "ours-x2 is ours as two processes joined through a throwaway redis-server, "
+            "with clients alternating between them: run '--servers ours,ours-x2 "
+            "--scenarios 2,7' to see what scaling out buys and costs."
         ),
     )
     parser.add_argument(
         "--servers",
         type=_name_list,
-        default=list(LAUNCHERS),
-        help="comma-separated servers to run: ours,ngircd,miniircd (default: "
-        "all; missing ones are skipped with the reason)",
+        default=list(DEFAULT_SERVERS),
+        help=f"comma-separated servers to run, of {','.join(LAUNCHERS)} (default: "
+        f"{','.join(DEFAULT_SERVERS)}; missing ones are skipped with the reason)",
     )
     parser.add_argument(
         "--scenarios",
         type=_int_list,
         default=[1, 2, 3, 4, 5, 6],
-        help="comma-separated scenario numbers (default: 1,2,3,4,5,6)",
+        help="comma-separated scenario numbers (default: 1,2,3,4,5,6; 7 needs ours-x2)",
     )
     parser.add_argument(
         "--scale",
@@ -139,9 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         msg_bytes=args.msg_bytes,
         seed=args.seed,
     )
-    biggest = max(
-        params.size({1: 200, 2: 1000, 3: 1000, 4: 10_000, 5: 1001, 6: 0}[n]) for n in args.scenarios
-    )
+    full = {1: 200, 2: 1000, 3: 1000, 4: 10_000, 5: 1001, 6: 0, 7: 200}
+    biggest = max(params.size(full[n]) for n in args.scenarios)
     if biggest + 100 > limit:
         print(
             f"warning: {biggest} clients need more open files than the limit ({limit})",
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     outcome = run_all(args.servers, args.scenarios, params, args.workers)
     text = report.table(outcome)
-    extra = report.slow_vs_chat(outcome)
+    extra = report.slow_vs_chat(outcome) + report.scale_out(outcome)
     if extra:
         text += "\n" + "\n".join(extra) + "\n"
     sys.stdout.write(text)

@@ -3,8 +3,10 @@
 A scenario asks the :class:`Harness` to :meth:`~Harness.connect` a plan of clients and then
 to :meth:`~Harness.run` it. Each phase returns a summary that merges the workers' results
 with the server's CPU time over the phase (``/proc/PID/stat`` deltas) and its memory after
-it, and says whether a worker was CPU-bound (busy for more than :data:`CPU_BOUND_SHARE` of
-the phase), in which case the figures measure the generator as much as the server.
+it (both summed over the server's processes when it is several, with Redis's CPU and
+counters apart), and says whether a worker was CPU-bound (busy for more than
+:data:`CPU_BOUND_SHARE` of the phase), in which case the figures measure the generator as
+much as the server.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+from chatroom.bench.network import ServerUnderTest
 from chatroom.bench.plan import (
     ClientSpec,
     ConnectCmd,
@@ -20,10 +23,12 @@ from chatroom.bench.plan import (
     Partition,
     RunCmd,
     RunResult,
+    assign_ports,
 )
 from chatroom.bench.pool import WorkerPool
 from chatroom.bench.procstat import ProcSample, read_machine_busy, read_proc
-from chatroom.bench.servers import HOST, RunningServer
+from chatroom.bench.redisproc import RedisCounters
+from chatroom.bench.servers import HOST
 
 #: A worker busy for more than this share of a phase's wall time was the bottleneck.
 CPU_BOUND_SHARE = 0.9
@@ -36,14 +41,17 @@ class ServerUsage:
     """The server's CPU seconds over a phase, and its memory (kB) at the end of it.
 
     A figure is None when the server was gone by the time it was read. ``others_cores``
-    is the CPU that neither the server nor the generator used during the phase, in cores:
-    other processes on the machine, which make the figures noisy when it is high.
+    is the CPU that neither the server (nor its Redis) nor the generator used during the
+    phase, in cores: other processes on the machine, which make the figures noisy when it
+    is high. ``redis`` is what the network's Redis did over the phase (None for one
+    process, or when it could not be read).
     """
 
     cpu_s: float | None
     rss_kb: int | None
     hwm_kb: int | None
     others_cores: float | None = None
+    redis: RedisCounters | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class RunSummary:
     lost: int
     extra: int
     latencies_ns: list[int]
+    labelled_ns: dict[str, list[int]]
     samples_dropped: int
     duplicates: int
     first_send_ns: int
@@ -99,12 +108,17 @@ class _Meter:
     def __init__(self, harness: Harness) -> None:
         self.harness = harness
         self.server = harness.sample()
+        self.redis = harness.redis_counters()
         self.machine = read_machine_busy()
         self.own = time.process_time()
         self.wall = time.monotonic()
 
     def usage(self, generator_cpu_s: float) -> ServerUsage:
         after = self.harness.sample()
+        redis_after = self.harness.redis_counters()
+        redis = None
+        if redis_after is not None and self.redis is not None:
+            redis = redis_after.since(self.redis)
         machine = read_machine_busy()
         wall = time.monotonic() - self.wall
         cpu = None
@@ -113,12 +127,14 @@ class _Meter:
         others = None
         if machine is not None and self.machine is not None and cpu is not None and wall > 0:
             spent = cpu + generator_cpu_s + (time.process_time() - self.own)
+            spent += redis.cpu_s if redis is not None else 0.0
             others = max(0.0, (machine - self.machine - spent) / wall)
         return ServerUsage(
             cpu_s=cpu,
             rss_kb=None if after is None else after.rss_kb,
             hwm_kb=None if after is None else after.hwm_kb,
             others_cores=others,
+            redis=redis,
         )
 
 
@@ -148,16 +164,27 @@ def expected_deliveries(specs: list[ClientSpec], ready: frozenset[int]) -> dict[
 class Harness:
     """Drives one running server with one worker pool; see the module docstring."""
 
-    def __init__(self, server: RunningServer, pool: WorkerPool) -> None:
+    def __init__(self, server: ServerUnderTest, pool: WorkerPool) -> None:
         self.server = server
         self.pool = pool
 
     def sample(self) -> ProcSample | None:
-        """Read the server's CPU and memory now; None if it has exited."""
+        """Read the server's CPU and memory now, summed over its processes; None if one
+        has exited."""
         try:
-            return read_proc(self.server.pid)
+            samples = [read_proc(pid) for pid in self.server.pids]
         except OSError:
             return None
+        return ProcSample(
+            cpu_s=sum(s.cpu_s for s in samples),
+            rss_kb=sum(s.rss_kb for s in samples),
+            hwm_kb=sum(s.hwm_kb for s in samples),
+        )
+
+    def redis_counters(self) -> RedisCounters | None:
+        """Read the network's Redis counters now; None for one process or if unreadable."""
+        redis = self.server.redis
+        return None if redis is None else redis.counters()
 
     def connect(
         self,
@@ -171,12 +198,21 @@ class Harness:
         The phase ends within ``deadline_s`` (plus a few seconds for the replies).
         """
         parts = Partition.of(specs, self.pool.n).parts
+        port_of = dict(
+            zip((s.gid for s in specs), assign_ports(specs, self.server.ports), strict=True)
+        )
         per_worker = max(1, concurrency // self.pool.n)
         start = time.monotonic_ns() + int(START_DELAY_S * 1e9)
         deadline = start + int(deadline_s * 1e9)
         commands: list[object] = [
             ConnectCmd(
-                HOST, self.server.port, tuple(part), per_worker, start, client_timeout_s, deadline
+                HOST,
+                tuple(port_of[s.gid] for s in part),
+                tuple(part),
+                per_worker,
+                start,
+                client_timeout_s,
+                deadline,
             )
             for part in parts
         ]
@@ -248,9 +284,12 @@ class Harness:
         results = [r for r in replies if isinstance(r, RunResult)]
         disconnects: Counter[str] = Counter()
         latencies: list[int] = []
+        labelled: dict[str, list[int]] = {}
         for result in results:
             disconnects.update(result.disconnects)
             latencies.extend(result.latencies_ns)
+            for label, samples in result.labelled_ns.items():
+                labelled.setdefault(label, []).extend(samples)
         first_send = min((r.first_send_ns for r in results if r.first_send_ns), default=start)
         last_recv = max((r.last_recv_ns for r in results), default=first_send)
         quits = [r.slow_quit_seen_ns for r in results if r.slow_quit_seen_ns]
@@ -262,6 +301,7 @@ class Harness:
             lost=sum(r.lost for r in results),
             extra=sum(r.extra for r in results),
             latencies_ns=latencies,
+            labelled_ns=labelled,
             samples_dropped=sum(r.samples_dropped for r in results),
             duplicates=sum(r.duplicates for r in results),
             first_send_ns=first_send,

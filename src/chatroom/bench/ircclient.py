@@ -68,6 +68,8 @@ class Tally:
         self.first_send_ns = 0
         self.last_recv_ns = 0
         self.latencies_ns: list[int] = []
+        #: The same samples again, by the label of the receiver that took them (if any).
+        self.labelled_ns: dict[str, list[int]] = {}
         self.max_samples = max_samples
         self.samples_dropped = 0
         self.duplicates = 0
@@ -226,6 +228,8 @@ class BenchClient(asyncio.Protocol):
                     tally.duplicates += 1
                 self._seen.add(key)
                 tally.latencies_ns.append(now - found.sent_ns)
+                if self.spec.label:
+                    tally.labelled_ns.setdefault(self.spec.label, []).append(now - found.sent_ns)
                 room = len(tally.latencies_ns) < tally.max_samples
 
     def _write(self, data: bytes) -> None:

@@ -22,6 +22,12 @@ class ClientSpec:
     records the latency of every message it receives. A ``slow`` client stops reading at the
     start and probes the server with PING once a second, so that it notices when the server
     drops it.
+
+    ``node`` picks the server process the client connects to when the server under test is
+    several processes (an index into its ports, taken modulo their number); None lets
+    :func:`assign_ports` spread clients round-robin by position. A sampling client with a
+    ``label`` also files its latencies under that label, so a scenario can compare receivers
+    (on the sender's process or on another one).
     """
 
     gid: int
@@ -32,11 +38,13 @@ class ClientSpec:
     offset_s: float = 0.0
     sample: bool = False
     slow: bool = False
+    node: int | None = None
+    label: str = ""
 
 
 @dataclass(frozen=True)
 class ConnectCmd:
-    """Connect, register and join every client in ``specs``.
+    """Connect, register and join every client in ``specs``, ``specs[i]`` on ``ports[i]``.
 
     At most ``concurrency`` clients of this worker are between TCP connect and the end of
     NAMES at any time. Work starts at ``start_at_ns``; each client gives up after
@@ -44,7 +52,7 @@ class ConnectCmd:
     """
 
     host: str
-    port: int
+    ports: tuple[int, ...]
     specs: tuple[ClientSpec, ...]
     concurrency: int
     start_at_ns: int
@@ -105,6 +113,8 @@ class RunResult:
     slow_present: bool
     cpu_s: float
     wall_s: float
+    #: The latencies of labelled sampling clients, by label (also in ``latencies_ns``).
+    labelled_ns: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -133,3 +143,17 @@ class Partition:
         for index, spec in enumerate(specs):
             parts[index % n].append(spec)
         return cls(n=n, parts=parts)
+
+
+def assign_ports(specs: list[ClientSpec], ports: tuple[int, ...]) -> list[int]:
+    """The port each spec connects to: its ``node`` if set, else round-robin by position.
+
+    With one port every client gets it. With two, clients alternate, so each room of 20
+    has 10 members on each process and the spread is known, not left to the kernel.
+    """
+    if not ports:
+        raise ValueError("no port to connect to")
+    return [
+        ports[(index if spec.node is None else spec.node) % len(ports)]
+        for index, spec in enumerate(specs)
+    ]

@@ -1,8 +1,9 @@
-"""The benchmark's output: a plain-text table, ratios ours/ngircd, and a JSON document.
+"""The benchmark's output: a plain-text table, ratios, and a JSON document.
 
 The table has one block per scenario and one row per figure, a column per server and, when
-both ran, a last column with the ratio ours / ngircd (for "lower is better" figures a ratio
-under 1 is good; the label says which way each figure improves).
+both ran, a column with the ratio ours / ngircd, and one with ours-x2 / ours (two processes
+against one: what scaling out buys and costs). For "lower is better" figures a ratio under 1
+is good; the label says which way each figure improves.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from chatroom.bench.runner import Outcome
 
 OURS = "ours"
 REFERENCE = "ngircd"
+SCALED = "ours-x2"
+#: The ratio columns, each (numerator, denominator), shown when both servers ran.
+RATIOS = ((OURS, REFERENCE), (SCALED, OURS))
 
 
 def ratio(ours: Value, reference: Value) -> float | None:
@@ -78,7 +82,7 @@ def servers_run(outcome: Outcome) -> list[str]:
 def table(outcome: Outcome) -> str:
     """The whole report as text: servers and settings, then one block per scenario."""
     names = servers_run(outcome)
-    with_ratio = OURS in names and REFERENCE in names
+    pairs = [(top, bottom) for top, bottom in RATIOS if top in names and bottom in names]
     out: list[str] = []
     for info in outcome.servers:
         if info.skipped:
@@ -92,7 +96,7 @@ def table(outcome: Outcome) -> str:
             continue
         out.append("")
         out.append(f"{number}. {results[0].title}")
-        header = ["", *names] + (["ours/ngircd"] if with_ratio else [])
+        header = ["", *names] + [f"{top}/{bottom}" for top, bottom in pairs]
         rows = [header]
         labels: dict[str, Figure] = {}
         for result in results:
@@ -102,8 +106,8 @@ def table(outcome: Outcome) -> str:
             row = ["  " + _label(figure)]
             values = {name: _value(by_key.get((number, name)), key) for name in names}
             row.extend(format_value(values[name], figure.unit) for name in names)
-            if with_ratio:
-                r = ratio(values[OURS], values[REFERENCE])
+            for top, bottom in pairs:
+                r = ratio(values[top], values[bottom])
                 row.append("-" if r is None else f"{r:.2f}")
             rows.append(row)
         if len(rows) > 1:
@@ -155,6 +159,49 @@ def slow_vs_chat(outcome: Outcome) -> list[str]:
     return lines
 
 
+def scale_out(outcome: Outcome) -> list[str]:
+    """Lines summing up ours-x2 against ours: scenario 2's figures, scenario 7's hop.
+
+    Says nothing for what did not run.
+    """
+    lines = []
+    by_key = {(r.number, r.server): r for r in outcome.results}
+    one, two = by_key.get((2, OURS)), by_key.get((2, SCALED))
+    if one is not None and two is not None and not one.error and not two.error:
+        parts = []
+        for key, label, unit in (
+            ("deliveries_per_s", "deliveries/s", "/s"),
+            ("latency_p50_ms", "p50", "ms"),
+            ("latency_p99_ms", "p99", "ms"),
+            ("total_cpu_s_per_m", "CPU per M deliveries (with Redis)", "s"),
+        ):
+            a, b = two.value(key), one.value(key)
+            r = ratio(a, b)
+            shown = f"{format_value(a, unit)} vs {format_value(b, unit)}"
+            parts.append(f"{label} {shown}" + (f" ({r:.2f}x)" if r is not None else ""))
+        lines.append("ours-x2 vs ours, scenario 2: " + "; ".join(parts))
+    hop = by_key.get((7, SCALED))
+    if hop is not None and not hop.error:
+        lines.append(
+            f"ours-x2, scenario 7: the Redis hop adds {format_value(hop.value('hop_p50_ms'), 'ms')}"
+            f" at p50 and {format_value(hop.value('hop_p99_ms'), 'ms')} at p99"
+        )
+    for number in (2, 7):
+        result = by_key.get((number, SCALED))
+        publishes = None if result is None else result.value("redis_publish_per_msg")
+        if isinstance(publishes, (int, float)) and not isinstance(publishes, bool):
+            verdict = (
+                "one per message, not one per recipient"
+                if 0.99 <= publishes <= 1.01
+                else "NOT one per message"
+            )
+            lines.append(
+                f"ours-x2, scenario {number}: {publishes:.3f} Redis PUBLISH per channel "
+                f"message sent ({verdict})"
+            )
+    return lines
+
+
 def machine() -> dict[str, Any]:
     """A description of this machine for the JSON report."""
     model = ""
@@ -191,18 +238,8 @@ def machine() -> dict[str, Any]:
 def to_json(outcome: Outcome, command: str, options: dict[str, Any]) -> str:
     """The whole outcome as a JSON document (schema 1)."""
     names = servers_run(outcome)
-    ratios: dict[str, dict[str, float]] = {}
     by_key = {(r.number, r.server): r for r in outcome.results}
-    if OURS in names and REFERENCE in names:
-        for (number, server), result in by_key.items():
-            ref = by_key.get((number, REFERENCE))
-            if server != OURS or ref is None:
-                continue
-            for figure in result.figures:
-                r = ratio(figure.value, ref.value(figure.key))
-                if r is not None:
-                    ratios.setdefault(str(number), {})[figure.key] = round(r, 4)
-    document = {
+    document: dict[str, Any] = {
         "schema": 1,
         "command": command,
         "options": options,
@@ -223,6 +260,24 @@ def to_json(outcome: Outcome, command: str, options: dict[str, Any]) -> str:
             }
             for r in outcome.results
         ],
-        "ratios_ours_over_ngircd": ratios,
     }
+    for top, bottom in RATIOS:
+        if top in names and bottom in names:
+            document[f"ratios_{top}_over_{bottom}"] = _ratios(by_key, top, bottom)
     return json.dumps(document, indent=2) + "\n"
+
+
+def _ratios(
+    by_key: dict[tuple[int, str], ScenarioResult], top: str, bottom: str
+) -> dict[str, dict[str, float]]:
+    """Every numeric figure of ``top`` over the same figure of ``bottom``, by scenario."""
+    ratios: dict[str, dict[str, float]] = {}
+    for (number, server), result in by_key.items():
+        ref = by_key.get((number, bottom))
+        if server != top or ref is None:
+            continue
+        for figure in result.figures:
+            r = ratio(figure.value, ref.value(figure.key))
+            if r is not None:
+                ratios.setdefault(str(number), {})[figure.key] = round(r, 4)
+    return ratios

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatroom.bench.harness import Harness
+from chatroom.bench.network import start
 from chatroom.bench.pool import WorkerFailed, WorkerPool
 from chatroom.bench.results import ScenarioResult
 from chatroom.bench.scenarios import SCENARIOS, Params
-from chatroom.bench.servers import LAUNCHERS, RunningServer, ServerStartError
+from chatroom.bench.servers import LAUNCHERS, ServerStartError
 
 
 @dataclass
@@ -64,6 +65,12 @@ def run_all(
         scenario = SCENARIOS[number]
         title = scenario.title(params)
         for name in runnable:
+            if LAUNCHERS[name].processes < scenario.processes:
+                progress(
+                    f"scenario {number}, {name}: not run, it needs a server of "
+                    f"{scenario.processes} processes (ours-x2)"
+                )
+                continue
             progress(f"scenario {number}, {name}: {title}")
             result = ScenarioResult(number, title, name)
             outcome.results.append(result)
@@ -74,7 +81,7 @@ def run_all(
                 continue
             try:
                 with (
-                    RunningServer(LAUNCHERS[name], scenario.history) as server,
+                    start(LAUNCHERS[name], scenario.history) as server,
                     WorkerPool(workers) as pool,
                 ):
                     result.figures, result.notes = scenario.run(Harness(server, pool), params)

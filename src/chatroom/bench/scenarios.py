@@ -1,4 +1,5 @@
-"""The six scenarios of issue 7, each a plan of clients plus the figures drawn from a run.
+"""The six scenarios of issue 7 and the Redis hop of issue 9, each a plan of clients plus the
+figures drawn from a run.
 
 Every scenario runs against a freshly started server (so its peak memory is the scenario's
 own), from a fresh worker pool, and stops by itself: each phase has a deadline. Sizes scale
@@ -10,6 +11,12 @@ with ``--scale`` (or are set with ``--clients``); rooms hold 20 people throughou
 4. capacity: hold 10,000 idle clients, memory per client; then scenario 2's rate on 1,000.
 5. slow reader: scenario 2 while one more client, in every room, stops reading.
 6. history: stored messages per second, with our server's history on (peers have none).
+7. Redis hop (two processes only): latency to a receiver on the sender's process against
+   one on the other process, for the same messages.
+
+Against a server that is several processes (``ours-x2``), clients alternate between the
+processes (see :func:`chatroom.bench.plan.assign_ports`) and Redis's own figures are added:
+its CPU, and its PUBLISH calls and commands per message sent.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chatroom.bench.costs import cost_figures, redis_figures
 from chatroom.bench.harness import (
     ConnectSummary,
     GeneratorUsage,
@@ -72,6 +80,8 @@ class Scenario:
     placeholder: Figures | None = None
     #: Whether the server should store history (only ours can).
     history: bool = False
+    #: The fewest server processes it needs; servers with fewer are not run (scenario 7).
+    processes: int = 1
 
 
 # -- figures shared by scenarios --------------------------------------------------------------
@@ -193,20 +203,13 @@ def fanout(h: Harness, p: Params) -> Figures:
     joined = h.connect(specs, SETUP_CONCURRENCY, 30.0, _connect_deadline(count))
     run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=60.0)
     rate = run.received / run.seconds if run.received else 0.0
-    cpu = run.server.cpu_s
-    cpu_per_m = cpu / run.received * 1e6 if run.received and cpu is not None else None
     figures = [
         Figure("clients", "clients joined", len(joined.ready)),
         Figure("deliveries_per_s", "deliveries/s", round(rate), "/s", Better.HIGHER),
         *_delivery_figures(run),
-        Figure(
-            "server_cpu_s_per_m",
-            "server CPU per M deliveries",
-            None if cpu_per_m is None else round(cpu_per_m, 3),
-            "s",
-            Better.LOWER,
-        ),
+        *cost_figures(run),
         *_usage_figures(run.server, run.generator),
+        *redis_figures(run),
     ]
     return figures, _connect_notes(joined) + _run_notes(run)
 
@@ -219,10 +222,13 @@ def chatting(h: Harness, p: Params) -> Figures:
     run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=30.0)
     figures = [
         Figure("clients", "clients joined", len(joined.ready)),
+        Figure("processes", "server processes", len(h.server.pids)),
         *_latency_figures(run),
         Figure("deliveries_per_s", "deliveries/s", round(run.received / run.seconds), "/s"),
         *_delivery_figures(run),
+        *cost_figures(run),
         *_usage_figures(run.server, run.generator),
+        *redis_figures(run),
     ]
     return figures, _connect_notes(joined) + _run_notes(run)
 
@@ -419,6 +425,97 @@ def history(h: Harness, p: Params) -> Figures:
     return figures, notes
 
 
+#: Labels of scenario 7's two sampling receivers in each room.
+SAME, ACROSS = "same", "across"
+
+
+def hop_specs(count: int, rng: random.Random, duration_s: float) -> list[ClientSpec]:
+    """Scenario 7's clients: rooms of 20 alternating between process 1 and process 2.
+
+    In each room the clients at even positions are on process 1 and those at odd ones on
+    process 2. The even ones from position 2 send :data:`CHAT_RATE_HZ` messages a second;
+    position 0 (process 1, the senders' own) and position 1 (process 2) only listen and
+    sample, so both measure the very same messages, and differ only by the Redis hop.
+    """
+    interval = 1.0 / CHAT_RATE_HZ
+    sends = max(1, round(duration_s * CHAT_RATE_HZ))
+    specs = []
+    for i in range(count):
+        position = i % ROOM_SIZE
+        specs.append(
+            ClientSpec(
+                gid=i,
+                nick=f"b7n{i}",
+                room=f"#b7r{i // ROOM_SIZE}",
+                sends=sends if position >= 2 and i % 2 == 0 else 0,
+                interval_s=interval,
+                offset_s=rng.uniform(0.0, interval),
+                sample=position < 2,
+                node=position % 2,
+                label=(SAME, ACROSS)[position] if position < 2 else "",
+            )
+        )
+    return specs
+
+
+def _ms(samples_ns: list[int], p: float) -> float | None:
+    ordered = sorted(samples_ns)
+    return round(percentile(ordered, p) / 1e6, 3) if ordered else None
+
+
+def _hop_latency_figures(run: RunSummary) -> list[Figure]:
+    same, across = run.labelled_ns.get(SAME, []), run.labelled_ns.get(ACROSS, [])
+    figures = []
+    for p in (50, 99):
+        here, there = _ms(same, p), _ms(across, p)
+        figures += [
+            Figure(f"same_p{p}_ms", f"p{p}, receiver on the sender's process", here, "ms"),
+            Figure(f"across_p{p}_ms", f"p{p}, receiver on the other process", there, "ms"),
+            Figure(
+                f"hop_p{p}_ms",
+                f"the Redis hop adds (p{p} - p{p})",
+                None if here is None or there is None else round(there - here, 3),
+                "ms",
+                Better.LOWER,
+            ),
+        ]
+    figures += [
+        Figure("same_samples", "samples on the sender's process", len(same)),
+        Figure("across_samples", "samples on the other process", len(across)),
+    ]
+    return figures
+
+
+def redis_hop(h: Harness, p: Params) -> Figures:
+    """Scenario 7: the latency a second process adds, same messages, two receivers.
+
+    Needs a server of two processes (the runner does not run it on others).
+    """
+    count = hop_size(p)
+    specs = hop_specs(count, random.Random(p.seed), p.duration_s)
+    joined = h.connect(specs, SETUP_CONCURRENCY, 30.0, _connect_deadline(count))
+    run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=30.0)
+    figures = [
+        Figure("clients", "clients joined", len(joined.ready)),
+        *_hop_latency_figures(run),
+        *_delivery_figures(run),
+        *cost_figures(run),
+        *_usage_figures(run.server, run.generator),
+        *redis_figures(run),
+    ]
+    return figures, _connect_notes(joined) + _run_notes(run)
+
+
+def hop_senders(count: int) -> int:
+    """How many of scenario 7's ``count`` clients send (9 in each full room of 20)."""
+    return sum(1 for i in range(count) if i % ROOM_SIZE >= 2 and i % 2 == 0)
+
+
+def hop_size(p: Params) -> int:
+    """Scenario 7's client count: 200 at full scale, at least one room."""
+    return max(ROOM_SIZE, p.size(200))
+
+
 SCENARIOS: dict[int, Scenario] = {
     s.number: s
     for s in (
@@ -463,6 +560,16 @@ SCENARIOS: dict[int, Scenario] = {
             ),
             history,
             history=True,
+        ),
+        Scenario(
+            7,
+            lambda p: (
+                f"Redis hop ({hop_size(p)} clients in rooms of {ROOM_SIZE} alternating between "
+                f"2 processes, {hop_senders(hop_size(p))} on one process send 2 msgs/s for "
+                f"{p.duration_s:.0f} s; two processes only)"
+            ),
+            redis_hop,
+            processes=2,
         ),
     )
 }

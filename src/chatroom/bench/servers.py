@@ -1,4 +1,4 @@
-"""Launchers for the servers under test: ours, ngircd and miniircd.
+"""Launchers for the servers under test: ours, ngircd, miniircd, and ours as two processes.
 
 Each launcher writes a temporary configuration that lifts flood control and per-address
 limits (the load comes from one address, 127.0.0.1, and far faster than any person types),
@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from chatroom.bench.redisproc import RedisProcess, find_redis
+
 HOST = "127.0.0.1"
 #: How long a server may take to accept connections after it was started.
 START_TIMEOUT_S = 20.0
@@ -46,6 +48,8 @@ class Launcher:
     settings = ""
     #: Whether the server can store message history (scenario 6).
     has_history = False
+    #: Server processes forming one network through Redis (``chatroom.bench.network``).
+    processes = 1
 
     def unavailable(self) -> str | None:
         """Return why this server cannot run here, or None when it can."""
@@ -187,9 +191,61 @@ class MiniircdLauncher(Launcher):
         return argv, dict(os.environ)
 
 
+class OursClusterLauncher(OursLauncher):
+    """Our server as two processes on two ports, one network through a throwaway Redis.
+
+    The bench starts Redis itself (:mod:`chatroom.bench.redisproc`) and one process per
+    :meth:`member`; clients are spread over the two ports round-robin, so the spread is
+    known (``--workers 2`` on one port would leave it to the kernel). No history: each
+    process would keep its own SQLite file in its own directory.
+    """
+
+    name = "ours-x2"
+    settings = (
+        "as ours, as 2 processes (chatroom server --cluster) on 2 ports, clients alternating "
+        "between them; a throwaway redis-server without persistence; history off"
+    )
+    has_history = False
+    processes = 2
+
+    def unavailable(self) -> str | None:
+        reason = super().unavailable()
+        if reason is None:
+            reason = find_redis()[1] or None
+        return reason
+
+    def version(self) -> str:
+        # "Redis server v=7.0.15 sha=... bits=64 ..." -> "Redis 7.0.15"
+        binary = find_redis()[0] or "redis-server"
+        words = _first_line([binary, "--version"]).split()
+        redis = next((w[2:] for w in words if w.startswith("v=")), "?")
+        return f"{super().version()} x 2, Redis {redis}"
+
+    def member(self, redis_url: str) -> Launcher:
+        """The launcher of one of the processes, joined to the Redis at ``redis_url``."""
+        return _ClusterMember(redis_url)
+
+
+class _ClusterMember(OursLauncher):
+    """One process of :class:`OursClusterLauncher`: ours with ``--cluster URL``."""
+
+    name = "ours-x2"
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+
+    def command(self, port: int, workdir: Path, history: bool) -> tuple[list[str], dict[str, str]]:
+        argv, env = super().command(port, workdir, False)
+        return [*argv, "--cluster", self.redis_url], env
+
+
+#: The server kinds ``--servers`` accepts; "ours-x2" runs only when asked for.
 LAUNCHERS: dict[str, Launcher] = {
-    launcher.name: launcher for launcher in (OursLauncher(), NgircdLauncher(), MiniircdLauncher())
+    launcher.name: launcher
+    for launcher in (OursLauncher(), NgircdLauncher(), MiniircdLauncher(), OursClusterLauncher())
 }
+#: The servers run when ``--servers`` is not given.
+DEFAULT_SERVERS = ["ours", "ngircd", "miniircd"]
 
 
 def free_port() -> int:
@@ -242,6 +298,21 @@ class RunningServer:
         """The server's process id; only valid inside the ``with`` block."""
         assert self.proc is not None
         return self.proc.pid
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        """The ports clients connect to: this server's one."""
+        return (self.port,)
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """The processes whose CPU and memory count as the server's: this one."""
+        return (self.pid,)
+
+    @property
+    def redis(self) -> RedisProcess | None:
+        """None: one process needs no Redis."""
+        return None
 
     def __enter__(self) -> RunningServer:
         self._tmp = tempfile.TemporaryDirectory(prefix=f"chatroom-bench-{self.launcher.name}-")

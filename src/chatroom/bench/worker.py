@@ -80,12 +80,12 @@ class Worker:
         ready: list[int] = []
         gate = asyncio.Semaphore(max(1, cmd.concurrency))
 
-        async def one(spec: ClientSpec) -> None:
+        async def one(spec: ClientSpec, port: int) -> None:
             async with gate:
                 began = time.monotonic_ns()
                 try:
                     async with asyncio.timeout(cmd.client_timeout_s):
-                        await self._connect_one(cmd.host, cmd.port, spec)
+                        await self._connect_one(cmd.host, port, spec)
                 except (ClientFailed, OSError, TimeoutError) as exc:
                     failures[_reason(exc)] += 1
                     client = self.clients.pop(spec.gid, None)
@@ -95,7 +95,10 @@ class Worker:
                     register_ns.append(time.monotonic_ns() - began)
                     ready.append(spec.gid)
 
-        tasks = [asyncio.ensure_future(one(spec)) for spec in cmd.specs]
+        tasks = [
+            asyncio.ensure_future(one(spec, port))
+            for spec, port in zip(cmd.specs, cmd.ports, strict=True)
+        ]
         remaining = max(0.0, (cmd.deadline_ns - time.monotonic_ns()) / 1e9)
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=remaining)
@@ -192,6 +195,7 @@ class Worker:
             cpu_s=cpu,
             # The active window: until the last delivery, not the idle wait that followed.
             wall_s=max(1e-9, ((tally.last_recv_ns or stopped) - wall0) / 1e9),
+            labelled_ns={label: tuple(ns) for label, ns in tally.labelled_ns.items()},
         )
 
     async def close(self) -> None:

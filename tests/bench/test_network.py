@@ -1,0 +1,106 @@
+"""A real two-process network in the bench: our server twice, joined through a throwaway
+redis-server, driven at tiny size. Skipped, with the reason, without redis-server.
+
+Checks that the network forms, that a client on one port hears one on the other, and
+that scenarios 2 and 7 deliver everything and count one PUBLISH per message; never
+asserts on speed.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from chatroom.bench import servers
+from chatroom.bench.network import RunningNetwork
+from chatroom.bench.runner import run_all
+from chatroom.bench.scenarios import Params
+from chatroom.bench.servers import HOST, LAUNCHERS, OursClusterLauncher
+from timeouts import TIMEOUT
+
+
+@pytest.fixture
+def cluster_launcher() -> OursClusterLauncher:
+    launcher = LAUNCHERS["ours-x2"]
+    assert isinstance(launcher, OursClusterLauncher)
+    reason = launcher.unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    return launcher
+
+
+def _lines_until(sock: socket.socket, needle: bytes) -> bytes:
+    data = b""
+    while needle not in data:
+        chunk = sock.recv(4096)
+        assert chunk, f"connection closed before {needle!r}; got {data!r}"
+        data += chunk
+    return data
+
+
+def _join(port: int, nick: str) -> socket.socket:
+    sock = socket.create_connection((HOST, port), timeout=TIMEOUT)
+    sock.sendall(b"NICK %s\r\nUSER %s 0 * :t\r\nJOIN #hop\r\n" % (nick.encode(), nick.encode()))
+    _lines_until(sock, b" 366 ")
+    return sock
+
+
+@pytest.mark.timeout(120)
+def test_two_ports_are_two_processes_of_one_network(
+    cluster_launcher: OursClusterLauncher,
+) -> None:
+    assert "Redis" in cluster_launcher.version()
+    with RunningNetwork(cluster_launcher) as network:
+        assert len(set(network.ports)) == len(set(network.pids)) == 2
+        assert network.redis is not None
+        before = network.redis.counters()
+        one, two = _join(network.ports[0], "one"), _join(network.ports[1], "two")
+        with one, two:
+            # "one" sees "two" join from the other process, and "two" hears "one".
+            assert b"JOIN" in _lines_until(one, b":two!")
+            one.sendall(b"PRIVMSG #hop :across\r\n")
+            assert b":one!" in _lines_until(two, b" PRIVMSG #hop ")
+        after = network.redis.counters()
+        assert before is not None and after is not None
+        assert after.since(before).publishes >= 1
+    assert network.redis is None and not network.alive()
+
+
+@pytest.mark.timeout(240)
+def test_tiny_chat_and_hop_over_two_processes(cluster_launcher: OursClusterLauncher) -> None:
+    outcome = run_all(
+        ["ours-x2"],
+        [2, 7],
+        Params(clients=20, duration_s=1.0),
+        workers=1,
+        progress=lambda _: None,
+    )
+    chat, hop = outcome.results
+    assert chat.error is None, chat.error
+    assert hop.error is None, hop.error
+    assert chat.value("processes") == 2
+    assert chat.value("clients") == 20
+    # 20 clients in one room, 2 messages each: everyone hears the 19 others.
+    assert chat.value("delivered") == 20 * 19 * 2
+    assert chat.value("lost") == 0
+    assert chat.value("redis_publish_per_msg") == 1.0
+    redis_cpu = chat.value("redis_cpu_s")
+    assert isinstance(redis_cpu, float) and redis_cpu >= 0
+    # Scenario 7: 9 senders, 2 messages each; both receivers measured every one of them.
+    assert hop.value("lost") == 0
+    assert hop.value("same_samples") == hop.value("across_samples") == 18
+    assert isinstance(hop.value("hop_p50_ms"), float)
+    assert hop.value("redis_publish_per_msg") == 1.0
+
+
+def test_without_redis_the_kind_is_skipped_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    why = "redis-server is not installed (Debian: apt-get install redis-server)"
+    monkeypatch.setattr(servers, "find_redis", lambda: (None, why))
+    said: list[str] = []
+    outcome = run_all(["ours-x2"], [2], Params(clients=2), workers=1, progress=said.append)
+    assert outcome.servers[0].skipped == why
+    assert outcome.results == []
+    assert said == [f"skipping ours-x2: {why}"]
