@@ -10,6 +10,10 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
 * ``users`` (hash ``folded nick -> {nick, source, process}``) and ``members:<channel>``
   (hash ``folded nick -> {status, process}``): the snapshot a starting process
   reads to learn who is where.
+* ``channel:<channel>``: the channel's shared state (modes, key, limit, lists,
+  topic, registration; JSON from :mod:`.channels`), set by whoever changes it,
+  set if missing by every JOIN, deleted (Lua: only if ``members:<channel>`` is
+  gone and the channel is not permanent) when the last member leaves.
 * pub/sub ``chatroom:events``: one message per event (see :mod:`.events`) for
   every process; ``chatroom:proc:<process>``: private messages for one process.
 
@@ -38,8 +42,10 @@ from typing import TYPE_CHECKING, Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver
 from chatroom.cluster.events import (
+    ChannelUpdate,
     Event,
     Join,
     Leave,
@@ -84,6 +90,14 @@ end
 return 0
 """
 
+# A channel's state goes when nobody is in it network-wide and it is not permanent.
+_FORGET = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local state = redis.call('GET', KEYS[2])
+if not state or cjson.decode(state)['p'] then return 0 end
+return redis.call('DEL', KEYS[2])
+"""
+
 
 class ClusterError(Exception):
     """Redis could not be reached or used at start; ``str()`` says why."""
@@ -99,6 +113,10 @@ def _nick(folded: str) -> str:
 
 def _members(channel: str) -> str:
     return f"chatroom:members:{channel}"
+
+
+def _channel(channel: str) -> str:
+    return f"chatroom:channel:{channel}"
 
 
 def _inbox(process: str) -> str:
@@ -231,12 +249,23 @@ class RedisBridge:
                 pipe.hset(USERS, casefold(nick), _user_record(nick, source, me))
             case Join(channel, nick, _source, status, _account, _realname, _line):
                 pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": me}))
+                local = self._server.channels.get(channel)
+                if local is not None:  # its state, unless there already
+                    pipe.set(_channel(channel), shared.dump(local), nx=True)
             case Leave(channel, nick, _line):
                 pipe.hdel(_members(channel), nick)
+                pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
             case Quit(nick, channels, _line):
                 pipe.hdel(USERS, nick)
                 for channel in channels:
                     pipe.hdel(_members(channel), nick)
+                    pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
+            case ChannelUpdate(channel, state, statuses, _line):
+                pipe.set(_channel(channel), state)
+                for nick, status in statuses:
+                    owner = self._view.users.get(nick)
+                    process = owner.process if owner is not None else me
+                    pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": process}))
             case NickChange(old, new, source, memberships, _line):
                 folded = casefold(new)
                 pipe.hdel(USERS, old)
@@ -345,6 +374,10 @@ class RedisBridge:
                         line,
                     ),
                 )
+        for channel in list(server.channels.values()):
+            # Every process holds the same state: the first to put it back wins.
+            if channel.members or channel.permanent:
+                pipe.set(_channel(channel.folded), shared.dump(channel), nx=True)
         await pipe.execute()
 
     async def _survey(self) -> None:
@@ -381,6 +414,27 @@ class RedisBridge:
             dead = [f for f, u in users.items() if u.process == process]
             dead += [m[1] for m in memberships if m[3] == process]
             await self._cleanup(process, dead, memberships)
+        await self._snapshot_channels()
+
+    async def _snapshot_channels(self) -> None:
+        """Mirror the state of every channel of the network that has members (or is
+        permanent); a channel this process restored from the database takes the
+        state Redis holds, which is newer."""
+        async for key in self._client.scan_iter(match="chatroom:channel:*", count=500):
+            folded = _text(key).removeprefix("chatroom:channel:")
+            state = await self._client.get(key)
+            if state is None:
+                continue
+            text = _text(state)
+            try:
+                local = self._server.channels.get(folded)
+                if local is None:
+                    if folded not in self._view.members and not json.loads(text).get("p"):
+                        continue  # left behind by a dead process: nobody is in it
+                    local = self._server.get_or_create_channel(shared.name_of(text))
+                shared.load(local, text)
+            except (ValueError, AttributeError) as exc:
+                log.warning("Ignored the bad state of channel %s: %s", folded, exc)
 
     async def _cleanup(
         self,
@@ -399,6 +453,8 @@ class RedisBridge:
             for key in channels:
                 for folded in set(nicks):
                     pipe.hdel(key, folded)
+            for channel in [c async for c in self._scan_channels()]:
+                pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
         else:
             for channel, folded, _status, owner in memberships:
                 if owner == process:

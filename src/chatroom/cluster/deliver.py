@@ -10,10 +10,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from chatroom.cluster import channels as shared
 from chatroom.cluster.events import (
     ChannelLine,
     ChannelMessage,
+    ChannelUpdate,
     Event,
+    Invite,
     Join,
     Leave,
     NickChange,
@@ -59,7 +62,8 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             # Known already: a process re-announcing itself after Redis lost its state.
             known = nick in view.members.get(channel, {})
             view.join(channel, nick, status)
-            local = server.channels.get(channel)
+            # Every process mirrors every channel of the network (cluster/channels.py).
+            local = server.get_or_create_channel(line.params[0]) if line.params else None
             if local is not None and not known:
                 plain = Outgoing(line)
                 extended = Outgoing(
@@ -73,6 +77,11 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             local = server.channels.get(channel)
             if local is not None:
                 server.send_to(local.members, Outgoing(line))
+                # A KICK from another process of a user of this one.
+                kicked = server.users.get(nick)
+                if kicked is not None and kicked in local.members:
+                    server.part_channel(kicked, local)
+                _forget_orphan(server, view, channel)
         case ChannelLine(channel, line):
             local = server.channels.get(channel)
             if local is not None:
@@ -83,26 +92,85 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                 server.send_to(local.members, Outgoing(line))
         case Quit(nick, _channels, line):
             peers = _local_peers(server, view, nick)
+            left = view.channels_of(nick)
             view.remove_user(nick)
             server.send_to(peers, Outgoing(line))
+            for channel in left:
+                _forget_orphan(server, view, channel)
         case NickChange(old, new, source, _memberships, line):
             peers = _local_peers(server, view, old)
             view.rename(old, casefold(new), new, source)
             server.send_to(peers, Outgoing(line))
         case ProcessGone(reason):
             process_gone(server, view, origin, reason)
+        case ChannelUpdate(channel, state, statuses, line):
+            channel_update(server, view, channel, state, statuses, line)
+        case Invite(channel, target, line):
+            invite(server, channel, target, line)
 
 
 def process_gone(server: Server, view: RemoteView, process: str, reason: str) -> list[str]:
     """Every user of ``process`` quits with ``reason`` for local members who share a
     channel with it; return their folded nicks (now free)."""
     gone = []
+    left: set[str] = set()
     for folded, user in view.users_of(process):
         peers = _local_peers(server, view, folded)
+        left |= view.channels_of(folded)
         view.remove_user(folded)
         server.send_to(peers, Outgoing(Line("QUIT", (reason,), user.source, server.tags())))
         gone.append(folded)
+    for channel in left:
+        _forget_orphan(server, view, channel)
     return gone
+
+
+def channel_update(
+    server: Server,
+    view: RemoteView,
+    channel: str,
+    state: str,
+    statuses: tuple[tuple[str, str], ...],
+    line: Line | None,
+) -> None:
+    """Replace this process's mirror of ``channel`` with ``state`` (last writer wins),
+    follow the status changes, show ``line`` to the local members."""
+    local = server.channels.get(channel)
+    if local is None:
+        if channel not in view.members:
+            return  # nobody in it that we know of: Redis keeps it, no mirror needed
+        local = server.get_or_create_channel(shared.name_of(state))
+    shared.load(local, state)
+    remote = view.members.get(channel, {})
+    for nick, status in statuses:
+        session = server.users.get(nick)
+        if session is not None and session in local.members:
+            local.members[session] = status
+        elif nick in remote:
+            view.join(channel, nick, status)
+    if line is not None:
+        server.send_to(local.members, Outgoing(line))
+
+
+def invite(server: Server, channel: str, target: str, line: Line) -> None:
+    """An INVITE made on another process: remember it if the target is ours, and
+    show it to the target and (invite-notify) to the channel's local operators."""
+    local = server.channels.get(channel)
+    if local is None:
+        return
+    session = server.users.get(target)
+    if session is not None and session not in local.members:
+        session.invited.add(local)
+        session.send_bytes(Outgoing(line).render(session.tag_profile))
+    ops = (m for m in local.members if m is not session and local.is_op(m))
+    server.send_to(ops, Outgoing(line), cap="invite-notify")
+
+
+def _forget_orphan(server: Server, view: RemoteView, channel: str) -> None:
+    """Drop the mirror of a channel nobody is in any more, anywhere."""
+    local = server.channels.get(channel)
+    if local is not None and shared.is_orphan(local, view):
+        del server.channels[channel]
 
 
 def _send(recipients: list[Session], out: Outgoing, tagmsg: bool) -> None:

@@ -103,6 +103,33 @@ class ProcessGone:
     reason: str
 
 
+@dataclass(frozen=True)
+class ChannelUpdate:
+    """``channel``'s shared state changed (MODE, TOPIC, creation, ChanServ).
+
+    ``state`` is the whole new state (:func:`chatroom.cluster.channels.dump`), which
+    replaces every mirror's; ``statuses`` are ``(folded nick, status)`` of members
+    whose status changed (+o/+v on any process); ``line`` is what members see, if
+    anything (the MODE or TOPIC line)."""
+
+    channel: str
+    state: str
+    statuses: tuple[tuple[str, str], ...] = ()
+    line: Line | None = None
+
+
+@dataclass(frozen=True)
+class Invite:
+    """``target`` (folded) was invited to ``channel``; ``line`` is the INVITE.
+
+    Its process remembers the invite and shows the line; every process shows it to
+    its operators of the channel that have invite-notify."""
+
+    channel: str
+    target: str
+    line: Line
+
+
 Event = (
     ChannelMessage
     | PrivateMessage
@@ -113,6 +140,8 @@ Event = (
     | Quit
     | NickChange
     | ProcessGone
+    | ChannelUpdate
+    | Invite
 )
 
 _TYPES: dict[str, type[Event]] = {
@@ -125,6 +154,8 @@ _TYPES: dict[str, type[Event]] = {
     "quit": Quit,
     "nick": NickChange,
     "gone": ProcessGone,
+    "state": ChannelUpdate,
+    "invite": Invite,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 
@@ -153,7 +184,7 @@ def encode(origin: str, event: Event) -> bytes:
     for key, value in vars(event).items():
         if isinstance(value, Line):
             body[key] = _line_out(value)
-        elif key == "memberships":
+        elif key == "memberships" or key == "statuses":
             body[key] = [list(pair) for pair in value]
         else:
             body[key] = value
@@ -168,11 +199,13 @@ def decode(data: bytes | str) -> tuple[str, Event]:
         cls = _TYPES[body.pop("t")]
         fields: dict[str, Any] = {}
         for key, value in body.items():
-            if key == "line":
+            if key == "line" and value is None and cls is ChannelUpdate:
+                fields[key] = None
+            elif key == "line":
                 fields[key] = _line_in(value)
             elif key == "channels":
                 fields[key] = tuple(str(c) for c in value)
-            elif key == "memberships":
+            elif key == "memberships" or key == "statuses":
                 fields[key] = tuple((str(c), str(s)) for c, s in value)
             else:
                 fields[key] = value
