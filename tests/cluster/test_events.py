@@ -7,7 +7,9 @@ import pytest
 from chatroom.cluster.events import (
     ChannelLine,
     ChannelMessage,
+    ChannelUpdate,
     Event,
+    Invite,
     Join,
     Leave,
     NickChange,
@@ -55,3 +57,21 @@ def test_round_trip(event: Event) -> None:
 def test_garbage_is_a_value_error(data: bytes) -> None:
     with pytest.raises(ValueError):
         decode(data)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        ChannelUpdate("#room", '{"n":"#Room"}', (("bob", "o"), ("al", "")), LINE),
+        ChannelUpdate("#room", '{"n":"#Room"}'),  # no line: a creation, ChanServ
+        Invite("#room", "bob", Line("INVITE", ("Bob", "#Room"), "a!u@h", {"time": "t"})),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_channel_state_events_round_trip(event: Event) -> None:
+    assert decode(encode("proc-1", event)) == ("proc-1", event)
+
+
+def test_only_a_channel_update_may_come_without_a_line() -> None:
+    with pytest.raises(ValueError):
+        decode(b'{"o":"p","t":"invite","channel":"#a","target":"b","line":null}')
