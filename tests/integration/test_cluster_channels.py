@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from accounts_helpers import PASSWORD, connect_with_sasl, register_account
 from cluster.redis_support import RedisServer, find_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
@@ -328,3 +329,26 @@ def test_channel_state_survives_redis_restarting_empty(
     assert _join_reply(carol, "#kept") == "475"
     assert _join_reply(carol, "#kept", "sesame") == "JOIN"
     assert _names(carol, "#kept") == {"@alice", "bob", "carol"}
+
+
+def test_a_registered_room_is_registered_on_every_process(
+    pair: tuple[RunningServer, RunningServer],
+) -> None:
+    first, second = pair  # they share the accounts store (one data directory)
+    rita = register_account(first, "rita")
+    rita.join("#reg")
+    rita.send("CS REGISTER #reg")
+    assert "registered to you" in rita.expect("NOTICE").params[1]
+    rita.send("MODE #reg +k sesame")
+    _mode_line(rita, "+k sesame")
+    rita.send("PART #reg")
+    rita.expect("PART")
+    # Empty network-wide, but registered: the other process keeps it and its key,
+    # and learned its operator accounts without reading the store.
+    sam = IrcClient(second.port).register("sam")
+    _eventually(lambda: _modes(sam, "#reg") == ["+ntk", "*"], lambda: _modes(sam, "#reg"))
+    assert _join_reply(sam, "#reg") == "475"
+    founder, result = connect_with_sasl(second, "rita2", "rita", PASSWORD)
+    assert result == "903"
+    founder.join("#reg")  # past the key, and made operator: a founder's account
+    assert _names(founder, "#reg") == {"@rita2"}
