@@ -3,10 +3,12 @@ bans, key, limit, topic, KICK and INVITE work whichever process each user is on.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
+import redis
 
 from accounts_helpers import PASSWORD, connect_with_sasl, register_account
 from cluster.redis_support import RedisServer, find_redis
@@ -56,6 +58,12 @@ def _eventually(check: Callable[[], bool], what: Callable[[], object]) -> None:
     while not check():
         assert time.monotonic() < deadline, what()
         time.sleep(0.05)
+
+
+def _in_redis(server: RedisServer, channel: str) -> bool:
+    """Whether Redis holds ``channel``'s state."""
+    with redis.Redis.from_url(server.url) as client:
+        return bool(client.exists(f"chatroom:channel:{channel}"))
 
 
 def _names(client: IrcClient, channel: str) -> set[str]:
@@ -169,7 +177,7 @@ def test_bans_key_limit_and_invite_only_hold_on_every_process(
 
 
 def test_an_empty_channel_is_forgotten_network_wide(
-    pair: tuple[RunningServer, RunningServer],
+    pair: tuple[RunningServer, RunningServer], shared_redis: RedisServer
 ) -> None:
     first, second = pair
     amy = IrcClient(first.port).register("amy")
@@ -181,6 +189,7 @@ def test_an_empty_channel_is_forgotten_network_wide(
     amy.send("PART #brief")
     amy.expect("PART")
     _eventually(lambda: _modes(ben, "#brief") == [], lambda: _modes(ben, "#brief"))
+    assert not _in_redis(shared_redis, "#brief")
     # A new channel by that name: no key, and its first member is its operator.
     assert _join_reply(ben, "#brief") == "JOIN"
     assert _names(ben, "#brief") == {"@ben"}
@@ -352,3 +361,21 @@ def test_a_registered_room_is_registered_on_every_process(
     assert result == "903"
     founder.join("#reg")  # past the key, and made operator: a founder's account
     assert _names(founder, "#reg") == {"@rita2"}
+
+
+def test_a_channel_whose_members_died_with_their_process_is_forgotten(
+    pair: tuple[RunningServer, RunningServer], shared_redis: RedisServer
+) -> None:
+    first, second = pair
+    dora = IrcClient(first.port).register("dora")
+    dora.join("#doomed")
+    dora.send("MODE #doomed +k sesame")
+    _mode_line(dora, "+k sesame")
+    vic = IrcClient(second.port).register("vic")
+    _eventually(lambda: _modes(vic, "#doomed") == ["+ntk", "*"], lambda: _modes(vic, "#doomed"))
+    first.stop(signal.SIGKILL)
+    # Noticed within a few seconds: the channel is gone, and new again when joined.
+    _eventually(lambda: _modes(vic, "#doomed") == [], lambda: _modes(vic, "#doomed"))
+    _eventually(lambda: not _in_redis(shared_redis, "#doomed"), lambda: "still in Redis")
+    assert _join_reply(vic, "#doomed") == "JOIN"
+    assert _names(vic, "#doomed") == {"@vic"}

@@ -453,12 +453,15 @@ class RedisBridge:
             for key in channels:
                 for folded in set(nicks):
                     pipe.hdel(key, folded)
-            for channel in [c async for c in self._scan_channels()]:
-                pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
+            for key in channels:  # their states, if nobody is left in them
+                name = key.removeprefix("chatroom:members:")
+                pipe.eval(_FORGET, 2, key, _channel(name))
         else:
             for channel, folded, _status, owner in memberships:
                 if owner == process:
                     pipe.hdel(_members(channel), folded)
+            for channel in {m[0] for m in memberships if m[3] == process}:
+                pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
         try:
             await pipe.execute()
         except RedisError as exc:
