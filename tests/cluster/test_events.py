@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chatroom.cluster.events import (
+    ChannelCreated,
     ChannelLine,
     ChannelMessage,
     ChannelUpdate,
@@ -65,6 +66,7 @@ def test_garbage_is_a_value_error(data: bytes) -> None:
         ChannelUpdate("#room", '{"n":"#Room"}', (("bob", "o"), ("al", "")), LINE),
         ChannelUpdate("#room", '{"n":"#Room"}'),  # no line: a creation, ChanServ
         Invite("#room", "bob", Line("INVITE", ("Bob", "#Room"), "a!u@h", {"time": "t"})),
+        ChannelCreated("#room", "alice", '{"n":"#Room"}'),
     ],
     ids=lambda e: type(e).__name__,
 )

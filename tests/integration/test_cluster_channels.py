@@ -379,3 +379,30 @@ def test_a_channel_whose_members_died_with_their_process_is_forgotten(
     _eventually(lambda: not _in_redis(shared_redis, "#doomed"), lambda: "still in Redis")
     assert _join_reply(vic, "#doomed") == "JOIN"
     assert _names(vic, "#doomed") == {"@vic"}
+
+
+def test_two_processes_creating_one_channel_at_once_make_one_operator(
+    pair: tuple[RunningServer, RunningServer],
+) -> None:
+    first, second = pair
+    left = IrcClient(first.port).register("left")
+    right = IrcClient(second.port).register("right")
+    raced = 0
+    for round_ in range(12):
+        channel = f"#race{round_}"
+        left.send(f"JOIN {channel}")  # both at once: each process may think it is first
+        right.send(f"JOIN {channel}")
+        both = [_names(client, channel) for client in (left, right)]
+        raced += all(f"@{c.nick}" in names for c, names in zip((left, right), both, strict=True))
+
+        def ops(client: IrcClient, channel: str = channel) -> set[str]:
+            return {name for name in _names(client, channel) if name.startswith("@")}
+
+        # Redis decided: one operator, the same for both processes.
+        _eventually(
+            lambda: len(ops(left)) == 1 and ops(left) == ops(right),
+            lambda: (ops(left), ops(right)),
+        )
+        left.collect(0.05)
+        right.collect(0.05)
+    print(f"{raced} of 12 rounds raced")

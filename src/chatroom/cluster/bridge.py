@@ -45,6 +45,7 @@ from redis.exceptions import RedisError
 from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver
 from chatroom.cluster.events import (
+    ChannelCreated,
     ChannelUpdate,
     Event,
     Join,
@@ -98,6 +99,19 @@ if not state or cjson.decode(state)['p'] then return 0 end
 return redis.call('DEL', KEYS[2])
 """
 
+# The first member of a channel network-wide creates it: atomically, nobody in it yet.
+# Won: add the member, store the state, publish the event (ARGV[4] on ARGV[5]); nil.
+# Lost: the state of the channel that exists ('' if none is stored).
+_CREATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('GET', KEYS[2]) or ''
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[5], ARGV[4])
+return false
+"""
+
 
 class ClusterError(Exception):
     """Redis could not be reached or used at start; ``str()`` says why."""
@@ -141,6 +155,7 @@ class RedisBridge:
         self._processes: set[str] = set()  # every process with a heartbeat, us included
         self._grace_until = 0.0  # loop time before which nobody is declared dead
         self._republish_due = False  # Redis forgot us; set until re-published
+        self._creations: list[tuple[int, ChannelCreated]] = []  # in the batch being written
         self._claim = client.register_script(_CLAIM)
         self._pubsub = client.pubsub()
 
@@ -229,11 +244,13 @@ class RedisBridge:
                         pipe.eval(_RELEASE, 1, _nick(item), self.process_id)
                     else:
                         self._queue_commands(pipe, item)
-                await pipe.execute()
+                results = await pipe.execute()
                 self._back()
+                self._settle_creations(results)
             except RedisError as exc:
                 self._lost(exc)
             finally:
+                self._creations.clear()
                 for _ in batch:
                     self._queue.task_done()
 
@@ -260,6 +277,23 @@ class RedisBridge:
                 for channel in channels:
                     pipe.hdel(_members(channel), nick)
                     pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
+            case ChannelCreated(channel, nick, state):
+                # Published by the script, and only if this process really was first.
+                self._creations.append((len(pipe), event))
+                member = json.dumps({"s": "o", "p": me})
+                envelope = encode(me, event)
+                pipe.eval(
+                    _CREATE,
+                    2,
+                    _members(channel),
+                    _channel(channel),
+                    nick,
+                    member,
+                    state,
+                    envelope,
+                    EVENTS,
+                )
+                return
             case ChannelUpdate(channel, state, statuses, _line):
                 pipe.set(_channel(channel), state)
                 for nick, status in statuses:
@@ -276,6 +310,14 @@ class RedisBridge:
             case _:
                 pass
         pipe.publish(EVENTS, encode(me, event))
+
+    def _settle_creations(self, results: list[Any]) -> None:
+        """Take back the operator status of a creation another process won."""
+        for index, event in self._creations:
+            existing = results[index]
+            if existing is not None:
+                log.info("%s was created on another process first", event.channel)
+                deliver.creation_lost(self._server, event.channel, event.nick, _text(existing))
 
     async def _read(self) -> None:
         """Apply what the other processes publish, in the order they published it."""

@@ -18,7 +18,13 @@ accounts) lives in two places:
   :class:`~chatroom.cluster.view.RemoteView`). So JOIN checks (+i, +k, +l, bans),
   MODE queries, TOPIC, NAMES and LIST stay local and synchronous.
 
-A change (MODE, TOPIC, creation, ChanServ REGISTER/UNREGISTER) is applied where it
+A channel new to the network is created by its first member's process, which
+makes that member operator at once; Redis decides atomically (a Lua script: the
+``members`` hash does not exist yet) whether it really was first. Of two processes
+creating one channel at the same instant, the loser takes the operator status back
+with a ``MODE -o`` from the server and adopts the winner's state.
+
+A change (MODE, TOPIC, ChanServ REGISTER/UNREGISTER) is applied where it
 was made and published once as a
 :class:`~chatroom.cluster.events.ChannelUpdate` carrying the whole new state, the
 line to show (if any) and the members whose status changed; every other process

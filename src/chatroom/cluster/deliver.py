@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from chatroom.cluster import channels as shared
 from chatroom.cluster.events import (
+    ChannelCreated,
     ChannelLine,
     ChannelMessage,
     ChannelUpdate,
@@ -28,6 +29,7 @@ from chatroom.cluster.events import (
 from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
+from chatroom.server.channel import with_status
 from chatroom.server.outgoing import MSGTAGS, Outgoing
 
 if TYPE_CHECKING:
@@ -107,6 +109,9 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             channel_update(server, view, channel, state, statuses, line)
         case Invite(channel, target, line):
             invite(server, channel, target, line)
+        case ChannelCreated(channel, _nick, state):
+            # Comes before the creator's JOIN: the mirror is made here.
+            shared.load(server.get_or_create_channel(shared.name_of(state)), state)
 
 
 def process_gone(server: Server, view: RemoteView, process: str, reason: str) -> list[str]:
@@ -164,6 +169,26 @@ def invite(server: Server, channel: str, target: str, line: Line) -> None:
         session.send_bytes(Outgoing(line).render(session.tag_profile))
     ops = (m for m in local.members if m is not session and local.is_op(m))
     server.send_to(ops, Outgoing(line), cap="invite-notify")
+
+
+def creation_lost(server: Server, channel: str, nick: str, state: str) -> None:
+    """Another process created ``channel`` first (Redis said so) while local user
+    ``nick`` (folded) was made its operator here: take the status back, adopt the
+    channel's state, and tell every process (one ``MODE -o`` from the server)."""
+    local = server.channels.get(channel)
+    session = server.users.get(nick)
+    if local is None or session is None or session not in local.members:
+        return
+    if state:
+        shared.load(local, state)
+    status = local.members[session]
+    line = None
+    if "o" in status:
+        local.members[session] = status = with_status(status, "o", False)
+        line = Line("MODE", (local.name, "-o", session.nick), server.config.name, server.tags())
+        server.send_to(local.members, Outgoing(line))
+    if server.network is not None:
+        server.network.publish(ChannelUpdate(channel, shared.dump(local), ((nick, status),), line))
 
 
 def _forget_orphan(server: Server, view: RemoteView, channel: str) -> None:

@@ -130,6 +130,21 @@ class Invite:
     line: Line
 
 
+@dataclass(frozen=True)
+class ChannelCreated:
+    """``nick`` (folded) created ``channel`` with ``state``, as far as its process knew
+    (nobody was in it anywhere), so it became operator.
+
+    Redis decides atomically whether it really was first: only then is the event
+    published (by a Lua script, see the bridge); if another process created the
+    channel first, the operator status is taken back (``MODE -o``, a
+    :class:`ChannelUpdate`)."""
+
+    channel: str
+    nick: str
+    state: str
+
+
 Event = (
     ChannelMessage
     | PrivateMessage
@@ -142,6 +157,7 @@ Event = (
     | ProcessGone
     | ChannelUpdate
     | Invite
+    | ChannelCreated
 )
 
 _TYPES: dict[str, type[Event]] = {
@@ -156,6 +172,7 @@ _TYPES: dict[str, type[Event]] = {
     "gone": ProcessGone,
     "state": ChannelUpdate,
     "invite": Invite,
+    "created": ChannelCreated,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 

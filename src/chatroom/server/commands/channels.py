@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from chatroom.cluster.channels import dump, remote_count
-from chatroom.cluster.events import ChannelUpdate, Invite, Join, Leave
+from chatroom.cluster.events import ChannelCreated, ChannelUpdate, Invite, Join, Leave
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
@@ -85,6 +85,10 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
             chosen = extended if "extended-join" in member.caps else out
             member.send_bytes(chosen.render(member.tag_profile))
     if server.network is not None:
+        if creating:  # Redis decides whether it really is new (cluster/bridge.py)
+            server.network.publish(
+                ChannelCreated(channel.folded, session.folded_nick, dump(channel))
+            )
         server.network.publish(
             Join(
                 channel.folded,
@@ -96,8 +100,6 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
                 out.line,
             )
         )
-        if creating:  # a new channel: the others learn its creation time and modes
-            share_state(server, channel)
     if channel.topic:
         send_topic(channel, rb)
     send_names(server, session, channel, rb)
