@@ -362,6 +362,18 @@ def test_a_registered_room_is_registered_on_every_process(
     founder.join("#reg")  # past the key, and made operator: a founder's account
     assert _names(founder, "#reg") == {"@rita2"}
 
+    # +o from the other process makes una's account an operator account of the room:
+    # her own process, which knows her account, records it.
+    una = register_account(first, "una")
+    assert _join_reply(una, "#reg", "sesame") == "JOIN"
+    founder.expect("JOIN", lambda line: line.source.startswith("una!"))
+    founder.send("MODE #reg +o una")
+    _mode_line(una, "+o una")
+    una.send("PART #reg")
+    una.expect("PART")
+    assert _join_reply(una, "#reg") == "JOIN"  # no key needed: a trusted account
+    assert "@una" in _names(una, "#reg")
+
 
 def test_a_channel_whose_members_died_with_their_process_is_forgotten(
     pair: tuple[RunningServer, RunningServer], shared_redis: RedisServer

@@ -31,8 +31,10 @@ from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server.channel import with_status
 from chatroom.server.outgoing import MSGTAGS, Outgoing
+from chatroom.server.persistence import save_channel
 
 if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
     from chatroom.server.server import Server
     from chatroom.server.session import Session
 
@@ -147,14 +149,35 @@ def channel_update(
         local = server.get_or_create_channel(shared.name_of(state))
     shared.load(local, state)
     remote = view.members.get(channel, {})
+    accounts_changed = False
     for nick, status in statuses:
         session = server.users.get(nick)
         if session is not None and session in local.members:
             local.members[session] = status
+            accounts_changed |= _follow_op_account(local, session, "o" in status)
         elif nick in remote:
             view.join(channel, nick, status)
     if line is not None:
         server.send_to(local.members, Outgoing(line))
+    if accounts_changed and server.network is not None:
+        # Only this process knows the user's account: it records it for everyone.
+        save_channel(server, local)
+        server.network.publish(ChannelUpdate(channel, shared.dump(local)))
+
+
+def _follow_op_account(channel: Channel, session: Session, op: bool) -> bool:
+    """A registered room remembers its operators by account, also when the +o/-o
+    came from another process; return whether its operator accounts changed."""
+    if channel.founder is None or session.account is None:
+        return False
+    account = casefold(session.account)
+    if op and account not in channel.op_accounts:
+        channel.op_accounts.add(account)
+        return True
+    if not op and account in channel.op_accounts and account != casefold(channel.founder):
+        channel.op_accounts.discard(account)
+        return True
+    return False
 
 
 def invite(server: Server, channel: str, target: str, line: Line) -> None:

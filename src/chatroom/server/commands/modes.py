@@ -247,9 +247,8 @@ def _apply_remote(
     server: Server, channel: Channel, char: str, adding: bool, value: str, rb: ResponseBuffer
 ) -> str | None:
     """+o/+v (or -) for a member on another process: its status in the view here;
-    the other processes follow the MODE's :class:`ChannelUpdate`. (A registered room
-    does not remember a remote user as an operator account: its account is not known
-    here.)"""
+    the other processes follow the MODE's :class:`ChannelUpdate`. In a registered room,
+    the user's own process (which knows its account) records it as an operator account."""
     assert server.network is not None
     view = server.network.view
     folded = casefold(value)
