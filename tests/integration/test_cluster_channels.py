@@ -78,13 +78,13 @@ def _names(client: IrcClient, channel: str) -> set[str]:
 
 
 def _known(client: IrcClient, channel: str, creator: str) -> None:
-    """Wait until ``client``'s process knows ``creator`` created ``channel`` (two
-    processes creating one channel at the same instant both give operator status)."""
+    """Wait until ``client``'s process knows ``creator`` created ``channel``: a JOIN
+    racing the creation is settled by Redis, but makes an operator for a moment."""
     _eventually(lambda: _names(client, channel) == {f"@{creator}"}, lambda: _names(client, channel))
 
 
 def _modes(client: IrcClient, channel: str) -> list[str]:
-    """The RPL_CHANNELMODEIS parameters after the channel name: ``["+knt", "key"]``."""
+    """The RPL_CHANNELMODEIS parameters after the channel name: ``["+ntk", "key"]``."""
     client.send(f"MODE {channel}")
     reply = client.until_any(("324", "403"))[0]
     return reply.params[2:] if reply.command == "324" else []
@@ -113,7 +113,7 @@ def test_operators_and_status_are_network_wide(pair: tuple[RunningServer, Runnin
     bob.send("MODE #ops +m")
     bob.expect("482")
 
-    # +o of a member on the other process: both sides see it once, NAMES follows.
+    # +o of a member on the other process: both sides see it, NAMES follows.
     alice.send("MODE #ops +o bob")
     assert _mode_line(alice, "+o bob")
     assert _mode_line(bob, "+o bob")
