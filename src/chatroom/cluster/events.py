@@ -105,7 +105,7 @@ class ProcessGone:
 
 @dataclass(frozen=True)
 class ChannelUpdate:
-    """``channel``'s shared state changed (MODE, TOPIC, creation, ChanServ).
+    """``channel``'s shared state changed (MODE, TOPIC, ChanServ, a lost creation).
 
     ``state`` is the whole new state (:func:`chatroom.cluster.channels.dump`), which
     replaces every mirror's; ``statuses`` are ``(folded nick, status)`` of members
