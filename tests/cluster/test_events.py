@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from chatroom.cluster.events import (
+    ChannelCreated,
     ChannelLine,
     ChannelMessage,
+    ChannelUpdate,
     Event,
+    Invite,
     Join,
     Leave,
     NickChange,
@@ -84,3 +87,22 @@ def test_a_user_up_from_an_older_process_decodes_with_defaults() -> None:
         0,
         False,
     )
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        ChannelUpdate("#room", '{"n":"#Room"}', (("bob", "o"), ("al", "")), LINE),
+        ChannelUpdate("#room", '{"n":"#Room"}'),  # no line: a creation, ChanServ
+        Invite("#room", "bob", Line("INVITE", ("Bob", "#Room"), "a!u@h", {"time": "t"})),
+        ChannelCreated("#room", "alice", '{"n":"#Room"}'),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_channel_state_events_round_trip(event: Event) -> None:
+    assert decode(encode("proc-1", event)) == ("proc-1", event)
+
+
+def test_only_a_channel_update_may_come_without_a_line() -> None:
+    with pytest.raises(ValueError):
+        decode(b'{"o":"p","t":"invite","channel":"#a","target":"b","line":null}')

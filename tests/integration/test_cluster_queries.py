@@ -89,6 +89,9 @@ def test_whois_of_a_user_on_another_process(pair: tuple[RunningServer, RunningSe
     alice.join("#q")
     alice.join("#sec")
     alice.join("#lonely")  # nobody on the second process is in it
+    alice.join("#hidden")  # made secret on alice's process, shared as state
+    alice.send("MODE #hidden +s")
+    alice.expect("MODE")
     bob = IrcClient(second.port).register("bob")
     bob.join("#q")
     alice.expect("JOIN", lambda line: line.source.startswith("bob!"))
@@ -97,7 +100,8 @@ def test_whois_of_a_user_on_another_process(pair: tuple[RunningServer, RunningSe
 
     seen = _whois(bob, "ALICE")
     assert seen["311"].params[1:] == ["alice", "~alice", "127.0.0.1", "*", "alice"]
-    assert seen["319"].params[2] == "@#q"  # not the secret #sec, nor unknown #lonely
+    # Not the secret #sec (secret on bob's side) nor #hidden (secret on alice's).
+    assert sorted(seen["319"].params[2].split()) == ["@#lonely", "@#q"]
     assert seen["312"].params[1] == "alice"
     assert seen["313"].params[1] == "alice"
     assert seen["301"].params[2] == "gone fishing"
@@ -106,7 +110,7 @@ def test_whois_of_a_user_on_another_process(pair: tuple[RunningServer, RunningSe
     assert "378" not in seen  # the address only to operators
     assert "317" not in seen  # idle time is known to alice's process only
     # A member of the secret channel sees it, as for a local user.
-    assert _whois(carol, "alice")["319"].params[2] == "@#q #sec"
+    assert sorted(_whois(carol, "alice")["319"].params[2].split()) == ["#sec", "@#lonely", "@#q"]
     bob.send("OPER op pw")
     bob.expect("381")
     assert _whois(bob, "alice")["378"].params[2].endswith("127.0.0.1")

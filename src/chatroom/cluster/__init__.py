@@ -1,7 +1,9 @@
 """Several server processes, one chat network (docs/scale-out.md).
 
 :mod:`~chatroom.cluster.events` (the records processes exchange) and
-:mod:`~chatroom.cluster.view` (what one process knows of the others) are pure;
+:mod:`~chatroom.cluster.view` (what one process knows of the others) and
+:mod:`~chatroom.cluster.channels` (a channel's shared state, mirrored by every
+process) are pure;
 :mod:`~chatroom.cluster.deliver` hands remote events to local sessions; only
 :mod:`~chatroom.cluster.bridge` talks to Redis, and only ``--cluster`` imports it.
 """

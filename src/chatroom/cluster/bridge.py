@@ -11,6 +11,12 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
   show: realname, account, away, modes, signon, TLS; see :func:`_user_record`)
   and ``members:<channel>`` (hash ``folded nick -> {status, process}``): the
   snapshot a starting process reads to learn who is where.
+* ``channel:<channel>``: the channel's shared state (modes, key, limit, lists,
+  topic, registration; JSON from :mod:`.channels`): written by its creator (Lua,
+  atomically: only if ``members:<channel>`` does not exist yet, so one process wins
+  a simultaneous creation), then by whoever changes it, set if missing by every
+  JOIN, deleted (Lua: only if ``members:<channel>`` is gone and the channel is not
+  permanent) when the last member leaves.
 * pub/sub ``chatroom:events``: one message per event (see :mod:`.events`) for
   every process; ``chatroom:proc:<process>``: private messages for one process.
 
@@ -39,8 +45,11 @@ from typing import TYPE_CHECKING, Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver
 from chatroom.cluster.events import (
+    ChannelCreated,
+    ChannelUpdate,
     Event,
     Join,
     Leave,
@@ -87,6 +96,27 @@ end
 return 0
 """
 
+# A channel's state goes when nobody is in it network-wide and it is not permanent.
+_FORGET = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local state = redis.call('GET', KEYS[2])
+if not state or cjson.decode(state)['p'] then return 0 end
+return redis.call('DEL', KEYS[2])
+"""
+
+# The first member of a channel network-wide creates it: atomically, nobody in it yet.
+# Won: add the member, store the state, publish the event (ARGV[4] on ARGV[5]); nil.
+# Lost: the state of the channel that exists ('' if none is stored).
+_CREATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('GET', KEYS[2]) or ''
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[5], ARGV[4])
+return false
+"""
+
 
 class ClusterError(Exception):
     """Redis could not be reached or used at start; ``str()`` says why."""
@@ -102,6 +132,10 @@ def _nick(folded: str) -> str:
 
 def _members(channel: str) -> str:
     return f"chatroom:members:{channel}"
+
+
+def _channel(channel: str) -> str:
+    return f"chatroom:channel:{channel}"
 
 
 def _inbox(process: str) -> str:
@@ -126,6 +160,7 @@ class RedisBridge:
         self._processes: set[str] = set()  # every process with a heartbeat, us included
         self._grace_until = 0.0  # loop time before which nobody is declared dead
         self._republish_due = False  # Redis forgot us; set until re-published
+        self._creations: list[tuple[int, ChannelCreated]] = []  # in the batch being written
         self._claim = client.register_script(_CLAIM)
         self._pubsub = client.pubsub()
 
@@ -214,11 +249,13 @@ class RedisBridge:
                         pipe.eval(_RELEASE, 1, _nick(item), self.process_id)
                     else:
                         self._queue_commands(pipe, item)
-                await pipe.execute()
+                results = await pipe.execute()
                 self._back()
+                self._settle_creations(results)
             except RedisError as exc:
                 self._lost(exc)
             finally:
+                self._creations.clear()
                 for _ in batch:
                     self._queue.task_done()
 
@@ -234,12 +271,40 @@ class RedisBridge:
                 pipe.hset(USERS, casefold(nick), _user_record(event, me))
             case Join(channel, nick, _source, status, _account, _realname, _line):
                 pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": me}))
+                local = self._server.channels.get(channel)
+                if local is not None:  # its state, unless there already
+                    pipe.set(_channel(channel), shared.dump(local), nx=True)
             case Leave(channel, nick, _line):
                 pipe.hdel(_members(channel), nick)
+                pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
             case Quit(nick, channels, _line):
                 pipe.hdel(USERS, nick)
                 for channel in channels:
                     pipe.hdel(_members(channel), nick)
+                    pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
+            case ChannelCreated(channel, nick, state):
+                # Published by the script, and only if this process really was first.
+                self._creations.append((len(pipe), event))
+                member = json.dumps({"s": "o", "p": me})
+                envelope = encode(me, event)
+                pipe.eval(
+                    _CREATE,
+                    2,
+                    _members(channel),
+                    _channel(channel),
+                    nick,
+                    member,
+                    state,
+                    envelope,
+                    EVENTS,
+                )
+                return
+            case ChannelUpdate(channel, state, statuses, _line):
+                pipe.set(_channel(channel), state)
+                for nick, status in statuses:
+                    owner = self._view.users.get(nick)
+                    process = owner.process if owner is not None else me
+                    pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": process}))
             case NickChange(old, new, source, memberships, _line):
                 folded = casefold(new)
                 pipe.hdel(USERS, old)
@@ -249,9 +314,9 @@ class RedisBridge:
                     pipe.hdel(_members(channel), old)
                     pipe.hset(_members(channel), folded, json.dumps({"s": status, "p": me}))
             case UserState(nick):
-                state = self._record_of(nick)
-                if state is not None:  # else it is gone: its quit removes the record
-                    pipe.hset(USERS, nick, state)
+                current = self._record_of(nick)
+                if current is not None:  # else it is gone: its quit removes the record
+                    pipe.hset(USERS, nick, current)
             case _:
                 pass
         pipe.publish(EVENTS, encode(me, event))
@@ -264,6 +329,14 @@ class RedisBridge:
         if session is None:
             return None
         return _user_record(presence.user_up(session), self.process_id)
+
+    def _settle_creations(self, results: list[Any]) -> None:
+        """Take back the operator status of a creation another process won."""
+        for index, event in self._creations:
+            existing = results[index]
+            if existing is not None:
+                log.info("%s was created on another process first", event.channel)
+                deliver.creation_lost(self._server, event.channel, event.nick, _text(existing))
 
     async def _read(self) -> None:
         """Apply what the other processes publish, in the order they published it."""
@@ -362,6 +435,10 @@ class RedisBridge:
                         line,
                     ),
                 )
+        for channel in list(server.channels.values()):
+            # Every process holds the same state: the first to put it back wins.
+            if channel.members or channel.permanent:
+                pipe.set(_channel(channel.folded), shared.dump(channel), nx=True)
         await pipe.execute()
 
     async def _survey(self) -> None:
@@ -398,6 +475,27 @@ class RedisBridge:
             dead = [f for f, u in users.items() if u.process == process]
             dead += [m[1] for m in memberships if m[3] == process]
             await self._cleanup(process, dead, memberships)
+        await self._snapshot_channels()
+
+    async def _snapshot_channels(self) -> None:
+        """Mirror the state of every channel of the network that has members (or is
+        permanent); a channel this process restored from the database takes the
+        state Redis holds, which is newer."""
+        async for key in self._client.scan_iter(match="chatroom:channel:*", count=500):
+            folded = _text(key).removeprefix("chatroom:channel:")
+            state = await self._client.get(key)
+            if state is None:
+                continue
+            text = _text(state)
+            try:
+                local = self._server.channels.get(folded)
+                if local is None:
+                    if folded not in self._view.members and not json.loads(text).get("p"):
+                        continue  # left behind by a dead process: nobody is in it
+                    local = self._server.get_or_create_channel(shared.name_of(text))
+                shared.load(local, text)
+            except (ValueError, AttributeError) as exc:
+                log.warning("Ignored the bad state of channel %s: %s", folded, exc)
 
     async def _cleanup(
         self,
@@ -416,10 +514,15 @@ class RedisBridge:
             for key in channels:
                 for folded in set(nicks):
                     pipe.hdel(key, folded)
+            for key in channels:  # their states, if nobody is left in them
+                name = key.removeprefix("chatroom:members:")
+                pipe.eval(_FORGET, 2, key, _channel(name))
         else:
             for channel, folded, _status, owner in memberships:
                 if owner == process:
                     pipe.hdel(_members(channel), folded)
+            for channel in {m[0] for m in memberships if m[3] == process}:
+                pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
         try:
             await pipe.execute()
         except RedisError as exc:

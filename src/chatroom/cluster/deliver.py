@@ -10,10 +10,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from chatroom.cluster import channels as shared
 from chatroom.cluster.events import (
+    ChannelCreated,
     ChannelLine,
     ChannelMessage,
+    ChannelUpdate,
     Event,
+    Invite,
     Join,
     Leave,
     NickChange,
@@ -27,10 +31,13 @@ from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server import presence
+from chatroom.server.channel import with_status
 from chatroom.server.outgoing import MSGTAGS, Outgoing
+from chatroom.server.persistence import save_channel
 from chatroom.server.server import WhowasEntry
 
 if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
     from chatroom.server.server import Server
     from chatroom.server.session import Session
 
@@ -65,7 +72,8 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             # Known already: a process re-announcing itself after Redis lost its state.
             known = nick in view.members.get(channel, {})
             view.join(channel, nick, status)
-            local = server.channels.get(channel)
+            # Every process mirrors every channel of the network (cluster/channels.py).
+            local = server.get_or_create_channel(line.params[0]) if line.params else None
             if local is not None and not known:
                 plain = Outgoing(line)
                 extended = Outgoing(
@@ -79,6 +87,11 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             local = server.channels.get(channel)
             if local is not None:
                 server.send_to(local.members, Outgoing(line))
+                # A KICK from another process of a user of this one.
+                kicked = server.users.get(nick)
+                if kicked is not None and kicked in local.members:
+                    server.part_channel(kicked, local)
+                _forget_orphan(server, view, channel)
         case ChannelLine(channel, line):
             local = server.channels.get(channel)
             if local is not None:
@@ -89,8 +102,11 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                 server.send_to(local.members, Outgoing(line))
         case Quit(nick, _channels, line):
             peers = _local_peers(server, view, nick)
+            left = view.channels_of(nick)
             _remember(server, view.remove_user(nick))
             server.send_to(peers, Outgoing(line))
+            for channel in left:
+                _forget_orphan(server, view, channel)
         case NickChange(old, new, source, _memberships, line):
             peers = _local_peers(server, view, old)
             _remember(server, view.users.get(old))
@@ -102,18 +118,118 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             known = view.set_state(nick, realname, account, away, modes) is not None
             if known and line is not None:
                 presence.notify(server, _local_peers(server, view, nick), Outgoing(line))
+        case ChannelUpdate(channel, state, statuses, line):
+            channel_update(server, view, channel, state, statuses, line)
+        case Invite(channel, target, line):
+            invite(server, channel, target, line)
+        case ChannelCreated(channel, _nick, state):
+            # Comes before the creator's JOIN: the mirror is made here.
+            shared.load(server.get_or_create_channel(shared.name_of(state)), state)
 
 
 def process_gone(server: Server, view: RemoteView, process: str, reason: str) -> list[str]:
     """Every user of ``process`` quits with ``reason`` for local members who share a
     channel with it; return their folded nicks (now free)."""
     gone = []
+    left: set[str] = set()
     for folded, user in view.users_of(process):
         peers = _local_peers(server, view, folded)
+        left |= view.channels_of(folded)
         _remember(server, view.remove_user(folded))
         server.send_to(peers, Outgoing(Line("QUIT", (reason,), user.source, server.tags())))
         gone.append(folded)
+    for channel in left:
+        _forget_orphan(server, view, channel)
     return gone
+
+
+def channel_update(
+    server: Server,
+    view: RemoteView,
+    channel: str,
+    state: str,
+    statuses: tuple[tuple[str, str], ...],
+    line: Line | None,
+) -> None:
+    """Replace this process's mirror of ``channel`` with ``state`` (last writer wins),
+    follow the status changes, show ``line`` to the local members."""
+    local = server.channels.get(channel)
+    if local is None:
+        if channel not in view.members:
+            return  # nobody in it that we know of: Redis keeps it, no mirror needed
+        local = server.get_or_create_channel(shared.name_of(state))
+    shared.load(local, state)
+    remote = view.members.get(channel, {})
+    accounts_changed = False
+    for nick, status in statuses:
+        session = server.users.get(nick)
+        if session is not None and session in local.members:
+            local.members[session] = status
+            accounts_changed |= _follow_op_account(local, session, "o" in status)
+        elif nick in remote:
+            view.join(channel, nick, status)
+    if line is not None:
+        server.send_to(local.members, Outgoing(line))
+    if accounts_changed and server.network is not None:
+        # Only this process knows the user's account: it records it for everyone.
+        save_channel(server, local)
+        server.network.publish(ChannelUpdate(channel, shared.dump(local)))
+
+
+def _follow_op_account(channel: Channel, session: Session, op: bool) -> bool:
+    """A registered room remembers its operators by account, also when the +o/-o
+    came from another process; return whether its operator accounts changed."""
+    if channel.founder is None or session.account is None:
+        return False
+    account = casefold(session.account)
+    if op and account not in channel.op_accounts:
+        channel.op_accounts.add(account)
+        return True
+    if not op and account in channel.op_accounts and account != casefold(channel.founder):
+        channel.op_accounts.discard(account)
+        return True
+    return False
+
+
+def invite(server: Server, channel: str, target: str, line: Line) -> None:
+    """An INVITE made on another process: remember it if the target is ours, and
+    show it to the target and (invite-notify) to the channel's local operators."""
+    local = server.channels.get(channel)
+    if local is None:
+        return
+    session = server.users.get(target)
+    if session is not None and session not in local.members:
+        session.invited.add(local)
+        session.send_bytes(Outgoing(line).render(session.tag_profile))
+    ops = (m for m in local.members if m is not session and local.is_op(m))
+    server.send_to(ops, Outgoing(line), cap="invite-notify")
+
+
+def creation_lost(server: Server, channel: str, nick: str, state: str) -> None:
+    """Another process created ``channel`` first (Redis said so) while local user
+    ``nick`` (folded) was made its operator here: take the status back, adopt the
+    channel's state, and tell every process (one ``MODE -o`` from the server)."""
+    local = server.channels.get(channel)
+    session = server.users.get(nick)
+    if local is None or session is None or session not in local.members:
+        return
+    if state:
+        shared.load(local, state)
+    status = local.members[session]
+    line = None
+    if "o" in status:
+        local.members[session] = status = with_status(status, "o", False)
+        line = Line("MODE", (local.name, "-o", session.nick), server.config.name, server.tags())
+        server.send_to(local.members, Outgoing(line))
+    if server.network is not None:
+        server.network.publish(ChannelUpdate(channel, shared.dump(local), ((nick, status),), line))
+
+
+def _forget_orphan(server: Server, view: RemoteView, channel: str) -> None:
+    """Drop the mirror of a channel nobody is in any more, anywhere."""
+    local = server.channels.get(channel)
+    if local is not None and shared.is_orphan(local, view):
+        del server.channels[channel]
 
 
 def _send(recipients: list[Session], out: Outgoing, tagmsg: bool) -> None:

@@ -127,6 +127,48 @@ class UserState:
     line: Line | None = None
 
 
+@dataclass(frozen=True)
+class ChannelUpdate:
+    """``channel``'s shared state changed (MODE, TOPIC, ChanServ, a lost creation).
+
+    ``state`` is the whole new state (:func:`chatroom.cluster.channels.dump`), which
+    replaces every mirror's; ``statuses`` are ``(folded nick, status)`` of members
+    whose status changed (+o/+v on any process); ``line`` is what members see, if
+    anything (the MODE or TOPIC line)."""
+
+    channel: str
+    state: str
+    statuses: tuple[tuple[str, str], ...] = ()
+    line: Line | None = None
+
+
+@dataclass(frozen=True)
+class Invite:
+    """``target`` (folded) was invited to ``channel``; ``line`` is the INVITE.
+
+    Its process remembers the invite and shows the line; every process shows it to
+    its operators of the channel that have invite-notify."""
+
+    channel: str
+    target: str
+    line: Line
+
+
+@dataclass(frozen=True)
+class ChannelCreated:
+    """``nick`` (folded) created ``channel`` with ``state``, as far as its process knew
+    (nobody was in it anywhere), so it became operator.
+
+    Redis decides atomically whether it really was first: only then is the event
+    published (by a Lua script, see the bridge); if another process created the
+    channel first, the operator status is taken back (``MODE -o``, a
+    :class:`ChannelUpdate`)."""
+
+    channel: str
+    nick: str
+    state: str
+
+
 Event = (
     ChannelMessage
     | PrivateMessage
@@ -138,6 +180,9 @@ Event = (
     | NickChange
     | ProcessGone
     | UserState
+    | ChannelUpdate
+    | Invite
+    | ChannelCreated
 )
 
 _TYPES: dict[str, type[Event]] = {
@@ -151,6 +196,9 @@ _TYPES: dict[str, type[Event]] = {
     "nick": NickChange,
     "gone": ProcessGone,
     "state": UserState,
+    "cstate": ChannelUpdate,
+    "invite": Invite,
+    "created": ChannelCreated,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 
@@ -179,7 +227,7 @@ def encode(origin: str, event: Event) -> bytes:
     for key, value in vars(event).items():
         if isinstance(value, Line):
             body[key] = _line_out(value)
-        elif key == "memberships":
+        elif key == "memberships" or key == "statuses":
             body[key] = [list(pair) for pair in value]
         else:
             body[key] = value
@@ -194,11 +242,13 @@ def decode(data: bytes | str) -> tuple[str, Event]:
         cls = _TYPES[body.pop("t")]
         fields: dict[str, Any] = {}
         for key, value in body.items():
-            if key == "line":
-                fields[key] = None if value is None else _line_in(value)
+            if key == "line" and value is None and cls in (UserState, ChannelUpdate):
+                fields[key] = None
+            elif key == "line":
+                fields[key] = _line_in(value)
             elif key == "channels":
                 fields[key] = tuple(str(c) for c in value)
-            elif key == "memberships":
+            elif key == "memberships" or key == "statuses":
                 fields[key] = tuple((str(c), str(s)) for c, s in value)
             else:
                 fields[key] = value

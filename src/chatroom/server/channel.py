@@ -33,6 +33,13 @@ def status_prefix(status: str, multi: bool) -> str:
     return "".join(chars) if multi else chars[0]
 
 
+def with_status(status: str, mode: str, on: bool) -> str:
+    """``status`` with status mode ``mode`` given (``on``) or taken, highest first."""
+    if on:
+        return "".join(m for m in PREFIX_MODES if m in status or m == mode)
+    return status.replace(mode, "")
+
+
 @dataclass(frozen=True)
 class ListEntry:
     """A ban, exception or invite exception."""
@@ -82,11 +89,7 @@ class Channel:
         status = self.members[session]
         if on == (mode in status):
             return False
-        if on:
-            status = "".join(m for m in PREFIX_MODES if m in status or m == mode)
-        else:
-            status = status.replace(mode, "")
-        self.members[session] = status
+        self.members[session] = with_status(status, mode, on)
         return True
 
     # -- rules ------------------------------------------------------------------

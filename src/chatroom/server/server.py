@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from chatroom.cluster.channels import is_orphan
 from chatroom.cluster.events import NickChange, Quit
 from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import SUPPORTED
@@ -340,10 +341,12 @@ class Server:
         return self.channels.get(casefold(name))
 
     def part_channel(self, session: Session, channel: Channel) -> None:
-        """Remove a member; drop the channel when empty (unless permanent)."""
+        """Remove a member; drop the channel when empty (unless permanent, or it has
+        members on other processes: then it stays, as their state's mirror)."""
         channel.members.pop(session, None)
         session.channels.discard(channel)
-        if not channel.members and not channel.permanent:
+        view = self.network.view if self.network is not None else None
+        if is_orphan(channel, view):
             self.channels.pop(channel.folded, None)
 
     # -- fan-out ------------------------------------------------------------------

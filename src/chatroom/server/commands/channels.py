@@ -8,7 +8,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from chatroom.cluster.events import ChannelLine, Join, Leave
+from chatroom.cluster.channels import dump, remote_count
+from chatroom.cluster.events import ChannelCreated, ChannelUpdate, Invite, Join, Leave
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
@@ -55,11 +56,14 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
     # makes operators of its founder and operator accounts, not of whoever comes first.
     registered = channel is not None and channel.founder is not None
     creating = channel is None or (not channel.members and not registered)
-    if creating and server.network is not None and casefold(name) in server.network.view.members:
+    view = server.network.view if server.network is not None else None
+    if creating and remote_count(view, casefold(name)):
         creating = False  # it exists on another process: its operators are there
     trusted = channel is not None and is_channel_operator_account(channel, session)
     if channel is not None and not creating and not trusted:
-        error = _join_refusal(channel, session, key)
+        # The limit counts members network-wide; the rest of the state is mirrored.
+        count = len(channel.members) + remote_count(view, channel.folded)
+        error = _join_refusal(channel, session, key, count)
         if error is not None:
             numeric, mode = error
             rb.reply(numeric, channel.name, f"Cannot join channel ({mode})")
@@ -81,6 +85,10 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
             chosen = extended if "extended-join" in member.caps else out
             member.send_bytes(chosen.render(member.tag_profile))
     if server.network is not None:
+        if creating:  # Redis decides whether it really is new (cluster/bridge.py)
+            server.network.publish(
+                ChannelCreated(channel.folded, session.folded_nick, dump(channel))
+            )
         server.network.publish(
             Join(
                 channel.folded,
@@ -97,17 +105,31 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
     send_names(server, session, channel, rb)
 
 
-def _join_refusal(channel: Channel, session: Session, key: str) -> tuple[str, str] | None:
+def _join_refusal(
+    channel: Channel, session: Session, key: str, count: int
+) -> tuple[str, str] | None:
     if channel.key is not None and key != channel.key:
         return n.ERR_BADCHANNELKEY, "+k"
     invited = channel.is_invited(session)
-    if channel.limit is not None and len(channel.members) >= channel.limit and not invited:
+    if channel.limit is not None and count >= channel.limit and not invited:
         return n.ERR_CHANNELISFULL, "+l"
     if "i" in channel.modes and not invited:
         return n.ERR_INVITEONLYCHAN, "+i"
     if channel.is_banned(session):  # an invite lets one past +i and +l, never past a ban
         return n.ERR_BANNEDFROMCHAN, "+b"
     return None
+
+
+def share_state(
+    server: Server,
+    channel: Channel,
+    line: Line | None = None,
+    statuses: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """Tell the other processes (if any) the channel's new state, and show them
+    ``line``; ``statuses`` are members whose status changed (cluster/channels.py)."""
+    if server.network is not None:
+        server.network.publish(ChannelUpdate(channel.folded, dump(channel), statuses, line))
 
 
 def send_topic(channel: Channel, rb: ResponseBuffer) -> None:
@@ -205,8 +227,7 @@ def topic(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     out = Outgoing(Line("TOPIC", (channel.name, text), session.source, server.tags()))
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)
-    if server.network is not None:
-        server.network.publish(ChannelLine(channel.folded, out.line))
+    share_state(server, channel, out.line)
 
 
 @command("NAMES")
@@ -238,13 +259,14 @@ def list_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
                     fewer = int(item[1:])
             elif item:
                 wanted = (wanted or set()) | {casefold(item)}
+    view = server.network.view if server.network is not None else None
     rb.reply(n.RPL_LISTSTART, "Channel", "Users  Name")
     for channel in list(server.channels.values()):
         if wanted is not None and channel.folded not in wanted:
             continue
         if "s" in channel.modes and session not in channel.members:
             continue
-        count = len(channel.members)
+        count = len(channel.members) + remote_count(view, channel.folded)
         if (more is not None and count <= more) or (fewer is not None and count >= fewer):
             continue
         rb.reply(n.RPL_LIST, channel.name, str(count), channel.topic)
@@ -268,6 +290,8 @@ def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     reason = reason[: server.config.kicklen]
     for nick in line.params[1].split(","):
         target = server.find_user(nick)
+        if target is None and _kick_remote(server, session, channel, nick, reason, rb):
+            continue
         if target is None or target not in channel.members:
             rb.reply(n.ERR_USERNOTINCHANNEL, nick, channel.name, "They aren't on that channel")
             continue
@@ -281,12 +305,33 @@ def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         server.part_channel(target, channel)
 
 
+def _kick_remote(
+    server: Server, session: Session, channel: Channel, nick: str, reason: str, rb: ResponseBuffer
+) -> bool:
+    """Kick a member on another process: show the KICK here, and publish it (its
+    process takes the user out and shows it to them). False if not such a member."""
+    if server.network is None:
+        return False
+    view = server.network.view
+    folded = casefold(nick)
+    user = view.users.get(folded)
+    if user is None or folded not in view.members.get(channel.folded, {}):
+        return False
+    out = Outgoing(Line("KICK", (channel.name, user.nick, reason), session.source, server.tags()))
+    rb.add(out.line)
+    server.send_to((m for m in channel.members if m is not session), out)
+    server.network.publish(Leave(channel.folded, folded, out.line))
+    view.leave(channel.folded, folded)
+    return True
+
+
 @command("INVITE", 2)
 def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """INVITE <nickname> <channel>"""
     nick, name = line.params[0], line.params[1]
     target = server.find_user(nick)
-    if target is None:
+    remote = server.network.view if server.network is not None and target is None else None
+    if target is None and (remote is None or casefold(nick) not in remote.users):
         rb.reply(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return
     channel = server.find_channel(name)
@@ -301,6 +346,10 @@ def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
     if "i" in channel.modes and not channel.is_op(session):
         rb.reply(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
         return
+    if target is None and remote is not None:
+        _invite_remote(server, session, channel, casefold(nick), rb)
+        return
+    assert target is not None
     if target in channel.members:
         rb.reply(n.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel")
         return
@@ -312,5 +361,23 @@ def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
     out = Outgoing(Line("INVITE", (target.nick, channel.name), session.source, server.tags()))
     target.send_bytes(out.render(target.tag_profile))
     # invite-notify: tell the channel's operators (who could have invited too).
+    ops = (m for m in channel.members if m is not session and channel.is_op(m))
+    server.send_to(ops, out, cap="invite-notify")
+
+
+def _invite_remote(
+    server: Server, session: Session, channel: Channel, folded: str, rb: ResponseBuffer
+) -> None:
+    """INVITE a user of another process: its process remembers the invite (and
+    honours it at JOIN) and shows it to them; every process tells its operators."""
+    assert server.network is not None
+    view = server.network.view
+    user = view.users[folded]
+    if folded in view.members.get(channel.folded, {}):
+        rb.reply(n.ERR_USERONCHANNEL, user.nick, channel.name, "is already on channel")
+        return
+    rb.reply(n.RPL_INVITING, user.nick, channel.name)
+    out = Outgoing(Line("INVITE", (user.nick, channel.name), session.source, server.tags()))
+    server.network.publish(Invite(channel.folded, folded, out.line))
     ops = (m for m in channel.members if m is not session and channel.is_op(m))
     server.send_to(ops, out, cap="invite-notify")

@@ -14,8 +14,9 @@ from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import normalize_mask, valid_mask
 from chatroom.server import presence
-from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry
+from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry, with_status
 from chatroom.server.commands import command
+from chatroom.server.commands.channels import share_state
 from chatroom.server.commands.info import MODES_PER_COMMAND
 from chatroom.server.outgoing import Outgoing
 from chatroom.server.persistence import save_channel
@@ -105,6 +106,7 @@ def channel_mode(server: Server, session: Session, line: Line, rb: ResponseBuffe
     changes = 0
     is_op = channel.is_op(session)
     denied = False
+    touched: list[str] = []  # folded nicks whose status changed
     for char in line.params[1]:
         if char in "+-":
             adding = char == "+"
@@ -147,6 +149,8 @@ def channel_mode(server: Server, session: Session, line: Line, rb: ResponseBuffe
             applied.append((adding, char))
             if result:
                 applied_args.append(result)
+            if char in "ov":
+                touched.append(casefold(result))
     if denied:
         if member:
             rb.reply(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
@@ -164,6 +168,20 @@ def channel_mode(server: Server, session: Session, line: Line, rb: ResponseBuffe
         )
         rb.add(out.line)
         server.send_to((m for m in channel.members if m is not session), out)
+        share_state(server, channel, out.line, _statuses(server, channel, touched))
+
+
+def _statuses(server: Server, channel: Channel, folded: list[str]) -> tuple[tuple[str, str], ...]:
+    """The final status of each member whose status changed, for the other processes."""
+    remote = server.network.view.members.get(channel.folded, {}) if server.network else {}
+    out: dict[str, str] = {}
+    for nick in folded:
+        session = server.users.get(nick)
+        if session is not None and session in channel.members:
+            out[nick] = channel.members[session]
+        elif nick in remote:
+            out[nick] = remote[nick]
+    return tuple(out.items())
 
 
 def _apply(
@@ -177,6 +195,8 @@ def _apply(
         return ""
     if char in "ov":
         target = server.find_user(value)
+        if target is None and server.network is not None:
+            return _apply_remote(server, channel, char, adding, value, rb)
         if target is None:
             rb.reply(n.ERR_NOSUCHNICK, value, "No such nick/channel")
             return None
@@ -223,6 +243,30 @@ def _apply(
         return None
     channel.limit = None
     return ""
+
+
+def _apply_remote(
+    server: Server, channel: Channel, char: str, adding: bool, value: str, rb: ResponseBuffer
+) -> str | None:
+    """+o/+v (or -) for a member on another process: its status in the view here;
+    the other processes follow the MODE's :class:`ChannelUpdate`. In a registered room,
+    the user's own process (which knows its account) records it as an operator account."""
+    assert server.network is not None
+    view = server.network.view
+    folded = casefold(value)
+    user = view.users.get(folded)
+    if user is None:
+        rb.reply(n.ERR_NOSUCHNICK, value, "No such nick/channel")
+        return None
+    members = view.members.get(channel.folded, {})
+    if folded not in members:
+        rb.reply(n.ERR_USERNOTINCHANNEL, user.nick, channel.name, "They aren't on that channel")
+        return None
+    status = members[folded]
+    if adding == (char in status):
+        return None
+    view.join(channel.folded, folded, with_status(status, char, adding))
+    return user.nick
 
 
 def _set_list(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server.commands import command
+from chatroom.server.commands.channels import share_state
 from chatroom.server.persistence import record_of
 from chatroom.storage.accounts import AccountError
 from chatroom.storage.errors import StorageError
@@ -119,6 +120,7 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
                 channel.founder = account
                 channel.op_accounts.add(casefold(account))
                 channel.permanent = True
+                share_state(server, channel)  # the other processes keep it too
                 log.info("%s registered %s", session.source, channel.name)
                 reply(
                     server,
@@ -151,6 +153,7 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
             channel.founder = None
             channel.op_accounts.clear()
             channel.permanent = casefold(server.config.default_room) == channel.folded
+            share_state(server, channel)
             reply(server, session, rb, f"{channel.name} is no longer registered.")
         else:
             reply(server, session, rb, f"{channel.name} was not registered.")

@@ -1,0 +1,133 @@
+"""Channel events from other processes, applied to a real core without sockets:
+mirrors appear and go, state and statuses follow, KICK and INVITE reach local users."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from chatroom.cluster import deliver
+from chatroom.cluster.channels import dump
+from chatroom.cluster.events import ChannelUpdate, Event, Invite, Join, Leave, Quit
+from chatroom.cluster.view import RemoteView
+from chatroom.protocol.line import Line
+from chatroom.server.config import Config
+from chatroom.server.server import Server
+from chatroom.server.session import Session
+from fakes import FakeTransport
+
+
+class FakeNetwork:
+    """Records what the core publishes; the view is filled by the events applied."""
+
+    def __init__(self) -> None:
+        self.view = RemoteView()
+        self.published: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.published.append(event)
+
+
+async def _server_with(*nicks: str) -> tuple[Server, FakeNetwork, dict[str, FakeTransport]]:
+    server = Server(Config(default_room=""), asyncio.get_running_loop())
+    transports = {}
+    for nick in nicks:
+        transports[nick] = FakeTransport()
+        session = server.connect(transports[nick], "10.0.0.7", 1000 + len(transports))
+        assert session is not None
+        session.feed(f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n".encode())
+    network = FakeNetwork()
+    server.network = network  # type: ignore[assignment]
+    return server, network, transports
+
+
+def _remote_join(server: Server, network: FakeNetwork, channel: str, nick: str) -> None:
+    line = Line("JOIN", (channel,), f"{nick}!u@h", {})
+    event = Join(channel.lower(), nick, f"{nick}!u@h", "", "*", nick, line)
+    deliver.apply(server, network.view, "p2", event)
+
+
+def _session(server: Server, nick: str) -> Session:
+    session = server.find_user(nick)
+    assert session is not None
+    return session
+
+
+async def test_a_channel_with_members_elsewhere_is_mirrored_until_empty() -> None:
+    server, network, _ = await _server_with()
+    _remote_join(server, network, "#Far", "bob")
+    mirror = server.find_channel("#far")
+    assert mirror is not None and mirror.name == "#Far" and not mirror.members
+    part = Line("PART", ("#Far",), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", Leave("#far", "bob", part))
+    assert server.find_channel("#far") is None
+    _remote_join(server, network, "#Far", "carol")
+    deliver.apply(server, network.view, "p2", Quit("carol", ("#far",), Line("QUIT", ("x",))))
+    assert server.find_channel("#far") is None
+
+
+async def test_a_channel_update_replaces_state_and_follows_statuses() -> None:
+    server, network, transports = await _server_with("alice")
+    _session(server, "alice").feed(b"JOIN #room\r\n")
+    _remote_join(server, network, "#room", "bob")
+    channel = server.find_channel("#room")
+    assert channel is not None
+    elsewhere = json.loads(dump(channel))
+    elsewhere.update({"m": "imnt", "k": "sesame", "b": [["x!*@*", "bob!u@h", 5]]})
+    line = Line("MODE", ("#room", "+ikb-o+o", "sesame", "x!*@*", "alice", "bob"), "bob!u@h", {})
+    update = ChannelUpdate("#room", json.dumps(elsewhere), (("alice", ""), ("bob", "o")), line)
+    deliver.apply(server, network.view, "p2", update)
+    assert channel.modes == {"i", "m", "n", "t"} and channel.key == "sesame"
+    assert [e.mask for e in channel.lists["b"]] == ["x!*@*"]
+    assert channel.members[_session(server, "alice")] == ""
+    assert network.view.members["#room"] == {"bob": "o"}
+    await asyncio.sleep(0)
+    assert b"MODE #room +ikb-o+o sesame x!*@* alice bob" in transports["alice"].data
+
+
+async def test_a_kick_from_elsewhere_takes_the_local_user_out() -> None:
+    server, network, transports = await _server_with("alice", "carol")
+    for nick in ("alice", "carol"):
+        _session(server, nick).feed(b"JOIN #room\r\n")
+    _remote_join(server, network, "#room", "bob")
+    kick = Line("KICK", ("#room", "alice", "out"), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", Leave("#room", "alice", kick))
+    channel = server.find_channel("#room")
+    assert channel is not None and _session(server, "alice") not in channel.members
+    assert channel not in _session(server, "alice").channels
+    await asyncio.sleep(0)
+    for nick in ("alice", "carol"):  # the kicked user sees it too
+        assert transports[nick].data.count(b"KICK #room alice out\r\n") == 1
+
+
+async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
+    server, network, transports = await _server_with("alice", "oscar")
+    oscar = _session(server, "oscar")
+    oscar.caps.add("invite-notify")
+    oscar.feed(b"JOIN #room\r\n")  # operator: the first member
+    _remote_join(server, network, "#room", "bob")
+    channel = server.find_channel("#room")
+    assert channel is not None
+    line = Line("INVITE", ("alice", "#room"), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", Invite("#room", "alice", line))
+    assert channel in _session(server, "alice").invited
+    await asyncio.sleep(0)
+    assert b"INVITE alice #room" in transports["alice"].data
+    assert b"INVITE alice #room" in transports["oscar"].data
+
+
+async def test_a_lost_creation_takes_the_operator_status_back() -> None:
+    server, network, transports = await _server_with("alice")
+    _session(server, "alice").feed(b"JOIN #new\r\n")
+    channel = server.find_channel("#new")
+    assert channel is not None and channel.is_op(_session(server, "alice"))
+    winner = json.loads(dump(channel))
+    winner.update({"c": 1, "m": "nst"})
+    deliver.creation_lost(server, "#new", "alice", json.dumps(winner))
+    assert channel.members[_session(server, "alice")] == ""
+    assert channel.created == 1 and "s" in channel.modes
+    update = network.published[-1]
+    assert isinstance(update, ChannelUpdate) and update.statuses == (("alice", ""),)
+    assert update.line is not None and update.line.params == ("#new", "-o", "alice")
+    await asyncio.sleep(0)
+    assert b"MODE #new -o alice" in transports["alice"].data
