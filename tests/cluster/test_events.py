@@ -106,3 +106,64 @@ def test_channel_state_events_round_trip(event: Event) -> None:
 def test_only_a_channel_update_may_come_without_a_line() -> None:
     with pytest.raises(ValueError):
         decode(b'{"o":"p","t":"invite","channel":"#a","target":"b","line":null}')
+
+
+def test_fields_this_version_does_not_know_are_ignored() -> None:
+    """A newer process may add a field to an event: older ones still read it."""
+    data = b'{"o":"p","t":"up","nick":"Al","source":"Al!u@h","colour":"blue","x":[1]}'
+    assert decode(data) == ("p", UserUp("Al", "Al!u@h"))
+
+
+_AWAY = '[{},"a!u@h","AWAY",["lunch"]]'
+_JOIN = '[{},"a!u@h","JOIN",["#a"]]'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # UserUp: every field has its type
+        '"t":"up","nick":"Al","source":"Al!u@h","modes":null',
+        '"t":"up","nick":"Al","source":"Al!u@h","modes":5',
+        '"t":"up","nick":"Al","source":"Al!u@h","away":5',
+        '"t":"up","nick":"Al","source":"Al!u@h","account":["a"]',
+        '"t":"up","nick":null,"source":"Al!u@h"',
+        '"t":"up","nick":"Al","source":"Al!u@h","signon":"1"',
+        '"t":"up","nick":"Al","source":"Al!u@h","signon":true',
+        '"t":"up","nick":"Al","source":"Al!u@h","secure":1',
+        # UserState: modes a string, a line only AWAY/ACCOUNT/SETNAME
+        '"t":"state","nick":"al","realname":"R","account":null,"away":null,"modes":null',
+        '"t":"state","nick":"al","realname":"R","account":null,"away":null,"modes":"",'
+        '"line":[{},"a!u@h","PRIVMSG",["x","y"]]',
+        '"t":"state","nick":"al","realname":"R","account":null,"away":null,"modes":"",'
+        '"line":"AWAY"',
+        # null only where a field may be None
+        '"t":"join","channel":"#a","nick":"al","source":"s","status":"","account":"*",'
+        '"realname":"R","line":null',
+        '"t":"msg","channel":"#a","line":null',
+        '"t":"leave","channel":"#a","nick":null,"line":' + _JOIN,
+        # tuples of the right shape
+        '"t":"quit","nick":"al","channels":"#a","line":' + _JOIN,
+        '"t":"quit","nick":"al","channels":[1],"line":' + _JOIN,
+        '"t":"nick","old":"al","new":"Bo","source":"s","memberships":[["#a"]],"line":' + _JOIN,
+        '"t":"nick","old":"al","new":"Bo","source":"s","memberships":[["#a","o","x"]],'
+        '"line":' + _JOIN,
+        # the channel-state events too
+        '"t":"cstate","channel":"#a","state":{"n":"#a"}',
+        '"t":"cstate","channel":"#a","state":"{}","statuses":[["bob",null]]',
+        '"t":"invite","channel":"#a","target":5,"line":' + _AWAY,
+        '"t":"created","channel":"#a","nick":"al","state":null',
+        '"t":"gone","reason":false',
+    ],
+)
+def test_a_field_of_the_wrong_type_is_refused(body: str) -> None:
+    with pytest.raises(ValueError):
+        decode(('{"o":"p",' + body + "}").encode())
+
+
+@pytest.mark.parametrize("command", ["AWAY", "ACCOUNT", "SETNAME"])
+def test_a_user_state_carries_a_notification(command: str) -> None:
+    line = f'[{{}},"a!u@h","{command}",["x"]]'
+    data = '{"o":"p","t":"state","nick":"al","realname":"R","account":null,"away":null,'
+    _origin, event = decode((data + f'"modes":"","line":{line}}}').encode())
+    assert isinstance(event, UserState) and event.line is not None
+    assert event.line.command == command

@@ -7,12 +7,17 @@ each process delivers it to its own local sessions. Lines travel already formatt
 shows the same bytes. Nicks and channel names in keys are casefolded.
 
 :func:`decode` raises :class:`ValueError` for anything that is not an envelope this
-module wrote: a bad publish on the shared channel costs one log line, never a crash.
+module wrote, down to the type of each field: a bad publish on the shared channel
+costs one log line, never a crash. Fields it does not know are ignored, so a field
+added later (with a default) does not stop older processes from reading an event.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,6 +213,8 @@ def _line_out(line: Line) -> list[Any]:
 
 
 def _line_in(value: Any) -> Line:
+    if not isinstance(value, list) or len(value) != 4:
+        raise ValueError("malformed line")
     tags, source, command, params = value
     if not (
         isinstance(tags, dict)
@@ -235,26 +242,70 @@ def encode(origin: str, event: Event) -> bytes:
 
 
 def decode(data: bytes | str) -> tuple[str, Event]:
-    """``(origin, event)`` from an envelope; :class:`ValueError` if it is not one."""
+    """``(origin, event)`` from an envelope; :class:`ValueError` if it is not one.
+
+    Every field is checked against its annotation (a ``str`` is a ``str``, ``null``
+    only where the field may be None, pairs are pairs), so a bad value is refused
+    here rather than raising later in the code that delivers it. Keys this version
+    does not know are ignored: a newer process may add fields to an event (with a
+    default) and older ones still read it. A kind of event this version does not
+    know is refused (see docs/scale-out.md on upgrades)."""
     try:
         body = json.loads(data)
         origin = body.pop("o")
         cls = _TYPES[body.pop("t")]
-        fields: dict[str, Any] = {}
-        for key, value in body.items():
-            if key == "line" and value is None and cls in (UserState, ChannelUpdate):
-                fields[key] = None
-            elif key == "line":
-                fields[key] = _line_in(value)
-            elif key == "channels":
-                fields[key] = tuple(str(c) for c in value)
-            elif key == "memberships" or key == "statuses":
-                fields[key] = tuple((str(c), str(s)) for c, s in value)
-            else:
-                fields[key] = value
+        hints = _hints(cls)
+        fields = {key: _value(body[key], hints[key]) for key in hints if key in body}
         event = cls(**fields)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"not a chatroom cluster event: {exc}") from None
     if not isinstance(origin, str):
         raise ValueError("not a chatroom cluster event: bad origin")
+    state_line = event.line if isinstance(event, UserState) else None
+    if state_line is not None and state_line.command not in USER_STATE_COMMANDS:
+        raise ValueError(f"not a chatroom cluster event: a {state_line.command} state line")
     return origin, event
+
+
+USER_STATE_COMMANDS = ("AWAY", "ACCOUNT", "SETNAME")
+"""The notifications a :class:`UserState` may carry (each has its capability)."""
+
+
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    """The field types of an event class (resolved once: this module's annotations
+    are strings under ``from __future__ import annotations``)."""
+    if cls not in _HINTS:
+        hints = typing.get_type_hints(cls)
+        _HINTS[cls] = {field.name: hints[field.name] for field in dataclasses.fields(cls)}
+    return _HINTS[cls]
+
+
+def _value(value: Any, hint: Any) -> Any:
+    """``value`` from JSON as a field of type ``hint``, or :class:`ValueError`.
+
+    Knows the types events use: ``str``, ``int``, ``bool``, :class:`Line`, a union
+    with None, ``tuple[X, ...]`` and fixed tuples such as ``tuple[str, str]``."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        return _value(value, inner)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ValueError(f"{value!r} is not a list")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_value(item, args[0]) for item in value)
+        if len(value) != len(args):
+            raise ValueError(f"{value!r} does not have {len(args)} items")
+        return tuple(_value(item, arg) for item, arg in zip(value, args, strict=True))
+    if hint is Line:
+        return _line_in(value)
+    # bool is an int in Python, but not in an event: exact types only.
+    if hint in (str, int, bool) and type(value) is hint:
+        return value
+    raise ValueError(f"{value!r} is not a {getattr(hint, '__name__', hint)}")
