@@ -329,3 +329,54 @@ def test_whois_shows_tls_of_a_user_on_another_process(
         raw.close()
         for client in clients:
             client.close()
+
+
+def test_a_bad_user_record_does_not_stop_a_process_from_starting(
+    server_factory: ServerFactory, redis_url: str
+) -> None:
+    first = _start(server_factory, redis_url)
+    good = IrcClient(first.port).register("good")
+    store = redis.Redis.from_url(redis_url)
+    try:
+        store.hset(
+            "chatroom:users",
+            mapping={
+                "broken": "not json",
+                "partial": json.dumps({"n": "partial"}),
+                "typed": json.dumps({"n": "typed", "s": "typed!u@h", "p": "x", "t": "soon"}),
+            },
+        )
+        store.hset("chatroom:members:#bad", mapping={"typed": "[]", "good": '{"s":1}'})
+    finally:
+        store.close()
+    later = _start(server_factory, redis_url)
+    assert "Ignored the bad record of user typed" in later.log
+    assert "Ignored a bad member record of #bad" in later.log
+    viewer = IrcClient(later.port).register("viewer")
+    _known(viewer, "good")
+    good.close()
+
+
+def test_a_state_change_lost_with_redis_is_published_again(
+    pair: tuple[RunningServer, RunningServer], redis_url: str
+) -> None:
+    """Redis refuses the writer's batch (PUBLISH denied for a moment, the heartbeat
+    still beating): the away message set meanwhile still reaches the other process."""
+    first, second = pair
+    kim = IrcClient(first.port).register("kim")
+    viewer = IrcClient(second.port).register("viewer")
+    _known(viewer, "kim")
+    store = redis.Redis.from_url(redis_url)
+    try:
+        store.execute_command("ACL", "SETUSER", "default", "-publish")
+        kim.send("AWAY :lunch")
+        kim.expect("306")
+        first.wait_for_log("Lost Redis")
+        store.execute_command("ACL", "SETUSER", "default", "+publish")
+    finally:
+        store.close()
+    deadline = time.monotonic() + TIMEOUT
+    while "301" not in (seen := _whois(viewer, "kim")):
+        assert time.monotonic() < deadline, "the away message never crossed"
+        time.sleep(0.1)
+    assert seen["301"].params[2] == "lunch"

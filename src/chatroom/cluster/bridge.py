@@ -39,6 +39,7 @@ import logging
 import os
 import secrets
 import socket
+import typing
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -254,6 +255,10 @@ class RedisBridge:
                 self._settle_creations(results)
             except RedisError as exc:
                 self._lost(exc)
+                # A lost user state is never sent again by itself (a user set +i stays
+                # visible elsewhere): the heartbeat re-announces every user, whole.
+                if any(isinstance(item, UserUp | UserState | NickChange) for item in batch):
+                    self._republish_due = True
             finally:
                 self._creations.clear()
                 for _ in batch:
@@ -453,16 +458,23 @@ class RedisBridge:
 
     async def _snapshot(self) -> None:
         """Learn who is on the other processes, and forget what dead ones left."""
+        # A bad record (a bug, or an operator's hand) costs one user, never the start.
         users: dict[str, RemoteUser] = {}
         for key, value in (await self._client.hgetall(USERS)).items():
-            record = json.loads(value)
-            users[_text(key)] = remote_user(record)
+            try:
+                users[_text(key)] = remote_user(json.loads(value))
+            except ValueError as exc:
+                log.warning("Ignored the bad record of user %s: %s", _text(key), exc)
         memberships: list[tuple[str, str, str, str]] = []
         async for key in self._client.scan_iter(match="chatroom:members:*", count=500):
             channel = _text(key).removeprefix("chatroom:members:")
             for nick, value in (await self._client.hgetall(key)).items():
-                record = json.loads(value)
-                memberships.append((channel, _text(nick), record["s"], record["p"]))
+                try:
+                    status, process = _membership(json.loads(value))
+                except ValueError as exc:
+                    log.warning("Ignored a bad member record of %s: %s", channel, exc)
+                    continue
+                memberships.append((channel, _text(nick), status, process))
         processes = sorted({u.process for u in users.values()} | {m[3] for m in memberships})
         alive = {p for p in processes if await self._client.exists(_alive(p))}
         for folded, user in users.items():
@@ -566,20 +578,53 @@ def _user_record(up: UserUp, process: str) -> str:
     return json.dumps(record, separators=(",", ":"))
 
 
-def remote_user(record: dict[str, Any]) -> RemoteUser:
+def remote_user(record: Any) -> RemoteUser:
     """The :class:`RemoteUser` a ``chatroom:users`` record describes (a record
-    written by an older process, with ``n``, ``s`` and ``p`` only, still reads)."""
+    written by an older process, with ``n``, ``s`` and ``p`` only, still reads);
+    :class:`ValueError` if it is not such a record."""
+    if not isinstance(record, dict):
+        raise ValueError("not an object")
+    signon = record.get("t", 0)
+    if type(signon) is not int:
+        raise ValueError("t must be an integer")
     return RemoteUser(
-        record["n"],
-        record["s"],
-        record["p"],
-        realname=record.get("r", ""),
-        account=record.get("a"),
-        away=record.get("w"),
-        modes=record.get("m", ""),
-        signon=int(record.get("t", 0)),
+        _field(record, "n"),
+        _field(record, "s"),
+        _field(record, "p"),
+        realname=_field(record, "r", ""),
+        account=_field(record, "a", None),
+        away=_field(record, "w", None),
+        modes=_field(record, "m", ""),
+        signon=signon,
         secure=bool(record.get("tls", False)),
     )
+
+
+_MISSING: Any = object()
+
+
+@typing.overload
+def _field(record: dict[str, Any], key: str, default: str = ...) -> str: ...
+@typing.overload
+def _field(record: dict[str, Any], key: str, default: None) -> str | None: ...
+def _field(record: dict[str, Any], key: str, default: str | None = _MISSING) -> str | None:
+    """The string at ``key`` (``default`` if absent; required without one)."""
+    value = record.get(key, default)
+    if value is _MISSING:
+        raise ValueError(f"no {key}")
+    if not (isinstance(value, str) or (value is None and default is None)):
+        raise ValueError(f"{key} must be a string")
+    return value
+
+
+def _membership(record: Any) -> tuple[str, str]:
+    """``(status, process)`` from a ``chatroom:members:*`` record, or :class:`ValueError`."""
+    if not isinstance(record, dict):
+        raise ValueError("not an object")
+    status, process = record.get("s"), record.get("p")
+    if not isinstance(status, str) or not isinstance(process, str):
+        raise ValueError("status and process must be strings")
+    return status, process
 
 
 def _safe(url: str) -> str:
