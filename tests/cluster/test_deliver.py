@@ -8,7 +8,17 @@ import json
 
 from chatroom.cluster import deliver
 from chatroom.cluster.channels import dump
-from chatroom.cluster.events import ChannelUpdate, Event, Invite, Join, Leave, Quit
+from chatroom.cluster.events import (
+    ChannelUpdate,
+    Event,
+    Invite,
+    Join,
+    Leave,
+    NickChange,
+    Quit,
+    UserState,
+    UserUp,
+)
 from chatroom.cluster.view import RemoteView
 from chatroom.protocol.line import Line
 from chatroom.server.config import Config
@@ -131,3 +141,68 @@ async def test_a_lost_creation_takes_the_operator_status_back() -> None:
     assert update.line is not None and update.line.params == ("#new", "-o", "alice")
     await asyncio.sleep(0)
     assert b"MODE #new -o alice" in transports["alice"].data
+
+
+# -- users of other processes: UserUp, UserState, WHOWAS, the Join fallback ----------
+
+
+def _remote_up(server: Server, network: FakeNetwork, nick: str, process: str = "p2") -> None:
+    up = UserUp(nick, f"{nick}!~{nick}@h", f"{nick} real", None, None, "", 1700000000, False)
+    deliver.apply(server, network.view, process, up)
+
+
+async def test_a_user_state_from_the_owner_is_applied_and_notified() -> None:
+    server, network, transports = await _server_with("alice", "carol")
+    _session(server, "alice").set_caps({"away-notify"})
+    for nick in ("alice", "carol"):
+        _session(server, nick).feed(b"JOIN #room\r\n")
+    _remote_up(server, network, "bob")
+    _remote_join(server, network, "#room", "bob")
+    away = Line("AWAY", ("lunch",), "bob!~bob@h", {})
+    deliver.apply(server, network.view, "p2", UserState("bob", "Bob", "bob", "lunch", "io", away))
+    user = network.view.users["bob"]
+    assert (user.realname, user.account, user.away, user.modes) == ("Bob", "bob", "lunch", "io")
+    assert network.view.mode_counts["i"] == 1 and network.view.mode_counts["o"] == 1
+    await asyncio.sleep(0)
+    assert b"bob!~bob@h AWAY lunch\r\n" in transports["alice"].data
+    assert b"bob!~bob@h AWAY" not in transports["carol"].data  # no away-notify
+
+
+async def test_a_user_state_from_another_process_than_the_owner_is_ignored() -> None:
+    """A late state of a user that quit on p3 must not land on the new owner of the nick."""
+    server, network, _ = await _server_with()
+    _remote_up(server, network, "bob", "p2")
+    late = UserState("bob", "Old Bob", "olduser", None, "o")
+    deliver.apply(server, network.view, "p3", late)
+    user = network.view.users["bob"]
+    assert (user.realname, user.account, user.modes) == ("bob real", None, "")
+    assert network.view.mode_counts["o"] == 0
+    deliver.apply(server, network.view, "p3", UserState("nobody", "", None, None, "i"))
+    assert "nobody" not in network.view.users
+
+
+async def test_nicks_that_leave_elsewhere_are_in_whowas() -> None:
+    server, network, _ = await _server_with()
+    _remote_up(server, network, "bob")
+    _remote_up(server, network, "dan")
+    nick = NickChange("bob", "Rob", "Rob!~bob@h", (), Line("NICK", ("Rob",), "bob!~bob@h", {}))
+    deliver.apply(server, network.view, "p2", nick)
+    deliver.apply(server, network.view, "p2", Quit("dan", (), Line("QUIT", ("bye",), "dan", {})))
+    remembered = [(e.nick, e.user, e.host, e.realname) for e in server.whowas]
+    assert remembered == [("dan", "~dan", "h", "dan real"), ("bob", "~bob", "h", "bob real")]
+    assert "rob" in network.view.users and "bob" not in network.view.users
+
+
+async def test_a_join_of_a_user_not_yet_known_makes_it_known() -> None:
+    """A Join may come before (or without) the UserUp, after a Redis restart."""
+    server, network, _ = await _server_with()
+    line = Line("JOIN", ("#Room",), "Eve!~eve@h", {})
+    deliver.apply(
+        server, network.view, "p2", Join("#room", "eve", "Eve!~eve@h", "", "eve", "Eve R", line)
+    )
+    user = network.view.users["eve"]
+    assert (user.nick, user.process, user.account, user.realname) == ("Eve", "p2", "eve", "Eve R")
+    deliver.apply(
+        server, network.view, "p2", Join("#room", "zed", "Zed!~z@h", "", "*", "Zed", line)
+    )
+    assert network.view.users["zed"].account is None  # '*': not logged in

@@ -115,8 +115,13 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
         case ProcessGone(reason):
             process_gone(server, view, origin, reason)
         case UserState(nick, realname, account, away, modes, line):
-            known = view.set_state(nick, realname, account, away, modes) is not None
-            if known and line is not None:
+            # Only the nick's own process speaks for it: a late state of a user that
+            # quit there must not land on whoever took the nick on another process.
+            owner = view.users.get(nick)
+            if owner is None or owner.process != origin:
+                return
+            view.set_state(nick, realname, account, away, modes)
+            if line is not None:
                 presence.notify(server, _local_peers(server, view, nick), Outgoing(line))
         case ChannelUpdate(channel, state, statuses, line):
             channel_update(server, view, channel, state, statuses, line)

@@ -74,7 +74,11 @@ class Auth:
 
 
 def log_in(server: Server, session: Session, account: str, rb: ResponseBuffer) -> None:
-    """Mark ``session`` as logged in to ``account``: RPL_LOGGEDIN, account-notify."""
+    """Mark ``session`` as logged in to ``account``: RPL_LOGGEDIN, account-notify.
+
+    Called after an awaited check: a session closed meanwhile is left alone."""
+    if session.closed:
+        return
     session.account = account
     nick = session.nick if session.nick != "*" else "*"
     rb.reply(

@@ -34,7 +34,13 @@ def notify(server: Server, recipients: Iterable[Session], out: Outgoing) -> None
 
 def changed(server: Server, session: Session, line: Line | None = None) -> None:
     """``session``'s state changed: tell its local peers ``line`` (a notification,
-    or None for a user mode change, which nobody is told of) and the network."""
+    or None for a user mode change, which nobody is told of) and the network.
+
+    Nothing is told of a closed session: a change made after an awaited check
+    (OPER, SASL, REGISTER) that ended after the user quit would otherwise reach the
+    other processes after its Quit, and land on whoever took the nick meanwhile."""
+    if session.closed:
+        return
     if line is not None:
         notify(server, server.peers_of(session), Outgoing(line))
     if server.network is not None and session.registered:

@@ -42,6 +42,8 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         # Hashing takes tens of milliseconds: off the event loop, while this
         # client's next lines wait for the answer.
         matched = await asyncio.to_thread(verify_password, stored, password)
+        if session.closed:
+            return  # it quit meanwhile: its counts (LUSERS) are already taken off
         if entry is None or not matched:
             server.auth.failed(session.address, key, server.now())
             log.warning("Failed OPER attempt as %r from %s", name, session.address)
