@@ -52,3 +52,27 @@ def test_set_state_changes_only_a_known_user() -> None:
     assert view.mode_counts["o"] == 1
     assert view.set_state("nobody", "x", None, None, "") is None
     assert "nobody" not in view.users
+
+
+def test_a_rename_onto_a_known_nick_forgets_the_one_there() -> None:
+    """Possible after a Redis outage, when one nick was taken on two processes."""
+    view = RemoteView()
+    view.add_user("al", RemoteUser("Al", "Al!u@h", "p1", modes="o"))
+    view.add_user("bo", RemoteUser("Bo", "Bo!u@h", "p2", modes="i"))
+    view.join("#a", "al", "o")
+    view.join("#b", "bo", "")
+    view.rename("bo", "al", "Al", "Al!u@h2")
+    assert view.users["al"].process == "p2" and view.users["al"].source == "Al!u@h2"
+    assert "bo" not in view.users
+    assert view.mode_counts["o"] == 0 and view.mode_counts["i"] == 1
+    assert view.channels_of("al") == {"#b"}
+    assert view.members == {"#b": {"al": ""}}
+
+
+def test_a_rename_of_case_only_keeps_the_user() -> None:
+    view = RemoteView()
+    view.add_user("al", RemoteUser("al", "al!u@h", "p1", modes="i"))
+    view.join("#a", "al", "v")
+    view.rename("al", "al", "AL", "AL!u@h")
+    assert view.users["al"].nick == "AL" and view.mode_counts["i"] == 1
+    assert view.members == {"#a": {"al": "v"}}

@@ -93,10 +93,14 @@ class RemoteView:
         return user
 
     def rename(self, old: str, new: str, nick: str, source: str) -> None:
-        """A remote user changed nick; its memberships follow it."""
-        user = self.users.pop(old, None)
-        if user is None:
+        """A remote user changed nick; its memberships follow it. Whoever the view
+        still had under ``new`` (a nick taken twice while Redis was away) is
+        forgotten first, with its memberships and mode counts."""
+        if old not in self.users:
             return
+        if new != old:
+            self.remove_user(new)
+        user = self.users.pop(old)
         self.users[new] = replace(user, nick=nick, source=source)
         for channel in self.channels_of(old):
             status = self.members[channel].pop(old)
