@@ -86,6 +86,7 @@ class Server:
         self.per_address: dict[str, int] = {}
         self.whowas: deque[WhowasEntry] = deque(maxlen=max(config.whowas, 1))
         self.max_users = 0
+        self.max_global = 0  # most users network-wide seen by LUSERS (266)
         self.closing = False
         self._dirty: list[Session] = []
         self._flush_scheduled = False

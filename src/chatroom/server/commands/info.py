@@ -70,15 +70,17 @@ def send_lusers(server: Server, rb: ResponseBuffer) -> None:
     users = local
     invisible = server.mode_counts["i"]
     opers = server.mode_counts["o"]
+    # Every process mirrors every channel of the network (cluster/channels.py), so
+    # the channels here are the network's, each counted once.
     channels = len(server.channels)
     if server.network is not None:
         view = server.network.view
         users += len(view.users)
         invisible += view.mode_counts["i"]
         opers += view.mode_counts["o"]
-        channels += sum(1 for name in view.members if name not in server.channels)
     unknown = len(server.sessions) - local
-    most = max(server.max_users, users)
+    # A high-water mark: it must not go down as the network empties.
+    server.max_global = most = max(server.max_global, server.max_users, users)
     rb.reply(
         n.RPL_LUSERCLIENT,
         f"There are {users - invisible} users and {invisible} invisible on 1 servers",

@@ -45,7 +45,8 @@ def mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
 
 def user_mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     target = line.params[0]
-    if server.find_user(target) is None:
+    # A user on another process of the network exists too: 502, not 401.
+    if not server.nick_in_use(target):
         rb.reply(n.ERR_NOSUCHNICK, target, "No such nick/channel")
         return
     if casefold(target) != session.folded_nick:
