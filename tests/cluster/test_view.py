@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from chatroom.cluster.events import UserUp
 from chatroom.cluster.view import RemoteUser, RemoteView
 
 
@@ -76,3 +79,12 @@ def test_a_rename_of_case_only_keeps_the_user() -> None:
     view.rename("al", "al", "AL", "AL!u@h")
     assert view.users["al"].nick == "AL" and view.mode_counts["i"] == 1
     assert view.members == {"#a": {"al": "v"}}
+
+
+def test_a_remote_user_has_every_field_of_its_user_up() -> None:
+    """A field added to UserUp must reach RemoteUser under the same name."""
+    up = UserUp("Al", "Al!u@h", "Real", "acc", "brb", "io", 1700000000, True)
+    user = RemoteUser.from_up(up, "p1")
+    assert user.process == "p1"
+    for field in dataclasses.fields(UserUp):
+        assert getattr(user, field.name) == getattr(up, field.name), field.name

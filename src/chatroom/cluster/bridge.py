@@ -588,9 +588,9 @@ def remote_user(record: Any) -> RemoteUser:
     if type(signon) is not int:
         raise ValueError("t must be an integer")
     return RemoteUser(
-        _field(record, "n"),
-        _field(record, "s"),
-        _field(record, "p"),
+        nick=_field(record, "n"),
+        source=_field(record, "s"),
+        process=_field(record, "p"),
         realname=_field(record, "r", ""),
         account=_field(record, "a", None),
         away=_field(record, "w", None),

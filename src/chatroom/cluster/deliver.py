@@ -61,14 +61,13 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             session = server.users.get(target)
             if session is not None:
                 _send([session], Outgoing(line), tagmsg)
-        case UserUp(nick, source, realname, account, away, modes, signon, secure):
-            user = RemoteUser(nick, source, origin, realname, account, away, modes, signon, secure)
-            view.add_user(casefold(nick), user)
+        case UserUp():
+            view.add_user(casefold(event.nick), RemoteUser.from_up(event, origin))
         case Join(channel, nick, source, status, account, realname, line):
             if nick not in view.users:
                 logged_in = None if account == "*" else account
-                user = RemoteUser(_nick_of(source), source, origin, realname, logged_in)
-                view.add_user(nick, user)
+                up = UserUp(_nick_of(source), source, realname=realname, account=logged_in)
+                view.add_user(nick, RemoteUser.from_up(up, origin))
             # Known already: a process re-announcing itself after Redis lost its state.
             known = nick in view.members.get(channel, {})
             view.join(channel, nick, status)

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chatroom.cluster.events import UserUp
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,22 @@ class RemoteUser:
     modes: str = ""
     signon: int = 0
     secure: bool = False
+
+    @classmethod
+    def from_up(cls, up: UserUp, process: str) -> RemoteUser:
+        """The user ``up`` announces, registered on ``process`` (by keyword: a field
+        added to both cannot shift the others)."""
+        return cls(
+            nick=up.nick,
+            source=up.source,
+            process=process,
+            realname=up.realname,
+            account=up.account,
+            away=up.away,
+            modes=up.modes,
+            signon=up.signon,
+            secure=up.secure,
+        )
 
     @property
     def user(self) -> str:

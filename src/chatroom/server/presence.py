@@ -46,12 +46,12 @@ def changed(server: Server, session: Session, line: Line | None = None) -> None:
     if server.network is not None and session.registered:
         server.network.publish(
             UserState(
-                session.folded_nick,
-                session.realname,
-                session.account,
-                session.away,
-                _modes(session),
-                line,
+                nick=session.folded_nick,
+                realname=session.realname,
+                account=session.account,
+                away=session.away,
+                modes=_modes(session),
+                line=line,
             )
         )
 
@@ -59,14 +59,14 @@ def changed(server: Server, session: Session, line: Line | None = None) -> None:
 def user_up(session: Session) -> UserUp:
     """The event announcing a registered ``session`` to the network."""
     return UserUp(
-        session.nick,
-        session.source,
-        session.realname,
-        session.account,
-        session.away,
-        _modes(session),
-        session.signon,
-        session.secure,
+        nick=session.nick,
+        source=session.source,
+        realname=session.realname,
+        account=session.account,
+        away=session.away,
+        modes=_modes(session),
+        signon=session.signon,
+        secure=session.secure,
     )
 
 
