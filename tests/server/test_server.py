@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from chatroom.server.addresses import is_loopback
+from chatroom.server.addresses import address_of, host_of, is_loopback
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from fakes import FakeTransport
@@ -43,3 +43,9 @@ async def test_ipv6_host_never_starts_with_a_colon() -> None:
     server = Server(Config(), asyncio.get_running_loop())
     session = server.connect(FakeTransport(), "::1", 1)
     assert session is not None and session.host == "0::1"
+
+
+def test_an_ipv6_host_never_starts_with_a_colon_and_maps_back() -> None:
+    assert host_of("::1") == "0::1" and address_of("0::1") == "::1"
+    assert host_of("10.0.0.7") == "10.0.0.7" == address_of("10.0.0.7")
+    assert host_of("2001:db8::1") == "2001:db8::1" == address_of("2001:db8::1")

@@ -34,7 +34,6 @@ from chatroom.server import presence
 from chatroom.server.channel import with_status
 from chatroom.server.outgoing import MSGTAGS, Outgoing
 from chatroom.server.persistence import save_channel
-from chatroom.server.server import WhowasEntry
 
 if TYPE_CHECKING:
     from chatroom.server.channel import Channel
@@ -254,9 +253,8 @@ def _local_peers(server: Server, view: RemoteView, folded: str) -> set[Session]:
 
 def _remember(server: Server, user: RemoteUser | None) -> None:
     """WHOWAS here remembers a nick that left on another process, as a local one."""
-    if user is not None and server.config.whowas:
-        entry = WhowasEntry(user.nick, user.user, user.host, user.realname, int(time.time()))
-        server.whowas.appendleft(entry)
+    if user is not None:
+        server.remember(user.nick, user.user, user.host, user.realname)
 
 
 def _nick_of(source: str) -> str:

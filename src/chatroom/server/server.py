@@ -300,12 +300,14 @@ class Server:
     def forget_nick(self, session: Session, *, remember: bool = True) -> None:
         if session.folded_nick and self.users.get(session.folded_nick) is session:
             del self.users[session.folded_nick]
-            if remember and self.config.whowas:
-                self.whowas.appendleft(
-                    WhowasEntry(
-                        session.nick, session.user, session.host, session.realname, int(time.time())
-                    )
-                )
+            if remember:
+                self.remember(session.nick, session.user, session.host, session.realname)
+
+    def remember(self, nick: str, user: str, host: str, realname: str) -> None:
+        """WHOWAS remembers a nick that left now (quit or changed), here or on
+        another process of the network."""
+        if self.config.whowas:
+            self.whowas.appendleft(WhowasEntry(nick, user, host, realname, int(time.time())))
 
     def rename(self, session: Session, new: str) -> Line:
         """Rename a registered user (the caller checked ``new`` is valid and free), tell

@@ -19,6 +19,7 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.decoder import LineDecoder
 from chatroom.protocol.line import Line, format_tags, parse
 from chatroom.protocol.masks import mask_matches
+from chatroom.server.addresses import host_of
 from chatroom.server.flood import TokenBucket
 from chatroom.server.outgoing import filter_tags, profile_for
 
@@ -65,8 +66,7 @@ class Session:
         self.address = address
         self.port = port
         self.secure = secure
-        # Modern IRC: a host starting with ':' would break the prefix (IPv6).
-        self.host = "0" + address if address.startswith(":") else address
+        self.host = host_of(address)
         self.decoder = LineDecoder()
         self.nick = "*"
         self.folded_nick = ""

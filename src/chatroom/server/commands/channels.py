@@ -13,10 +13,10 @@ from chatroom.cluster.events import ChannelCreated, ChannelUpdate, Invite, Join,
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
-from chatroom.server.channel import status_prefix
 from chatroom.server.commands import command
 from chatroom.server.outgoing import Outgoing
 from chatroom.server.persistence import is_channel_operator_account, save_channel
+from chatroom.server.visibility import channel_members, shows_channel
 
 if TYPE_CHECKING:
     from chatroom.server.channel import Channel
@@ -139,25 +139,16 @@ def send_topic(channel: Channel, rb: ResponseBuffer) -> None:
 
 def send_names(server: Server, session: Session, channel: Channel, rb: ResponseBuffer) -> None:
     """RPL_NAMREPLY lines (split to fit) and RPL_ENDOFNAMES."""
-    member = session in channel.members
-    if member or "s" not in channel.modes:
+    if shows_channel(session, channel):
         symbol = "@" if "s" in channel.modes else "="
         multi = "multi-prefix" in session.caps
         full = "userhost-in-names" in session.caps
         names: list[str] = []
         size = 0
         entries = [
-            channel.prefix(peer, multi) + (peer.source if full else peer.nick)
-            for peer in channel.members
-            if member or not peer.invisible
+            prefix + (peer.source if full else peer.nick)
+            for prefix, peer in channel_members(server, session, channel, multi)
         ]
-        if server.network is not None:
-            view = server.network.view
-            for folded, status in view.members.get(channel.folded, {}).items():
-                user = view.users.get(folded)
-                if user is not None and (member or not user.invisible):
-                    entry = status_prefix(status, multi) + (user.source if full else user.nick)
-                    entries.append(entry)
         for entry in entries:
             if names and size + len(entry) + 1 > NAMES_BUDGET:
                 rb.reply(n.RPL_NAMREPLY, symbol, channel.name, " ".join(names))

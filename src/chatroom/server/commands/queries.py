@@ -12,8 +12,10 @@ from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import mask_matches
 from chatroom.server import presence
+from chatroom.server.addresses import address_of
 from chatroom.server.channel import status_prefix
 from chatroom.server.commands import command
+from chatroom.server.visibility import channel_members, sees_user, shows_channel
 
 if TYPE_CHECKING:
     from chatroom.cluster.view import RemoteView
@@ -34,21 +36,6 @@ def _find_anyone(server: Server, nick: str) -> Session | RemoteUser | None:
         return local
     view = _view(server)
     return view.users.get(casefold(nick)) if view is not None else None
-
-
-def _visible_to(server: Server, viewer: Session, other: Session) -> bool:
-    """Invisible (+i) users show only to those sharing a channel, themselves and opers."""
-    if not other.invisible or other is viewer or viewer.is_operator:
-        return True
-    return not viewer.channels.isdisjoint(other.channels)
-
-
-def _remote_visible_to(viewer: Session, view: RemoteView, folded: str, other: RemoteUser) -> bool:
-    """:func:`_visible_to` for a user of another process."""
-    if not other.invisible or viewer.is_operator:
-        return True
-    theirs = view.channels_of(folded)
-    return any(channel.folded in theirs for channel in viewer.channels)
 
 
 def _mask_matches(mask: str, other: Session | RemoteUser) -> bool:
@@ -88,33 +75,21 @@ def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
     view = _view(server)
     if is_channel_name(mask):
         channel = server.find_channel(mask)
-        if channel is not None:
-            member = session in channel.members
-            if member or "s" not in channel.modes:
-                multi = "multi-prefix" in session.caps
-                for other in list(channel.members):
-                    if member or not other.invisible:
-                        _who_reply(server, other, channel.name, channel.prefix(other, multi), rb)
-                if view is not None:
-                    for folded, status in list(view.members.get(channel.folded, {}).items()):
-                        user = view.users.get(folded)
-                        if user is not None and (member or not user.invisible):
-                            prefix = status_prefix(status, multi)
-                            _who_reply(server, user, channel.name, prefix, rb)
+        if channel is not None and shows_channel(session, channel):
+            multi = "multi-prefix" in session.caps
+            for prefix, other in channel_members(server, session, channel, multi):
+                _who_reply(server, other, channel.name, prefix, rb)
     else:
         exact = _find_anyone(server, mask)
         if exact is not None:
             _who_reply(server, exact, "*", "", rb)
         elif mask not in ("", "0"):
-            for other in list(server.users.values()):
-                if _visible_to(server, session, other) and _mask_matches(mask, other):
-                    _who_reply(server, other, "*", "", rb)
+            everyone: list[Session | RemoteUser] = list(server.users.values())
             if view is not None:
-                for folded, user in list(view.users.items()):
-                    if _remote_visible_to(session, view, folded, user) and _mask_matches(
-                        mask, user
-                    ):
-                        _who_reply(server, user, "*", "", rb)
+                everyone += view.users.values()
+            for other in everyone:
+                if sees_user(server, session, other) and _mask_matches(mask, other):
+                    _who_reply(server, other, "*", "", rb)
     rb.reply(n.RPL_ENDOFWHO, mask, "End of /WHO list")
 
 
@@ -130,17 +105,14 @@ def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     multi = "multi-prefix" in session.caps
     if isinstance(other, RemoteUser):
         shown = _remote_channels(server, session, other, multi)
-        # The host is the address, but for IPv6, whose host got a leading '0'.
-        address = other.host[1:] if other.host.startswith("0:") else other.host
+        address = address_of(other.host)
         show_host = session.is_operator
         idle: tuple[int, int] | None = None  # only the user's own process knows
     else:
         shown = [
             c.prefix(other, multi) + c.name
             for c in sorted(other.channels, key=lambda c: c.folded)
-            if session in c.members
-            or ("s" not in c.modes and not other.invisible)
-            or other is session
+            if other is session or shows_channel(session, c, invisible=other.invisible)
         ]
         address = other.address
         show_host = other is session or session.is_operator
@@ -169,9 +141,9 @@ def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
 
 def _remote_channels(server: Server, viewer: Session, other: RemoteUser, multi: bool) -> list[str]:
     """The channels of a user of another process that WHOIS shows ``viewer``, by the
-    rules for a local user: a secret one only to its members, none of an invisible
-    user's but shared ones. Only channels with members here are known (their name
-    and modes): until channel modes are shared, the others are left out."""
+    rules for a local user (:func:`~chatroom.server.visibility.shows_channel`): a
+    secret one only to its members, none of an invisible user's but shared ones.
+    Every channel of the network is mirrored here, with its modes."""
     view = _view(server)
     if view is None:
         return []
@@ -179,9 +151,7 @@ def _remote_channels(server: Server, viewer: Session, other: RemoteUser, multi: 
     shown = []
     for name in sorted(view.channels_of(folded)):
         channel = server.channels.get(name)
-        if channel is not None and (
-            viewer in channel.members or ("s" not in channel.modes and not other.invisible)
-        ):
+        if channel is not None and shows_channel(viewer, channel, invisible=other.invisible):
             status = view.members.get(name, {}).get(folded, "")
             shown.append(status_prefix(status, multi) + channel.name)
     return shown
