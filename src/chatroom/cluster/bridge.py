@@ -5,8 +5,9 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
 * ``alive:<process>``: a heartbeat, set every :data:`HEARTBEAT` seconds to expire
   after :data:`TTL`; a process whose key is gone is dead and its users quit.
 * ``nick:<folded>``: the process owning a nick, claimed atomically (a Lua script:
-  free or already ours), refreshed with the heartbeat, so a dead process's nicks
-  expire on their own.
+  free, already ours, or owned by a process without a heartbeat), with no expiry;
+  ``owned:<process>`` (a set) lists the nick keys of a process, so whoever notices
+  its death removes them. The heartbeat costs the same however many users there are.
 * ``users`` (hash ``folded nick -> {nick, source, process}``) and ``members:<channel>``
   (hash ``folded nick -> {status, process}``): the snapshot a starting process
   reads to learn who is where.
@@ -14,13 +15,15 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
   every process; ``chatroom:proc:<process>``: private messages for one process.
 
 Everything this process writes goes through one queue and one writer task, so
-the other processes see its events in the order they happened here. When Redis
-is unreachable, events are dropped with a log line and local chat goes on. When
-Redis comes back without this process's heartbeat (it restarted with empty
-memory, or was away longer than :data:`TTL`), the process publishes its users
-and memberships again, and for one :data:`TTL` declares nobody dead, so the
-others have time to do the same. Catching up on the messages missed meanwhile is
-not done yet (docs/scale-out.md).
+the other processes see its events in the order they happened here (a batch
+whose connection broke is sent again once, on a fresh connection). When Redis is
+unreachable, events are dropped with a log line, local chat goes on, and local
+users are told the network is split (:mod:`.outage`). When Redis is back the
+process publishes its users and memberships again (the others ignore what they
+knew), claims the nicks it gave out meanwhile (renaming its user where another
+process kept the nick), and catches up on the messages it missed from the shared
+history (:mod:`.catchup`); after a restart of Redis, it declares nobody dead for
+one :data:`TTL`, so the others have time to beat again.
 """
 
 from __future__ import annotations
@@ -33,12 +36,15 @@ import os
 import secrets
 import socket
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from chatroom.cluster import deliver
+from chatroom.cluster import deliver, outage
+from chatroom.cluster.catchup import Delivered, catch_up
 from chatroom.cluster.events import (
     Event,
     Join,
@@ -54,6 +60,8 @@ from chatroom.cluster.events import (
 from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
+from chatroom.server.auth import guest_nick
+from chatroom.storage.base import utc_now
 
 if TYPE_CHECKING:
     from chatroom.server.server import Server
@@ -63,23 +71,56 @@ log = logging.getLogger("chatroom.cluster")
 HEARTBEAT = 1.0
 """Seconds between heartbeats (and checks that the other processes are alive)."""
 TTL = 3
-"""Seconds a heartbeat (and a nick claim) lasts unless refreshed."""
+"""Seconds a heartbeat lasts unless refreshed."""
+MARGIN = 15.0
+"""Seconds before an outage was noticed from which messages are caught up: a
+publish may have failed (or a read stalled, up to the socket timeout) before."""
+SPLIT_NOTICE_AFTER = 2 * HEARTBEAT
+"""Seconds Redis must stay away before local users are told the network is split."""
 EVENTS = "chatroom:events"
 USERS = "chatroom:users"
+_ALIVE = "chatroom:alive:"
+_OWNED = "chatroom:owned:"
 
-# Free, or already ours: take (or keep) it for TTL seconds. Atomic in Redis.
+# Free, already ours, or its owner has no heartbeat (dead, or Redis forgot it):
+# take it, for good (no expiry: the heartbeat need not refresh it), and list it
+# in our owned set (KEYS[2]). ARGV: us, the alive and owned key prefixes. Atomic.
 _CLAIM = """
 local owner = redis.call('GET', KEYS[1])
-if owner == false or owner == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if owner == false or owner == ARGV[1] or redis.call('EXISTS', ARGV[2] .. owner) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('SADD', KEYS[2], KEYS[1])
+  if owner and owner ~= ARGV[1] then
+    redis.call('SREM', ARGV[3] .. owner, KEYS[1])
+  end
   return 1
 end
 return 0
 """
 # Delete only if ours: a nick claimed meanwhile by another process stays its own.
+# KEYS[2] is the owned set of ARGV[1].
 _RELEASE = """
+redis.call('SREM', KEYS[2], KEYS[1])
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+# Every nick a (dead or departing) process ARGV[1] still owns, and its owned set.
+_FORGET = """
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('GET', key) == ARGV[1] then
+    redis.call('DEL', key)
+  end
+end
+return redis.call('DEL', KEYS[1])
+"""
+# HDEL of a field written by process ARGV[2] only (a user record or membership):
+# after a split, another process may own the same nick and have written it.
+_HDEL_OURS = """
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+if value and cjson.decode(value)['p'] == ARGV[2] then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
 end
 return 0
 """
@@ -90,7 +131,11 @@ class ClusterError(Exception):
 
 
 def _alive(process: str) -> str:
-    return f"chatroom:alive:{process}"
+    return f"{_ALIVE}{process}"
+
+
+def _owned(process: str) -> str:
+    return f"{_OWNED}{process}"
 
 
 def _nick(folded: str) -> str:
@@ -125,6 +170,15 @@ class RedisBridge:
         self._republish_due = False  # Redis forgot us; set until re-published
         self._claim = client.register_script(_CLAIM)
         self._pubsub = client.pubsub()
+        # The current outage (see _lost and _maybe_healed); None while all is well.
+        self._down_since: datetime | None = None
+        self._reader_down = False  # the subscription broke; catch up when it is back
+        self._state_back = True  # the heartbeat went through and state is re-published
+        self._split_told = False
+        self._caught_up = 0
+        self._unconfirmed: set[str] = set()  # nicks given out while Redis was away
+        self._reclaim_all = False  # Redis forgot every claim: claim every local nick
+        self._delivered = Delivered()
 
     @classmethod
     async def open(cls, url: str, server: Server) -> RedisBridge:
@@ -162,11 +216,18 @@ class RedisBridge:
 
     async def claim_nick(self, folded: str) -> bool:
         try:
-            won = await self._claim(keys=[_nick(folded)], args=[self.process_id, TTL])
+            won = await self._claim_in_redis(folded)
         except RedisError as exc:
-            # Availability first: while Redis is away, nicks are checked here only.
+            # Availability first: while Redis is away, nicks are checked here only
+            # (and claimed in Redis when it is back: see _reclaim).
             self._lost(exc)
+            self._unconfirmed.add(folded)
             return True
+        return won
+
+    async def _claim_in_redis(self, folded: str) -> bool:
+        me = self.process_id
+        won = await self._claim(keys=[_nick(folded), _owned(me)], args=[me, _ALIVE, _OWNED])
         return bool(won)
 
     def release_nick(self, folded: str) -> None:
@@ -205,19 +266,28 @@ class RedisBridge:
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                pipe = self._client.pipeline(transaction=False)
-                for item in batch:
-                    if isinstance(item, str):
-                        pipe.eval(_RELEASE, 1, _nick(item), self.process_id)
-                    else:
-                        self._queue_commands(pipe, item)
-                await pipe.execute()
+                try:
+                    await self._send(batch)
+                except RedisConnectionError:
+                    # The connection broke under us (Redis restarted, say): the pool
+                    # opens a fresh one. A batch sent twice is shown once (Delivered).
+                    await self._send(batch)
                 self._back()
             except RedisError as exc:
                 self._lost(exc)
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    async def _send(self, batch: list[Event | str]) -> None:
+        pipe = self._client.pipeline(transaction=False)
+        me = self.process_id
+        for item in batch:
+            if isinstance(item, str):
+                pipe.eval(_RELEASE, 2, _nick(item), _owned(me), me)
+            else:
+                self._queue_commands(pipe, item)
+        await pipe.execute()
 
     def _queue_commands(self, pipe: Any, event: Event) -> None:
         me = self.process_id
@@ -239,10 +309,10 @@ class RedisBridge:
                     pipe.hdel(_members(channel), nick)
             case NickChange(old, new, source, memberships, _line):
                 folded = casefold(new)
-                pipe.hdel(USERS, old)
+                pipe.eval(_HDEL_OURS, 1, USERS, old, me)
                 pipe.hset(USERS, folded, _user_record(new, source, me))
                 for channel, status in memberships:
-                    pipe.hdel(_members(channel), old)
+                    pipe.eval(_HDEL_OURS, 1, _members(channel), old, me)
                     pipe.hset(_members(channel), folded, json.dumps({"s": status, "p": me}))
             case _:
                 pass
@@ -252,21 +322,28 @@ class RedisBridge:
         """Apply what the other processes publish, in the order they published it."""
         while True:
             try:
-                message = await self._pubsub.get_message(
-                    ignore_subscribe_messages=True, timeout=HEARTBEAT
-                )
+                message = await self._pubsub.get_message(timeout=HEARTBEAT)
             except (RedisError, OSError) as exc:
                 self._lost(exc)
+                self._reader_down = True
                 await asyncio.sleep(HEARTBEAT)
                 continue
-            if message is None or message.get("type") != "message":
+            if message is None:
+                continue
+            if message.get("type") == "subscribe" and _text(message["channel"]) == EVENTS:
+                if self._reader_down:
+                    # Subscribed again: whatever is published from now on reaches
+                    # us; what was missed before is in the shared history.
+                    await self._catch_up()
+                continue
+            if message.get("type") != "message":
                 continue
             try:
                 origin, event = decode(message["data"])
             except ValueError as exc:
                 log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
                 continue
-            if origin == self.process_id:
+            if origin == self.process_id or not self._delivered.first_time(event):
                 continue
             try:
                 deliver.apply(self._server, self._view, origin, event)
@@ -287,15 +364,15 @@ class RedisBridge:
                 self._grace_until = loop.time() + HEARTBEAT + TTL
                 continue
             self._back()
+            self._maybe_healed()
 
     async def _beat(self) -> None:
+        """One heartbeat: O(processes), whatever the number of users (nick claims
+        do not expire, so they need no refreshing)."""
         loop = asyncio.get_running_loop()
-        nicks = list(self._server.users)
         pipe = self._client.pipeline(transaction=False)
         pipe.exists(_alive(self.process_id))
         pipe.set(_alive(self.process_id), "1", ex=TTL)
-        for folded in nicks:
-            pipe.eval(_CLAIM, 1, _nick(folded), self.process_id, TTL)
         others = sorted(self._view.processes())
         for process in others:
             pipe.exists(_alive(process))
@@ -304,22 +381,51 @@ class RedisBridge:
             # Redis forgot us: it restarted empty, or we were cut off past the TTL.
             log.warning("Redis had forgotten this process: publishing its users again")
             self._republish_due = True
+            self._reclaim_all = True
             self._grace_until = loop.time() + HEARTBEAT + TTL
+        if not self._state_back:
+            # Back after an outage: what changed here meanwhile never reached Redis.
+            self._republish_due = True
         if self._republish_due:
             # Not through the writer queue: a batch lost to a stale connection there
             # is dropped, here it is retried at the next beat until it succeeds.
+            await self._reclaim()
             await self._republish()
             self._republish_due = False
-        for folded, won in zip(nicks, results[2 : 2 + len(nicks)], strict=True):
-            if not won:
-                log.warning("Nick %s is claimed by another process too", folded)
+            self._state_back = True
         if loop.time() < self._grace_until:
             return
-        for process, alive in zip(others, results[2 + len(nicks) :], strict=True):
+        for process, alive in zip(others, results[2:], strict=True):
             if not alive:
                 log.warning("Process %s went away; its users quit", process)
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
                 await self._cleanup(process, gone)
+
+    async def _reclaim(self) -> None:
+        """Claim in Redis the nicks given out here while it was away (every local
+        nick if Redis forgot them all); where another process has the nick, rename
+        our user. Raises :class:`RedisError` if Redis fails (retried next beat)."""
+        server = self._server
+        nicks = list(server.users) if self._reclaim_all else sorted(self._unconfirmed)
+        nicks = [folded for folded in nicks if folded in server.users]
+        if nicks:
+            me = self.process_id
+            pipe = self._client.pipeline(transaction=False)
+            for folded in nicks:
+                pipe.eval(_CLAIM, 2, _nick(folded), _owned(me), me, _ALIVE, _OWNED)
+            results = await pipe.execute()
+            for folded, won in zip(nicks, results, strict=True):
+                if not won:
+                    outage.give_up_nick(server, folded, await self._guest())
+        self._unconfirmed.clear()
+        self._reclaim_all = False
+
+    async def _guest(self) -> str:
+        """A ``GuestNNNNN`` nick claimed in Redis for this process."""
+        while True:
+            guest = guest_nick(self._server)
+            if await self._claim_in_redis(casefold(guest)):
+                return guest
 
     async def _republish(self) -> None:
         """Put this process's users and memberships back in Redis, and announce them
@@ -371,13 +477,16 @@ class RedisBridge:
                 memberships.append((channel, _text(nick), record["s"], record["p"]))
         processes = sorted({u.process for u in users.values()} | {m[3] for m in memberships})
         alive = {p for p in processes if await self._client.exists(_alive(p))}
+        alive.discard(self.process_id)  # our own users are no remote users
         for folded, user in users.items():
             if user.process in alive:
                 self._view.add_user(folded, user)
         for channel, folded, status, process in memberships:
             if process in alive and folded in self._view.users:
                 self._view.join(channel, folded, status)
-        for process in set(processes) - alive:
+        if asyncio.get_running_loop().time() < self._grace_until:
+            return  # Redis restarted: the others may not have beaten again yet
+        for process in set(processes) - alive - {self.process_id}:
             dead = [f for f, u in users.items() if u.process == process]
             dead += [m[1] for m in memberships if m[3] == process]
             await self._cleanup(process, dead, memberships)
@@ -388,17 +497,17 @@ class RedisBridge:
         nicks: list[str],
         memberships: list[tuple[str, str, str, str]] | None = None,
     ) -> None:
-        """Remove what ``process`` left in Redis for ``nicks`` (idempotent: several
-        processes may clean up after one dead process)."""
+        """Remove what ``process`` left in Redis for ``nicks``, and every nick it
+        owned (idempotent: several processes may clean up after one dead process)."""
         pipe = self._client.pipeline(transaction=False)
+        pipe.eval(_FORGET, 1, _owned(process), process)
         for folded in set(nicks):
-            pipe.hdel(USERS, folded)
-            pipe.eval(_RELEASE, 1, _nick(folded), process)
+            pipe.eval(_HDEL_OURS, 1, USERS, folded, process)
         if memberships is None:
             channels = [_members(c) async for c in self._scan_channels()]
             for key in channels:
                 for folded in set(nicks):
-                    pipe.hdel(key, folded)
+                    pipe.eval(_HDEL_OURS, 1, key, folded, process)
         else:
             for channel, folded, _status, owner in memberships:
                 if owner == process:
@@ -418,11 +527,61 @@ class RedisBridge:
         if self._healthy:
             self._healthy = False
             log.error("Lost Redis (%s): users here keep chatting, with this process only", exc)
+        self._state_back = False
+        if self._down_since is None:
+            self._down_since = utc_now()
+            asyncio.get_running_loop().call_later(SPLIT_NOTICE_AFTER, self._tell_split)
 
     def _back(self) -> None:
         if not self._healthy:
             self._healthy = True
             log.warning("Redis is back: events go to the other processes again")
+
+    def _tell_split(self) -> None:
+        """Tell local users the network is split, unless it healed meanwhile (a blip)."""
+        if self._down_since is not None and not self._split_told and self._tasks:
+            self._split_told = True
+            outage.tell_everyone(self._server, outage.SPLIT)
+
+    async def _catch_up(self) -> None:
+        """Deliver what the other processes stored while our subscription was down."""
+        self._reader_down = False
+        start = self._down_since or utc_now()
+        try:
+            # Who joined the other processes meanwhile (what they re-published
+            # before we subscribed again was not heard).
+            await self._snapshot()
+        except RedisError as exc:
+            self._lost(exc)
+        if self._server.history is None:
+            log.warning(
+                "Messages sent on other processes while Redis was away are lost here:"
+                " history is off, so there is nothing to catch up from"
+            )
+        else:
+            count = await catch_up(
+                self._server,
+                self._view,
+                self._delivered,
+                self._server.msgid_prefix,
+                start - timedelta(seconds=MARGIN),
+                utc_now() + timedelta(minutes=1),  # later ones arrive live
+            )
+            self._caught_up += count
+            log.info("Caught up on %d messages from history after losing Redis", count)
+        self._maybe_healed()
+
+    def _maybe_healed(self) -> None:
+        """Once both the subscription and our state in Redis are back, the outage
+        is over: tell local users (if they were told of the split)."""
+        if self._down_since is None or self._reader_down or not self._state_back:
+            return
+        if self._split_told:
+            count = None if self._server.history is None else self._caught_up
+            outage.tell_everyone(self._server, outage.healed(count))
+        self._down_since = None
+        self._split_told = False
+        self._caught_up = 0
 
 
 def _text(value: bytes | str) -> str:
