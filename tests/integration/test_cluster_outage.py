@@ -100,7 +100,9 @@ def test_messages_sent_while_redis_is_away_are_caught_up(
     # Each process catches up from history what the other stored, in order, once;
     # the heal notice comes after it.
     got = bob.until("NOTICE", _notice(WHOLE))
-    assert _chat(got) == [*(("#room", f"gap {i}") for i in range(5)), ("bob", "private gap")]
+    assert _chat(got) == [*(("#room", f"gap {i}") for i in range(5)), ("bob", "private gap")], (
+        second.log
+    )
     assert "6 messages" in got[-1].params[1]
     got = alice.until("NOTICE", _notice(WHOLE))
     assert _chat(got) == [("#room", "from bob while split")]

@@ -16,7 +16,7 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
 
 Everything this process writes goes through one queue and one writer task, so
 the other processes see its events in the order they happened here (a batch
-whose connection broke is sent again once, on a fresh connection). When Redis is
+whose connection broke is sent again on a fresh connection: :func:`_retry`). When Redis is
 unreachable, events are dropped with a log line, local chat goes on, and local
 users are told the network is split (:mod:`.outage`). When Redis is back the
 process publishes its users and memberships again (the others ignore what they
@@ -40,7 +40,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from chatroom.cluster import deliver, outage
@@ -179,12 +180,15 @@ class RedisBridge:
         self._unconfirmed: set[str] = set()  # nicks given out while Redis was away
         self._reclaim_all = False  # Redis forgot every claim: claim every local nick
         self._delivered = Delivered()
+        self._started = utc_now()  # nothing before it is caught up: our users were not here
 
     @classmethod
     async def open(cls, url: str, server: Server) -> RedisBridge:
         """Connect, announce this process, read who is where, start listening."""
         try:
-            client = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+            client = aioredis.from_url(
+                url, socket_connect_timeout=5, socket_timeout=10, retry=_retry()
+            )
         except ValueError as exc:
             raise ClusterError(f"bad Redis URL: {exc}") from None
         process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -266,12 +270,9 @@ class RedisBridge:
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                try:
-                    await self._send(batch)
-                except RedisConnectionError:
-                    # The connection broke under us (Redis restarted, say): the pool
-                    # opens a fresh one. A batch sent twice is shown once (Delivered).
-                    await self._send(batch)
+                # A connection that broke under us (Redis restarted, say) is retried
+                # on a fresh one (RETRY); a batch sent twice is shown once (Delivered).
+                await self._send(batch)
                 self._back()
             except RedisError as exc:
                 self._lost(exc)
@@ -544,8 +545,8 @@ class RedisBridge:
             outage.tell_everyone(self._server, outage.SPLIT)
 
     async def _catch_up(self) -> None:
-        """Deliver what the other processes stored while our subscription was down."""
-        self._reader_down = False
+        """Deliver what the other processes stored while our subscription was down
+        (the outage is not over until this is done: see :meth:`_maybe_healed`)."""
         start = self._down_since or utc_now()
         try:
             # Who joined the other processes meanwhile (what they re-published
@@ -559,16 +560,21 @@ class RedisBridge:
                 " history is off, so there is nothing to catch up from"
             )
         else:
-            count = await catch_up(
-                self._server,
-                self._view,
-                self._delivered,
-                self._server.msgid_prefix,
-                start - timedelta(seconds=MARGIN),
-                utc_now() + timedelta(minutes=1),  # later ones arrive live
-            )
+            try:
+                count = await catch_up(
+                    self._server,
+                    self._view,
+                    self._delivered,
+                    self._server.msgid_prefix,
+                    max(start - timedelta(seconds=MARGIN), self._started),
+                    utc_now() + timedelta(minutes=1),  # later ones arrive live
+                )
+            except Exception:
+                log.exception("Could not catch up after losing Redis")
+                count = 0
             self._caught_up += count
             log.info("Caught up on %d messages from history after losing Redis", count)
+        self._reader_down = False
         self._maybe_healed()
 
     def _maybe_healed(self) -> None:
@@ -582,6 +588,14 @@ class RedisBridge:
         self._down_since = None
         self._split_told = False
         self._caught_up = 0
+
+
+def _retry() -> Retry:
+    """Each command is tried again up to three times within about half a second, on
+    a fresh connection: enough to ride over a restarted Redis, short enough that a
+    registration or the heartbeat does not hang while Redis is away (redis-py's
+    default tries for seconds)."""
+    return Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.02), 3)
 
 
 def _text(value: bytes | str) -> str:
