@@ -14,6 +14,7 @@ from chatroom.cluster.events import (
     PrivateMessage,
     ProcessGone,
     Quit,
+    Resync,
     UserUp,
     decode,
     encode,
@@ -55,3 +56,8 @@ def test_round_trip(event: Event) -> None:
 def test_garbage_is_a_value_error(data: bytes) -> None:
     with pytest.raises(ValueError):
         decode(data)
+
+
+def test_resync_round_trip() -> None:
+    event = Resync(1_700_000_000_123)
+    assert decode(encode("proc-1", event)) == ("proc-1", event)

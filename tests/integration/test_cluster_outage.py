@@ -14,6 +14,7 @@ import irctokens
 import pytest
 
 from cluster.redis_support import RedisServer, find_redis
+from cluster.tcp_proxy import Relay
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
 from timeouts import TIMEOUT
@@ -158,3 +159,46 @@ def test_a_nick_given_out_twice_during_a_split_is_settled(
         lambda: any(line.command == "PRIVMSG" for line in loser.collect(0.2)),
         lambda: (first.log, second.log, keeper.collect(0.1)),
     )
+
+
+def test_one_process_cut_off_alone_catches_up_both_ways(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    relay = Relay(redis.port)
+    try:
+        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
+        steady = _start(server_factory, redis)
+        alice = IrcClient(lonely.port).register("alice")
+        bob = IrcClient(steady.port).register("bob")
+        for user in (alice, bob):
+            user.join("#room")
+        _eventually(lambda: _names(bob, "#room") == {"alice", "bob"}, lambda: steady.log)
+        alice.collect(0.3)
+
+        # Only the lonely process loses Redis: its users are told, the others are not.
+        relay.cut()
+        assert alice.expect("NOTICE", _notice(SPLIT))
+        alice.send("PRIVMSG #room :from the lonely side")
+        alice.send("PRIVMSG bob :privately from the lonely side")
+        bob.send("PRIVMSG #room :from the steady side")
+        time.sleep(0.5)  # stored on both sides
+        relay.restore()
+
+        # The lonely process catches up on what it missed; the steady one, told
+        # by the lonely one that it was away, catches up on what it stored.
+        got = alice.until("NOTICE", _notice(WHOLE))
+        assert _chat(got) == [("#room", "from the steady side")]
+        seen: list[irctokens.Line] = []
+
+        def two_arrived() -> bool:
+            seen.extend(bob.collect(0.2))
+            return len(_chat(seen)) >= 2
+
+        _eventually(two_arrived, lambda: (seen, steady.log))
+        assert sorted(_chat(seen)) == [
+            ("#room", "from the lonely side"),
+            ("bob", "privately from the lonely side"),
+        ]
+        assert not [line for line in bob.collect(1.0) if line.command in ("PRIVMSG", "NOTICE")]
+    finally:
+        relay.close()

@@ -54,6 +54,7 @@ from chatroom.cluster.events import (
     PrivateMessage,
     ProcessGone,
     Quit,
+    Resync,
     UserUp,
     decode,
     encode,
@@ -62,7 +63,7 @@ from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server.auth import guest_nick
-from chatroom.storage.base import utc_now
+from chatroom.storage.base import from_ms, to_ms, utc_now
 
 if TYPE_CHECKING:
     from chatroom.server.server import Server
@@ -346,6 +347,10 @@ class RedisBridge:
                 continue
             if origin == self.process_id or not self._delivered.first_time(event):
                 continue
+            if isinstance(event, Resync):
+                # Its messages of that time reached nobody: read them from history.
+                await self._catch_up_window(from_ms(event.since_ms), f"{origin} lost Redis")
+                continue
             try:
                 deliver.apply(self._server, self._view, origin, event)
             except Exception:
@@ -560,22 +565,29 @@ class RedisBridge:
                 " history is off, so there is nothing to catch up from"
             )
         else:
-            try:
-                count = await catch_up(
-                    self._server,
-                    self._view,
-                    self._delivered,
-                    self._server.msgid_prefix,
-                    max(start - timedelta(seconds=MARGIN), self._started),
-                    utc_now() + timedelta(minutes=1),  # later ones arrive live
-                )
-            except Exception:
-                log.exception("Could not catch up after losing Redis")
-                count = 0
-            self._caught_up += count
-            log.info("Caught up on %d messages from history after losing Redis", count)
+            since = start - timedelta(seconds=MARGIN)
+            self._caught_up += await self._catch_up_window(since, "losing Redis")
         self._reader_down = False
         self._maybe_healed()
+
+    async def _catch_up_window(self, since: datetime, why: str) -> int:
+        """Deliver what was stored from ``since`` on and not delivered here yet."""
+        if self._server.history is None:
+            return 0
+        try:
+            count = await catch_up(
+                self._server,
+                self._view,
+                self._delivered,
+                self._server.msgid_prefix,
+                max(since, self._started),
+                utc_now() + timedelta(minutes=1),  # later ones arrive live
+            )
+        except Exception:
+            log.exception("Could not catch up from history after %s", why)
+            return 0
+        log.info("Caught up on %d messages from history after %s", count, why)
+        return count
 
     def _maybe_healed(self) -> None:
         """Once both the subscription and our state in Redis are back, the outage
@@ -585,6 +597,9 @@ class RedisBridge:
         if self._split_told:
             count = None if self._server.history is None else self._caught_up
             outage.tell_everyone(self._server, outage.healed(count))
+        # What we stored meanwhile may not have reached the others (they need not
+        # have lost Redis themselves): they catch up on it.
+        self.publish(Resync(to_ms(self._down_since - timedelta(seconds=MARGIN))))
         self._down_since = None
         self._split_told = False
         self._caught_up = 0

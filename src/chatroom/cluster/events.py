@@ -103,6 +103,15 @@ class ProcessGone:
     reason: str
 
 
+@dataclass(frozen=True)
+class Resync:
+    """The sending process was cut off from Redis from ``since_ms`` (milliseconds
+    since the epoch) until now: the messages it stored meanwhile never reached the
+    others, who catch up on them from the shared history."""
+
+    since_ms: int
+
+
 Event = (
     ChannelMessage
     | PrivateMessage
@@ -113,6 +122,7 @@ Event = (
     | Quit
     | NickChange
     | ProcessGone
+    | Resync
 )
 
 _TYPES: dict[str, type[Event]] = {
@@ -125,6 +135,7 @@ _TYPES: dict[str, type[Event]] = {
     "quit": Quit,
     "nick": NickChange,
     "gone": ProcessGone,
+    "resync": Resync,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 
