@@ -202,3 +202,45 @@ def test_one_process_cut_off_alone_catches_up_both_ways(
         assert not [line for line in bob.collect(1.0) if line.command in ("PRIVMSG", "NOTICE")]
     finally:
         relay.close()
+
+
+def test_who_left_during_a_split_is_gone_for_the_others_after_it(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    relay = Relay(redis.port)
+    try:
+        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
+        steady = _start(server_factory, redis)
+        alice = IrcClient(lonely.port).register("alice")
+        carol = IrcClient(lonely.port).register("carol")
+        dave = IrcClient(lonely.port).register("dave")
+        bob = IrcClient(steady.port).register("bob")
+        for user in (alice, carol, dave, bob):
+            user.join("#room")
+        _eventually(
+            lambda: _names(bob, "#room") == {"alice", "bob", "carol", "dave"}, lambda: steady.log
+        )
+        bob.collect(0.3)
+
+        # Quick, so the others do not declare the process dead (its heartbeat lasts 3 s).
+        relay.cut()
+        carol.send("QUIT :bye now")
+        carol.closed()
+        dave.send("PART #room :later")
+        dave.expect("PART")
+        alice.send("NICK alicia")
+        alice.expect("NICK")
+        lonely.wait_for_log("Lost Redis")
+        relay.restore()
+
+        # The others see what happened meanwhile, and the nicks are free again.
+        bob.expect("QUIT", lambda line: line.source.startswith("carol!"))
+        bob.expect("PART", lambda line: line.source.startswith("dave!"))
+        bob.expect("NICK", lambda line: line.source.startswith("alice!"))
+        assert _names(bob, "#room") == {"alicia", "bob"}
+        _eventually(
+            lambda: bob.send("NICK carol") or bob.until_any(("NICK", "433"))[0].command == "NICK",
+            lambda: lonely.log,
+        )
+    finally:
+        relay.close()

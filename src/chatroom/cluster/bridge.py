@@ -47,6 +47,7 @@ from redis.exceptions import RedisError
 from chatroom.cluster import deliver, outage
 from chatroom.cluster.catchup import Delivered, catch_up
 from chatroom.cluster.events import (
+    ChannelLine,
     Event,
     Join,
     Leave,
@@ -77,6 +78,8 @@ TTL = 3
 MARGIN = 15.0
 """Seconds before an outage was noticed from which messages are caught up: a
 publish may have failed (or a read stalled, up to the socket timeout) before."""
+MISSED = 10_000
+"""At most this many departures (quits, parts, nick changes) kept while Redis is away."""
 SPLIT_NOTICE_AFTER = 2 * HEARTBEAT
 """Seconds Redis must stay away before local users are told the network is split."""
 EVENTS = "chatroom:events"
@@ -181,6 +184,7 @@ class RedisBridge:
         self._unconfirmed: set[str] = set()  # nicks given out while Redis was away
         self._reclaim_all = False  # Redis forgot every claim: claim every local nick
         self._delivered = Delivered()
+        self._missed: list[Event | str] = []  # see _keep_missed
         self._started = utc_now()  # nothing before it is caught up: our users were not here
 
     @classmethod
@@ -270,20 +274,39 @@ class RedisBridge:
             batch = [await self._queue.get()]
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            # What Redis missed before goes first: later changes must not overtake it.
+            missed, self._missed = self._missed, []
             try:
                 # A connection that broke under us (Redis restarted, say) is retried
-                # on a fresh one (RETRY); a batch sent twice is shown once (Delivered).
-                await self._send(batch)
+                # on a fresh one (_retry); a batch sent twice is shown once (Delivered).
+                await self._send(batch, missed)
                 self._back()
             except RedisError as exc:
                 self._lost(exc)
+                self._missed[:0] = missed
+                self._keep_missed(batch)
+            except Exception:
+                # A bug must not stop every later event from leaving this process.
+                log.exception("Could not send %d events to Redis", len(batch))
             finally:
                 for _ in batch:
                     self._queue.task_done()
 
-    async def _send(self, batch: list[Event | str]) -> None:
+    def _keep_missed(self, batch: list[Event | str]) -> None:
+        """Keep the departures in a batch Redis did not take (quits, parts, nick
+        changes, topics, nick releases), to send first once Redis takes writes
+        again (:meth:`_republish` re-sends what still exists; messages come back
+        from history)."""
+        kept = (str, Quit, Leave, NickChange, ChannelLine)
+        self._missed.extend(item for item in batch if isinstance(item, kept))
+        if len(self._missed) > MISSED:
+            log.warning("Too many changes while Redis is away: the oldest are dropped")
+            del self._missed[: len(self._missed) - MISSED]
+
+    async def _send(self, batch: list[Event | str], missed: list[Event | str]) -> None:
         pipe = self._client.pipeline(transaction=False)
         me = self.process_id
+        self._replay_missed(pipe, missed)
         for item in batch:
             if isinstance(item, str):
                 pipe.eval(_RELEASE, 2, _nick(item), _owned(me), me)
@@ -357,7 +380,7 @@ class RedisBridge:
                 log.exception("Could not apply %s from %s", type(event).__name__, origin)
 
     async def _heartbeat(self) -> None:
-        """Stay alive (and keep our nicks), and notice processes that died."""
+        """Stay alive, and notice processes that died."""
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(HEARTBEAT)
@@ -368,6 +391,10 @@ class RedisBridge:
                 self._lost(exc)
                 # The others lose Redis too: when it is back, give them time to beat.
                 self._grace_until = loop.time() + HEARTBEAT + TTL
+                continue
+            except Exception:
+                # A bug must not stop the heartbeat: the others would think us dead.
+                log.exception("Heartbeat failed")
                 continue
             self._back()
             self._maybe_healed()
@@ -439,6 +466,8 @@ class RedisBridge:
         :class:`RedisError` if that fails. Nicks are re-claimed by the heartbeat."""
         server = self._server
         pipe = self._client.pipeline(transaction=False)
+        missed, self._missed = self._missed, []
+        self._replay_missed(pipe, missed)
         for folded, session in list(server.users.items()):
             self._queue_commands(pipe, UserUp(session.nick, session.source))
             for channel in session.channels:
@@ -457,7 +486,22 @@ class RedisBridge:
                         line,
                     ),
                 )
-        await pipe.execute()
+        try:
+            await pipe.execute()
+        except BaseException:
+            self._missed[:0] = missed
+            raise
+
+    def _replay_missed(self, pipe: Any, missed: list[Event | str]) -> None:
+        """The departures Redis missed, in order, so the others drop users and
+        memberships that are gone (in a re-publish, what exists now follows)."""
+        me = self.process_id
+        for item in missed:
+            if isinstance(item, str):
+                if item not in self._server.users:  # not taken again here meanwhile
+                    pipe.eval(_RELEASE, 2, _nick(item), _owned(me), me)
+            else:
+                self._queue_commands(pipe, item)
 
     async def _survey(self) -> None:
         """Learn which processes have a heartbeat; log the list when it changes."""
