@@ -19,11 +19,13 @@ the other processes see its events in the order they happened here (a batch
 whose connection broke is sent again on a fresh connection: :func:`_retry`). When Redis is
 unreachable, events are dropped with a log line, local chat goes on, and local
 users are told the network is split (:mod:`.outage`). When Redis is back the
-process publishes its users and memberships again (the others ignore what they
-knew), claims the nicks it gave out meanwhile (renaming its user where another
-process kept the nick), and catches up on the messages it missed from the shared
-history (:mod:`.catchup`); after a restart of Redis, it declares nobody dead for
-one :data:`TTL`, so the others have time to beat again.
+process sends the departures Redis missed (quits, parts, nick changes), publishes
+its users and memberships again (the others ignore what they knew), claims the
+nicks it gave out meanwhile (renaming its user where another process kept the
+nick), catches up on the messages it missed from the shared history
+(:mod:`.catchup`), and publishes :class:`~.events.Resync` so the others catch up
+on what it stored; after a restart of Redis, it declares nobody dead for one
+:data:`TTL`, so the others have time to beat again.
 """
 
 from __future__ import annotations
