@@ -3,5 +3,8 @@
 :mod:`~chatroom.cluster.events` (the records processes exchange) and
 :mod:`~chatroom.cluster.view` (what one process knows of the others) are pure;
 :mod:`~chatroom.cluster.deliver` hands remote events to local sessions; only
-:mod:`~chatroom.cluster.bridge` talks to Redis, and only ``--cluster`` imports it.
+:mod:`~chatroom.cluster.bridge` talks to Redis (running
+:mod:`~chatroom.cluster.scripts` there), and only ``--cluster`` imports it. When
+Redis was away, :mod:`~chatroom.cluster.catchup` brings back the missed messages
+from the shared history and :mod:`~chatroom.cluster.outage` tells local users.
 """

@@ -62,6 +62,7 @@ from chatroom.cluster.events import (
     decode,
     encode,
 )
+from chatroom.cluster.scripts import CLAIM, FORGET, HDEL_OURS, RELEASE
 from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
@@ -88,49 +89,6 @@ EVENTS = "chatroom:events"
 USERS = "chatroom:users"
 _ALIVE = "chatroom:alive:"
 _OWNED = "chatroom:owned:"
-
-# Free, already ours, or its owner has no heartbeat (dead, or Redis forgot it):
-# take it, for good (no expiry: the heartbeat need not refresh it), and list it
-# in our owned set (KEYS[2]). ARGV: us, the alive and owned key prefixes. Atomic.
-_CLAIM = """
-local owner = redis.call('GET', KEYS[1])
-if owner == false or owner == ARGV[1] or redis.call('EXISTS', ARGV[2] .. owner) == 0 then
-  redis.call('SET', KEYS[1], ARGV[1])
-  redis.call('SADD', KEYS[2], KEYS[1])
-  if owner and owner ~= ARGV[1] then
-    redis.call('SREM', ARGV[3] .. owner, KEYS[1])
-  end
-  return 1
-end
-return 0
-"""
-# Delete only if ours: a nick claimed meanwhile by another process stays its own.
-# KEYS[2] is the owned set of ARGV[1].
-_RELEASE = """
-redis.call('SREM', KEYS[2], KEYS[1])
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
-# Every nick a (dead or departing) process ARGV[1] still owns, and its owned set.
-_FORGET = """
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('GET', key) == ARGV[1] then
-    redis.call('DEL', key)
-  end
-end
-return redis.call('DEL', KEYS[1])
-"""
-# HDEL of a field written by process ARGV[2] only (a user record or membership):
-# after a split, another process may own the same nick and have written it.
-_HDEL_OURS = """
-local value = redis.call('HGET', KEYS[1], ARGV[1])
-if value and cjson.decode(value)['p'] == ARGV[2] then
-  return redis.call('HDEL', KEYS[1], ARGV[1])
-end
-return 0
-"""
 
 
 class ClusterError(Exception):
@@ -175,7 +133,7 @@ class RedisBridge:
         self._processes: set[str] = set()  # every process with a heartbeat, us included
         self._grace_until = 0.0  # loop time before which nobody is declared dead
         self._republish_due = False  # Redis forgot us; set until re-published
-        self._claim = client.register_script(_CLAIM)
+        self._claim = client.register_script(CLAIM)
         self._pubsub = client.pubsub()
         # The current outage (see _lost and _maybe_healed); None while all is well.
         self._down_since: datetime | None = None
@@ -311,7 +269,7 @@ class RedisBridge:
         self._replay_missed(pipe, missed)
         for item in batch:
             if isinstance(item, str):
-                pipe.eval(_RELEASE, 2, _nick(item), _owned(me), me)
+                pipe.eval(RELEASE, 2, _nick(item), _owned(me), me)
             else:
                 self._queue_commands(pipe, item)
         await pipe.execute()
@@ -336,10 +294,10 @@ class RedisBridge:
                     pipe.hdel(_members(channel), nick)
             case NickChange(old, new, source, memberships, _line):
                 folded = casefold(new)
-                pipe.eval(_HDEL_OURS, 1, USERS, old, me)
+                pipe.eval(HDEL_OURS, 1, USERS, old, me)
                 pipe.hset(USERS, folded, _user_record(new, source, me))
                 for channel, status in memberships:
-                    pipe.eval(_HDEL_OURS, 1, _members(channel), old, me)
+                    pipe.eval(HDEL_OURS, 1, _members(channel), old, me)
                     pipe.hset(_members(channel), folded, json.dumps({"s": status, "p": me}))
             case _:
                 pass
@@ -447,7 +405,7 @@ class RedisBridge:
             me = self.process_id
             pipe = self._client.pipeline(transaction=False)
             for folded in nicks:
-                pipe.eval(_CLAIM, 2, _nick(folded), _owned(me), me, _ALIVE, _OWNED)
+                pipe.eval(CLAIM, 2, _nick(folded), _owned(me), me, _ALIVE, _OWNED)
             results = await pipe.execute()
             for folded, won in zip(nicks, results, strict=True):
                 if not won:
@@ -501,7 +459,7 @@ class RedisBridge:
         for item in missed:
             if isinstance(item, str):
                 if item not in self._server.users:  # not taken again here meanwhile
-                    pipe.eval(_RELEASE, 2, _nick(item), _owned(me), me)
+                    pipe.eval(RELEASE, 2, _nick(item), _owned(me), me)
             else:
                 self._queue_commands(pipe, item)
 
@@ -552,14 +510,14 @@ class RedisBridge:
         """Remove what ``process`` left in Redis for ``nicks``, and every nick it
         owned (idempotent: several processes may clean up after one dead process)."""
         pipe = self._client.pipeline(transaction=False)
-        pipe.eval(_FORGET, 1, _owned(process), process)
+        pipe.eval(FORGET, 1, _owned(process), process)
         for folded in set(nicks):
-            pipe.eval(_HDEL_OURS, 1, USERS, folded, process)
+            pipe.eval(HDEL_OURS, 1, USERS, folded, process)
         if memberships is None:
             channels = [_members(c) async for c in self._scan_channels()]
             for key in channels:
                 for folded in set(nicks):
-                    pipe.eval(_HDEL_OURS, 1, key, folded, process)
+                    pipe.eval(HDEL_OURS, 1, key, folded, process)
         else:
             for channel, folded, _status, owner in memberships:
                 if owner == process:
