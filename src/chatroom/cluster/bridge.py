@@ -140,6 +140,7 @@ class RedisBridge:
         self._reader_down = False  # the subscription broke; catch up when it is back
         self._state_back = True  # the heartbeat went through and state is re-published
         self._split_told = False
+        self._split_timer: asyncio.TimerHandle | None = None
         self._caught_up = 0
         self._unconfirmed: set[str] = set()  # nicks given out while Redis was away
         self._reclaim_all = False  # Redis forgot every claim: claim every local nick
@@ -540,7 +541,8 @@ class RedisBridge:
         self._state_back = False
         if self._down_since is None:
             self._down_since = utc_now()
-            asyncio.get_running_loop().call_later(SPLIT_NOTICE_AFTER, self._tell_split)
+            loop = asyncio.get_running_loop()
+            self._split_timer = loop.call_later(SPLIT_NOTICE_AFTER, self._tell_split)
 
     def _back(self) -> None:
         if not self._healthy:
@@ -606,6 +608,9 @@ class RedisBridge:
         self.publish(Resync(to_ms(self._down_since - timedelta(seconds=MARGIN))))
         self._down_since = None
         self._split_told = False
+        if self._split_timer is not None:
+            self._split_timer.cancel()  # a blip: nobody was told, nobody will be
+            self._split_timer = None
         self._caught_up = 0
 
 
