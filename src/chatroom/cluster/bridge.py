@@ -138,6 +138,7 @@ class RedisBridge:
         # The current outage (see _lost and _maybe_healed); None while all is well.
         self._down_since: datetime | None = None
         self._reader_down = False  # the subscription broke; catch up when it is back
+        self._subscribed = False  # the first subscription was confirmed
         self._state_back = True  # the heartbeat went through and state is re-published
         self._split_told = False
         self._split_timer: asyncio.TimerHandle | None = None
@@ -317,10 +318,12 @@ class RedisBridge:
             if message is None:
                 continue
             if message.get("type") == "subscribe" and _text(message["channel"]) == EVENTS:
-                if self._reader_down:
-                    # Subscribed again: whatever is published from now on reaches
+                if self._subscribed:
+                    # Subscribed again (redis-py reconnects by itself, sometimes
+                    # without raising): whatever is published from now on reaches
                     # us; what was missed before is in the shared history.
                     await self._catch_up()
+                self._subscribed = True
                 continue
             if message.get("type") != "message":
                 continue
