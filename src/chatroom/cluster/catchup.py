@@ -39,7 +39,7 @@ from chatroom.storage.base import (
     MsgidAnchor,
     StoredMessage,
     TimeAnchor,
-    dm_peer,
+    dm_peers,
     is_dm_key,
     utc_now,
 )
@@ -126,8 +126,8 @@ async def catch_up(
             for target in (a.target for a in activity if is_dm_key(a.target)):
                 for message in await _window(server, target, since, until):
                     sender = casefold(message.source.split("!", 1)[0])
-                    if sender == folded or dm_peer(target, sender) != folded:
-                        continue  # our user sent it; or a conversation with itself
+                    if sender == folded or sender not in dm_peers(target):
+                        continue  # our user sent it (or the source changed: skip)
                     if message.time < session.history_since:
                         continue  # said to whoever had this nick before
                     found.append((message, PrivateMessage(folded, _line(message))))
