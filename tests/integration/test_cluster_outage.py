@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import irctokens
 import pytest
@@ -17,6 +18,7 @@ from cluster.redis_support import RedisServer, find_redis
 from cluster.tcp_proxy import Relay
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
+from storage.postgres_support import Cluster, find_bindir
 from timeouts import TIMEOUT
 
 SPLIT = "network is split"
@@ -244,3 +246,44 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
         )
     finally:
         relay.close()
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    bindir, why = find_bindir()
+    if bindir is None:
+        pytest.skip(why)
+    cluster = Cluster(bindir)
+    try:
+        cluster.start()
+        yield cluster.dsn()
+    finally:
+        cluster.remove()
+
+
+def test_catch_up_from_a_shared_postgresql(
+    server_factory: ServerFactory, redis: RedisServer, database_url: str, tmp_path: Path
+) -> None:
+    # Data directories of their own: what is caught up can only come from PostgreSQL.
+    first, second = (
+        server_factory(
+            "--no-flood-control", "--no-web", "--cluster", redis.url,
+            "--database", database_url, "--data-dir", str(tmp_path / name),
+        )
+        for name in ("one", "two")
+    )  # fmt: skip
+    alice = IrcClient(first.port).register("alice")
+    bob = IrcClient(second.port).register("bob")
+    for user in (alice, bob):
+        user.join("#pg")
+    _eventually(lambda: _names(bob, "#pg") == {"alice", "bob"}, lambda: second.log)
+    bob.collect(0.3)
+    redis.pause()
+    first.wait_for_log("Lost Redis")
+    alice.send("PRIVMSG #pg :stored in postgresql")
+    alice.send("PING sync")
+    alice.expect("PONG")
+    redis.resume()
+    got = bob.until("PRIVMSG")
+    assert got[-1].params[1] == "stored in postgresql"
+    assert not [line for line in bob.collect(1.5) if line.command == "PRIVMSG"]
