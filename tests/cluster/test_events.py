@@ -17,6 +17,7 @@ from chatroom.cluster.events import (
     PrivateMessage,
     ProcessGone,
     Quit,
+    Resync,
     UserState,
     UserUp,
     decode,
@@ -167,3 +168,8 @@ def test_a_user_state_carries_a_notification(command: str) -> None:
     _origin, event = decode((data + f'"modes":"","line":{line}}}').encode())
     assert isinstance(event, UserState) and event.line is not None
     assert event.line.command == command
+
+
+def test_resync_round_trip() -> None:
+    event = Resync(1_700_000_000_123)
+    assert decode(encode("proc-1", event)) == ("proc-1", event)

@@ -5,5 +5,8 @@
 :mod:`~chatroom.cluster.channels` (a channel's shared state, mirrored by every
 process) are pure;
 :mod:`~chatroom.cluster.deliver` hands remote events to local sessions; only
-:mod:`~chatroom.cluster.bridge` talks to Redis, and only ``--cluster`` imports it.
+:mod:`~chatroom.cluster.bridge` talks to Redis (running
+:mod:`~chatroom.cluster.scripts` there), and only ``--cluster`` imports it. When
+Redis was away, :mod:`~chatroom.cluster.catchup` brings back the missed messages
+from the shared history and :mod:`~chatroom.cluster.outage` tells local users.
 """

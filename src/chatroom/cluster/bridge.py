@@ -5,8 +5,9 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
 * ``alive:<process>``: a heartbeat, set every :data:`HEARTBEAT` seconds to expire
   after :data:`TTL`; a process whose key is gone is dead and its users quit.
 * ``nick:<folded>``: the process owning a nick, claimed atomically (a Lua script:
-  free or already ours), refreshed with the heartbeat, so a dead process's nicks
-  expire on their own.
+  free, already ours, or owned by a process without a heartbeat), with no expiry;
+  ``owned:<process>`` (a set) lists the nick keys of a process, so whoever notices
+  its death removes them. The heartbeat costs the same however many users there are.
 * ``users`` (hash ``folded nick -> {nick, source, process}``, plus what WHO/WHOIS
   show: realname, account, away, modes, signon, TLS; see :func:`_user_record`)
   and ``members:<channel>`` (hash ``folded nick -> {status, process}``): the
@@ -21,13 +22,17 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
   every process; ``chatroom:proc:<process>``: private messages for one process.
 
 Everything this process writes goes through one queue and one writer task, so
-the other processes see its events in the order they happened here. When Redis
-is unreachable, events are dropped with a log line and local chat goes on. When
-Redis comes back without this process's heartbeat (it restarted with empty
-memory, or was away longer than :data:`TTL`), the process publishes its users
-and memberships again, and for one :data:`TTL` declares nobody dead, so the
-others have time to do the same. Catching up on the messages missed meanwhile is
-not done yet (docs/scale-out.md).
+the other processes see its events in the order they happened here (a batch
+whose connection broke is sent again on a fresh connection: :func:`_retry`). When Redis is
+unreachable, events are dropped with a log line, local chat goes on, and local
+users are told the network is split (:mod:`.outage`). When Redis is back the
+process sends the departures Redis missed (quits, parts, nick changes), publishes
+its users and memberships again (the others ignore what they knew), claims the
+nicks it gave out meanwhile (renaming its user where another process kept the
+nick), catches up on the messages it missed from the shared history
+(:mod:`.catchup`), and publishes :class:`~.events.Resync` so the others catch up
+on what it stored; after a restart of Redis, it declares nobody dead for one
+:data:`TTL`, so the others have time to beat again.
 """
 
 from __future__ import annotations
@@ -41,15 +46,20 @@ import secrets
 import socket
 import typing
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from chatroom.cluster import channels as shared
-from chatroom.cluster import deliver
+from chatroom.cluster import deliver, outage
+from chatroom.cluster.catchup import Delivered, catch_up
 from chatroom.cluster.events import (
     ChannelCreated,
+    ChannelLine,
     ChannelUpdate,
     Event,
     Join,
@@ -58,15 +68,19 @@ from chatroom.cluster.events import (
     PrivateMessage,
     ProcessGone,
     Quit,
+    Resync,
     UserState,
     UserUp,
     decode,
     encode,
 )
+from chatroom.cluster.scripts import CLAIM, FORGET, HDEL_OURS, RELEASE
 from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server import presence
+from chatroom.server.auth import guest_nick
+from chatroom.storage.base import from_ms, to_ms, utc_now
 
 if TYPE_CHECKING:
     from chatroom.server.server import Server
@@ -76,26 +90,18 @@ log = logging.getLogger("chatroom.cluster")
 HEARTBEAT = 1.0
 """Seconds between heartbeats (and checks that the other processes are alive)."""
 TTL = 3
-"""Seconds a heartbeat (and a nick claim) lasts unless refreshed."""
+"""Seconds a heartbeat lasts unless refreshed."""
+MARGIN = 15.0
+"""Seconds before an outage was noticed from which messages are caught up: a
+publish may have failed (or a read stalled, up to the socket timeout) before."""
+MISSED = 10_000
+"""At most this many departures (quits, parts, nick changes) kept while Redis is away."""
+SPLIT_NOTICE_AFTER = 2 * HEARTBEAT
+"""Seconds Redis must stay away before local users are told the network is split."""
 EVENTS = "chatroom:events"
 USERS = "chatroom:users"
-
-# Free, or already ours: take (or keep) it for TTL seconds. Atomic in Redis.
-_CLAIM = """
-local owner = redis.call('GET', KEYS[1])
-if owner == false or owner == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-  return 1
-end
-return 0
-"""
-# Delete only if ours: a nick claimed meanwhile by another process stays its own.
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
+_ALIVE = "chatroom:alive:"
+_OWNED = "chatroom:owned:"
 
 # A channel's state goes when nobody is in it network-wide and it is not permanent.
 _FORGET = """
@@ -124,7 +130,11 @@ class ClusterError(Exception):
 
 
 def _alive(process: str) -> str:
-    return f"chatroom:alive:{process}"
+    return f"{_ALIVE}{process}"
+
+
+def _owned(process: str) -> str:
+    return f"{_OWNED}{process}"
 
 
 def _nick(folded: str) -> str:
@@ -162,14 +172,29 @@ class RedisBridge:
         self._grace_until = 0.0  # loop time before which nobody is declared dead
         self._republish_due = False  # Redis forgot us; set until re-published
         self._creations: list[tuple[int, ChannelCreated]] = []  # in the batch being written
-        self._claim = client.register_script(_CLAIM)
+        self._claim = client.register_script(CLAIM)
         self._pubsub = client.pubsub()
+        # The current outage (see _lost and _maybe_healed); None while all is well.
+        self._down_since: datetime | None = None
+        self._reader_down = False  # the subscription broke; catch up when it is back
+        self._subscribed = False  # the first subscription was confirmed
+        self._state_back = True  # the heartbeat went through and state is re-published
+        self._split_told = False
+        self._split_timer: asyncio.TimerHandle | None = None
+        self._caught_up = 0
+        self._unconfirmed: set[str] = set()  # nicks given out while Redis was away
+        self._reclaim_all = False  # Redis forgot every claim: claim every local nick
+        self._delivered = Delivered()
+        self._missed: list[Event | str] = []  # see _keep_missed
+        self._started = utc_now()  # nothing before it is caught up: our users were not here
 
     @classmethod
     async def open(cls, url: str, server: Server) -> RedisBridge:
         """Connect, announce this process, read who is where, start listening."""
         try:
-            client = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+            client = aioredis.from_url(
+                url, socket_connect_timeout=5, socket_timeout=10, retry=_retry()
+            )
         except ValueError as exc:
             raise ClusterError(f"bad Redis URL: {exc}") from None
         process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -201,11 +226,18 @@ class RedisBridge:
 
     async def claim_nick(self, folded: str) -> bool:
         try:
-            won = await self._claim(keys=[_nick(folded)], args=[self.process_id, TTL])
+            won = await self._claim_in_redis(folded)
         except RedisError as exc:
-            # Availability first: while Redis is away, nicks are checked here only.
+            # Availability first: while Redis is away, nicks are checked here only
+            # (and claimed in Redis when it is back: see _reclaim).
             self._lost(exc)
+            self._unconfirmed.add(folded)
             return True
+        return won
+
+    async def _claim_in_redis(self, folded: str) -> bool:
+        me = self.process_id
+        won = await self._claim(keys=[_nick(folded), _owned(me)], args=[me, _ALIVE, _OWNED])
         return bool(won)
 
     def release_nick(self, folded: str) -> None:
@@ -243,14 +275,12 @@ class RedisBridge:
             batch = [await self._queue.get()]
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            # What Redis missed before goes first: later changes must not overtake it.
+            missed, self._missed = self._missed, []
             try:
-                pipe = self._client.pipeline(transaction=False)
-                for item in batch:
-                    if isinstance(item, str):
-                        pipe.eval(_RELEASE, 1, _nick(item), self.process_id)
-                    else:
-                        self._queue_commands(pipe, item)
-                results = await pipe.execute()
+                # A connection that broke under us (Redis restarted, say) is retried
+                # on a fresh one (_retry); a batch sent twice is shown once (Delivered).
+                results = await self._send(batch, missed)
                 self._back()
                 self._settle_creations(results)
             except RedisError as exc:
@@ -259,10 +289,37 @@ class RedisBridge:
                 # visible elsewhere): the heartbeat re-announces every user, whole.
                 if any(isinstance(item, UserUp | UserState | NickChange) for item in batch):
                     self._republish_due = True
+                self._missed[:0] = missed
+                self._keep_missed(batch)
+            except Exception:
+                # A bug must not stop every later event from leaving this process.
+                log.exception("Could not send %d events to Redis", len(batch))
             finally:
                 self._creations.clear()
                 for _ in batch:
                     self._queue.task_done()
+
+    def _keep_missed(self, batch: list[Event | str]) -> None:
+        """Keep the departures in a batch Redis did not take (quits, parts, nick
+        changes, topics, nick releases), to send first once Redis takes writes
+        again (:meth:`_republish` re-sends what still exists; messages come back
+        from history)."""
+        kept = (str, Quit, Leave, NickChange, ChannelLine)
+        self._missed.extend(item for item in batch if isinstance(item, kept))
+        if len(self._missed) > MISSED:
+            log.warning("Too many changes while Redis is away: the oldest are dropped")
+            del self._missed[: len(self._missed) - MISSED]
+
+    async def _send(self, batch: list[Event | str], missed: list[Event | str]) -> list[Any]:
+        pipe = self._client.pipeline(transaction=False)
+        me = self.process_id
+        self._replay_missed(pipe, missed)
+        for item in batch:
+            if isinstance(item, str):
+                pipe.eval(RELEASE, 2, _nick(item), _owned(me), me)
+            else:
+                self._queue_commands(pipe, item)
+        return list(await pipe.execute())
 
     def _queue_commands(self, pipe: Any, event: Event) -> None:
         me = self.process_id
@@ -312,11 +369,11 @@ class RedisBridge:
                     pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": process}))
             case NickChange(old, new, source, memberships, _line):
                 folded = casefold(new)
-                pipe.hdel(USERS, old)
+                pipe.eval(HDEL_OURS, 1, USERS, old, me)
                 record = self._record_of(folded) or _user_record(UserUp(new, source), me)
                 pipe.hset(USERS, folded, record)
                 for channel, status in memberships:
-                    pipe.hdel(_members(channel), old)
+                    pipe.eval(HDEL_OURS, 1, _members(channel), old, me)
                     pipe.hset(_members(channel), folded, json.dumps({"s": status, "p": me}))
             case UserState(nick):
                 current = self._record_of(nick)
@@ -347,21 +404,34 @@ class RedisBridge:
         """Apply what the other processes publish, in the order they published it."""
         while True:
             try:
-                message = await self._pubsub.get_message(
-                    ignore_subscribe_messages=True, timeout=HEARTBEAT
-                )
+                message = await self._pubsub.get_message(timeout=HEARTBEAT)
             except (RedisError, OSError) as exc:
                 self._lost(exc)
+                self._reader_down = True
                 await asyncio.sleep(HEARTBEAT)
                 continue
-            if message is None or message.get("type") != "message":
+            if message is None:
+                continue
+            if message.get("type") == "subscribe" and _text(message["channel"]) == EVENTS:
+                if self._subscribed:
+                    # Subscribed again (redis-py reconnects by itself, sometimes
+                    # without raising): whatever is published from now on reaches
+                    # us; what was missed before is in the shared history.
+                    await self._catch_up()
+                self._subscribed = True
+                continue
+            if message.get("type") != "message":
                 continue
             try:
                 origin, event = decode(message["data"])
             except ValueError as exc:
                 log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
                 continue
-            if origin == self.process_id:
+            if origin == self.process_id or not self._delivered.first_time(event):
+                continue
+            if isinstance(event, Resync):
+                # Its messages of that time reached nobody: read them from history.
+                await self._catch_up_window(from_ms(event.since_ms), f"{origin} lost Redis")
                 continue
             try:
                 deliver.apply(self._server, self._view, origin, event)
@@ -369,7 +439,7 @@ class RedisBridge:
                 log.exception("Could not apply %s from %s", type(event).__name__, origin)
 
     async def _heartbeat(self) -> None:
-        """Stay alive (and keep our nicks), and notice processes that died."""
+        """Stay alive, and notice processes that died."""
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(HEARTBEAT)
@@ -381,16 +451,20 @@ class RedisBridge:
                 # The others lose Redis too: when it is back, give them time to beat.
                 self._grace_until = loop.time() + HEARTBEAT + TTL
                 continue
+            except Exception:
+                # A bug must not stop the heartbeat: the others would think us dead.
+                log.exception("Heartbeat failed")
+                continue
             self._back()
+            self._maybe_healed()
 
     async def _beat(self) -> None:
+        """One heartbeat: O(processes), whatever the number of users (nick claims
+        do not expire, so they need no refreshing)."""
         loop = asyncio.get_running_loop()
-        nicks = list(self._server.users)
         pipe = self._client.pipeline(transaction=False)
         pipe.exists(_alive(self.process_id))
         pipe.set(_alive(self.process_id), "1", ex=TTL)
-        for folded in nicks:
-            pipe.eval(_CLAIM, 1, _nick(folded), self.process_id, TTL)
         others = sorted(self._view.processes())
         for process in others:
             pipe.exists(_alive(process))
@@ -399,22 +473,51 @@ class RedisBridge:
             # Redis forgot us: it restarted empty, or we were cut off past the TTL.
             log.warning("Redis had forgotten this process: publishing its users again")
             self._republish_due = True
+            self._reclaim_all = True
             self._grace_until = loop.time() + HEARTBEAT + TTL
+        if not self._state_back:
+            # Back after an outage: what changed here meanwhile never reached Redis.
+            self._republish_due = True
         if self._republish_due:
             # Not through the writer queue: a batch lost to a stale connection there
             # is dropped, here it is retried at the next beat until it succeeds.
+            await self._reclaim()
             await self._republish()
             self._republish_due = False
-        for folded, won in zip(nicks, results[2 : 2 + len(nicks)], strict=True):
-            if not won:
-                log.warning("Nick %s is claimed by another process too", folded)
+            self._state_back = True
         if loop.time() < self._grace_until:
             return
-        for process, alive in zip(others, results[2 + len(nicks) :], strict=True):
+        for process, alive in zip(others, results[2:], strict=True):
             if not alive:
                 log.warning("Process %s went away; its users quit", process)
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
                 await self._cleanup(process, gone)
+
+    async def _reclaim(self) -> None:
+        """Claim in Redis the nicks given out here while it was away (every local
+        nick if Redis forgot them all); where another process has the nick, rename
+        our user. Raises :class:`RedisError` if Redis fails (retried next beat)."""
+        server = self._server
+        nicks = list(server.users) if self._reclaim_all else sorted(self._unconfirmed)
+        nicks = [folded for folded in nicks if folded in server.users]
+        if nicks:
+            me = self.process_id
+            pipe = self._client.pipeline(transaction=False)
+            for folded in nicks:
+                pipe.eval(CLAIM, 2, _nick(folded), _owned(me), me, _ALIVE, _OWNED)
+            results = await pipe.execute()
+            for folded, won in zip(nicks, results, strict=True):
+                if not won:
+                    outage.give_up_nick(server, folded, await self._guest())
+        self._unconfirmed.clear()
+        self._reclaim_all = False
+
+    async def _guest(self) -> str:
+        """A ``GuestNNNNN`` nick claimed in Redis for this process."""
+        while True:
+            guest = guest_nick(self._server)
+            if await self._claim_in_redis(casefold(guest)):
+                return guest
 
     async def _republish(self) -> None:
         """Put this process's users and memberships back in Redis, and announce them
@@ -422,6 +525,8 @@ class RedisBridge:
         :class:`RedisError` if that fails. Nicks are re-claimed by the heartbeat."""
         server = self._server
         pipe = self._client.pipeline(transaction=False)
+        missed, self._missed = self._missed, []
+        self._replay_missed(pipe, missed)
         for folded, session in list(server.users.items()):
             self._queue_commands(pipe, presence.user_up(session))
             for channel in session.channels:
@@ -444,7 +549,22 @@ class RedisBridge:
             # Every process holds the same state: the first to put it back wins.
             if channel.members or channel.permanent:
                 pipe.set(_channel(channel.folded), shared.dump(channel), nx=True)
-        await pipe.execute()
+        try:
+            await pipe.execute()
+        except BaseException:
+            self._missed[:0] = missed
+            raise
+
+    def _replay_missed(self, pipe: Any, missed: list[Event | str]) -> None:
+        """The departures Redis missed, in order, so the others drop users and
+        memberships that are gone (in a re-publish, what exists now follows)."""
+        me = self.process_id
+        for item in missed:
+            if isinstance(item, str):
+                if item not in self._server.users:  # not taken again here meanwhile
+                    pipe.eval(RELEASE, 2, _nick(item), _owned(me), me)
+            else:
+                self._queue_commands(pipe, item)
 
     async def _survey(self) -> None:
         """Learn which processes have a heartbeat; log the list when it changes."""
@@ -477,13 +597,16 @@ class RedisBridge:
                 memberships.append((channel, _text(nick), status, process))
         processes = sorted({u.process for u in users.values()} | {m[3] for m in memberships})
         alive = {p for p in processes if await self._client.exists(_alive(p))}
+        alive.discard(self.process_id)  # our own users are no remote users
         for folded, user in users.items():
             if user.process in alive:
                 self._view.add_user(folded, user)
         for channel, folded, status, process in memberships:
             if process in alive and folded in self._view.users:
                 self._view.join(channel, folded, status)
-        for process in set(processes) - alive:
+        if asyncio.get_running_loop().time() < self._grace_until:
+            return  # Redis restarted: the others may not have beaten again yet
+        for process in set(processes) - alive - {self.process_id}:
             dead = [f for f, u in users.items() if u.process == process]
             dead += [m[1] for m in memberships if m[3] == process]
             await self._cleanup(process, dead, memberships)
@@ -515,17 +638,17 @@ class RedisBridge:
         nicks: list[str],
         memberships: list[tuple[str, str, str, str]] | None = None,
     ) -> None:
-        """Remove what ``process`` left in Redis for ``nicks`` (idempotent: several
-        processes may clean up after one dead process)."""
+        """Remove what ``process`` left in Redis for ``nicks``, and every nick it
+        owned (idempotent: several processes may clean up after one dead process)."""
         pipe = self._client.pipeline(transaction=False)
+        pipe.eval(FORGET, 1, _owned(process), process)
         for folded in set(nicks):
-            pipe.hdel(USERS, folded)
-            pipe.eval(_RELEASE, 1, _nick(folded), process)
+            pipe.eval(HDEL_OURS, 1, USERS, folded, process)
         if memberships is None:
             channels = [_members(c) async for c in self._scan_channels()]
             for key in channels:
                 for folded in set(nicks):
-                    pipe.hdel(key, folded)
+                    pipe.eval(HDEL_OURS, 1, key, folded, process)
             for key in channels:  # their states, if nobody is left in them
                 name = key.removeprefix("chatroom:members:")
                 pipe.eval(_FORGET, 2, key, _channel(name))
@@ -550,11 +673,88 @@ class RedisBridge:
         if self._healthy:
             self._healthy = False
             log.error("Lost Redis (%s): users here keep chatting, with this process only", exc)
+        self._state_back = False
+        if self._down_since is None:
+            self._down_since = utc_now()
+            loop = asyncio.get_running_loop()
+            self._split_timer = loop.call_later(SPLIT_NOTICE_AFTER, self._tell_split)
 
     def _back(self) -> None:
         if not self._healthy:
             self._healthy = True
             log.warning("Redis is back: events go to the other processes again")
+
+    def _tell_split(self) -> None:
+        """Tell local users the network is split, unless it healed meanwhile (a blip)."""
+        if self._down_since is not None and not self._split_told and self._tasks:
+            self._split_told = True
+            outage.tell_everyone(self._server, outage.SPLIT)
+
+    async def _catch_up(self) -> None:
+        """Deliver what the other processes stored while our subscription was down
+        (the outage is not over until this is done: see :meth:`_maybe_healed`)."""
+        start = self._down_since or utc_now()
+        try:
+            # Who joined the other processes meanwhile (what they re-published
+            # before we subscribed again was not heard).
+            await self._snapshot()
+        except RedisError as exc:
+            self._lost(exc)
+        if self._server.history is None:
+            log.warning(
+                "Messages sent on other processes while Redis was away are lost here:"
+                " history is off, so there is nothing to catch up from"
+            )
+        else:
+            since = start - timedelta(seconds=MARGIN)
+            self._caught_up += await self._catch_up_window(since, "losing Redis")
+        self._reader_down = False
+        self._maybe_healed()
+
+    async def _catch_up_window(self, since: datetime, why: str) -> int:
+        """Deliver what was stored from ``since`` on and not delivered here yet."""
+        if self._server.history is None:
+            return 0
+        try:
+            count = await catch_up(
+                self._server,
+                self._view,
+                self._delivered,
+                self._server.msgid_prefix,
+                max(since, self._started),
+                utc_now() + timedelta(minutes=1),  # later ones arrive live
+            )
+        except Exception:
+            log.exception("Could not catch up from history after %s", why)
+            return 0
+        log.info("Caught up on %d messages from history after %s", count, why)
+        return count
+
+    def _maybe_healed(self) -> None:
+        """Once both the subscription and our state in Redis are back, the outage
+        is over: tell local users (if they were told of the split)."""
+        if self._down_since is None or self._reader_down or not self._state_back:
+            return
+        if self._split_told:
+            count = None if self._server.history is None else self._caught_up
+            outage.tell_everyone(self._server, outage.healed(count))
+        # What we stored meanwhile may not have reached the others (they need not
+        # have lost Redis themselves): they catch up on it.
+        self.publish(Resync(to_ms(self._down_since - timedelta(seconds=MARGIN))))
+        self._down_since = None
+        self._split_told = False
+        if self._split_timer is not None:
+            self._split_timer.cancel()  # a blip: nobody was told, nobody will be
+            self._split_timer = None
+        self._caught_up = 0
+
+
+def _retry() -> Retry:
+    """Each command is tried again up to three times within about half a second, on
+    a fresh connection: enough to ride over a restarted Redis, short enough that a
+    registration or the heartbeat does not hang while Redis is away (redis-py's
+    default tries for seconds)."""
+    return Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.02), 3)
 
 
 def _text(value: bytes | str) -> str:

@@ -174,6 +174,15 @@ class ChannelCreated:
     state: str
 
 
+@dataclass(frozen=True)
+class Resync:
+    """The sending process was cut off from Redis from ``since_ms`` (milliseconds
+    since the epoch) until now: the messages it stored meanwhile never reached the
+    others, who catch up on them from the shared history."""
+
+    since_ms: int
+
+
 Event = (
     ChannelMessage
     | PrivateMessage
@@ -188,6 +197,7 @@ Event = (
     | ChannelUpdate
     | Invite
     | ChannelCreated
+    | Resync
 )
 
 _TYPES: dict[str, type[Event]] = {
@@ -204,6 +214,7 @@ _TYPES: dict[str, type[Event]] = {
     "cstate": ChannelUpdate,
     "invite": Invite,
     "created": ChannelCreated,
+    "resync": Resync,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 

@@ -145,12 +145,13 @@ def _take_back(server: Server, session: Session, nick: str) -> None:
         return
     if session.account is not None and casefold(session.account) == session.folded_nick:
         return
-    guest = _guest_nick(server)
+    guest = guest_nick(server)
     log.info("Renamed %s to %s: the nick is registered", nick, guest)
     session.send_line(server.rename(session, guest))
 
 
-def _guest_nick(server: Server) -> str:
+def guest_nick(server: Server) -> str:
+    """A free nick ``GuestNNNNN`` (free here and, with a network, in its view)."""
     while True:
         candidate = f"Guest{secrets.randbelow(100000):05d}"
         if not server.nick_in_use(candidate):

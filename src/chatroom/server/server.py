@@ -354,6 +354,12 @@ class Server:
 
     # -- fan-out ------------------------------------------------------------------
 
+    @property
+    def msgid_prefix(self) -> str:
+        """The start of every msgid this process made since it started (so a process
+        catching up from shared history can tell its own messages apart)."""
+        return self._msgid_prefix
+
     def new_msgid(self) -> str:
         """A message id unique on this server (message-ids spec)."""
         return f"{self._msgid_prefix}{next(self._msgid_counter):x}"

@@ -1,0 +1,168 @@
+"""Catching up, from the shared history, on messages missed while Redis was away.
+
+While this process cannot hear the others (Redis stopped, restarted, or the
+connection broke), their channel and private messages are lost for its users,
+but not for the network: the process that received each message stored it, with
+its ``msgid``, ``time`` and source, in the history every process shares
+(PostgreSQL, or the SQLite files of the data directory with ``--workers``). When
+the subscription is back, :func:`catch_up` reads the window of the outage from
+that history and hands each missed message to the local users it was meant for,
+through the same path as a live one (:func:`chatroom.cluster.deliver.apply`).
+
+Exactly once: a :class:`Delivered` record remembers the msgids recently handed to
+local users, live or caught up; a message in it is skipped, and so is every
+message this process relayed itself (its msgids start with this process's
+prefix). The record is bounded; the window never starts before the oldest time
+it still covers, so a message it forgot can never be shown twice (under a flood
+the window shrinks instead).
+
+Only what history keeps can be caught up: PRIVMSG and NOTICE to channels and
+nicks, not TAGMSG, not messages to ``@#chan``/``+#chan``, nothing when history is
+off, and nothing from processes with history files of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from chatroom.cluster import deliver
+from chatroom.cluster.events import ChannelMessage, Event, PrivateMessage
+from chatroom.protocol.casemap import casefold
+from chatroom.protocol.line import Line
+from chatroom.server.outgoing import format_time
+from chatroom.storage.base import (
+    Anchor,
+    MessageKind,
+    MsgidAnchor,
+    StoredMessage,
+    TimeAnchor,
+    dm_peers,
+    is_dm_key,
+    utc_now,
+)
+from chatroom.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from chatroom.cluster.view import RemoteView
+    from chatroom.server.server import Server
+
+log = logging.getLogger("chatroom.cluster")
+
+PAGE = 500
+"""Messages read from history per query (a conversation is read page by page)."""
+MAX_TARGETS = 10_000
+"""At most this many private conversations of one user are caught up."""
+
+
+class Delivered:
+    """The msgids most recently handed to local users, at most ``size`` of them.
+
+    :attr:`covers_since` is when the newest forgotten msgid was recorded: every
+    message stored at or after that time and already delivered is still here
+    (a message is stored before it is delivered).
+    """
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._order: deque[str] = deque()
+        self._ids: set[str] = set()
+        self.covers_since: datetime | None = None
+
+    def __contains__(self, msgid: object) -> bool:
+        return msgid in self._ids
+
+    def add(self, msgid: str) -> None:
+        """Remember ``msgid`` (forgetting the oldest beyond the bound)."""
+        if msgid in self._ids:
+            return
+        self._order.append(msgid)
+        self._ids.add(msgid)
+        if len(self._order) > self._size:
+            self._ids.discard(self._order.popleft())
+            self.covers_since = utc_now()
+
+    def first_time(self, event: Event) -> bool:
+        """Whether a live message event is new here (and remember it); other events
+        are always new. A message published twice (a write retried after Redis
+        dropped the connection) is shown once."""
+        if not isinstance(event, ChannelMessage | PrivateMessage):
+            return True
+        msgid = event.line.tags.get("msgid")
+        if msgid is None:
+            return True
+        if msgid in self._ids:
+            return False
+        self.add(msgid)
+        return True
+
+
+async def catch_up(
+    server: Server,
+    view: RemoteView,
+    delivered: Delivered,
+    own_prefix: str,
+    since: datetime,
+    until: datetime,
+) -> int:
+    """Deliver to local users the messages stored between ``since`` and ``until``
+    by other processes that they have not been given yet, oldest first; return how
+    many messages were delivered. History errors are logged, not raised."""
+    store = server.history
+    if store is None:
+        return 0
+    if delivered.covers_since is not None and delivered.covers_since > since:
+        since = delivered.covers_since
+    found: list[tuple[StoredMessage, Event]] = []
+    try:
+        for channel in list(server.channels.values()):
+            if channel.members:
+                for message in await _window(server, channel.folded, since, until):
+                    found.append((message, ChannelMessage(channel.folded, _line(message))))
+        for folded, session in list(server.users.items()):
+            activity = await store.targets(since, until, MAX_TARGETS, nick=folded)
+            for target in (a.target for a in activity if is_dm_key(a.target)):
+                for message in await _window(server, target, since, until):
+                    sender = casefold(message.source.split("!", 1)[0])
+                    if sender == folded or sender not in dm_peers(target):
+                        continue  # our user sent it (or the source changed: skip)
+                    if message.time < session.history_since:
+                        continue  # said to whoever had this nick before
+                    found.append((message, PrivateMessage(folded, _line(message))))
+    except StorageError as exc:
+        log.error("Could not catch up from history: %s", exc)
+    found.sort(key=lambda pair: pair[0].time)  # stable: each conversation stays in order
+    count = 0
+    for message, event in found:
+        if message.msgid.startswith(own_prefix) or message.msgid in delivered:
+            continue
+        delivered.add(message.msgid)
+        deliver.apply(server, view, "history", event)
+        count += 1
+    return count
+
+
+async def _window(
+    server: Server, target: str, since: datetime, until: datetime
+) -> list[StoredMessage]:
+    """Every PRIVMSG/NOTICE of ``target`` strictly between the two times, in order."""
+    store = server.history
+    assert store is not None
+    start: Anchor = TimeAnchor(since)
+    messages: list[StoredMessage] = []
+    while True:
+        page = await store.between(target, start, TimeAnchor(until), PAGE)
+        messages.extend(m for m in page if m.kind is not MessageKind.TAGMSG)
+        if len(page) < PAGE:
+            return messages
+        start = MsgidAnchor(page[-1].msgid)  # strictly after it, same-millisecond ties too
+
+
+def _line(message: StoredMessage) -> Line:
+    """The message as it was relayed live (CHATHISTORY builds its replay the same way)."""
+    tags = {"time": format_time(message.time), "msgid": message.msgid, **message.tags}
+    if message.account:
+        tags["account"] = message.account
+    return Line(message.kind.value, (message.target_param, message.text), message.source, tags)

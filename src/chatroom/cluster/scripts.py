@@ -1,0 +1,54 @@
+"""The Lua scripts the bridge runs in Redis, each atomic (no other command runs
+in between), for what must not race between processes: claiming and giving back
+nicks, and removing a record only if its process wrote it.
+
+Nick keys (``chatroom:nick:<folded>``) hold the owning process and never expire;
+``chatroom:owned:<process>`` lists a process's nick keys. A nick whose owner has
+no heartbeat (``chatroom:alive:<process>`` gone) counts as free, so a dead
+process's nicks need no cleanup to be taken again (cleanup happens anyway, by
+whoever notices the death, with :data:`FORGET`).
+"""
+
+# KEYS[1], a nick key: free, already ours, or its owner has no heartbeat (dead,
+# or Redis forgot it)? Take it, for good (no expiry: the heartbeat need not
+# refresh it), and list it in our owned set KEYS[2]. ARGV: us, then the alive
+# and owned key prefixes.
+CLAIM = """
+local owner = redis.call('GET', KEYS[1])
+if owner == false or owner == ARGV[1] or redis.call('EXISTS', ARGV[2] .. owner) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('SADD', KEYS[2], KEYS[1])
+  if owner and owner ~= ARGV[1] then
+    redis.call('SREM', ARGV[3] .. owner, KEYS[1])
+  end
+  return 1
+end
+return 0
+"""
+# Delete only if ours: a nick claimed meanwhile by another process stays its own.
+# KEYS[2] is the owned set of ARGV[1].
+RELEASE = """
+redis.call('SREM', KEYS[2], KEYS[1])
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+# Every nick a (dead or departing) process ARGV[1] still owns, and its owned set.
+FORGET = """
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('GET', key) == ARGV[1] then
+    redis.call('DEL', key)
+  end
+end
+return redis.call('DEL', KEYS[1])
+"""
+# HDEL of a field written by process ARGV[2] only (a user record or membership):
+# after a split, another process may own the same nick and have written it.
+HDEL_OURS = """
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+if value and cjson.decode(value)['p'] == ARGV[2] then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+"""

@@ -1,0 +1,209 @@
+"""Issue 9, "done when": three processes behind one port hold one chat network that
+survives the death of any one process and a Redis restart.
+
+One run: ``--workers 3`` on one port, users on every worker chatting in one channel
+and by private message; one worker is killed with SIGKILL (the others see its users
+quit, their nicks are free, the rest chat on); then Redis restarts with empty memory
+(the network forms again, and what was said during and after the restart reaches
+everyone who stayed connected exactly once).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import irctokens
+import pytest
+
+from chatroom.server.passwords import hash_password
+from cluster.redis_support import RedisServer, find_redis
+from conftest import ServerFactory
+from irc_client import IrcClient
+from timeouts import SLOWDOWN, TIMEOUT
+
+OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
+CHANNEL = "#done"
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    binary, why = find_redis()
+    if binary is None:
+        pytest.skip(why)
+    server = RedisServer(binary)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class User:
+    """A client that keeps every line it was sent, for exactly-once checks."""
+
+    def __init__(self, port: int, nick: str) -> None:
+        self.client = IrcClient(port).register(nick, "message-tags server-time")
+        self.nick = nick
+        self.lines: list[irctokens.Line] = []
+        self.process = ""
+
+    def send(self, text: str) -> None:
+        self.client.send(text)
+
+    def pump(self, seconds: float = 0.1) -> None:
+        self.lines += self.client.collect(seconds)
+
+    def texts(self) -> list[str]:
+        return [line.params[1] for line in self.lines if line.command == "PRIVMSG"]
+
+    def has(self, command: str, text: str) -> bool:
+        return any(line.command == command and text in line.params[-1] for line in self.lines)
+
+
+def _process_of(client: IrcClient) -> str:
+    client.send("STATS N")
+    return next(
+        line.params[1].split()[0]
+        for line in client.until("219")
+        if line.command == "249" and line.params[1].endswith("(this process)")
+    )
+
+
+def _register_soon(port: int, nick: str) -> IrcClient:
+    """Register with ``nick``, trying again while it is still taken (433)."""
+    client = IrcClient(port)
+    client.send(f"USER {nick} 0 * :{nick}")
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        client.send(f"NICK {nick}")
+        if client.until_any(("001", "433"))[0].command == "001":
+            return client
+        assert time.monotonic() < deadline, f"{nick} stayed taken"
+        time.sleep(0.2)
+
+
+def _wait(users: list[User], done: object, what: str) -> None:
+    """Pump every user until ``done(user)`` holds for all of them."""
+    assert callable(done)
+    deadline = time.monotonic() + TIMEOUT * 2
+    while True:
+        waiting = [u for u in users if not done(u)]
+        if not waiting:
+            return
+        assert time.monotonic() < deadline, f"{what}: still waiting for {[u.nick for u in waiting]}"
+        for user in waiting:
+            user.pump(0.05)
+
+
+def _round(users: list[User], tag: str, wait: bool = True) -> dict[User, set[str]]:
+    """Every user says one line in the channel and one privately to the next user;
+    return what each user must receive."""
+    expected: dict[User, set[str]] = {u: set() for u in users}
+    for i, sender in enumerate(users):
+        peer = users[(i + 1) % len(users)]
+        sender.send(f"PRIVMSG {CHANNEL} :{tag} room {sender.nick}")
+        sender.send(f"PRIVMSG {peer.nick} :{tag} pm {sender.nick}>{peer.nick}")
+        for other in users:
+            if other is not sender:
+                expected[other].add(f"{tag} room {sender.nick}")
+        expected[peer].add(f"{tag} pm {sender.nick}>{peer.nick}")
+    if wait:
+        _wait(users, lambda u: expected[u] <= set(u.texts()), f"round {tag}")
+    return expected
+
+
+def test_three_workers_survive_a_dead_worker_and_a_redis_restart(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    parent = server_factory(
+        "--no-flood-control", "--no-web", "--cluster", redis.url, "--workers", "3", config=OPERATOR
+    )
+    parent.wait_for_log(r"(?s)(Listening at 127\.0\.0\.1:\d+.*){3}")
+
+    # Connect until every worker has two users (the kernel spreads connections).
+    by_process: dict[str, list[User]] = {}
+    for i in range(60):
+        user = User(parent.port, f"u{i}")
+        user.send("OPER op pw")
+        user.client.expect("381")
+        user.process = _process_of(user.client)
+        group = by_process.setdefault(user.process, [])
+        if len(group) < 2:
+            group.append(user)
+        else:
+            user.send("QUIT")
+        if len(by_process) == 3 and all(len(g) == 2 for g in by_process.values()):
+            break
+    assert len(by_process) == 3 and all(len(g) == 2 for g in by_process.values()), by_process
+    users = [u for group in by_process.values() for u in group]
+    for user in users:
+        user.client.join(CHANNEL)
+    # Each user sees the JOIN of everyone who joined after it.
+    later = {u: {v.nick for v in users[i + 1 :]} for i, u in enumerate(users)}
+    _wait(
+        users,
+        lambda u: (
+            {line.source.split("!")[0] for line in u.lines if line.command == "JOIN"} >= later[u]
+        ),
+        "joins",
+    )
+    _round(users, "r1")
+
+    # One worker dies without a word: its users quit for the others, with a reason.
+    victim_process, victims = next(iter(by_process.items()))
+    survivors = [u for u in users if u not in victims]
+    killed_at = time.monotonic()
+    os.kill(int(victim_process.split(":")[1]), signal.SIGKILL)
+    _wait(
+        survivors,
+        lambda u: all(
+            any(
+                line.command == "QUIT"
+                and line.source.startswith(f"{v.nick}!")
+                and line.params[0] == "Server went away"
+                for line in u.lines
+            )
+            for v in victims
+        ),
+        "quits of the dead worker's users",
+    )
+    # Within seconds: the heartbeat lasts 3 s and is checked every second.
+    assert time.monotonic() - killed_at < 8.0 * SLOWDOWN
+    # Their nicks are free again, on whichever worker: the dead one is restarted, and
+    # a worker starting while the dead one's heartbeat lasts knows within seconds.
+    for victim in victims:
+        _register_soon(parent.port, victim.nick).send("QUIT")
+    _round(survivors, "r2")
+
+    # Redis restarts with empty memory. Everyone is told of the split; chat goes on.
+    redis.pause()
+    _wait(survivors, lambda u: u.has("NOTICE", "network is split"), "split notices")
+    during = _round(survivors, "r3", wait=False)
+    redis.resume()
+    _wait(survivors, lambda u: u.has("NOTICE", "network is whole again"), "heal notices")
+    _wait(survivors, lambda u: during[u] <= set(u.texts()), "messages of the outage")
+    _round(survivors, "r4")
+
+    # Exactly once, for everyone who stayed connected: no text and no msgid twice.
+    for user in survivors:
+        user.pump(1.0)
+        counts = Counter(user.texts())
+        assert not [t for t, c in counts.items() if c > 1], (user.nick, counts)
+        msgids = Counter(line.tags["msgid"] for line in user.lines if line.command == "PRIVMSG")
+        assert not [m for m, c in msgids.items() if c > 1], user.nick
+        assert sum(1 for line in user.lines if "network is split" in line.params[-1]) == 1
+        assert sum(1 for line in user.lines if "whole again" in line.params[-1]) == 1
+    # The network formed again: a newcomer sees every survivor, and is seen.
+    newcomer = User(parent.port, "newcomer")
+    newcomer.client.join(CHANNEL)
+    newcomer.send(f"NAMES {CHANNEL}")
+    names = {
+        name.lstrip("@+")
+        for line in newcomer.client.until("366")
+        if line.command == "353"
+        for name in line.params[3].split()
+    }
+    assert names == {u.nick for u in survivors} | {"newcomer"}
