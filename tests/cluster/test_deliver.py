@@ -11,6 +11,7 @@ from chatroom.cluster.channels import dump
 from chatroom.cluster.events import ChannelUpdate, Event, Invite, Join, Leave, Quit
 from chatroom.cluster.view import RemoteView
 from chatroom.protocol.line import Line
+from chatroom.server.channel import Channel
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -27,6 +28,12 @@ class FakeNetwork:
     def publish(self, event: Event) -> None:
         self.published.append(event)
 
+    async def claim_nick(self, folded: str) -> bool:
+        return True
+
+    def release_nick(self, folded: str) -> None:
+        pass
+
 
 async def _server_with(*nicks: str) -> tuple[Server, FakeNetwork, dict[str, FakeTransport]]:
     server = Server(Config(default_room=""), asyncio.get_running_loop())
@@ -41,9 +48,15 @@ async def _server_with(*nicks: str) -> tuple[Server, FakeNetwork, dict[str, Fake
     return server, network, transports
 
 
-def _remote_join(server: Server, network: FakeNetwork, channel: str, nick: str) -> None:
+def _remote_join(
+    server: Server, network: FakeNetwork, channel: str, nick: str, state: str | None = None
+) -> None:
+    """``nick`` joins ``channel`` on process p2, which sends ``state`` along (by
+    default a new channel's)."""
+    if state is None:
+        state = dump(Channel(channel, channel.lower()))
     line = Line("JOIN", (channel,), f"{nick}!u@h", {})
-    event = Join(channel.lower(), nick, f"{nick}!u@h", "", "*", nick, line)
+    event = Join(channel.lower(), nick, f"{nick}!u@h", "", "*", nick, line, state)
     deliver.apply(server, network.view, "p2", event)
 
 
@@ -131,3 +144,57 @@ async def test_a_lost_creation_takes_the_operator_status_back() -> None:
     assert update.line is not None and update.line.params == ("#new", "-o", "alice")
     await asyncio.sleep(0)
     assert b"MODE #new -o alice" in transports["alice"].data
+
+
+async def test_a_lost_creation_with_a_bad_state_still_takes_the_status_back() -> None:
+    server, network, _ = await _server_with("alice")
+    _session(server, "alice").feed(b"JOIN #new\r\n")
+    _session(server, "alice").feed(b"NICK alicia\r\n")  # renamed before Redis answered
+    for _ in range(5):  # the nick claim
+        await asyncio.sleep(0)
+    deliver.creation_lost(server, "#new", "alice", "{not json")
+    channel = server.find_channel("#new")
+    assert channel is not None and channel.members[_session(server, "alicia")] == ""
+    update = network.published[-1]
+    assert isinstance(update, ChannelUpdate) and update.statuses == (("alicia", ""),)
+    assert update.state == ""  # the winner's state is not published again
+
+
+async def test_a_join_from_elsewhere_brings_the_channel_state_along() -> None:
+    server, network, _ = await _server_with()
+    far = Channel("#far", "#far")
+    far.modes = {"i", "n", "t"}
+    far.key = "sesame"
+    _remote_join(server, network, "#far", "bob", dump(far))
+    mirror = server.find_channel("#far")
+    assert mirror is not None and mirror.key == "sesame" and "i" in mirror.modes
+
+
+async def test_no_mirror_with_default_modes_is_made_from_a_bad_state() -> None:
+    server, network, transports = await _server_with("mallory")
+    _remote_join(server, network, "#far", "bob", "{not json")
+    update = ChannelUpdate("#far", '{"n": "#far"}')
+    deliver.apply(server, network.view, "p2", update)
+    assert server.find_channel("#far") is None
+    # Bob is there: a JOIN here without the channel's state is refused for now.
+    _session(server, "mallory").feed(b"JOIN #far\r\n")
+    await asyncio.sleep(0)
+    assert b" 437 mallory #far :" in transports["mallory"].data
+    assert server.find_channel("#far") is None
+
+
+async def test_a_status_change_from_elsewhere_publishes_no_state() -> None:
+    server, network, _ = await _server_with("alice")
+    _session(server, "alice").account = "alice"
+    _session(server, "alice").feed(b"JOIN #reg\r\n")
+    _remote_join(server, network, "#reg", "bob")
+    channel = server.find_channel("#reg")
+    assert channel is not None
+    registered = json.loads(dump(channel))
+    registered.update({"f": "bob", "a": ["bob", "alice"], "p": True})
+    line = Line("MODE", ("#reg", "+o", "alice"), "bob!u@h", {})
+    before = len(network.published)
+    update = ChannelUpdate("#reg", json.dumps(registered), (("alice", "o"),), line)
+    deliver.apply(server, network.view, "p2", update)
+    assert channel.op_accounts == {"bob", "alice"}
+    assert len(network.published) == before  # the MODE's process recorded the account

@@ -96,11 +96,14 @@ end
 return 0
 """
 
-# A channel's state goes when nobody is in it network-wide and it is not permanent.
+# A channel's state goes when nobody is in it network-wide and it is not permanent
+# (an unreadable state of a channel nobody is in goes too: it can serve nobody).
 _FORGET = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local state = redis.call('GET', KEYS[2])
-if not state or cjson.decode(state)['p'] then return 0 end
+if not state then return 0 end
+local ok, body = pcall(cjson.decode, state)
+if ok and type(body) == 'table' and body['p'] then return 0 end
 return redis.call('DEL', KEYS[2])
 """
 
@@ -115,6 +118,31 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[5], ARGV[4])
 return false
+"""
+
+# A change to a channel: store its state (ARGV[1], '' for none) and publish the event
+# (ARGV[2] on ARGV[3]) in one step, so the order of stored states is the order every
+# process hears them in. Statuses (ARGV[4..]: nick, status) change only for members
+# still in the hash, under the process that owns them: a user who left or renamed
+# meanwhile is not put back. An unregistered room nobody is in is forgotten.
+_UPDATE = """
+if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1]) end
+for i = 4, #ARGV - 1, 2 do
+  local record = redis.call('HGET', KEYS[2], ARGV[i])
+  if record then
+    local ok, body = pcall(cjson.decode, record)
+    if ok and type(body) == 'table' then
+      body['s'] = ARGV[i + 1]
+      redis.call('HSET', KEYS[2], ARGV[i], cjson.encode(body))
+    end
+  end
+end
+redis.call('PUBLISH', ARGV[3], ARGV[2])
+if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[2]) == 0 then
+  local ok, body = pcall(cjson.decode, ARGV[1])
+  if ok and type(body) == 'table' and not body['p'] then redis.call('DEL', KEYS[1]) end
+end
+return 1
 """
 
 
@@ -161,6 +189,7 @@ class RedisBridge:
         self._grace_until = 0.0  # loop time before which nobody is declared dead
         self._republish_due = False  # Redis forgot us; set until re-published
         self._creations: list[tuple[int, ChannelCreated]] = []  # in the batch being written
+        self._echoes = shared.Echoes()  # own channel updates not heard back yet
         self._claim = client.register_script(_CLAIM)
         self._pubsub = client.pubsub()
 
@@ -185,7 +214,9 @@ class RedisBridge:
             raise ClusterError(f"cannot use Redis at {_safe(url)}: {exc}") from None
         loop = asyncio.get_running_loop()
         for work in (bridge._write(), bridge._read(), bridge._heartbeat()):
-            bridge._tasks.append(loop.create_task(work))
+            task = loop.create_task(work)
+            task.add_done_callback(_report_death)
+            bridge._tasks.append(task)
         log.info("Joined the network in Redis at %s as %s", _safe(url), process_id)
         return bridge
 
@@ -196,6 +227,8 @@ class RedisBridge:
     # -- the Network protocol ----------------------------------------------------
 
     def publish(self, event: Event) -> None:
+        if isinstance(event, ChannelUpdate) and event.state:
+            self._echoes.sent(event.channel)
         self._queue.put_nowait(event)
 
     async def claim_nick(self, folded: str) -> bool:
@@ -249,15 +282,31 @@ class RedisBridge:
                         pipe.eval(_RELEASE, 1, _nick(item), self.process_id)
                     else:
                         self._queue_commands(pipe, item)
-                results = await pipe.execute()
+                # A command Redis refuses (a script error) costs that command only.
+                results = await pipe.execute(raise_on_error=False)
                 self._back()
+                for result in results:
+                    if isinstance(result, Exception):
+                        log.warning("Redis refused a command: %s", result)
                 self._settle_creations(results)
             except RedisError as exc:
                 self._lost(exc)
+                self._unsent(batch)
+            except Exception:
+                # A bug here must cost this batch, never the writer: without it the
+                # other processes would never hear from this one again.
+                log.exception("Could not write %d events to Redis", len(batch))
+                self._unsent(batch)
             finally:
                 self._creations.clear()
                 for _ in batch:
                     self._queue.task_done()
+
+    def _unsent(self, batch: list[Event | str]) -> None:
+        """The channel updates of a batch that failed will never echo back."""
+        for item in batch:
+            if isinstance(item, ChannelUpdate) and item.state:
+                self._echoes.heard_own(item.channel)
 
     def _queue_commands(self, pipe: Any, event: Event) -> None:
         me = self.process_id
@@ -269,11 +318,10 @@ class RedisBridge:
                 return
             case UserUp(nick):
                 pipe.hset(USERS, casefold(nick), _user_record(event, me))
-            case Join(channel, nick, _source, status, _account, _realname, _line):
+            case Join(channel, nick, _source, status, _account, _realname, _line, state):
                 pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": me}))
-                local = self._server.channels.get(channel)
-                if local is not None:  # its state, unless there already
-                    pipe.set(_channel(channel), shared.dump(local), nx=True)
+                if state:  # its state, unless there already
+                    pipe.set(_channel(channel), state, nx=True)
             case Leave(channel, nick, _line):
                 pipe.hdel(_members(channel), nick)
                 pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
@@ -300,11 +348,11 @@ class RedisBridge:
                 )
                 return
             case ChannelUpdate(channel, state, statuses, _line):
-                pipe.set(_channel(channel), state)
-                for nick, status in statuses:
-                    owner = self._view.users.get(nick)
-                    process = owner.process if owner is not None else me
-                    pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": process}))
+                pairs = [item for pair in statuses for item in pair]
+                envelope = encode(me, event)
+                keys = (_channel(channel), _members(channel))
+                pipe.eval(_UPDATE, 2, *keys, state, envelope, EVENTS, *pairs)
+                return
             case NickChange(old, new, source, memberships, _line):
                 folded = casefold(new)
                 pipe.hdel(USERS, old)
@@ -334,9 +382,15 @@ class RedisBridge:
         """Take back the operator status of a creation another process won."""
         for index, event in self._creations:
             existing = results[index]
-            if existing is not None:
-                log.info("%s was created on another process first", event.channel)
-                deliver.creation_lost(self._server, event.channel, event.nick, _text(existing))
+            if existing is None or isinstance(existing, Exception):
+                continue
+            log.info("%s was created on another process first", event.channel)
+            try:
+                # Not UTF-8 is as malformed as bad JSON: still take the status back.
+                state = existing.decode(errors="replace") if isinstance(existing, bytes) else ""
+                deliver.creation_lost(self._server, event.channel, event.nick, state)
+            except Exception:  # one bad state must not stop the others being settled
+                log.exception("Could not settle the creation of %s", event.channel)
 
     async def _read(self) -> None:
         """Apply what the other processes publish, in the order they published it."""
@@ -356,12 +410,27 @@ class RedisBridge:
             except ValueError as exc:
                 log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
                 continue
+            if isinstance(event, ChannelUpdate) and event.state:
+                self._heard_update(origin, event)
             if origin == self.process_id:
                 continue
             try:
                 deliver.apply(self._server, self._view, origin, event)
             except Exception:
                 log.exception("Could not apply %s from %s", type(event).__name__, origin)
+
+    def _heard_update(self, origin: str, event: ChannelUpdate) -> None:
+        """Keep :class:`~.channels.Echoes` up to date; adopt an own state that was
+        overtaken here by another process's but is the one Redis holds."""
+        if origin != self.process_id:
+            self._echoes.heard_other(event.channel)
+        elif self._echoes.heard_own(event.channel):
+            try:
+                deliver.channel_update(
+                    self._server, self._view, event.channel, event.state, (), None
+                )
+            except Exception:
+                log.exception("Could not adopt the state of %s", event.channel)
 
     async def _heartbeat(self) -> None:
         """Stay alive (and keep our nicks), and notice processes that died."""
@@ -375,6 +444,9 @@ class RedisBridge:
                 self._lost(exc)
                 # The others lose Redis too: when it is back, give them time to beat.
                 self._grace_until = loop.time() + HEARTBEAT + TTL
+                continue
+            except Exception:  # a bug: log it, and beat again next time
+                log.exception("Heartbeat failed")
                 continue
             self._back()
 
@@ -417,6 +489,12 @@ class RedisBridge:
         :class:`RedisError` if that fails. Nicks are re-claimed by the heartbeat."""
         server = self._server
         pipe = self._client.pipeline(transaction=False)
+        # Every process holds the same state: the first to put it back wins.
+        states = {
+            channel.folded: shared.dump(channel)
+            for channel in list(server.channels.values())
+            if channel.members or channel.permanent
+        }
         for folded, session in list(server.users.items()):
             self._queue_commands(pipe, presence.user_up(session))
             for channel in session.channels:
@@ -433,12 +511,11 @@ class RedisBridge:
                         account,
                         session.realname,
                         line,
+                        states.get(channel.folded, ""),
                     ),
                 )
-        for channel in list(server.channels.values()):
-            # Every process holds the same state: the first to put it back wins.
-            if channel.members or channel.permanent:
-                pipe.set(_channel(channel.folded), shared.dump(channel), nx=True)
+        for folded, state in states.items():
+            pipe.set(_channel(folded), state, nx=True)
         await pipe.execute()
 
     async def _survey(self) -> None:
@@ -481,20 +558,21 @@ class RedisBridge:
         """Mirror the state of every channel of the network that has members (or is
         permanent); a channel this process restored from the database takes the
         state Redis holds, which is newer."""
-        async for key in self._client.scan_iter(match="chatroom:channel:*", count=500):
+        keys = [key async for key in self._client.scan_iter(match="chatroom:channel:*", count=500)]
+        states = await self._client.mget(keys) if keys else []
+        for key, state in zip(keys, states, strict=True):
             folded = _text(key).removeprefix("chatroom:channel:")
-            state = await self._client.get(key)
-            if state is None:
-                continue
-            text = _text(state)
             try:
+                if state is None:
+                    continue
+                text = _text(state)
                 local = self._server.channels.get(folded)
-                if local is None:
-                    if folded not in self._view.members and not json.loads(text).get("p"):
-                        continue  # left behind by a dead process: nobody is in it
-                    local = self._server.get_or_create_channel(shared.name_of(text))
-                shared.load(local, text)
-            except (ValueError, AttributeError) as exc:
+                if local is not None:
+                    shared.load(local, text)
+                elif folded in self._view.members or json.loads(text).get("p"):
+                    # (else left behind by a dead process: nobody is in it)
+                    deliver.mirror(self._server, text)
+            except (ValueError, AttributeError) as exc:  # UnicodeDecodeError included
                 log.warning("Ignored the bad state of channel %s: %s", folded, exc)
 
     async def _cleanup(
@@ -543,6 +621,17 @@ class RedisBridge:
         if not self._healthy:
             self._healthy = True
             log.warning("Redis is back: events go to the other processes again")
+
+
+def _report_death(task: asyncio.Task[None]) -> None:
+    """Log loudly if a bridge task ever ends other than by :meth:`RedisBridge.close`:
+    each catches what it expects, so this is a bug, and the process is cut off."""
+    if not task.cancelled() and task.exception() is not None:
+        log.critical(
+            "Bridge task %s died: this process no longer talks to the network",
+            task.get_coro().__qualname__,  # type: ignore[union-attr]
+            exc_info=task.exception(),
+        )
 
 
 def _text(value: bytes | str) -> str:

@@ -126,3 +126,42 @@ def is_orphan(channel: Channel, view: RemoteView | None) -> bool:
     """True when nobody is in the channel on any process and it is not permanent:
     its mirror (and its state in Redis) should go."""
     return not channel.members and not channel.permanent and not remote_count(view, channel.folded)
+
+
+class Echoes:
+    """Which of this process's own channel updates are still on their way back
+    from Redis, so that every process ends with the state Redis holds.
+
+    Redis runs each update (store the state, publish it) as one script, so the
+    order of the stored states is the order every process hears them in. The
+    process that made a change has applied it already and skips its own echo,
+    except when another process's update for that channel was heard after this
+    one was sent: that one replaced the state here, but Redis ran it first, so
+    the echo of the last own update in flight is the state Redis holds, and is
+    adopted (without showing its line again)."""
+
+    def __init__(self) -> None:
+        self._in_flight: dict[str, int] = {}  # folded channel -> own updates unheard
+        self._overtaken: set[str] = set()  # channels where another's update came between
+
+    def sent(self, channel: str) -> None:
+        """An own update with a state for ``channel`` was published."""
+        self._in_flight[channel] = self._in_flight.get(channel, 0) + 1
+
+    def heard_other(self, channel: str) -> None:
+        """Another process's update with a state for ``channel`` arrived."""
+        if channel in self._in_flight:
+            self._overtaken.add(channel)
+
+    def heard_own(self, channel: str) -> bool:
+        """An own update came back (or was lost: Redis never ran it); True if its
+        state must be adopted now."""
+        left = self._in_flight.get(channel, 0) - 1
+        if left > 0:
+            self._in_flight[channel] = left
+            return False
+        self._in_flight.pop(channel, None)
+        if channel in self._overtaken:
+            self._overtaken.discard(channel)
+            return True
+        return False

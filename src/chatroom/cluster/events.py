@@ -57,7 +57,12 @@ class UserUp:
 
 @dataclass(frozen=True)
 class Join:
-    """``nick`` joined ``channel`` with ``status`` ('' or 'o'); ``line`` is the plain JOIN."""
+    """``nick`` joined ``channel`` with ``status`` ('' or 'o'); ``line`` is the plain JOIN.
+
+    ``state`` is the channel's state as the joiner's process holds it
+    (:func:`chatroom.cluster.channels.dump`): a process without a mirror of the
+    channel makes one from it, never one with default modes; "" from an older
+    process (no mirror is made then)."""
 
     channel: str
     nick: str
@@ -66,6 +71,7 @@ class Join:
     account: str
     realname: str
     line: Line
+    state: str = ""
 
 
 @dataclass(frozen=True)

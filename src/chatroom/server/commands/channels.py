@@ -59,6 +59,11 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
     view = server.network.view if server.network is not None else None
     if creating and remote_count(view, casefold(name)):
         creating = False  # it exists on another process: its operators are there
+        if channel is None:
+            # Its state has not reached this process (or was unreadable): joining a
+            # default copy would pass its bans, key and +i. Try again shortly.
+            rb.reply(n.ERR_UNAVAILRESOURCE, name, "Channel is temporarily unavailable")
+            return
     trusted = channel is not None and is_channel_operator_account(channel, session)
     if channel is not None and not creating and not trusted:
         # The limit counts members network-wide; the rest of the state is mirrored.
@@ -85,10 +90,9 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
             chosen = extended if "extended-join" in member.caps else out
             member.send_bytes(chosen.render(member.tag_profile))
     if server.network is not None:
+        state = dump(channel)
         if creating:  # Redis decides whether it really is new (cluster/bridge.py)
-            server.network.publish(
-                ChannelCreated(channel.folded, session.folded_nick, dump(channel))
-            )
+            server.network.publish(ChannelCreated(channel.folded, session.folded_nick, state))
         server.network.publish(
             Join(
                 channel.folded,
@@ -98,6 +102,7 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
                 session.account or "*",
                 session.realname,
                 out.line,
+                state,
             )
         )
     if channel.topic:

@@ -249,8 +249,9 @@ def _apply_remote(
     server: Server, channel: Channel, char: str, adding: bool, value: str, rb: ResponseBuffer
 ) -> str | None:
     """+o/+v (or -) for a member on another process: its status in the view here;
-    the other processes follow the MODE's :class:`ChannelUpdate`. In a registered room,
-    the user's own process (which knows its account) records it as an operator account."""
+    the other processes follow the MODE's :class:`ChannelUpdate`. In a registered room
+    its account (which the view knows) is recorded as an operator account here, in
+    the state that update carries: no other process publishes the state again."""
     assert server.network is not None
     view = server.network.view
     folded = casefold(value)
@@ -266,6 +267,12 @@ def _apply_remote(
     if adding == (char in status):
         return None
     view.join(channel.folded, folded, with_status(status, char, adding))
+    if char == "o" and user.account is not None and channel.founder is not None:
+        account = casefold(user.account)
+        if adding:
+            channel.op_accounts.add(account)
+        elif account != casefold(channel.founder):
+            channel.op_accounts.discard(account)
     return user.nick
 
 
