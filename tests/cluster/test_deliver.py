@@ -24,12 +24,18 @@ class FakeNetwork:
     def __init__(self) -> None:
         self.view = RemoteView()
         self.published: list[Event] = []
+        self.created: list[str] = []  # channels create_channel was asked for
+        self.winner: str | None = None  # what it answers: None, this process won
 
     def publish(self, event: Event) -> None:
         self.published.append(event)
 
     async def claim_nick(self, folded: str) -> bool:
         return True
+
+    async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
+        self.created.append(channel)
+        return self.winner
 
     def release_nick(self, folded: str) -> None:
         pass
@@ -66,6 +72,12 @@ def _session(server: Server, nick: str) -> Session:
     return session
 
 
+async def _settle() -> None:
+    """Let deferred replies (a JOIN waiting for Redis) finish."""
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
 async def test_a_channel_with_members_elsewhere_is_mirrored_until_empty() -> None:
     server, network, _ = await _server_with()
     _remote_join(server, network, "#Far", "bob")
@@ -82,6 +94,7 @@ async def test_a_channel_with_members_elsewhere_is_mirrored_until_empty() -> Non
 async def test_a_channel_update_replaces_state_and_follows_statuses() -> None:
     server, network, transports = await _server_with("alice")
     _session(server, "alice").feed(b"JOIN #room\r\n")
+    await _settle()
     _remote_join(server, network, "#room", "bob")
     channel = server.find_channel("#room")
     assert channel is not None
@@ -102,6 +115,7 @@ async def test_a_kick_from_elsewhere_takes_the_local_user_out() -> None:
     server, network, transports = await _server_with("alice", "carol")
     for nick in ("alice", "carol"):
         _session(server, nick).feed(b"JOIN #room\r\n")
+        await _settle()
     _remote_join(server, network, "#room", "bob")
     kick = Line("KICK", ("#room", "alice", "out"), "bob!u@h", {})
     deliver.apply(server, network.view, "p2", Leave("#room", "alice", kick))
@@ -118,6 +132,7 @@ async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
     oscar = _session(server, "oscar")
     oscar.caps.add("invite-notify")
     oscar.feed(b"JOIN #room\r\n")  # operator: the first member
+    await _settle()
     _remote_join(server, network, "#room", "bob")
     channel = server.find_channel("#room")
     assert channel is not None
@@ -129,35 +144,37 @@ async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
     assert b"INVITE alice #room" in transports["oscar"].data
 
 
-async def test_a_lost_creation_takes_the_operator_status_back() -> None:
+async def test_a_channel_new_to_the_network_is_created_in_redis_first() -> None:
     server, network, transports = await _server_with("alice")
     _session(server, "alice").feed(b"JOIN #new\r\n")
+    await _settle()
+    assert network.created == ["#new"]
     channel = server.find_channel("#new")
     assert channel is not None and channel.is_op(_session(server, "alice"))
-    winner = json.loads(dump(channel))
-    winner.update({"c": 1, "m": "nst"})
-    deliver.creation_lost(server, "#new", "alice", json.dumps(winner))
-    assert channel.members[_session(server, "alice")] == ""
-    assert channel.created == 1 and "s" in channel.modes
-    update = network.published[-1]
-    assert isinstance(update, ChannelUpdate) and update.statuses == (("alice", ""),)
-    assert update.line is not None and update.line.params == ("#new", "-o", "alice")
-    await asyncio.sleep(0)
-    assert b"MODE #new -o alice" in transports["alice"].data
+    assert b"353 alice = #new @alice" in transports["alice"].data
 
 
-async def test_a_lost_creation_with_a_bad_state_still_takes_the_status_back() -> None:
-    server, network, _ = await _server_with("alice")
+async def test_a_creation_lost_joins_the_channel_that_exists_with_its_checks() -> None:
+    server, network, transports = await _server_with("alice", "bea")
+    winner = Channel("#new", "#new")
+    winner.modes = {"i", "n", "t"}
+    network.winner = dump(winner)
     _session(server, "alice").feed(b"JOIN #new\r\n")
-    _session(server, "alice").feed(b"NICK alicia\r\n")  # renamed before Redis answered
-    for _ in range(5):  # the nick claim
-        await asyncio.sleep(0)
-    deliver.creation_lost(server, "#new", "alice", "{not json")
+    await _settle()
+    assert b" 473 alice #new " in transports["alice"].data  # the winner's +i holds
+    winner.modes = {"n", "t"}
+    network.winner = dump(winner)
+    _session(server, "bea").feed(b"JOIN #new\r\n")
+    await _settle()
     channel = server.find_channel("#new")
-    assert channel is not None and channel.members[_session(server, "alicia")] == ""
-    update = network.published[-1]
-    assert isinstance(update, ChannelUpdate) and update.statuses == (("alicia", ""),)
-    assert update.state == ""  # the winner's state is not published again
+    assert channel is not None and channel.members[_session(server, "bea")] == ""
+    assert b" MODE #new" not in transports["bea"].data  # never operator, not even for a moment
+    network.winner = "{not json"
+    server.channels.pop("#new")
+    _session(server, "alice").feed(b"JOIN #new\r\n")
+    await _settle()
+    assert b" 437 alice #new " in transports["alice"].data
+    assert server.find_channel("#new") is None
 
 
 async def test_a_join_from_elsewhere_brings_the_channel_state_along() -> None:
@@ -178,6 +195,7 @@ async def test_no_mirror_with_default_modes_is_made_from_a_bad_state() -> None:
     assert server.find_channel("#far") is None
     # Bob is there: a JOIN here without the channel's state is refused for now.
     _session(server, "mallory").feed(b"JOIN #far\r\n")
+    await _settle()
     await asyncio.sleep(0)
     assert b" 437 mallory #far :" in transports["mallory"].data
     assert server.find_channel("#far") is None
@@ -187,6 +205,7 @@ async def test_a_status_change_from_elsewhere_publishes_no_state() -> None:
     server, network, _ = await _server_with("alice")
     _session(server, "alice").account = "alice"
     _session(server, "alice").feed(b"JOIN #reg\r\n")
+    await _settle()
     _remote_join(server, network, "#reg", "bob")
     channel = server.find_channel("#reg")
     assert channel is not None

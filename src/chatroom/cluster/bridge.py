@@ -189,6 +189,8 @@ class RedisBridge:
         self._grace_until = 0.0  # loop time before which nobody is declared dead
         self._republish_due = False  # Redis forgot us; set until re-published
         self._creations: list[tuple[int, ChannelCreated]] = []  # in the batch being written
+        # Creations waiting for Redis's answer (create_channel), by their event.
+        self._answers: dict[ChannelCreated, asyncio.Future[str | None]] = {}
         self._echoes = shared.Echoes()  # own channel updates not heard back yet
         self._claim = client.register_script(_CLAIM)
         self._pubsub = client.pubsub()
@@ -239,6 +241,18 @@ class RedisBridge:
             self._lost(exc)
             return True
         return bool(won)
+
+    async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
+        # Through the writer queue: Redis sees it after everything this process
+        # did before (a PART of that channel, say), as the others will.
+        event = ChannelCreated(channel, nick, state)
+        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._answers[event] = answer
+        self._queue.put_nowait(event)
+        try:
+            return await answer
+        finally:
+            self._answers.pop(event, None)
 
     def release_nick(self, folded: str) -> None:
         self._queue.put_nowait(folded)
@@ -298,6 +312,9 @@ class RedisBridge:
                 log.exception("Could not write %d events to Redis", len(batch))
                 self._unsent(batch)
             finally:
+                for item in batch:  # unanswered (Redis failed): created here, then
+                    if isinstance(item, ChannelCreated):
+                        self._answer(item, None)
                 self._creations.clear()
                 for _ in batch:
                     self._queue.task_done()
@@ -379,18 +396,22 @@ class RedisBridge:
         return _user_record(presence.user_up(session), self.process_id)
 
     def _settle_creations(self, results: list[Any]) -> None:
-        """Take back the operator status of a creation another process won."""
+        """Tell each creation in the batch whether this process won it."""
         for index, event in self._creations:
             existing = results[index]
             if existing is None or isinstance(existing, Exception):
+                self._answer(event, None)  # won (a script error: as if Redis were away)
                 continue
             log.info("%s was created on another process first", event.channel)
-            try:
-                # Not UTF-8 is as malformed as bad JSON: still take the status back.
-                state = existing.decode(errors="replace") if isinstance(existing, bytes) else ""
-                deliver.creation_lost(self._server, event.channel, event.nick, state)
-            except Exception:  # one bad state must not stop the others being settled
-                log.exception("Could not settle the creation of %s", event.channel)
+            # Not UTF-8 is as malformed as bad JSON: the JOIN copes with either.
+            self._answer(
+                event, existing.decode(errors="replace") if isinstance(existing, bytes) else ""
+            )
+
+    def _answer(self, event: ChannelCreated, state: str | None) -> None:
+        answer = self._answers.get(event)
+        if answer is not None and not answer.done():
+            answer.set_result(state)
 
     async def _read(self) -> None:
         """Apply what the other processes publish, in the order they published it."""

@@ -40,11 +40,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry
+from chatroom.protocol.casemap import casefold
+from chatroom.server.channel import FLAG_MODES, LIST_MODES, Channel, ListEntry
 
 if TYPE_CHECKING:
     from chatroom.cluster.view import RemoteView
-    from chatroom.server.channel import Channel
 
 
 def dump(channel: Channel) -> str:
@@ -113,6 +113,16 @@ def load(channel: Channel, state: str) -> None:
     channel.founder = founder
     channel.op_accounts = accounts
     channel.permanent = permanent
+
+
+def parse(state: str) -> Channel:
+    """A new channel (no members) holding ``state``; :class:`ValueError` if malformed.
+    The only way a mirror is made: never one with default modes, which would let
+    anyone past the real channel's bans, key and +i."""
+    name = name_of(state)
+    channel = Channel(name, casefold(name))
+    load(channel, state)
+    return channel
 
 
 def remote_count(view: RemoteView | None, folded: str) -> int:

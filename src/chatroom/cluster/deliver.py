@@ -32,11 +32,11 @@ from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server import presence
-from chatroom.server.channel import Channel, with_status
 from chatroom.server.outgoing import MSGTAGS, Outgoing
 from chatroom.server.server import WhowasEntry
 
 if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
     from chatroom.server.server import Server
     from chatroom.server.session import Session
 
@@ -189,13 +189,10 @@ def channel_update(
 
 
 def mirror(server: Server, state: str) -> Channel | None:
-    """A new mirror holding ``state``, or None (logged) if ``state`` is malformed:
-    never a mirror with default modes, which would let anyone past the real
-    channel's bans, key and +i."""
+    """A new mirror holding ``state`` (:func:`.channels.parse`), or None (logged) if
+    ``state`` is malformed."""
     try:
-        name = shared.name_of(state)
-        channel = Channel(name, casefold(name))
-        shared.load(channel, state)
+        channel = shared.parse(state)
     except ValueError as exc:
         log.warning("Ignored a bad channel state: %s", exc)
         return None
@@ -215,40 +212,6 @@ def invite(server: Server, channel: str, target: str, line: Line) -> None:
         session.send_bytes(Outgoing(line).render(session.tag_profile))
     ops = (m for m in local.members if m is not session and local.is_op(m))
     server.send_to(ops, Outgoing(line), cap="invite-notify")
-
-
-def creation_lost(server: Server, channel: str, nick: str, state: str) -> None:
-    """Another process created ``channel`` first (Redis said so) while local user
-    ``nick`` (folded) was made its operator here: take the status back, adopt the
-    channel's ``state`` (the winner's, as Redis held it), and tell every process
-    (one ``MODE -o`` from the server).
-
-    Only the status change is published (a :class:`ChannelUpdate` without state):
-    the winner's state may already be older than Redis's by now, and publishing it
-    whole would undo changes made meanwhile. A malformed ``state`` is logged and
-    skipped; the status is taken back all the same."""
-    local = server.channels.get(channel)
-    if local is None:
-        return
-    session = server.users.get(nick)
-    if session is None or session not in local.members:
-        # Renamed before Redis answered: the creator is the first member here.
-        session = next(iter(local.members), None)
-        if session is None:
-            return
-    if state:
-        try:
-            shared.load(local, state)
-        except ValueError as exc:
-            log.warning("Ignored the bad state of channel %s: %s", channel, exc)
-    status = local.members[session]
-    if "o" not in status:
-        return
-    local.members[session] = status = with_status(status, "o", False)
-    line = Line("MODE", (local.name, "-o", session.nick), server.config.name, server.tags())
-    server.send_to(local.members, Outgoing(line))
-    if server.network is not None:
-        server.network.publish(ChannelUpdate(channel, "", ((session.folded_nick, status),), line))
 
 
 def _forget_orphan(server: Server, view: RemoteView, channel: str) -> None:
