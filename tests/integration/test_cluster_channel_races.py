@@ -243,3 +243,46 @@ def test_an_unregistered_empty_room_is_forgotten_everywhere(
     _eventually(lambda: _modes(sam, "#brief") == [], lambda: _modes(sam, "#brief"))
     assert _modes(rita, "#brief") == []
     _eventually(lambda: store.exists("chatroom:channel:#brief") == 0, lambda: "still stored")
+
+
+def test_a_secret_channel_shows_nothing_to_outsiders_on_any_process(
+    pair: tuple[RunningServer, RunningServer],
+) -> None:
+    first, second = pair
+    keeper = IrcClient(first.port).register("keeper")
+    keeper.join("#hush")
+    keeper.send("MODE #hush +sb nosy!*@*")
+    _mode_line(keeper, "+sb nosy!*@*")
+    nosy = IrcClient(second.port).register("nosy")
+    near = IrcClient(first.port).register("near")
+    for outsider in (nosy, near):
+
+        def refused(outsider: IrcClient = outsider) -> bool:
+            outsider.send("MODE #hush")
+            return outsider.until_any(("324", "442", "403"))[0].command == "442"
+
+        _eventually(refused, lambda: "MODE #hush still answered")
+        outsider.send("MODE #hush b")
+        assert outsider.until_any(("367", "368", "442"))[0].command == "442"
+    assert _modes(keeper, "#hush") == ["+nst"]  # members still see them
+
+
+def test_an_invite_of_an_away_user_on_another_process_says_so(
+    pair: tuple[RunningServer, RunningServer],
+) -> None:
+    first, second = pair
+    host = IrcClient(first.port).register("host")
+    host.join("#party")
+    guest = IrcClient(second.port).register("guest")
+    guest.send("AWAY :at lunch")
+    guest.expect("306")
+
+    def away_known() -> bool:
+        host.send("WHOIS guest")
+        return any(line.command == "301" for line in host.until("318"))
+
+    _eventually(away_known, lambda: "guest not known as away")
+    host.send("INVITE guest #party")
+    assert host.expect("341").params[1:] == ["guest", "#party"]
+    assert host.expect("301").params[1:] == ["guest", "at lunch"]
+    assert guest.expect("INVITE").params == ["guest", "#party"]

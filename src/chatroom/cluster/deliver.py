@@ -204,9 +204,13 @@ def invite(server: Server, channel: str, target: str, line: Line) -> None:
     """An INVITE made on another process: remember it if the target is ours, and
     show it to the target and (invite-notify) to the channel's local operators."""
     local = server.channels.get(channel)
-    if local is None:
-        return
     session = server.users.get(target)
+    if local is None:
+        # No mirror here (its state was unreadable): the invite cannot be kept,
+        # but the user is still told, as the inviter was told it was sent.
+        if session is not None:
+            session.send_bytes(Outgoing(line).render(session.tag_profile))
+        return
     if session is not None and session not in local.members:
         session.invited.add(local)
         session.send_bytes(Outgoing(line).render(session.tag_profile))

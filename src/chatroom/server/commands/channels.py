@@ -448,6 +448,8 @@ def _invite_remote(
         rb.reply(n.ERR_USERONCHANNEL, user.nick, channel.name, "is already on channel")
         return
     rb.reply(n.RPL_INVITING, user.nick, channel.name)
+    if user.away is not None:
+        rb.reply(n.RPL_AWAY, user.nick, user.away)
     out = Outgoing(Line("INVITE", (user.nick, channel.name), session.source, server.tags()))
     server.network.publish(Invite(channel.folded, folded, out.line))
     ops = (m for m in channel.members if m is not session and channel.is_op(m))

@@ -95,6 +95,11 @@ def channel_mode(server: Server, session: Session, line: Line, rb: ResponseBuffe
         rb.reply(n.ERR_NOSUCHCHANNEL, line.params[0], "No such channel")
         return
     member = session in channel.members
+    if not member and "s" in channel.modes:
+        # A secret channel shows nothing to outsiders (as TOPIC, NAMES and LIST):
+        # not its modes, creation time or lists, on any process of the network.
+        rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        return
     if len(line.params) < 2:
         rb.reply(n.RPL_CHANNELMODEIS, channel.name, *channel.mode_string(show_key=member))
         rb.reply(n.RPL_CREATIONTIME, channel.name, str(channel.created))
