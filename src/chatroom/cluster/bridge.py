@@ -14,9 +14,11 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
 * ``channel:<channel>``: the channel's shared state (modes, key, limit, lists,
   topic, registration; JSON from :mod:`.channels`): written by its creator (Lua,
   atomically: only if ``members:<channel>`` does not exist yet, so one process wins
-  a simultaneous creation), then by whoever changes it, set if missing by every
-  JOIN, deleted (Lua: only if ``members:<channel>`` is gone and the channel is not
-  permanent) when the last member leaves.
+  a simultaneous creation, and its JOIN waits for the answer), then by whoever
+  changes it (Lua: stored and published in one step, so stored order is heard
+  order), set if missing by every JOIN (which carries it), deleted (Lua: only
+  if ``members:<channel>`` is gone and the channel is not permanent) when the
+  last member leaves.
 * pub/sub ``chatroom:events``: one message per event (see :mod:`.events`) for
   every process; ``chatroom:proc:<process>``: private messages for one process.
 

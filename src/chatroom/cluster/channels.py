@@ -8,29 +8,38 @@ accounts) lives in two places:
 * **Redis**, key ``chatroom:channel:<folded name>``: the JSON text :func:`dump`
   writes, the authoritative copy a starting process reads (the bridge's
   snapshot) and that is put back after Redis restarted empty (the bridge's
-  republish, ``SET NX``: the first process to re-publish wins, they all hold the
-  same state). It is deleted when the channel is empty network-wide (its
-  ``chatroom:members:<folded>`` hash is gone) and not permanent (registered, or the
-  default room): a Lua script checks both atomically.
+  republish, ``SET NX``: the first process to re-publish wins). It is deleted
+  when the channel is empty network-wide (its ``chatroom:members:<folded>`` hash
+  is gone) and not permanent (registered, or the default room): a Lua script
+  checks both atomically.
 * **Memory of every process**: a :class:`~chatroom.server.channel.Channel` in
   ``server.channels`` for every channel of the network, even one whose members are
   all on other processes (a *mirror*: no local members, remote members in the
   :class:`~chatroom.cluster.view.RemoteView`). So JOIN checks (+i, +k, +l, bans),
   MODE queries, TOPIC, NAMES and LIST stay local and synchronous.
 
-A channel new to the network is created by its first member's process, which
-makes that member operator at once; Redis decides atomically (a Lua script: the
-``members`` hash does not exist yet) whether it really was first. Of two processes
-creating one channel at the same instant, the loser takes the operator status back
-with a ``MODE -o`` from the server and adopts the winner's state.
+A channel new to the network is created in Redis before its first member is
+made operator: the JOIN waits for a Lua script that creates it only if its
+``members`` hash does not exist yet. Of two processes creating one channel at the
+same instant, only the winner makes an operator; the loser's user joins the
+channel that exists, with the winner's state and the usual checks.
 
 A change (MODE, TOPIC, ChanServ REGISTER/UNREGISTER) is applied where it
 was made and published once as a
 :class:`~chatroom.cluster.events.ChannelUpdate` carrying the whole new state, the
 line to show (if any) and the members whose status changed; every other process
-replaces its mirror's state with it. Two changes made at the same instant on two
-processes: the last one applied wins everywhere (state is replaced whole, not
-merged), which is what IRC networks have always done on a netsplit.
+replaces its mirror's state with it. Only the process where a change was made
+publishes a state, never one that merely received it (it could be older than
+Redis's by then). Redis stores and publishes each update in one script, so every
+process hears the states in the order Redis stored them; with :class:`Echoes`, the
+author of an overtaken change adopts the last state too. Two changes made at the
+same instant on two processes: the one Redis ran last wins everywhere, Redis
+included (state is replaced whole, not merged), which is what IRC networks have
+always done on a netsplit.
+
+A mirror is only ever made from a real state (:func:`parse`): Redis's, or the one
+a ``Join`` carries; never a default one, which would let anyone past the channel's
+bans, key and +i.
 
 This module is pure (no I/O): the state's JSON form, and the rules about mirrors.
 """

@@ -135,12 +135,12 @@ class UserState:
 
 @dataclass(frozen=True)
 class ChannelUpdate:
-    """``channel``'s shared state changed (MODE, TOPIC, ChanServ, a lost creation).
+    """``channel``'s shared state changed (MODE, TOPIC, ChanServ).
 
     ``state`` is the whole new state (:func:`chatroom.cluster.channels.dump`), which
-    replaces every mirror's; ``statuses`` are ``(folded nick, status)`` of members
-    whose status changed (+o/+v on any process); ``line`` is what members see, if
-    anything (the MODE or TOPIC line)."""
+    replaces every mirror's, or "" when only statuses changed; ``statuses`` are
+    ``(folded nick, status)`` of members whose status changed (+o/+v on any
+    process); ``line`` is what members see, if anything (the MODE or TOPIC line)."""
 
     channel: str
     state: str
@@ -162,13 +162,11 @@ class Invite:
 
 @dataclass(frozen=True)
 class ChannelCreated:
-    """``nick`` (folded) created ``channel`` with ``state``, as far as its process knew
-    (nobody was in it anywhere), so it became operator.
+    """``nick`` (folded) created ``channel`` with ``state``: nobody was in it anywhere.
 
-    Redis decides atomically whether it really was first: only then is the event
-    published (by a Lua script, see the bridge); if another process created the
-    channel first, the operator status is taken back (``MODE -o``, a
-    :class:`ChannelUpdate`)."""
+    Redis decides atomically whether it really was first, before the JOIN makes
+    ``nick`` operator: only then is the event published (by a Lua script, see the
+    bridge's ``create_channel``); it comes before the creator's :class:`Join`."""
 
     channel: str
     nick: str
