@@ -8,7 +8,7 @@ import json
 
 from chatroom.cluster import deliver
 from chatroom.cluster.channels import dump
-from chatroom.cluster.events import ChannelUpdate, Event, Invite, Join, Leave, Quit
+from chatroom.cluster.events import ChannelUpdate, Event, Invite, Join, Kick, Leave, Quit
 from chatroom.cluster.view import RemoteView
 from chatroom.protocol.line import Line
 from chatroom.server.channel import Channel
@@ -217,3 +217,22 @@ async def test_a_status_change_from_elsewhere_publishes_no_state() -> None:
     deliver.apply(server, network.view, "p2", update)
     assert channel.op_accounts == {"bob", "alice"}
     assert len(network.published) == before  # the MODE's process recorded the account
+
+
+async def test_a_kick_sent_here_is_applied_and_published_only_if_still_there() -> None:
+    server, network, transports = await _server_with("alice", "carol")
+    for nick in ("alice", "carol"):
+        _session(server, nick).feed(b"JOIN #room\r\n")
+        await _settle()
+    _remote_join(server, network, "#room", "bob")
+    stale = Line("KICK", ("#room", "alicia", "out"), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", Kick("#room", "alicia", stale))
+    assert not [e for e in network.published if isinstance(e, Leave)]  # renamed: nobody
+    kick = Line("KICK", ("#room", "alice", "out"), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", Kick("#room", "alice", kick))
+    channel = server.find_channel("#room")
+    assert channel is not None and _session(server, "alice") not in channel.members
+    assert [e for e in network.published if isinstance(e, Leave)] == [Leave("#room", "alice", kick)]
+    await asyncio.sleep(0)
+    for nick in ("alice", "carol"):
+        assert transports[nick].data.count(b"KICK #room alice out\r\n") == 1

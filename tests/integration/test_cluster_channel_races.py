@@ -286,3 +286,37 @@ def test_an_invite_of_an_away_user_on_another_process_says_so(
     assert host.expect("341").params[1:] == ["guest", "#party"]
     assert host.expect("301").params[1:] == ["guest", "at lunch"]
     assert guest.expect("INVITE").params == ["guest", "#party"]
+
+
+def test_a_kick_of_a_user_renaming_on_another_process_is_applied_everywhere_or_nowhere(
+    pair: tuple[RunningServer, RunningServer],
+) -> None:
+    first, second = pair
+    boss = IrcClient(first.port).register("boss")
+    boss.join("#door")
+    for round_ in range(5):
+        _kick_the_renamer(boss, second, f"runner{round_}")
+
+
+def _kick_the_renamer(boss: IrcClient, second: RunningServer, nick: str) -> None:
+    """``nick`` (on the second process) joins, then renames as boss kicks it: both
+    processes must end up agreeing whether it is still in the channel."""
+    runner = IrcClient(second.port).register(nick)
+    runner.join("#door")
+    boss.expect("JOIN", lambda line: line.source.startswith(f"{nick}!"))
+    runner.send(f"NICK {nick}x")  # at the same instant as the KICK
+    boss.send(f"KICK #door {nick} :out")
+    runner.collect(0.3)
+
+    def names(client: IrcClient) -> set[str]:
+        client.send("NAMES #door")
+        return {
+            name
+            for line in client.until("366")
+            if line.command == "353"
+            for name in line.params[3].split()
+        }
+
+    _eventually(lambda: names(boss) == names(runner), lambda: (names(boss), names(runner)))
+    runner.close()
+    boss.collect(0.1)

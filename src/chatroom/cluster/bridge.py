@@ -54,6 +54,7 @@ from chatroom.cluster.events import (
     ChannelUpdate,
     Event,
     Join,
+    Kick,
     Leave,
     NickChange,
     PrivateMessage,
@@ -330,7 +331,7 @@ class RedisBridge:
     def _queue_commands(self, pipe: Any, event: Event) -> None:
         me = self.process_id
         match event:
-            case PrivateMessage(target, _line, _tagmsg):
+            case PrivateMessage(target=target) | Kick(target=target):
                 owner = self._view.users.get(target)
                 if owner is not None:
                     pipe.publish(_inbox(owner.process), encode(me, event))

@@ -20,6 +20,7 @@ from chatroom.cluster.events import (
     Event,
     Invite,
     Join,
+    Kick,
     Leave,
     NickChange,
     PrivateMessage,
@@ -127,6 +128,8 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             channel_update(server, view, channel, state, statuses, line)
         case Invite(channel, target, line):
             invite(server, channel, target, line)
+        case Kick(channel, target, line):
+            kick(server, channel, target, line)
         case ChannelCreated(channel, _nick, state):
             # Comes before the creator's JOIN: the mirror is made here.
             local = server.channels.get(channel)
@@ -216,6 +219,20 @@ def invite(server: Server, channel: str, target: str, line: Line) -> None:
         session.send_bytes(Outgoing(line).render(session.tag_profile))
     ops = (m for m in local.members if m is not session and local.is_op(m))
     server.send_to(ops, Outgoing(line), cap="invite-notify")
+
+
+def kick(server: Server, channel: str, target: str, line: Line) -> None:
+    """A KICK made on another process of local user ``target``: apply it here if
+    they are still in the channel under that nick, and publish it for everyone
+    (the kicker's process included, which shows it only then)."""
+    local = server.channels.get(channel)
+    session = server.users.get(target)
+    if local is None or session is None or session not in local.members:
+        return  # left or renamed meanwhile: nobody is kicked, anywhere
+    server.send_to(local.members, Outgoing(line))
+    if server.network is not None:
+        server.network.publish(Leave(channel, target, line))
+    server.part_channel(session, local)
 
 
 def _forget_orphan(server: Server, view: RemoteView, channel: str) -> None:

@@ -173,6 +173,20 @@ class ChannelCreated:
     state: str
 
 
+@dataclass(frozen=True)
+class Kick:
+    """A KICK of ``target`` (folded), a user of the receiving process (sent to its
+    inbox only); ``line`` is the KICK.
+
+    The user's own process applies it, if the user is still in the channel under
+    that nick, and publishes the :class:`Leave` everyone shows: a user renaming at
+    that instant is then kicked nowhere rather than only on some processes."""
+
+    channel: str
+    target: str
+    line: Line
+
+
 Event = (
     ChannelMessage
     | PrivateMessage
@@ -187,6 +201,7 @@ Event = (
     | ChannelUpdate
     | Invite
     | ChannelCreated
+    | Kick
 )
 
 _TYPES: dict[str, type[Event]] = {
@@ -203,6 +218,7 @@ _TYPES: dict[str, type[Event]] = {
     "cstate": ChannelUpdate,
     "invite": Invite,
     "created": ChannelCreated,
+    "kick": Kick,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 

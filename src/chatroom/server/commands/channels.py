@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from chatroom.cluster.channels import dump, load, parse, remote_count
-from chatroom.cluster.events import ChannelUpdate, Invite, Join, Leave
+from chatroom.cluster.events import ChannelUpdate, Invite, Join, Kick, Leave
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
@@ -379,8 +379,10 @@ def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
 def _kick_remote(
     server: Server, session: Session, channel: Channel, nick: str, reason: str, rb: ResponseBuffer
 ) -> bool:
-    """Kick a member on another process: show the KICK here, and publish it (its
-    process takes the user out and shows it to them). False if not such a member."""
+    """Kick a member on another process: its process takes the user out, if still
+    there under that nick, and publishes the KICK, which every process (this one
+    too) shows then; so a user renaming at that instant is kicked everywhere or
+    nowhere. False if not such a member."""
     if server.network is None:
         return False
     view = server.network.view
@@ -388,11 +390,8 @@ def _kick_remote(
     user = view.users.get(folded)
     if user is None or folded not in view.members.get(channel.folded, {}):
         return False
-    out = Outgoing(Line("KICK", (channel.name, user.nick, reason), session.source, server.tags()))
-    rb.add(out.line)
-    server.send_to((m for m in channel.members if m is not session), out)
-    server.network.publish(Leave(channel.folded, folded, out.line))
-    view.leave(channel.folded, folded)
+    line = Line("KICK", (channel.name, user.nick, reason), session.source, server.tags())
+    server.network.publish(Kick(channel.folded, folded, line))
     return True
 
 
