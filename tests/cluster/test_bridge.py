@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 
-from chatroom.cluster.bridge import _user_record, remote_user
+import pytest
+
+from chatroom.cluster.bridge import _report_death, _user_record, remote_user
 from chatroom.cluster.events import UserUp
 from chatroom.cluster.view import RemoteUser
 
@@ -21,3 +26,16 @@ def test_defaults_are_left_out_and_old_records_read() -> None:
     record = json.loads(_user_record(UserUp("Bo", "Bo!b@h", "Bo"), "p2"))
     assert record == {"n": "Bo", "s": "Bo!b@h", "p": "p2", "r": "Bo"}
     assert remote_user({"n": "Cy", "s": "Cy!c@h", "p": "p3"}) == RemoteUser("Cy", "Cy!c@h", "p3")
+
+
+async def test_a_bridge_task_that_dies_is_logged_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    async def _write() -> None:
+        raise RuntimeError("a bug")
+
+    task = asyncio.get_running_loop().create_task(_write())
+    task.add_done_callback(_report_death)
+    with contextlib.suppress(RuntimeError):
+        await task
+    await asyncio.sleep(0)  # done callbacks run on the next loop turn
+    [record] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert "_write died" in record.getMessage() and record.exc_info is not None

@@ -513,7 +513,8 @@ class RedisBridge:
         :class:`RedisError` if that fails. Nicks are re-claimed by the heartbeat."""
         server = self._server
         pipe = self._client.pipeline(transaction=False)
-        # Every process holds the same state: the first to put it back wins.
+        # Each channel's state once (also carried by its Joins); the first process
+        # to put it back wins, and later changes replace it as usual.
         states = {
             channel.folded: shared.dump(channel)
             for channel in list(server.channels.values())
