@@ -320,3 +320,22 @@ def _kick_the_renamer(boss: IrcClient, second: RunningServer, nick: str) -> None
     _eventually(lambda: names(boss) == names(runner), lambda: (names(boss), names(runner)))
     runner.close()
     boss.collect(0.1)
+
+
+def test_a_command_redis_refuses_costs_that_command_only(
+    pair: tuple[RunningServer, RunningServer], store: redis.Redis
+) -> None:
+    first, second = pair
+    typer = IrcClient(first.port).register("typer")
+    typer.join("#typed")
+    watcher = IrcClient(second.port).register("watcher")
+    _eventually(lambda: _modes(watcher, "#typed") == ["+nt"], lambda: _modes(watcher, "#typed"))
+    watcher.join("#typed")
+    typer.expect("JOIN", lambda line: line.source.startswith("watcher!"))
+    store.set("chatroom:members:#typed", "not a hash")  # the +v's script fails on it
+    typer.send("MODE #typed +v typer")
+    _mode_line(typer, "+v typer")
+    first.wait_for_log("Redis refused a command")
+    typer.send("MODE #typed +m")
+    _mode_line(watcher, "+m")  # the next change goes through
+    assert "Lost Redis" not in first.log

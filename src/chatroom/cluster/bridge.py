@@ -195,6 +195,7 @@ class RedisBridge:
         # Creations waiting for Redis's answer (create_channel), by their event.
         self._answers: dict[ChannelCreated, asyncio.Future[str | None]] = {}
         self._echoes = shared.Echoes()  # own channel updates not heard back yet
+        self._updates: list[tuple[int, ChannelUpdate]] = []  # in the batch being written
         self._claim = client.register_script(_CLAIM)
         self._pubsub = client.pubsub()
 
@@ -306,6 +307,9 @@ class RedisBridge:
                     if isinstance(result, Exception):
                         log.warning("Redis refused a command: %s", result)
                 self._settle_creations(results)
+                for index, update in self._updates:
+                    if isinstance(results[index], Exception) and update.state:
+                        self._echoes.heard_own(update.channel)  # never published
             except RedisError as exc:
                 self._lost(exc)
                 self._unsent(batch)
@@ -319,6 +323,7 @@ class RedisBridge:
                     if isinstance(item, ChannelCreated):
                         self._answer(item, None)
                 self._creations.clear()
+                self._updates.clear()
                 for _ in batch:
                     self._queue.task_done()
 
@@ -371,6 +376,7 @@ class RedisBridge:
                 pairs = [item for pair in statuses for item in pair]
                 envelope = encode(me, event)
                 keys = (_channel(channel), _members(channel))
+                self._updates.append((len(pipe), event))
                 pipe.eval(_UPDATE, 2, *keys, state, envelope, EVENTS, *pairs)
                 return
             case NickChange(old, new, source, memberships, _line):
@@ -638,6 +644,9 @@ class RedisBridge:
     # -- health ------------------------------------------------------------------
 
     def _lost(self, exc: BaseException) -> None:
+        # Echoes of our updates may never come now: owe none (no adoption rather
+        # than a count that never comes back to zero).
+        self._echoes = shared.Echoes()
         if self._healthy:
             self._healthy = False
             log.error("Lost Redis (%s): users here keep chatting, with this process only", exc)
