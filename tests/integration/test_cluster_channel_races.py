@@ -5,6 +5,8 @@ behind in Redis, and a bad state costs a log line, never the link to the network
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 
@@ -339,3 +341,33 @@ def test_a_command_redis_refuses_costs_that_command_only(
     typer.send("MODE #typed +m")
     _mode_line(watcher, "+m")  # the next change goes through
     assert "Lost Redis" not in first.log
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A redis-server for one test, which may freeze it."""
+    binary, why = find_redis()
+    if binary is None:
+        pytest.skip(why)
+    server = RedisServer(binary)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_new_channel_is_joined_even_when_redis_does_not_answer(
+    server_factory: ServerFactory, own_redis: RedisServer
+) -> None:
+    alone = _start(server_factory, own_redis)
+    opal = IrcClient(alone.port).register("opal")
+    os.kill(own_redis.proc.pid, signal.SIGSTOP)  # connected, but silent: no answer, no error
+    try:
+        started = time.monotonic()
+        opal.send("JOIN #quiet")
+        names = opal.expect("353")
+        assert time.monotonic() - started < 8  # not the 10 s Redis client timeout
+        assert names.params[3] == "@opal"  # created here alone, availability first
+        alone.wait_for_log("Redis did not answer in time for #quiet")
+    finally:
+        os.kill(own_redis.proc.pid, signal.SIGCONT)

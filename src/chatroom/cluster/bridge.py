@@ -254,7 +254,11 @@ class RedisBridge:
         self._answers[event] = answer
         self._queue.put_nowait(event)
         try:
-            return await answer
+            # Bounded: a JOIN never hangs on a Redis that stopped answering.
+            return await asyncio.wait_for(answer, TTL)
+        except TimeoutError:
+            log.warning("Redis did not answer in time for %s: created here alone", channel)
+            return None
         finally:
             self._answers.pop(event, None)
 
