@@ -437,6 +437,10 @@ class RedisBridge:
                 self._lost(exc)
                 await asyncio.sleep(HEARTBEAT)
                 continue
+            except Exception:  # a bug: log it, and listen again
+                log.exception("Could not read from Redis")
+                await asyncio.sleep(HEARTBEAT)
+                continue
             if message is None or message.get("type") != "message":
                 continue
             try:
