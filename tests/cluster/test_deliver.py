@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 
 from chatroom.cluster import deliver
 from chatroom.cluster.channels import dump
@@ -236,3 +237,12 @@ async def test_a_kick_sent_here_is_applied_and_published_only_if_still_there() -
     await asyncio.sleep(0)
     for nick in ("alice", "carol"):
         assert transports[nick].data.count(b"KICK #room alice out\r\n") == 1
+
+
+async def test_a_join_refused_for_too_many_channels_creates_nothing_in_redis() -> None:
+    server, network, transports = await _server_with("alice")
+    server.config = replace(server.config, max_channels=1)
+    _session(server, "alice").feed(b"JOIN #one,#two\r\n")
+    await _settle()
+    assert network.created == ["#one"]  # #two was refused before asking Redis
+    assert b" 405 alice #two " in transports["alice"].data

@@ -62,7 +62,11 @@ async def _join_networked(
     this process created it; else the channel that exists is joined, with its state
     and checks, as on any process (cluster/channels.py)."""
     channel = server.find_channel(name)
-    if not is_valid_channel(name, server.config.channellen) or not _fresh(server, channel, name):
+    if (
+        not is_valid_channel(name, server.config.channellen)
+        or len(session.channels) >= server.config.max_channels  # refused: create nothing
+        or not _fresh(server, channel, name)
+    ):
         join_one(server, session, name, key, rb)
         return
     folded = casefold(name)
