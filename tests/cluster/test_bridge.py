@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 
 import pytest
 
-from chatroom.cluster.bridge import _user_record, remote_user
+from chatroom.cluster.bridge import _report_death, _user_record, remote_user
 from chatroom.cluster.events import UserUp
 from chatroom.cluster.view import RemoteUser
 
@@ -45,3 +48,16 @@ def test_a_bad_record_is_a_value_error(record: object) -> None:
     """The snapshot skips such a record (with a log line) instead of failing the start."""
     with pytest.raises(ValueError):
         remote_user(record)
+
+
+async def test_a_bridge_task_that_dies_is_logged_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    async def _write() -> None:
+        raise RuntimeError("a bug")
+
+    task = asyncio.get_running_loop().create_task(_write())
+    task.add_done_callback(_report_death)
+    with contextlib.suppress(RuntimeError):
+        await task
+    await asyncio.sleep(0)  # done callbacks run on the next loop turn
+    [record] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert "_write died" in record.getMessage() and record.exc_info is not None

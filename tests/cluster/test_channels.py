@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chatroom.cluster.channels import dump, is_orphan, load, name_of, remote_count
+from chatroom.cluster.channels import Echoes, dump, is_orphan, load, name_of, remote_count
 from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.server.channel import Channel, ListEntry
 
@@ -87,3 +87,24 @@ def test_a_mirror_is_an_orphan_when_nobody_is_in_it_anywhere() -> None:
     assert is_orphan(channel, view)
     channel.permanent = True  # registered, or the default room
     assert not is_orphan(channel, view)
+
+
+def test_an_echo_not_overtaken_is_skipped() -> None:
+    echoes = Echoes()
+    echoes.sent("#c")
+    assert not echoes.heard_own("#c")
+    echoes.heard_other("#c")  # after ours came back: applied as usual, nothing owed
+    echoes.sent("#c")
+    assert not echoes.heard_own("#c")
+
+
+def test_the_last_own_echo_after_another_update_is_adopted() -> None:
+    echoes = Echoes()
+    echoes.sent("#c")
+    echoes.sent("#c")
+    echoes.heard_other("#c")  # Redis ran it before ours: ours are newer
+    echoes.heard_other("#d")  # another channel: nothing to do with #c
+    assert not echoes.heard_own("#c")  # a later own one is still on its way
+    assert echoes.heard_own("#c")
+    echoes.sent("#c")
+    assert not echoes.heard_own("#c")  # settled: a new round starts clean

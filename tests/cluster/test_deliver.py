@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 
 from chatroom.cluster import deliver
 from chatroom.cluster.channels import dump
@@ -13,6 +14,7 @@ from chatroom.cluster.events import (
     Event,
     Invite,
     Join,
+    Kick,
     Leave,
     NickChange,
     Quit,
@@ -21,6 +23,7 @@ from chatroom.cluster.events import (
 )
 from chatroom.cluster.view import RemoteView
 from chatroom.protocol.line import Line
+from chatroom.server.channel import Channel
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -33,9 +36,21 @@ class FakeNetwork:
     def __init__(self) -> None:
         self.view = RemoteView()
         self.published: list[Event] = []
+        self.created: list[str] = []  # channels create_channel was asked for
+        self.winner: str | None = None  # what it answers: None, this process won
 
     def publish(self, event: Event) -> None:
         self.published.append(event)
+
+    async def claim_nick(self, folded: str) -> bool:
+        return True
+
+    async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
+        self.created.append(channel)
+        return self.winner
+
+    def release_nick(self, folded: str) -> None:
+        pass
 
 
 async def _server_with(*nicks: str) -> tuple[Server, FakeNetwork, dict[str, FakeTransport]]:
@@ -51,9 +66,15 @@ async def _server_with(*nicks: str) -> tuple[Server, FakeNetwork, dict[str, Fake
     return server, network, transports
 
 
-def _remote_join(server: Server, network: FakeNetwork, channel: str, nick: str) -> None:
+def _remote_join(
+    server: Server, network: FakeNetwork, channel: str, nick: str, state: str | None = None
+) -> None:
+    """``nick`` joins ``channel`` on process p2, which sends ``state`` along (by
+    default a new channel's)."""
+    if state is None:
+        state = dump(Channel(channel, channel.lower()))
     line = Line("JOIN", (channel,), f"{nick}!u@h", {})
-    event = Join(channel.lower(), nick, f"{nick}!u@h", "", "*", nick, line)
+    event = Join(channel.lower(), nick, f"{nick}!u@h", "", "*", nick, line, state)
     deliver.apply(server, network.view, "p2", event)
 
 
@@ -61,6 +82,12 @@ def _session(server: Server, nick: str) -> Session:
     session = server.find_user(nick)
     assert session is not None
     return session
+
+
+async def _settle() -> None:
+    """Let deferred replies (a JOIN waiting for Redis) finish."""
+    for _ in range(10):
+        await asyncio.sleep(0)
 
 
 async def test_a_channel_with_members_elsewhere_is_mirrored_until_empty() -> None:
@@ -79,6 +106,7 @@ async def test_a_channel_with_members_elsewhere_is_mirrored_until_empty() -> Non
 async def test_a_channel_update_replaces_state_and_follows_statuses() -> None:
     server, network, transports = await _server_with("alice")
     _session(server, "alice").feed(b"JOIN #room\r\n")
+    await _settle()
     _remote_join(server, network, "#room", "bob")
     channel = server.find_channel("#room")
     assert channel is not None
@@ -99,6 +127,7 @@ async def test_a_kick_from_elsewhere_takes_the_local_user_out() -> None:
     server, network, transports = await _server_with("alice", "carol")
     for nick in ("alice", "carol"):
         _session(server, nick).feed(b"JOIN #room\r\n")
+        await _settle()
     _remote_join(server, network, "#room", "bob")
     kick = Line("KICK", ("#room", "alice", "out"), "bob!u@h", {})
     deliver.apply(server, network.view, "p2", Leave("#room", "alice", kick))
@@ -115,6 +144,7 @@ async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
     oscar = _session(server, "oscar")
     oscar.caps.add("invite-notify")
     oscar.feed(b"JOIN #room\r\n")  # operator: the first member
+    await _settle()
     _remote_join(server, network, "#room", "bob")
     channel = server.find_channel("#room")
     assert channel is not None
@@ -126,21 +156,107 @@ async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
     assert b"INVITE alice #room" in transports["oscar"].data
 
 
-async def test_a_lost_creation_takes_the_operator_status_back() -> None:
+async def test_a_channel_new_to_the_network_is_created_in_redis_first() -> None:
     server, network, transports = await _server_with("alice")
     _session(server, "alice").feed(b"JOIN #new\r\n")
+    await _settle()
+    assert network.created == ["#new"]
     channel = server.find_channel("#new")
     assert channel is not None and channel.is_op(_session(server, "alice"))
-    winner = json.loads(dump(channel))
-    winner.update({"c": 1, "m": "nst"})
-    deliver.creation_lost(server, "#new", "alice", json.dumps(winner))
-    assert channel.members[_session(server, "alice")] == ""
-    assert channel.created == 1 and "s" in channel.modes
-    update = network.published[-1]
-    assert isinstance(update, ChannelUpdate) and update.statuses == (("alice", ""),)
-    assert update.line is not None and update.line.params == ("#new", "-o", "alice")
+    assert b"353 alice = #new @alice" in transports["alice"].data
+
+
+async def test_a_creation_lost_joins_the_channel_that_exists_with_its_checks() -> None:
+    server, network, transports = await _server_with("alice", "bea")
+    winner = Channel("#new", "#new")
+    winner.modes = {"i", "n", "t"}
+    network.winner = dump(winner)
+    _session(server, "alice").feed(b"JOIN #new\r\n")
+    await _settle()
+    assert b" 473 alice #new " in transports["alice"].data  # the winner's +i holds
+    winner.modes = {"n", "t"}
+    network.winner = dump(winner)
+    _session(server, "bea").feed(b"JOIN #new\r\n")
+    await _settle()
+    channel = server.find_channel("#new")
+    assert channel is not None and channel.members[_session(server, "bea")] == ""
+    assert b" MODE #new" not in transports["bea"].data  # never operator, not even for a moment
+    network.winner = "{not json"
+    server.channels.pop("#new")
+    _session(server, "alice").feed(b"JOIN #new\r\n")
+    await _settle()
+    assert b" 437 alice #new " in transports["alice"].data
+    assert server.find_channel("#new") is None
+
+
+async def test_a_join_from_elsewhere_brings_the_channel_state_along() -> None:
+    server, network, _ = await _server_with()
+    far = Channel("#far", "#far")
+    far.modes = {"i", "n", "t"}
+    far.key = "sesame"
+    _remote_join(server, network, "#far", "bob", dump(far))
+    mirror = server.find_channel("#far")
+    assert mirror is not None and mirror.key == "sesame" and "i" in mirror.modes
+
+
+async def test_no_mirror_with_default_modes_is_made_from_a_bad_state() -> None:
+    server, network, transports = await _server_with("mallory")
+    _remote_join(server, network, "#far", "bob", "{not json")
+    update = ChannelUpdate("#far", '{"n": "#far"}')
+    deliver.apply(server, network.view, "p2", update)
+    assert server.find_channel("#far") is None
+    # Bob is there: a JOIN here without the channel's state is refused for now.
+    _session(server, "mallory").feed(b"JOIN #far\r\n")
+    await _settle()
     await asyncio.sleep(0)
-    assert b"MODE #new -o alice" in transports["alice"].data
+    assert b" 437 mallory #far :" in transports["mallory"].data
+    assert server.find_channel("#far") is None
+
+
+async def test_a_status_change_from_elsewhere_publishes_no_state() -> None:
+    server, network, _ = await _server_with("alice")
+    _session(server, "alice").account = "alice"
+    _session(server, "alice").feed(b"JOIN #reg\r\n")
+    await _settle()
+    _remote_join(server, network, "#reg", "bob")
+    channel = server.find_channel("#reg")
+    assert channel is not None
+    registered = json.loads(dump(channel))
+    registered.update({"f": "bob", "a": ["bob", "alice"], "p": True})
+    line = Line("MODE", ("#reg", "+o", "alice"), "bob!u@h", {})
+    before = len(network.published)
+    update = ChannelUpdate("#reg", json.dumps(registered), (("alice", "o"),), line)
+    deliver.apply(server, network.view, "p2", update)
+    assert channel.op_accounts == {"bob", "alice"}
+    assert len(network.published) == before  # the MODE's process recorded the account
+
+
+async def test_a_kick_sent_here_is_applied_and_published_only_if_still_there() -> None:
+    server, network, transports = await _server_with("alice", "carol")
+    for nick in ("alice", "carol"):
+        _session(server, nick).feed(b"JOIN #room\r\n")
+        await _settle()
+    _remote_join(server, network, "#room", "bob")
+    stale = Line("KICK", ("#room", "alicia", "out"), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", Kick("#room", "alicia", stale))
+    assert not [e for e in network.published if isinstance(e, Leave)]  # renamed: nobody
+    kick = Line("KICK", ("#room", "alice", "out"), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", Kick("#room", "alice", kick))
+    channel = server.find_channel("#room")
+    assert channel is not None and _session(server, "alice") not in channel.members
+    assert [e for e in network.published if isinstance(e, Leave)] == [Leave("#room", "alice", kick)]
+    await asyncio.sleep(0)
+    for nick in ("alice", "carol"):
+        assert transports[nick].data.count(b"KICK #room alice out\r\n") == 1
+
+
+async def test_a_join_refused_for_too_many_channels_creates_nothing_in_redis() -> None:
+    server, network, transports = await _server_with("alice")
+    server.config = replace(server.config, max_channels=1)
+    _session(server, "alice").feed(b"JOIN #one,#two\r\n")
+    await _settle()
+    assert network.created == ["#one"]  # #two was refused before asking Redis
+    assert b" 405 alice #two " in transports["alice"].data
 
 
 # -- users of other processes: UserUp, UserState, WHOWAS, the Join fallback ----------
@@ -156,6 +272,7 @@ async def test_a_user_state_from_the_owner_is_applied_and_notified() -> None:
     _session(server, "alice").set_caps({"away-notify"})
     for nick in ("alice", "carol"):
         _session(server, nick).feed(b"JOIN #room\r\n")
+        await _settle()
     _remote_up(server, network, "bob")
     _remote_join(server, network, "#room", "bob")
     away = Line("AWAY", ("lunch",), "bob!~bob@h", {})

@@ -12,6 +12,7 @@ from chatroom.cluster.events import (
     Event,
     Invite,
     Join,
+    Kick,
     Leave,
     NickChange,
     PrivateMessage,
@@ -97,6 +98,8 @@ def test_a_user_up_from_an_older_process_decodes_with_defaults() -> None:
         ChannelUpdate("#room", '{"n":"#Room"}'),  # no line: a creation, ChanServ
         Invite("#room", "bob", Line("INVITE", ("Bob", "#Room"), "a!u@h", {"time": "t"})),
         ChannelCreated("#room", "alice", '{"n":"#Room"}'),
+        Kick("#room", "bob", Line("KICK", ("#Room", "Bob", "out"), "a!u@h", {"time": "t"})),
+        Join("#room", "al", "Al!u@h", "", "*", "Al", Line("JOIN", ("#Room",), "a"), '{"n":"#R"}'),
     ],
     ids=lambda e: type(e).__name__,
 )

@@ -330,6 +330,8 @@ def test_channel_state_survives_redis_restarting_empty(
     own_redis.resume()  # empty: the channel's state is gone from Redis
     first.wait_for_log("publishing its users again")
     second.wait_for_log("publishing its users again")
+    # That line comes before the state is written back: wait for the state itself.
+    _eventually(lambda: _in_redis(own_redis, "#kept"), lambda: "not put back")
 
     third = _start(server_factory, own_redis)
     carol = IrcClient(third.port).register("carol")
@@ -401,19 +403,29 @@ def test_two_processes_creating_one_channel_at_once_make_one_operator(
     left = IrcClient(first.port).register("left")
     right = IrcClient(second.port).register("right")
     for round_ in range(12):
-        channel = f"#race{round_}"
-        left.send(f"JOIN {channel}")  # both at once: each process may think it is first
-        right.send(f"JOIN {channel}")
-        left.expect("366")  # each first sees itself as operator, most rounds
-        right.expect("366")
+        _create_at_once(left, right, f"#race{round_}")
+    # Redis really settled a race, at least once: the test tried what it claims to.
+    log = first.log + second.log
+    assert "was created on another process first" in log
 
-        def ops(client: IrcClient, channel: str = channel) -> set[str]:
-            return {name for name in _names(client, channel) if name.startswith("@")}
 
-        # Redis decided: one operator, the same for both processes.
-        _eventually(
-            lambda: len(ops(left)) == 1 and ops(left) == ops(right),
-            lambda: (ops(left), ops(right)),
-        )
-        left.collect(0.05)
-        right.collect(0.05)
+def _create_at_once(left: IrcClient, right: IrcClient, channel: str) -> None:
+    """Both join a new ``channel`` at once: each process may think it is first, but
+    only the one Redis picks makes an operator, and never two even for a moment."""
+    left.send(f"JOIN {channel}")
+    right.send(f"JOIN {channel}")
+    seen = left.until("366") + right.until("366")
+    names = [line for line in seen if line.command == "353"]
+    made_op = [f"@{line.params[0]}" in line.params[3].split() for line in names]
+    assert sum(made_op) <= 1, names  # each sees itself as it joined: one operator
+
+    def ops(client: IrcClient) -> set[str]:
+        return {name for name in _names(client, channel) if name.startswith("@")}
+
+    _eventually(
+        lambda: len(ops(left)) == 1 and ops(left) == ops(right),
+        lambda: (ops(left), ops(right)),
+    )
+    assert _modes(left, channel) == _modes(right, channel) == ["+nt"]
+    late = left.collect(0.05) + right.collect(0.05)
+    assert not [line for line in late + seen if line.command == "MODE"], "an -o: two ops once"

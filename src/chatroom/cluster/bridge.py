@@ -15,9 +15,11 @@ What lives in Redis (all keys under ``chatroom:``; see docs/scale-out.md):
 * ``channel:<channel>``: the channel's shared state (modes, key, limit, lists,
   topic, registration; JSON from :mod:`.channels`): written by its creator (Lua,
   atomically: only if ``members:<channel>`` does not exist yet, so one process wins
-  a simultaneous creation), then by whoever changes it, set if missing by every
-  JOIN, deleted (Lua: only if ``members:<channel>`` is gone and the channel is not
-  permanent) when the last member leaves.
+  a simultaneous creation, and its JOIN waits for the answer), then by whoever
+  changes it (Lua: stored and published in one step, so stored order is heard
+  order), set if missing by every JOIN (which carries it), deleted (Lua: only
+  if ``members:<channel>`` is gone and the channel is not permanent) when the
+  last member leaves.
 * pub/sub ``chatroom:events``: one message per event (see :mod:`.events`) for
   every process; ``chatroom:proc:<process>``: private messages for one process.
 
@@ -63,6 +65,7 @@ from chatroom.cluster.events import (
     ChannelUpdate,
     Event,
     Join,
+    Kick,
     Leave,
     NickChange,
     PrivateMessage,
@@ -103,11 +106,14 @@ USERS = "chatroom:users"
 _ALIVE = "chatroom:alive:"
 _OWNED = "chatroom:owned:"
 
-# A channel's state goes when nobody is in it network-wide and it is not permanent.
+# A channel's state goes when nobody is in it network-wide and it is not permanent
+# (an unreadable state of a channel nobody is in goes too: it can serve nobody).
 _FORGET = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local state = redis.call('GET', KEYS[2])
-if not state or cjson.decode(state)['p'] then return 0 end
+if not state then return 0 end
+local ok, body = pcall(cjson.decode, state)
+if ok and type(body) == 'table' and body['p'] then return 0 end
 return redis.call('DEL', KEYS[2])
 """
 
@@ -122,6 +128,31 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[5], ARGV[4])
 return false
+"""
+
+# A change to a channel: store its state (ARGV[1], '' for none) and publish the event
+# (ARGV[2] on ARGV[3]) in one step, so the order of stored states is the order every
+# process hears them in. Statuses (ARGV[4..]: nick, status) change only for members
+# still in the hash, under the process that owns them: a user who left or renamed
+# meanwhile is not put back. An unregistered room nobody is in is forgotten.
+_UPDATE = """
+if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1]) end
+for i = 4, #ARGV - 1, 2 do
+  local record = redis.call('HGET', KEYS[2], ARGV[i])
+  if record then
+    local ok, body = pcall(cjson.decode, record)
+    if ok and type(body) == 'table' then
+      body['s'] = ARGV[i + 1]
+      redis.call('HSET', KEYS[2], ARGV[i], cjson.encode(body))
+    end
+  end
+end
+redis.call('PUBLISH', ARGV[3], ARGV[2])
+if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[2]) == 0 then
+  local ok, body = pcall(cjson.decode, ARGV[1])
+  if ok and type(body) == 'table' and not body['p'] then redis.call('DEL', KEYS[1]) end
+end
+return 1
 """
 
 
@@ -172,6 +203,10 @@ class RedisBridge:
         self._grace_until = 0.0  # loop time before which nobody is declared dead
         self._republish_due = False  # Redis forgot us; set until re-published
         self._creations: list[tuple[int, ChannelCreated]] = []  # in the batch being written
+        # Creations waiting for Redis's answer (create_channel), by their event.
+        self._answers: dict[ChannelCreated, asyncio.Future[str | None]] = {}
+        self._echoes = shared.Echoes()  # own channel updates not heard back yet
+        self._updates: list[tuple[int, ChannelUpdate]] = []  # in the batch being written
         self._claim = client.register_script(CLAIM)
         self._pubsub = client.pubsub()
         # The current outage (see _lost and _maybe_healed); None while all is well.
@@ -211,7 +246,9 @@ class RedisBridge:
             raise ClusterError(f"cannot use Redis at {_safe(url)}: {exc}") from None
         loop = asyncio.get_running_loop()
         for work in (bridge._write(), bridge._read(), bridge._heartbeat()):
-            bridge._tasks.append(loop.create_task(work))
+            task = loop.create_task(work)
+            task.add_done_callback(_report_death)
+            bridge._tasks.append(task)
         log.info("Joined the network in Redis at %s as %s", _safe(url), process_id)
         return bridge
 
@@ -222,6 +259,8 @@ class RedisBridge:
     # -- the Network protocol ----------------------------------------------------
 
     def publish(self, event: Event) -> None:
+        if isinstance(event, ChannelUpdate) and event.state:
+            self._echoes.sent(event.channel)
         self._queue.put_nowait(event)
 
     async def claim_nick(self, folded: str) -> bool:
@@ -239,6 +278,22 @@ class RedisBridge:
         me = self.process_id
         won = await self._claim(keys=[_nick(folded), _owned(me)], args=[me, _ALIVE, _OWNED])
         return bool(won)
+
+    async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
+        # Through the writer queue: Redis sees it after everything this process
+        # did before (a PART of that channel, say), as the others will.
+        event = ChannelCreated(channel, nick, state)
+        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._answers[event] = answer
+        self._queue.put_nowait(event)
+        try:
+            # Bounded: a JOIN never hangs on a Redis that stopped answering.
+            return await asyncio.wait_for(answer, TTL)
+        except TimeoutError:
+            log.warning("Redis did not answer in time for %s: created here alone", channel)
+            return None
+        finally:
+            self._answers.pop(event, None)
 
     def release_nick(self, folded: str) -> None:
         self._queue.put_nowait(folded)
@@ -282,7 +337,15 @@ class RedisBridge:
                 # on a fresh one (_retry); a batch sent twice is shown once (Delivered).
                 results = await self._send(batch, missed)
                 self._back()
+                refused = [result for result in results if isinstance(result, Exception)]
+                for result in refused:
+                    log.warning("Redis refused a command: %s", result)
+                if refused and any(isinstance(i, UserUp | UserState | NickChange) for i in batch):
+                    self._republish_due = True  # as for a lost batch: see below
                 self._settle_creations(results)
+                for index, update in self._updates:
+                    if isinstance(results[index], Exception) and update.state:
+                        self._echoes.heard_own(update.channel)  # never published
             except RedisError as exc:
                 self._lost(exc)
                 # A lost user state is never sent again by itself (a user set +i stays
@@ -291,11 +354,17 @@ class RedisBridge:
                     self._republish_due = True
                 self._missed[:0] = missed
                 self._keep_missed(batch)
+                self._unsent(batch)
             except Exception:
                 # A bug must not stop every later event from leaving this process.
                 log.exception("Could not send %d events to Redis", len(batch))
+                self._unsent(batch)
             finally:
+                for item in batch:  # unanswered (Redis failed): created here, then
+                    if isinstance(item, ChannelCreated):
+                        self._answer(item, None)
                 self._creations.clear()
+                self._updates.clear()
                 for _ in batch:
                     self._queue.task_done()
 
@@ -319,23 +388,29 @@ class RedisBridge:
                 pipe.eval(RELEASE, 2, _nick(item), _owned(me), me)
             else:
                 self._queue_commands(pipe, item)
-        return list(await pipe.execute())
+        # A command Redis refuses (a script error) costs that command only.
+        return list(await pipe.execute(raise_on_error=False))
+
+    def _unsent(self, batch: list[Event | str]) -> None:
+        """The channel updates of a batch that failed will never echo back."""
+        for item in batch:
+            if isinstance(item, ChannelUpdate) and item.state:
+                self._echoes.heard_own(item.channel)
 
     def _queue_commands(self, pipe: Any, event: Event) -> None:
         me = self.process_id
         match event:
-            case PrivateMessage(target, _line, _tagmsg):
+            case PrivateMessage(target=target) | Kick(target=target):
                 owner = self._view.users.get(target)
                 if owner is not None:
                     pipe.publish(_inbox(owner.process), encode(me, event))
                 return
             case UserUp(nick):
                 pipe.hset(USERS, casefold(nick), _user_record(event, me))
-            case Join(channel, nick, _source, status, _account, _realname, _line):
+            case Join(channel, nick, _source, status, _account, _realname, _line, state):
                 pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": me}))
-                local = self._server.channels.get(channel)
-                if local is not None:  # its state, unless there already
-                    pipe.set(_channel(channel), shared.dump(local), nx=True)
+                if state:  # its state, unless there already
+                    pipe.set(_channel(channel), state, nx=True)
             case Leave(channel, nick, _line):
                 pipe.hdel(_members(channel), nick)
                 pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
@@ -362,11 +437,12 @@ class RedisBridge:
                 )
                 return
             case ChannelUpdate(channel, state, statuses, _line):
-                pipe.set(_channel(channel), state)
-                for nick, status in statuses:
-                    owner = self._view.users.get(nick)
-                    process = owner.process if owner is not None else me
-                    pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": process}))
+                pairs = [item for pair in statuses for item in pair]
+                envelope = encode(me, event)
+                keys = (_channel(channel), _members(channel))
+                self._updates.append((len(pipe), event))
+                pipe.eval(_UPDATE, 2, *keys, state, envelope, EVENTS, *pairs)
+                return
             case NickChange(old, new, source, memberships, _line):
                 folded = casefold(new)
                 pipe.eval(HDEL_OURS, 1, USERS, old, me)
@@ -393,12 +469,22 @@ class RedisBridge:
         return _user_record(presence.user_up(session), self.process_id)
 
     def _settle_creations(self, results: list[Any]) -> None:
-        """Take back the operator status of a creation another process won."""
+        """Tell each creation in the batch whether this process won it."""
         for index, event in self._creations:
             existing = results[index]
-            if existing is not None:
-                log.info("%s was created on another process first", event.channel)
-                deliver.creation_lost(self._server, event.channel, event.nick, _text(existing))
+            if existing is None or isinstance(existing, Exception):
+                self._answer(event, None)  # won (a script error: as if Redis were away)
+                continue
+            log.info("%s was created on another process first", event.channel)
+            # Not UTF-8 is as malformed as bad JSON: the JOIN copes with either.
+            self._answer(
+                event, existing.decode(errors="replace") if isinstance(existing, bytes) else ""
+            )
+
+    def _answer(self, event: ChannelCreated, state: str | None) -> None:
+        answer = self._answers.get(event)
+        if answer is not None and not answer.done():
+            answer.set_result(state)
 
     async def _read(self) -> None:
         """Apply what the other processes publish, in the order they published it."""
@@ -408,6 +494,10 @@ class RedisBridge:
             except (RedisError, OSError) as exc:
                 self._lost(exc)
                 self._reader_down = True
+                await asyncio.sleep(HEARTBEAT)
+                continue
+            except Exception:  # a bug: log it, and listen again
+                log.exception("Could not read from Redis")
                 await asyncio.sleep(HEARTBEAT)
                 continue
             if message is None:
@@ -427,6 +517,8 @@ class RedisBridge:
             except ValueError as exc:
                 log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
                 continue
+            if isinstance(event, ChannelUpdate) and event.state:
+                self._heard_update(origin, event)
             if origin == self.process_id or not self._delivered.first_time(event):
                 continue
             if isinstance(event, Resync):
@@ -437,6 +529,19 @@ class RedisBridge:
                 deliver.apply(self._server, self._view, origin, event)
             except Exception:
                 log.exception("Could not apply %s from %s", type(event).__name__, origin)
+
+    def _heard_update(self, origin: str, event: ChannelUpdate) -> None:
+        """Keep :class:`~.channels.Echoes` up to date; adopt an own state that was
+        overtaken here by another process's but is the one Redis holds."""
+        if origin != self.process_id:
+            self._echoes.heard_other(event.channel)
+        elif self._echoes.heard_own(event.channel):
+            try:
+                deliver.channel_update(
+                    self._server, self._view, event.channel, event.state, (), None
+                )
+            except Exception:
+                log.exception("Could not adopt the state of %s", event.channel)
 
     async def _heartbeat(self) -> None:
         """Stay alive, and notice processes that died."""
@@ -527,6 +632,13 @@ class RedisBridge:
         pipe = self._client.pipeline(transaction=False)
         missed, self._missed = self._missed, []
         self._replay_missed(pipe, missed)
+        # Each channel's state once (also carried by its Joins); the first process
+        # to put it back wins, and later changes replace it as usual.
+        states = {
+            channel.folded: shared.dump(channel)
+            for channel in list(server.channels.values())
+            if channel.members or channel.permanent
+        }
         for folded, session in list(server.users.items()):
             self._queue_commands(pipe, presence.user_up(session))
             for channel in session.channels:
@@ -543,12 +655,11 @@ class RedisBridge:
                         account,
                         session.realname,
                         line,
+                        states.get(channel.folded, ""),
                     ),
                 )
-        for channel in list(server.channels.values()):
-            # Every process holds the same state: the first to put it back wins.
-            if channel.members or channel.permanent:
-                pipe.set(_channel(channel.folded), shared.dump(channel), nx=True)
+        for folded, state in states.items():
+            pipe.set(_channel(folded), state, nx=True)
         try:
             await pipe.execute()
         except BaseException:
@@ -616,20 +727,21 @@ class RedisBridge:
         """Mirror the state of every channel of the network that has members (or is
         permanent); a channel this process restored from the database takes the
         state Redis holds, which is newer."""
-        async for key in self._client.scan_iter(match="chatroom:channel:*", count=500):
+        keys = [key async for key in self._client.scan_iter(match="chatroom:channel:*", count=500)]
+        states = await self._client.mget(keys) if keys else []
+        for key, state in zip(keys, states, strict=True):
             folded = _text(key).removeprefix("chatroom:channel:")
-            state = await self._client.get(key)
-            if state is None:
-                continue
-            text = _text(state)
             try:
+                if state is None:
+                    continue
+                text = _text(state)
                 local = self._server.channels.get(folded)
-                if local is None:
-                    if folded not in self._view.members and not json.loads(text).get("p"):
-                        continue  # left behind by a dead process: nobody is in it
-                    local = self._server.get_or_create_channel(shared.name_of(text))
-                shared.load(local, text)
-            except (ValueError, AttributeError) as exc:
+                if local is not None:
+                    shared.load(local, text)
+                elif folded in self._view.members or json.loads(text).get("p"):
+                    # (else left behind by a dead process: nobody is in it)
+                    deliver.mirror(self._server, text)
+            except (ValueError, AttributeError) as exc:  # UnicodeDecodeError included
                 log.warning("Ignored the bad state of channel %s: %s", folded, exc)
 
     async def _cleanup(
@@ -670,6 +782,9 @@ class RedisBridge:
     # -- health ------------------------------------------------------------------
 
     def _lost(self, exc: BaseException) -> None:
+        # Echoes of our updates may never come now: owe none (no adoption rather
+        # than a count that never comes back to zero).
+        self._echoes = shared.Echoes()
         if self._healthy:
             self._healthy = False
             log.error("Lost Redis (%s): users here keep chatting, with this process only", exc)
@@ -755,6 +870,17 @@ def _retry() -> Retry:
     registration or the heartbeat does not hang while Redis is away (redis-py's
     default tries for seconds)."""
     return Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.02), 3)
+
+
+def _report_death(task: asyncio.Task[None]) -> None:
+    """Log loudly if a bridge task ever ends other than by :meth:`RedisBridge.close`:
+    each catches what it expects, so this is a bug, and the process is cut off."""
+    if not task.cancelled() and task.exception() is not None:
+        log.critical(
+            "Bridge task %s died: this process no longer talks to the network",
+            task.get_coro().__qualname__,  # type: ignore[union-attr]
+            exc_info=task.exception(),
+        )
 
 
 def _text(value: bytes | str) -> str:

@@ -7,6 +7,7 @@ and queues lines for local sessions through the server's usual output path
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from chatroom.cluster.events import (
     Event,
     Invite,
     Join,
+    Kick,
     Leave,
     NickChange,
     PrivateMessage,
@@ -31,14 +33,14 @@ from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server import presence
-from chatroom.server.channel import with_status
 from chatroom.server.outgoing import MSGTAGS, Outgoing
-from chatroom.server.persistence import save_channel
 
 if TYPE_CHECKING:
     from chatroom.server.channel import Channel
     from chatroom.server.server import Server
     from chatroom.server.session import Session
+
+log = logging.getLogger("chatroom.cluster")
 
 GONE_REASON = "Server went away"
 
@@ -62,7 +64,7 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                 _send([session], Outgoing(line), tagmsg)
         case UserUp():
             view.add_user(casefold(event.nick), RemoteUser.from_up(event, origin))
-        case Join(channel, nick, source, status, account, realname, line):
+        case Join(channel, nick, source, status, account, realname, line, state):
             if nick not in view.users:
                 logged_in = None if account == "*" else account
                 up = UserUp(_nick_of(source), source, realname=realname, account=logged_in)
@@ -71,7 +73,11 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             known = nick in view.members.get(channel, {})
             view.join(channel, nick, status)
             # Every process mirrors every channel of the network (cluster/channels.py).
-            local = server.get_or_create_channel(line.params[0]) if line.params else None
+            # The joiner's process sends its state along: a channel this process
+            # dropped meanwhile (its last member here left) comes back with its bans.
+            local = server.channels.get(channel)
+            if local is None and state:
+                local = mirror(server, state)
             if local is not None and not known:
                 plain = Outgoing(line)
                 extended = Outgoing(
@@ -125,9 +131,15 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             channel_update(server, view, channel, state, statuses, line)
         case Invite(channel, target, line):
             invite(server, channel, target, line)
+        case Kick(channel, target, line):
+            kick(server, channel, target, line)
         case ChannelCreated(channel, _nick, state):
             # Comes before the creator's JOIN: the mirror is made here.
-            shared.load(server.get_or_create_channel(shared.name_of(state)), state)
+            local = server.channels.get(channel)
+            if local is None:
+                mirror(server, state)
+            else:
+                shared.load(local, state)
 
 
 def process_gone(server: Server, view: RemoteView, process: str, reason: str) -> list[str]:
@@ -154,53 +166,57 @@ def channel_update(
     statuses: tuple[tuple[str, str], ...],
     line: Line | None,
 ) -> None:
-    """Replace this process's mirror of ``channel`` with ``state`` (last writer wins),
-    follow the status changes, show ``line`` to the local members."""
+    """Replace this process's mirror of ``channel`` with ``state`` (last writer wins;
+    ``""``: only statuses changed), follow the status changes, show ``line`` to the
+    local members.
+
+    Nothing is published back: the process that made the change put everything in
+    the state (in a registered room, the operator accounts the +o/-o changed, which
+    it knows from the view)."""
     local = server.channels.get(channel)
     if local is None:
-        if channel not in view.members:
+        if not state or channel not in view.members:
             return  # nobody in it that we know of: Redis keeps it, no mirror needed
-        local = server.get_or_create_channel(shared.name_of(state))
-    shared.load(local, state)
+        local = mirror(server, state)
+        if local is None:
+            return
+    elif state:
+        shared.load(local, state)
     remote = view.members.get(channel, {})
-    accounts_changed = False
     for nick, status in statuses:
         session = server.users.get(nick)
         if session is not None and session in local.members:
             local.members[session] = status
-            accounts_changed |= _follow_op_account(local, session, "o" in status)
         elif nick in remote:
             view.join(channel, nick, status)
     if line is not None:
         server.send_to(local.members, Outgoing(line))
-    if accounts_changed and server.network is not None:
-        # Only this process knows the user's account: it records it for everyone.
-        save_channel(server, local)
-        server.network.publish(ChannelUpdate(channel, shared.dump(local)))
+    _forget_orphan(server, view, channel)
 
 
-def _follow_op_account(channel: Channel, session: Session, op: bool) -> bool:
-    """A registered room remembers its operators by account, also when the +o/-o
-    came from another process; return whether its operator accounts changed."""
-    if channel.founder is None or session.account is None:
-        return False
-    account = casefold(session.account)
-    if op and account not in channel.op_accounts:
-        channel.op_accounts.add(account)
-        return True
-    if not op and account in channel.op_accounts and account != casefold(channel.founder):
-        channel.op_accounts.discard(account)
-        return True
-    return False
+def mirror(server: Server, state: str) -> Channel | None:
+    """A new mirror holding ``state`` (:func:`.channels.parse`), or None (logged) if
+    ``state`` is malformed."""
+    try:
+        channel = shared.parse(state)
+    except ValueError as exc:
+        log.warning("Ignored a bad channel state: %s", exc)
+        return None
+    server.channels[channel.folded] = channel
+    return channel
 
 
 def invite(server: Server, channel: str, target: str, line: Line) -> None:
     """An INVITE made on another process: remember it if the target is ours, and
     show it to the target and (invite-notify) to the channel's local operators."""
     local = server.channels.get(channel)
-    if local is None:
-        return
     session = server.users.get(target)
+    if local is None:
+        # No mirror here (its state was unreadable): the invite cannot be kept,
+        # but the user is still told, as the inviter was told it was sent.
+        if session is not None:
+            session.send_bytes(Outgoing(line).render(session.tag_profile))
+        return
     if session is not None and session not in local.members:
         session.invited.add(local)
         session.send_bytes(Outgoing(line).render(session.tag_profile))
@@ -208,24 +224,18 @@ def invite(server: Server, channel: str, target: str, line: Line) -> None:
     server.send_to(ops, Outgoing(line), cap="invite-notify")
 
 
-def creation_lost(server: Server, channel: str, nick: str, state: str) -> None:
-    """Another process created ``channel`` first (Redis said so) while local user
-    ``nick`` (folded) was made its operator here: take the status back, adopt the
-    channel's state, and tell every process (one ``MODE -o`` from the server)."""
+def kick(server: Server, channel: str, target: str, line: Line) -> None:
+    """A KICK made on another process of local user ``target``: apply it here if
+    they are still in the channel under that nick, and publish it for everyone
+    (the kicker's process included, which shows it only then)."""
     local = server.channels.get(channel)
-    session = server.users.get(nick)
+    session = server.users.get(target)
     if local is None or session is None or session not in local.members:
-        return
-    if state:
-        shared.load(local, state)
-    status = local.members[session]
-    line = None
-    if "o" in status:
-        local.members[session] = status = with_status(status, "o", False)
-        line = Line("MODE", (local.name, "-o", session.nick), server.config.name, server.tags())
-        server.send_to(local.members, Outgoing(line))
+        return  # left or renamed meanwhile: nobody is kicked, anywhere
+    server.send_to(local.members, Outgoing(line))
     if server.network is not None:
-        server.network.publish(ChannelUpdate(channel, shared.dump(local), ((nick, status),), line))
+        server.network.publish(Leave(channel, target, line))
+    server.part_channel(session, local)
 
 
 def _forget_orphan(server: Server, view: RemoteView, channel: str) -> None:

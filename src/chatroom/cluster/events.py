@@ -62,7 +62,12 @@ class UserUp:
 
 @dataclass(frozen=True)
 class Join:
-    """``nick`` joined ``channel`` with ``status`` ('' or 'o'); ``line`` is the plain JOIN."""
+    """``nick`` joined ``channel`` with ``status`` ('' or 'o'); ``line`` is the plain JOIN.
+
+    ``state`` is the channel's state as the joiner's process holds it
+    (:func:`chatroom.cluster.channels.dump`): a process without a mirror of the
+    channel makes one from it, never one with default modes; "" from an older
+    process (no mirror is made then)."""
 
     channel: str
     nick: str
@@ -71,6 +76,7 @@ class Join:
     account: str
     realname: str
     line: Line
+    state: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,12 +140,12 @@ class UserState:
 
 @dataclass(frozen=True)
 class ChannelUpdate:
-    """``channel``'s shared state changed (MODE, TOPIC, ChanServ, a lost creation).
+    """``channel``'s shared state changed (MODE, TOPIC, ChanServ).
 
     ``state`` is the whole new state (:func:`chatroom.cluster.channels.dump`), which
-    replaces every mirror's; ``statuses`` are ``(folded nick, status)`` of members
-    whose status changed (+o/+v on any process); ``line`` is what members see, if
-    anything (the MODE or TOPIC line)."""
+    replaces every mirror's, or "" when only statuses changed; ``statuses`` are
+    ``(folded nick, status)`` of members whose status changed (+o/+v on any
+    process); ``line`` is what members see, if anything (the MODE or TOPIC line)."""
 
     channel: str
     state: str
@@ -161,13 +167,11 @@ class Invite:
 
 @dataclass(frozen=True)
 class ChannelCreated:
-    """``nick`` (folded) created ``channel`` with ``state``, as far as its process knew
-    (nobody was in it anywhere), so it became operator.
+    """``nick`` (folded) created ``channel`` with ``state``: nobody was in it anywhere.
 
-    Redis decides atomically whether it really was first: only then is the event
-    published (by a Lua script, see the bridge); if another process created the
-    channel first, the operator status is taken back (``MODE -o``, a
-    :class:`ChannelUpdate`)."""
+    Redis decides atomically whether it really was first, before the JOIN makes
+    ``nick`` operator: only then is the event published (by a Lua script, see the
+    bridge's ``create_channel``); it comes before the creator's :class:`Join`."""
 
     channel: str
     nick: str
@@ -181,6 +185,20 @@ class Resync:
     others, who catch up on them from the shared history."""
 
     since_ms: int
+
+
+@dataclass(frozen=True)
+class Kick:
+    """A KICK of ``target`` (folded), a user of the receiving process (sent to its
+    inbox only); ``line`` is the KICK.
+
+    The user's own process applies it, if the user is still in the channel under
+    that nick, and publishes the :class:`Leave` everyone shows: a user renaming at
+    that instant is then kicked nowhere rather than only on some processes."""
+
+    channel: str
+    target: str
+    line: Line
 
 
 Event = (
@@ -198,6 +216,7 @@ Event = (
     | Invite
     | ChannelCreated
     | Resync
+    | Kick
 )
 
 _TYPES: dict[str, type[Event]] = {
@@ -215,6 +234,7 @@ _TYPES: dict[str, type[Event]] = {
     "invite": Invite,
     "created": ChannelCreated,
     "resync": Resync,
+    "kick": Kick,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 

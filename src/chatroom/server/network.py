@@ -33,6 +33,14 @@ class Network(Protocol):
         two processes claiming one nick at once, exactly one wins."""
         ...
 
+    async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
+        """Create ``channel`` (folded) network-wide with ``state``, local user ``nick``
+        (folded) its first member and operator, if nobody is in it on any process.
+        Atomic: of two processes creating one channel at once, exactly one wins.
+        None if this process created it (or the network is unreachable: availability
+        first); else the state of the channel that exists ("" if none is stored)."""
+        ...
+
     def release_nick(self, folded: str) -> None:
         """Give up a nick this process owns (no error if it does not)."""
         ...

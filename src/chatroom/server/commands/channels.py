@@ -8,18 +8,19 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from chatroom.cluster.channels import dump, remote_count
-from chatroom.cluster.events import ChannelCreated, ChannelUpdate, Invite, Join, Leave
+from chatroom.cluster.channels import dump, load, parse, remote_count
+from chatroom.cluster.events import ChannelUpdate, Invite, Join, Kick, Leave
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
+from chatroom.server.channel import Channel
 from chatroom.server.commands import command
 from chatroom.server.outgoing import Outgoing
 from chatroom.server.persistence import is_channel_operator_account, save_channel
 from chatroom.server.visibility import channel_members, shows_channel
 
 if TYPE_CHECKING:
-    from chatroom.server.channel import Channel
+    from chatroom.server.network import Network
     from chatroom.server.response import ResponseBuffer
     from chatroom.server.server import Server
     from chatroom.server.session import Session
@@ -35,13 +36,90 @@ def join(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
             _part(server, session, channel, "Left all channels", rb)
         return
     keys = line.params[1].split(",") if len(line.params) > 1 else []
-    for i, name in enumerate(line.params[0].split(",")):
-        if name:
-            join_one(server, session, name, keys[i] if i < len(keys) else "", rb)
+    wanted = [
+        (name, keys[i] if i < len(keys) else "")
+        for i, name in enumerate(line.params[0].split(","))
+        if name
+    ]
+    network = server.network
+    if network is None:
+        for name, key in wanted:
+            join_one(server, session, name, key, rb)
+        return
+
+    async def join_all() -> None:
+        for name, key in wanted:
+            await _join_networked(server, network, session, name, key, rb)
+
+    # The session's next lines wait: a channel new to the network is answered by Redis.
+    server.defer(rb, join_all, block=True)
 
 
-def join_one(server: Server, session: Session, name: str, key: str, rb: ResponseBuffer) -> None:
-    """Join one channel, checking every mode that could refuse the join."""
+async def _join_networked(
+    server: Server, network: Network, session: Session, name: str, key: str, rb: ResponseBuffer
+) -> None:
+    """Join one channel of a network. One that nobody is in on any process is first
+    created in Redis (atomically): its first member is operator only if Redis says
+    this process created it; else the channel that exists is joined, with its state
+    and checks, as on any process (cluster/channels.py)."""
+    channel = server.find_channel(name)
+    if (
+        not is_valid_channel(name, server.config.channellen)
+        or len(session.channels) >= server.config.max_channels  # refused: create nothing
+        or not _fresh(server, channel, name)
+    ):
+        join_one(server, session, name, key, rb)
+        return
+    folded = casefold(name)
+    base = channel if channel is not None else Channel(name, folded)
+    existing = await network.create_channel(folded, session.folded_nick, dump(base))
+    if session.closed:
+        if existing is None:  # its quit did not name this channel: leave it again
+            line = Line("PART", (base.name,), session.source, server.tags())
+            network.publish(Leave(folded, session.folded_nick, line))
+        return
+    channel = server.channels.get(folded)
+    if existing is None:
+        if channel is None:
+            server.channels[folded] = base
+        join_one(server, session, name, key, rb, created=True)
+        return
+    try:
+        if channel is None:
+            server.channels[folded] = parse(existing)
+        elif existing:
+            load(channel, existing)
+    except ValueError:
+        if channel is None:
+            rb.reply(n.ERR_UNAVAILRESOURCE, name, "Channel is temporarily unavailable")
+            return
+    join_one(server, session, name, key, rb, created=False)
+
+
+def _fresh(server: Server, channel: Channel | None, name: str) -> bool:
+    """Whether joining ``name`` creates it: nobody is in it here or on any process
+    that we know of, and it is not a registered room (which keeps its key, bans and
+    +i even when empty, and makes operators of its founder and operator accounts,
+    not of whoever comes first)."""
+    if channel is not None and (channel.members or channel.founder is not None):
+        return False
+    view = server.network.view if server.network is not None else None
+    return not remote_count(view, casefold(name))
+
+
+def join_one(
+    server: Server,
+    session: Session,
+    name: str,
+    key: str,
+    rb: ResponseBuffer,
+    *,
+    created: bool | None = None,
+) -> None:
+    """Join one channel, checking every mode that could refuse the join.
+
+    ``created``: whether Redis said this process created the channel (None: no
+    network, or not a new channel; decided here)."""
     config = server.config
     if not is_valid_channel(name, config.channellen):
         rb.reply(n.ERR_NOSUCHCHANNEL, name, "No such channel")
@@ -52,13 +130,13 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
     if len(session.channels) >= config.max_channels:
         rb.reply(n.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
         return
-    # A registered room keeps its key, bans and invite-only mode even when empty, and
-    # makes operators of its founder and operator accounts, not of whoever comes first.
-    registered = channel is not None and channel.founder is not None
-    creating = channel is None or (not channel.members and not registered)
+    creating = _fresh(server, channel, name) if created is None else created
     view = server.network.view if server.network is not None else None
-    if creating and remote_count(view, casefold(name)):
-        creating = False  # it exists on another process: its operators are there
+    if channel is None and not creating:
+        # Members elsewhere, but their state has not reached this process (or was
+        # unreadable): a default copy would pass its bans, key and +i. Try again.
+        rb.reply(n.ERR_UNAVAILRESOURCE, name, "Channel is temporarily unavailable")
+        return
     trusted = channel is not None and is_channel_operator_account(channel, session)
     if channel is not None and not creating and not trusted:
         # The limit counts members network-wide; the rest of the state is mirrored.
@@ -85,10 +163,7 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
             chosen = extended if "extended-join" in member.caps else out
             member.send_bytes(chosen.render(member.tag_profile))
     if server.network is not None:
-        if creating:  # Redis decides whether it really is new (cluster/bridge.py)
-            server.network.publish(
-                ChannelCreated(channel.folded, session.folded_nick, dump(channel))
-            )
+        state = dump(channel)
         server.network.publish(
             Join(
                 channel.folded,
@@ -98,6 +173,7 @@ def join_one(server: Server, session: Session, name: str, key: str, rb: Response
                 session.account or "*",
                 session.realname,
                 out.line,
+                state,
             )
         )
     if channel.topic:
@@ -299,8 +375,10 @@ def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
 def _kick_remote(
     server: Server, session: Session, channel: Channel, nick: str, reason: str, rb: ResponseBuffer
 ) -> bool:
-    """Kick a member on another process: show the KICK here, and publish it (its
-    process takes the user out and shows it to them). False if not such a member."""
+    """Kick a member on another process: its process takes the user out, if still
+    there under that nick, and publishes the KICK, which every process (this one
+    too) shows then; so a user renaming at that instant is kicked everywhere or
+    nowhere. False if not such a member."""
     if server.network is None:
         return False
     view = server.network.view
@@ -308,11 +386,8 @@ def _kick_remote(
     user = view.users.get(folded)
     if user is None or folded not in view.members.get(channel.folded, {}):
         return False
-    out = Outgoing(Line("KICK", (channel.name, user.nick, reason), session.source, server.tags()))
-    rb.add(out.line)
-    server.send_to((m for m in channel.members if m is not session), out)
-    server.network.publish(Leave(channel.folded, folded, out.line))
-    view.leave(channel.folded, folded)
+    line = Line("KICK", (channel.name, user.nick, reason), session.source, server.tags())
+    server.network.publish(Kick(channel.folded, folded, line))
     return True
 
 
@@ -368,6 +443,8 @@ def _invite_remote(
         rb.reply(n.ERR_USERONCHANNEL, user.nick, channel.name, "is already on channel")
         return
     rb.reply(n.RPL_INVITING, user.nick, channel.name)
+    if user.away is not None:
+        rb.reply(n.RPL_AWAY, user.nick, user.away)
     out = Outgoing(Line("INVITE", (user.nick, channel.name), session.source, server.tags()))
     server.network.publish(Invite(channel.folded, folded, out.line))
     ops = (m for m in channel.members if m is not session and channel.is_op(m))

@@ -96,6 +96,11 @@ def channel_mode(server: Server, session: Session, line: Line, rb: ResponseBuffe
         rb.reply(n.ERR_NOSUCHCHANNEL, line.params[0], "No such channel")
         return
     member = session in channel.members
+    if not member and "s" in channel.modes:
+        # A secret channel shows nothing to outsiders (as TOPIC, NAMES and LIST):
+        # not its modes, creation time or lists, on any process of the network.
+        rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
+        return
     if len(line.params) < 2:
         rb.reply(n.RPL_CHANNELMODEIS, channel.name, *channel.mode_string(show_key=member))
         rb.reply(n.RPL_CREATIONTIME, channel.name, str(channel.created))
@@ -250,8 +255,9 @@ def _apply_remote(
     server: Server, channel: Channel, char: str, adding: bool, value: str, rb: ResponseBuffer
 ) -> str | None:
     """+o/+v (or -) for a member on another process: its status in the view here;
-    the other processes follow the MODE's :class:`ChannelUpdate`. In a registered room,
-    the user's own process (which knows its account) records it as an operator account."""
+    the other processes follow the MODE's :class:`ChannelUpdate`. In a registered room
+    its account (which the view knows) is recorded as an operator account here, in
+    the state that update carries: no other process publishes the state again."""
     assert server.network is not None
     view = server.network.view
     folded = casefold(value)
@@ -267,6 +273,12 @@ def _apply_remote(
     if adding == (char in status):
         return None
     view.join(channel.folded, folded, with_status(status, char, adding))
+    if char == "o" and user.account is not None and channel.founder is not None:
+        account = casefold(user.account)
+        if adding:
+            channel.op_accounts.add(account)
+        elif account != casefold(channel.founder):
+            channel.op_accounts.discard(account)
     return user.nick
 
 
