@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import TYPE_CHECKING
+
+from chatroom.cluster.view import RemoteView
+
+if TYPE_CHECKING:
+    from chatroom.cluster.events import Event
+
 
 class FakeTransport:
     """Records writes; satisfies the core's Transport protocol."""
@@ -28,3 +36,33 @@ class FakeTransport:
 
     def get_write_buffer_size(self) -> int:
         return 0
+
+
+class FakeNetwork:
+    """Stands for the other processes of a network (``server.network``): records
+    what the core publishes; the view is filled by the events a test applies."""
+
+    def __init__(self) -> None:
+        self.view = RemoteView()
+        self.published: list[Event] = []
+        self.created: list[str] = []  # channels create_channel was asked for
+        self.winner: str | None = None  # what it answers: None, this process won
+
+    def publish(self, event: Event) -> None:
+        self.published.append(event)
+
+    async def claim_nick(self, folded: str) -> bool:
+        return True
+
+    async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
+        self.created.append(channel)
+        return self.winner
+
+    def release_nick(self, folded: str) -> None:
+        pass
+
+
+async def settle() -> None:
+    """Let deferred replies (a JOIN waiting for the network, say) finish."""
+    for _ in range(10):
+        await asyncio.sleep(0)

@@ -11,7 +11,6 @@ from chatroom.cluster import deliver
 from chatroom.cluster.channels import dump
 from chatroom.cluster.events import (
     ChannelUpdate,
-    Event,
     Invite,
     Join,
     Kick,
@@ -21,36 +20,12 @@ from chatroom.cluster.events import (
     UserState,
     UserUp,
 )
-from chatroom.cluster.view import RemoteView
 from chatroom.protocol.line import Line
 from chatroom.server.channel import Channel
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
-from fakes import FakeTransport
-
-
-class FakeNetwork:
-    """Records what the core publishes; the view is filled by the events applied."""
-
-    def __init__(self) -> None:
-        self.view = RemoteView()
-        self.published: list[Event] = []
-        self.created: list[str] = []  # channels create_channel was asked for
-        self.winner: str | None = None  # what it answers: None, this process won
-
-    def publish(self, event: Event) -> None:
-        self.published.append(event)
-
-    async def claim_nick(self, folded: str) -> bool:
-        return True
-
-    async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
-        self.created.append(channel)
-        return self.winner
-
-    def release_nick(self, folded: str) -> None:
-        pass
+from fakes import FakeNetwork, FakeTransport, settle
 
 
 async def _server_with(*nicks: str) -> tuple[Server, FakeNetwork, dict[str, FakeTransport]]:
@@ -84,12 +59,6 @@ def _session(server: Server, nick: str) -> Session:
     return session
 
 
-async def _settle() -> None:
-    """Let deferred replies (a JOIN waiting for Redis) finish."""
-    for _ in range(10):
-        await asyncio.sleep(0)
-
-
 async def test_a_channel_with_members_elsewhere_is_mirrored_until_empty() -> None:
     server, network, _ = await _server_with()
     _remote_join(server, network, "#Far", "bob")
@@ -106,7 +75,7 @@ async def test_a_channel_with_members_elsewhere_is_mirrored_until_empty() -> Non
 async def test_a_channel_update_replaces_state_and_follows_statuses() -> None:
     server, network, transports = await _server_with("alice")
     _session(server, "alice").feed(b"JOIN #room\r\n")
-    await _settle()
+    await settle()
     _remote_join(server, network, "#room", "bob")
     channel = server.find_channel("#room")
     assert channel is not None
@@ -127,7 +96,7 @@ async def test_a_kick_from_elsewhere_takes_the_local_user_out() -> None:
     server, network, transports = await _server_with("alice", "carol")
     for nick in ("alice", "carol"):
         _session(server, nick).feed(b"JOIN #room\r\n")
-        await _settle()
+        await settle()
     _remote_join(server, network, "#room", "bob")
     kick = Line("KICK", ("#room", "alice", "out"), "bob!u@h", {})
     deliver.apply(server, network.view, "p2", Leave("#room", "alice", kick))
@@ -144,7 +113,7 @@ async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
     oscar = _session(server, "oscar")
     oscar.caps.add("invite-notify")
     oscar.feed(b"JOIN #room\r\n")  # operator: the first member
-    await _settle()
+    await settle()
     _remote_join(server, network, "#room", "bob")
     channel = server.find_channel("#room")
     assert channel is not None
@@ -159,7 +128,7 @@ async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
 async def test_a_channel_new_to_the_network_is_created_in_redis_first() -> None:
     server, network, transports = await _server_with("alice")
     _session(server, "alice").feed(b"JOIN #new\r\n")
-    await _settle()
+    await settle()
     assert network.created == ["#new"]
     channel = server.find_channel("#new")
     assert channel is not None and channel.is_op(_session(server, "alice"))
@@ -172,19 +141,19 @@ async def test_a_creation_lost_joins_the_channel_that_exists_with_its_checks() -
     winner.modes = {"i", "n", "t"}
     network.winner = dump(winner)
     _session(server, "alice").feed(b"JOIN #new\r\n")
-    await _settle()
+    await settle()
     assert b" 473 alice #new " in transports["alice"].data  # the winner's +i holds
     winner.modes = {"n", "t"}
     network.winner = dump(winner)
     _session(server, "bea").feed(b"JOIN #new\r\n")
-    await _settle()
+    await settle()
     channel = server.find_channel("#new")
     assert channel is not None and channel.members[_session(server, "bea")] == ""
     assert b" MODE #new" not in transports["bea"].data  # never operator, not even for a moment
     network.winner = "{not json"
     server.channels.pop("#new")
     _session(server, "alice").feed(b"JOIN #new\r\n")
-    await _settle()
+    await settle()
     assert b" 437 alice #new " in transports["alice"].data
     assert server.find_channel("#new") is None
 
@@ -207,7 +176,7 @@ async def test_no_mirror_with_default_modes_is_made_from_a_bad_state() -> None:
     assert server.find_channel("#far") is None
     # Bob is there: a JOIN here without the channel's state is refused for now.
     _session(server, "mallory").feed(b"JOIN #far\r\n")
-    await _settle()
+    await settle()
     await asyncio.sleep(0)
     assert b" 437 mallory #far :" in transports["mallory"].data
     assert server.find_channel("#far") is None
@@ -217,7 +186,7 @@ async def test_a_status_change_from_elsewhere_publishes_no_state() -> None:
     server, network, _ = await _server_with("alice")
     _session(server, "alice").account = "alice"
     _session(server, "alice").feed(b"JOIN #reg\r\n")
-    await _settle()
+    await settle()
     _remote_join(server, network, "#reg", "bob")
     channel = server.find_channel("#reg")
     assert channel is not None
@@ -235,7 +204,7 @@ async def test_a_kick_sent_here_is_applied_and_published_only_if_still_there() -
     server, network, transports = await _server_with("alice", "carol")
     for nick in ("alice", "carol"):
         _session(server, nick).feed(b"JOIN #room\r\n")
-        await _settle()
+        await settle()
     _remote_join(server, network, "#room", "bob")
     stale = Line("KICK", ("#room", "alicia", "out"), "bob!u@h", {})
     deliver.apply(server, network.view, "p2", Kick("#room", "alicia", stale))
@@ -254,7 +223,7 @@ async def test_a_join_refused_for_too_many_channels_creates_nothing_in_redis() -
     server, network, transports = await _server_with("alice")
     server.config = replace(server.config, max_channels=1)
     _session(server, "alice").feed(b"JOIN #one,#two\r\n")
-    await _settle()
+    await settle()
     assert network.created == ["#one"]  # #two was refused before asking Redis
     assert b" 405 alice #two " in transports["alice"].data
 
@@ -272,7 +241,7 @@ async def test_a_user_state_from_the_owner_is_applied_and_notified() -> None:
     _session(server, "alice").set_caps({"away-notify"})
     for nick in ("alice", "carol"):
         _session(server, nick).feed(b"JOIN #room\r\n")
-        await _settle()
+        await settle()
     _remote_up(server, network, "bob")
     _remote_join(server, network, "#room", "bob")
     away = Line("AWAY", ("lunch",), "bob!~bob@h", {})

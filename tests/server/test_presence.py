@@ -5,29 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from chatroom.cluster.events import Event, Quit, UserState, UserUp
-from chatroom.cluster.view import RemoteView
+from chatroom.cluster.events import Quit, UserState, UserUp
 from chatroom.protocol.line import Line
 from chatroom.server import presence
 from chatroom.server.config import Config, Operator
 from chatroom.server.passwords import hash_password
 from chatroom.server.server import Server
 from chatroom.server.session import Session
-from fakes import FakeTransport
-
-
-class FakeNetwork:
-    """Records what the core publishes; no other process has users."""
-
-    def __init__(self) -> None:
-        self.view = RemoteView()
-        self.published: list[Event] = []
-
-    def publish(self, event: Event) -> None:
-        self.published.append(event)
-
-    def release_nick(self, folded: str) -> None:
-        pass
+from fakes import FakeNetwork, FakeTransport, settle
 
 
 async def _core(*nicks: str, config: Config | None = None) -> tuple[Server, FakeNetwork]:
@@ -60,6 +45,7 @@ async def test_a_change_goes_to_peers_with_the_capability_and_to_the_network() -
     bob.set_caps({"away-notify"})
     for session in (alice, bob, carol):
         session.feed(b"JOIN #room\r\n")
+        await settle()
     alice.feed(b"AWAY :lunch\r\n")
     assert b"alice!~alice@10.0.0.7 AWAY lunch\r\n" in _received(bob)
     assert b"alice!~alice@10.0.0.7 AWAY" not in _received(carol)

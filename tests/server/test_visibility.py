@@ -11,15 +11,7 @@ from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
 from chatroom.server.visibility import channel_members, sees_user, shows_channel
-from fakes import FakeTransport
-
-
-class FakeNetwork:
-    def __init__(self) -> None:
-        self.view = RemoteView()
-
-    def publish(self, event: object) -> None:
-        pass
+from fakes import FakeNetwork, FakeTransport, settle
 
 
 async def _core(*nicks: str) -> tuple[Server, RemoteView, dict[str, Session]]:
@@ -46,7 +38,9 @@ def _remote(view: RemoteView, nick: str, modes: str, *channels: str) -> RemoteUs
 async def test_members_of_every_process_with_their_prefix() -> None:
     server, view, users = await _core("alice", "ivan", "olga")
     users["alice"].feed(b"JOIN #room\r\n")
+    await settle()
     users["ivan"].feed(b"MODE ivan +i\r\nJOIN #room\r\n")
+    await settle()
     _remote(view, "bob", "", "#room")
     _remote(view, "iris", "i", "#room")
     channel = server.find_channel("#room")
@@ -61,6 +55,7 @@ async def test_members_of_every_process_with_their_prefix() -> None:
 async def test_a_secret_channel_shows_to_its_members_only() -> None:
     server, _view, users = await _core("alice", "olga")
     users["alice"].feed(b"JOIN #sec\r\nMODE #sec +s\r\n")
+    await settle()
     channel = server.find_channel("#sec")
     assert channel is not None
     assert shows_channel(users["alice"], channel)
@@ -73,6 +68,7 @@ async def test_a_secret_channel_shows_to_its_members_only() -> None:
 async def test_an_invisible_user_shows_to_those_sharing_a_channel() -> None:
     server, view, users = await _core("alice", "olga")
     users["alice"].feed(b"JOIN #room\r\n")
+    await settle()
     iris = _remote(view, "iris", "i", "#room")
     local = users["olga"]
     local.feed(b"MODE olga +i\r\n")
@@ -81,4 +77,5 @@ async def test_an_invisible_user_shows_to_those_sharing_a_channel() -> None:
     assert sees_user(server, users["alice"], iris)  # both in #room
     assert sees_user(server, local, local)
     local.feed(b"JOIN #room\r\n")  # now she shares #room with both
+    await settle()
     assert sees_user(server, users["alice"], local) and sees_user(server, local, iris)
