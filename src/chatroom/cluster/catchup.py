@@ -67,22 +67,26 @@ class Delivered:
 
     def __init__(self, size: int = 100_000) -> None:
         self._size = size
-        self._order: deque[str] = deque()
+        # With each msgid, when it was recorded: forgetting it says nothing about
+        # the messages recorded after it, so the window only moves to its time.
+        self._order: deque[tuple[str, datetime]] = deque()
         self._ids: set[str] = set()
         self.covers_since: datetime | None = None
 
     def __contains__(self, msgid: object) -> bool:
         return msgid in self._ids
 
-    def add(self, msgid: str) -> None:
-        """Remember ``msgid`` (forgetting the oldest beyond the bound)."""
+    def add(self, msgid: str, now: datetime | None = None) -> None:
+        """Remember ``msgid``, recorded at ``now`` (default: the current time),
+        forgetting the oldest beyond the bound."""
         if msgid in self._ids:
             return
-        self._order.append(msgid)
+        self._order.append((msgid, now or utc_now()))
         self._ids.add(msgid)
         if len(self._order) > self._size:
-            self._ids.discard(self._order.popleft())
-            self.covers_since = utc_now()
+            forgotten, recorded = self._order.popleft()
+            self._ids.discard(forgotten)
+            self.covers_since = recorded
 
     def first_time(self, event: Event) -> bool:
         """Whether a live message event is new here (and remember it); other events
