@@ -336,13 +336,20 @@ class RedisBridge:
                 local = self._server.channels.get(channel)
                 if local is not None:  # its state, unless there already
                     pipe.set(_channel(channel), shared.dump(local), nx=True)
-            case Leave(channel, nick, _line):
-                pipe.hdel(_members(channel), nick)
+            case Leave(channel, nick, line):
+                # Only the record of the user meant: a PART is of our own user (a
+                # replayed one must spare whoever took the nick since); a KICK may
+                # be of another process's user.
+                process = me
+                owner = self._view.users.get(nick)
+                if line.command == "KICK" and owner is not None and nick not in self._server.users:
+                    process = owner.process
+                pipe.eval(HDEL_OURS, 1, _members(channel), nick, process)
                 pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
             case Quit(nick, channels, _line):
-                pipe.hdel(USERS, nick)
+                pipe.eval(HDEL_OURS, 1, USERS, nick, me)
                 for channel in channels:
-                    pipe.hdel(_members(channel), nick)
+                    pipe.eval(HDEL_OURS, 1, _members(channel), nick, me)
                     pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
             case ChannelCreated(channel, nick, state):
                 # Published by the script, and only if this process really was first.
