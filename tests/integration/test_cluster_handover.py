@@ -2,9 +2,10 @@
 
 Three processes: the lonely one is cut off long enough that the others declare it
 dead; meanwhile its user quits there and takes the same nick on another process,
-and a second nick is given out on both sides. When the lonely process comes back,
-what it replays (the quit) and how it settles the clash (renaming its own user)
-must touch only its own users: the third process keeps seeing the new holders.
+and a second nick is given out on both sides (and messaged privately). When the
+lonely process comes back, what it replays (the quit), how it settles the clash
+(renaming its own user) and what it catches up on must touch only its own users:
+the third process keeps seeing the new holders.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def test_what_a_process_replays_after_a_split_spares_the_new_holders(
         twin.join("#room")
         _eventually(lambda: _names(bob, "#room") == {"alice", "bob", "twin"}, lambda: third.log)
         bob.collect(0.2)
+        bob.send("PRIVMSG twin :for the twin on the other side only")
+        twin.expect("PRIVMSG")
 
         relay.restore()
         # The lonely process loses the clash (the nick was claimed in Redis) and
@@ -97,6 +100,10 @@ def test_what_a_process_replays_after_a_split_spares_the_new_holders(
         twin.expect("PRIVMSG", lambda line: line.params[1] == "still you")
         bob.send("PRIVMSG alice :still you too")
         alice_again.expect("PRIVMSG", lambda line: line.params[1] == "still you too")
+        # The renamed twin is not handed what was said to the other one meanwhile.
+        got = twin_lonely.until("NOTICE", lambda line: "whole again" in line.params[-1])
+        got += twin_lonely.collect(0.5)
+        assert not [line for line in got if line.command == "PRIVMSG"], got
         # ...nor their records in Redis (what a starting process reads).
         records = {
             nick: json.loads(store.hget("chatroom:users", nick) or "{}")

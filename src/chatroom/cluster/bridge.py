@@ -183,6 +183,9 @@ class RedisBridge:
         self._split_timer: asyncio.TimerHandle | None = None
         self._caught_up = 0
         self._unconfirmed: set[str] = set()  # nicks given out while Redis was away
+        # Nicks given out here during the current outage (kept until it is over):
+        # another process may have given them too, so no private catch-up for them.
+        self._taken_in_outage: set[str] = set()
         self._reclaim_all = False  # Redis forgot every claim: claim every local nick
         self._delivered = Delivered()
         self._missed: list[Event | str] = []  # see _keep_missed
@@ -232,6 +235,7 @@ class RedisBridge:
             # (and claimed in Redis when it is back: see _reclaim).
             self._lost(exc)
             self._unconfirmed.add(folded)
+            self._taken_in_outage.add(folded)
             return True
         return won
 
@@ -438,7 +442,12 @@ class RedisBridge:
                 continue
             if isinstance(event, Resync):
                 # Its messages of that time reached nobody: read them from history.
-                await self._catch_up_window(from_ms(event.since_ms), f"{origin} lost Redis")
+                # A nick taken here since its outage began may have been held
+                # there too meanwhile: no private messages for it.
+                since = from_ms(event.since_ms)
+                await self._catch_up_window(
+                    since, f"{origin} lost Redis", held_since=since + timedelta(seconds=MARGIN)
+                )
                 continue
             try:
                 deliver.apply(self._server, self._view, origin, event)
@@ -701,6 +710,9 @@ class RedisBridge:
         """Deliver what the other processes stored while our subscription was down
         (the outage is not over until this is done: see :meth:`_maybe_healed`)."""
         start = self._down_since or utc_now()
+        # Not healed before this is done (redis-py may have subscribed again
+        # without the reader seeing an error, so it may not be marked down yet).
+        self._reader_down = True
         try:
             # Who joined the other processes meanwhile (what they re-published
             # before we subscribed again was not heard).
@@ -713,13 +725,39 @@ class RedisBridge:
                 " history is off, so there is nothing to catch up from"
             )
         else:
+            # Nick clashes are settled first: a renamed twin must not be handed
+            # the private messages meant for the nick's other holder.
+            settled = await self._state_settled()
+            doubtful = set(self._taken_in_outage)
+            if not settled:
+                doubtful |= set(self._server.users)
             since = start - timedelta(seconds=MARGIN)
-            self._caught_up += await self._catch_up_window(since, "losing Redis")
+            self._caught_up += await self._catch_up_window(
+                since, "losing Redis", held_since=start, doubtful=doubtful
+            )
         self._reader_down = False
         self._maybe_healed()
 
-    async def _catch_up_window(self, since: datetime, why: str) -> int:
-        """Deliver what was stored from ``since`` on and not delivered here yet."""
+    async def _state_settled(self) -> bool:
+        """Wait (a few heartbeats at most) until the heartbeat has put our state
+        back in Redis and settled the nicks given out twice; return whether it has."""
+        for _ in range(int(3 * TTL / (HEARTBEAT / 4))):
+            if self._state_back:
+                return True
+            await asyncio.sleep(HEARTBEAT / 4)
+        return self._state_back
+
+    async def _catch_up_window(
+        self,
+        since: datetime,
+        why: str,
+        *,
+        held_since: datetime | None = None,
+        doubtful: set[str] | None = None,
+    ) -> int:
+        """Deliver what was stored from ``since`` on and not delivered here yet
+        (private messages only to users sure to be their addressees: see
+        :func:`~.catchup.catch_up`)."""
         if self._server.history is None:
             return 0
         try:
@@ -730,6 +768,8 @@ class RedisBridge:
                 self._server.msgid_prefix,
                 max(since, self._started),
                 utc_now() + timedelta(minutes=1),  # later ones arrive live
+                held_since=held_since,
+                doubtful=doubtful or set(),
             )
         except Exception:
             log.exception("Could not catch up from history after %s", why)
@@ -749,6 +789,7 @@ class RedisBridge:
         # have lost Redis themselves): they catch up on it.
         self.publish(Resync(to_ms(self._down_since - timedelta(seconds=MARGIN))))
         self._down_since = None
+        self._taken_in_outage.clear()
         self._split_told = False
         if self._split_timer is not None:
             self._split_timer.cancel()  # a blip: nobody was told, nobody will be

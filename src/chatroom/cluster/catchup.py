@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -110,10 +111,19 @@ async def catch_up(
     own_prefix: str,
     since: datetime,
     until: datetime,
+    *,
+    held_since: datetime | None = None,
+    doubtful: Collection[str] = (),
 ) -> int:
     """Deliver to local users the messages stored between ``since`` and ``until``
     by other processes that they have not been given yet, oldest first; return how
-    many messages were delivered. History errors are logged, not raised."""
+    many messages were delivered. History errors are logged, not raised.
+
+    Private messages are addressed to a nick, and while the network was split a
+    nick could be held on two processes at once: they are caught up only for a
+    local user who held its nick since ``held_since`` (the start of the outage)
+    and whose nick is not in ``doubtful`` (given out here while Redis was away).
+    What such a user missed is lost rather than shown to the wrong person."""
     store = server.history
     if store is None:
         return 0
@@ -126,6 +136,10 @@ async def catch_up(
                 for message in await _window(server, channel.folded, since, until):
                     found.append((message, ChannelMessage(channel.folded, _line(message))))
         for folded, session in list(server.users.items()):
+            if folded in doubtful or (
+                held_since is not None and session.history_since > held_since
+            ):
+                continue  # maybe meant for another holder of the nick
             activity = await store.targets(since, until, MAX_TARGETS, nick=folded)
             for target in (a.target for a in activity if is_dm_key(a.target)):
                 for message in await _window(server, target, since, until):
