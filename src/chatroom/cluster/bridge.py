@@ -52,7 +52,9 @@ from typing import TYPE_CHECKING, Any
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver, outage
@@ -288,6 +290,12 @@ class RedisBridge:
                 self._back()
                 self._settle_creations(results)
             except RedisError as exc:
+                if not isinstance(exc, RedisConnectionError | RedisTimeoutError):
+                    # Redis answered, with an error for one command (a bad record,
+                    # say): not an outage. Redis ran every other command of the
+                    # pipeline, and sending it again would fail again: drop it.
+                    log.error("Redis refused one of %d events: %s", len(batch), exc)
+                    continue
                 self._lost(exc)
                 # A lost user state is never sent again by itself (a user set +i stays
                 # visible elsewhere): the heartbeat re-announces every user, whole.
