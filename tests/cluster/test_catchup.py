@@ -49,3 +49,11 @@ def test_the_window_start_is_when_the_forgotten_msgid_was_recorded() -> None:
     assert delivered.covers_since == start + timedelta(minutes=1)  # when "b" was recorded
     delivered.add("e", start + timedelta(hours=5))
     assert delivered.covers_since == start + timedelta(minutes=2)
+
+
+def test_a_message_is_remembered_only_once_delivered() -> None:
+    delivered = Delivered()
+    assert delivered.is_new(_message("m1"))
+    assert delivered.is_new(_message("m1"))  # not delivered yet (its delivery may fail)
+    delivered.remember(_message("m1"))
+    assert not delivered.is_new(_message("m1"))

@@ -446,7 +446,7 @@ class RedisBridge:
             except ValueError as exc:
                 log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
                 continue
-            if origin == self.process_id or not self._delivered.first_time(event):
+            if origin == self.process_id or not self._delivered.is_new(event):
                 continue
             if isinstance(event, Resync):
                 # Its messages of that time reached nobody: read them from history.
@@ -459,6 +459,7 @@ class RedisBridge:
                 continue
             try:
                 deliver.apply(self._server, self._view, origin, event)
+                self._delivered.remember(event)
             except Exception:
                 log.exception("Could not apply %s from %s", type(event).__name__, origin)
 

@@ -93,15 +93,28 @@ class Delivered:
         """Whether a live message event is new here (and remember it); other events
         are always new. A message published twice (a write retried after Redis
         dropped the connection) is shown once."""
-        if not isinstance(event, ChannelMessage | PrivateMessage):
-            return True
-        msgid = event.line.tags.get("msgid")
-        if msgid is None:
-            return True
-        if msgid in self._ids:
-            return False
-        self.add(msgid)
-        return True
+        new = self.is_new(event)
+        if new:
+            self.remember(event)
+        return new
+
+    def is_new(self, event: Event) -> bool:
+        """Whether ``event`` is not a message already delivered here."""
+        msgid = _msgid(event)
+        return msgid is None or msgid not in self._ids
+
+    def remember(self, event: Event) -> None:
+        """Remember a message event once it was delivered (not before: a message
+        whose delivery failed is still caught up later)."""
+        msgid = _msgid(event)
+        if msgid is not None:
+            self.add(msgid)
+
+
+def _msgid(event: Event) -> str | None:
+    if not isinstance(event, ChannelMessage | PrivateMessage):
+        return None
+    return event.line.tags.get("msgid")
 
 
 async def catch_up(
@@ -156,8 +169,8 @@ async def catch_up(
     for message, event in found:
         if message.msgid.startswith(own_prefix) or message.msgid in delivered:
             continue
-        delivered.add(message.msgid)
         deliver.apply(server, view, "history", event)
+        delivered.add(message.msgid)
         count += 1
     return count
 
