@@ -183,7 +183,7 @@ class RedisBridge:
         self._state_back = True  # the heartbeat went through and state is re-published
         self._split_told = False
         self._split_timer: asyncio.TimerHandle | None = None
-        self._caught_up = 0
+        self._caught_up: int | None = 0  # None: history failed during this outage
         self._unconfirmed: set[str] = set()  # nicks given out while Redis was away
         # Nicks given out here during the current outage (kept until it is over):
         # another process may have given them too, so no private catch-up for them.
@@ -741,9 +741,12 @@ class RedisBridge:
             if not settled:
                 doubtful |= set(self._server.users)
             since = start - timedelta(seconds=MARGIN)
-            self._caught_up += await self._catch_up_window(
+            got = await self._catch_up_window(
                 since, "losing Redis", held_since=start, doubtful=doubtful
             )
+            if self._down_since is not None:  # else healed already: not this outage's
+                total = self._caught_up
+                self._caught_up = None if got is None or total is None else total + got
         self._reader_down = False
         self._maybe_healed()
 
@@ -763,7 +766,7 @@ class RedisBridge:
         *,
         held_since: datetime | None = None,
         doubtful: set[str] | None = None,
-    ) -> int:
+    ) -> int | None:
         """Deliver what was stored from ``since`` on and not delivered here yet
         (private messages only to users sure to be their addressees: see
         :func:`~.catchup.catch_up`)."""
@@ -782,8 +785,9 @@ class RedisBridge:
             )
         except Exception:
             log.exception("Could not catch up from history after %s", why)
-            return 0
-        log.info("Caught up on %d messages from history after %s", count, why)
+            return None
+        if count is not None:
+            log.info("Caught up on %d messages from history after %s", count, why)
         return count
 
     def _maybe_healed(self) -> None:

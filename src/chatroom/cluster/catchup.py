@@ -23,6 +23,7 @@ off, and nothing from processes with history files of their own.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
 from collections.abc import Collection
@@ -49,6 +50,7 @@ from chatroom.storage.errors import StorageError
 if TYPE_CHECKING:
     from chatroom.cluster.view import RemoteView
     from chatroom.server.server import Server
+    from chatroom.server.session import Session
 
 log = logging.getLogger("chatroom.cluster")
 
@@ -56,6 +58,12 @@ PAGE = 500
 """Messages read from history per query (a conversation is read page by page)."""
 MAX_TARGETS = 10_000
 """At most this many private conversations of one user are caught up."""
+PER_TARGET = 200
+"""At most this many messages caught up per channel and per private conversation
+(the most recent; the user is told how many more CHATHISTORY can fetch): a long
+outage must not overflow the SendQ of users who stayed connected."""
+CHUNK = 100
+"""Messages delivered between two turns of the event loop during a catch-up."""
 
 
 class Delivered:
@@ -127,10 +135,10 @@ async def catch_up(
     *,
     held_since: datetime | None = None,
     doubtful: Collection[str] = (),
-) -> int:
+) -> int | None:
     """Deliver to local users the messages stored between ``since`` and ``until``
     by other processes that they have not been given yet, oldest first; return how
-    many messages were delivered. History errors are logged, not raised.
+    many messages were delivered, or None if history failed (logged, not raised).
 
     Private messages are addressed to a nick, and while the network was split a
     nick could be held on two processes at once: they are caught up only for a
@@ -139,14 +147,30 @@ async def catch_up(
     What such a user missed is lost rather than shown to the wrong person."""
     store = server.history
     if store is None:
-        return 0
+        return None
     if delivered.covers_since is not None and delivered.covers_since > since:
         since = delivered.covers_since
     found: list[tuple[StoredMessage, Event]] = []
+    # Per channel, and per local user's private conversation: messages not replayed.
+    left_out: list[tuple[list[Session], str, int]] = []
+
+    def keep(messages: list[StoredMessage]) -> tuple[list[StoredMessage], int]:
+        """The most recent messages not delivered here yet, and how many more there are."""
+        fresh = [
+            m for m in messages if not m.msgid.startswith(own_prefix) and m.msgid not in delivered
+        ]
+        kept = fresh[-PER_TARGET:]
+        return kept, len(fresh) - len(kept)
+
+    failed = False
     try:
         for channel in list(server.channels.values()):
             if channel.members:
-                for message in await _window(server, channel.folded, since, until):
+                messages = await _window(server, channel.folded, since, until)
+                kept, missing = keep(messages)
+                if missing:
+                    left_out.append((list(channel.members), channel.name, missing))
+                for message in kept:
                     found.append((message, ChannelMessage(channel.folded, _line(message))))
         for folded, session in list(server.users.items()):
             if folded in doubtful or (
@@ -155,24 +179,43 @@ async def catch_up(
                 continue  # maybe meant for another holder of the nick
             activity = await store.targets(since, until, MAX_TARGETS, nick=folded)
             for target in (a.target for a in activity if is_dm_key(a.target)):
+                mine: list[StoredMessage] = []
                 for message in await _window(server, target, since, until):
                     sender = casefold(message.source.split("!", 1)[0])
                     if sender == folded or sender not in dm_peers(target):
                         continue  # our user sent it (or the source changed: skip)
                     if message.time < session.history_since:
                         continue  # said to whoever had this nick before
+                    mine.append(message)
+                kept, missing = keep(mine)
+                if missing:
+                    peer = kept[0].source.split("!", 1)[0]
+                    left_out.append(([session], peer, missing))
+                for message in kept:
                     found.append((message, PrivateMessage(folded, _line(message))))
     except StorageError as exc:
         log.error("Could not catch up from history: %s", exc)
+        failed = True
     found.sort(key=lambda pair: pair[0].time)  # stable: each conversation stays in order
     count = 0
     for message, event in found:
-        if message.msgid.startswith(own_prefix) or message.msgid in delivered:
-            continue
+        if message.msgid in delivered:
+            continue  # arrived live meanwhile
         deliver.apply(server, view, "history", event)
         delivered.add(message.msgid)
         count += 1
-    return count
+        if count % CHUNK == 0:
+            await asyncio.sleep(0)  # let the heartbeat and the users' output run
+    for sessions, target, missing in left_out:
+        text = (
+            f"{missing} older message{'' if missing == 1 else 's'} with {target} from while "
+            f"the network was split {'was' if missing == 1 else 'were'} not replayed: "
+            "your client can fetch them with CHATHISTORY."
+        )
+        for session in sessions:
+            if not session.closed:
+                session.send_line(Line("NOTICE", (session.nick, text), server.config.name))
+    return None if failed else count
 
 
 async def _window(
