@@ -318,9 +318,32 @@ class RedisBridge:
         from history)."""
         kept = (str, Quit, Leave, NickChange, ChannelLine)
         self._missed.extend(item for item in batch if isinstance(item, kept))
+        for item in batch:
+            if isinstance(item, ChannelUpdate):
+                # The latest state of each channel is enough (a topic, modes), with
+                # the latest status of each member whose status changed; replayed
+                # without a line (the others' members see the result, not each step).
+                statuses: dict[str, str] = {}
+                rest: list[Event | str] = []
+                for m in self._missed:
+                    if isinstance(m, ChannelUpdate) and m.channel == item.channel:
+                        statuses.update(m.statuses)
+                    else:
+                        rest.append(m)
+                statuses.update(item.statuses)
+                rest.append(ChannelUpdate(item.channel, item.state, tuple(statuses.items())))
+                self._missed = rest
         if len(self._missed) > MISSED:
             log.warning("Too many changes while Redis is away: the oldest are dropped")
-            del self._missed[: len(self._missed) - MISSED]
+            # Never a nick release: a lost one keeps the nick taken while we live.
+            excess = len(self._missed) - MISSED
+            kept_items: list[Event | str] = []
+            for item in self._missed:
+                if excess and not isinstance(item, str):
+                    excess -= 1
+                    continue
+                kept_items.append(item)
+            self._missed = kept_items
 
     async def _send(self, batch: list[Event | str], missed: list[Event | str]) -> list[Any]:
         pipe = self._client.pipeline(transaction=False)
@@ -532,8 +555,10 @@ class RedisBridge:
                 pipe.eval(CLAIM, 2, _nick(folded), _owned(me), me, _ALIVE, _OWNED)
             results = await pipe.execute()
             for folded, won in zip(nicks, results, strict=True):
-                if not won:
-                    outage.give_up_nick(server, folded, await self._guest())
+                if not won and folded in server.users:
+                    guest = await self._guest()
+                    if outage.give_up_nick(server, folded, guest) is None:
+                        self.release_nick(casefold(guest))  # the user left meanwhile
         self._unconfirmed.clear()
         self._reclaim_all = False
 
