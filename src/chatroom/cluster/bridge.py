@@ -96,6 +96,8 @@ TTL = 3
 MARGIN = 15.0
 """Seconds before an outage was noticed from which messages are caught up: a
 publish may have failed (or a read stalled, up to the socket timeout) before."""
+CATCH_UP_DEADLINE = 60
+"""Seconds a catch-up for another process's outage may take before it is stopped."""
 MISSED = 10_000
 """At most this many departures (quits, parts, nick changes) kept while Redis is away."""
 SPLIT_NOTICE_AFTER = 2 * HEARTBEAT
@@ -190,6 +192,10 @@ class RedisBridge:
         self._taken_in_outage: set[str] = set()
         self._reclaim_all = False  # Redis forgot every claim: claim every local nick
         self._delivered = Delivered()
+        self._writes_failed = False  # during this outage: the others must catch up
+        self._resync_since: datetime | None = None  # pending catch-up for others' outages
+        self._resync_from: set[str] = set()
+        self._resync_task: asyncio.Task[None] | None = None
         self._missed: list[Event | str] = []  # see _keep_missed
         self._started = utc_now()  # nothing before it is caught up: our users were not here
 
@@ -261,6 +267,8 @@ class RedisBridge:
         self.publish(ProcessGone(reason))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), 2.0)
+        if self._resync_task is not None:
+            self._tasks.append(self._resync_task)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -297,6 +305,7 @@ class RedisBridge:
                     log.error("Redis refused one of %d events: %s", len(batch), exc)
                     continue
                 self._lost(exc)
+                self._writes_failed = True
                 # A lost user state is never sent again by itself (a user set +i stays
                 # visible elsewhere): the heartbeat re-announces every user, whole.
                 if any(isinstance(item, UserUp | UserState | NickChange) for item in batch):
@@ -473,18 +482,38 @@ class RedisBridge:
                 continue
             if isinstance(event, Resync):
                 # Its messages of that time reached nobody: read them from history.
-                # A nick taken here since its outage began may have been held
-                # there too meanwhile: no private messages for it.
-                since = from_ms(event.since_ms)
-                await self._catch_up_window(
-                    since, f"{origin} lost Redis", held_since=since + timedelta(seconds=MARGIN)
-                )
+                self._resync(from_ms(event.since_ms), origin)
                 continue
             try:
                 deliver.apply(self._server, self._view, origin, event)
                 self._delivered.remember(event)
             except Exception:
                 log.exception("Could not apply %s from %s", type(event).__name__, origin)
+
+    def _resync(self, since: datetime, origin: str) -> None:
+        """Catch up on what ``origin`` stored while it could not publish, beside the
+        reader (live delivery goes on; msgids keep each message once). Resyncs that
+        come while one runs are merged into the next."""
+        if self._resync_since is None or since < self._resync_since:
+            self._resync_since = since
+        self._resync_from.add(origin)
+        if self._resync_task is None or self._resync_task.done():
+            self._resync_task = asyncio.get_running_loop().create_task(self._run_resyncs())
+
+    async def _run_resyncs(self) -> None:
+        while self._resync_since is not None:
+            since, self._resync_since = self._resync_since, None
+            why = f"{', '.join(sorted(self._resync_from))} lost Redis"
+            self._resync_from.clear()
+            try:
+                # A nick taken here since its outage began may have been held there
+                # too meanwhile: no private messages for it.
+                await asyncio.wait_for(
+                    self._catch_up_window(since, why, held_since=since + timedelta(seconds=MARGIN)),
+                    CATCH_UP_DEADLINE,
+                )
+            except TimeoutError:
+                log.error("Catching up after %s took over %ds: stopped", why, CATCH_UP_DEADLINE)
 
     async def _heartbeat(self) -> None:
         """Stay alive, and notice processes that died."""
@@ -824,8 +853,10 @@ class RedisBridge:
             count = None if self._server.history is None else self._caught_up
             outage.tell_everyone(self._server, outage.healed(count))
         # What we stored meanwhile may not have reached the others (they need not
-        # have lost Redis themselves): they catch up on it.
-        self.publish(Resync(to_ms(self._down_since - timedelta(seconds=MARGIN))))
+        # have lost Redis themselves): they catch up on it, if a write failed.
+        if self._writes_failed:
+            self.publish(Resync(to_ms(self._down_since - timedelta(seconds=MARGIN))))
+        self._writes_failed = False
         self._down_since = None
         self._taken_in_outage.clear()
         self._split_told = False
