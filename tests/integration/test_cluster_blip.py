@@ -1,5 +1,6 @@
-"""A process that lost Redis without failing to publish anything asks nobody to
-catch up: the others do not read history after every blip."""
+"""Short or repeated Redis outages stay cheap and quiet: a process that lost Redis
+without failing to publish anything asks nobody to catch up, and a Redis that
+flaps does not flood users with split and heal notices."""
 
 from __future__ import annotations
 
@@ -50,3 +51,22 @@ def test_a_quiet_blip_makes_nobody_catch_up(
         assert "lost Redis" not in steady.log
     finally:
         relay.close()
+
+
+def test_a_flapping_redis_is_announced_once_a_minute(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    server = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+    alice = IrcClient(server.port).register("alice")
+    redis.pause()
+    alice.expect("NOTICE", lambda line: "network is split" in line.params[-1])
+    redis.resume()
+    alice.expect("NOTICE", lambda line: "whole again" in line.params[-1])
+    # Down again at once, for longer than it takes to announce a split: not told.
+    redis.pause()
+    server.wait_for_log("(?s)whole again.*Lost Redis|Lost Redis(.|\n)*Lost Redis")
+    told = alice.collect(3.0)
+    redis.resume()
+    server.wait_for_log("(?s)Redis is back.*Redis is back")
+    told += alice.collect(1.0)
+    assert not [line for line in told if line.command == "NOTICE"], told

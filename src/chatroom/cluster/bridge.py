@@ -102,6 +102,8 @@ MISSED = 10_000
 """At most this many departures (quits, parts, nick changes) kept while Redis is away."""
 SPLIT_NOTICE_AFTER = 2 * HEARTBEAT
 """Seconds Redis must stay away before local users are told the network is split."""
+SPLIT_NOTICE_EVERY = 60.0
+"""Seconds after a split notice during which another split is not announced."""
 EVENTS = "chatroom:events"
 USERS = "chatroom:users"
 _ALIVE = "chatroom:alive:"
@@ -184,6 +186,7 @@ class RedisBridge:
         self._subscribed = False  # the first subscription was confirmed
         self._state_back = True  # the heartbeat went through and state is re-published
         self._split_told = False
+        self._last_split_notice: float | None = None  # loop time
         self._split_timer: asyncio.TimerHandle | None = None
         self._caught_up: int | None = 0  # None: history failed during this outage
         self._unconfirmed: set[str] = set()  # nicks given out while Redis was away
@@ -764,10 +767,20 @@ class RedisBridge:
             log.warning("Redis is back: events go to the other processes again")
 
     def _tell_split(self) -> None:
-        """Tell local users the network is split, unless it healed meanwhile (a blip)."""
-        if self._down_since is not None and not self._split_told and self._tasks:
-            self._split_told = True
-            outage.tell_everyone(self._server, outage.SPLIT)
+        """Tell local users the network is split, unless it healed meanwhile (a blip)
+        or they were told less than :data:`SPLIT_NOTICE_EVERY` ago (Redis flapping:
+        one split notice and one heal notice a minute at most)."""
+        if self._down_since is None or self._split_told or not self._tasks:
+            return
+        now = asyncio.get_running_loop().time()
+        if (
+            self._last_split_notice is not None
+            and now - self._last_split_notice < SPLIT_NOTICE_EVERY
+        ):
+            return
+        self._last_split_notice = now
+        self._split_told = True
+        outage.tell_everyone(self._server, outage.SPLIT)
 
     async def _catch_up(self) -> None:
         """Deliver what the other processes stored while our subscription was down
