@@ -91,6 +91,8 @@ log = logging.getLogger("chatroom.cluster")
 
 HEARTBEAT = 1.0
 """Seconds between heartbeats (and checks that the other processes are alive)."""
+DEAF_AFTER = 10 * HEARTBEAT
+"""Seconds without hearing our own ping before the subscription counts as dead."""
 TTL = 3
 """Seconds a heartbeat lasts unless refreshed."""
 MARGIN = 15.0
@@ -183,6 +185,13 @@ class RedisBridge:
         # The current outage (see _lost and _maybe_healed); None while all is well.
         self._down_since: datetime | None = None
         self._reader_down = False  # the subscription broke; catch up when it is back
+        # The heartbeat publishes a ping to our own inbox; when the reader last heard
+        # one (loop time), and when the current outage began: a subscription that
+        # died without an error is noticed, and no heal is announced before the
+        # reader hears again.
+        self._ping = f"ping:{process_id}".encode()
+        self._heard_at = 0.0
+        self._down_at = 0.0
         self._subscribed = False  # the first subscription was confirmed
         self._state_back = True  # the heartbeat went through and state is re-published
         self._split_told = False
@@ -199,6 +208,7 @@ class RedisBridge:
         self._resync_since: datetime | None = None  # pending catch-up for others' outages
         self._resync_from: set[str] = set()
         self._resync_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
         self._missed: list[Event | str] = []  # see _keep_missed
         self._started = utc_now()  # nothing before it is caught up: our users were not here
 
@@ -213,6 +223,7 @@ class RedisBridge:
             raise ClusterError(f"bad Redis URL: {exc}") from None
         process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         bridge = cls(client, server, process_id)
+        bridge._heard_at = asyncio.get_running_loop().time()
         try:
             await client.ping()
             await client.set(_alive(process_id), "1", ex=TTL)
@@ -476,6 +487,10 @@ class RedisBridge:
                 continue
             if message.get("type") != "message":
                 continue
+            if message.get("data") == self._ping:
+                self._heard_at = asyncio.get_running_loop().time()
+                self._maybe_healed()
+                continue
             try:
                 origin, event = decode(message["data"])
             except ValueError as exc:
@@ -548,7 +563,9 @@ class RedisBridge:
         others = sorted(self._view.processes())
         for process in others:
             pipe.exists(_alive(process))
+        pipe.publish(_inbox(self.process_id), self._ping)  # heard by our reader?
         results = await pipe.execute()
+        self._check_hearing(loop.time())
         if not results[0]:
             # Redis forgot us: it restarted empty, or we were cut off past the TTL.
             log.warning("Redis had forgotten this process: publishing its users again")
@@ -567,11 +584,28 @@ class RedisBridge:
             self._state_back = True
         if loop.time() < self._grace_until:
             return
-        for process, alive in zip(others, results[2:], strict=True):
+        for process, alive in zip(others, results[2:-1], strict=True):
             if not alive:
                 log.warning("Process %s went away; its users quit", process)
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
                 await self._cleanup(process, gone)
+
+    def _check_hearing(self, now: float) -> None:
+        """The heartbeat reaches Redis, but has the reader heard our pings lately? A
+        subscription whose connection died without an error hears nothing, for
+        good: count it as an outage and make redis-py connect again."""
+        if not self._subscribed or self._reader_down or now - self._heard_at < DEAF_AFTER:
+            return
+        log.error("The subscription has heard nothing for %.0f s: connecting again", DEAF_AFTER)
+        self._heard_at = now  # one attempt per DEAF_AFTER
+        self._lost(RedisConnectionError("subscription deaf"))
+        connection = self._pubsub.connection
+        if connection is not None:
+            # The reader's next read fails (or redis-py reconnects and subscribes
+            # again): either way it catches up from history.
+            task = asyncio.get_running_loop().create_task(connection.disconnect())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def _reclaim(self) -> None:
         """Claim in Redis the nicks given out here while it was away (every local
@@ -758,6 +792,7 @@ class RedisBridge:
         self._state_back = False
         if self._down_since is None:
             self._down_since = utc_now()
+            self._down_at = asyncio.get_running_loop().time()
             loop = asyncio.get_running_loop()
             self._split_timer = loop.call_later(SPLIT_NOTICE_AFTER, self._tell_split)
 
@@ -862,6 +897,8 @@ class RedisBridge:
         is over: tell local users (if they were told of the split)."""
         if self._down_since is None or self._reader_down or not self._state_back:
             return
+        if self._heard_at <= self._down_at:
+            return  # the subscription has not been heard since: maybe deaf
         if self._split_told:
             count = None if self._server.history is None else self._caught_up
             outage.tell_everyone(self._server, outage.healed(count))
