@@ -25,6 +25,7 @@ class Relay:
         # Per connection: set once its client subscribed, and once it is muted.
         self._subscribed: list[threading.Event] = []
         self._muted: list[threading.Event] = []
+        self._hole = threading.Event()  # see black_hole
         self._listener = self._listen(0)
         self.port: int = self._listener.getsockname()[1]
 
@@ -42,6 +43,10 @@ class Relay:
                 client, _ = listener.accept()
             except OSError:
                 return  # cut
+            if self._hole.is_set():
+                with self._lock:
+                    self._sockets.append(client)  # accepted, never answered
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target))
             except OSError:
@@ -80,6 +85,14 @@ class Relay:
             for subscribed, muted in zip(self._subscribed, self._muted, strict=True):
                 if subscribed.is_set():
                     muted.set()
+
+    def black_hole(self) -> None:
+        """Redis stops answering, with no error: every connection goes deaf and new
+        ones are accepted but never answered (a host gone off the network)."""
+        self._hole.set()
+        with self._lock:
+            for muted in self._muted:
+                muted.set()
 
     @property
     def url(self) -> str:

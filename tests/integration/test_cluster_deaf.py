@@ -4,6 +4,7 @@ and when its reader stops hearing the pings it connects again and catches up."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,7 @@ from cluster.redis_support import RedisServer, find_redis
 from cluster.tcp_proxy import Relay
 from conftest import ServerFactory
 from irc_client import IrcClient
-from timeouts import TIMEOUT
+from timeouts import SLOWDOWN, TIMEOUT
 
 
 @pytest.fixture
@@ -44,5 +45,22 @@ def test_a_silently_dead_subscription_is_noticed_and_caught_up(
         deaf.wait_for_log("heard nothing", timeout=TIMEOUT + 10)
         got = alice.until("PRIVMSG", timeout=TIMEOUT + 10)
         assert got[-1].params[1] == "said while you were deaf"
+    finally:
+        relay.close()
+
+
+def test_a_redis_that_stops_answering_does_not_hold_registrations(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    relay = Relay(redis.port)
+    try:
+        server = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
+        IrcClient(server.port).register("alice")
+        relay.black_hole()
+        server.wait_for_log("Lost Redis", timeout=TIMEOUT + 15)  # a read times out
+        # From then on nicks are checked here at once, without waiting for Redis.
+        started = time.monotonic()
+        IrcClient(server.port).register("carol")
+        assert time.monotonic() - started < 2 * SLOWDOWN
     finally:
         relay.close()

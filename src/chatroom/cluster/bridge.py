@@ -217,7 +217,7 @@ class RedisBridge:
         """Connect, announce this process, read who is where, start listening."""
         try:
             client = aioredis.from_url(
-                url, socket_connect_timeout=5, socket_timeout=10, retry=_retry()
+                url, socket_connect_timeout=2, socket_timeout=3, retry=_retry()
             )
         except ValueError as exc:
             raise ClusterError(f"bad Redis URL: {exc}") from None
@@ -250,6 +250,11 @@ class RedisBridge:
         self._queue.put_nowait(event)
 
     async def claim_nick(self, folded: str) -> bool:
+        if not self._healthy:
+            # Redis is away: answer at once, as below, rather than wait for it.
+            self._unconfirmed.add(folded)
+            self._taken_in_outage.add(folded)
+            return True
         try:
             won = await self._claim_in_redis(folded)
         except RedisError as exc:
@@ -306,8 +311,14 @@ class RedisBridge:
             # What Redis missed before goes first: later changes must not overtake it.
             missed, self._missed = self._missed, []
             try:
+                if not self._healthy:
+                    # No waiting for a Redis known to be away (each attempt could
+                    # take the connect timeout): only the heartbeat probes it.
+                    raise RedisConnectionError("Redis is away: not waiting for it")
                 # A connection that broke under us (Redis restarted, say) is retried
-                # on a fresh one (_retry); a batch sent twice is shown once (Delivered).
+                # on a fresh one (_retry). A batch that ran before the connection
+                # broke runs twice: its messages are shown once (Delivered), other
+                # events (a KICK, a MODE) may be shown twice.
                 results = await self._send(batch, missed)
                 self._back()
                 self._settle_creations(results)
