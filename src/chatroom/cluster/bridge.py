@@ -91,6 +91,9 @@ log = logging.getLogger("chatroom.cluster")
 
 HEARTBEAT = 1.0
 """Seconds between heartbeats (and checks that the other processes are alive)."""
+SWEEP_EVERY = 10
+"""Heartbeats between two checks that every nick Redis lists as ours has a user here
+(one SMEMBERS, O(local users))."""
 DEAF_AFTER = 10 * HEARTBEAT
 """Seconds without hearing our own ping before the subscription counts as dead."""
 TTL = 3
@@ -209,6 +212,8 @@ class RedisBridge:
         self._resync_from: set[str] = set()
         self._resync_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._beats = 0
+        self._claiming: Counter[str] = Counter()  # nicks being claimed in Redis now
         self._missed: list[Event | str] = []  # see _keep_missed
         self._started = utc_now()  # nothing before it is caught up: our users were not here
 
@@ -268,7 +273,13 @@ class RedisBridge:
 
     async def _claim_in_redis(self, folded: str) -> bool:
         me = self.process_id
-        won = await self._claim(keys=[_nick(folded), _owned(me)], args=[me, _ALIVE, _OWNED])
+        self._claiming[folded] += 1  # not given back by _sweep_nicks meanwhile
+        try:
+            won = await self._claim(keys=[_nick(folded), _owned(me)], args=[me, _ALIVE, _OWNED])
+        finally:
+            self._claiming[folded] -= 1
+            if not self._claiming[folded]:
+                del self._claiming[folded]
         return bool(won)
 
     def release_nick(self, folded: str) -> None:
@@ -552,6 +563,9 @@ class RedisBridge:
             try:
                 await self._beat()
                 await self._survey()
+                self._beats += 1
+                if self._beats % SWEEP_EVERY == 0:
+                    await self._sweep_nicks()
             except RedisError as exc:
                 self._lost(exc)
                 # The others lose Redis too: when it is back, give them time to beat.
@@ -600,6 +614,30 @@ class RedisBridge:
                 log.warning("Process %s went away; its users quit", process)
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
                 await self._cleanup(process, gone)
+
+    async def _sweep_nicks(self) -> None:
+        """Give back the nicks Redis says are ours but no local user has (a release
+        lost to a bug would otherwise keep a nick taken for as long as we run)."""
+        server = self._server
+        me = self.process_id
+        keys = await self._client.smembers(_owned(me))
+        prefix = _nick("")
+        extra = [
+            folded
+            for folded in (_text(key).removeprefix(prefix) for key in keys)
+            if folded not in server.users and folded not in self._claiming
+        ]
+        if not extra:
+            return
+        log.warning("Gave back %d nicks that no user here has", len(extra))
+        pipe = self._client.pipeline(transaction=False)
+        for folded in extra:
+            pipe.eval(RELEASE, 2, _nick(folded), _owned(me), me)
+        await pipe.execute()
+        # A nick claimed for a user here while the sweep ran: claim it again.
+        for folded in extra:
+            if folded in server.users or folded in self._claiming:
+                await self._claim_in_redis(folded)
 
     def _check_hearing(self, now: float) -> None:
         """The heartbeat reaches Redis, but has the reader heard our pings lately? A
