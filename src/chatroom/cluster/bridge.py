@@ -570,6 +570,8 @@ class RedisBridge:
                 self._lost(exc)
                 # The others lose Redis too: when it is back, give them time to beat.
                 self._grace_until = loop.time() + HEARTBEAT + TTL
+                # No pings go out meanwhile: the reader is not deaf for missing them.
+                self._heard_at = loop.time()
                 continue
             except Exception:
                 # A bug must not stop the heartbeat: the others would think us dead.
@@ -899,6 +901,7 @@ class RedisBridge:
                 total = self._caught_up
                 self._caught_up = None if got is None or total is None else total + got
         self._reader_down = False
+        self._heard_at = asyncio.get_running_loop().time()  # busy, not deaf, till now
         self._maybe_healed()
 
     async def _state_settled(self) -> bool:
