@@ -3,7 +3,9 @@ others keep it (a network problem on one machine, not a Redis restart).
 
 :class:`Relay` listens on a free port of 127.0.0.1 and copies bytes both ways to
 a target port; :meth:`~Relay.cut` closes every connection and stops listening
-(connecting is then refused), :meth:`~Relay.restore` listens again on the same port.
+(connecting is then refused), :meth:`~Relay.restore` listens again on the same port;
+:meth:`~Relay.mute_subscriptions` makes the pub/sub connections deaf without closing
+them (a connection that died silently: what the target sends is dropped).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ class Relay:
         self.target = target
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
+        # Per connection: set once its client subscribed, and once it is muted.
+        self._subscribed: list[threading.Event] = []
+        self._muted: list[threading.Event] = []
+        self._hole = threading.Event()  # see black_hole
         self._listener = self._listen(0)
         self.port: int = self._listener.getsockname()[1]
 
@@ -37,26 +43,56 @@ class Relay:
                 client, _ = listener.accept()
             except OSError:
                 return  # cut
+            if self._hole.is_set():
+                with self._lock:
+                    self._sockets.append(client)  # accepted, never answered
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target))
             except OSError:
                 client.close()
                 continue
+            muted, subscribed = threading.Event(), threading.Event()
             with self._lock:
                 self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+                self._muted.append(muted)
+                self._subscribed.append(subscribed)
+            for source, sink, flag in ((client, upstream, subscribed), (upstream, client, muted)):
+                threading.Thread(
+                    target=self._pump, args=(source, sink, flag, flag is muted), daemon=True
+                ).start()
 
     @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(
+        source: socket.socket, sink: socket.socket, flag: threading.Event, downstream: bool
+    ) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not downstream and b"SUBSCRIBE" in data.upper():
+                    flag.set()  # this client subscribes
+                if not (downstream and flag.is_set()):
+                    sink.sendall(data)
         except OSError:
             pass
         for sock in (source, sink):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+    def mute_subscriptions(self) -> None:
+        """From now on drop what the target sends on every connection whose client
+        subscribed, keeping them open: they hear nothing, and get no error."""
+        with self._lock:
+            for subscribed, muted in zip(self._subscribed, self._muted, strict=True):
+                if subscribed.is_set():
+                    muted.set()
+
+    def black_hole(self) -> None:
+        """Redis stops answering, with no error: every connection goes deaf and new
+        ones are accepted but never answered (a host gone off the network)."""
+        self._hole.set()
+        with self._lock:
+            for muted in self._muted:
+                muted.set()
 
     @property
     def url(self) -> str:

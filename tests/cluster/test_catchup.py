@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from chatroom.cluster.catchup import Delivered
 from chatroom.cluster.events import ChannelMessage, PrivateMessage, UserUp
 from chatroom.protocol.line import Line
@@ -35,3 +37,23 @@ def test_the_record_is_bounded_and_says_since_when_it_is_complete() -> None:
         delivered.add(msgid)
     assert "a" not in delivered and "b" in delivered and "c" in delivered
     assert delivered.covers_since is not None
+
+
+def test_the_window_start_is_when_the_forgotten_msgid_was_recorded() -> None:
+    # A process that ran long enough to fill the record must still catch up: the
+    # record covers everything since the oldest msgid it kept, not since "now".
+    delivered = Delivered(size=2)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for minute, msgid in enumerate(("a", "b", "c", "d")):
+        delivered.add(msgid, start + timedelta(minutes=minute))
+    assert delivered.covers_since == start + timedelta(minutes=1)  # when "b" was recorded
+    delivered.add("e", start + timedelta(hours=5))
+    assert delivered.covers_since == start + timedelta(minutes=2)
+
+
+def test_a_message_is_remembered_only_once_delivered() -> None:
+    delivered = Delivered()
+    assert delivered.is_new(_message("m1"))
+    assert delivered.is_new(_message("m1"))  # not delivered yet (its delivery may fail)
+    delivered.remember(_message("m1"))
+    assert not delivered.is_new(_message("m1"))

@@ -12,6 +12,7 @@ import redis as redis_py
 from cluster.redis_support import RedisServer, find_redis
 from conftest import ServerFactory
 from irc_client import IrcClient
+from timeouts import TIMEOUT
 
 
 @pytest.fixture
@@ -57,5 +58,28 @@ def test_the_heartbeat_does_not_touch_nick_claims(
             time.sleep(0.05)
         assert not store.exists("chatroom:nick:many7")
         assert "chatroom:nick:many7" not in store.smembers(f"chatroom:owned:{owner}")
+    finally:
+        store.close()
+
+
+def test_a_nick_listed_as_ours_without_a_user_is_given_back(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    server = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+    alice = IrcClient(server.port).register("alice")
+    store = redis_py.Redis.from_url(redis.url, decode_responses=True)
+    try:
+        owner = store.get("chatroom:nick:alice")
+        assert owner is not None
+        # A release that never happened (a bug, say): the nick would stay taken.
+        store.set("chatroom:nick:ghost", owner)
+        store.sadd(f"chatroom:owned:{owner}", "chatroom:nick:ghost")
+        deadline = time.monotonic() + TIMEOUT + 10
+        while store.exists("chatroom:nick:ghost"):
+            assert time.monotonic() < deadline, server.log
+            time.sleep(0.2)
+        assert "chatroom:nick:ghost" not in store.smembers(f"chatroom:owned:{owner}")
+        assert store.get("chatroom:nick:alice") == owner  # a user here keeps its nick
+        alice.send("QUIT")
     finally:
         store.close()

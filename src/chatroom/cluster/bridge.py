@@ -54,7 +54,9 @@ from typing import TYPE_CHECKING, Any
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver, outage
@@ -92,15 +94,24 @@ log = logging.getLogger("chatroom.cluster")
 
 HEARTBEAT = 1.0
 """Seconds between heartbeats (and checks that the other processes are alive)."""
+SWEEP_EVERY = 10
+"""Heartbeats between two checks that every nick Redis lists as ours has a user here
+(one SMEMBERS, O(local users))."""
+DEAF_AFTER = 10 * HEARTBEAT
+"""Seconds without hearing our own ping before the subscription counts as dead."""
 TTL = 3
 """Seconds a heartbeat lasts unless refreshed."""
 MARGIN = 15.0
 """Seconds before an outage was noticed from which messages are caught up: a
 publish may have failed (or a read stalled, up to the socket timeout) before."""
+CATCH_UP_DEADLINE = 60
+"""Seconds a catch-up for another process's outage may take before it is stopped."""
 MISSED = 10_000
 """At most this many departures (quits, parts, nick changes) kept while Redis is away."""
 SPLIT_NOTICE_AFTER = 2 * HEARTBEAT
 """Seconds Redis must stay away before local users are told the network is split."""
+SPLIT_NOTICE_EVERY = 60.0
+"""Seconds after a split notice during which another split is not announced."""
 EVENTS = "chatroom:events"
 USERS = "chatroom:users"
 _ALIVE = "chatroom:alive:"
@@ -212,14 +223,32 @@ class RedisBridge:
         # The current outage (see _lost and _maybe_healed); None while all is well.
         self._down_since: datetime | None = None
         self._reader_down = False  # the subscription broke; catch up when it is back
+        # The heartbeat publishes a ping to our own inbox; when the reader last heard
+        # one (loop time), and when the current outage began: a subscription that
+        # died without an error is noticed, and no heal is announced before the
+        # reader hears again.
+        self._ping = f"ping:{process_id}".encode()
+        self._heard_at = 0.0
+        self._down_at = 0.0
         self._subscribed = False  # the first subscription was confirmed
         self._state_back = True  # the heartbeat went through and state is re-published
         self._split_told = False
+        self._last_split_notice: float | None = None  # loop time
         self._split_timer: asyncio.TimerHandle | None = None
-        self._caught_up = 0
+        self._caught_up: int | None = 0  # None: history failed during this outage
         self._unconfirmed: set[str] = set()  # nicks given out while Redis was away
+        # Nicks given out here during the current outage (kept until it is over):
+        # another process may have given them too, so no private catch-up for them.
+        self._taken_in_outage: set[str] = set()
         self._reclaim_all = False  # Redis forgot every claim: claim every local nick
         self._delivered = Delivered()
+        self._writes_failed = False  # during this outage: the others must catch up
+        self._resync_since: datetime | None = None  # pending catch-up for others' outages
+        self._resync_from: set[str] = set()
+        self._resync_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._beats = 0
+        self._claiming: Counter[str] = Counter()  # nicks being claimed in Redis now
         self._missed: list[Event | str] = []  # see _keep_missed
         self._started = utc_now()  # nothing before it is caught up: our users were not here
 
@@ -228,12 +257,13 @@ class RedisBridge:
         """Connect, announce this process, read who is where, start listening."""
         try:
             client = aioredis.from_url(
-                url, socket_connect_timeout=5, socket_timeout=10, retry=_retry()
+                url, socket_connect_timeout=2, socket_timeout=3, retry=_retry()
             )
         except ValueError as exc:
             raise ClusterError(f"bad Redis URL: {exc}") from None
         process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         bridge = cls(client, server, process_id)
+        bridge._heard_at = asyncio.get_running_loop().time()
         try:
             await client.ping()
             await client.set(_alive(process_id), "1", ex=TTL)
@@ -264,6 +294,11 @@ class RedisBridge:
         self._queue.put_nowait(event)
 
     async def claim_nick(self, folded: str) -> bool:
+        if not self._healthy:
+            # Redis is away: answer at once, as below, rather than wait for it.
+            self._unconfirmed.add(folded)
+            self._taken_in_outage.add(folded)
+            return True
         try:
             won = await self._claim_in_redis(folded)
         except RedisError as exc:
@@ -271,12 +306,19 @@ class RedisBridge:
             # (and claimed in Redis when it is back: see _reclaim).
             self._lost(exc)
             self._unconfirmed.add(folded)
+            self._taken_in_outage.add(folded)
             return True
         return won
 
     async def _claim_in_redis(self, folded: str) -> bool:
         me = self.process_id
-        won = await self._claim(keys=[_nick(folded), _owned(me)], args=[me, _ALIVE, _OWNED])
+        self._claiming[folded] += 1  # not given back by _sweep_nicks meanwhile
+        try:
+            won = await self._claim(keys=[_nick(folded), _owned(me)], args=[me, _ALIVE, _OWNED])
+        finally:
+            self._claiming[folded] -= 1
+            if not self._claiming[folded]:
+                del self._claiming[folded]
         return bool(won)
 
     async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
@@ -310,6 +352,8 @@ class RedisBridge:
         self.publish(ProcessGone(reason))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), 2.0)
+        if self._resync_task is not None:
+            self._tasks.append(self._resync_task)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -333,8 +377,14 @@ class RedisBridge:
             # What Redis missed before goes first: later changes must not overtake it.
             missed, self._missed = self._missed, []
             try:
+                if not self._healthy:
+                    # No waiting for a Redis known to be away (each attempt could
+                    # take the connect timeout): only the heartbeat probes it.
+                    raise RedisConnectionError("Redis is away: not waiting for it")
                 # A connection that broke under us (Redis restarted, say) is retried
-                # on a fresh one (_retry); a batch sent twice is shown once (Delivered).
+                # on a fresh one (_retry). A batch that ran before the connection
+                # broke runs twice: its messages are shown once (Delivered), other
+                # events (a KICK, a MODE) may be shown twice.
                 results = await self._send(batch, missed)
                 self._back()
                 refused = [result for result in results if isinstance(result, Exception)]
@@ -347,7 +397,14 @@ class RedisBridge:
                     if isinstance(results[index], Exception) and update.state:
                         self._echoes.heard_own(update.channel)  # never published
             except RedisError as exc:
+                if not isinstance(exc, RedisConnectionError | RedisTimeoutError):
+                    # Redis answered, with an error for one command (a bad record,
+                    # say): not an outage. Redis ran every other command of the
+                    # pipeline, and sending it again would fail again: drop it.
+                    log.error("Redis refused one of %d events: %s", len(batch), exc)
+                    continue
                 self._lost(exc)
+                self._writes_failed = True
                 # A lost user state is never sent again by itself (a user set +i stays
                 # visible elsewhere): the heartbeat re-announces every user, whole.
                 if any(isinstance(item, UserUp | UserState | NickChange) for item in batch):
@@ -375,9 +432,32 @@ class RedisBridge:
         from history)."""
         kept = (str, Quit, Leave, NickChange, ChannelLine)
         self._missed.extend(item for item in batch if isinstance(item, kept))
+        for item in batch:
+            if isinstance(item, ChannelUpdate):
+                # The latest state of each channel is enough (a topic, modes), with
+                # the latest status of each member whose status changed; replayed
+                # without a line (the others' members see the result, not each step).
+                statuses: dict[str, str] = {}
+                rest: list[Event | str] = []
+                for m in self._missed:
+                    if isinstance(m, ChannelUpdate) and m.channel == item.channel:
+                        statuses.update(m.statuses)
+                    else:
+                        rest.append(m)
+                statuses.update(item.statuses)
+                rest.append(ChannelUpdate(item.channel, item.state, tuple(statuses.items())))
+                self._missed = rest
         if len(self._missed) > MISSED:
             log.warning("Too many changes while Redis is away: the oldest are dropped")
-            del self._missed[: len(self._missed) - MISSED]
+            # Never a nick release: a lost one keeps the nick taken while we live.
+            excess = len(self._missed) - MISSED
+            kept_items: list[Event | str] = []
+            for item in self._missed:
+                if excess and not isinstance(item, str):
+                    excess -= 1
+                    continue
+                kept_items.append(item)
+            self._missed = kept_items
 
     async def _send(self, batch: list[Event | str], missed: list[Event | str]) -> list[Any]:
         pipe = self._client.pipeline(transaction=False)
@@ -411,13 +491,20 @@ class RedisBridge:
                 pipe.hset(_members(channel), nick, json.dumps({"s": status, "p": me}))
                 if state:  # its state, unless there already
                     pipe.set(_channel(channel), state, nx=True)
-            case Leave(channel, nick, _line):
-                pipe.hdel(_members(channel), nick)
+            case Leave(channel, nick, line):
+                # Only the record of the user meant: a PART is of our own user (a
+                # replayed one must spare whoever took the nick since); a KICK may
+                # be of another process's user.
+                process = me
+                owner = self._view.users.get(nick)
+                if line.command == "KICK" and owner is not None and nick not in self._server.users:
+                    process = owner.process
+                pipe.eval(HDEL_OURS, 1, _members(channel), nick, process)
                 pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
             case Quit(nick, channels, _line):
-                pipe.hdel(USERS, nick)
+                pipe.eval(HDEL_OURS, 1, USERS, nick, me)
                 for channel in channels:
-                    pipe.hdel(_members(channel), nick)
+                    pipe.eval(HDEL_OURS, 1, _members(channel), nick, me)
                     pipe.eval(_FORGET, 2, _members(channel), _channel(channel))
             case ChannelCreated(channel, nick, state):
                 # Published by the script, and only if this process really was first.
@@ -512,6 +599,10 @@ class RedisBridge:
                 continue
             if message.get("type") != "message":
                 continue
+            if message.get("data") == self._ping:
+                self._heard_at = asyncio.get_running_loop().time()
+                self._maybe_healed()
+                continue
             try:
                 origin, event = decode(message["data"])
             except ValueError as exc:
@@ -519,14 +610,15 @@ class RedisBridge:
                 continue
             if isinstance(event, ChannelUpdate) and event.state:
                 self._heard_update(origin, event)
-            if origin == self.process_id or not self._delivered.first_time(event):
+            if origin == self.process_id or not self._delivered.is_new(event):
                 continue
             if isinstance(event, Resync):
                 # Its messages of that time reached nobody: read them from history.
-                await self._catch_up_window(from_ms(event.since_ms), f"{origin} lost Redis")
+                self._resync(from_ms(event.since_ms), origin)
                 continue
             try:
                 deliver.apply(self._server, self._view, origin, event)
+                self._delivered.remember(event)
             except Exception:
                 log.exception("Could not apply %s from %s", type(event).__name__, origin)
 
@@ -543,6 +635,31 @@ class RedisBridge:
             except Exception:
                 log.exception("Could not adopt the state of %s", event.channel)
 
+    def _resync(self, since: datetime, origin: str) -> None:
+        """Catch up on what ``origin`` stored while it could not publish, beside the
+        reader (live delivery goes on; msgids keep each message once). Resyncs that
+        come while one runs are merged into the next."""
+        if self._resync_since is None or since < self._resync_since:
+            self._resync_since = since
+        self._resync_from.add(origin)
+        if self._resync_task is None or self._resync_task.done():
+            self._resync_task = asyncio.get_running_loop().create_task(self._run_resyncs())
+
+    async def _run_resyncs(self) -> None:
+        while self._resync_since is not None:
+            since, self._resync_since = self._resync_since, None
+            why = f"{', '.join(sorted(self._resync_from))} lost Redis"
+            self._resync_from.clear()
+            try:
+                # A nick taken here since its outage began may have been held there
+                # too meanwhile: no private messages for it.
+                await asyncio.wait_for(
+                    self._catch_up_window(since, why, held_since=since + timedelta(seconds=MARGIN)),
+                    CATCH_UP_DEADLINE,
+                )
+            except TimeoutError:
+                log.error("Catching up after %s took over %ds: stopped", why, CATCH_UP_DEADLINE)
+
     async def _heartbeat(self) -> None:
         """Stay alive, and notice processes that died."""
         loop = asyncio.get_running_loop()
@@ -551,10 +668,15 @@ class RedisBridge:
             try:
                 await self._beat()
                 await self._survey()
+                self._beats += 1
+                if self._beats % SWEEP_EVERY == 0:
+                    await self._sweep_nicks()
             except RedisError as exc:
                 self._lost(exc)
                 # The others lose Redis too: when it is back, give them time to beat.
                 self._grace_until = loop.time() + HEARTBEAT + TTL
+                # No pings go out meanwhile: the reader is not deaf for missing them.
+                self._heard_at = loop.time()
                 continue
             except Exception:
                 # A bug must not stop the heartbeat: the others would think us dead.
@@ -573,7 +695,9 @@ class RedisBridge:
         others = sorted(self._view.processes())
         for process in others:
             pipe.exists(_alive(process))
+        pipe.publish(_inbox(self.process_id), self._ping)  # heard by our reader?
         results = await pipe.execute()
+        self._check_hearing(loop.time())
         if not results[0]:
             # Redis forgot us: it restarted empty, or we were cut off past the TTL.
             log.warning("Redis had forgotten this process: publishing its users again")
@@ -592,11 +716,52 @@ class RedisBridge:
             self._state_back = True
         if loop.time() < self._grace_until:
             return
-        for process, alive in zip(others, results[2:], strict=True):
+        for process, alive in zip(others, results[2:-1], strict=True):
             if not alive:
                 log.warning("Process %s went away; its users quit", process)
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
                 await self._cleanup(process, gone)
+
+    async def _sweep_nicks(self) -> None:
+        """Give back the nicks Redis says are ours but no local user has (a release
+        lost to a bug would otherwise keep a nick taken for as long as we run)."""
+        server = self._server
+        me = self.process_id
+        keys = await self._client.smembers(_owned(me))
+        prefix = _nick("")
+        extra = [
+            folded
+            for folded in (_text(key).removeprefix(prefix) for key in keys)
+            if folded not in server.users and folded not in self._claiming
+        ]
+        if not extra:
+            return
+        log.warning("Gave back %d nicks that no user here has", len(extra))
+        pipe = self._client.pipeline(transaction=False)
+        for folded in extra:
+            pipe.eval(RELEASE, 2, _nick(folded), _owned(me), me)
+        await pipe.execute()
+        # A nick claimed for a user here while the sweep ran: claim it again.
+        for folded in extra:
+            if folded in server.users or folded in self._claiming:
+                await self._claim_in_redis(folded)
+
+    def _check_hearing(self, now: float) -> None:
+        """The heartbeat reaches Redis, but has the reader heard our pings lately? A
+        subscription whose connection died without an error hears nothing, for
+        good: count it as an outage and make redis-py connect again."""
+        if not self._subscribed or self._reader_down or now - self._heard_at < DEAF_AFTER:
+            return
+        log.error("The subscription has heard nothing for %.0f s: connecting again", DEAF_AFTER)
+        self._heard_at = now  # one attempt per DEAF_AFTER
+        self._lost(RedisConnectionError("subscription deaf"))
+        connection = self._pubsub.connection
+        if connection is not None:
+            # The reader's next read fails (or redis-py reconnects and subscribes
+            # again): either way it catches up from history.
+            task = asyncio.get_running_loop().create_task(connection.disconnect())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def _reclaim(self) -> None:
         """Claim in Redis the nicks given out here while it was away (every local
@@ -612,8 +777,10 @@ class RedisBridge:
                 pipe.eval(CLAIM, 2, _nick(folded), _owned(me), me, _ALIVE, _OWNED)
             results = await pipe.execute()
             for folded, won in zip(nicks, results, strict=True):
-                if not won:
-                    outage.give_up_nick(server, folded, await self._guest())
+                if not won and folded in server.users:
+                    guest = await self._guest()
+                    if outage.give_up_nick(server, folded, guest) is None:
+                        self.release_nick(casefold(guest))  # the user left meanwhile
         self._unconfirmed.clear()
         self._reclaim_all = False
 
@@ -631,7 +798,14 @@ class RedisBridge:
         server = self._server
         pipe = self._client.pipeline(transaction=False)
         missed, self._missed = self._missed, []
-        self._replay_missed(pipe, missed)
+        # The writer's bookkeeping of its own pipeline (indices into its results)
+        # must not see the commands of this one.
+        updates, creations = self._updates, self._creations
+        self._updates, self._creations = [], []
+        try:
+            self._replay_missed(pipe, missed)
+        finally:
+            self._updates, self._creations = updates, creations
         # Each channel's state once (also carried by its Joins); the first process
         # to put it back wins, and later changes replace it as usual.
         states = {
@@ -791,6 +965,7 @@ class RedisBridge:
         self._state_back = False
         if self._down_since is None:
             self._down_since = utc_now()
+            self._down_at = asyncio.get_running_loop().time()
             loop = asyncio.get_running_loop()
             self._split_timer = loop.call_later(SPLIT_NOTICE_AFTER, self._tell_split)
 
@@ -800,15 +975,28 @@ class RedisBridge:
             log.warning("Redis is back: events go to the other processes again")
 
     def _tell_split(self) -> None:
-        """Tell local users the network is split, unless it healed meanwhile (a blip)."""
-        if self._down_since is not None and not self._split_told and self._tasks:
-            self._split_told = True
-            outage.tell_everyone(self._server, outage.SPLIT)
+        """Tell local users the network is split, unless it healed meanwhile (a blip)
+        or they were told less than :data:`SPLIT_NOTICE_EVERY` ago (Redis flapping:
+        one split notice and one heal notice a minute at most)."""
+        if self._down_since is None or self._split_told or not self._tasks:
+            return
+        now = asyncio.get_running_loop().time()
+        if (
+            self._last_split_notice is not None
+            and now - self._last_split_notice < SPLIT_NOTICE_EVERY
+        ):
+            return
+        self._last_split_notice = now
+        self._split_told = True
+        outage.tell_everyone(self._server, outage.SPLIT)
 
     async def _catch_up(self) -> None:
         """Deliver what the other processes stored while our subscription was down
         (the outage is not over until this is done: see :meth:`_maybe_healed`)."""
         start = self._down_since or utc_now()
+        # Not healed before this is done (redis-py may have subscribed again
+        # without the reader seeing an error, so it may not be marked down yet).
+        self._reader_down = True
         try:
             # Who joined the other processes meanwhile (what they re-published
             # before we subscribed again was not heard).
@@ -821,13 +1009,43 @@ class RedisBridge:
                 " history is off, so there is nothing to catch up from"
             )
         else:
+            # Nick clashes are settled first: a renamed twin must not be handed
+            # the private messages meant for the nick's other holder.
+            settled = await self._state_settled()
+            doubtful = set(self._taken_in_outage)
+            if not settled:
+                doubtful |= set(self._server.users)
             since = start - timedelta(seconds=MARGIN)
-            self._caught_up += await self._catch_up_window(since, "losing Redis")
+            got = await self._catch_up_window(
+                since, "losing Redis", held_since=start, doubtful=doubtful
+            )
+            if self._down_since is not None:  # else healed already: not this outage's
+                total = self._caught_up
+                self._caught_up = None if got is None or total is None else total + got
         self._reader_down = False
+        self._heard_at = asyncio.get_running_loop().time()  # busy, not deaf, till now
         self._maybe_healed()
 
-    async def _catch_up_window(self, since: datetime, why: str) -> int:
-        """Deliver what was stored from ``since`` on and not delivered here yet."""
+    async def _state_settled(self) -> bool:
+        """Wait (a few heartbeats at most) until the heartbeat has put our state
+        back in Redis and settled the nicks given out twice; return whether it has."""
+        for _ in range(int(3 * TTL / (HEARTBEAT / 4))):
+            if self._state_back:
+                return True
+            await asyncio.sleep(HEARTBEAT / 4)
+        return self._state_back
+
+    async def _catch_up_window(
+        self,
+        since: datetime,
+        why: str,
+        *,
+        held_since: datetime | None = None,
+        doubtful: set[str] | None = None,
+    ) -> int | None:
+        """Deliver what was stored from ``since`` on and not delivered here yet
+        (private messages only to users sure to be their addressees: see
+        :func:`~.catchup.catch_up`)."""
         if self._server.history is None:
             return 0
         try:
@@ -838,11 +1056,14 @@ class RedisBridge:
                 self._server.msgid_prefix,
                 max(since, self._started),
                 utc_now() + timedelta(minutes=1),  # later ones arrive live
+                held_since=held_since,
+                doubtful=doubtful or set(),
             )
         except Exception:
             log.exception("Could not catch up from history after %s", why)
-            return 0
-        log.info("Caught up on %d messages from history after %s", count, why)
+            return None
+        if count is not None:
+            log.info("Caught up on %d messages from history after %s", count, why)
         return count
 
     def _maybe_healed(self) -> None:
@@ -850,13 +1071,18 @@ class RedisBridge:
         is over: tell local users (if they were told of the split)."""
         if self._down_since is None or self._reader_down or not self._state_back:
             return
+        if self._heard_at <= self._down_at:
+            return  # the subscription has not been heard since: maybe deaf
         if self._split_told:
             count = None if self._server.history is None else self._caught_up
             outage.tell_everyone(self._server, outage.healed(count))
         # What we stored meanwhile may not have reached the others (they need not
-        # have lost Redis themselves): they catch up on it.
-        self.publish(Resync(to_ms(self._down_since - timedelta(seconds=MARGIN))))
+        # have lost Redis themselves): they catch up on it, if a write failed.
+        if self._writes_failed:
+            self.publish(Resync(to_ms(self._down_since - timedelta(seconds=MARGIN))))
+        self._writes_failed = False
         self._down_since = None
+        self._taken_in_outage.clear()
         self._split_told = False
         if self._split_timer is not None:
             self._split_timer.cancel()  # a blip: nobody was told, nobody will be

@@ -23,8 +23,10 @@ off, and nothing from processes with history files of their own.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
+from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -48,6 +50,7 @@ from chatroom.storage.errors import StorageError
 if TYPE_CHECKING:
     from chatroom.cluster.view import RemoteView
     from chatroom.server.server import Server
+    from chatroom.server.session import Session
 
 log = logging.getLogger("chatroom.cluster")
 
@@ -55,6 +58,12 @@ PAGE = 500
 """Messages read from history per query (a conversation is read page by page)."""
 MAX_TARGETS = 10_000
 """At most this many private conversations of one user are caught up."""
+PER_TARGET = 200
+"""At most this many messages caught up per channel and per private conversation
+(the most recent; the user is told how many more CHATHISTORY can fetch): a long
+outage must not overflow the SendQ of users who stayed connected."""
+CHUNK = 100
+"""Messages delivered between two turns of the event loop during a catch-up."""
 
 
 class Delivered:
@@ -67,36 +76,53 @@ class Delivered:
 
     def __init__(self, size: int = 100_000) -> None:
         self._size = size
-        self._order: deque[str] = deque()
+        # With each msgid, when it was recorded: forgetting it says nothing about
+        # the messages recorded after it, so the window only moves to its time.
+        self._order: deque[tuple[str, datetime]] = deque()
         self._ids: set[str] = set()
         self.covers_since: datetime | None = None
 
     def __contains__(self, msgid: object) -> bool:
         return msgid in self._ids
 
-    def add(self, msgid: str) -> None:
-        """Remember ``msgid`` (forgetting the oldest beyond the bound)."""
+    def add(self, msgid: str, now: datetime | None = None) -> None:
+        """Remember ``msgid``, recorded at ``now`` (default: the current time),
+        forgetting the oldest beyond the bound."""
         if msgid in self._ids:
             return
-        self._order.append(msgid)
+        self._order.append((msgid, now or utc_now()))
         self._ids.add(msgid)
         if len(self._order) > self._size:
-            self._ids.discard(self._order.popleft())
-            self.covers_since = utc_now()
+            forgotten, recorded = self._order.popleft()
+            self._ids.discard(forgotten)
+            self.covers_since = recorded
 
     def first_time(self, event: Event) -> bool:
         """Whether a live message event is new here (and remember it); other events
         are always new. A message published twice (a write retried after Redis
         dropped the connection) is shown once."""
-        if not isinstance(event, ChannelMessage | PrivateMessage):
-            return True
-        msgid = event.line.tags.get("msgid")
-        if msgid is None:
-            return True
-        if msgid in self._ids:
-            return False
-        self.add(msgid)
-        return True
+        new = self.is_new(event)
+        if new:
+            self.remember(event)
+        return new
+
+    def is_new(self, event: Event) -> bool:
+        """Whether ``event`` is not a message already delivered here."""
+        msgid = _msgid(event)
+        return msgid is None or msgid not in self._ids
+
+    def remember(self, event: Event) -> None:
+        """Remember a message event once it was delivered (not before: a message
+        whose delivery failed is still caught up later)."""
+        msgid = _msgid(event)
+        if msgid is not None:
+            self.add(msgid)
+
+
+def _msgid(event: Event) -> str | None:
+    if not isinstance(event, ChannelMessage | PrivateMessage):
+        return None
+    return event.line.tags.get("msgid")
 
 
 async def catch_up(
@@ -106,42 +132,90 @@ async def catch_up(
     own_prefix: str,
     since: datetime,
     until: datetime,
-) -> int:
+    *,
+    held_since: datetime | None = None,
+    doubtful: Collection[str] = (),
+) -> int | None:
     """Deliver to local users the messages stored between ``since`` and ``until``
     by other processes that they have not been given yet, oldest first; return how
-    many messages were delivered. History errors are logged, not raised."""
+    many messages were delivered, or None if history failed (logged, not raised).
+
+    Private messages are addressed to a nick, and while the network was split a
+    nick could be held on two processes at once: they are caught up only for a
+    local user who held its nick since ``held_since`` (the start of the outage)
+    and whose nick is not in ``doubtful`` (given out here while Redis was away).
+    What such a user missed is lost rather than shown to the wrong person."""
     store = server.history
     if store is None:
-        return 0
+        return None
     if delivered.covers_since is not None and delivered.covers_since > since:
         since = delivered.covers_since
     found: list[tuple[StoredMessage, Event]] = []
+    # Per channel, and per local user's private conversation: messages not replayed.
+    left_out: list[tuple[list[Session], str, int]] = []
+
+    def keep(messages: list[StoredMessage]) -> tuple[list[StoredMessage], int]:
+        """The most recent messages not delivered here yet, and how many more there are."""
+        fresh = [
+            m for m in messages if not m.msgid.startswith(own_prefix) and m.msgid not in delivered
+        ]
+        kept = fresh[-PER_TARGET:]
+        return kept, len(fresh) - len(kept)
+
+    failed = False
     try:
         for channel in list(server.channels.values()):
             if channel.members:
-                for message in await _window(server, channel.folded, since, until):
+                messages = await _window(server, channel.folded, since, until)
+                kept, missing = keep(messages)
+                if missing:
+                    left_out.append((list(channel.members), channel.name, missing))
+                for message in kept:
                     found.append((message, ChannelMessage(channel.folded, _line(message))))
         for folded, session in list(server.users.items()):
+            if folded in doubtful or (
+                held_since is not None and session.history_since > held_since
+            ):
+                continue  # maybe meant for another holder of the nick
             activity = await store.targets(since, until, MAX_TARGETS, nick=folded)
             for target in (a.target for a in activity if is_dm_key(a.target)):
+                mine: list[StoredMessage] = []
                 for message in await _window(server, target, since, until):
                     sender = casefold(message.source.split("!", 1)[0])
                     if sender == folded or sender not in dm_peers(target):
                         continue  # our user sent it (or the source changed: skip)
                     if message.time < session.history_since:
                         continue  # said to whoever had this nick before
+                    mine.append(message)
+                kept, missing = keep(mine)
+                if missing:
+                    peer = kept[0].source.split("!", 1)[0]
+                    left_out.append(([session], peer, missing))
+                for message in kept:
                     found.append((message, PrivateMessage(folded, _line(message))))
     except StorageError as exc:
         log.error("Could not catch up from history: %s", exc)
+        failed = True
     found.sort(key=lambda pair: pair[0].time)  # stable: each conversation stays in order
     count = 0
     for message, event in found:
-        if message.msgid.startswith(own_prefix) or message.msgid in delivered:
-            continue
-        delivered.add(message.msgid)
+        if message.msgid in delivered:
+            continue  # arrived live meanwhile
         deliver.apply(server, view, "history", event)
+        delivered.add(message.msgid)
         count += 1
-    return count
+        if count % CHUNK == 0:
+            await asyncio.sleep(0)  # let the heartbeat and the users' output run
+    for sessions, target, missing in left_out:
+        text = (
+            f"{missing} older message{'' if missing == 1 else 's'} with {target} from while "
+            f"the network was split {'was' if missing == 1 else 'were'} not replayed: "
+            "your client can fetch them with CHATHISTORY."
+        )
+        for session in sessions:
+            if not session.closed:
+                session.send_line(Line("NOTICE", (session.nick, text), server.config.name))
+    return None if failed else count
 
 
 async def _window(

@@ -87,6 +87,10 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                     chosen = extended if "extended-join" in member.caps else plain
                     member.send_bytes(chosen.render(member.tag_profile))
         case Leave(channel, nick, line):
+            if line.command != "KICK" and not _speaks_for(view, origin, nick):
+                # A PART replayed after a split, of a user who left that process:
+                # the nick may belong to someone else now (here or elsewhere).
+                return
             view.leave(channel, nick)
             local = server.channels.get(channel)
             if local is not None:
@@ -105,6 +109,8 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                     local.topic_time = int(time.time())
                 server.send_to(local.members, Outgoing(line))
         case Quit(nick, _channels, line):
+            if not _speaks_for(view, origin, nick):
+                return  # a quit replayed after a split: the nick is someone else's now
             peers = _local_peers(server, view, nick)
             left = view.channels_of(nick)
             _remember(server, view.remove_user(nick))
@@ -112,17 +118,20 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             for channel in left:
                 _forget_orphan(server, view, channel)
         case NickChange(old, new, source, _memberships, line):
+            if not _speaks_for(view, origin, old):
+                # Replayed after a split, or a twin renamed after a clash: the user
+                # this view has under ``old`` lives on another process and stays.
+                return
             peers = _local_peers(server, view, old)
             _remember(server, view.users.get(old))
-            view.rename(old, casefold(new), new, source)
+            view.rename(old, casefold(new), new, source, origin)
             server.send_to(peers, Outgoing(line))
         case ProcessGone(reason):
             process_gone(server, view, origin, reason)
         case UserState(nick, realname, account, away, modes, line):
             # Only the nick's own process speaks for it: a late state of a user that
             # quit there must not land on whoever took the nick on another process.
-            owner = view.users.get(nick)
-            if owner is None or owner.process != origin:
+            if not _speaks_for(view, origin, nick):
                 return
             view.set_state(nick, realname, account, away, modes)
             if line is not None:
@@ -236,6 +245,14 @@ def kick(server: Server, channel: str, target: str, line: Line) -> None:
     if server.network is not None:
         server.network.publish(Leave(channel, target, line))
     server.part_channel(session, local)
+
+
+def _speaks_for(view: RemoteView, origin: str, folded: str) -> bool:
+    """Whether ``origin`` is the process of the remote user ``folded`` this view
+    knows. A nick can change hands while Redis is away (its user left one process,
+    or two processes gave it out); only its current owner's departures count."""
+    owner = view.users.get(folded)
+    return owner is not None and owner.process == origin
 
 
 def _forget_orphan(server: Server, view: RemoteView, channel: str) -> None:

@@ -44,10 +44,14 @@ end
 return redis.call('DEL', KEYS[1])
 """
 # HDEL of a field written by process ARGV[2] only (a user record or membership):
-# after a split, another process may own the same nick and have written it.
+# after a split, another process may own the same nick and have written it. A
+# field that is not a JSON object (corrupted by hand, say) is left alone: an
+# error here would fail the writer's whole batch again and again.
 HDEL_OURS = """
 local value = redis.call('HGET', KEYS[1], ARGV[1])
-if value and cjson.decode(value)['p'] == ARGV[2] then
+if not value then return 0 end
+local ok, record = pcall(cjson.decode, value)
+if ok and type(record) == 'table' and record['p'] == ARGV[2] then
   return redis.call('HDEL', KEYS[1], ARGV[1])
 end
 return 0

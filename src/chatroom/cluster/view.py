@@ -112,11 +112,16 @@ class RemoteView:
             self.mode_counts.subtract(user.modes)
         return user
 
-    def rename(self, old: str, new: str, nick: str, source: str) -> None:
+    def rename(
+        self, old: str, new: str, nick: str, source: str, process: str | None = None
+    ) -> None:
         """A remote user changed nick; its memberships follow it. Whoever the view
         still had under ``new`` (a nick taken twice while Redis was away) is
-        forgotten first, with its memberships and mode counts."""
-        if old not in self.users:
+        forgotten first, with its memberships and mode counts. With ``process``,
+        only a user of that process is renamed (the one under ``old`` may be
+        another process's user of the same nick, after a split)."""
+        user = self.users.get(old)
+        if user is None or (process is not None and user.process != process):
             return
         if new != old:
             self.remove_user(new)

@@ -1,0 +1,66 @@
+"""A subscription whose connection dies without an error (a NAT or firewall dropping
+it silently) is noticed: the process pings itself through Redis every heartbeat,
+and when its reader stops hearing the pings it connects again and catches up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from cluster.redis_support import RedisServer, find_redis
+from cluster.tcp_proxy import Relay
+from conftest import ServerFactory
+from irc_client import IrcClient
+from timeouts import SLOWDOWN, TIMEOUT
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    binary, why = find_redis()
+    if binary is None:
+        pytest.skip(why)
+    server = RedisServer(binary)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_silently_dead_subscription_is_noticed_and_caught_up(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    relay = Relay(redis.port)
+    try:
+        deaf = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
+        steady = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+        alice = IrcClient(deaf.port).register("alice")
+        bob = IrcClient(steady.port).register("bob")
+        for user in (alice, bob):
+            user.join("#room")
+        alice.expect("JOIN", lambda line: line.source.startswith("bob!"))
+        relay.mute_subscriptions()
+        bob.send("PRIVMSG #room :said while you were deaf")
+        deaf.wait_for_log("heard nothing", timeout=TIMEOUT + 10)
+        got = alice.until("PRIVMSG", timeout=TIMEOUT + 10)
+        assert got[-1].params[1] == "said while you were deaf"
+    finally:
+        relay.close()
+
+
+def test_a_redis_that_stops_answering_does_not_hold_registrations(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    relay = Relay(redis.port)
+    try:
+        server = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
+        IrcClient(server.port).register("alice")
+        relay.black_hole()
+        server.wait_for_log("Lost Redis", timeout=TIMEOUT + 15)  # a read times out
+        # From then on nicks are checked here at once, without waiting for Redis.
+        started = time.monotonic()
+        IrcClient(server.port).register("carol")
+        assert time.monotonic() - started < 2 * SLOWDOWN
+    finally:
+        relay.close()

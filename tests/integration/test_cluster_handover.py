@@ -1,0 +1,116 @@
+"""A nick that changes hands while one process is cut off from Redis.
+
+Three processes: the lonely one is cut off long enough that the others declare it
+dead; meanwhile its user quits there and takes the same nick on another process,
+and a second nick is given out on both sides (and messaged privately). When the
+lonely process comes back, what it replays (the quit), how it settles the clash
+(renaming its own user) and what it catches up on must touch only its own users:
+the third process keeps seeing the new holders.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis as redis_py
+
+from cluster.redis_support import RedisServer, find_redis
+from cluster.tcp_proxy import Relay
+from conftest import ServerFactory
+from irc_client import IrcClient
+from timeouts import TIMEOUT
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    binary, why = find_redis()
+    if binary is None:
+        pytest.skip(why)
+    server = RedisServer(binary)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _names(client: IrcClient, channel: str) -> set[str]:
+    client.send(f"NAMES {channel}")
+    return {
+        name.lstrip("@+")
+        for line in client.until("366")
+        if line.command == "353"
+        for name in line.params[3].split()
+    }
+
+
+def _eventually(check: Callable[[], bool], what: Callable[[], object]) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not check():
+        assert time.monotonic() < deadline, what()
+        time.sleep(0.1)
+
+
+def test_what_a_process_replays_after_a_split_spares_the_new_holders(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    relay = Relay(redis.port)
+    store = redis_py.Redis.from_url(redis.url, decode_responses=True)
+    try:
+        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
+        other = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+        third = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+        alice = IrcClient(lonely.port).register("alice")
+        alice.join("#room")
+        bob = IrcClient(third.port).register("bob")
+        bob.join("#room")
+        _eventually(lambda: _names(bob, "#room") == {"alice", "bob"}, lambda: third.log)
+
+        # Cut off past its heartbeat: the others declare the lonely process dead.
+        relay.cut()
+        bob.expect("QUIT", lambda line: line.source.startswith("alice!"))
+        other.wait_for_log("went away")
+        alice.send("QUIT :moving")
+        alice.closed()
+        twin_lonely = IrcClient(lonely.port).register("twin")  # checked there only
+        alice_again = IrcClient(other.port).register("alice")
+        alice_again.join("#room")
+        twin = IrcClient(other.port).register("twin")
+        twin.join("#room")
+        _eventually(lambda: _names(bob, "#room") == {"alice", "bob", "twin"}, lambda: third.log)
+        bob.collect(0.2)
+        bob.send("PRIVMSG twin :for the twin on the other side only")
+        twin.expect("PRIVMSG")
+
+        relay.restore()
+        # The lonely process loses the clash (the nick was claimed in Redis) and
+        # renames its own twin; it replays alice's quit and publishes its users.
+        guest = twin_lonely.expect("NICK").params[0]
+        assert guest.startswith("Guest")
+
+        lonely.wait_for_log("Redis is back")  # logged once its users are published
+        twin_lonely.send("PRIVMSG bob :after the rename")  # behind all of it, in order
+        seen = bob.until("PRIVMSG")
+        # Neither the replayed quit nor the rename touched the holders on `other`.
+        assert not [line for line in seen if line.command in ("QUIT", "NICK")], seen
+        assert _names(bob, "#room") == {"alice", "bob", "twin"}
+        bob.send("PRIVMSG twin :still you")
+        twin.expect("PRIVMSG", lambda line: line.params[1] == "still you")
+        bob.send("PRIVMSG alice :still you too")
+        alice_again.expect("PRIVMSG", lambda line: line.params[1] == "still you too")
+        # The renamed twin is not handed what was said to the other one meanwhile.
+        got = twin_lonely.until("NOTICE", lambda line: "whole again" in line.params[-1])
+        got += twin_lonely.collect(0.5)
+        assert not [line for line in got if line.command == "PRIVMSG"], got
+        # ...nor their records in Redis (what a starting process reads).
+        records = {
+            nick: json.loads(store.hget("chatroom:users", nick) or "{}")
+            for nick in ("alice", "twin")
+        }
+        assert records["alice"].get("p") == records["twin"].get("p") is not None
+        assert "alice" in store.hgetall("chatroom:members:#room")
+    finally:
+        store.close()
+        relay.close()

@@ -1,0 +1,59 @@
+"""A channel change made while one process was cut off from Redis (a topic here)
+reaches the others when it is back: the latest state of each channel is kept and
+replayed with the departures."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from cluster.redis_support import RedisServer, find_redis
+from cluster.tcp_proxy import Relay
+from conftest import ServerFactory
+from irc_client import IrcClient
+from timeouts import TIMEOUT
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    binary, why = find_redis()
+    if binary is None:
+        pytest.skip(why)
+    server = RedisServer(binary)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_topic_set_during_a_split_reaches_the_others_after_it(
+    server_factory: ServerFactory, redis: RedisServer
+) -> None:
+    relay = Relay(redis.port)
+    try:
+        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
+        steady = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+        alice = IrcClient(lonely.port).register("alice")
+        alice.join("#room")  # first in: its operator
+        bob = IrcClient(steady.port).register("bob")
+        bob.join("#room")
+        relay.cut()
+        alice.send("TOPIC #room :set while split")
+        alice.expect("TOPIC")
+        lonely.wait_for_log("Lost Redis")
+        relay.restore()
+        lonely.wait_for_log("Redis is back")
+
+        def topic() -> str:
+            bob.send("TOPIC #room")
+            reply = bob.until_any(("331", "332"))[-1]
+            return reply.params[-1] if reply.command == "332" else ""
+
+        deadline = time.monotonic() + TIMEOUT
+        while topic() != "set while split":
+            assert time.monotonic() < deadline, (lonely.log, steady.log)
+            time.sleep(0.1)
+    finally:
+        relay.close()
