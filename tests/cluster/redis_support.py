@@ -13,7 +13,11 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from timeouts import TIMEOUT
 
@@ -100,3 +104,17 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@contextmanager
+def running_redis() -> Iterator[RedisServer]:
+    """A throwaway :class:`RedisServer` for a fixture, stopped at the end; skips the
+    test (with the reason) when ``redis-server`` is not installed."""
+    binary, why = find_redis()
+    if binary is None:
+        pytest.skip(why)
+    server = RedisServer(binary)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cluster.redis_support import RedisServer, find_redis, free_port
+from cluster.redis_support import free_port, running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
 from timeouts import TIMEOUT
@@ -19,14 +19,8 @@ from timeouts import TIMEOUT
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    redis = RedisServer(binary)
-    try:
+    with running_redis() as redis:
         yield redis.url
-    finally:
-        redis.stop()
 
 
 @pytest.fixture

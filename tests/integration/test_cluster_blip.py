@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from cluster.tcp_proxy import Relay
 from conftest import ServerFactory
 from irc_client import IrcClient
@@ -16,14 +16,8 @@ from irc_client import IrcClient
 
 @pytest.fixture
 def redis() -> Iterator[RedisServer]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_a_quiet_blip_makes_nobody_catch_up(

@@ -8,21 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from conftest import ServerFactory
 from irc_client import IrcClient
 
 
 @pytest.fixture
 def redis() -> Iterator[RedisServer]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_catch_up_keeps_the_most_recent_and_says_what_it_left_out(

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from accounts_helpers import register_account
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
 from timeouts import TIMEOUT
@@ -23,14 +23,8 @@ from timeouts import TIMEOUT
 @pytest.fixture(scope="module")
 def shared_redis() -> Iterator[RedisServer]:
     """One redis-server for this module's tests (each uses channels of its own)."""
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:
@@ -346,14 +340,8 @@ def test_a_command_redis_refuses_costs_that_command_only(
 @pytest.fixture
 def own_redis() -> Iterator[RedisServer]:
     """A redis-server for one test, which may freeze it."""
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_a_new_channel_is_joined_even_when_redis_does_not_answer(

@@ -11,21 +11,15 @@ import pytest
 import redis
 
 from accounts_helpers import PASSWORD, connect_with_sasl, register_account
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
 from timeouts import TIMEOUT
 
 
 def _redis() -> Iterator[RedisServer]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

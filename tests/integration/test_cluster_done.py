@@ -20,7 +20,7 @@ import irctokens
 import pytest
 
 from chatroom.server.passwords import hash_password
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from conftest import ServerFactory
 from irc_client import IrcClient
 from timeouts import SLOWDOWN, TIMEOUT
@@ -31,14 +31,8 @@ CHANNEL = "#done"
 
 @pytest.fixture
 def redis() -> Iterator[RedisServer]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 class User:

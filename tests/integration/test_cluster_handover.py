@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis as redis_py
 
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from cluster.tcp_proxy import Relay
 from conftest import ServerFactory
 from irc_client import IrcClient
@@ -26,14 +26,8 @@ from timeouts import TIMEOUT
 
 @pytest.fixture
 def redis() -> Iterator[RedisServer]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _names(client: IrcClient, channel: str) -> set[str]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from chatroom.server.passwords import hash_password
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
 from timeouts import TIMEOUT
@@ -18,14 +18,8 @@ OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 
 @pytest.fixture
 def redis() -> Iterator[RedisServer]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import redis as redis_py
 
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from conftest import ServerFactory
 from irc_client import IrcClient
 from timeouts import TIMEOUT
@@ -17,14 +17,8 @@ from timeouts import TIMEOUT
 
 @pytest.fixture
 def redis() -> Iterator[RedisServer]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _scripts_run(client: redis_py.Redis) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 import irctokens
 import pytest
 
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from cluster.tcp_proxy import Relay
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
@@ -27,14 +27,8 @@ WHOLE = "network is whole again"
 
 @pytest.fixture
 def redis() -> Iterator[RedisServer]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:

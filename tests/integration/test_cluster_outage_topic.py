@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import RedisServer, running_redis
 from cluster.tcp_proxy import Relay
 from conftest import ServerFactory
 from irc_client import IrcClient
@@ -18,14 +18,8 @@ from timeouts import TIMEOUT
 
 @pytest.fixture
 def redis() -> Iterator[RedisServer]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_a_topic_set_during_a_split_reaches_the_others_after_it(

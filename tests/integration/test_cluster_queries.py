@@ -16,7 +16,7 @@ import redis
 
 from accounts_helpers import PASSWORD, register_account
 from chatroom.server.passwords import hash_password
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
 from timeouts import TIMEOUT
@@ -27,14 +27,8 @@ OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """A fresh Redis per test: no users left behind by the processes of another."""
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    redis = RedisServer(binary)
-    try:
+    with running_redis() as redis:
         yield redis.url
-    finally:
-        redis.stop()
 
 
 def _start(server_factory: ServerFactory, redis_url: str) -> RunningServer:

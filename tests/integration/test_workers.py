@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chatroom.server.passwords import hash_password
-from cluster.redis_support import RedisServer, find_redis
+from cluster.redis_support import running_redis
 from conftest import ServerFactory
 from irc_client import IrcClient
 from timeouts import TIMEOUT
@@ -23,14 +23,8 @@ OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    binary, why = find_redis()
-    if binary is None:
-        pytest.skip(why)
-    server = RedisServer(binary)
-    try:
+    with running_redis() as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 def _process_of(client: IrcClient) -> str:
