@@ -1,6 +1,7 @@
 """The Lua scripts the bridge runs in Redis, each atomic (no other command runs
 in between), for what must not race between processes: claiming and giving back
-nicks, and removing a record only if its process wrote it.
+nicks, removing a record only if its process wrote it, and creating, changing and
+forgetting a channel's shared state.
 
 Nick keys (``chatroom:nick:<folded>``) hold the owning process and never expire;
 ``chatroom:owned:<process>`` lists a process's nick keys. A nick whose owner has
@@ -55,4 +56,53 @@ if ok and type(record) == 'table' and record['p'] == ARGV[2] then
   return redis.call('HDEL', KEYS[1], ARGV[1])
 end
 return 0
+"""
+
+# A channel's state goes when nobody is in it network-wide and it is not permanent
+# (an unreadable state of a channel nobody is in goes too: it can serve nobody).
+FORGET_CHANNEL = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local state = redis.call('GET', KEYS[2])
+if not state then return 0 end
+local ok, body = pcall(cjson.decode, state)
+if ok and type(body) == 'table' and body['p'] then return 0 end
+return redis.call('DEL', KEYS[2])
+"""
+
+# The first member of a channel network-wide creates it: atomically, nobody in it yet.
+# Won: add the member, store the state, publish the event (ARGV[4] on ARGV[5]); nil.
+# Lost: the state of the channel that exists ('' if none is stored).
+CREATE_CHANNEL = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('GET', KEYS[2]) or ''
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[5], ARGV[4])
+return false
+"""
+
+# A change to a channel: store its state (ARGV[1], '' for none) and publish the event
+# (ARGV[2] on ARGV[3]) in one step, so the order of stored states is the order every
+# process hears them in. Statuses (ARGV[4..]: nick, status) change only for members
+# still in the hash, under the process that owns them: a user who left or renamed
+# meanwhile is not put back. An unregistered room nobody is in is forgotten.
+UPDATE_CHANNEL = """
+if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1]) end
+for i = 4, #ARGV - 1, 2 do
+  local record = redis.call('HGET', KEYS[2], ARGV[i])
+  if record then
+    local ok, body = pcall(cjson.decode, record)
+    if ok and type(body) == 'table' then
+      body['s'] = ARGV[i + 1]
+      redis.call('HSET', KEYS[2], ARGV[i], cjson.encode(body))
+    end
+  end
+end
+redis.call('PUBLISH', ARGV[3], ARGV[2])
+if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[2]) == 0 then
+  local ok, body = pcall(cjson.decode, ARGV[1])
+  if ok and type(body) == 'table' and not body['p'] then redis.call('DEL', KEYS[1]) end
+end
+return 1
 """

@@ -1,0 +1,57 @@
+"""The names of what the network keeps in Redis (all under ``chatroom:``; see
+docs/scale-out.md), in one place so every part of the bridge spells them alike:
+
+* ``alive:<process>``: a heartbeat, set every :data:`~.state.HEARTBEAT` seconds to
+  expire after :data:`~.state.TTL`; a process whose key is gone is dead and its
+  users quit.
+* ``nick:<folded>``: the process owning a nick, claimed atomically (a Lua script:
+  free, already ours, or owned by a process without a heartbeat), with no expiry;
+  ``owned:<process>`` (a set) lists the nick keys of a process, so whoever notices
+  its death removes them. The heartbeat costs the same however many users there are.
+* ``users`` (hash ``folded nick -> {nick, source, process}``, plus what WHO/WHOIS
+  show: realname, account, away, modes, signon, TLS; see
+  :func:`~.records.user_record`) and ``members:<channel>`` (hash
+  ``folded nick -> {status, process}``): the snapshot a starting process reads to
+  learn who is where.
+* ``channel:<channel>``: the channel's shared state (modes, key, limit, lists,
+  topic, registration; JSON from :mod:`.channels`): written by its creator (Lua,
+  atomically: only if ``members:<channel>`` does not exist yet, so one process wins
+  a simultaneous creation, and its JOIN waits for the answer), then by whoever
+  changes it (Lua: stored and published in one step, so stored order is heard
+  order), set if missing by every JOIN (which carries it), deleted (Lua: only
+  if ``members:<channel>`` is gone and the channel is not permanent) when the
+  last member leaves. The scripts are in :mod:`.scripts`.
+* pub/sub ``chatroom:events``: one message per event (see :mod:`.events`) for
+  every process; ``chatroom:proc:<process>``: private messages for one process.
+"""
+
+from __future__ import annotations
+
+EVENTS = "chatroom:events"
+USERS = "chatroom:users"
+ALIVE_PREFIX = "chatroom:alive:"
+OWNED_PREFIX = "chatroom:owned:"
+
+
+def alive_key(process: str) -> str:
+    return f"{ALIVE_PREFIX}{process}"
+
+
+def owned_key(process: str) -> str:
+    return f"{OWNED_PREFIX}{process}"
+
+
+def nick_key(folded: str) -> str:
+    return f"chatroom:nick:{folded}"
+
+
+def members_key(channel: str) -> str:
+    return f"chatroom:members:{channel}"
+
+
+def channel_key(channel: str) -> str:
+    return f"chatroom:channel:{channel}"
+
+
+def inbox_key(process: str) -> str:
+    return f"chatroom:proc:{process}"
