@@ -456,8 +456,8 @@ class RedisBridge(Liveness):
                 continue
             if message.get("type") != "message":
                 continue
+            self._heard_at = asyncio.get_running_loop().time()  # not deaf
             if message.get("data") == self._ping:
-                self._heard_at = asyncio.get_running_loop().time()
                 self._maybe_healed()
                 continue
             try:

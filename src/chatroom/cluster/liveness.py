@@ -84,7 +84,10 @@ class Liveness(Recovery):
         others = sorted(self._view.processes())
         for process in others:
             pipe.exists(alive_key(process))
-        pipe.publish(inbox_key(self.process_id), self._ping)  # heard by our reader?
+        if loop.time() - self._heard_at >= HEARTBEAT:
+            # Heard by our reader? Only when it heard nothing else lately: on a
+            # busy network every event read proves the subscription alive.
+            pipe.publish(inbox_key(self.process_id), self._ping)
         results = await pipe.execute()
         self._check_hearing(loop.time())
         if not results[0]:
@@ -105,7 +108,7 @@ class Liveness(Recovery):
             self._state_back = True
         if loop.time() < self._grace_until:
             return
-        for process, alive in zip(others, results[2:-1], strict=True):
+        for process, alive in zip(others, results[2 : 2 + len(others)], strict=True):
             if not alive:
                 log.warning("Process %s went away; its users quit", process)
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
