@@ -8,7 +8,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -17,7 +17,7 @@ from accounts_helpers import register_account
 from cluster.redis_support import RedisServer, running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
-from timeouts import TIMEOUT
+from timeouts import eventually
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +43,6 @@ def store(shared_redis: RedisServer) -> Iterator[redis.Redis]:
     """A client of the test's Redis, to read (and spoil) what the processes keep."""
     with redis.Redis.from_url(shared_redis.url) as client:
         yield client
-
-
-def _eventually(check: Callable[[], bool], what: Callable[[], object]) -> None:
-    """Wait until ``check()``; on timeout, fail showing ``what()``."""
-    deadline = time.monotonic() + TIMEOUT
-    while not check():
-        assert time.monotonic() < deadline, what()
-        time.sleep(0.05)
 
 
 def _modes(client: IrcClient, channel: str) -> list[str]:
@@ -84,7 +76,7 @@ def _ops_of_both(
     alice = IrcClient(first.port).register(one)
     alice.join(channel)
     bob = IrcClient(second.port).register(two)
-    _eventually(lambda: _modes(bob, channel) == ["+nt"], lambda: _modes(bob, channel))
+    eventually(lambda: _modes(bob, channel) == ["+nt"], lambda: _modes(bob, channel))
     bob.join(channel)
     alice.expect("JOIN", lambda line: line.source.startswith(f"{two}!"))
     alice.send(f"MODE {channel} +o {two}")
@@ -107,7 +99,7 @@ def test_a_bad_state_in_redis_does_not_cut_a_process_off(
     # The process still talks to the network.
     bob = IrcClient(second.port).register("listener")
     bob.join("#after")
-    _eventually(lambda: _modes(alice, "#after") == ["+nt"], lambda: _modes(alice, "#after"))
+    eventually(lambda: _modes(alice, "#after") == ["+nt"], lambda: _modes(alice, "#after"))
     alice.join("#after")
     bob.expect("JOIN", lambda line: line.source.startswith("spoiler!"))
     alice.send("PRIVMSG #after :still here")
@@ -120,13 +112,13 @@ def test_a_bad_state_of_an_emptied_channel_is_forgotten_without_losing_redis(
     first, _second = pair
     alice = IrcClient(first.port).register("junker")
     alice.join("#junk")
-    _eventually(lambda: store.exists("chatroom:channel:#junk") == 1, lambda: "not stored")
+    eventually(lambda: store.exists("chatroom:channel:#junk") == 1, lambda: "not stored")
     store.set("chatroom:channel:#junk", "not json")
     alice.send("PART #junk")
     alice.expect("PART")
-    _eventually(lambda: store.exists("chatroom:channel:#junk") == 0, lambda: "still stored")
+    eventually(lambda: store.exists("chatroom:channel:#junk") == 0, lambda: "still stored")
     alice.join("#next")  # written in a later batch: Redis was never thought lost
-    _eventually(lambda: store.exists("chatroom:channel:#next") == 1, lambda: "not stored")
+    eventually(lambda: store.exists("chatroom:channel:#next") == 1, lambda: "not stored")
     assert "Lost Redis" not in first.log
 
 
@@ -138,7 +130,7 @@ def test_a_process_starting_with_a_bad_state_in_redis_makes_no_open_copy(
     alice.join("#shut")
     alice.send("MODE #shut +b mallory!*@*")
     _mode_line(alice, "+b mallory!*@*")
-    _eventually(
+    eventually(
         lambda: b"mallory" in (store.get("chatroom:channel:#shut") or b""), lambda: "not stored"
     )
     store.set("chatroom:channel:#shut", b"\xff\xfe")  # not even UTF-8
@@ -168,7 +160,7 @@ def test_changes_made_at_the_same_instant_on_two_processes_converge(
             stored = _stored_modes(store, "#lww")
             return _modes(alice, "#lww") == stored == _modes(bob, "#lww")
 
-        _eventually(
+        eventually(
             agree,
             lambda: (_modes(alice, "#lww"), _modes(bob, "#lww"), _stored_modes(store, "#lww")),
         )
@@ -183,7 +175,7 @@ def test_a_status_change_on_another_process_does_not_undo_later_changes(
     rita.send("CS REGISTER #regd")
     assert "registered to you" in rita.expect("NOTICE").params[1]
     una = register_account(first, "una")
-    _eventually(lambda: _modes(una, "#regd") == ["+nt"], lambda: _modes(una, "#regd"))
+    eventually(lambda: _modes(una, "#regd") == ["+nt"], lambda: _modes(una, "#regd"))
     una.join("#regd")
     rita.expect("JOIN", lambda line: line.source.startswith("una!"))
     rita.send("MODE #regd +o una")
@@ -210,7 +202,7 @@ def test_a_status_given_to_a_user_leaving_leaves_nothing_in_redis(
 def _voice_the_leaver(alice: IrcClient, bob: IrcClient, store: redis.Redis, channel: str) -> None:
     """Bob parts while alice voices him, then alice leaves: nothing may stay."""
     alice.join(channel)
-    _eventually(lambda: _modes(bob, channel) == ["+nt"], lambda: _modes(bob, channel))
+    eventually(lambda: _modes(bob, channel) == ["+nt"], lambda: _modes(bob, channel))
     bob.join(channel)
     alice.expect("JOIN", lambda line: line.source.startswith("leaver!"))
     bob.send(f"PART {channel}")  # at the same instant as the +v
@@ -219,7 +211,7 @@ def _voice_the_leaver(alice: IrcClient, bob: IrcClient, store: redis.Redis, chan
     alice.send(f"PART {channel}")
     alice.expect("PART")
     keys = (f"chatroom:members:{channel}", f"chatroom:channel:{channel}")
-    _eventually(lambda: store.exists(*keys) == 0, lambda: store.hgetall(keys[0]))
+    eventually(lambda: store.exists(*keys) == 0, lambda: store.hgetall(keys[0]))
 
 
 def test_an_unregistered_empty_room_is_forgotten_everywhere(
@@ -233,12 +225,12 @@ def test_an_unregistered_empty_room_is_forgotten_everywhere(
     rita.send("PART #brief")
     rita.expect("PART")
     sam = IrcClient(second.port).register("saul")
-    _eventually(lambda: _modes(sam, "#brief") == ["+nt"], lambda: _modes(sam, "#brief"))
+    eventually(lambda: _modes(sam, "#brief") == ["+nt"], lambda: _modes(sam, "#brief"))
     rita.send("CS UNREGISTER #brief")
     assert "no longer registered" in rita.expect("NOTICE").params[1]
-    _eventually(lambda: _modes(sam, "#brief") == [], lambda: _modes(sam, "#brief"))
+    eventually(lambda: _modes(sam, "#brief") == [], lambda: _modes(sam, "#brief"))
     assert _modes(rita, "#brief") == []
-    _eventually(lambda: store.exists("chatroom:channel:#brief") == 0, lambda: "still stored")
+    eventually(lambda: store.exists("chatroom:channel:#brief") == 0, lambda: "still stored")
 
 
 def test_a_secret_channel_shows_nothing_to_outsiders_on_any_process(
@@ -257,7 +249,7 @@ def test_a_secret_channel_shows_nothing_to_outsiders_on_any_process(
             outsider.send("MODE #hush")
             return outsider.until_any(("324", "442", "403"))[0].command == "442"
 
-        _eventually(refused, lambda: "MODE #hush still answered")
+        eventually(refused, lambda: "MODE #hush still answered")
         outsider.send("MODE #hush b")
         assert outsider.until_any(("367", "368", "442"))[0].command == "442"
     assert _modes(keeper, "#hush") == ["+nst"]  # members still see them
@@ -277,7 +269,7 @@ def test_an_invite_of_an_away_user_on_another_process_says_so(
         host.send("WHOIS guest")
         return any(line.command == "301" for line in host.until("318"))
 
-    _eventually(away_known, lambda: "guest not known as away")
+    eventually(away_known, lambda: "guest not known as away")
     host.send("INVITE guest #party")
     assert host.expect("341").params[1:] == ["guest", "#party"]
     assert host.expect("301").params[1:] == ["guest", "at lunch"]
@@ -313,7 +305,7 @@ def _kick_the_renamer(boss: IrcClient, second: RunningServer, nick: str) -> None
             for name in line.params[3].split()
         }
 
-    _eventually(lambda: names(boss) == names(runner), lambda: (names(boss), names(runner)))
+    eventually(lambda: names(boss) == names(runner), lambda: (names(boss), names(runner)))
     runner.close()
     boss.collect(0.1)
 
@@ -325,7 +317,7 @@ def test_a_command_redis_refuses_costs_that_command_only(
     typer = IrcClient(first.port).register("typer")
     typer.join("#typed")
     watcher = IrcClient(second.port).register("watcher")
-    _eventually(lambda: _modes(watcher, "#typed") == ["+nt"], lambda: _modes(watcher, "#typed"))
+    eventually(lambda: _modes(watcher, "#typed") == ["+nt"], lambda: _modes(watcher, "#typed"))
     watcher.join("#typed")
     typer.expect("JOIN", lambda line: line.source.startswith("watcher!"))
     store.set("chatroom:members:#typed", "not a hash")  # the +v's script fails on it

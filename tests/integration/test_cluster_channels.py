@@ -4,8 +4,7 @@ bans, key, limit, topic, KICK and INVITE work whichever process each user is on.
 from __future__ import annotations
 
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -14,7 +13,7 @@ from accounts_helpers import PASSWORD, connect_with_sasl, register_account
 from cluster.redis_support import RedisServer, running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
-from timeouts import TIMEOUT
+from timeouts import eventually
 
 
 def _redis() -> Iterator[RedisServer]:
@@ -46,14 +45,6 @@ def pair(
     return _start(server_factory, shared_redis), _start(server_factory, shared_redis)
 
 
-def _eventually(check: Callable[[], bool], what: Callable[[], object]) -> None:
-    """Wait until ``check()``; on timeout, fail showing ``what()``."""
-    deadline = time.monotonic() + TIMEOUT
-    while not check():
-        assert time.monotonic() < deadline, what()
-        time.sleep(0.05)
-
-
 def _in_redis(server: RedisServer, channel: str) -> bool:
     """Whether Redis holds ``channel``'s state."""
     with redis.Redis.from_url(server.url) as client:
@@ -74,7 +65,7 @@ def _names(client: IrcClient, channel: str) -> set[str]:
 def _known(client: IrcClient, channel: str, creator: str) -> None:
     """Wait until ``client``'s process knows ``creator`` created ``channel``: a JOIN
     racing the creation is settled by Redis, but makes an operator for a moment."""
-    _eventually(lambda: _names(client, channel) == {f"@{creator}"}, lambda: _names(client, channel))
+    eventually(lambda: _names(client, channel) == {f"@{creator}"}, lambda: _names(client, channel))
 
 
 def _modes(client: IrcClient, channel: str) -> list[str]:
@@ -118,7 +109,7 @@ def test_operators_and_status_are_network_wide(pair: tuple[RunningServer, Runnin
     bob.send("MODE #ops +mv-o alice alice")
     assert _mode_line(alice, "+mv-o alice alice")
     assert _names(alice, "#ops") == {"+alice", "@bob"}
-    _eventually(lambda: _names(bob, "#ops") == {"+alice", "@bob"}, lambda: _names(bob, "#ops"))
+    eventually(lambda: _names(bob, "#ops") == {"+alice", "@bob"}, lambda: _names(bob, "#ops"))
     assert _modes(alice, "#ops")[0] == "+mnt"
     alice.send("MODE #ops -m")
     alice.expect("482")  # no longer operator, though the change was made elsewhere
@@ -180,10 +171,10 @@ def test_an_empty_channel_is_forgotten_network_wide(
     amy.send("MODE #brief +k sesame")
     _mode_line(amy, "+k sesame")
     ben = IrcClient(second.port).register("ben")
-    _eventually(lambda: _modes(ben, "#brief") == ["+ntk", "*"], lambda: _modes(ben, "#brief"))
+    eventually(lambda: _modes(ben, "#brief") == ["+ntk", "*"], lambda: _modes(ben, "#brief"))
     amy.send("PART #brief")
     amy.expect("PART")
-    _eventually(lambda: _modes(ben, "#brief") == [], lambda: _modes(ben, "#brief"))
+    eventually(lambda: _modes(ben, "#brief") == [], lambda: _modes(ben, "#brief"))
     assert not _in_redis(shared_redis, "#brief")
     # A new channel by that name: no key, and its first member is its operator.
     assert _join_reply(ben, "#brief") == "JOIN"
@@ -237,7 +228,7 @@ def test_invite_of_a_user_on_the_other_process(pair: tuple[RunningServer, Runnin
         ivy.send("INVITE ian #secret")
         return ivy.until_any(("341", "401"))[0].params[1:] == ["ian", "#secret"]
 
-    _eventually(invited, lambda: "ian stayed unknown to the first process")
+    eventually(invited, lambda: "ian stayed unknown to the first process")
     invite = ian.expect("INVITE")
     assert invite.source.startswith("ivy!") and invite.params == ["ian", "#secret"]
     # invite-notify: the channel's operators on the other process are told.
@@ -265,7 +256,7 @@ def test_topic_names_and_list_of_a_channel_with_members_elsewhere(
         ted.send("TOPIC #far")
         return ted.until_any(("332", "331", "403"))[0].params[1:]
 
-    _eventually(lambda: topic() == ["#far", "far away"], topic)
+    eventually(lambda: topic() == ["#far", "far away"], topic)
     ted.send("TOPIC #far")
     assert ted.expect("333").params[2].startswith("tom!")
     assert _names(ted, "#far") == {"@tom"}
@@ -276,7 +267,7 @@ def test_topic_names_and_list_of_a_channel_with_members_elsewhere(
 
     assert ["#far", "1", "far away"] in listed()
     tess.join("#far")
-    _eventually(lambda: ["#far", "2", "far away"] in listed(), listed)
+    eventually(lambda: ["#far", "2", "far away"] in listed(), listed)
 
     # Joining it from here: its topic and both members, and no operator status.
     ted.send("JOIN #far")
@@ -325,11 +316,11 @@ def test_channel_state_survives_redis_restarting_empty(
     first.wait_for_log("publishing its users again")
     second.wait_for_log("publishing its users again")
     # That line comes before the state is written back: wait for the state itself.
-    _eventually(lambda: _in_redis(own_redis, "#kept"), lambda: "not put back")
+    eventually(lambda: _in_redis(own_redis, "#kept"), lambda: "not put back")
 
     third = _start(server_factory, own_redis)
     carol = IrcClient(third.port).register("carol")
-    _eventually(
+    eventually(
         lambda: _modes(carol, "#kept") == ["+ntkl", "*", "5"], lambda: _modes(carol, "#kept")
     )
     assert _join_reply(carol, "#kept") == "475"
@@ -352,7 +343,7 @@ def test_a_registered_room_is_registered_on_every_process(
     # Empty network-wide, but registered: the other process keeps it and its key,
     # and learned its operator accounts without reading the store.
     sam = IrcClient(second.port).register("sam")
-    _eventually(lambda: _modes(sam, "#reg") == ["+ntk", "*"], lambda: _modes(sam, "#reg"))
+    eventually(lambda: _modes(sam, "#reg") == ["+ntk", "*"], lambda: _modes(sam, "#reg"))
     assert _join_reply(sam, "#reg") == "475"
     founder, result = connect_with_sasl(second, "rita2", "rita", PASSWORD)
     assert result == "903"
@@ -381,11 +372,11 @@ def test_a_channel_whose_members_died_with_their_process_is_forgotten(
     dora.send("MODE #doomed +k sesame")
     _mode_line(dora, "+k sesame")
     vic = IrcClient(second.port).register("vic")
-    _eventually(lambda: _modes(vic, "#doomed") == ["+ntk", "*"], lambda: _modes(vic, "#doomed"))
+    eventually(lambda: _modes(vic, "#doomed") == ["+ntk", "*"], lambda: _modes(vic, "#doomed"))
     first.stop(signal.SIGKILL)
     # Noticed within a few seconds: the channel is gone, and new again when joined.
-    _eventually(lambda: _modes(vic, "#doomed") == [], lambda: _modes(vic, "#doomed"))
-    _eventually(lambda: not _in_redis(shared_redis, "#doomed"), lambda: "still in Redis")
+    eventually(lambda: _modes(vic, "#doomed") == [], lambda: _modes(vic, "#doomed"))
+    eventually(lambda: not _in_redis(shared_redis, "#doomed"), lambda: "still in Redis")
     assert _join_reply(vic, "#doomed") == "JOIN"
     assert _names(vic, "#doomed") == {"@vic"}
 
@@ -416,7 +407,7 @@ def _create_at_once(left: IrcClient, right: IrcClient, channel: str) -> None:
     def ops(client: IrcClient) -> set[str]:
         return {name for name in _names(client, channel) if name.startswith("@")}
 
-    _eventually(
+    eventually(
         lambda: len(ops(left)) == 1 and ops(left) == ops(right),
         lambda: (ops(left), ops(right)),
     )

@@ -11,8 +11,7 @@ the third process keeps seeing the new holders.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import redis as redis_py
@@ -21,7 +20,7 @@ from cluster.redis_support import RedisServer, running_redis
 from cluster.tcp_proxy import Relay
 from conftest import ServerFactory
 from irc_client import IrcClient
-from timeouts import TIMEOUT
+from timeouts import eventually
 
 
 @pytest.fixture
@@ -40,13 +39,6 @@ def _names(client: IrcClient, channel: str) -> set[str]:
     }
 
 
-def _eventually(check: Callable[[], bool], what: Callable[[], object]) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not check():
-        assert time.monotonic() < deadline, what()
-        time.sleep(0.1)
-
-
 def test_what_a_process_replays_after_a_split_spares_the_new_holders(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
@@ -60,7 +52,7 @@ def test_what_a_process_replays_after_a_split_spares_the_new_holders(
         alice.join("#room")
         bob = IrcClient(third.port).register("bob")
         bob.join("#room")
-        _eventually(lambda: _names(bob, "#room") == {"alice", "bob"}, lambda: third.log)
+        eventually(lambda: _names(bob, "#room") == {"alice", "bob"}, lambda: third.log)
 
         # Cut off past its heartbeat: the others declare the lonely process dead.
         relay.cut()
@@ -73,7 +65,7 @@ def test_what_a_process_replays_after_a_split_spares_the_new_holders(
         alice_again.join("#room")
         twin = IrcClient(other.port).register("twin")
         twin.join("#room")
-        _eventually(lambda: _names(bob, "#room") == {"alice", "bob", "twin"}, lambda: third.log)
+        eventually(lambda: _names(bob, "#room") == {"alice", "bob", "twin"}, lambda: third.log)
         bob.collect(0.2)
         bob.send("PRIVMSG twin :for the twin on the other side only")
         twin.expect("PRIVMSG")

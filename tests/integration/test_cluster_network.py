@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -11,7 +11,7 @@ from chatroom.server.passwords import hash_password
 from cluster.redis_support import RedisServer, running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
-from timeouts import TIMEOUT
+from timeouts import TIMEOUT, eventually
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 
@@ -47,20 +47,12 @@ def _names(client: IrcClient, channel: str) -> set[str]:
     }
 
 
-def _eventually(check: Callable[[], bool], what: Callable[[], object]) -> None:
-    """Wait until ``check()``; on timeout, fail showing ``what()``."""
-    deadline = time.monotonic() + TIMEOUT
-    while not check():
-        assert time.monotonic() < deadline, what()
-        time.sleep(0.1)
-
-
 def test_three_processes_are_one_network(server_factory: ServerFactory, redis: RedisServer) -> None:
     servers = [_start(server_factory, redis) for _ in range(3)]
     users = [IrcClient(s.port).register(f"three{i}") for i, s in enumerate(servers)]
     for user in users:
         user.join("#three")
-    _eventually(
+    eventually(
         lambda: _names(users[0], "#three") == {"three0", "three1", "three2"},
         lambda: _names(users[0], "#three"),
     )
@@ -74,7 +66,7 @@ def test_three_processes_are_one_network(server_factory: ServerFactory, redis: R
     # The status command: every process, this one first, one user each.
     users[1].send("OPER op pw")
     users[1].expect("381")
-    _eventually(lambda: [r[1] for r in _stats(users[1])] == [1, 1, 1], lambda: _stats(users[1]))
+    eventually(lambda: [r[1] for r in _stats(users[1])] == [1, 1, 1], lambda: _stats(users[1]))
     rows = _stats(users[1])
     assert [r[2] for r in rows] == [True, False, False]
     assert len({r[0] for r in rows}) == 3
@@ -107,7 +99,7 @@ def test_redis_restarting_empty_is_survived(
     bob = IrcClient(second.port).register("bob")
     for user in (alice, carol, bob):
         user.join("#room")
-    _eventually(
+    eventually(
         lambda: _names(bob, "#room") == {"alice", "bob", "carol"}, lambda: _names(bob, "#room")
     )
 
@@ -141,7 +133,7 @@ def test_redis_restarting_empty_is_survived(
     third = _start(server_factory, redis)
     dave = IrcClient(third.port).register("dave")
     dave.join("#room")
-    _eventually(
+    eventually(
         lambda: _names(dave, "#room") == {"alice", "bob", "carol", "dave"},
         lambda: (_names(dave, "#room"), first.log, third.log),
     )

@@ -19,7 +19,7 @@ from cluster.tcp_proxy import Relay
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
 from storage.postgres_support import Cluster, find_bindir
-from timeouts import TIMEOUT
+from timeouts import TIMEOUT, eventually
 
 SPLIT = "network is split"
 WHOLE = "network is whole again"
@@ -45,13 +45,6 @@ def _names(client: IrcClient, channel: str) -> set[str]:
     }
 
 
-def _eventually(check: Callable[[], bool], what: Callable[[], object]) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not check():
-        assert time.monotonic() < deadline, what()
-        time.sleep(0.1)
-
-
 def _notice(text: str) -> Callable[[irctokens.Line], bool]:
     return lambda line: text in line.params[-1]
 
@@ -75,7 +68,7 @@ def test_messages_sent_while_redis_is_away_are_caught_up(
     bob = IrcClient(second.port).register("bob", caps)
     for user in (alice, carol, bob):
         user.join("#room")
-    _eventually(
+    eventually(
         lambda: _names(bob, "#room") == {"alice", "bob", "carol"}, lambda: _names(bob, "#room")
     )
     for user in (alice, carol, bob):
@@ -151,7 +144,7 @@ def test_a_nick_given_out_twice_during_a_split_is_settled(
     third.send("NICK twin")
     third.expect("433")
     keeper.send(f"PRIVMSG {new} :found you")
-    _eventually(
+    eventually(
         lambda: any(line.command == "PRIVMSG" for line in loser.collect(0.2)),
         lambda: (first.log, second.log, keeper.collect(0.1)),
     )
@@ -168,7 +161,7 @@ def test_one_process_cut_off_alone_catches_up_both_ways(
         bob = IrcClient(steady.port).register("bob")
         for user in (alice, bob):
             user.join("#room")
-        _eventually(lambda: _names(bob, "#room") == {"alice", "bob"}, lambda: steady.log)
+        eventually(lambda: _names(bob, "#room") == {"alice", "bob"}, lambda: steady.log)
         alice.collect(0.3)
 
         # Only the lonely process loses Redis: its users are told, the others are not.
@@ -190,7 +183,7 @@ def test_one_process_cut_off_alone_catches_up_both_ways(
             seen.extend(bob.collect(0.2))
             return len(_chat(seen)) >= 2
 
-        _eventually(two_arrived, lambda: (seen, steady.log))
+        eventually(two_arrived, lambda: (seen, steady.log))
         assert sorted(_chat(seen)) == [
             ("#room", "from the lonely side"),
             ("bob", "privately from the lonely side"),
@@ -213,7 +206,7 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
         bob = IrcClient(steady.port).register("bob")
         for user in (alice, carol, dave, bob):
             user.join("#room")
-        _eventually(
+        eventually(
             lambda: _names(bob, "#room") == {"alice", "bob", "carol", "dave"}, lambda: steady.log
         )
         bob.collect(0.3)
@@ -234,7 +227,7 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
         bob.expect("PART", lambda line: line.source.startswith("dave!"))
         bob.expect("NICK", lambda line: line.source.startswith("alice!"))
         assert _names(bob, "#room") == {"alicia", "bob"}
-        _eventually(
+        eventually(
             lambda: bob.send("NICK carol") or bob.until_any(("NICK", "433"))[0].command == "NICK",
             lambda: lonely.log,
         )
@@ -270,7 +263,7 @@ def test_catch_up_from_a_shared_postgresql(
     bob = IrcClient(second.port).register("bob")
     for user in (alice, bob):
         user.join("#pg")
-    _eventually(lambda: _names(bob, "#pg") == {"alice", "bob"}, lambda: second.log)
+    eventually(lambda: _names(bob, "#pg") == {"alice", "bob"}, lambda: second.log)
     bob.collect(0.3)
     redis.pause()
     first.wait_for_log("Lost Redis")
