@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chatroom.protocol.casemap import casefold
+
 if TYPE_CHECKING:
     from chatroom.server.session import Session
 
@@ -91,6 +93,17 @@ class Channel:
             return False
         self.members[session] = with_status(status, mode, on)
         return True
+
+    def follow_op_account(self, account: str | None, on: bool) -> None:
+        """A registered room remembers its operators by account: +o of a logged-in
+        user adds the account, -o takes it away (never the founder's)."""
+        if account is None or self.founder is None:
+            return
+        folded = casefold(account)
+        if on:
+            self.op_accounts.add(folded)
+        elif folded != casefold(self.founder):
+            self.op_accounts.discard(folded)
 
     # -- rules ------------------------------------------------------------------
 

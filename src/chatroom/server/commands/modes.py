@@ -213,13 +213,8 @@ def _apply(
             return None
         if not channel.set_status(target, char, adding):
             return None
-        if char == "o" and target.account is not None and channel.founder is not None:
-            # A registered room remembers its operators by account.
-            account = casefold(target.account)
-            if adding:
-                channel.op_accounts.add(account)
-            elif account != casefold(channel.founder):
-                channel.op_accounts.discard(account)
+        if char == "o":
+            channel.follow_op_account(target.account, adding)
         return target.nick
     if char == "k":
         if adding:
@@ -273,12 +268,8 @@ def _apply_remote(
     if adding == (char in status):
         return None
     view.join(channel.folded, folded, with_status(status, char, adding))
-    if char == "o" and user.account is not None and channel.founder is not None:
-        account = casefold(user.account)
-        if adding:
-            channel.op_accounts.add(account)
-        elif account != casefold(channel.founder):
-            channel.op_accounts.discard(account)
+    if char == "o":
+        channel.follow_op_account(user.account, adding)
     return user.nick
 
 
