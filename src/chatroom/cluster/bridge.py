@@ -247,8 +247,8 @@ class RedisBridge(Liveness):
                 refused = [result for result in results if isinstance(result, Exception)]
                 for result in refused:
                     log.warning("Redis refused a command: %s", result)
-                if refused and any(isinstance(i, UserUp | UserState | NickChange) for i in batch):
-                    self._republish_due = True  # as for a lost batch: see below
+                if refused:
+                    self._owe_users(batch)
                 self._settle_creations(results)
                 for index, update in self._updates:
                     if isinstance(results[index], Exception) and update.state:
@@ -262,10 +262,7 @@ class RedisBridge(Liveness):
                     continue
                 self._lost(exc)
                 self._writes_failed = True
-                # A lost user state is never sent again by itself (a user set +i stays
-                # visible elsewhere): the heartbeat re-announces every user, whole.
-                if any(isinstance(item, UserUp | UserState | NickChange) for item in batch):
-                    self._republish_due = True
+                self._owe_users(batch)
                 self._missed[:0] = missed
                 self._keep_missed(batch)
                 self._unsent(batch)
@@ -327,6 +324,13 @@ class RedisBridge(Liveness):
                 self._queue_commands(pipe, item)
         # A command Redis refuses (a script error) costs that command only.
         return list(await pipe.execute(raise_on_error=False))
+
+    def _owe_users(self, batch: list[Event | str]) -> None:
+        """A user state in a batch Redis did not take is never sent again by itself
+        (a user who set +i would stay visible elsewhere): the heartbeat re-announces
+        every user, whole."""
+        if any(isinstance(item, UserUp | UserState | NickChange) for item in batch):
+            self._republish_due = True
 
     def _unsent(self, batch: list[Event | str]) -> None:
         """The channel updates of a batch that failed will never echo back."""
