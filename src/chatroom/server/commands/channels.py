@@ -42,7 +42,11 @@ def join(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         if name
     ]
     network = server.network
-    if network is None:
+    if network is None or not any(
+        _fresh(server, server.find_channel(name), name) for name, _key in wanted
+    ):
+        # Nothing to create in Redis: answered at once (joining never makes a
+        # later channel of the list new to the network).
         for name, key in wanted:
             join_one(server, session, name, key, rb)
         return
