@@ -218,7 +218,7 @@ class RedisBridge(Liveness):
         try:
             await self._client.delete(alive_key(self.process_id))
             await self._cleanup(self.process_id, list(self._server.users))
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._pubsub.aclose()
         except RedisError:
             pass
         await self._client.aclose()
