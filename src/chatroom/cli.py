@@ -150,10 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.set_defaults(func=_passwd)
     add_client_parser(sub)
     add_gui_parser(sub)
-    # `bench` has its own parser (chatroom.bench.cli): main() hands it the arguments.
-    sub.add_parser(
-        "bench", help="measure this server beside ngircd and miniircd (docs/performance.md)"
-    )
     # Further commands: each module adds its subparser and sets func=... on it.
     return parser
 
@@ -262,10 +258,6 @@ def _passwd(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chatroom`` command."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["bench"]:
-        from chatroom.bench.cli import main as bench_main
-
-        return bench_main(arguments[1:])
     args = build_parser().parse_args(arguments)
     args.arguments = arguments  # --workers starts its processes with the same ones
     try:

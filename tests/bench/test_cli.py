@@ -1,10 +1,10 @@
-"""Command-line parsing of ``chatroom bench`` (no load is generated here)."""
+"""Command-line parsing of ``python -m bench`` (no load is generated here)."""
 
 from __future__ import annotations
 
 import pytest
 
-from chatroom.bench.cli import build_parser, main
+from bench.cli import build_parser, main
 
 
 def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:

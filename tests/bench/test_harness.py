@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from chatroom.bench.harness import Harness
-from chatroom.bench.plan import ClientSpec, ConnectCmd, ConnectResult
-from chatroom.bench.pool import WorkerPool
-from chatroom.bench.procstat import read_proc
-from chatroom.bench.redisproc import RedisProcess
-from chatroom.bench.servers import LAUNCHERS, Launcher
+from bench.harness import Harness
+from bench.plan import ClientSpec, ConnectCmd, ConnectResult
+from bench.pool import WorkerPool
+from bench.procstat import read_proc
+from bench.redisproc import RedisProcess
+from bench.servers import LAUNCHERS, Launcher
 
 
 class FakeServer:

@@ -6,15 +6,15 @@ import asyncio
 
 import pytest
 
-from chatroom.bench.ircclient import (
+from bench.ircclient import (
     MAX_JOIN_LINE,
     BenchClient,
     ClientFailed,
     Tally,
     _join_lines,
 )
-from chatroom.bench.plan import ClientSpec
-from chatroom.bench.stamp import format_text
+from bench.plan import ClientSpec
+from bench.stamp import format_text
 
 
 class FakeTransport(asyncio.Transport):

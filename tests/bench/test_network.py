@@ -12,11 +12,11 @@ import socket
 
 import pytest
 
-from chatroom.bench import servers
-from chatroom.bench.network import RunningNetwork
-from chatroom.bench.runner import run_all
-from chatroom.bench.scenarios import Params
-from chatroom.bench.servers import HOST, LAUNCHERS, OursClusterLauncher
+from bench import servers
+from bench.network import RunningNetwork
+from bench.runner import run_all
+from bench.scenarios import Params
+from bench.servers import HOST, LAUNCHERS, OursClusterLauncher
 from timeouts import TIMEOUT
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import random
 
-from chatroom.bench.harness import expected_deliveries
-from chatroom.bench.plan import ClientSpec, Partition, assign_ports
-from chatroom.bench.scenarios import (
+from bench.harness import expected_deliveries
+from bench.plan import ClientSpec, Partition, assign_ports
+from bench.scenarios import (
     ACROSS,
     ROOM_SIZE,
     SAME,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from chatroom.bench import procstat
+from bench import procstat
 
 
 def test_stat_with_spaces_and_parentheses_in_the_name() -> None:

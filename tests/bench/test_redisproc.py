@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatroom.bench.redisproc import RedisCounters, command_calls, parse_info
+from bench.redisproc import RedisCounters, command_calls, parse_info
 
 INFO = """# Stats\r
 total_connections_received:7\r

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chatroom.bench.report import (
+from bench.report import (
     format_value,
     ratio,
     scale_out,
@@ -12,8 +12,8 @@ from chatroom.bench.report import (
     table,
     to_json,
 )
-from chatroom.bench.results import Better, Figure, ScenarioResult
-from chatroom.bench.runner import Outcome, ServerInfo
+from bench.results import Better, Figure, ScenarioResult
+from bench.runner import Outcome, ServerInfo
 
 
 def _outcome() -> Outcome:

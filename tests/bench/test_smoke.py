@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from chatroom.bench.runner import run_all
-from chatroom.bench.scenarios import Params
-from chatroom.bench.servers import LAUNCHERS
+from bench.runner import run_all
+from bench.scenarios import Params
+from bench.servers import LAUNCHERS
 
 
 @pytest.mark.timeout(60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatroom.bench.stamp import Stamp, format_text, parse_line
+from bench.stamp import Stamp, format_text, parse_line
 
 
 def test_round_trip_through_a_relayed_line() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatroom.bench.stats import percentile, summarize_ns
+from bench.stats import percentile, summarize_ns
 
 
 def test_nearest_rank_on_ten_values() -> None:

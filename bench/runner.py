@@ -11,12 +11,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chatroom.bench.harness import Harness
-from chatroom.bench.network import start
-from chatroom.bench.pool import WorkerFailed, WorkerPool
-from chatroom.bench.results import ScenarioResult
-from chatroom.bench.scenarios import SCENARIOS, Params
-from chatroom.bench.servers import LAUNCHERS, ServerStartError
+from bench.harness import Harness
+from bench.network import start
+from bench.pool import WorkerFailed, WorkerPool
+from bench.results import ScenarioResult
+from bench.scenarios import SCENARIOS, Params
+from bench.servers import LAUNCHERS, ServerStartError
 
 
 @dataclass

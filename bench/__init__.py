@@ -1,8 +1,9 @@
 """The load generator that measures chatroom against peer IRC servers.
 
-``python -m chatroom.bench`` (or ``chatroom bench``) starts each selected server on a free
-loopback port, drives it with many real IRC connections from several worker processes, and
-prints one table (and JSON with ``--json FILE``). Modules, from the wire up:
+``python -m bench`` (from a source checkout; the benchmark does not ship in the wheel)
+starts each selected server on a free loopback port, drives it with many real IRC
+connections from several worker processes, and prints one table (and JSON with
+``--json FILE``). Modules, from the wire up:
 
 - ``stamp``: the text each message carries (sender, sequence, send time) and its parser.
 - ``stats``: percentiles and latency summaries.
@@ -18,5 +19,5 @@ prints one table (and JSON with ``--json FILE``). Modules, from the wire up:
 - ``scenarios``: the six scenarios of issue 7.
 - ``runner``: every scenario against every server, each server fresh.
 - ``report``: the table, the ratios and the JSON document.
-- ``cli``: argument parsing and :func:`chatroom.bench.cli.main`.
+- ``cli``: argument parsing and :func:`bench.cli.main`.
 """

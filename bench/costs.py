@@ -2,13 +2,13 @@
 
 Shared by the scenarios that compare one process with a network of two (2 and 7): the
 server's CPU is summed over its processes, and Redis's CPU and counters (read before and
-after the run, see :mod:`chatroom.bench.redisproc`) are added for a network.
+after the run, see :mod:`bench.redisproc`) are added for a network.
 """
 
 from __future__ import annotations
 
-from chatroom.bench.harness import RunSummary
-from chatroom.bench.results import Better, Figure
+from bench.harness import RunSummary
+from bench.results import Better, Figure
 
 
 def per_m(cpu_s: float | None, deliveries: int) -> float | None:

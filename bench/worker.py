@@ -1,9 +1,9 @@
 """A worker process of the load generator: many clients on one event loop (uvloop if present).
 
 The parent talks to a worker over a :mod:`multiprocessing` pipe, one command at a time:
-:class:`~chatroom.bench.plan.ConnectCmd`, then :class:`~chatroom.bench.plan.RunCmd` (any number
-of times), then :class:`~chatroom.bench.plan.CloseCmd`. Each command gets exactly one reply:
-its result, or a :class:`~chatroom.bench.plan.WorkerError`. Between commands the loop keeps
+:class:`~bench.plan.ConnectCmd`, then :class:`~bench.plan.RunCmd` (any number
+of times), then :class:`~bench.plan.CloseCmd`. Each command gets exactly one reply:
+its result, or a :class:`~bench.plan.WorkerError`. Between commands the loop keeps
 running, so clients answer PINGs. The worker ends after CloseCmd or when the parent's end of
 the pipe closes.
 """
@@ -20,8 +20,8 @@ import time
 from collections import Counter
 from multiprocessing.connection import Connection
 
-from chatroom.bench.ircclient import BenchClient, ClientFailed, Tally
-from chatroom.bench.plan import (
+from bench.ircclient import BenchClient, ClientFailed, Tally
+from bench.plan import (
     ClientSpec,
     CloseCmd,
     ConnectCmd,

@@ -1,7 +1,7 @@
-"""``chatroom bench``: parse the command line, run the comparison, print and save the report.
+"""``python -m bench``: parse the command line, run the comparison, print and save the report.
 
-:func:`main` is the entry point (``python -m chatroom.bench`` calls it; the ``chatroom``
-command can delegate ``bench ...`` to it). It returns 0 when every selected scenario ran
+:func:`main` is the entry point (``python -m bench`` from a source checkout calls it; the
+benchmark is not part of the installed package). It returns 0 when every selected scenario ran
 against every available server, 1 when some failed, 2 on a usage error.
 """
 
@@ -13,11 +13,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from chatroom.bench import report
-from chatroom.bench.runner import run_all
-from chatroom.bench.scenarios import SCENARIOS, Params
-from chatroom.bench.servers import DEFAULT_SERVERS, LAUNCHERS
-from chatroom.bench.worker import raise_nofile_limit
+from bench import report
+from bench.runner import run_all
+from bench.scenarios import SCENARIOS, Params
+from bench.servers import DEFAULT_SERVERS, LAUNCHERS
+from bench.worker import raise_nofile_limit
 
 
 def default_workers() -> int:
@@ -60,7 +60,7 @@ def _positive(kind: type[int] | type[float]) -> argparse._ActionType:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed so tests and docs can read it)."""
     parser = argparse.ArgumentParser(
-        prog="chatroom bench",
+        prog="python -m bench",
         description=(
             "Drive IRC servers on 127.0.0.1 with many real connections, side by side, and "
             "report throughput, latency, connection times, CPU and memory. Each server is "
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         text += "\n" + "\n".join(extra) + "\n"
     sys.stdout.write(text)
     if args.json is not None:
-        command = shlex.join(["chatroom", "bench", *(sys.argv[1:] if argv is None else argv)])
+        command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
         options = {
             "servers": args.servers,
             "scenarios": args.scenarios,

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from chatroom.bench.redisproc import RedisProcess, find_redis
+from bench.redisproc import RedisProcess, find_redis
 
 HOST = "127.0.0.1"
 #: How long a server may take to accept connections after it was started.
@@ -48,7 +48,7 @@ class Launcher:
     settings = ""
     #: Whether the server can store message history (scenario 6).
     has_history = False
-    #: Server processes forming one network through Redis (``chatroom.bench.network``).
+    #: Server processes forming one network through Redis (``bench.network``).
     processes = 1
 
     def unavailable(self) -> str | None:
@@ -194,7 +194,7 @@ class MiniircdLauncher(Launcher):
 class OursClusterLauncher(OursLauncher):
     """Our server as two processes on two ports, one network through a throwaway Redis.
 
-    The bench starts Redis itself (:mod:`chatroom.bench.redisproc`) and one process per
+    The bench starts Redis itself (:mod:`bench.redisproc`) and one process per
     :meth:`member`; clients are spread over the two ports round-robin, so the spread is
     known (``--workers 2`` on one port would leave it to the kernel). No history: each
     process would keep its own SQLite file in its own directory.

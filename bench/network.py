@@ -5,7 +5,7 @@
 many of our servers joined to it with ``--cluster``, each on its own port. Both answer the
 :class:`ServerUnderTest` protocol, so scenarios and the harness need not know which one
 they drive: clients go to :attr:`~ServerUnderTest.ports` (see
-:func:`chatroom.bench.plan.assign_ports`), and the server's CPU and memory are the sums over
+:func:`bench.plan.assign_ports`), and the server's CPU and memory are the sums over
 :attr:`~ServerUnderTest.pids`. Redis is reported on its own (:attr:`~ServerUnderTest.redis`):
 its CPU is part of what scaling out costs.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from chatroom.bench.redisproc import RedisProcess, find_redis
-from chatroom.bench.servers import (
+from bench.redisproc import RedisProcess, find_redis
+from bench.servers import (
     START_TIMEOUT_S,
     Launcher,
     OursClusterLauncher,

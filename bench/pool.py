@@ -15,8 +15,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import TracebackType
 
-from chatroom.bench.plan import CloseCmd, WorkerError
-from chatroom.bench.worker import worker_main
+from bench.plan import CloseCmd, WorkerError
+from bench.worker import worker_main
 
 
 class WorkerFailed(Exception):

@@ -15,7 +15,7 @@ with ``--scale`` (or are set with ``--clients``); rooms hold 20 people throughou
    one on the other process, for the same messages.
 
 Against a server that is several processes (``ours-x2``), clients alternate between the
-processes (see :func:`chatroom.bench.plan.assign_ports`) and Redis's own figures are added:
+processes (see :func:`bench.plan.assign_ports`) and Redis's own figures are added:
 its CPU, and its PUBLISH calls and commands per message sent.
 """
 
@@ -26,18 +26,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chatroom.bench.costs import cost_figures, redis_figures
-from chatroom.bench.harness import (
+from bench.costs import cost_figures, redis_figures
+from bench.harness import (
     ConnectSummary,
     GeneratorUsage,
     Harness,
     RunSummary,
     ServerUsage,
 )
-from chatroom.bench.historydb import HistoryWatcher, count_messages
-from chatroom.bench.plan import ClientSpec
-from chatroom.bench.results import Better, Figure
-from chatroom.bench.stats import percentile, summarize_ns
+from bench.historydb import HistoryWatcher, count_messages
+from bench.plan import ClientSpec
+from bench.results import Better, Figure
+from bench.stats import percentile, summarize_ns
 
 ROOM_SIZE = 20
 #: Clients connecting at once while setting up a scenario that measures something else.

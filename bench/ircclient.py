@@ -21,8 +21,8 @@ import time
 from collections import Counter
 from typing import cast
 
-from chatroom.bench import stamp
-from chatroom.bench.plan import ClientSpec
+from bench import stamp
+from bench.plan import ClientSpec
 
 #: A line longer than this without an ending is a broken server; the client gives up.
 MAX_PARTIAL_LINE = 65536

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from chatroom.bench.procstat import read_proc
+from bench.procstat import read_proc
 
 HOST = "127.0.0.1"
 #: How long Redis may take to answer PING after it was started.

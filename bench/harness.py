@@ -15,8 +15,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from chatroom.bench.network import ServerUnderTest
-from chatroom.bench.plan import (
+from bench.network import ServerUnderTest
+from bench.plan import (
     ClientSpec,
     ConnectCmd,
     ConnectResult,
@@ -25,10 +25,10 @@ from chatroom.bench.plan import (
     RunResult,
     assign_ports,
 )
-from chatroom.bench.pool import WorkerPool
-from chatroom.bench.procstat import ProcSample, read_machine_busy, read_proc
-from chatroom.bench.redisproc import RedisCounters
-from chatroom.bench.servers import HOST
+from bench.pool import WorkerPool
+from bench.procstat import ProcSample, read_machine_busy, read_proc
+from bench.redisproc import RedisCounters
+from bench.servers import HOST
 
 #: A worker busy for more than this share of a phase's wall time was the bottleneck.
 CPU_BOUND_SHARE = 0.9

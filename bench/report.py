@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from chatroom.bench.results import Better, Figure, ScenarioResult, Value
-from chatroom.bench.runner import Outcome
+from bench.results import Better, Figure, ScenarioResult, Value
+from bench.runner import Outcome
 
 OURS = "ours"
 REFERENCE = "ngircd"
