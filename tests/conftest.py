@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,15 +68,17 @@ def start_server(
     port: int = 0,
     config: str | None = None,
     stdin: int | None = subprocess.DEVNULL,
+    command: Sequence[str] = (sys.executable, "-m", "chatroom"),
 ) -> RunningServer:
     """Start ``chatroom server`` on 127.0.0.1 and wait until it listens.
 
     ``config`` is TOML text written to a file and passed with ``--config``.
     Port 0 lets the system pick a free port (read back from the log). The web
     listener gets a free port too unless ``--web-port`` or ``--no-web`` is given
-    (never the default 8080, which may be in use on the machine).
+    (never the default 8080, which may be in use on the machine). ``command`` is how
+    ``chatroom`` is run (default: this interpreter's, i.e. the source tree under test).
     """
-    argv = [sys.executable, "-m", "chatroom", "server", "127.0.0.1", "-p", str(port), *args]
+    argv = [*command, "server", "127.0.0.1", "-p", str(port), *args]
     if "--data-dir" not in args:  # never touch the user's real history
         argv += ["--data-dir", str(tmp_path / "data")]
     web = "--no-web" not in args
