@@ -3,7 +3,7 @@
 # Both install exactly the versions in uv.lock (with their hashes) into .venv, using the uv
 # pinned in uv-requirements.txt (installed into .tools with pip, also by hash). Nothing is
 # resolved on the day: two machines get the same packages. The first run downloads about
-# 60 MB of packages (runtime only for `make run`); later runs start at once.
+# 30 MB (runtime only, for `make run`) or 180 MB (with the test tools); later runs start at once.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -35,7 +35,7 @@ sync-run: $(UV)
 	$(SYNC) --no-dev --inexact
 
 sync-dev: $(UV)
-	@test -x $(BIN)/pytest || echo "Installing the locked packages for the tests (first run only; about 30 s)..."
+	@test -x $(BIN)/pytest || echo "Installing the locked packages for the tests (first run only; about 10 s)..."
 	$(SYNC)
 
 run: sync-run
