@@ -1,0 +1,262 @@
+"""The import table of docs/architecture.md, checked: layers import only downward, and no
+two packages (nor two modules of one package) import each other in a cycle.
+
+Every import counts: module level, under ``if TYPE_CHECKING:``, and inside functions (a
+lazy import is still a dependency). Relative imports are resolved first.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = "chatroom"
+
+#: Storage modules that are interfaces (what the server may see); the rest are backends.
+STORAGE_INTERFACES = {
+    "storage",  # the package's __init__: re-exports the interfaces
+    "storage.base",
+    "storage.accounts_base",
+    "storage.accounts_rows",
+    "storage.errors",
+    "storage.query",
+    "storage.retention",
+    "storage.schema",
+    "storage.measure",
+    "storage.accounts",
+}
+
+#: Which layer may import which (besides itself). From docs/architecture.md.
+ALLOWED: dict[str, set[str]] = {
+    "errors": set(),
+    "protocol": {"errors"},
+    "storage-interfaces": {"protocol", "errors"},
+    "storage-backends": {"storage-interfaces", "protocol", "errors"},
+    "server": {"protocol", "storage-interfaces", "errors"},
+    "transports": {"server", "storage-interfaces", "protocol", "errors"},
+    "web": {"server", "storage-interfaces", "protocol", "errors"},
+    "cluster": {"server", "storage-interfaces", "protocol", "errors"},
+    "client": {"protocol", "errors"},
+    "ui": {"client", "protocol", "errors"},
+    "composition": {"*"},
+}
+
+#: Imports the table forbids that are still in the code, each to be removed by the
+#: architecture step (issue 15). These lists only shrink; they must end empty.
+KNOWN: set[tuple[str, str]] = {
+    # The core reaches into the Redis layer (the network seam belongs under server/).
+    ("server.commands.channels", "cluster.channels"),
+    ("server.commands.channels", "cluster.events"),
+    ("server.commands.messaging", "cluster.events"),
+    ("server.commands.queries", "cluster.view"),
+    ("server.commands.services", "cluster.channels"),
+    ("server.network", "cluster.events"),
+    ("server.network", "cluster.view"),
+    ("server.presence", "cluster.events"),
+    ("server.server", "cluster.channels"),
+    ("server.server", "cluster.events"),
+    ("server.visibility", "cluster.view"),
+    # The storage package's __init__ re-exports backends beside the interfaces.
+    ("storage", "storage.memory"),
+    ("storage", "storage.open"),
+    ("storage", "storage.sqlite"),
+    # Account backends hash passwords with the server's argon2 settings.
+    ("storage.accounts_base", "server.passwords"),
+    ("storage.accounts_memory", "server.passwords"),
+    ("storage.accounts_postgres", "server.passwords"),
+    ("storage.accounts_sqlite", "server.passwords"),
+    ("storage.open", "server.passwords"),
+    # The HTTP listener hands upgrades to the WebSocket transport itself.
+    ("web.listener", "transports.websocket"),
+}
+KNOWN_PACKAGE_CYCLES: list[set[str]] = [{"cluster", "server", "server.commands", "storage"}]
+KNOWN_MODULE_CYCLES: list[set[str]] = [
+    {
+        "client.accounts", "client.chathistory", "client.core", "client.dispatch",
+        "client.handlers", "client.messaging", "client.perform", "client.trust",
+    },
+    {
+        "cluster.channels", "server.auth", "server.channel", "server.commands",
+        "server.commands.accounts", "server.commands.channels", "server.commands.history",
+        "server.commands.info", "server.commands.messaging", "server.commands.modes",
+        "server.commands.operators", "server.commands.queries",
+        "server.commands.registration", "server.commands.services", "server.persistence",
+        "server.presence", "server.response", "server.server", "server.session",
+        "server.visibility",
+    },
+]  # fmt: skip
+
+
+def layer(module: str) -> str:
+    """The layer of ``module`` (a name relative to ``chatroom``, e.g. ``server.channel``)."""
+    top = module.split(".")[0]
+    if module in {"", "errors"}:  # the package's __init__ holds only __version__
+        return "errors"
+    if top in {"__main__", "serve", "workers", "cli"}:
+        return "composition"
+    if top == "storage":
+        interface = module in STORAGE_INTERFACES
+        return "storage-interfaces" if interface else "storage-backends"
+    return top
+
+
+def modules() -> Iterator[tuple[str, Path]]:
+    for path in sorted((SRC / PACKAGE).rglob("*.py")):
+        parts = list(path.relative_to(SRC / PACKAGE).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        yield ".".join(parts), path
+
+
+def imports_of(module: str, path: Path) -> set[str]:
+    """Our modules that ``module`` imports, relative to ``chatroom``."""
+    known = known_modules()
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                stem = ".".join([PACKAGE, *base, *([node.module] if node.module else [])])
+            else:
+                stem = node.module or ""
+            # `from x import y` names a module x.y or a name defined in x.
+            names = [
+                f"{stem}.{alias.name}" if relative(f"{stem}.{alias.name}") in known else stem
+                for alias in node.names
+            ]
+        else:
+            continue
+        found |= {resolve(relative(name), known) for name in names if is_ours(name)}
+    return found - {module}
+
+
+@functools.cache
+def known_modules() -> frozenset[str]:
+    return frozenset(module for module, _ in modules())
+
+
+def is_ours(name: str) -> bool:
+    return name == PACKAGE or name.startswith(PACKAGE + ".")
+
+
+def relative(name: str) -> str:
+    return name.removeprefix(PACKAGE).lstrip(".")
+
+
+def resolve(name: str, known: set[str]) -> str:
+    """The longest known module that ``name`` starts with (drops imported attributes)."""
+    while name and name not in known:
+        name = name.rpartition(".")[0]
+    return name
+
+
+@functools.cache
+def graph() -> dict[str, set[str]]:
+    return {module: imports_of(module, path) for module, path in modules()}
+
+
+def violations() -> set[tuple[str, str]]:
+    bad = set()
+    for module, targets in graph().items():
+        mine = layer(module)
+        allowed = ALLOWED[mine]
+        for target in targets:
+            theirs = layer(target)
+            if theirs != mine and "*" not in allowed and theirs not in allowed:
+                bad.add((module, target))
+    return bad
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in edges.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def package_of(module: str) -> str:
+    """The package a module belongs to (``server.commands.info`` -> ``server.commands``)."""
+    path = SRC / PACKAGE / module.replace(".", "/")
+    if path.is_dir() or "." not in module:  # a package, or a module at the top (cli, errors)
+        return module
+    return module.rpartition(".")[0]
+
+
+def test_the_table_covers_every_module() -> None:
+    names = {module for module, _ in modules()}
+    assert len(names) > 100  # the walk really found the source tree
+    assert {layer(m) for m in names} <= set(ALLOWED)
+
+
+def test_layers_import_only_downward() -> None:
+    found = violations()
+    new = sorted(found - KNOWN)
+    assert new == [], "imports against docs/architecture.md's table:\n" + "\n".join(
+        f"  {a} -> {b}" for a, b in new
+    )
+    fixed = sorted(KNOWN - found)
+    assert fixed == [], "no longer there, remove from KNOWN: " + ", ".join(map(str, fixed))
+
+
+def check_cycles(found: list[list[str]], known: list[set[str]]) -> None:
+    """Every cycle lies within a known one, and every known one is still there."""
+    new = [c for c in found if not any(set(c) <= k for k in known)]
+    assert new == [], f"new import cycles: {new}"
+    gone = [sorted(k) for k in known if not any(set(c) & k for c in found)]
+    assert gone == [], f"these cycles are gone, remove them from the known list: {gone}"
+
+
+def test_no_import_cycle_between_packages() -> None:
+    edges: dict[str, set[str]] = {}
+    for module, targets in graph().items():
+        mine = package_of(module)
+        edges.setdefault(mine, set()).update(
+            package_of(t) for t in targets if package_of(t) != mine
+        )
+    check_cycles(cycles(edges), KNOWN_PACKAGE_CYCLES)
+
+
+def test_no_import_cycle_between_modules() -> None:
+    check_cycles(cycles(graph()), KNOWN_MODULE_CYCLES)
+
+
+def test_the_checker_sees_a_cycle_and_a_violation() -> None:
+    """The checks can fail: a made-up cycle is found, an upward import is refused."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert "cluster" not in ALLOWED[layer("server.server")]
+    assert layer("storage.sqlite") == "storage-backends"
+    assert "storage-backends" not in ALLOWED["server"]
