@@ -27,6 +27,7 @@ STORAGE_INTERFACES = {
     "storage.schema",
     "storage.measure",
     "storage.accounts",
+    "storage.passwords",
 }
 
 #: Which layer may import which (besides itself). From docs/architecture.md.
@@ -59,16 +60,6 @@ KNOWN: set[tuple[str, str]] = {
     ("server.server", "cluster.channels"),
     ("server.server", "cluster.events"),
     ("server.visibility", "cluster.view"),
-    # The storage package's __init__ re-exports backends beside the interfaces.
-    ("storage", "storage.memory"),
-    ("storage", "storage.open"),
-    ("storage", "storage.sqlite"),
-    # Account backends hash passwords with the server's argon2 settings.
-    ("storage.accounts_base", "server.passwords"),
-    ("storage.accounts_memory", "server.passwords"),
-    ("storage.accounts_postgres", "server.passwords"),
-    ("storage.accounts_sqlite", "server.passwords"),
-    ("storage.open", "server.passwords"),
     # The HTTP listener hands upgrades to the WebSocket transport itself.
     ("web.listener", "transports.websocket"),
 }

@@ -239,7 +239,7 @@ def _server(args: argparse.Namespace) -> int:
 
 
 def _passwd(args: argparse.Namespace) -> int:
-    from chatroom.server.passwords import hash_password
+    from chatroom.storage.passwords import hash_password
 
     if args.stdin:
         password = sys.stdin.readline().rstrip("\n")

@@ -37,11 +37,11 @@ from chatroom.storage import (
     RetentionPolicy,
     StorageError,
     default_data_dir,
-    open_history,
     run_retention,
 )
 from chatroom.storage.accounts import AccountStore
 from chatroom.storage.accounts_sqlite import open_accounts
+from chatroom.storage.sqlite import open_history
 from chatroom.transports.tcp import listen
 from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import irctokens
 import pytest
 
-from chatroom.server.passwords import hash_password
+from chatroom.storage.passwords import hash_password
 from cluster.redis_support import RedisServer, running_redis
 from conftest import ServerFactory
 from irc_client import IrcClient

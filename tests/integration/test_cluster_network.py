@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chatroom.server.passwords import hash_password
+from chatroom.storage.passwords import hash_password
 from cluster.redis_support import RedisServer, running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient

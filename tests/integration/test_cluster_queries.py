@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from accounts_helpers import PASSWORD, register_account
-from chatroom.server.passwords import hash_password
+from chatroom.storage.passwords import hash_password
 from cluster.redis_support import running_redis
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient

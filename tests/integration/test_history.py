@@ -253,7 +253,7 @@ def test_retention_keeps_the_newest(server_factory: ServerFactory, tmp_path: Pat
 
 
 def test_operator_purges_a_room(server_factory: ServerFactory) -> None:
-    from chatroom.server.passwords import hash_password
+    from chatroom.storage.passwords import hash_password
 
     server = server_factory(
         "--no-flood-control",

@@ -6,7 +6,7 @@ import signal
 from pathlib import Path
 
 from accounts_helpers import PASSWORD, connect_with_sasl, register_account
-from chatroom.server.passwords import hash_password
+from chatroom.storage.passwords import hash_password
 from conftest import ServerFactory
 from irc_client import IrcClient
 

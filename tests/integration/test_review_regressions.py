@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from accounts_helpers import register_account
-from chatroom.server.passwords import hash_password
+from chatroom.storage.passwords import hash_password
 from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chatroom.server.passwords import hash_password
+from chatroom.storage.passwords import hash_password
 from cluster.redis_support import running_redis
 from conftest import ServerFactory
 from irc_client import IrcClient

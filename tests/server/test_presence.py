@@ -9,9 +9,9 @@ from chatroom.cluster.events import Quit, UserState, UserUp
 from chatroom.protocol.line import Line
 from chatroom.server import presence
 from chatroom.server.config import Config, Operator
-from chatroom.server.passwords import hash_password
 from chatroom.server.server import Server
 from chatroom.server.session import Session
+from chatroom.storage.passwords import hash_password
 from fakes import FakeNetwork, FakeTransport, settle
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-from chatroom.server.passwords import Passwords
 from chatroom.storage.accounts_base import AccountStoreBase
 from chatroom.storage.accounts_memory import MemoryAccountStore
 from chatroom.storage.accounts_postgres import PostgresAccountStore
 from chatroom.storage.accounts_sqlite import SQLiteAccountStore
+from chatroom.storage.passwords import Passwords
 
 #: argon2id at its cheapest, so that tests hash in well under a millisecond. The contract
 #: does not depend on the cost; the timing test picks a dearer one.

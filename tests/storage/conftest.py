@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from chatroom.storage import HistoryStore, MemoryHistoryStore, SQLiteHistoryStore
+from chatroom.storage import HistoryStore
+from chatroom.storage.memory import MemoryHistoryStore
 from chatroom.storage.postgres import PostgresHistoryStore
+from chatroom.storage.sqlite import SQLiteHistoryStore
 
 from .postgres_support import Cluster, find_bindir
 

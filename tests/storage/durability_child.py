@@ -11,7 +11,8 @@ import asyncio
 import sys
 from itertools import count
 
-from chatroom.storage import MessageKind, SQLiteHistoryStore, StoredMessage, new_msgid, utc_now
+from chatroom.storage import MessageKind, StoredMessage, new_msgid, utc_now
+from chatroom.storage.sqlite import SQLiteHistoryStore
 
 TARGETS = ["#a", "#b", "#c", "alice,bob"]
 

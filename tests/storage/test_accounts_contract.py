@@ -16,7 +16,6 @@ import pytest
 from argon2 import PasswordHasher
 
 from chatroom.protocol.sasl import derive_scram_credentials
-from chatroom.server.passwords import Passwords
 from chatroom.storage.accounts import (
     Account,
     AccountExists,
@@ -34,6 +33,7 @@ from chatroom.storage.accounts import (
 )
 from chatroom.storage.accounts_base import AccountStoreBase
 from chatroom.storage.errors import StorageError, StoreClosedError
+from chatroom.storage.passwords import Passwords
 
 from .account_support import ITERATIONS, open_store
 

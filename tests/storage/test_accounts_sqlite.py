@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from chatroom.storage import SQLiteHistoryStore
 from chatroom.storage.accounts import BanRecord, ChannelRecord, ListEntry
 from chatroom.storage.accounts_sqlite import (
     APPLICATION_ID,
@@ -22,6 +21,7 @@ from chatroom.storage.accounts_sqlite import (
 )
 from chatroom.storage.errors import SchemaError, StorageCorruptError, StorageUnavailableError
 from chatroom.storage.schema import Migration
+from chatroom.storage.sqlite import SQLiteHistoryStore
 
 from .account_support import CHEAP, ITERATIONS
 

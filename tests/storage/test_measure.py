@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatroom.storage import (
-    MemoryHistoryStore,
-    StorageUnavailableError,
-    measure_throughput,
-)
+from chatroom.storage import StorageUnavailableError, measure_throughput
+from chatroom.storage.memory import MemoryHistoryStore
 
 
 async def test_it_stores_n_messages_and_returns_a_rate() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatroom.storage import MemoryHistoryStore, StorageUnavailableError
+from chatroom.storage import StorageUnavailableError
+from chatroom.storage.memory import MemoryHistoryStore
 
 from .support import msg, store_all
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from chatroom.storage import SQLiteHistoryStore, StorageUnavailableError, open_stores
+from chatroom.storage import StorageUnavailableError
 from chatroom.storage.accounts_postgres import PostgresAccountStore
 from chatroom.storage.accounts_sqlite import SQLiteAccountStore
+from chatroom.storage.open import open_stores
 from chatroom.storage.postgres import PostgresHistoryStore
+from chatroom.storage.sqlite import SQLiteHistoryStore
 
 from .account_support import CHEAP
 from .support import msg, store_all

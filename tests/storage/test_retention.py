@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from chatroom.storage import MemoryHistoryStore, RetentionPolicy, run_retention
+from chatroom.storage import RetentionPolicy, run_retention
+from chatroom.storage.memory import MemoryHistoryStore
 from timeouts import TIMEOUT
 
 from .support import msg, store_all

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chatroom.storage import SchemaError, SQLiteHistoryStore, TargetActivity, dm_key
+from chatroom.storage import SchemaError, TargetActivity, dm_key
 from chatroom.storage.schema import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -15,6 +15,7 @@ from chatroom.storage.schema import (
     migrate,
     version_of,
 )
+from chatroom.storage.sqlite import SQLiteHistoryStore
 
 from .support import T0, at
 

@@ -18,16 +18,15 @@ import pytest
 from chatroom.storage import (
     HISTORY_FILENAME,
     MsgidAnchor,
-    SQLiteHistoryStore,
     StorageCorruptError,
     StorageError,
     StorageUnavailableError,
     StoreClosedError,
     dm_key,
     measure_throughput,
-    open_history,
 )
 from chatroom.storage import sqlite as sqlite_module
+from chatroom.storage.sqlite import SQLiteHistoryStore, open_history
 from timeouts import TIMEOUT
 
 from .support import at, msg, store_all

@@ -15,7 +15,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from chatroom.storage import SQLiteHistoryStore
+from chatroom.storage.sqlite import SQLiteHistoryStore
 from timeouts import TIMEOUT
 
 CHILD = Path(__file__).with_name("durability_child.py")

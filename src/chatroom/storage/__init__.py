@@ -1,12 +1,15 @@
 """Message history: what the server stores, and how CHATHISTORY reads it back.
 
-The server core depends on the :class:`HistoryStore` protocol only (STYLE.md rule 6):
+This package exports the interfaces; the server core depends on the :class:`HistoryStore`
+protocol only (docs/architecture.md, rule 6). The backends are modules of their own, which
+only the composition (serve.py) and tests import, so importing the interfaces loads no
+database driver:
 
-* at startup ``store = await open_history(data_dir)`` (SQLite, the default; data_dir from
-  ``--data-dir`` or :func:`default_data_dir`), or ``MemoryHistoryStore()`` when history is off;
-  or ``history, accounts = await open_stores(database_url, data_dir)``, which opens both
-  stores in SQLite files or, for a ``postgresql://`` URL, in a PostgreSQL database shared by
-  every server process (:mod:`chatroom.storage.open`);
+* at startup ``history, accounts = await open_stores(database_url, data_dir)``
+  (:mod:`chatroom.storage.open`) opens both stores in SQLite files (the default; data_dir from
+  ``--data-dir`` or :func:`default_data_dir`) or, for a ``postgresql://`` URL, in a PostgreSQL
+  database shared by every server process; ``MemoryHistoryStore()``
+  (:mod:`chatroom.storage.memory`) when history is off;
 * for each PRIVMSG/NOTICE/TAGMSG: stamp it (``new_msgid()``, ``utc_now()``), build a
   :class:`StoredMessage` under its conversation key (casefolded channel, or
   :func:`dm_key` of the two casefolded nicks), ``store.append(message, on_stored)``, and relay
@@ -53,10 +56,7 @@ from .errors import (
     UnknownMessageError,
 )
 from .measure import measure_throughput
-from .memory import MemoryHistoryStore
-from .open import is_postgres_url, open_stores
 from .retention import RetentionPolicy, run_retention
-from .sqlite import SQLiteHistoryStore, open_history
 
 __all__ = [
     "HISTORY_FILENAME",
@@ -68,12 +68,10 @@ __all__ = [
     "HistoryQuery",
     "HistoryStore",
     "Latest",
-    "MemoryHistoryStore",
     "MessageKind",
     "MsgidAnchor",
     "OnStored",
     "RetentionPolicy",
-    "SQLiteHistoryStore",
     "SchemaError",
     "StorageCorruptError",
     "StorageError",
@@ -89,11 +87,8 @@ __all__ = [
     "dm_peers",
     "from_ms",
     "is_dm_key",
-    "is_postgres_url",
     "measure_throughput",
     "new_msgid",
-    "open_history",
-    "open_stores",
     "run_retention",
     "to_ms",
     "utc_now",

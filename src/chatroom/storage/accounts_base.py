@@ -25,7 +25,7 @@ from chatroom.protocol.sasl import (
     derive_scram_credentials,
     saslprep,
 )
-from chatroom.server.passwords import Passwords
+from chatroom.storage.passwords import Passwords
 
 from .accounts import (
     Account,
@@ -106,7 +106,7 @@ class AccountStoreBase(ABC):
     Backends implement the ``_load_*``/``_insert_*``/… coroutines (plain reads and writes,
     casefolded keys, no validation) and :meth:`_close_backend`.
 
-    *passwords* chooses the argon2 parameters (default: :mod:`chatroom.server.passwords`'
+    *passwords* chooses the argon2 parameters (default: :mod:`chatroom.storage.passwords`'
     defaults; tests pass cheaper ones). *secret* keys the fake SCRAM credentials.
     *hash_workers* bounds concurrent hashing (each one holds the hasher's memory).
     *scram_iterations* is used for new verifiers and for fake credentials: changing it

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.sasl import DEFAULT_ITERATIONS, ScramCredentials
-from chatroom.server.passwords import Passwords
+from chatroom.storage.passwords import Passwords
 
 from .accounts import BanRecord, ChannelRecord, StoredAccount
 from .accounts_base import AccountStoreBase

@@ -36,7 +36,7 @@ import asyncpg
 
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.sasl import DEFAULT_ITERATIONS, ScramCredentials
-from chatroom.server.passwords import Passwords
+from chatroom.storage.passwords import Passwords
 
 from .accounts import AccountStoreClosed, BanRecord, ChannelRecord, StoredAccount
 from .accounts_base import AccountStoreBase

@@ -43,7 +43,7 @@ from typing import Any, TypeVar
 
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.sasl import DEFAULT_ITERATIONS, ScramCredentials
-from chatroom.server.passwords import Passwords
+from chatroom.storage.passwords import Passwords
 
 from .accounts import (
     ACCOUNTS_FILENAME,

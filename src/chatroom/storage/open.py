@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from chatroom.server.passwords import Passwords
+from chatroom.storage.passwords import Passwords
 
 from .accounts import AccountStore
 from .accounts_sqlite import open_accounts

@@ -13,10 +13,10 @@ from chatroom.protocol.line import Line
 from chatroom.protocol.masks import normalize_mask, valid_mask
 from chatroom.server import presence
 from chatroom.server.commands import command
-from chatroom.server.passwords import verify_password
 from chatroom.server.persistence import ban_for, without_expired
 from chatroom.storage.accounts import BanRecord
 from chatroom.storage.errors import StorageError
+from chatroom.storage.passwords import verify_password
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer

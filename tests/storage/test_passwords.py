@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
-from chatroom.server.passwords import Passwords, hash_password, verify_password
+from chatroom.storage.passwords import Passwords, hash_password, verify_password
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
