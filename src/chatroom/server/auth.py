@@ -23,7 +23,7 @@ from chatroom.protocol.numerics import RPL_LOGGEDIN
 from chatroom.protocol.sasl import SaslChunks, ScramExchange
 from chatroom.server import presence
 from chatroom.server.throttle import Throttle
-from chatroom.storage.accounts import ScramLookup
+from chatroom.storage.accounts import Account, ScramLookup
 from chatroom.storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -73,13 +73,15 @@ class Auth:
         self.by_account.succeeded(casefold(account))
 
 
-def log_in(server: Server, session: Session, account: str, rb: ResponseBuffer) -> None:
-    """Mark ``session`` as logged in to ``account``: RPL_LOGGEDIN, account-notify.
+def log_in(server: Server, session: Session, record: Account, rb: ResponseBuffer) -> None:
+    """Mark ``session`` as logged in to ``record``: RPL_LOGGEDIN, account-notify.
 
     Called after an awaited check: a session closed meanwhile is left alone."""
     if session.closed:
         return
+    account = record.name
     session.account = account
+    session.account_created = record.created
     nick = session.nick if session.nick != "*" else "*"
     rb.reply(
         RPL_LOGGEDIN,

@@ -129,7 +129,7 @@ def _plain(
         else:
             server.auth.succeeded(session.address, authcid)
             session.sasl = None
-            log_in(server, session, account.name, rb)
+            log_in(server, session, account, rb)
             rb.reply(n.RPL_SASLSUCCESS, "SASL authentication successful")
 
     server.defer(rb, check, block=True)
@@ -185,7 +185,7 @@ def _scram(
     assert found.account is not None
     server.auth.succeeded(session.address, found.account.name)
     session.sasl = None
-    log_in(server, session, found.account.name, rb)
+    log_in(server, session, found.account, rb)
     rb.reply(n.RPL_SASLSUCCESS, "SASL authentication successful")
 
 
@@ -248,6 +248,6 @@ def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
             rb.add(
                 Line("REGISTER", ("SUCCESS", account.name, "Account created"), server.config.name)
             )
-            log_in(server, session, account.name, rb)
+            log_in(server, session, account, rb)
 
     server.defer(rb, create, block=True)

@@ -211,6 +211,7 @@ def _complete_registration(server: Server, session: Session, rb: ResponseBuffer)
         return
     session.registered = True
     server.users[session.folded_nick] = session
+    session.took_nick("")  # now, not at NICK: another could register the nick between
     server.max_users = max(server.max_users, len(server.users))
     send_welcome(server, session, rb)
     protect_nick(server, session)
