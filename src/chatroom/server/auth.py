@@ -7,7 +7,9 @@ answer (``Session.blocked``).
 
 Guessing is throttled twice, per client address and per account name, before
 any hashing, so a refusal costs the server nothing and comes at once whether
-or not the account exists (https://ircv3.net/specs/extensions/sasl-3.1).
+or not the account exists (https://ircv3.net/specs/extensions/sasl-3.1). Each
+attempt counts as a failure when it starts (``Auth.begin``) and is forgiven if
+it succeeds, so parallel connections cannot run more checks than one would.
 """
 
 from __future__ import annotations
@@ -62,6 +64,20 @@ class Auth:
             self.by_address.wait_time(address, now),
             self.by_account.wait_time(casefold(account), now),
         )
+
+    def begin(self, address: str, account: str, now: float) -> bool:
+        """Start a password check: False (refuse at once) if this address or account
+        must wait, else count the attempt as failed *now*, before the check runs.
+
+        Counting at the start is what makes the throttle hold against parallel
+        guesses: checks take a while and run concurrently, so a failure counted when
+        its check ends would let every connection opened meanwhile through. Call
+        :meth:`succeeded` if the check passes (it forgets the failures); a failed
+        check needs nothing more."""
+        if self.wait_time(address, account, now) > 0:
+            return False
+        self.failed(address, account, now)
+        return True
 
     def failed(self, address: str, account: str, now: float) -> None:
         # Unknown names count too, or the pattern of refusals would reveal which exist.
