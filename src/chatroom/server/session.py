@@ -115,7 +115,6 @@ class Session:
         self.blocked = 0  # answers pending (a login check) that every next line waits for
         self.sasl: SaslAttempt | None = None
         self.nick_timer: asyncio.TimerHandle | None = None  # taking back a registered nick
-        self.nick_grace_started: dict[str, float] = {}  # registered nick -> first taken
         self._held: Line | None = None
 
     # -- identity -----------------------------------------------------------
