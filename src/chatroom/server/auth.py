@@ -7,13 +7,16 @@ answer (``Session.blocked``).
 
 Guessing is throttled twice, per client address and per account name, before
 any hashing, so a refusal costs the server nothing and comes at once whether
-or not the account exists (https://ircv3.net/specs/extensions/sasl-3.1).
+or not the account exists (https://ircv3.net/specs/extensions/sasl-3.1). Each
+attempt counts as a failure when it starts (``Auth.begin``) and is forgiven if
+it succeeds, so parallel connections cannot run more checks than one would.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,7 +26,7 @@ from chatroom.protocol.numerics import RPL_LOGGEDIN
 from chatroom.protocol.sasl import SaslChunks, ScramExchange
 from chatroom.server import presence
 from chatroom.server.throttle import Throttle
-from chatroom.storage.accounts import ScramLookup
+from chatroom.storage.accounts import Account, ScramLookup
 from chatroom.storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -32,6 +35,9 @@ if TYPE_CHECKING:
     from chatroom.server.session import Session
 
 log = logging.getLogger("chatroom.server")
+
+GRACE_MEMORY = 3600.0
+"""Seconds a registered nick's spent grace period is remembered after it ran out."""
 
 
 @dataclass
@@ -50,6 +56,9 @@ class Auth:
     account creations per address."""
 
     def __init__(self) -> None:
+        # Registered nick (folded) -> when someone not logged in to it first took it.
+        # It belongs to the nick, not the connection: reconnecting does not restart it.
+        self.grace_started: OrderedDict[str, float] = OrderedDict()
         self.by_address = Throttle()
         self.by_account = Throttle()
         # Account creations per address: a few are fine (a family behind one
@@ -63,6 +72,36 @@ class Auth:
             self.by_account.wait_time(casefold(account), now),
         )
 
+    def grace_left(self, folded_nick: str, grace: float, now: float) -> float:
+        """Seconds left before a registered nick held without logging in is taken back.
+
+        The clock starts the first time anyone takes the nick without logging in, and
+        runs on whoever holds it after: switching away and back, or reconnecting, buys
+        nothing. It is forgotten :data:`GRACE_MEMORY` seconds after it ran out, so an
+        impostor gets at most one grace period per nick in that time."""
+        started = self.grace_started
+        while started:
+            oldest, when = next(iter(started.items()))
+            if now - when < grace + GRACE_MEMORY:
+                break
+            del started[oldest]
+        when = started.setdefault(folded_nick, now)
+        return when + grace - now
+
+    def begin(self, address: str, account: str, now: float) -> bool:
+        """Start a password check: False (refuse at once) if this address or account
+        must wait, else count the attempt as failed *now*, before the check runs.
+
+        Counting at the start is what makes the throttle hold against parallel
+        guesses: checks take a while and run concurrently, so a failure counted when
+        its check ends would let every connection opened meanwhile through. Call
+        :meth:`succeeded` if the check passes (it forgets the failures); a failed
+        check needs nothing more."""
+        if self.wait_time(address, account, now) > 0:
+            return False
+        self.failed(address, account, now)
+        return True
+
     def failed(self, address: str, account: str, now: float) -> None:
         # Unknown names count too, or the pattern of refusals would reveal which exist.
         self.by_address.failed(address, now)
@@ -73,13 +112,15 @@ class Auth:
         self.by_account.succeeded(casefold(account))
 
 
-def log_in(server: Server, session: Session, account: str, rb: ResponseBuffer) -> None:
-    """Mark ``session`` as logged in to ``account``: RPL_LOGGEDIN, account-notify.
+def log_in(server: Server, session: Session, record: Account, rb: ResponseBuffer) -> None:
+    """Mark ``session`` as logged in to ``record``: RPL_LOGGEDIN, account-notify.
 
     Called after an awaited check: a session closed meanwhile is left alone."""
     if session.closed:
         return
+    account = record.name
     session.account = account
+    session.account_created = record.created
     nick = session.nick if session.nick != "*" else "*"
     rb.reply(
         RPL_LOGGEDIN,
@@ -94,6 +135,25 @@ def log_in(server: Server, session: Session, account: str, rb: ResponseBuffer) -
     if session.registered:
         notice = Line("ACCOUNT", (account,), session.source, server.tags())
         presence.changed(server, session, notice)
+    _take_nick_back(server, session, account, rb)
+
+
+def _take_nick_back(server: Server, session: Session, account: str, rb: ResponseBuffer) -> None:
+    """An owner who logs in while someone else holds the account's nick here gets it:
+    the holder is renamed, and the owner takes the nick (at registration, or now)."""
+    folded = casefold(account)
+    holder = server.users.get(folded)
+    if holder is None or holder is session or session.folded_nick == folded:
+        return
+    reclaim(server, session, account)
+    if server.users.get(folded) is not None:
+        return  # a client of the same account has it
+    if not session.registered:
+        # Its NICK was refused (433) or it chose another: it registers as the owner.
+        server.claim_nick(session, account)
+    elif server.network is None:
+        # With a network the nick needs a network-wide claim: the owner sends NICK.
+        rb.add(server.rename(session, account))
 
 
 def protect_nick(server: Server, session: Session) -> None:
@@ -114,10 +174,7 @@ def protect_nick(server: Server, session: Session) -> None:
             return
         if account is None or session.closed or session.nick != nick:
             return
-        # The grace period runs from the first time this session took the nick:
-        # switching away and back does not start it again.
-        started = session.nick_grace_started.setdefault(casefold(nick), server.now())
-        grace = started + server.config.nick_grace - server.now()
+        grace = server.auth.grace_left(casefold(nick), server.config.nick_grace, server.now())
         if grace <= 0:
             _take_back(server, session, nick)
             return
@@ -125,18 +182,44 @@ def protect_nick(server: Server, session: Session) -> None:
             f"The nick {nick} is registered. Log in to it (SASL) within {grace:.0f} "
             "seconds, or you will be renamed."
         )
-        # Clients that understand standard replies get the machine-readable NOTE;
-        # the others a NOTICE they show as it is. Never both: it would show twice.
-        if "standard-replies" in session.caps:
-            note = ("*", "NICK_REGISTERED", nick, text)
-            session.send_line(Line("NOTE", note, server.config.name))
-        else:
-            session.send_line(Line("NOTICE", (nick, text), server.config.name))
+        _tell(server, session, nick, text)
         if session.nick_timer is not None:
             session.nick_timer.cancel()
         session.nick_timer = server.call_later(grace, lambda: _take_back(server, session, nick))
 
     server.spawn(check())
+
+
+def _tell(server: Server, session: Session, nick: str, text: str) -> None:
+    # Clients that understand standard replies get the machine-readable NOTE;
+    # the others a NOTICE they show as it is. Never both: it would show twice.
+    if "standard-replies" in session.caps:
+        note = ("*", "NICK_REGISTERED", nick, text)
+        session.send_line(Line("NOTE", note, server.config.name))
+    else:
+        session.send_line(Line("NOTICE", (session.nick, text), server.config.name))
+
+
+def reclaim(server: Server, owner: Session, nick: str) -> None:
+    """If ``owner`` is logged in to the account ``nick`` and a user here holds that nick
+    without being logged in to it, rename that user to ``GuestNNNNN`` at once: the
+    owner takes the nick back (the grace period is for strangers, not against owners).
+    A holder on another process of a network is left to its own process."""
+    folded = casefold(nick)
+    if owner.account is None or casefold(owner.account) != folded:
+        return
+    holder = server.users.get(folded)
+    if holder is None or holder is owner or holder.closed:
+        return
+    if holder.account is not None and casefold(holder.account) == folded:
+        return  # another client of the same account
+    if holder.nick_timer is not None:
+        holder.nick_timer.cancel()
+        holder.nick_timer = None
+    _tell(server, holder, holder.nick, f"The owner of the nick {holder.nick} logged in.")
+    guest = guest_nick(server)
+    log.info("Renamed %s to %s: its owner logged in", holder.nick, guest)
+    holder.send_line(server.rename(holder, guest))
 
 
 def _take_back(server: Server, session: Session, nick: str) -> None:

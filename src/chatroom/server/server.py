@@ -290,12 +290,13 @@ class Server:
     def claim_nick(self, session: Session, nick: str) -> None:
         """Give ``nick`` to a session (the caller checked it is free)."""
         self.forget_nick(session, remember=False)
-        if session.folded_nick and session.folded_nick != casefold(nick):
-            session.history_since = datetime.now(UTC)
+        previous = session.folded_nick
         session.nick = nick
         session.folded_nick = casefold(nick)
         if session.registered:
             self.users[session.folded_nick] = session
+            if previous != session.folded_nick:
+                session.took_nick(previous)
 
     def forget_nick(self, session: Session, *, remember: bool = True) -> None:
         if session.folded_nick and self.users.get(session.folded_nick) is session:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from chatroom.errors import InputTooLong, InvalidUtf8, LocalProtocolError, MalformedLine
 from chatroom.protocol import numerics as n
+from chatroom.protocol.casemap import casefold
 from chatroom.protocol.decoder import LineDecoder
 from chatroom.protocol.line import Line, format_tags, parse
 from chatroom.protocol.masks import mask_matches
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("chatroom.server")
 
 _STORED_COMMANDS = frozenset({"PRIVMSG", "NOTICE"})
+
+MAX_SPELLS = 8
+"""Earlier spells of holding a nick a session remembers, and nicks it remembers them for."""
 
 
 class Transport(Protocol):
@@ -87,9 +91,12 @@ class Session:
         self.invited: set[Channel] = set()  # channels it was INVITEd to
         self.connected_at = now
         self.signon = int(time.time())
-        # Private history is readable from here on; reset on every nick change, since
-        # until accounts a nick is the only identity and nicks change hands.
+        # Private history is keyed by nick, and nicks change hands: a session reads only
+        # what was said while it held its nick (see private_windows). history_since is
+        # when it took its current nick; nick_spells the earlier times it held others.
         self.history_since = datetime.now(UTC)
+        self.nick_spells: dict[str, list[tuple[datetime, datetime]]] = {}
+        self.account_created: datetime | None = None  # of the account logged in to
         self.last_message = now  # for WHOIS idle time
         self.last_recv = now
         self.ping_pending = False
@@ -108,7 +115,6 @@ class Session:
         self.blocked = 0  # answers pending (a login check) that every next line waits for
         self.sasl: SaslAttempt | None = None
         self.nick_timer: asyncio.TimerHandle | None = None  # taking back a registered nick
-        self.nick_grace_started: dict[str, float] = {}  # registered nick -> first taken
         self._held: Line | None = None
 
     # -- identity -----------------------------------------------------------
@@ -124,6 +130,38 @@ class Session:
         return mask_matches(mask, self.source) or mask_matches(
             mask, f"{self.nick}!{self.user}@{self.address}"
         )
+
+    def took_nick(self, previous: str) -> None:
+        """This registered session now holds its nick, until now ``previous`` (folded,
+        ``""`` at registration): close the spell it held ``previous`` and start one."""
+        now = datetime.now(UTC)
+        if previous:
+            spells = self.nick_spells.pop(previous, [])
+            spells.append((self.history_since, now))
+            # Bounded: forgetting an old spell only hides some of its own history.
+            self.nick_spells[previous] = spells[-MAX_SPELLS:]
+            while len(self.nick_spells) > MAX_SPELLS:
+                del self.nick_spells[next(iter(self.nick_spells))]
+        self.history_since = now
+
+    def private_windows(self) -> list[tuple[datetime, datetime | None]]:
+        """The times whose private messages of its current nick this session may read
+        (``None``: until now).
+
+        Without an account: only while the session itself held the nick, so it sees
+        what it sent and received and nothing said to an earlier holder. Logged in to
+        the account named like the nick: also everything since the account was
+        created (the nick was protected from then on; other clients of the account
+        share it).
+        """
+        windows: list[tuple[datetime, datetime | None]] = list(
+            self.nick_spells.get(self.folded_nick, ())
+        )
+        windows.append((self.history_since, None))
+        created = self.account_created
+        if created is not None and self.account and casefold(self.account) == self.folded_nick:
+            windows.append((created, None))
+        return windows
 
     @property
     def invisible(self) -> bool:

@@ -7,9 +7,13 @@ guessing"). Before checking a password (PLAIN, SCRAM, REGISTER's siblings, OPER)
 
     wait = max(by_address.wait_time(addr, now), by_account.wait_time(name, now))
     if wait > 0: refuse at once (904 / FAIL ... with "try again in N s"), no hashing
+    by_address.failed(addr, now); by_account.failed(name, now)   # count it *now*
     ... check the password (off the loop) ...
-    on failure: by_address.failed(addr, now); by_account.failed(name, now)
     on success: by_address.succeeded(addr); by_account.succeeded(name)
+
+Counting the attempt before the check, not after it, matters as much: checks run
+concurrently, so a failure recorded when its check ends would let every parallel
+connection through before the first one counts (``Auth.begin`` does both steps).
 
 Refusing *before* hashing matters: the argon2 work is what a guesser would otherwise make
 us spend. Check the account table for unknown names as well as known ones, or the refusal

@@ -99,7 +99,8 @@ def _fail(
 
 
 def _throttled(server: Server, session: Session, name: str) -> bool:
-    return server.auth.wait_time(session.address, name, server.now()) > 0
+    """True: refuse at once. False: the attempt is counted (as failed until it succeeds)."""
+    return not server.auth.begin(session.address, name, server.now())
 
 
 def _plain(
@@ -122,14 +123,13 @@ def _plain(
         except StorageError as exc:
             log.error("Login check failed: %s", exc)
             account = None
-        if account is None:
-            server.auth.failed(session.address, authcid, server.now())
+        if account is None:  # already counted as failed by _throttled
             log.info("Failed login as %r from %s", authcid, session.address)
             _fail(session, rb)
         else:
             server.auth.succeeded(session.address, authcid)
             session.sasl = None
-            log_in(server, session, account.name, rb)
+            log_in(server, session, account, rb)
             rb.reply(n.RPL_SASLSUCCESS, "SASL authentication successful")
 
     server.defer(rb, check, block=True)
@@ -169,8 +169,7 @@ def _scram(
     if not attempt.verified:  # client-final: check the proof (HMACs, cheap)
         try:
             final = attempt.exchange.verify_client_final(payload)
-        except SaslError:
-            server.auth.failed(session.address, attempt.exchange.username, server.now())
+        except SaslError:  # already counted as failed at client-first
             log.info("Failed login as %r from %s", attempt.exchange.username, session.address)
             _fail(session, rb)
             return
@@ -185,7 +184,7 @@ def _scram(
     assert found.account is not None
     server.auth.succeeded(session.address, found.account.name)
     session.sasl = None
-    log_in(server, session, found.account.name, rb)
+    log_in(server, session, found.account, rb)
     rb.reply(n.RPL_SASLSUCCESS, "SASL authentication successful")
 
 
@@ -248,6 +247,6 @@ def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
             rb.add(
                 Line("REGISTER", ("SUCCESS", account.name, "Account created"), server.config.name)
             )
-            log_in(server, session, account.name, rb)
+            log_in(server, session, account, rb)
 
     server.defer(rb, create, block=True)

@@ -5,10 +5,12 @@ Who may read what:
 
 - a channel's history: its current members only (so nobody who was never let into a
   ``+i``/``+k``/``+s`` room can read it);
-- a private conversation: only the two parties. Until accounts exist a nick is the
-  only identity, and nicks are reused, so a session sees private history only from
-  the moment it connected: whoever takes a nick later cannot read what was said to
-  the one who had it before.
+- a private conversation: only the two parties. Conversations are keyed by nick, and
+  nicks are reused, so a session reads only what was said while it held its nick
+  (``Session.private_windows``): whoever takes a nick later, whether at registration,
+  by NICK, during a registered nick's grace period or renamed to it, cannot read what
+  was said to the one who had it before. A session logged in to the account named
+  like its nick also reads everything since the account was created.
 
 Refused targets get an empty batch, as if there were no history, so the reply does
 not reveal that a secret channel exists.
@@ -17,6 +19,7 @@ not reveal that a secret channel exists.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -39,6 +42,8 @@ from chatroom.storage.base import (
     TimeAnchor,
     dm_key,
     dm_peer,
+    dm_peers,
+    is_dm_key,
 )
 from chatroom.storage.errors import StorageError, UnknownMessageError
 
@@ -51,6 +56,10 @@ log = logging.getLogger("chatroom.server")
 
 SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
 _PARAMS = {"LATEST": 3, "BEFORE": 3, "AFTER": 3, "AROUND": 3, "BETWEEN": 4, "TARGETS": 3}
+
+
+Window = tuple[datetime, datetime | None]
+"""A span of time ``[since, until)``; ``until`` None: up to now."""
 
 
 class _BadParams(Exception):
@@ -106,7 +115,8 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
             start = parse_timestamp(_strip(args[0]))
             end = parse_timestamp(_strip(args[1]))
             limit = parse_limit(args[2], limit_max)
-            server.defer(rb, lambda: _targets(server, session, rb, start, end, limit))
+            asker = _Asker.of(session)
+            server.defer(rb, lambda: _targets(server, session, asker, rb, start, end, limit))
             return
         target = args[0]
         if not is_channel_name(target) and not is_valid_nick(target, 64):
@@ -121,7 +131,9 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
         rb.fail("CHATHISTORY", "INVALID_PARAMS", sub, str(exc))
         return
     readable = query if key else None
-    server.defer(rb, lambda: _messages(server, session, rb, sub, target, readable))
+    # Decided now: a NICK handled while the query runs must not change what it may read.
+    windows = None if is_channel_name(target) else session.private_windows()
+    server.defer(rb, lambda: _messages(server, session, rb, sub, target, readable, windows))
 
 
 def _strip(reference: str) -> str:
@@ -164,8 +176,11 @@ async def _messages(
     sub: str,
     target: str,
     query: HistoryQuery | None,
+    windows: list[Window] | None,
 ) -> None:
-    """Answer with a chathistory batch; ``query`` None (not readable) gives an empty one."""
+    """Answer with a chathistory batch; ``query`` None (not readable) gives an empty one.
+
+    ``windows``: for a private conversation, the times whose messages may be shown."""
     store = server.history
     assert store is not None
     messages: list[StoredMessage] = []
@@ -185,8 +200,8 @@ async def _messages(
             log.error("History query for %s failed: %s", target, exc)
             rb.fail("CHATHISTORY", "MESSAGE_ERROR", sub, target, "Messages could not be retrieved")
             return
-        if not is_channel_name(target):
-            messages = [m for m in messages if m.time >= session.history_since]
+        if windows is not None:
+            messages = [m for m in messages if _inside(m.time, windows)]
     if session.closed:
         return
     ref = rb.start_batch("chathistory", target)
@@ -201,9 +216,25 @@ async def _messages(
     rb.end_batch(ref)
 
 
+@dataclass(frozen=True)
+class _Asker:
+    """What TARGETS may list, read when the command arrives: a PART or NICK handled
+    while the query runs must neither change the answer's rules nor break it."""
+
+    names: dict[str, str]  # folded channel -> its name, of the channels it is in
+    me: str  # its folded nick
+    windows: list[Window]  # when its private messages may be shown
+
+    @classmethod
+    def of(cls, session: Session) -> _Asker:
+        names = {c.folded: c.name for c in session.channels}
+        return cls(names, session.folded_nick, session.private_windows())
+
+
 async def _targets(
     server: Server,
     session: Session,
+    asker: _Asker,
     rb: ResponseBuffer,
     start: datetime,
     end: datetime,
@@ -211,37 +242,46 @@ async def _targets(
 ) -> None:
     store = server.history
     assert store is not None
-    channels = [c.folded for c in session.channels]
+    names, me, windows = asker.names, asker.me, asker.windows
+    low, high = min(start, end), max(start, end)
+    private: dict[str, datetime] = {}
     try:
-        found = await store.targets(start, end, limit, channels=channels)
-        # Private conversations only from when this session connected (see above).
-        since = session.history_since
-        if start < end:
-            private = await store.targets(max(start, since), end, limit, nick=session.folded_nick)
-        else:
-            private = await store.targets(start, max(end, since), limit, nick=session.folded_nick)
+        found = await store.targets(start, end, limit, channels=list(names))
+        # Private conversations only inside the times this session may read (see above):
+        # one query per window, each limited to the part of [low, high] it covers.
+        for since, until in windows:
+            lo, hi = max(low, since), high if until is None else min(high, until)
+            if lo >= hi:
+                continue
+            bounds = (lo, hi) if start < end else (hi, lo)
+            for activity in await store.targets(*bounds, limit, nick=me):
+                if is_dm_key(activity.target) and _inside(activity.latest, windows):
+                    latest = private.get(activity.target)
+                    if latest is None or activity.latest > latest:
+                        private[activity.target] = activity.latest
     except StorageError as exc:
         log.error("History TARGETS query failed: %s", exc)
         rb.fail("CHATHISTORY", "MESSAGE_ERROR", "TARGETS", "*", "Messages could not be retrieved")
         return
     if session.closed:
         return
-    merged = sorted(
-        found + [t for t in private if t.latest >= since],
-        key=lambda t: t.latest,
-        reverse=start > end,
-    )[:limit]
-    merged.sort(key=lambda t: t.latest)
-    names = {c.folded: c.name for c in session.channels}
+    shown: list[tuple[datetime, str]] = [
+        (a.latest, names[a.target]) for a in found if a.target in names
+    ]
+    for key, latest in private.items():
+        if me in dm_peers(key):
+            shown.append((latest, dm_peer(key, me)))
+    shown.sort(key=lambda pair: pair[0], reverse=start > end)
+    del shown[limit:]
+    shown.sort(key=lambda pair: pair[0])
     ref = rb.start_batch("draft/chathistory-targets")
-    for activity in merged:
-        shown = names.get(activity.target) or dm_peer(activity.target, session.folded_nick)
-        rb.add(
-            Line(
-                "CHATHISTORY", ("TARGETS", shown, format_time(activity.latest)), server.config.name
-            )
-        )
+    for latest, name in shown:
+        rb.add(Line("CHATHISTORY", ("TARGETS", name, format_time(latest)), server.config.name))
     rb.end_batch(ref)
+
+
+def _inside(when: datetime, windows: list[Window]) -> bool:
+    return any(since <= when and (until is None or when < until) for since, until in windows)
 
 
 @command("PURGE", 1, oper_only=True)

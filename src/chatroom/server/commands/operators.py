@@ -32,8 +32,9 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     name, password = line.params[0], line.params[1]
     entry = next((o for o in server.config.operators if o.name == name), None)
     key = f"oper:{name}"
-    if server.auth.wait_time(session.address, key, server.now()) > 0:
-        # Guessing is slowed down before any hashing, like SASL logins.
+    if not server.auth.begin(session.address, key, server.now()):
+        # Guessing is slowed down before any hashing, like SASL logins; the attempt
+        # counts as failed from now on unless it succeeds.
         rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
         return
     stored = entry.password_hash if entry is not None else None
@@ -45,7 +46,6 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         if session.closed:
             return  # it quit meanwhile: its counts (LUSERS) are already taken off
         if entry is None or not matched:
-            server.auth.failed(session.address, key, server.now())
             log.warning("Failed OPER attempt as %r from %s", name, session.address)
             rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
             return

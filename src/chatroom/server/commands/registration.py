@@ -14,7 +14,7 @@ from chatroom.protocol.caps import ls_entries, pack_entries, parse_request
 from chatroom.protocol.casemap import casefold, is_valid_nick
 from chatroom.protocol.line import Line
 from chatroom.server import presence
-from chatroom.server.auth import protect_nick
+from chatroom.server.auth import protect_nick, reclaim
 from chatroom.server.commands import command
 from chatroom.server.commands.info import send_isupport, send_lusers, send_motd
 from chatroom.server.commands.services import RESERVED_NICKS
@@ -110,6 +110,7 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         return
     if new == session.nick:
         return
+    reclaim(server, session, new)  # an owner logged in takes its nick from an impostor
     if server.nick_in_use(new, by=session):
         rb.reply(n.ERR_NICKNAMEINUSE, new, "Nickname is already in use")
         return
@@ -168,6 +169,7 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
         rb.lines.clear()
         server.disconnect(session, "Bad password", error="Password incorrect")
         return
+    reclaim(server, session, session.nick)
     if server.nick_in_use(session.nick, by=session):
         rb.reply(n.ERR_NICKNAMEINUSE, session.nick, "Nickname is already in use")
         session.nick, session.folded_nick = "*", ""
@@ -211,6 +213,7 @@ def _complete_registration(server: Server, session: Session, rb: ResponseBuffer)
         return
     session.registered = True
     server.users[session.folded_nick] = session
+    session.took_nick("")  # now, not at NICK: another could register the nick between
     server.max_users = max(server.max_users, len(server.users))
     send_welcome(server, session, rb)
     protect_nick(server, session)
