@@ -72,6 +72,12 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                 f"Too many targets, at most {server.config.max_targets} at once",
             )
         return
+    # A target named twice gets the message once ("#c,#C,#c" is one channel, checked
+    # and relayed once), as other servers do.
+    once: dict[str, str] = {}
+    for target in targets:
+        once.setdefault(casefold(target), target)
+    targets = list(once.values())
     client_tags = (
         {k: v for k, v in line.tags.items() if k[:1] == "+"}
         if line.tags and "message-tags" in session.caps
