@@ -115,3 +115,26 @@ async def test_duplicate_targets_get_one_message() -> None:
     assert _sent(bob).lower().count("privmsg #c hi") == 1
     assert _sent(bob).lower().count("privmsg bob hi") == 1
 
+
+async def test_a_banned_member_cannot_change_nick() -> None:
+    server = Server(Config(default_room=""), asyncio.get_running_loop())
+    op, troll = _connect(server, "op"), _connect(server, "troll", port=1001)
+    op.feed(b"JOIN #c\r\n")
+    troll.feed(b"JOIN #c\r\nJOIN #d\r\n")
+    op.feed(b"MODE #c +b troll!*@*\r\n")
+    troll.feed(b"NICK innocent\r\n")
+    await settle()
+    assert ":Cannot change nickname while banned on channel" in _sent(troll)
+    assert " 435 troll innocent #c :" in _sent(troll)
+    assert server.find_user("troll") is troll and " NICK " not in _sent(op)
+    # Voiced (or opped) members may: the ban does not silence them either.
+    op.feed(b"MODE #c +v troll\r\n")
+    troll.feed(b"NICK innocent\r\n")
+    await settle()
+    assert server.find_user("innocent") is troll
+    assert ":troll!~u@10.0.0.7 NICK innocent" in _sent(op)
+    # An exception lifts the ban.
+    op.feed(b"MODE #c -v innocent\r\nMODE #c +b innocent!*@*\r\nMODE #c +e *!~u@*\r\n")
+    troll.feed(b"NICK third\r\n")
+    await settle()
+    assert server.find_user("third") is troll

@@ -143,6 +143,12 @@ class Channel:
         """Invited by INVITE or matching an invite exception (+I)."""
         return self in session.invited or self._listed("I", session)
 
+    def may_change_nick(self, session: Session) -> bool:
+        """Whether a member may change nick: not while banned here, unless voiced or
+        op (as in Hybrid, ratbox and Unreal; a ban does not silence them either),
+        since a new nick would step around a ban on the old one."""
+        return bool(self.members.get(session)) or not self.is_banned(session)
+
     def can_speak(self, session: Session) -> bool:
         """Whether a PRIVMSG/NOTICE from this session may go to the channel."""
         status = self.members.get(session)
