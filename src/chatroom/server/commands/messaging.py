@@ -146,6 +146,8 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         if session.account is not None:
             tags["account"] = session.account
         out = Outgoing(Line(verb, message_params, session.source, tags))
+        # What is relayed (cut to fit 512 bytes after the source) is what is stored.
+        sent = out.line.params[-1] if verb != "TAGMSG" else text
         # A private message to yourself arrives like any other (unless echo-message
         # shows it); in a channel where you are the only member here, it does not.
         to_self = recipients == [session] and not is_channel_name(name)
@@ -167,7 +169,7 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                 MessageKind(verb),
                 session.source,
                 target,
-                text,
+                sent,
                 session.account,
                 client_tags,
             )
