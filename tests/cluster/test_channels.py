@@ -18,8 +18,8 @@ def _busy_channel() -> Channel:
     channel.key = "sesame"
     channel.limit = 12
     channel.topic, channel.topic_setter, channel.topic_time = "hello", "a!u@h", 1_700_000_100
-    channel.lists["b"].append(ListEntry("bad!*@*", "a!u@h", 1_700_000_200))
-    channel.lists["I"].append(ListEntry("*!*@friends", "a!u@h", 1_700_000_300))
+    channel.lists["b"] += (ListEntry("bad!*@*", "a!u@h", 1_700_000_200),)
+    channel.lists["I"] += (ListEntry("*!*@friends", "a!u@h", 1_700_000_300),)
     channel.founder = "Alice"
     channel.op_accounts = {"alice", "bob"}
     channel.permanent = True
@@ -46,7 +46,7 @@ def test_the_state_round_trips_and_leaves_members_alone() -> None:
     plain = Channel("#Room", "#room")
     load(mirror, dump(plain))
     assert (mirror.key, mirror.limit, mirror.founder, mirror.permanent) == (None, None, None, False)
-    assert mirror.lists == {"b": [], "e": [], "I": []}
+    assert mirror.lists == {"b": (), "e": (), "I": ()}
 
 
 @pytest.mark.parametrize(

@@ -189,3 +189,37 @@ def test_two_hundred_clients_connect_at_once(server_factory: ServerFactory) -> N
             data += chunk
     for s in socks:
         s.close()
+
+
+def test_hostile_ban_masks_do_not_stall_the_server(server_factory: ServerFactory) -> None:
+    """Issue 14, item 1, scaled down: 100 bans shaped like '*aaaa…aab' and members with
+    long nicks and usernames sending 'PRIVMSG #c,#c,#c,#c' as fast as they can; a
+    watcher's PING is still answered promptly (this took tens of seconds before)."""
+    server = server_factory("--no-flood-control")
+    owner = IrcClient(server.port).register("owner")
+    owner.join("#c")
+    masks = [f"*{'a' * (k - 2)}b" for k in range(30, 130)]
+    for i in range(0, len(masks), 3):
+        owner.send(f"MODE #c +bbb {' '.join(masks[i : i + 3])}")
+    owner.send("MODE #c +b")
+    bans = [line for line in owner.until("368") if line.command == "367"]
+    assert len(bans) == len(masks)
+    senders = []
+    for i in range(4):
+        sender = IrcClient(server.port)
+        sender.send(f"NICK {'a' * 31}{i}")
+        sender.send(f"USER {'a' * 15} 0 * :hostile")
+        sender.expect("376")
+        sender.join("#c")
+        senders.append(sender)
+    watcher = IrcClient(server.port).register("watcher")
+    for sender in senders:
+        sender.send_raw(b"PRIVMSG #c,#c,#c,#c :x\r\n" * 100)
+    watcher.send("PING :still-there")
+    watcher.expect("PONG", lambda line: line.params[-1] == "still-there", timeout=TIMEOUT)
+    # The members were not banned: their messages went through, each once per line.
+    received = 0
+    while received < 400:
+        owner.expect("PRIVMSG", lambda line: line.params == ["#c", "x"])
+        received += 1
+    assert not [line for line in owner.collect(0.3) if line.command == "PRIVMSG"]

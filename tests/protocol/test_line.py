@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from parser_tests import data as vectors
 
 from chatroom.errors import LocalProtocolError, MalformedLine
-from chatroom.protocol.line import Line, escape_tag_value, parse, unescape_tag_value
+from chatroom.protocol.line import Line, escape_tag_value, fit, parse, unescape_tag_value
 
 
 @pytest.mark.parametrize("case", vectors.msg_split["tests"], ids=lambda c: c["input"][:40])
@@ -87,9 +87,7 @@ _middle = st.text(
     alphabet=st.characters(blacklist_characters=" \r\n\0", blacklist_categories=("Cs",)),
     min_size=1,
 ).filter(lambda s: not s.startswith(":"))
-_trailing = st.text(
-    alphabet=st.characters(blacklist_characters="\r\n\0", blacklist_categories=("Cs",))
-)
+_trailing = st.text(alphabet=st.characters(exclude_characters="\r\n\0", exclude_categories=("Cs",)))
 _command = st.from_regex(r"\A[A-Z]{1,10}\Z|\A[0-9]{3}\Z")
 _tag_key = st.from_regex(r"\A\+?[a-z][a-z0-9\-/.]{0,15}\Z")
 
@@ -111,3 +109,27 @@ def test_format_parse_round_trip(
     params = tuple(middles) + ((trailing,) if trailing is not None else ())
     line = Line(command, params, source, tags)
     assert parse(line.format()) == line
+
+
+@given(
+    st.text(st.characters(exclude_characters="\r\n\0", exclude_categories=("Cs",))),
+    st.integers(min_value=20, max_value=600),
+)
+def test_fit_cuts_the_last_parameter_on_a_character_boundary(text: str, limit: int) -> None:
+    line = Line("PRIVMSG", ("#c", text), "nick!user@host")
+    fitted = fit(line, limit)
+    size = len(fitted.to_bytes(tags=False))
+    assert size <= limit or fitted.params[1] == ""
+    assert fitted.params[0] == "#c" and text.startswith(fitted.params[1])
+    if fitted.params[1] != text:  # cut, at most one character (and a ':') too many
+        longer = Line("PRIVMSG", ("#c", text[: len(fitted.params[1]) + 1]), "nick!user@host")
+        assert len(longer.to_bytes(tags=False)) >= limit
+    elif len(line.to_bytes(tags=False)) <= limit:
+        assert fitted is line
+
+
+def test_fit_keeps_the_tags_and_the_source() -> None:
+    line = Line("NOTICE", ("bob", "é" * 300), "n!u@h", {"msgid": "x"})
+    fitted = fit(line)
+    assert len(fitted.to_bytes(tags=False)) in (511, 512)
+    assert fitted.tags == {"msgid": "x"} and fitted.source == "n!u@h"

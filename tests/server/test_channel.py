@@ -15,6 +15,11 @@ class FakeSession:
     address: str
     user: str = "~u"
     invited: set[Channel] = field(default_factory=set)
+    account: str | None = None
+
+    @property
+    def identity(self) -> tuple[str, str, str, str | None]:
+        return (self.nick, self.user, self.address, self.account)
 
     @property
     def source(self) -> str:
@@ -47,9 +52,9 @@ def test_bans_exceptions_and_speaking() -> None:
     a, b = member("a"), member("b")
     channel.members[a] = ""
     assert channel.can_speak(a) and not channel.can_speak(b)  # +n
-    channel.lists["b"].append(ListEntry("*!*@10.0.0.*", "op", 0))
+    channel.lists["b"] += (ListEntry("*!*@10.0.0.*", "op", 0),)
     assert channel.is_banned(a) and not channel.can_speak(a)
-    channel.lists["e"].append(ListEntry("a!*@*", "op", 0))
+    channel.lists["e"] += (ListEntry("a!*@*", "op", 0),)
     assert not channel.is_banned(a) and channel.can_speak(a)
     channel.modes.add("m")
     assert not channel.can_speak(a)
@@ -72,5 +77,5 @@ def test_invites() -> None:
     a.invited.add(channel)
     assert channel.is_invited(a)
     b = member("b")
-    channel.lists["I"].append(ListEntry("b!*@*", "op", 0))
+    channel.lists["I"] += (ListEntry("b!*@*", "op", 0),)
     assert channel.is_invited(b)

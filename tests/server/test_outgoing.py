@@ -30,3 +30,15 @@ def test_render_is_cached_and_correct() -> None:
     parsed = parse(full.decode())
     assert parsed.params == ("#a", "hi there")
     assert dict(parsed.tags) == {"time": TAGS["time"], "msgid": "abc", "+react": "👍"}
+
+
+def test_free_text_is_cut_to_fit_but_masks_are_not() -> None:
+    source = "n" * 32 + "!~" + "u" * 15 + "@10.0.0.7"
+    for command in ("PRIVMSG", "NOTICE", "PART", "KICK", "QUIT", "TOPIC"):
+        params = ("#c", "x y" * 200) if command != "QUIT" else ("x y" * 200,)
+        out = Outgoing(Line(command, params, source, TAGS))
+        assert len(out.render(0)) == 512
+        assert out.line.params[-1] == ("x y" * 200)[: len(out.line.params[-1])]
+        assert out.render(TIME).endswith(out.render(0))
+    mode = Line("MODE", ("#c", "+b", "m" * 480), source)
+    assert Outgoing(mode).line is mode

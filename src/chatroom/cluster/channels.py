@@ -97,7 +97,9 @@ def load(channel: Channel, state: str) -> None:
         key = body["k"]
         limit = body["l"]
         lists = {
-            mode: [ListEntry(str(mask), str(setter), int(at)) for mask, setter, at in body[mode]]
+            mode: tuple(
+                ListEntry(str(mask), str(setter), int(at)) for mask, setter, at in body[mode]
+            )
             for mode in LIST_MODES
         }
         founder = body["f"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from chatroom.errors import LocalProtocolError, MalformedLine
+from chatroom.protocol.decoder import MAX_BODY
 
 _EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
 
@@ -126,6 +127,23 @@ class Line:
 
     def __str__(self) -> str:
         return self.format()
+
+
+def fit(line: Line, limit: int = MAX_BODY) -> Line:
+    """``line``, or a copy with its last parameter cut short so that the line without
+    its tags, CRLF included, is at most ``limit`` bytes (Modern IRC "Messages": 512).
+
+    For relaying text: a client's line that fits may no longer fit once the server
+    puts the sender's ``nick!user@host`` in front, and other servers cut the text
+    rather than send a line a client may refuse. The cut falls on a UTF-8 character
+    boundary. Raises :class:`LocalProtocolError` as :meth:`Line.format` does.
+    """
+    size = len(line.to_bytes(tags=False))
+    if size <= limit or not line.params:
+        return line
+    last = line.params[-1].encode()
+    cut = last[: max(0, len(last) - (size - limit))].decode("utf-8", "ignore")
+    return Line(line.command, (*line.params[:-1], cut), line.source, line.tags)
 
 
 def _check_atom(value: str, what: str) -> None:

@@ -79,6 +79,7 @@ ERR_NOMOTD = "422"
 ERR_NONICKNAMEGIVEN = "431"
 ERR_ERRONEUSNICKNAME = "432"
 ERR_NICKNAMEINUSE = "433"
+ERR_BANNICKCHANGE = "435"  # Hybrid, ratbox, Unreal: <nick> <channel>: banned there
 ERR_UNAVAILRESOURCE = "437"  # RFC 2812: a channel whose state has not arrived yet
 ERR_USERNOTINCHANNEL = "441"
 ERR_NOTONCHANNEL = "442"

@@ -65,10 +65,14 @@ class Channel:
         self.topic = ""
         self.topic_setter = ""
         self.topic_time = 0
-        self.lists: dict[str, list[ListEntry]] = {m: [] for m in LIST_MODES}
+        # Each list is a tuple, replaced (never changed in place) on every +b/-b...:
+        # a new tuple is what tells the ban cache below that the list changed.
+        self.lists: dict[str, tuple[ListEntry, ...]] = {m: () for m in LIST_MODES}
         self.permanent = False  # the default room (and registered ones) outlive their members
         self.founder: str | None = None  # the account that registered it, if any
         self.op_accounts: set[str] = set()  # casefolded accounts made operator on join
+        # member -> (what the answer depends on, is_banned's answer); see is_banned.
+        self._banned: dict[Session, tuple[tuple[object, ...], bool]] = {}
 
     def __repr__(self) -> str:
         return f"<Channel {self.name} {len(self.members)} members>"
@@ -111,12 +115,39 @@ class Channel:
         return any(session.matches(e.mask) for e in self.lists[mode])
 
     def is_banned(self, session: Session) -> bool:
-        """Banned by +b and not excepted by +e."""
-        return self._listed("b", session) and not self._listed("e", session)
+        """Banned by +b and not excepted by +e.
+
+        A member's answer is cached: every message to the channel asks again, and
+        matching it against a full ban list costs a hundred mask matches (issue 14).
+        The cache key is everything the answer depends on, so nothing has to
+        remember to clear it: the member's identity (nick, user, host, address,
+        account) and the +b and +e tuples themselves (a list change makes new ones).
+        """
+        bans = self.lists["b"]
+        if not bans:
+            return False
+        if session not in self.members:
+            return self._listed("b", session) and not self._listed("e", session)
+        key = (session.identity, bans, self.lists["e"])
+        cached = self._banned.get(session)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        banned = self._listed("b", session) and not self._listed("e", session)
+        if len(self._banned) > 2 * len(self.members) + 16:
+            # Forget members who left (kept small without a hook on every departure).
+            self._banned = {s: v for s, v in self._banned.items() if s in self.members}
+        self._banned[session] = (key, banned)
+        return banned
 
     def is_invited(self, session: Session) -> bool:
         """Invited by INVITE or matching an invite exception (+I)."""
         return self in session.invited or self._listed("I", session)
+
+    def may_change_nick(self, session: Session) -> bool:
+        """Whether a member may change nick: not while banned here, unless voiced or
+        op (as in Hybrid, ratbox and Unreal; a ban does not silence them either),
+        since a new nick would step around a ban on the old one."""
+        return bool(self.members.get(session)) or not self.is_banned(session)
 
     def can_speak(self, session: Session) -> bool:
         """Whether a PRIVMSG/NOTICE from this session may go to the channel."""

@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from chatroom.protocol.line import Line, format_tags
+from chatroom.protocol.decoder import MAX_BODY
+from chatroom.protocol.line import Line, fit, format_tags
 
 # Tag profile bits, computed by the session from its enabled caps.
 TIME = 1
 MSGTAGS = 2
 ACCOUNT = 4
+
+# Commands whose last parameter is free text that may be cut to fit 512 bytes (a
+# mask or a nick, cut, would name something else).
+FREE_TEXT = frozenset({"PRIVMSG", "NOTICE", "QUIT", "PART", "KICK", "TOPIC", "AWAY", "SETNAME"})
 
 
 def format_time(when: datetime) -> str:
@@ -57,13 +62,21 @@ def filter_tags(tags: Mapping[str, str], profile: int) -> dict[str, str]:
 
 
 class Outgoing:
-    """One relayed message; :meth:`render` gives the bytes for a tag profile."""
+    """One relayed message; :meth:`render` gives the bytes for a tag profile.
+
+    A text the sender's ``nick!user@host`` pushes over 512 bytes is cut to fit
+    (:func:`~chatroom.protocol.line.fit`); :attr:`line` is what is relayed.
+    """
 
     __slots__ = ("_body", "_cache", "line")
 
     def __init__(self, line: Line) -> None:
+        body = line.to_bytes(tags=False)
+        if len(body) > MAX_BODY and line.command in FREE_TEXT:
+            line = fit(line)
+            body = line.to_bytes(tags=False)
         self.line = line
-        self._body = line.to_bytes(tags=False)
+        self._body = body
         self._cache: dict[int, bytes] = {}
 
     def render(self, profile: int) -> bytes:

@@ -27,14 +27,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("chatroom.server")
 
 
-def _stored(entries: list[ListEntry]) -> tuple[StoredEntry, ...]:
+def _stored(entries: tuple[ListEntry, ...]) -> tuple[StoredEntry, ...]:
     return tuple(
         StoredEntry(e.mask, e.setter, datetime.fromtimestamp(e.set_at, UTC)) for e in entries
     )
 
 
-def _live(entries: tuple[StoredEntry, ...]) -> list[ListEntry]:
-    return [ListEntry(e.mask, e.setter, int(e.time.timestamp())) for e in entries]
+def _live(entries: tuple[StoredEntry, ...]) -> tuple[ListEntry, ...]:
+    return tuple(ListEntry(e.mask, e.setter, int(e.time.timestamp())) for e in entries)
 
 
 def record_of(channel: Channel, founder: str) -> ChannelRecord:

@@ -124,10 +124,18 @@ class Session:
         """``nick!user@host``: how this user appears as a message source."""
         return f"{self.nick}!{self.user}@{self.host}"
 
+    @property
+    def identity(self) -> tuple[str, str, str, str, str | None]:
+        """Everything a ban mask can match on: when it changes, a cached ban answer
+        is stale (see :meth:`Channel.is_banned`)."""
+        return (self.nick, self.user, self.host, self.address, self.account)
+
     def matches(self, mask: str) -> bool:
         """True if a ``nick!user@host`` mask matches this user, by host or by address
         (they differ only for IPv6, whose host gets a leading '0')."""
-        return mask_matches(mask, self.source) or mask_matches(
+        if mask_matches(mask, self.source):
+            return True
+        return self.host != self.address and mask_matches(
             mask, f"{self.nick}!{self.user}@{self.address}"
         )
 

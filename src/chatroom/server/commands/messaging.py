@@ -72,6 +72,12 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                 f"Too many targets, at most {server.config.max_targets} at once",
             )
         return
+    # A target named twice gets the message once ("#c,#C,#c" is one channel, checked
+    # and relayed once), as other servers do.
+    once: dict[str, str] = {}
+    for target in targets:
+        once.setdefault(casefold(target), target)
+    targets = list(once.values())
     client_tags = (
         {k: v for k, v in line.tags.items() if k[:1] == "+"}
         if line.tags and "message-tags" in session.caps
@@ -140,6 +146,8 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         if session.account is not None:
             tags["account"] = session.account
         out = Outgoing(Line(verb, message_params, session.source, tags))
+        # What is relayed (cut to fit 512 bytes after the source) is what is stored.
+        sent = out.line.params[-1] if verb != "TAGMSG" else text
         # A private message to yourself arrives like any other (unless echo-message
         # shows it); in a channel where you are the only member here, it does not.
         to_self = recipients == [session] and not is_channel_name(name)
@@ -161,7 +169,7 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                 MessageKind(verb),
                 session.source,
                 target,
-                text,
+                sent,
                 session.account,
                 client_tags,
             )

@@ -294,11 +294,11 @@ def _set_list(
         if len(entries) >= server.config.max_list_entries:
             rb.reply(n.ERR_BANLISTFULL, channel.name, mask, "Channel list is full")
             return None
-        entries.append(ListEntry(mask, session.source, int(time.time())))
+        channel.lists[char] = (*entries, ListEntry(mask, session.source, int(time.time())))
         return mask
     if existing is None:
         return None
-    entries.remove(existing)
+    channel.lists[char] = tuple(e for e in entries if e is not existing)
     return existing.mask
 
 

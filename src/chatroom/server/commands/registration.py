@@ -110,6 +110,15 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         return
     if new == session.nick:
         return
+    for channel in session.channels:
+        if not channel.may_change_nick(session):
+            rb.reply(
+                n.ERR_BANNICKCHANGE,
+                new,
+                channel.name,
+                "Cannot change nickname while banned on channel",
+            )
+            return
     reclaim(server, session, new)  # an owner logged in takes its nick from an impostor
     if server.nick_in_use(new, by=session):
         rb.reply(n.ERR_NICKNAMEINUSE, new, "Nickname is already in use")
