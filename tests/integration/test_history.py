@@ -314,11 +314,10 @@ def test_a_full_disk_refuses_messages_and_loses_none_anyone_received(
         assert answer(a).command == "PRIVMSG"
         received.append(b.expect("PRIVMSG"))
         filler = mount / "filler"
-        with open(filler, "wb") as handle:
+        with open(filler, "wb", buffering=0) as handle:  # unbuffered: close cannot fail
             try:
                 while True:
                     handle.write(b"\0" * 65536)
-                    handle.flush()
             except OSError:
                 pass
         # Leave room for a few dozen messages, so the disk fills up while they stream in.
