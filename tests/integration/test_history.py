@@ -3,6 +3,7 @@ who may read what, retention, purge, and a full disk."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -283,38 +284,86 @@ def test_history_off_means_no_cap_and_421(server_factory: ServerFactory) -> None
     a.expect("421")
 
 
-def test_full_disk_keeps_live_chat_going(server_factory: ServerFactory, tmp_path: Path) -> None:
+def test_a_full_disk_refuses_messages_and_loses_none_anyone_received(
+    server_factory: ServerFactory, tmp_path: Path
+) -> None:
     mount = tmp_path / "tiny"
     mount.mkdir()
     result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True
     )
     if result.returncode != 0:
         pytest.skip("cannot mount a small tmpfs here (needs root): " + result.stderr.decode())
     try:
-        server = data_dir_server(server_factory, mount)
-        a = IrcClient(server.port).register("alice", CAPS)
+        server = data_dir_server(server_factory, mount, "--no-web")
+        caps = f"{CAPS} echo-message standard-replies"
+        a = IrcClient(server.port).register("alice", caps)
         b = IrcClient(server.port).register("bob", CAPS)
         a.join("#full")
         b.join("#full")
+        received: list[irctokens.Line] = []  # everything bob was sent
+
+        def answer(client: IrcClient) -> irctokens.Line:
+            """alice's answer to one message: its echo, or a FAIL saying it was not sent."""
+            line = client.until_any(("PRIVMSG", "FAIL"))[0]
+            if line.command == "FAIL":
+                assert line.params[:3] == ["PRIVMSG", "TEMPORARILY_UNAVAILABLE", "#full"]
+            return line
+
         a.send("PRIVMSG #full :stored before the disk filled")
-        b.expect("PRIVMSG")
+        assert answer(a).command == "PRIVMSG"
+        received.append(b.expect("PRIVMSG"))
         filler = mount / "filler"
-        with open(filler, "wb") as handle:
+        with open(filler, "wb", buffering=0) as handle:  # unbuffered: close cannot fail
             try:
                 while True:
                     handle.write(b"\0" * 65536)
-                    handle.flush()
             except OSError:
                 pass
+        # Leave room for a few dozen messages, so the disk fills up while they stream in.
+        os.truncate(filler, filler.stat().st_size - 256 * 1024)
         text = "x" * 400
-        for i in range(300):  # enough to need new pages: writes now fail
-            a.send(f"PRIVMSG #full :{i} {text}")
-        for i in range(300):
-            assert b.expect("PRIVMSG").params[1].startswith(f"{i} ")
-        server.wait_for_log(r"(?i)full|space")
-        old = texts(history(b, "BEFORE", "#full", "timestamp=2100-01-01T00:00:00.000Z", "1000"))
-        assert old[0] == "stored before the disk filled"
-        filler.unlink()
+        count = 1500  # 600 KB and more: far past what is left
+        answers: list[irctokens.Line] = []
+        for start in range(0, count, 100):  # in bursts, so that no queue overflows
+            for i in range(start, start + 100):
+                a.send(f"PRIVMSG #full :{i} {text}")
+            answers += [answer(a) for _ in range(100)]
+        echoed = [line for line in answers if line.command == "PRIVMSG"]
+        assert len(echoed) < count, "the disk never filled up"
+        # bob got exactly what alice saw echoed, nothing that was refused.
+        received += [b.expect("PRIVMSG") for _ in echoed]
+        assert [line.tags["msgid"] for line in received[1:]] == [  # type: ignore[index]
+            line.tags["msgid"]
+            for line in echoed  # type: ignore[index]
+        ]
+        b.send("PING :sync")
+        assert b.until("PONG")[:-1] == [], "bob got a message nobody was told was sent"
+        server.wait_for_log("new messages are refused")
+        assert "disk is full" in server.log and "Traceback" not in server.log
+
+        # Everything else still works meanwhile.
+        a.send("TOPIC #full :still answering")
+        a.expect("TOPIC")
+        b.expect("TOPIC")
+        newest = history(b, "LATEST", "#full", "*", "1")
+        assert [line.tags["msgid"] for line in newest] == [  # type: ignore[index]
+            received[-1].tags["msgid"]  # type: ignore[index]
+        ]
+
+        filler.unlink()  # space comes back: the server notices on its own
+        server.wait_for_log("works again")
+        a.send("PRIVMSG #full :after the disk was freed")
+        assert answer(a).command == "PRIVMSG"
+        received.append(b.expect("PRIVMSG"))
+
+        # The promise: every message any client received is in history, once.
+        page = stored = history(b, "AFTER", "#full", "timestamp=2000-01-01T00:00:00.000Z", "100")
+        while len(page) == 100:
+            last = page[-1].tags["msgid"]  # type: ignore[index]
+            page = history(b, "AFTER", "#full", f"msgid={last}", "100")
+            stored = stored + page
+        stored_ids = [line.tags["msgid"] for line in stored]  # type: ignore[index]
+        assert stored_ids == [line.tags["msgid"] for line in received]  # type: ignore[index]
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)

@@ -67,6 +67,12 @@ async def test_on_stored_runs_later_on_the_loop_thread_in_order(store: HistorySt
     assert {thread for _, _, thread in calls} == {threading.current_thread()}
 
 
+async def test_a_working_store_is_writable(store: HistoryStore) -> None:
+    assert store.writable
+    assert await store_all(store, [msg()]) == [True]
+    assert store.writable
+
+
 async def test_append_without_callback_is_stored(store: HistoryStore) -> None:
     message = msg()
     store.append(message)

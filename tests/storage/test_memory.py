@@ -13,8 +13,10 @@ from .support import msg, store_all
 async def test_simulated_write_failure_reports_false_and_stores_nothing() -> None:
     store = MemoryHistoryStore()
     store.fail_writes = True
+    assert not store.writable  # as a real store after a failed commit
     assert await store_all(store, [msg()]) == [False]
     store.fail_writes = False
+    assert store.writable
     assert await store.latest("#chan", 10) == []
     assert await store_all(store, [msg()]) == [True]
 

@@ -137,7 +137,9 @@ async def until(check_ok: object, deadline: float) -> None:
 
 async def test_a_database_outage_fails_cleanly_and_recovers(own_cluster: Cluster) -> None:
     dsn = own_cluster.dsn()
-    history = await PostgresHistoryStore.open(dsn, connect_timeout=2, command_timeout=5)
+    history = await PostgresHistoryStore.open(
+        dsn, connect_timeout=2, command_timeout=5, probe_interval=0.05
+    )
     accounts = await PostgresAccountStore.open(
         dsn, passwords=CHEAP, scram_iterations=ITERATIONS, connect_timeout=2
     )
@@ -150,6 +152,7 @@ async def test_a_database_outage_fails_cleanly_and_recovers(own_cluster: Cluster
         assert not await append_one(history, "during")
         assert not await append_one(history, "during, again")  # fails fast while backing off
         assert time.monotonic() - started < TIMEOUT
+        assert not history.writable  # the server refuses new messages meanwhile
         with pytest.raises(StorageUnavailableError, match="is it running"):
             await history.latest("#chan", 10)
         with pytest.raises(StorageUnavailableError):
@@ -157,6 +160,12 @@ async def test_a_database_outage_fails_cleanly_and_recovers(own_cluster: Cluster
 
         await asyncio.to_thread(own_cluster.start)
         deadline = time.monotonic() + TIMEOUT
+
+        async def writable() -> bool:  # nobody appends: the writer's probe finds out
+            await asyncio.sleep(0.05)
+            return history.writable
+
+        await until(writable, deadline)
         await until(lambda: append_one(history, "after"), deadline)
         await until(lambda: accounts.get("alice"), deadline)
         texts = [m.text for m in await history.latest("#chan", 10)]

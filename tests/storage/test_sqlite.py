@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -162,19 +162,57 @@ async def test_size_limit_full_fails_writes_keeps_data_and_recovers(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # max_page_count makes SQLite itself report SQLITE_FULL, exactly as a full disk does.
-    store = await SQLiteHistoryStore.open(tmp_path / "h.db", max_bytes=64 * 1024)
+    store = await SQLiteHistoryStore.open(
+        tmp_path / "h.db", max_bytes=64 * 1024, probe_interval=0.01
+    )
     try:
         kept = [msg("#keep", i) for i in range(20)]
         assert all(await store_all(store, kept))
+        assert store.writable
         filler = [msg("#spam", i, "x" * 500) for i in range(400)]
         results = await store_all(store, filler)
         assert False in results
-        assert "disk is full" in caplog.text and "live chat goes on" in caplog.text
+        assert not store.writable  # the server refuses new messages from here on
+        assert "disk is full" in caplog.text and "new messages are refused" in caplog.text
         assert await store.latest("#keep", 100) == kept  # nothing stored is damaged
         await store.purge("#spam")  # frees pages inside the file
-        assert await store_all(store, [msg("#keep", 99)]) == [True]
+        # Nobody appends while it is not writable: the writer's probe finds the room.
+        await eventually(lambda: store.writable)
         assert "works again" in caplog.text
+        assert await store_all(store, [msg("#keep", 99)]) == [True]
+        assert [m.text for m in await store.latest("#keep", 100)] == ["hello"] * 21
     finally:
+        await store.close()
+
+
+async def eventually(check: Callable[[], bool]) -> None:
+    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "not within the timeout"
+        await asyncio.sleep(0.01)
+
+
+async def test_failures_are_logged_once_a_minute_and_recovery_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await SQLiteHistoryStore.open(tmp_path / "h.db", busy_timeout=0.01)
+    other = sqlite3.connect(tmp_path / "h.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # writes fail (locked) until released
+        for i in range(5):
+            assert await store_all(store, [msg(ms=i)]) == [False]
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(errors) == 1 and "5 message(s)" not in errors[0].getMessage()
+        other.execute("ROLLBACK")
+        assert await store_all(store, [msg(ms=9)]) == [True]
+        assert await store_all(store, [msg(ms=10)]) == [True]
+        recovered = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert recovered == [
+            "history: storing messages works again; messages are accepted again "
+            "(5 message(s) were not stored)"
+        ]
+    finally:
+        other.close()
         await store.close()
 
 

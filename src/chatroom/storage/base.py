@@ -378,7 +378,20 @@ class HistoryStore(Protocol):
         (it survives ``kill -9`` of the process); ``on_stored(False)`` if it could not be
         stored (disk full, locked, corrupt, duplicate msgid, store closed). It is called
         exactly once, never from inside ``append``, and callbacks run in append order.
-        Relay the message either way: live chat must not stop because storage failed.
+        Relay the message only after ``on_stored(True)``, and tell the sender it was not
+        sent after ``on_stored(False)``: a message anyone received must be in history.
+        """
+        ...
+
+    @property
+    def writable(self) -> bool:
+        """False from the first write that failed for want of storage (disk full, I/O
+        error, database unreachable) until a later write or the store's own probe succeeds.
+
+        The store probes by itself while it is not writable (see
+        :mod:`chatroom.storage.health`); the server refuses new messages meanwhile, with
+        ``FAIL … TEMPORARILY_UNAVAILABLE``, instead of appending them. Appends made anyway
+        are attempted as usual.
         """
         ...
 

@@ -17,8 +17,9 @@ chat alive can catch that one class::
 Misuse of the API by the caller (a negative limit, a naive ``datetime``) raises the ordinary
 ``ValueError``/``TypeError`` instead: those are bugs to fix, not conditions to handle.
 
-Writes never raise: ``append()`` reports failure through its ``on_stored(False)`` callback,
-because live chat must go on when storage fails.
+Writes never raise: ``append()`` reports failure through its ``on_stored(False)`` callback
+(the server then tells the sender the message was not sent), and the store's ``writable``
+says whether writes work now, so the rest of chat goes on when storage fails.
 
 Each error's ``str()`` reads as a sentence an operator can act on.
 """

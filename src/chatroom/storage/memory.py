@@ -5,8 +5,9 @@ It keeps the same contract as the SQLite backend (one shared test suite runs aga
 chathistory through :mod:`chatroom.storage.query`. Nothing survives the process.
 
 For server tests of the failure paths, set :attr:`MemoryHistoryStore.fail_writes` (appends
-report ``on_stored(False)``) or :attr:`MemoryHistoryStore.fail_queries` (queries raise
-``StorageUnavailableError``).
+report ``on_stored(False)`` and the store is not :attr:`~MemoryHistoryStore.writable`, as a
+real backend whose disk is full; clearing it is the probe that succeeds) or
+:attr:`MemoryHistoryStore.fail_queries` (queries raise ``StorageUnavailableError``).
 """
 
 from __future__ import annotations
@@ -145,6 +146,11 @@ class MemoryHistoryStore(QueryShortcuts):
         self.fail_writes = False
         #: When true, queries raise ``StorageUnavailableError`` as if the disk had failed.
         self.fail_queries = False
+
+    @property
+    def writable(self) -> bool:
+        """False while :attr:`fail_writes` is set; see :attr:`HistoryStore.writable`."""
+        return not self.fail_writes
 
     def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
         """Store *message*; see :meth:`HistoryStore.append`. Must run on the event loop."""

@@ -14,12 +14,16 @@ Same contract as the SQLite backend (the same test suite runs against both); wha
   ``synchronous_commit = on``, a crash of the database server too).
 * **Queries** run on a small connection pool, through the same CHATHISTORY plans as the
   other backends (:func:`chatroom.storage.query.execute_async`).
-* **Failures.** When the database cannot be reached or refuses a write, the batch gets
-  ``on_stored(False)`` and a rate-limited operator message is logged. A background task
-  then reconnects, trying every :data:`RECONNECT_INTERVAL` seconds; batches fail at once
-  until it succeeds, so live chat (relayed when ``on_stored`` runs) is never held up by a
-  dead or unreachable database for longer than one write (bounded by *write_timeout*).
-  The log says so when writes work again. Queries raise :class:`StorageUnavailableError`
+* **Failures.** When the database cannot be reached or refuses a write (its disk is full,
+  it is down, the connection is lost), the batch gets ``on_stored(False)`` (the server
+  tells the senders), the store stops being :attr:`~PostgresHistoryStore.writable` (the
+  server refuses new messages) and a rate-limited operator message is logged
+  (:mod:`chatroom.storage.health`). A background task then reconnects, trying every
+  :data:`RECONNECT_INTERVAL` seconds; batches fail at once until it succeeds, so no sender
+  waits on a dead or unreachable database for longer than one write (bounded by
+  *write_timeout*). While it has nothing to write the writer probes every *probe_interval*
+  seconds (a transaction that writes a row and deletes it), and the store is writable
+  again once one commits; the log says so. Queries raise :class:`StorageUnavailableError`
   meanwhile; the pool reconnects by itself. A commit whose reply was lost with the
   connection is reported ``False`` although it may have been stored: never stored twice,
   at worst acknowledged as missing.
@@ -60,6 +64,7 @@ from .base import (
     utc_now,
 )
 from .errors import StorageError, StoreClosedError
+from .health import PROBE_INTERVAL, PROBE_NICK, WriteHealth
 from .postgres_db import (
     DB_ERRORS,
     AnyConnection,
@@ -90,8 +95,6 @@ T = TypeVar("T")
 BATCH_MAX = 2048
 #: Most rows one maintenance transaction deletes.
 DELETE_CHUNK = 5000
-#: Seconds between repeated operator messages while writes keep failing.
-FAILURE_LOG_INTERVAL = 10.0
 #: Seconds the writer waits after a failed connection attempt before trying again.
 RECONNECT_INTERVAL = 1.0
 
@@ -219,6 +222,7 @@ class PostgresHistoryStore(QueryShortcuts):
         connect_timeout: float,
         command_timeout: float,
         write_timeout: float,
+        probe_interval: float = PROBE_INTERVAL,
     ) -> None:
         """Private: use :meth:`open`."""
         self.dsn = dsn
@@ -233,9 +237,10 @@ class PostgresHistoryStore(QueryShortcuts):
         self._wakeup = asyncio.Event()
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
-        self._failed_writes = 0
-        self._last_failure_log = -FAILURE_LOG_INTERVAL
-        self._recovery_to_log = False
+        self._health = WriteHealth()
+        self._probe_interval = probe_interval
+        # The probe row's target: unique to this store, since processes share the table.
+        self._probe_target = f"probe:{id(self):x}:{time.time_ns():x}:" + "x" * 1024
         self._writer_task = self._loop.create_task(
             self._writer_main(), name="chatroom-history-writer"
         )
@@ -249,13 +254,15 @@ class PostgresHistoryStore(QueryShortcuts):
         connect_timeout: float = 5.0,
         command_timeout: float = 30.0,
         write_timeout: float = 5.0,
+        probe_interval: float = PROBE_INTERVAL,
     ) -> PostgresHistoryStore:
         """Connect to the database at *dsn*, creating or migrating the history tables.
 
         *pool_size* is the most queries run at once; *connect_timeout*, *command_timeout*
         and *write_timeout* (seconds) bound how long a connection attempt, a query or
         maintenance statement, and one batch of appends may take before it counts as a
-        failure (keep *write_timeout* short: messages are relayed when it ends).
+        failure (keep *write_timeout* short: senders wait for it). *probe_interval* is how
+        often, in seconds, the writer tries a write while the store is not writable.
 
         Raises ``ValueError`` for a URL that is not ``postgresql://``,
         :class:`~chatroom.storage.errors.SchemaError` (tables newer than this program, or
@@ -291,9 +298,15 @@ class PostgresHistoryStore(QueryShortcuts):
             connect_timeout=connect_timeout,
             command_timeout=command_timeout,
             write_timeout=write_timeout,
+            probe_interval=probe_interval,
         )
 
     # --- writes ------------------------------------------------------------------------------
+
+    @property
+    def writable(self) -> bool:
+        """Whether writes work; see :attr:`HistoryStore.writable`."""
+        return self._health.writable
 
     def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
         """Queue *message*; see :meth:`HistoryStore.append`. Call it on the event loop."""
@@ -349,7 +362,13 @@ class PostgresHistoryStore(QueryShortcuts):
         while True:
             if not pending:
                 self._wakeup.clear()
-                await self._wakeup.wait()
+                if self._health.writable:
+                    await self._wakeup.wait()
+                    continue
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), self._probe_interval)
+                except TimeoutError:
+                    await self._probe()
                 continue
             head = pending[0]
             if isinstance(head, _Marker):
@@ -392,13 +411,30 @@ class PostgresHistoryStore(QueryShortcuts):
         except DB_ERRORS as exc:
             self._drop_writer()
             return self._failed(exc, len(rows))
-        if self._recovery_to_log:
-            self._recovery_to_log = False
-            logger.warning(
-                "history: storing messages works again (%d message(s) were not stored)",
-                self._failed_writes,
-            )
+        self._health.succeeded()
         return results
+
+    async def _probe(self) -> None:
+        """Try a write that leaves nothing behind; writable again if it commits."""
+        try:
+            conn = self._connection()
+            if conn is None:  # still reconnecting
+                self._failed(None, 0)
+                return
+            async with conn.transaction():
+                await conn.execute(_INSERT_DM, PROBE_NICK, self._probe_target)
+                await conn.execute(
+                    "DELETE FROM dm_participants WHERE nick = $1 AND target = $2",
+                    PROBE_NICK,
+                    self._probe_target,
+                )
+        except DB_ERRORS as exc:
+            self._drop_writer()
+            self._failed(exc, 0)
+        except Exception as exc:  # a bug, not the database: still rate-limited, refusing
+            self._failed(StorageError(f"the write probe failed: {exc!r}"), 0)
+        else:
+            self._health.succeeded()
 
     async def _write_each(self, conn: asyncpg.Connection, rows: list[Row]) -> list[bool]:
         results: list[bool] = []
@@ -447,25 +483,14 @@ class PostgresHistoryStore(QueryShortcuts):
             writer.terminate()
 
     def _failed(self, exc: BaseException | None, count: int) -> list[bool]:
-        # At most one error line per FAILURE_LOG_INTERVAL, and one "works again" line after
-        # each: a database that stays down must not flood the log.
-        self._failed_writes += count
-        now = time.monotonic()
-        if now - self._last_failure_log >= FAILURE_LOG_INTERVAL:
-            self._last_failure_log = now
-            self._recovery_to_log = True
-            reason = (
-                describe_error(exc, "history", self.dsn)
-                if exc is not None
-                else "the database was unreachable a moment ago; retrying shortly"
-            )
-            logger.error(
-                "history: could not store %d message(s); live chat goes on, but they will be "
-                "missing from history (%d so far): %s",
-                count,
-                self._failed_writes,
-                reason,
-            )
+        """Note a failed write of *count* messages (the log is rate-limited)."""
+        if isinstance(exc, StorageError):
+            reason: object = exc
+        elif exc is not None:
+            reason = describe_error(exc, "history", self.dsn)
+        else:
+            reason = "the database was unreachable a moment ago; reconnecting"
+        self._health.failed(count, reason)
         return [False] * count
 
     # --- queries -----------------------------------------------------------------------------

@@ -19,10 +19,13 @@ How it works, and why:
   :data:`DELETE_CHUNK` rows per transaction, re-queued behind waiting appends, so a big
   purge never holds up live messages for long.
 * **Failures** (disk full, locked, I/O error, corruption): the batch's transaction is rolled
-  back, its messages get ``on_stored(False)``, an operator message is logged on the
-  ``chatroom.storage`` logger (at most every :data:`FAILURE_LOG_INTERVAL` seconds while it
-  lasts, plus a line when writes work again), and the writer carries on with the next batch.
-  Rows committed earlier are never touched by a failed transaction.
+  back, its messages get ``on_stored(False)`` (the server tells their senders), the store
+  stops being :attr:`~SQLiteHistoryStore.writable` (the server refuses new messages) and
+  an operator message is logged on the ``chatroom.storage`` logger (see
+  :mod:`chatroom.storage.health`). The writer carries on with the next batch; while it has
+  none it probes, every *probe_interval* seconds, with a transaction that writes a row and
+  deletes it again, and the store is writable again once one commits. Rows committed
+  earlier are never touched by a failed transaction.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ import logging
 import queue
 import sqlite3
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -59,6 +61,7 @@ from .errors import (
     StorageUnavailableError,
     StoreClosedError,
 )
+from .health import PROBE_INTERVAL, PROBE_NICK, WriteHealth
 from .query import execute, find_targets
 from .sqlite_db import (
     INSERT,
@@ -80,8 +83,8 @@ T = TypeVar("T")
 BATCH_MAX = 2048
 #: Most rows one maintenance transaction deletes before letting appends through.
 DELETE_CHUNK = 5000
-#: Seconds between repeated operator messages while writes keep failing.
-FAILURE_LOG_INTERVAL = 10.0
+#: The probe row's ``target``: a page's worth, so the probe needs room as a message does.
+_PROBE_TARGET = "probe:" + "x" * 1024
 
 
 class _Job:
@@ -183,6 +186,7 @@ class SQLiteHistoryStore(QueryShortcuts):
         conn: sqlite3.Connection,
         reader_pool: ThreadPoolExecutor,
         reader: Reader,
+        probe_interval: float = PROBE_INTERVAL,
     ) -> None:
         """Private: use :meth:`open`."""
         self.path = path
@@ -193,11 +197,10 @@ class SQLiteHistoryStore(QueryShortcuts):
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
-        # Writer-thread state.
+        # Writer-thread state (``writable`` is read on the loop; a bool is safe to share).
         self._known_dms: set[str] = set()
-        self._failed_writes = 0  # messages not stored since the store opened
-        self._last_failure_log = -FAILURE_LOG_INTERVAL
-        self._recovery_to_log = False
+        self._health = WriteHealth()
+        self._probe_interval = probe_interval
         self._writer = threading.Thread(
             target=self._writer_main, name="chatroom-history-writer", daemon=True
         )
@@ -210,12 +213,14 @@ class SQLiteHistoryStore(QueryShortcuts):
         *,
         max_bytes: int | None = None,
         busy_timeout: float = 1.0,
+        probe_interval: float = PROBE_INTERVAL,
     ) -> SQLiteHistoryStore:
         """Open (creating or migrating it as needed) the history database at *path*.
 
         *max_bytes* caps the size of the database file (SQLite ``max_page_count``); when it
         is reached appends fail as on a full disk. *busy_timeout* is how long, in seconds, a
-        write waits for a lock held by another process before failing.
+        write waits for a lock held by another process before failing. *probe_interval* is
+        how often, in seconds, the writer tries a write while the store is not writable.
 
         Raises :class:`StorageCorruptError` if the file is damaged or not a database,
         :class:`~chatroom.storage.errors.SchemaError` if it is newer than this program or
@@ -238,9 +243,14 @@ class SQLiteHistoryStore(QueryShortcuts):
                 raise describe_error(exc, path) from exc
             raise
         logger.info("history: using %s", path)
-        return cls(path, loop, conn, pool, reader)
+        return cls(path, loop, conn, pool, reader, probe_interval)
 
     # --- writes ------------------------------------------------------------------------------
+
+    @property
+    def writable(self) -> bool:
+        """Whether writes work; see :attr:`HistoryStore.writable`."""
+        return self._health.writable
 
     def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
         """Queue *message*; see :meth:`HistoryStore.append`. Call it on the event loop."""
@@ -404,7 +414,15 @@ class SQLiteHistoryStore(QueryShortcuts):
         get, get_nowait = self._queue.get, self._queue.get_nowait
         while True:
             # Group commit: take whatever accumulated while the last transaction ran.
-            items: list[_Item] = [get()]
+            if self._health.writable:
+                first = get()
+            else:
+                try:
+                    first = get(timeout=self._probe_interval)
+                except queue.Empty:
+                    self._probe()
+                    continue
+            items: list[_Item] = [first]
             try:
                 while True:
                     items.append(get_nowait())
@@ -454,18 +472,13 @@ class SQLiteHistoryStore(QueryShortcuts):
                 raise
         except sqlite3.Error as exc:
             results = [False] * len(batch)
-            self._write_failed(exc, len(batch))
+            self._health.failed(len(batch), describe_error(exc, self.path))
         except Exception:
             results = [False] * len(batch)
             logger.exception("history: could not store %d message(s)", len(batch))
         else:
             self._known_dms |= new_dms
-            if self._recovery_to_log:
-                self._recovery_to_log = False
-                logger.warning(
-                    "history: storing messages works again (%d message(s) were not stored)",
-                    self._failed_writes,
-                )
+            self._health.succeeded()
         callbacks = [(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb]
         if callbacks:
             self._call_soon(_deliver_all, callbacks)
@@ -478,21 +491,27 @@ class SQLiteHistoryStore(QueryShortcuts):
             return False
         return True
 
-    def _write_failed(self, exc: sqlite3.Error, count: int) -> None:
-        # At most one error line per FAILURE_LOG_INTERVAL, and one "works again" line after
-        # each: a disk hovering at full must not flood the log.
-        self._failed_writes += count
-        now = time.monotonic()
-        if now - self._last_failure_log >= FAILURE_LOG_INTERVAL:
-            self._last_failure_log = now
-            self._recovery_to_log = True
-            logger.error(
-                "history: could not store %d message(s); live chat goes on, but they will be "
-                "missing from history (%d so far): %s",
-                count,
-                self._failed_writes,
-                describe_error(exc, self.path),
-            )
+    def _probe(self) -> None:
+        # A write that must find room as a message would (one row of about a kilobyte,
+        # committed to the WAL), then leaves nothing behind: the row is deleted in the same
+        # transaction. No nick is empty, so no query could ever see it.
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(INSERT_DM, (PROBE_NICK, _PROBE_TARGET))
+                conn.execute("DELETE FROM dm_participants WHERE nick = ?", (PROBE_NICK,))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            self._health.failed(0, describe_error(exc, self.path))
+        except Exception as exc:  # a bug, not the disk: still rate-limited, still refusing
+            self._health.failed(0, f"the write probe failed: {exc!r}")
+        else:
+            self._health.succeeded()
 
     def _run_job(self, job: _Job) -> None:
         try:

@@ -3,6 +3,12 @@
 This is the hot path. A message is formatted once per tag profile
 (:class:`~chatroom.server.outgoing.Outgoing`) and the same bytes are queued
 for every recipient; writes are coalesced per event-loop turn by the server.
+
+Durability (DESIGN.md): a message that history keeps is relayed, and echoed
+to its sender, only once the store reports it durable. If the store cannot
+write it (disk full, database down), nobody gets it and the sender gets
+``FAIL <command> TEMPORARILY_UNAVAILABLE <target>``; while the store is not
+writable every new message is refused that way up front, until it recovers.
 """
 
 from __future__ import annotations
@@ -88,8 +94,9 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
     if verb == "PRIVMSG":
         session.last_message = server.now()
     echo = "echo-message" in session.caps
-    store = server.history if verb != "TAGMSG" else None
-    stored: list[tuple[StoredMessage, Callable[[], None]]] = []
+    history = server.history
+    store = history if verb != "TAGMSG" else None
+    stored: list[tuple[StoredMessage, Callable[[], None], Line | None, str]] = []
     for target in targets:
         status = ""
         name = target
@@ -140,6 +147,11 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                     rb.reply(n.RPL_AWAY, recipient.nick, recipient.away)
                 recipients = [recipient]
                 key = dm_key(session.folded_nick, recipient.folded_nick)
+        if history is not None and not history.writable:
+            # Not only what history keeps: while it is failing nothing new goes out, so a
+            # conversation cannot go on half in history and half not.
+            _refuse(rb, verb, target)
+            continue
         when = datetime.now(UTC)
         msgid = server.new_msgid()
         tags = {"time": format_time(when), "msgid": msgid, **client_tags}
@@ -157,6 +169,7 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
             relay = partial(_relay_and_publish, relay, server.network, out.line, target, status)
         if echo:
             rb.add(out.line)
+        echoed = out.line if echo else None
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s %s: %s", session.nick, verb, target, text)
         if store is None or status:
@@ -173,17 +186,18 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                 session.account,
                 client_tags,
             )
-            stored.append((message, relay))
+            stored.append((message, relay, echoed, target))
     if store is not None and stored:
         # Durability first (DESIGN.md): relay, and answer the sender, only once the
         # store has the message. Callbacks run in append order, so the last one
         # also sends the sender's replies.
         rb.deferred = True
         last = len(stored) - 1
-        for i, (message, then_relay) in enumerate(stored):
+        for i, (message, then_relay, echoed, target) in enumerate(stored):
             session.pending_stores += 1
             store.append(
-                message, partial(_after_store, session, then_relay, rb if i == last else None)
+                message,
+                partial(_after_store, session, rb, i == last, then_relay, echoed, verb, target),
             )
 
 
@@ -214,13 +228,40 @@ def _relay_and_publish(
         network.publish(PrivateMessage(casefold(name), line, tagmsg))
 
 
+def _refuse(rb: ResponseBuffer, verb: str, target: str) -> None:
+    """Tell the sender that its message to *target* was not sent (IRCv3 standard-replies).
+
+    Sent for NOTICE too: it is the server's answer, not an automatic reply to a message.
+    """
+    rb.fail(
+        verb,
+        "TEMPORARILY_UNAVAILABLE",
+        target,
+        "Message history cannot be written right now (the server's disk may be full); "
+        "your message was not sent, try again later",
+    )
+
+
 def _after_store(
-    session: Session, relay: Callable[[], None], rb: ResponseBuffer | None, ok: bool
+    session: Session,
+    rb: ResponseBuffer,
+    last: bool,
+    relay: Callable[[], None],
+    echoed: Line | None,
+    verb: str,
+    target: str,
+    ok: bool,
 ) -> None:
-    # Relay whatever happened: live chat must not stop because storage failed.
+    # Only a stored message goes out: a message anyone received must be in history. One
+    # that could not be stored reached nobody; its sender learns so instead of its echo.
     try:
-        relay()
-        if rb is not None:
+        if ok:
+            relay()
+        else:
+            if echoed is not None:
+                rb.lines.remove(echoed)
+            _refuse(rb, verb, target)
+        if last:
             rb.send()
     finally:
         session.stored()  # never leave the session waiting on a message that was handled
