@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 from websockets.asyncio.server import Server as WsServer
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from chatroom.server.server import Server
@@ -149,8 +150,16 @@ class WebListener:
     # -- per connection -----------------------------------------------------------
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Static files for every path but ``/ws``; Origin checking for ``/ws``."""
-        host = request.headers.get("Host")
+        """Static files for every path but ``/ws``; Origin checking for ``/ws``.
+
+        A request with two ``Host`` or two ``Origin`` headers is malformed (RFC 9110
+        §7.2 allows one Host; RFC 6454 §7.3 one Origin) and gets 400: which one would
+        we check?
+        """
+        host, origin, repeated = _single(request.headers, "Host", "Origin")
+        if repeated is not None:
+            log.info("Refused a request with more than one %s header", repeated)
+            return text_response(400, f"Send one {repeated} header, not several.\n", None)
         path = request.path.split("?", 1)[0]
         if path != WS_PATH:
             return static_response(
@@ -160,7 +169,6 @@ class WebListener:
                 host,
                 request.headers.get("If-None-Match"),
             )
-        origin = request.headers.get("Origin")
         if not origin_allowed(origin, host, self.allowed_origins):
             log.info("Refused a WebSocket from origin %r (host %r)", origin, host)
             return text_response(403, "This page's origin may not connect here.\n", host)
@@ -175,5 +183,20 @@ def _add_security_headers(
 ) -> Response | None:
     """The library's own refusals (426 Upgrade Required, 400...) get our headers too."""
     if response.status_code != 101 and "Content-Security-Policy" not in response.headers:
-        response.headers.update(security_headers(request.headers.get("Host")))
+        host = _single(request.headers, "Host")[0]
+        response.headers.update(security_headers(host))
     return None
+
+
+def _single(headers: Headers, *names: str) -> tuple[str | None, ...]:
+    """The value of each header in ``names`` (None when absent), then the name of the
+    first one sent more than once (None when none was): ``Headers.get`` raises on
+    repeated headers, and a request must never turn into a 500."""
+    values: list[str | None] = []
+    repeated = None
+    for name in names:
+        found = headers.get_all(name)
+        if len(found) > 1 and repeated is None:
+            repeated = name
+        values.append(found[0] if len(found) == 1 else None)
+    return (*values, repeated)
