@@ -56,12 +56,16 @@ class Chat:
         return asyncio.run_coroutine_threadsafe(run(), self.loop).result(TIMEOUT)
 
     def ws(
-        self, subprotocols: list[Subprotocol] | None = None, origin: str | None = None
+        self,
+        subprotocols: list[Subprotocol] | None = None,
+        origin: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> ClientConnection:
         return connect(
             f"ws://127.0.0.1:{self.web_port}/ws",
             subprotocols=[TEXT] if subprotocols is None else (subprotocols or None),
             origin=origin,  # type: ignore[arg-type]
+            additional_headers=headers,
             open_timeout=TIMEOUT,
         )
 
@@ -300,6 +304,43 @@ def test_websocket_clients_count_toward_the_per_address_limit() -> None:
             tcp = IrcClient(chat.port)
             assert "Too many connections" in tcp.expect("ERROR").params[0]
             tcp.close()
+
+
+def whois_host(ws: ClientConnection, nick: str) -> str:
+    ws.send(f"WHOIS {nick}")
+    reply = [m for m in expect(ws, "311") if " 311 " in str(m)][-1]
+    return str(reply).split(" ")[5]
+
+
+def secure_flags(chat: Chat) -> list[bool]:
+    server = chat.server
+    return list(chat.call(lambda: [s.secure for s in server.sessions]))
+
+
+def test_a_trusted_proxy_forwards_the_client_address() -> None:
+    config = replace(BASE, web_trusted_proxies=("127.0.0.1/32",), max_per_address=1)
+    for chat in run_chat(config):
+        forwarded = {"X-Forwarded-For": "6.6.6.6, 198.51.100.7", "X-Forwarded-Proto": "https"}
+        with chat.ws(headers=forwarded) as ws:
+            register(ws, "alice")
+            assert whois_host(ws, "alice") == "198.51.100.7"
+            assert secure_flags(chat) == [True]
+            # The per-address limit counts the person, not the proxy: another person
+            # through the same proxy gets in, the same person again does not.
+            with chat.ws(headers={"X-Forwarded-For": "198.51.100.8"}) as other:
+                register(other, "bob")
+                assert whois_host(other, "bob") == "198.51.100.8"
+            with chat.ws(headers={"X-Forwarded-For": "198.51.100.7"}) as again:
+                assert "Too many connections" in str(expect(again, "ERROR")[-1])
+
+
+def test_x_forwarded_for_from_anyone_else_is_ignored() -> None:
+    for chat in run_chat(replace(BASE, web_trusted_proxies=("10.0.0.0/8",))):
+        headers = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}
+        with chat.ws(headers=headers) as ws:
+            register(ws, "mallory")
+            assert whois_host(ws, "mallory") == "127.0.0.1"
+            assert secure_flags(chat) == [False]
 
 
 def test_flood_control_pauses_and_resumes_reading() -> None:

@@ -30,6 +30,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from chatroom.server.addresses import parse_networks
 from chatroom.server.server import Server
 from chatroom.transports.websocket import (
     MAX_MESSAGE,
@@ -81,6 +82,7 @@ class WebListener:
                 "nicklen": config.nicklen,
             }
         )
+        self.proxies = parse_networks(config.web_trusted_proxies)
         self._ws: WsServer | None = None
 
     async def start(self, host: str, port: int) -> None:
@@ -175,7 +177,9 @@ class WebListener:
         return None  # go on with the WebSocket handshake
 
     async def _handle(self, connection: ServerConnection) -> None:
-        await serve_connection(self.server, connection, secure=self.ssl is not None)
+        await serve_connection(
+            self.server, connection, secure=self.ssl is not None, proxies=self.proxies
+        )
 
 
 def _add_security_headers(
