@@ -211,7 +211,9 @@ async def serve_connection(
     """Run one IRC session over an open WebSocket until either side closes it.
 
     The session counts toward every limit a TCP client does (``max_clients``,
-    ``max_per_address`` by the real peer address), and goes through the same
+    ``max_per_address`` by the real peer address; a ``reserved`` attribute on ``ws``
+    equal to that address is a count already taken, which the session takes over),
+    and goes through the same
     decoder, flood control and UTF-8 rules, since it is fed the same bytes.
     A peer in ``proxies`` (``[web] trusted_proxies``) is a reverse proxy: the client's
     address is read from its ``X-Forwarded-For`` (:func:`forwarded_for`), so limits,
@@ -227,7 +229,12 @@ async def serve_connection(
         address = forwarded_for(address, headers.get_all("X-Forwarded-For"), proxies)
         proto = ",".join(headers.get_all("X-Forwarded-Proto")).rpartition(",")[2]
         secure = secure or proto.strip().lower() == "https"
-    session = server.connect(transport, address, int(peer[1]), secure=secure)
+    # The web listener counted this address since the first byte: the session takes
+    # that count over (see chatroom.web.listener.CountedConnection).
+    reserved = getattr(ws, "reserved", None) == address
+    if reserved:
+        ws.reserved = None  # type: ignore[attr-defined]
+    session = server.connect(transport, address, int(peer[1]), secure=secure, reserved=reserved)
     if session is None:  # refused: the core wrote ERROR and closed
         await ws.wait_closed()
         return

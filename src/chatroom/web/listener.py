@@ -30,7 +30,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from chatroom.server.addresses import parse_networks
+from chatroom.server.addresses import Network, is_trusted_proxy, parse_networks
 from chatroom.server.server import Server
 from chatroom.transports.websocket import (
     MAX_MESSAGE,
@@ -97,6 +97,7 @@ class WebListener:
             select_subprotocol=select_subprotocol,
             process_request=self._process_request,
             process_response=_add_security_headers,
+            create_connection=_counting(self.server, self.proxies),
             # Chat lines are short; permessage-deflate would cost CPU and ~100 KiB of
             # zlib state per connection to save little.
             compression=None,
@@ -180,6 +181,59 @@ class WebListener:
         await serve_connection(
             self.server, connection, secure=self.ssl is not None, proxies=self.proxies
         )
+
+
+class CountedConnection(ServerConnection):
+    """A web connection that counts against ``max_per_address`` from its first byte
+    (:meth:`Server.reserve`), through the HTTP request and the WebSocket handshake,
+    not only once it is an IRC session: one address cannot hold a thousand unfinished
+    handshakes. A trusted proxy is not counted: the people behind it are, by the
+    address it forwards, when their session starts.
+
+    :func:`~chatroom.transports.websocket.serve_connection` hands :attr:`reserved`
+    to the session (``reserved=True``); otherwise it is given back when the
+    connection closes.
+    """
+
+    core: Server
+    proxies: tuple[Network, ...] = ()
+    reserved: str | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        peer = transport.get_extra_info("peername") or ("unknown", 0)
+        address = str(peer[0])
+        if is_trusted_proxy(address, self.proxies):
+            return
+        refused = self.core.reserve(address)
+        if refused is not None:
+            log.info("Refused a web connection from %s: %s", address, refused)
+            # Answered before the request is read: it may never come.
+            self.transport.write(_refusal(refused))
+            self.transport.close()
+            return
+        self.reserved = address
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.reserved is not None:
+            self.core.release(self.reserved)
+            self.reserved = None
+
+
+def _refusal(reason: str) -> bytes:
+    body = f"{reason}.\n".encode()
+    head = (
+        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def _counting(core: Server, proxies: tuple[Network, ...]) -> type[CountedConnection]:
+    """:class:`CountedConnection` bound to one server (websockets builds each
+    connection from a class)."""
+    return type("CountedConnection", (CountedConnection,), {"core": core, "proxies": proxies})
 
 
 def _add_security_headers(
