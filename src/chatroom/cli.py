@@ -34,6 +34,16 @@ Connect with `chatroom client`, `chatroom gui`, or any IRC client (irssi, WeeCha
 HexChat) pointed at HOST and PORT. Stop the server with q + Enter, Ctrl-C or SIGTERM.
 """
 
+BACKUP_EPILOG = """\
+examples:
+  chatroom backup ~/chat-backup-$(date +%F)
+  chatroom backup --data-dir /var/lib/chatroom /srv/backups/chatroom-$(date +%F)
+
+To restore: stop the server; in its data directory move history.db*, accounts.db*
+(the -wal and -shm files too) aside; copy the backup's files in; start the server.
+See docs/deploy.md. With PostgreSQL (--database), use pg_dump instead.
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -138,6 +148,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_logging_flags(server)
     server.set_defaults(func=_server)
 
+    backup = sub.add_parser(
+        "backup",
+        help="copy the server's history and accounts, safely, even while it runs",
+        description="Copy the message history and the accounts (history.db and accounts.db\n"
+        "in the data directory, and the self-signed TLS certificate if there is one)\n"
+        "into the new directory DEST. The copy is consistent even while the server\n"
+        "runs and writes: take it whenever you like, e.g. every night from cron.",
+        epilog=BACKUP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backup.add_argument(
+        "dest", metavar="DEST", help="directory to create for the copy (must not exist yet)"
+    )
+    backup.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="the server's data directory, as given to `chatroom server --data-dir` "
+        "(default ~/.local/share/chatroom, or $XDG_DATA_HOME/chatroom)",
+    )
+    backup.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the server's TOML file, to read [history] data_dir and [database] url from",
+    )
+    backup.set_defaults(func=_backup)
+
     passwd = sub.add_parser(
         "passwd",
         help="hash a password for the config file (operators)",
@@ -236,6 +272,37 @@ def _server(args: argparse.Namespace) -> int:
         return supervise(config, args.arguments, args.workers)
     _setup_logging(args)
     return run(config)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from chatroom.server.config import config_from_mapping, load_config
+    from chatroom.storage import default_data_dir
+    from chatroom.storage.backup import backup_data_dir
+    from chatroom.storage.errors import BackupError
+
+    flags: dict[str, dict[str, object]] = {}
+    if args.data_dir is not None:
+        flags["history"] = {"data_dir": args.data_dir}
+    config = config_from_mapping(flags, load_config(args.config))
+    if config.database_url:
+        print(
+            "chatroom: history and accounts are in PostgreSQL ([database] url): back them "
+            "up with pg_dump, e.g. pg_dump -Fc -f chatroom.dump DATABASE_URL",
+            file=sys.stderr,
+        )
+        return 1
+    data_dir = Path(config.data_dir) if config.data_dir else default_data_dir()
+    dest = Path(args.dest)
+    try:
+        written = backup_data_dir(data_dir, dest)
+    except BackupError as exc:
+        print(f"chatroom: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"Copied {data_dir / path.name} to {path}")
+    return 0
 
 
 def _passwd(args: argparse.Namespace) -> int:

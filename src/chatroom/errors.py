@@ -15,7 +15,8 @@
         ├── StorageUnavailableError disk full, locked, I/O error ...
         │   ├── StorageCorruptError the database file is damaged or not ours
         │   └── StoreClosedError    used after close()
-        └── SchemaError             the file is from a newer chatroom
+        ├── SchemaError             the file is from a newer chatroom
+        └── BackupError             `chatroom backup` could not copy the data directory
 
 A :class:`RemoteProtocolError` carries a *hint*: what the server should answer.
 The connection stays up after any of them; the offending line is dropped.

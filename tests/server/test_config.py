@@ -83,3 +83,12 @@ def test_web_table() -> None:
     for bad in ("https://chat.example", ["chat.example"], ["https://chat.example/path"]):
         with pytest.raises(ConfigError, match=r"web\.allowed_origins: must"):
             config_from_mapping({"web": {"allowed_origins": bad}})
+
+
+def test_web_trusted_proxies() -> None:
+    config = config_from_mapping({"web": {"trusted_proxies": ["127.0.0.1", "10.1.0.0/16", "::1"]}})
+    assert config.web_trusted_proxies == ("127.0.0.1/32", "10.1.0.0/16", "::1/128")
+    assert Config().web_trusted_proxies == ()
+    for bad in ("127.0.0.1", ["proxy.example"], ["10.0.0.0/33"], [1]):
+        with pytest.raises(ConfigError, match=r"web\.trusted_proxies: must"):
+            config_from_mapping({"web": {"trusted_proxies": bad}})

@@ -16,7 +16,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
-from websockets.exceptions import ConnectionClosed, ConnectionClosedError, InvalidStatus
+from websockets.exceptions import (
+    ConnectionClosed,
+    ConnectionClosedError,
+    InvalidMessage,
+    InvalidStatus,
+)
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
@@ -31,7 +36,7 @@ from chatroom.transports.websocket import (
 from chatroom.web import WebListener
 from conftest import RunningServer
 from irc_client import IrcClient
-from timeouts import TIMEOUT
+from timeouts import TIMEOUT, eventually
 
 TEXT = Subprotocol("text.ircv3.net")
 BINARY = Subprotocol("binary.ircv3.net")
@@ -56,12 +61,16 @@ class Chat:
         return asyncio.run_coroutine_threadsafe(run(), self.loop).result(TIMEOUT)
 
     def ws(
-        self, subprotocols: list[Subprotocol] | None = None, origin: str | None = None
+        self,
+        subprotocols: list[Subprotocol] | None = None,
+        origin: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> ClientConnection:
         return connect(
             f"ws://127.0.0.1:{self.web_port}/ws",
             subprotocols=[TEXT] if subprotocols is None else (subprotocols or None),
             origin=origin,  # type: ignore[arg-type]
+            additional_headers=headers,
             open_timeout=TIMEOUT,
         )
 
@@ -289,17 +298,95 @@ def test_allowed_origins_let_other_sites_connect() -> None:
             chat.ws(origin="https://other.example")
 
 
+def refused_third(chat: Chat) -> None:
+    """A connection over the per-address limit is answered 429 at once, before its
+    request is read; a client still sending its request may see the close first."""
+    try:
+        chat.ws().close()
+    except InvalidStatus as exc:
+        assert exc.response.status_code == 429
+        assert b"Too many connections from your address (2)" in exc.response.body
+    except (OSError, InvalidMessage, ConnectionClosed):
+        pass
+    else:
+        raise AssertionError("a connection over the limit got in")
+
+
+def counts(chat: Chat) -> dict[str, int]:
+    """The server's connections per address, as it counts them."""
+    server = chat.server
+    return dict(chat.call(lambda: dict(server.per_address)))
+
+
+def test_unfinished_handshakes_count_per_address() -> None:
+    # Issue 14: one address held 1,000 unfinished HTTP/WebSocket handshakes.
+    for chat in run_chat(replace(BASE, max_per_address=2)):
+        check_unfinished_handshakes(chat)
+
+
+def check_unfinished_handshakes(chat: Chat) -> None:
+    idle = [socket.create_connection(("127.0.0.1", chat.web_port)) for _ in range(2)]
+    idle[1].sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\n")  # and never the end
+    eventually(lambda: counts(chat) == {"127.0.0.1": 2}, lambda: counts(chat))
+    refused_third(chat)
+    tcp = IrcClient(chat.port)  # the IRC port shares the count
+    assert "Too many connections" in tcp.expect("ERROR").params[0]
+    tcp.close()
+    for sock in idle:
+        sock.close()
+    eventually(lambda: not counts(chat), lambda: counts(chat))  # given back
+    with chat.ws() as ws:
+        register(ws, "alice")
+        assert counts(chat) == {"127.0.0.1": 1}  # one session, counted once
+    eventually(lambda: not counts(chat), lambda: counts(chat))
+
+
 def test_websocket_clients_count_toward_the_per_address_limit() -> None:
     for chat in run_chat(replace(BASE, max_per_address=2)):
         with chat.ws() as a, chat.ws() as b:
             register(a, "a")
             register(b, "b")
-            with chat.ws() as third:
-                error = expect(third, "ERROR")[-1]
-                assert "Too many connections from your address (2)" in str(error)
+            refused_third(chat)
             tcp = IrcClient(chat.port)
             assert "Too many connections" in tcp.expect("ERROR").params[0]
             tcp.close()
+
+
+def whois_host(ws: ClientConnection, nick: str) -> str:
+    ws.send(f"WHOIS {nick}")
+    reply = [m for m in expect(ws, "311") if " 311 " in str(m)][-1]
+    return str(reply).split(" ")[5]
+
+
+def secure_flags(chat: Chat) -> list[bool]:
+    server = chat.server
+    return list(chat.call(lambda: [s.secure for s in server.sessions]))
+
+
+def test_a_trusted_proxy_forwards_the_client_address() -> None:
+    config = replace(BASE, web_trusted_proxies=("127.0.0.1/32",), max_per_address=1)
+    for chat in run_chat(config):
+        forwarded = {"X-Forwarded-For": "6.6.6.6, 198.51.100.7", "X-Forwarded-Proto": "https"}
+        with chat.ws(headers=forwarded) as ws:
+            register(ws, "alice")
+            assert whois_host(ws, "alice") == "198.51.100.7"
+            assert secure_flags(chat) == [True]
+            # The per-address limit counts the person, not the proxy: another person
+            # through the same proxy gets in, the same person again does not.
+            with chat.ws(headers={"X-Forwarded-For": "198.51.100.8"}) as other:
+                register(other, "bob")
+                assert whois_host(other, "bob") == "198.51.100.8"
+            with chat.ws(headers={"X-Forwarded-For": "198.51.100.7"}) as again:
+                assert "Too many connections" in str(expect(again, "ERROR")[-1])
+
+
+def test_x_forwarded_for_from_anyone_else_is_ignored() -> None:
+    for chat in run_chat(replace(BASE, web_trusted_proxies=("10.0.0.0/8",))):
+        headers = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}
+        with chat.ws(headers=headers) as ws:
+            register(ws, "mallory")
+            assert whois_host(ws, "mallory") == "127.0.0.1"
+            assert secure_flags(chat) == [False]
 
 
 def test_flood_control_pauses_and_resumes_reading() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -165,3 +166,39 @@ def test_every_shipped_file_loads(path: str) -> None:
     table = load_static()
     response = static_response(table, "GET", path, "chat.lan:8080")
     assert response.status_code == 200 and response.body
+
+
+def raw_request(port: int, request: bytes) -> bytes:
+    """Send ``request`` as is and return the whole answer (the server closes after it)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"Host: a.example\r\nHost: b.example\r\n",
+        b"Host: 127.0.0.1\r\nOrigin: http://127.0.0.1\r\nOrigin: http://evil.example\r\n",
+    ],
+    ids=["two-hosts", "two-origins"],
+)
+@pytest.mark.parametrize("path", [b"/", b"/ws"])
+def test_a_repeated_host_or_origin_header_is_400(
+    server: RunningServer, headers: bytes, path: bytes
+) -> None:
+    upgrade = (
+        b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        if path == b"/ws"
+        else b""
+    )
+    answer = raw_request(
+        server.web_port, b"GET " + path + b" HTTP/1.1\r\n" + headers + upgrade + b"\r\n"
+    )
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert b"X-Content-Type-Options: nosniff" in answer
+    assert "Traceback" not in server.log

@@ -58,6 +58,8 @@ Example (every key, with its default)::
     host = ""                   # "" = the same address as [server] host
     allowed_origins = []        # other sites whose pages may connect ("*" = any);
                                 # pages served by this server always may
+    trusted_proxies = []        # reverse proxies (addresses, CIDR networks) whose
+                                # X-Forwarded-For names the client; [] = trust none
 
     [accounts]
     enabled = true              # accounts (REGISTER, SASL) kept in data_dir/accounts.db
@@ -95,6 +97,7 @@ from typing import Any
 
 from chatroom.errors import ConfigError
 from chatroom.protocol.casemap import is_valid_channel
+from chatroom.server.addresses import parse_networks
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ class Config:
     web_port: int = 8080
     web_host: str = ""
     web_allowed_origins: tuple[str, ...] = ()
+    web_trusted_proxies: tuple[str, ...] = ()
     # [accounts]
     accounts_enabled: bool = True
     registration_open: bool = True
@@ -245,6 +249,17 @@ def _room(key: str, value: Any) -> str:
     return text
 
 
+def _networks(key: str, value: Any) -> tuple[str, ...]:
+    """A list of addresses and CIDR networks, kept in their normal form (``10.0.0.0/8``)."""
+    example = 'like ["127.0.0.1", "10.0.0.0/8", "::1"]'
+    if not isinstance(value, list):
+        raise ConfigError(key, f"must be a list of addresses or networks {example}, not {value!r}")
+    try:
+        return tuple(str(net) for net in parse_networks(_text(key, item) for item in value))
+    except ValueError as exc:
+        raise ConfigError(key, f"must hold addresses or networks {example}: {exc}") from None
+
+
 def _origins(key: str, value: Any) -> tuple[str, ...]:
     """A list of web origins (``scheme://host[:port]``, no path) or ``"*"``."""
     if not isinstance(value, list):
@@ -304,6 +319,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "web.port": ("web_port", _int(0, 65535)),
     "web.host": ("web_host", _text),
     "web.allowed_origins": ("web_allowed_origins", _origins),
+    "web.trusted_proxies": ("web_trusted_proxies", _networks),
     "accounts.enabled": ("accounts_enabled", _bool),
     "accounts.registration": ("registration_open", _bool),
     "accounts.nick_grace": ("nick_grace", _number(1, 86400)),

@@ -162,12 +162,49 @@ class Server:
 
     # -- connections -------------------------------------------------------------
 
+    def reserve(self, address: str) -> str | None:
+        """Count a connection from ``address`` against ``max_per_address`` from its first
+        byte, while a handshake (HTTP, WebSocket) comes before its session; return
+        why it is refused (then close it, nothing counted), or None.
+
+        The transport must then either :meth:`connect` with ``reserved=True``, which
+        takes the count over, or :meth:`release` it when the handshake fails. Otherwise
+        one address could hold any number of unfinished handshakes (issue 14).
+        """
+        limit = self.config.max_per_address
+        if self.closing:
+            return "Server shutting down"
+        if limit and self.per_address.get(address, 0) >= limit:
+            return f"Too many connections from your address ({limit})"
+        self.per_address[address] = self.per_address.get(address, 0) + 1
+        return None
+
+    def release(self, address: str) -> None:
+        """Give back a :meth:`reserve` whose handshake never became a session."""
+        count = self.per_address.get(address, 1) - 1
+        if count > 0:
+            self.per_address[address] = count
+        else:
+            self.per_address.pop(address, None)
+
     def connect(
-        self, transport: Transport, address: str, port: int, *, secure: bool = False
+        self,
+        transport: Transport,
+        address: str,
+        port: int,
+        *,
+        secure: bool = False,
+        reserved: bool = False,
     ) -> Session | None:
-        """Accept a new connection; None (and the transport closed) if refused."""
+        """Accept a new connection; None (and the transport closed) if refused.
+
+        ``reserved``: ``address`` was counted by :meth:`reserve` (its handshake is
+        done); the session takes that count over, or gives it back if refused.
+        """
         config = self.config
         reason = None
+        if reserved:
+            self.release(address)  # counted again below, by the same rule as everyone
         if self.closing:
             reason = "Server shutting down"
         elif config.tls_required_remote and not secure and not is_loopback(address):
@@ -260,11 +297,7 @@ class Server:
             self.mode_counts.subtract(session.modes)
         session.closed = True
         self.sessions.discard(session)
-        count = self.per_address.get(session.address, 1) - 1
-        if count > 0:
-            self.per_address[session.address] = count
-        else:
-            self.per_address.pop(session.address, None)
+        self.release(session.address)
 
     # -- output: coalesced per event-loop turn ------------------------------------
 

@@ -12,7 +12,8 @@ chat alive can catch that one class::
         │   │                       → reply ``FAIL CHATHISTORY MESSAGE_ERROR``
         │   ├── StorageCorruptError the database file is damaged or not a database
         │   └── StoreClosedError    the store was used after ``close()``
-        └── SchemaError             the file is newer than this program, or not ours
+        ├── SchemaError             the file is newer than this program, or not ours
+        └── BackupError             ``chatroom backup`` could not copy the data directory
 
 Misuse of the API by the caller (a negative limit, a naive ``datetime``) raises the ordinary
 ``ValueError``/``TypeError`` instead: those are bugs to fix, not conditions to handle.
@@ -29,6 +30,7 @@ from __future__ import annotations
 from chatroom.errors import ChatroomError
 
 __all__ = [
+    "BackupError",
     "SchemaError",
     "StorageCorruptError",
     "StorageError",
@@ -84,3 +86,7 @@ class SchemaError(StorageError):
     Raised when the file was written by a newer chatroom (its schema version is higher than
     any this program knows), or when a migration fails; the file is left unchanged.
     """
+
+
+class BackupError(StorageError):
+    """``chatroom backup`` could not make its copy; ``str()`` says why and what to do."""

@@ -49,6 +49,7 @@ from websockets.frames import CloseCode
 from websockets.typing import Subprotocol
 
 from chatroom.protocol.line import Line
+from chatroom.server.addresses import Network, forwarded_for, is_trusted_proxy
 from chatroom.server.server import Server
 from chatroom.server.session import Session
 
@@ -200,17 +201,40 @@ def set_nodelay(ws: ServerConnection) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-async def serve_connection(server: Server, ws: ServerConnection, *, secure: bool = False) -> None:
+async def serve_connection(
+    server: Server,
+    ws: ServerConnection,
+    *,
+    secure: bool = False,
+    proxies: Sequence[Network] = (),
+) -> None:
     """Run one IRC session over an open WebSocket until either side closes it.
 
     The session counts toward every limit a TCP client does (``max_clients``,
-    ``max_per_address`` by the real peer address), and goes through the same
+    ``max_per_address`` by the real peer address; a ``reserved`` attribute on ``ws``
+    equal to that address is a count already taken, which the session takes over),
+    and goes through the same
     decoder, flood control and UTF-8 rules, since it is fed the same bytes.
+    A peer in ``proxies`` (``[web] trusted_proxies``) is a reverse proxy: the client's
+    address is read from its ``X-Forwarded-For`` (:func:`forwarded_for`), so limits,
+    bans and WHOIS see the person, not the proxy; and ``X-Forwarded-Proto: https`` from
+    it marks the session secure (the proxy terminated TLS).
     """
     set_nodelay(ws)
     transport = WebSocketTransport(ws, text=ws.subprotocol != BINARY)
     peer = ws.remote_address or ("unknown", 0)
-    session = server.connect(transport, str(peer[0]), int(peer[1]), secure=secure)
+    address = str(peer[0])
+    if ws.request is not None and is_trusted_proxy(address, proxies):
+        headers = ws.request.headers
+        address = forwarded_for(address, headers.get_all("X-Forwarded-For"), proxies)
+        proto = ",".join(headers.get_all("X-Forwarded-Proto")).rpartition(",")[2]
+        secure = secure or proto.strip().lower() == "https"
+    # The web listener counted this address since the first byte: the session takes
+    # that count over (see chatroom.web.listener.CountedConnection).
+    reserved = getattr(ws, "reserved", None) == address
+    if reserved:
+        ws.reserved = None  # type: ignore[attr-defined]
+    session = server.connect(transport, address, int(peer[1]), secure=secure, reserved=reserved)
     if session is None:  # refused: the core wrote ERROR and closed
         await ws.wait_closed()
         return

@@ -27,8 +27,10 @@ from collections.abc import Sequence
 
 from websockets.asyncio.server import Server as WsServer
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from chatroom.server.addresses import Network, is_trusted_proxy, parse_networks
 from chatroom.server.server import Server
 from chatroom.transports.websocket import (
     MAX_MESSAGE,
@@ -80,6 +82,7 @@ class WebListener:
                 "nicklen": config.nicklen,
             }
         )
+        self.proxies = parse_networks(config.web_trusted_proxies)
         self._ws: WsServer | None = None
 
     async def start(self, host: str, port: int) -> None:
@@ -94,6 +97,7 @@ class WebListener:
             select_subprotocol=select_subprotocol,
             process_request=self._process_request,
             process_response=_add_security_headers,
+            create_connection=_counting(self.server, self.proxies),
             # Chat lines are short; permessage-deflate would cost CPU and ~100 KiB of
             # zlib state per connection to save little.
             compression=None,
@@ -149,8 +153,16 @@ class WebListener:
     # -- per connection -----------------------------------------------------------
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Static files for every path but ``/ws``; Origin checking for ``/ws``."""
-        host = request.headers.get("Host")
+        """Static files for every path but ``/ws``; Origin checking for ``/ws``.
+
+        A request with two ``Host`` or two ``Origin`` headers is malformed (RFC 9110
+        §7.2 allows one Host; RFC 6454 §7.3 one Origin) and gets 400: which one would
+        we check?
+        """
+        host, origin, repeated = _single(request.headers, "Host", "Origin")
+        if repeated is not None:
+            log.info("Refused a request with more than one %s header", repeated)
+            return text_response(400, f"Send one {repeated} header, not several.\n", None)
         path = request.path.split("?", 1)[0]
         if path != WS_PATH:
             return static_response(
@@ -160,14 +172,68 @@ class WebListener:
                 host,
                 request.headers.get("If-None-Match"),
             )
-        origin = request.headers.get("Origin")
         if not origin_allowed(origin, host, self.allowed_origins):
             log.info("Refused a WebSocket from origin %r (host %r)", origin, host)
             return text_response(403, "This page's origin may not connect here.\n", host)
         return None  # go on with the WebSocket handshake
 
     async def _handle(self, connection: ServerConnection) -> None:
-        await serve_connection(self.server, connection, secure=self.ssl is not None)
+        await serve_connection(
+            self.server, connection, secure=self.ssl is not None, proxies=self.proxies
+        )
+
+
+class CountedConnection(ServerConnection):
+    """A web connection that counts against ``max_per_address`` from its first byte
+    (:meth:`Server.reserve`), through the HTTP request and the WebSocket handshake,
+    not only once it is an IRC session: one address cannot hold a thousand unfinished
+    handshakes. A trusted proxy is not counted: the people behind it are, by the
+    address it forwards, when their session starts.
+
+    :func:`~chatroom.transports.websocket.serve_connection` hands :attr:`reserved`
+    to the session (``reserved=True``); otherwise it is given back when the
+    connection closes.
+    """
+
+    core: Server
+    proxies: tuple[Network, ...] = ()
+    reserved: str | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        peer = transport.get_extra_info("peername") or ("unknown", 0)
+        address = str(peer[0])
+        if is_trusted_proxy(address, self.proxies):
+            return
+        refused = self.core.reserve(address)
+        if refused is not None:
+            log.info("Refused a web connection from %s: %s", address, refused)
+            # Answered before the request is read: it may never come.
+            self.transport.write(_refusal(refused))
+            self.transport.close()
+            return
+        self.reserved = address
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.reserved is not None:
+            self.core.release(self.reserved)
+            self.reserved = None
+
+
+def _refusal(reason: str) -> bytes:
+    body = f"{reason}.\n".encode()
+    head = (
+        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def _counting(core: Server, proxies: tuple[Network, ...]) -> type[CountedConnection]:
+    """:class:`CountedConnection` bound to one server (websockets builds each
+    connection from a class)."""
+    return type("CountedConnection", (CountedConnection,), {"core": core, "proxies": proxies})
 
 
 def _add_security_headers(
@@ -175,5 +241,20 @@ def _add_security_headers(
 ) -> Response | None:
     """The library's own refusals (426 Upgrade Required, 400...) get our headers too."""
     if response.status_code != 101 and "Content-Security-Policy" not in response.headers:
-        response.headers.update(security_headers(request.headers.get("Host")))
+        host = _single(request.headers, "Host")[0]
+        response.headers.update(security_headers(host))
     return None
+
+
+def _single(headers: Headers, *names: str) -> tuple[str | None, ...]:
+    """The value of each header in ``names`` (None when absent), then the name of the
+    first one sent more than once (None when none was): ``Headers.get`` raises on
+    repeated headers, and a request must never turn into a 500."""
+    values: list[str | None] = []
+    repeated = None
+    for name in names:
+        found = headers.get_all(name)
+        if len(found) > 1 and repeated is None:
+            repeated = name
+        values.append(found[0] if len(found) == 1 else None)
+    return (*values, repeated)
