@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from chatroom.storage import Latest, open_stores
+from chatroom.storage import Latest
 from chatroom.storage.backup import KEY_FILES, backup_data_dir
 from chatroom.storage.errors import BackupError, StorageError
+from chatroom.storage.open import open_stores
 from chatroom.transports.tls import SELF_SIGNED_CERT, SELF_SIGNED_KEY
 
 from .account_support import CHEAP
