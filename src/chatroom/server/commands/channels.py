@@ -13,6 +13,7 @@ from chatroom.cluster.events import ChannelUpdate, Invite, Join, Kick, Leave
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
+from chatroom.protocol.numbers import parse_number
 from chatroom.server.channel import Channel
 from chatroom.server.commands import command
 from chatroom.server.outgoing import Outgoing
@@ -323,11 +324,12 @@ def list_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     fewer: int | None = None
     for param in line.params:
         for item in param.split(","):
-            if item[:1] in "<>" and item[1:].isdigit():
+            count = parse_number(item[1:]) if item[:1] in "<>" else None
+            if count is not None:
                 if item[0] == ">":
-                    more = int(item[1:])
+                    more = count
                 else:
-                    fewer = int(item[1:])
+                    fewer = count
             elif item:
                 wanted = (wanted or set()) | {casefold(item)}
     view = server.network.view if server.network is not None else None

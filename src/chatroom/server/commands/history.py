@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name, is_valid_channel, is_valid_nick
 from chatroom.protocol.line import Line
+from chatroom.protocol.numbers import parse_number
 from chatroom.server.commands import command
 from chatroom.server.outgoing import format_time
 from chatroom.storage.base import (
@@ -80,9 +81,10 @@ def parse_anchor(text: str, *, star: bool = False) -> Anchor | None:
 
 
 def parse_limit(text: str, maximum: int) -> int:
-    if not text.isdigit() or int(text) < 1:
+    limit = parse_number(text)
+    if limit is None or limit < 1:
         raise _BadParams(f"Invalid limit {text!r}")
-    return min(int(text), maximum)
+    return min(limit, maximum)
 
 
 @command("CHATHISTORY", 1)

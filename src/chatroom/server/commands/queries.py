@@ -11,6 +11,7 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import mask_matches
+from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.addresses import address_of
 from chatroom.server.channel import status_prefix
@@ -161,9 +162,9 @@ def _remote_channels(server: Server, viewer: Session, other: RemoteUser, multi: 
 def whowas(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHOWAS <nick> [<count>]"""
     nick = line.params[0]
-    count = 0
-    if len(line.params) > 1 and line.params[1].lstrip("-").isdigit():
-        count = max(int(line.params[1]), 0)
+    # A count that is not a number, zero or negative: every entry (Modern IRC).
+    count = parse_number(line.params[1], signed=True) if len(line.params) > 1 else None
+    count = max(count or 0, 0)
     folded = casefold(nick)
     found = 0
     for entry in server.whowas:
