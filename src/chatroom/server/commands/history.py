@@ -17,6 +17,7 @@ not reveal that a secret channel exists.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -192,6 +193,11 @@ async def _messages(
     if session.closed:
         return
     ref = rb.start_batch("chathistory", target)
+    rb.stream(_replayed(messages))  # up to CHATHISTORY=N long lines: sent as read
+    rb.end_batch(ref)
+
+
+def _replayed(messages: list[StoredMessage]) -> Iterator[Line]:
     for message in messages:
         # Without event-playback only PRIVMSG and NOTICE may be replayed (spec).
         if message.kind is MessageKind.TAGMSG:
@@ -199,8 +205,7 @@ async def _messages(
         tags = {"time": format_time(message.time), "msgid": message.msgid, **message.tags}
         if message.account:
             tags["account"] = message.account
-        rb.add(Line(message.kind.value, (message.target_param, message.text), message.source, tags))
-    rb.end_batch(ref)
+        yield Line(message.kind.value, (message.target_param, message.text), message.source, tags)
 
 
 async def _targets(

@@ -16,6 +16,7 @@ from chatroom.server import presence
 from chatroom.server.addresses import address_of
 from chatroom.server.channel import status_prefix
 from chatroom.server.commands import command
+from chatroom.server.targets import distinct, within_targmax
 from chatroom.server.visibility import channel_members, sees_user, shows_channel
 
 if TYPE_CHECKING:
@@ -47,17 +48,22 @@ def _mask_matches(mask: str, other: Session | RemoteUser) -> bool:
     )
 
 
-def _who_reply(
+USERS_PER_TOKEN = 100
+"""Flood control charges ``WHO <mask>`` one line token per this many users it looks
+at, on top of what its reply costs (:data:`~chatroom.server.session.LINES_PER_TOKEN`)."""
+
+
+def _who_line(
     server: Server,
     other: Session | RemoteUser,
     channel: str,
     prefix: str,
     rb: ResponseBuffer,
-) -> None:
+) -> Line:
     flags = "G" if other.away is not None else "H"
     if other.is_operator:
         flags += "*"
-    rb.reply(
+    return rb.numeric(
         n.RPL_WHOREPLY,
         channel,
         other.user,
@@ -73,31 +79,40 @@ def _who_reply(
 def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHO <mask>"""
     mask = line.params[0] if line.params else "*"
+    if "," in mask and not within_targmax("WHO", distinct(mask.split(",")), rb):
+        return
     view = _view(server)
     if is_channel_name(mask):
         channel = server.find_channel(mask)
         if channel is not None and shows_channel(session, channel):
             multi = "multi-prefix" in session.caps
-            for prefix, other in channel_members(server, session, channel, multi):
-                _who_reply(server, other, channel.name, prefix, rb)
+            members = list(channel_members(server, session, channel, multi))
+            name = channel.name
+            rb.stream(_who_line(server, other, name, prefix, rb) for prefix, other in members)
     else:
         exact = _find_anyone(server, mask)
         if exact is not None:
-            _who_reply(server, exact, "*", "", rb)
+            rb.add(_who_line(server, exact, "*", "", rb))
         elif mask not in ("", "0"):
             everyone: list[Session | RemoteUser] = list(server.users.values())
             if view is not None:
                 everyone += view.users.values()
-            for other in everyone:
-                if sees_user(server, session, other) and _mask_matches(mask, other):
-                    _who_reply(server, other, "*", "", rb)
+            session.charge(len(everyone) / USERS_PER_TOKEN)
+            rb.stream(
+                _who_line(server, other, "*", "", rb)
+                for other in everyone
+                if sees_user(server, session, other) and _mask_matches(mask, other)
+            )
     rb.reply(n.RPL_ENDOFWHO, mask, "End of /WHO list")
 
 
 @command("WHOIS", 1)
 def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHOIS [<target>] <nick>"""
-    nick = line.params[-1].split(",")[0]
+    nicks = distinct(line.params[-1].split(","))
+    if not within_targmax("WHOIS", nicks, rb):
+        return
+    nick = nicks[0] if nicks else line.params[-1]
     other = _find_anyone(server, nick)
     if other is None:
         rb.reply(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
