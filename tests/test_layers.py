@@ -75,7 +75,7 @@ KNOWN_MODULE_CYCLES: list[set[str]] = [
         "server.commands.info", "server.commands.messaging", "server.commands.modes",
         "server.commands.operators", "server.commands.queries",
         "server.commands.registration", "server.commands.services", "server.persistence",
-        "server.presence", "server.response", "server.server", "server.session",
+        "server.presence", "server.response", "server.server", "server.session", "server.targets",
         "server.visibility",
     },
 ]  # fmt: skip

@@ -32,6 +32,14 @@ class TokenBucket:
         self._tokens = tokens
         return False
 
+    def charge(self, now: float, cost: float) -> None:
+        """Spend ``cost`` tokens for work already done (a large reply). The bucket may
+        go below zero, down to ``-burst``: the client's next lines wait until it
+        refills, so one costly command delays them by at most ``2 * burst / rate``."""
+        tokens = min(self._tokens + (now - self._stamp) * self.rate, self.burst)
+        self._stamp = now
+        self._tokens = max(tokens - cost, -self.burst)
+
     def wait(self) -> float:
         """Seconds until the next token, as of the last :meth:`take`."""
         return max(0.0, (1.0 - self._tokens) / self.rate)

@@ -9,12 +9,15 @@ command, the lines collected are sent with the client's ``label``:
 - several lines: wrapped in a ``labeled-response`` batch.
 
 Handlers add lines with :meth:`ResponseBuffer.add`, :meth:`reply` (numerics)
-and :meth:`fail` (standard replies), and may open nested batches.
+and :meth:`fail` (standard replies), and may open nested batches. A reply that
+may be large (LIST, WHO, NAMES, CHATHISTORY) is added with :meth:`stream`: its
+lines are made as the client reads them, never all at once.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from chatroom.protocol.line import Line
@@ -43,13 +46,15 @@ def _middles(params: tuple[str, ...]) -> tuple[str, ...]:
 class ResponseBuffer:
     """Collects the replies to one command from one session."""
 
-    __slots__ = ("_batches", "command", "deferred", "label", "lines", "session")
+    __slots__ = ("_batches", "_parts", "command", "deferred", "label", "lines", "session")
 
     def __init__(self, session: Session, label: str | None, command: str = "*") -> None:
         self.session = session
         self.command = command  # the command being answered, for FAIL replies
         self.label = label if label and "labeled-response" in session.caps else None
         self.lines: list[Line] = []
+        # After the first stream(): what follows it, streams and lines, in order.
+        self._parts: list[Iterable[Line]] = []
         self._batches: list[str] = []
         # A handler that answers later (after a thread or a storage query) sets
         # this; the dispatcher then leaves sending to the handler.
@@ -58,15 +63,36 @@ class ResponseBuffer:
     def add(self, line: Line) -> None:
         """Add a line (tags filtered per the client's caps when sent)."""
         if self._batches:
-            line = Line(
-                line.command, line.params, line.source, {**line.tags, "batch": self._batches[-1]}
-            )
-        self.lines.append(line)
+            line = _tagged(line, "batch", self._batches[-1])
+        if self._parts:
+            self._parts.append((line,))
+        else:
+            self.lines.append(line)
+
+    def stream(self, lines: Iterable[Line]) -> None:
+        """Add lines that are made only as the client reads them (see
+        :meth:`Session.send_stream`), so a reply of any size neither waits whole in
+        memory nor overflows the SendQ. ``lines`` is iterated over later, between
+        other work: it must iterate over a snapshot, not over a live dict."""
+        if self._batches:
+            ref = self._batches[-1]
+            lines = (_tagged(line, "batch", ref) for line in lines)
+        self._parts.append(lines)
+
+    def clear(self) -> None:
+        """Forget every line added so far (a handler failed half-way)."""
+        self.lines.clear()
+        self._parts.clear()
 
     def reply(self, numeric: str, *params: str) -> None:
         """Add a numeric from the server, addressed to this client's nick."""
+        self.add(self.numeric(numeric, *params))
+
+    def numeric(self, numeric: str, *params: str) -> Line:
+        """A numeric from the server to this client, as :meth:`reply` adds it (for
+        :meth:`stream`)."""
         session = self.session
-        self.add(Line(numeric, (session.nick, *_middles(params)), session.server.config.name))
+        return Line(numeric, (session.nick, *_middles(params)), session.server.config.name)
 
     def fail(self, command: str, code: str, *context_and_text: str) -> None:
         """Add a standard ``FAIL`` reply (https://ircv3.net/specs/extensions/standard-replies)."""
@@ -97,35 +123,44 @@ class ResponseBuffer:
     def send_now(self) -> None:
         """Send what is collected so far (before the connection is closed) and start over."""
         self.send()
-        self.lines.clear()
+        self.clear()
 
     def send(self) -> None:
         """Send everything collected, labelled as the spec asks. Call once."""
         session = self.session
-        lines = self.lines
+        if not self._parts:
+            for line in self._labelled(iter(self.lines)):
+                session.send_line(line)
+        else:
+            session.send_stream(self._labelled(itertools.chain(self.lines, *self._parts)))
+
+    def _labelled(self, lines: Iterator[Line]) -> Iterator[Line]:
+        """``lines`` with the client's label: on an ``ACK`` for none, on the line
+        itself for one, on a ``labeled-response`` batch around several. Only the
+        first two lines are taken to decide; the rest stay lazy."""
         label = self.label
         if label is None:
-            for line in lines:
-                session.send_line(line)
-            return
-        if not lines:
-            session.send_line(Line("ACK", (), session.server.config.name, {"label": label}))
-        elif len(lines) == 1:
-            only = lines[0]
-            session.send_line(
-                Line(only.command, only.params, only.source, {**only.tags, "label": label})
-            )
-        elif "batch" in session.caps:
-            ref = new_batch_id()
-            name = session.server.config.name
-            session.send_line(
-                Line("BATCH", (f"+{ref}", "labeled-response"), name, {"label": label})
-            )
-            for line in lines:
-                tags = dict(line.tags)
-                tags.setdefault("batch", ref)
-                session.send_line(Line(line.command, line.params, line.source, tags))
-            session.send_line(Line("BATCH", (f"-{ref}",), name))
-        else:
-            for line in lines:
-                session.send_line(line)
+            return lines
+        name = self.session.server.config.name
+        head = list(itertools.islice(lines, 2))
+        if not head:
+            return iter((Line("ACK", (), name, {"label": label}),))
+        if len(head) == 1:
+            return iter((_tagged(head[0], "label", label),))
+        if "batch" not in self.session.caps:
+            return itertools.chain(head, lines)
+        ref = new_batch_id()
+        return itertools.chain(
+            (Line("BATCH", (f"+{ref}", "labeled-response"), name, {"label": label}),),
+            (_in_batch(line, ref) for line in itertools.chain(head, lines)),
+            (Line("BATCH", (f"-{ref}",), name),),
+        )
+
+
+def _tagged(line: Line, key: str, value: str) -> Line:
+    return Line(line.command, line.params, line.source, {**line.tags, key: value})
+
+
+def _in_batch(line: Line, ref: str) -> Line:
+    """``line`` in batch ``ref``, unless it is already in a batch nested in it."""
+    return line if "batch" in line.tags else _tagged(line, "batch", ref)

@@ -449,7 +449,7 @@ class Server:
             except Exception:
                 # A bug must cost one reply, not the connection (nor show a traceback).
                 log.exception("Internal error handling %s from %s", line.command, session.source)
-                rb.lines.clear()
+                rb.clear()
                 rb.deferred = False
                 rb.fail(line.command, "INTERNAL_ERROR", "Something went wrong on the server")
         if not session.closed and not rb.deferred:

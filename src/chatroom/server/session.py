@@ -4,13 +4,16 @@ A session knows nothing of sockets. It talks to a :class:`Transport` (an
 asyncio transport fits as is) and to its :class:`~chatroom.server.server.Server`.
 Bytes in go through :meth:`Session.feed`; bytes out are queued with
 :meth:`Session.send_bytes` and written once per event-loop turn by the server.
+A large reply is pulled a chunk at a time as the client reads
+(:meth:`Session.send_stream`), so what waits for a client stays bounded.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -38,6 +41,13 @@ _STORED_COMMANDS = frozenset({"PRIVMSG", "NOTICE"})
 
 MAX_SPELLS = 8
 """Earlier spells of holding a nick a session remembers, and nicks it remembers them for."""
+
+STREAM_CHUNK = 16 * 1024
+"""Bytes of a streamed reply queued per event-loop turn: small enough that other
+clients are served between chunks, big enough to fill a fast reader's socket."""
+
+LINES_PER_TOKEN = 10
+"""Flood control charges a large reply one line token per this many lines sent."""
 
 
 class Transport(Protocol):
@@ -110,6 +120,11 @@ class Session:
         self._paused = False
         self._resume_handle: object | None = None
         self._pending: list[bytes] = []
+        self._queued = 0  # bytes in _pending
+        self._streams: deque[Iterator[Line]] = deque()  # replies sent as the client reads
+        self._pump_handle: object | None = None
+        self._streamed = 0  # lines of streams sent and not yet charged to flood control
+        self.writing_paused = False  # the transport's buffer is full: wait for it to drain
         self.pending_stores = 0  # messages sent but not yet stored and relayed
         self.after_stores: Callable[[], None] | None = None  # e.g. announcing its QUIT
         self.blocked = 0  # answers pending (a login check) that every next line waits for
@@ -226,7 +241,13 @@ class Session:
                     continue
             # Messages are relayed once stored; anything else this client sends
             # (QUIT, PART, NICK...) waits for them, so it cannot overtake them.
-            if self.blocked or (self.pending_stores and line.command not in _STORED_COMMANDS):
+            # And every line waits for a streamed reply to be sent in full, so that
+            # its replies come after it, and one client has one big reply at a time.
+            if (
+                self.blocked
+                or self._streams
+                or (self.pending_stores and line.command not in _STORED_COMMANDS)
+            ):
                 self._held = line
                 if not self._paused:
                     self._paused = True
@@ -273,7 +294,7 @@ class Session:
         self._go_on()
 
     def _go_on(self) -> None:
-        idle = not self.pending_stores and not self.blocked
+        idle = not self.pending_stores and not self.blocked and not self._streams
         if idle and self._held is not None and not self.closed:
             self.process()
 
@@ -293,6 +314,70 @@ class Session:
         if not self._pending:
             self.server.mark_dirty(self)
         self._pending.append(data)
+        self._queued += len(data)
+
+    def send_stream(self, lines: Iterable[Line]) -> None:
+        """Send ``lines`` as the client reads: a chunk (:data:`STREAM_CHUNK`) per
+        event-loop turn while the transport takes them, none while it is full
+        (between :meth:`pause_writing` and :meth:`resume_writing`). Until the last
+        line is sent, this client's next commands wait; each :data:`LINES_PER_TOKEN`
+        lines cost a flood-control token, so big replies cost what they weigh."""
+        if self.closed:
+            return
+        self._streams.append(iter(lines))
+        self._pump()
+
+    def pause_writing(self) -> None:
+        """The transport's buffer is over its high-water mark (asyncio's flow control)."""
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        """The transport drained to its low-water mark: streamed replies go on."""
+        self.writing_paused = False
+        self._schedule_pump()
+
+    def charge(self, lines: float) -> None:
+        """Make flood control count ``lines`` more lines from this client (work it
+        caused: a reply sent, users scanned); its next lines wait accordingly."""
+        if self.flood is not None and lines > 0:
+            self.flood.charge(self.server.now(), lines)
+
+    def _schedule_pump(self) -> None:
+        if self._pump_handle is None and self._streams and not self.closed:
+            self._pump_handle = self.server.call_later(0, self._pump)
+
+    def _pump(self) -> None:
+        """Queue the next chunk of streamed replies (the flush after it schedules the
+        chunk after that)."""
+        self._pump_handle = None
+        if self.closed or self.writing_paused:
+            return
+        streams = self._streams
+        sent = 0
+        chunk = min(STREAM_CHUNK, self.server.config.sendq // 4)
+        while streams and self._queued < chunk:
+            try:
+                line = next(streams[0])
+            except StopIteration:
+                streams.popleft()
+                continue
+            except Exception:
+                # A bug must cost one reply, not the connection (nor stop its input).
+                log.exception("Internal error streaming a reply to %s", self.source)
+                streams.popleft()
+                self._fail("*", "INTERNAL_ERROR", "Something went wrong on the server")
+                continue
+            self.send_line(line)
+            sent += 1
+        if sent:
+            # A client that takes its reply is alive, even if its own lines wait.
+            self.last_recv = self.server.now()
+            self._streamed += sent
+            if self._streamed >= LINES_PER_TOKEN:
+                self.charge(self._streamed // LINES_PER_TOKEN)
+                self._streamed %= LINES_PER_TOKEN
+        if not streams:
+            self._go_on()
 
     def send_line(self, line: Line) -> None:
         """Queue one line, keeping only the tags this client's caps allow.
@@ -328,5 +413,8 @@ class Session:
             return True
         data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
         self._pending.clear()
-        self.transport.write(data)
+        self._queued = 0
+        self.transport.write(data)  # may call pause_writing()
+        if self._streams and not self.writing_paused:
+            self._schedule_pump()
         return self.transport.get_write_buffer_size() <= self.server.config.sendq

@@ -12,6 +12,7 @@ from chatroom.server.session import Session
 from chatroom.transports.tls import HANDSHAKE_TIMEOUT
 
 SEND_BUFFER = 128 * 1024
+WRITE_HIGH_WATER = 64 * 1024  # asyncio's default
 
 
 class IrcProtocol(asyncio.Protocol):
@@ -33,6 +34,10 @@ class IrcProtocol(asyncio.Protocol):
             # Cap the kernel's send buffer (Linux doubles this): otherwise it holds
             # megabytes for a client that stopped reading before our SendQ sees any.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        # A large reply is sent as the client reads (Session.send_stream): its writes
+        # stop at the high-water mark, which must leave room in the SendQ.
+        high = min(WRITE_HIGH_WATER, self.server.config.sendq // 2)
+        transport.set_write_buffer_limits(high=high, low=high // 4)
         peer = transport.get_extra_info("peername") or ("unknown", 0)
         secure = transport.get_extra_info("sslcontext") is not None
         self.session = self.server.connect(transport, str(peer[0]), int(peer[1]), secure=secure)
@@ -41,6 +46,15 @@ class IrcProtocol(asyncio.Protocol):
         session = self.session
         if session is not None and not session.closed:
             session.feed(data)
+
+    # asyncio's flow control: a large reply is sent as the client reads it.
+    def pause_writing(self) -> None:
+        if self.session is not None:
+            self.session.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self.session is not None:
+            self.session.resume_writing()
 
     def eof_received(self) -> bool | None:
         return None  # close our side too

@@ -6,6 +6,7 @@ Modern IRC "Channel Operations".
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from chatroom.cluster.channels import dump, load, parse, remote_count
@@ -13,10 +14,12 @@ from chatroom.cluster.events import ChannelUpdate, Invite, Join, Kick, Leave
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
+from chatroom.protocol.numbers import parse_number
 from chatroom.server.channel import Channel
 from chatroom.server.commands import command
 from chatroom.server.outgoing import Outgoing
 from chatroom.server.persistence import is_channel_operator_account, save_channel
+from chatroom.server.targets import distinct, within_targmax
 from chatroom.server.visibility import channel_members, shows_channel
 
 if TYPE_CHECKING:
@@ -217,27 +220,41 @@ def send_topic(channel: Channel, rb: ResponseBuffer) -> None:
     rb.reply(n.RPL_TOPICWHOTIME, channel.name, channel.topic_setter, str(channel.topic_time))
 
 
-def send_names(server: Server, session: Session, channel: Channel, rb: ResponseBuffer) -> None:
-    """RPL_NAMREPLY lines (split to fit) and RPL_ENDOFNAMES."""
+def send_names(
+    server: Server, session: Session, channel: Channel, rb: ResponseBuffer, *, lazy: bool = False
+) -> None:
+    """RPL_NAMREPLY lines (split to fit) and RPL_ENDOFNAMES; with ``lazy``, made as
+    the client reads them (NAMES), else at once (JOIN, whose reply is small)."""
     if shows_channel(session, channel):
-        symbol = "@" if "s" in channel.modes else "="
-        multi = "multi-prefix" in session.caps
-        full = "userhost-in-names" in session.caps
-        names: list[str] = []
-        size = 0
-        entries = [
-            prefix + (peer.source if full else peer.nick)
-            for prefix, peer in channel_members(server, session, channel, multi)
-        ]
-        for entry in entries:
-            if names and size + len(entry) + 1 > NAMES_BUDGET:
-                rb.reply(n.RPL_NAMREPLY, symbol, channel.name, " ".join(names))
-                names, size = [], 0
-            names.append(entry)
-            size += len(entry) + 1
-        if names:
-            rb.reply(n.RPL_NAMREPLY, symbol, channel.name, " ".join(names))
+        rows = _names_rows(server, session, channel, rb)
+        if lazy:
+            rb.stream(rows)
+        else:
+            for row in rows:
+                rb.add(row)
     rb.reply(n.RPL_ENDOFNAMES, channel.name, "End of /NAMES list")
+
+
+def _names_rows(
+    server: Server, session: Session, channel: Channel, rb: ResponseBuffer
+) -> Iterator[Line]:
+    symbol = "@" if "s" in channel.modes else "="
+    multi = "multi-prefix" in session.caps
+    full = "userhost-in-names" in session.caps
+    names: list[str] = []
+    size = 0
+    entries = [  # a snapshot: the members may change between the lines sent
+        prefix + (peer.source if full else peer.nick)
+        for prefix, peer in channel_members(server, session, channel, multi)
+    ]
+    for entry in entries:
+        if names and size + len(entry) + 1 > NAMES_BUDGET:
+            yield rb.numeric(n.RPL_NAMREPLY, symbol, channel.name, " ".join(names))
+            names, size = [], 0
+        names.append(entry)
+        size += len(entry) + 1
+    if names:
+        yield rb.numeric(n.RPL_NAMREPLY, symbol, channel.name, " ".join(names))
 
 
 @command("PART", 1)
@@ -304,43 +321,56 @@ def topic(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
 @command("NAMES")
 def names(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """NAMES [<channel>{,<channel>}]"""
-    if not line.params:
+    targets = distinct(line.params[0].split(",")) if line.params else []
+    if not targets:
         rb.reply(n.RPL_ENDOFNAMES, "*", "End of /NAMES list")
         return
-    for name in line.params[0].split(","):
-        channel = server.find_channel(name)
-        if channel is None:
-            rb.reply(n.RPL_ENDOFNAMES, name, "End of /NAMES list")
-        else:
-            send_names(server, session, channel, rb)
+    if not within_targmax("NAMES", targets, rb):
+        return
+    channel = server.find_channel(targets[0])
+    if channel is None:
+        rb.reply(n.RPL_ENDOFNAMES, targets[0], "End of /NAMES list")
+    else:
+        send_names(server, session, channel, rb, lazy=True)
 
 
 @command("LIST")
 def list_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """LIST [<channel>{,<channel>}] [<elistcond>{,<elistcond>}]"""
-    wanted: set[str] | None = None
+    names: list[str] = []
     more: int | None = None
     fewer: int | None = None
     for param in line.params:
         for item in param.split(","):
-            if item[:1] in "<>" and item[1:].isdigit():
+            count = parse_number(item[1:]) if item[:1] in "<>" else None
+            if count is not None:
                 if item[0] == ">":
-                    more = int(item[1:])
+                    more = count
                 else:
-                    fewer = int(item[1:])
-            elif item:
-                wanted = (wanted or set()) | {casefold(item)}
+                    fewer = count
+            else:
+                names.append(item)
+    names = distinct(names)
+    if not within_targmax("LIST", names, rb):
+        return
+    wanted = {casefold(name) for name in names} if names else None
     view = server.network.view if server.network is not None else None
     rb.reply(n.RPL_LISTSTART, "Channel", "Users  Name")
-    for channel in list(server.channels.values()):
-        if wanted is not None and channel.folded not in wanted:
-            continue
-        if "s" in channel.modes and session not in channel.members:
-            continue
-        count = len(channel.members) + remote_count(view, channel.folded)
-        if (more is not None and count <= more) or (fewer is not None and count >= fewer):
-            continue
-        rb.reply(n.RPL_LIST, channel.name, str(count), channel.topic)
+    if wanted is not None:
+        channels = [c for c in map(server.channels.get, wanted) if c is not None]
+    else:
+        channels = list(server.channels.values())
+
+    def rows() -> Iterator[Line]:
+        for channel in channels:
+            if "s" in channel.modes and session not in channel.members:
+                continue
+            count = len(channel.members) + remote_count(view, channel.folded)
+            if (more is not None and count <= more) or (fewer is not None and count >= fewer):
+                continue
+            yield rb.numeric(n.RPL_LIST, channel.name, str(count), channel.topic)
+
+    rb.stream(rows())  # 10,000 channels with topics are megabytes: sent as read
     rb.reply(n.RPL_LISTEND, "End of /LIST")
 
 

@@ -19,6 +19,7 @@ not reveal that a secret channel exists.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name, is_valid_channel, is_valid_nick
 from chatroom.protocol.line import Line
+from chatroom.protocol.numbers import parse_number
 from chatroom.server.commands import command
 from chatroom.server.outgoing import format_time
 from chatroom.storage.base import (
@@ -89,9 +91,10 @@ def parse_anchor(text: str, *, star: bool = False) -> Anchor | None:
 
 
 def parse_limit(text: str, maximum: int) -> int:
-    if not text.isdigit() or int(text) < 1:
+    limit = parse_number(text)
+    if limit is None or limit < 1:
         raise _BadParams(f"Invalid limit {text!r}")
-    return min(int(text), maximum)
+    return min(limit, maximum)
 
 
 @command("CHATHISTORY", 1)
@@ -205,6 +208,11 @@ async def _messages(
     if session.closed:
         return
     ref = rb.start_batch("chathistory", target)
+    rb.stream(_replayed(messages))  # up to CHATHISTORY=N long lines: sent as read
+    rb.end_batch(ref)
+
+
+def _replayed(messages: list[StoredMessage]) -> Iterator[Line]:
     for message in messages:
         # Without event-playback only PRIVMSG and NOTICE may be replayed (spec).
         if message.kind is MessageKind.TAGMSG:
@@ -212,8 +220,7 @@ async def _messages(
         tags = {"time": format_time(message.time), "msgid": message.msgid, **message.tags}
         if message.account:
             tags["account"] = message.account
-        rb.add(Line(message.kind.value, (message.target_param, message.text), message.source, tags))
-    rb.end_batch(ref)
+        yield Line(message.kind.value, (message.target_param, message.text), message.source, tags)
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,8 @@ def isupport(server: Server) -> dict[str, str | None]:
         "PREFIX": "(ov)@+",
         "SAFELIST": None,
         "STATUSMSG": "@+",
-        "TARGMAX": f"JOIN:,KICK:1,NAMES:1,NOTICE:{c.max_targets},PART:,"
-        f"PRIVMSG:{c.max_targets},TAGMSG:{c.max_targets},WHOIS:1",
+        "TARGMAX": f"JOIN:,KICK:1,LIST:1,NAMES:1,NOTICE:{c.max_targets},PART:,"
+        f"PRIVMSG:{c.max_targets},TAGMSG:{c.max_targets},WHO:1,WHOIS:1",
         "TOPICLEN": str(c.topiclen),
         "USERLEN": "16",
         "UTF8ONLY": None,

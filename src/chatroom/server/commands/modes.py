@@ -13,6 +13,7 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import normalize_mask, valid_mask
+from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry, with_status
 from chatroom.server.commands import command
@@ -229,7 +230,8 @@ def _apply(
         return "*"
     # char == "l"
     if adding:
-        if not value.isdigit() or int(value) <= 0:
+        limit = parse_number(value)
+        if limit is None or limit <= 0:
             rb.reply(
                 n.ERR_INVALIDMODEPARAM,
                 channel.name,
@@ -238,7 +240,7 @@ def _apply(
                 "Invalid limit, it must be a positive number",
             )
             return None
-        channel.limit = int(value)
+        channel.limit = limit
         return str(channel.limit)
     if channel.limit is None:
         return None

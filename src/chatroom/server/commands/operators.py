@@ -11,6 +11,7 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import normalize_mask, valid_mask
+from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.commands import command
 from chatroom.server.persistence import ban_for, without_expired
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from chatroom.server.session import Session
 
 log = logging.getLogger("chatroom.server")
+
+MAX_BAN_MINUTES = 100 * 366 * 24 * 60
+"""A longer KLINE lasts this long: the expiry date must stay a date."""
 
 
 @command("OPER", 2)
@@ -95,9 +99,10 @@ def kline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
             )
         rb.add(Line("NOTE", ("KLINE", "END", f"{len(bans)} ban(s)"), server.config.name))
         return
-    minutes = None
-    if params[0].isdigit() and len(params) > 1:
-        minutes = int(params.pop(0))
+    minutes = parse_number(params[0]) if len(params) > 1 else None
+    if minutes is not None:
+        params.pop(0)
+        minutes = min(minutes, MAX_BAN_MINUTES)
     mask = normalize_mask(params[0])
     if not valid_mask(mask):
         rb.fail("KLINE", "INVALID_MASK", params[0], "A mask has no spaces or commas")

@@ -11,10 +11,12 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import mask_matches
+from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.addresses import address_of
 from chatroom.server.channel import status_prefix
 from chatroom.server.commands import command
+from chatroom.server.targets import distinct, within_targmax
 from chatroom.server.visibility import channel_members, sees_user, shows_channel
 
 if TYPE_CHECKING:
@@ -46,17 +48,22 @@ def _mask_matches(mask: str, other: Session | RemoteUser) -> bool:
     )
 
 
-def _who_reply(
+USERS_PER_TOKEN = 100
+"""Flood control charges ``WHO <mask>`` one line token per this many users it looks
+at, on top of what its reply costs (:data:`~chatroom.server.session.LINES_PER_TOKEN`)."""
+
+
+def _who_line(
     server: Server,
     other: Session | RemoteUser,
     channel: str,
     prefix: str,
     rb: ResponseBuffer,
-) -> None:
+) -> Line:
     flags = "G" if other.away is not None else "H"
     if other.is_operator:
         flags += "*"
-    rb.reply(
+    return rb.numeric(
         n.RPL_WHOREPLY,
         channel,
         other.user,
@@ -72,31 +79,40 @@ def _who_reply(
 def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHO <mask>"""
     mask = line.params[0] if line.params else "*"
+    if "," in mask and not within_targmax("WHO", distinct(mask.split(",")), rb):
+        return
     view = _view(server)
     if is_channel_name(mask):
         channel = server.find_channel(mask)
         if channel is not None and shows_channel(session, channel):
             multi = "multi-prefix" in session.caps
-            for prefix, other in channel_members(server, session, channel, multi):
-                _who_reply(server, other, channel.name, prefix, rb)
+            members = list(channel_members(server, session, channel, multi))
+            name = channel.name
+            rb.stream(_who_line(server, other, name, prefix, rb) for prefix, other in members)
     else:
         exact = _find_anyone(server, mask)
         if exact is not None:
-            _who_reply(server, exact, "*", "", rb)
+            rb.add(_who_line(server, exact, "*", "", rb))
         elif mask not in ("", "0"):
             everyone: list[Session | RemoteUser] = list(server.users.values())
             if view is not None:
                 everyone += view.users.values()
-            for other in everyone:
-                if sees_user(server, session, other) and _mask_matches(mask, other):
-                    _who_reply(server, other, "*", "", rb)
+            session.charge(len(everyone) / USERS_PER_TOKEN)
+            rb.stream(
+                _who_line(server, other, "*", "", rb)
+                for other in everyone
+                if sees_user(server, session, other) and _mask_matches(mask, other)
+            )
     rb.reply(n.RPL_ENDOFWHO, mask, "End of /WHO list")
 
 
 @command("WHOIS", 1)
 def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHOIS [<target>] <nick>"""
-    nick = line.params[-1].split(",")[0]
+    nicks = distinct(line.params[-1].split(","))
+    if not within_targmax("WHOIS", nicks, rb):
+        return
+    nick = nicks[0] if nicks else line.params[-1]
     other = _find_anyone(server, nick)
     if other is None:
         rb.reply(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
@@ -161,9 +177,9 @@ def _remote_channels(server: Server, viewer: Session, other: RemoteUser, multi: 
 def whowas(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHOWAS <nick> [<count>]"""
     nick = line.params[0]
-    count = 0
-    if len(line.params) > 1 and line.params[1].lstrip("-").isdigit():
-        count = max(int(line.params[1]), 0)
+    # A count that is not a number, zero or negative: every entry (Modern IRC).
+    count = parse_number(line.params[1], signed=True) if len(line.params) > 1 else None
+    count = max(count or 0, 0)
     folded = casefold(nick)
     found = 0
     for entry in server.whowas:

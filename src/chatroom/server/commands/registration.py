@@ -13,6 +13,7 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import ls_entries, pack_entries, parse_request
 from chatroom.protocol.casemap import casefold, is_valid_nick
 from chatroom.protocol.line import Line
+from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.auth import protect_nick, reclaim
 from chatroom.server.commands import command
@@ -41,9 +42,8 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
     if sub == "LS":
         if not session.registered:
             session.cap_negotiating = True
-        version = 0
-        if len(line.params) > 1 and line.params[1].isdigit():
-            version = int(line.params[1])
+        version = parse_number(line.params[1]) if len(line.params) > 1 else None
+        version = version or 0  # anything but a number: no version (CAP LS alone)
         session.cap_version = max(session.cap_version, version)
         if version >= 302:
             # cap-notify is implicitly enabled for 302 clients (spec, "cap-notify").

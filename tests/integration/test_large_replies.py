@@ -1,0 +1,69 @@
+"""Large replies over real sockets (issue 14, items 6 and 7): a LIST bigger than the
+SendQ reaches a client with a small receive buffer that reads slowly, and many
+``WHO *`` from several clients do not keep the server from answering a PING."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from conftest import ServerFactory
+from irc_client import IrcClient
+from timeouts import TIMEOUT
+
+CHANNELS = 2000
+TOPIC = "t" * 300
+
+
+def test_a_list_bigger_than_the_sendq_reaches_a_slow_small_buffered_reader(
+    server_factory: ServerFactory,
+) -> None:
+    # 2,000 channels with long topics: about 700 KB of LIST, for a SendQ of 256 KB
+    # (the issue's 10,000 channels for 1 MB, scaled down).
+    server = server_factory(
+        "--no-flood-control", config="[limits]\nsendq = 262144\nmax_channels = 5000\n"
+    )
+    owner = IrcClient(server.port).register("owner")
+    names = [f"#room{i}" for i in range(CHANNELS)]
+    for i in range(0, CHANNELS, 40):
+        owner.send("JOIN " + ",".join(names[i : i + 40]))
+    for i in range(0, CHANNELS, 200):  # reading the echoes as we go
+        owner.send_raw(
+            "".join(f"TOPIC {name} :{TOPIC}\r\n" for name in names[i : i + 200]).encode()
+        )
+        owner.send(f"PING :ready{i}")
+        owner.expect("PONG", lambda line, i=i: line.params[-1] == f"ready{i}")
+        owner.backlog.clear()
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(TIMEOUT)
+    sock.connect(("127.0.0.1", server.port))
+    sock.sendall(b"NICK reader\r\nUSER r 0 * :r\r\nLIST\r\n")
+    time.sleep(0.5)  # let the server queue what it would queue
+    data = b""
+    while b" 323 reader " not in data and b"ERROR" not in data:
+        chunk = sock.recv(2048)
+        if not chunk:
+            break
+        data += chunk
+        time.sleep(0.0005)
+    sock.close()
+    assert b"SendQ exceeded" not in data and b" 323 reader " in data
+    assert data.count(b" 322 reader #room") == CHANNELS
+
+
+def test_many_who_star_leave_the_server_answering_pings(server_factory: ServerFactory) -> None:
+    server = server_factory(config="[limits]\nmax_per_address = 1000\n")  # flood control on
+    users = [IrcClient(server.port).register(f"user{i}") for i in range(150)]
+    watcher = users[0]
+    attackers = users[1:9]
+    for attacker in attackers:
+        attacker.send_raw(b"WHO *\r\n" * 40)
+    for _ in range(3):
+        watcher.send("PING :alive")
+        watcher.expect("PONG", lambda line: line.params[-1] == "alive", timeout=TIMEOUT)
+        time.sleep(0.3)
+    for attacker in attackers:
+        attacker.close()
+    assert "Traceback" not in server.log

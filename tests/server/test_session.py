@@ -1,0 +1,130 @@
+"""A session sends a large reply as its client reads it (issue 14, item 6): the
+bytes waiting stay bounded, and the whole reply arrives, labelled and in order."""
+
+from __future__ import annotations
+
+import asyncio
+
+from chatroom.server.config import Config
+from chatroom.server.server import Server
+from chatroom.server.session import Session
+from fakes import FakeTransport
+
+TOPIC = "t" * 300
+
+
+class SlowReader(FakeTransport):
+    """A transport whose buffer empties only when the test reads from it, and that
+    tells the session it is full (over ``high``) and drained, as asyncio does."""
+
+    def __init__(self, high: int = 64 * 1024) -> None:
+        super().__init__()
+        self.session: Session | None = None
+        self.high = high
+        self.buffered = 0
+        self.most = 0  # the most bytes ever waiting
+        self.full = False
+
+    def write(self, data: bytes) -> None:
+        super().write(data)
+        self.buffered += len(data)
+        self.most = max(self.most, self.buffered)
+        if self.buffered > self.high and not self.full and self.session is not None:
+            self.full = True
+            self.session.pause_writing()
+
+    def read(self, size: int) -> None:
+        self.buffered = max(0, self.buffered - size)
+        if self.full and self.buffered <= self.high // 4 and self.session is not None:
+            self.full = False
+            self.session.resume_writing()
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+
+async def _big_server(channels: int, sendq: int) -> Server:
+    server = Server(
+        Config(sendq=sendq, flood_enabled=False, default_room=""), asyncio.get_running_loop()
+    )
+    for i in range(channels):
+        server.get_or_create_channel(f"#room{i}").topic = TOPIC
+    return server
+
+
+def _connect(server: Server, transport: SlowReader) -> Session:
+    session = server.connect(transport, "10.0.0.7", 1)
+    assert session is not None
+    transport.session = session
+    session.feed(b"CAP REQ :batch labeled-response\r\nNICK reader\r\nUSER r 0 * :r\r\nCAP END\r\n")
+    return session
+
+
+async def test_a_list_bigger_than_the_sendq_arrives_whole_to_a_slow_reader() -> None:
+    sendq = 256 * 1024
+    server = await _big_server(2000, sendq)  # about 700 KB of LIST
+    transport = SlowReader()
+    session = _connect(server, transport)
+    session.feed(b"@label=L1 LIST\r\nPING :after\r\n")
+    for _ in range(10_000):
+        await asyncio.sleep(0)
+        transport.read(8192)
+        if b"PONG" in transport.data:
+            break
+    assert not session.closed, session.quit_reason
+    assert transport.most <= sendq
+    lines = transport.data.split(b"\r\n")
+    start = next(
+        i
+        for i, line in enumerate(lines)
+        if line.endswith(b" labeled-response") and b"BATCH" in line
+    )
+    assert lines[start].startswith(b"@label=L1 :chatroom BATCH +")
+    ref = lines[start].split(b"BATCH +")[1].split()[0]
+    rows = [line for line in lines if b" 322 reader #room" in line]
+    assert len(rows) == 2000
+    assert all(row.startswith(b"@batch=" + ref + b" ") for row in rows)
+    end = lines.index(b":chatroom BATCH -" + ref)
+    assert b" 323 reader " in lines[end - 1]
+    # The next command was answered after the whole reply, not in the middle of it.
+    assert b"PONG" in b"".join(lines[end:]) and b"PONG" not in b"".join(lines[:end])
+
+
+async def test_a_reader_that_stops_reading_gets_no_more_than_a_chunk_past_full() -> None:
+    server = await _big_server(2000, 256 * 1024)
+    transport = SlowReader()
+    session = _connect(server, transport)
+    session.feed(b"LIST\r\n")
+    for _ in range(200):
+        await asyncio.sleep(0)
+    assert not session.closed and transport.full
+    assert transport.most < transport.high + 32 * 1024
+    rows = transport.data.count(b" 322 reader ")
+    assert 0 < rows < 2000
+    transport.read(10**9)  # it reads again: the rest comes
+    for _ in range(2000):
+        await asyncio.sleep(0)
+        transport.read(10**9)
+    assert transport.data.count(b" 322 reader ") == 2000
+
+
+async def test_a_streamed_reply_counts_for_flood_control_by_its_size() -> None:
+    server = Server(
+        Config(flood_burst=20, flood_rate=5.0, default_room=""), asyncio.get_running_loop()
+    )
+    for i in range(400):
+        server.get_or_create_channel(f"#room{i}")
+    transport = SlowReader()
+    session = _connect(server, transport)
+    assert session.flood is not None
+    for _ in range(50):
+        await asyncio.sleep(0)
+        transport.read(10**9)
+    session.feed(b"LIST\r\nPING :after\r\n")
+    for _ in range(50):
+        await asyncio.sleep(0)
+        transport.read(10**9)
+    assert transport.data.count(b" 322 reader ") == 400
+    # 400 lines cost 40 tokens: more than the burst, so the PING waits its turn.
+    assert b"PONG" not in transport.data
+    assert session.flood.wait() > 1.0
