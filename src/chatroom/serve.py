@@ -42,7 +42,7 @@ from chatroom.storage import (
 from chatroom.storage.accounts import AccountStore
 from chatroom.storage.accounts_sqlite import open_accounts
 from chatroom.storage.sqlite import open_history
-from chatroom.transports.tcp import listen
+from chatroom.transports.tcp import Listener, listen
 from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
     if network is False:
         await _close_stores(history, accounts)
         return 1
-    listeners: list[asyncio.Server] = []
+    listeners: list[Listener] = []
     try:
         tls = _tls_context(config)
         listeners.append(await _listen(server, config.host, config.port, None, worker))
@@ -223,7 +223,7 @@ async def _close_stores(history: HistoryStore | None, accounts: AccountStore | N
 
 async def _listen(
     server: Server, host: str, port: int, tls: ssl.SSLContext | None, reuse_port: bool = False
-) -> asyncio.Server:
+) -> Listener:
     """Start one listener and log where (the tutorial's "Listening at ..." line)."""
     try:
         listener = await listen(server, host, port, ssl=tls, reuse_port=reuse_port)

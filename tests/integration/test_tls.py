@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import ssl
@@ -129,3 +130,33 @@ def test_web_port_speaks_https_with_the_same_certificate(
     ) as response:
         assert response.status == 200
         assert "Content-Security-Policy" in response.headers
+
+
+def test_unfinished_tls_handshakes_count_per_address(server_factory: ServerFactory) -> None:
+    """One address cannot hold more TLS handshakes than max_per_address (issue 14): a
+    connection counts from accept, and the count comes back when a handshake ends."""
+    server = server_factory("--tls", "--tls-port", "0", config="[limits]\nmax_per_address = 3\n")
+    port = tls_port(server.log)
+    stalled = [socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) for _ in range(3)]
+    refused = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    assert refused.recv(1) == b""  # closed at once: the address is full
+    with contextlib.suppress(ssl.SSLError, OSError):
+        tls_connect(port).sendall(b"NICK x\r\n")
+        raise AssertionError("a fourth connection finished its handshake")
+    # The plain port shares the count: its session is refused too.
+    assert "Too many connections" in IrcClient(server.port).expect("ERROR").params[0]
+    for s in stalled:
+        s.close()
+    # Once the stalled ones are gone, the address may connect again, over TLS too.
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            secure = tls_connect(port)
+            secure.sendall(b"NICK back\r\nUSER b 0 * :B\r\n")
+            read_until(secure, "001")
+            break
+        except (ssl.SSLError, OSError, AssertionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    assert "Traceback" not in server.log

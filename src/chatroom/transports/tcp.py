@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from ssl import SSLContext
-from typing import cast
+from typing import Protocol, cast
 
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -14,15 +15,18 @@ from chatroom.transports.tls import HANDSHAKE_TIMEOUT
 SEND_BUFFER = 128 * 1024
 WRITE_HIGH_WATER = 64 * 1024  # asyncio's default
 
+log = logging.getLogger("chatroom.server")
+
 
 class IrcProtocol(asyncio.Protocol):
     """One TCP connection. All protocol work is the Session's; this only moves bytes."""
 
-    __slots__ = ("server", "session")
+    __slots__ = ("reserved", "server", "session")
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, *, reserved: bool = False) -> None:
         self.server = server
         self.session: Session | None = None
+        self.reserved = reserved  # counted by Server.reserve at accept (TLS listener)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses, but behave like them.
@@ -40,7 +44,9 @@ class IrcProtocol(asyncio.Protocol):
         transport.set_write_buffer_limits(high=high, low=high // 4)
         peer = transport.get_extra_info("peername") or ("unknown", 0)
         secure = transport.get_extra_info("sslcontext") is not None
-        self.session = self.server.connect(transport, str(peer[0]), int(peer[1]), secure=secure)
+        self.session = self.server.connect(
+            transport, str(peer[0]), int(peer[1]), secure=secure, reserved=self.reserved
+        )
 
     def data_received(self, data: bytes) -> None:
         session = self.session
@@ -65,6 +71,15 @@ class IrcProtocol(asyncio.Protocol):
             self.session = None
 
 
+class Listener(Protocol):
+    """What serve.py needs of a listener: its sockets (to log where) and close()."""
+
+    @property
+    def sockets(self) -> tuple[socket.socket, ...]: ...
+
+    def close(self) -> None: ...
+
+
 async def listen(
     server: Server,
     host: str,
@@ -73,13 +88,22 @@ async def listen(
     ssl: SSLContext | None = None,
     backlog: int = 4096,
     reuse_port: bool = False,
-) -> asyncio.Server:
+) -> Listener:
     """Accept IRC connections on ``host:port`` (TLS with ``ssl``); a deep backlog
-    absorbs connection storms. A TLS handshake that stalls is dropped after
-    :data:`~chatroom.transports.tls.HANDSHAKE_TIMEOUT` without touching anyone else.
-    With ``reuse_port`` (SO_REUSEPORT, ``--workers``), several processes listen on one
-    port and the kernel spreads new connections over them."""
+    absorbs connection storms. With ``reuse_port`` (SO_REUSEPORT, ``--workers``), several
+    processes listen on one port and the kernel spreads new connections over them.
+
+    TLS connections are accepted by :class:`TlsListener`, which counts each against
+    ``max_per_address`` from the moment it is accepted, before its handshake."""
     loop = asyncio.get_running_loop()
+    if ssl is not None:
+        sock = socket.create_server(
+            (host, port),
+            family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+            backlog=backlog,
+            reuse_port=reuse_port,
+        )
+        return TlsListener(server, sock, ssl)
     return await loop.create_server(
         lambda: IrcProtocol(server),
         host,
@@ -87,6 +111,68 @@ async def listen(
         backlog=backlog,
         reuse_address=True,
         reuse_port=reuse_port or None,
-        ssl=ssl,
-        ssl_handshake_timeout=HANDSHAKE_TIMEOUT if ssl is not None else None,
     )
+
+
+class TlsListener:
+    """A TLS listener that counts a connection against its address from accept.
+
+    asyncio's own TLS server calls the protocol only once the handshake is done, so an
+    address could hold any number of unfinished handshakes (issue 14). Here each accepted
+    socket is counted with :meth:`Server.reserve` first (refused ones are closed at once),
+    then handed to ``loop.connect_accepted_socket`` for the handshake; the session takes
+    the count over, or it is given back when the handshake fails or stalls for
+    :data:`~chatroom.transports.tls.HANDSHAKE_TIMEOUT` seconds.
+    """
+
+    def __init__(self, server: Server, sock: socket.socket, context: SSLContext) -> None:
+        self.server = server
+        self.context = context
+        self._socket = sock
+        sock.setblocking(False)
+        self._handshakes: set[asyncio.Task[None]] = set()
+        self._accepting = asyncio.get_running_loop().create_task(self._accept())
+
+    @property
+    def sockets(self) -> tuple[socket.socket, ...]:
+        return (self._socket,)
+
+    def close(self) -> None:
+        """Stop accepting and drop unfinished handshakes (idempotent)."""
+        self._accepting.cancel()
+        for task in list(self._handshakes):
+            task.cancel()
+        self._socket.close()
+
+    async def _accept(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn, peer = await loop.sock_accept(self._socket)
+            except OSError as exc:  # e.g. EMFILE: back off a little, keep the listener
+                log.warning("TLS listener: %s", exc)
+                await asyncio.sleep(0.1)
+                continue
+            address = str(peer[0])
+            if self.server.reserve(address) is not None:
+                conn.close()  # over the per-address limit: nothing counted, nothing sent
+                continue
+            task = loop.create_task(self._handshake(conn, address))
+            self._handshakes.add(task)
+            task.add_done_callback(self._handshakes.discard)
+
+    async def _handshake(self, conn: socket.socket, address: str) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.connect_accepted_socket(
+                lambda: IrcProtocol(self.server, reserved=True),
+                conn,
+                ssl=self.context,
+                ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+            )
+        except (OSError, TimeoutError, asyncio.CancelledError) as exc:
+            # ssl.SSLError is an OSError. The session never came: give the count back.
+            self.server.release(address)
+            conn.close()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
