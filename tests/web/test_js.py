@@ -1,5 +1,7 @@
 """The browser client's pure modules (no DOM) under Node.js: the IRC line parser
-against the shared ircdocs parser vectors, the model, the input line.
+against the shared ircdocs parser vectors, the model, the input line, and the
+``node --test`` unit tests of the protocol, the chat and the connection in
+``tests/web/js/``.
 
 Skipped when ``node`` is missing; the browser tests cover the same code in Chromium.
 """
@@ -19,6 +21,7 @@ from timeouts import TIMEOUT
 
 NODE = shutil.which("node")
 JS = Path(__file__).parents[2] / "src" / "chatroom" / "web" / "static" / "js"
+UNIT_TESTS = Path(__file__).parent / "js"
 pytestmark = pytest.mark.skipif(NODE is None, reason="needs node to run the page's modules")
 
 
@@ -103,18 +106,23 @@ out({ results, texts: b.messages.map((m) => m.text), last: b.lastStored.id,
 def test_input_line_commands_completion_and_splitting() -> None:
     result = node(
         """
-import { ChatClient, splitText } from 'JS/client.js';
+import { ChatClient } from 'JS/client.js';
+import { splitText } from 'JS/irc.js';
 import { Completer, runInput } from 'JS/commands.js';
 const client = new ChatClient({ url: 'ws://x/ws', nick: 'alice', rooms: ['#lobby'] });
 const sent = [];
-client.send = (...args) => sent.push(args.join(' '));
-client.state = 'connected';
-client.registered = true;
-client.caps.add('echo-message');
-client.caps.add('draft/chathistory');
+client.flush = () => sent.push(...client.protocol.dataToSend());  // no WebSocket
+client.protocol.connectionMade();
+for (const line of [
+  ':srv CAP * LS :echo-message draft/chathistory',
+  ':srv CAP alice ACK :echo-message draft/chathistory',
+  ':srv 001 alice :Welcome',
+  ':alice!a@h JOIN #lobby',
+  ':srv 353 alice = #lobby :alice bob Barbara carol',
+  ':srv 366 alice #lobby :End of /NAMES list',
+]) client.receive(line);
+sent.length = 0;
 const lobby = client.model.get('#lobby');
-lobby.joined = true;
-for (const n of ['alice', 'bob', 'Barbara', 'carol']) lobby.setMember(n);
 const errors = [
   runInput(client, lobby, 'hello //world'),
   runInput(client, lobby, '//slash'),
@@ -130,17 +138,17 @@ completer.reset();
 const middle = completer.complete('hi ca', 5, client, lobby);
 out({
   sent, errors, completions: [first.value, second.value, middle.value],
-  mention: [client.mentionsMe('hey alice!'), client.mentionsMe('malice'),
-            client.mentionsMe('Alice: hi')],
+  mention: [client.chat.mentionsMe('hey alice!'), client.chat.mentionsMe('malice'),
+            client.chat.mentionsMe('Alice: hi')],
   split: splitText('a'.repeat(10) + ' ' + 'é'.repeat(10), 12).map((s) => s.length),
   buffers: client.model.ordered().map((b) => b.name),
 });
 """,
     )
     assert result["sent"] == [
-        "PRIVMSG #lobby hello //world",
+        "PRIVMSG #lobby :hello //world",
         "PRIVMSG #lobby /slash",
-        "PRIVMSG #lobby \x01ACTION waves\x01",
+        "PRIVMSG #lobby :\x01ACTION waves\x01",
         "CHATHISTORY LATEST bob * 50",
         "PRIVMSG bob psst",
         "JOIN #games",
@@ -151,3 +159,14 @@ out({
     assert result["mention"] == [True, False, True]
     assert result["split"] == [10, 6, 4]  # 12 bytes at most: é is two
     assert result["buffers"] == ["#games", "#lobby", "bob"]
+
+
+def test_node_unit_tests_of_protocol_chat_and_connection() -> None:
+    result = subprocess.run(
+        [str(NODE), "--test", "--no-warnings", f"{UNIT_TESTS}/"],
+        capture_output=True,
+        text=True,
+        timeout=10 * TIMEOUT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "# fail 0" in result.stdout

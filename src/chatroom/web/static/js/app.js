@@ -111,7 +111,7 @@ function start(nick, password, rooms, active) {
     rooms: [...new Map(wanted.filter(Boolean).map((r) => [casefold(r), r])).values()],
     active: fromHash ?? active ?? settings.default_room,
   });
-  client.isSeen = () => !document.hidden;
+  client.chat.isSeen = () => !document.hidden;
   client.on("state", onState);
   client.on("buffers", () => {
     drawBuffers();

@@ -97,7 +97,7 @@ export function runInput(client, buffer, line, { onQuit } = {}) {
       else client.send("AWAY");
       return "";
     case "quote":
-      if (rest) client.ws?.send(rest.replace(/[\r\n]/g, " "));
+      if (rest) client.sendRaw(rest);
       return "";
     case "quit":
       client.quit(rest || "Leaving");

@@ -1,105 +1,34 @@
-// What the client does with each line from the server: one handler per command,
-// called with `this` = the ChatClient (Modern IRC numerics, IRCv3 replies).
+// What the chat does with each line from the server that protocol.js passes on:
+// one handler per command, called with `this` = the Chat (Modern IRC numerics,
+// IRCv3 replies). Registration, capabilities, SASL, ISUPPORT, PING and batches are
+// protocol.js's; a numeric 4xx/5xx without a handler here is shown as an error.
 
 import { casefold, isChannel, nickOf, stripFormatting } from "./irc.js";
-
-/** Capabilities we ask for, when offered (IRCv3 capability negotiation, CAP 302). */
-const WANTED_CAPS = [
-  "message-tags", "server-time", "echo-message", "batch", "draft/chathistory",
-  "away-notify", "multi-prefix", "userhost-in-names",
-];
 
 function withReason(text, reason) {
   return reason ? `${text} (${reason})` : text;
 }
 
 export const HANDLERS = {
-  PING(line) {
-    this.send("PONG", ...line.params);
-  },
-  ERROR(line) {
-    this.lastError = line.params[0] ?? "";
-  },
-  CAP(line) {
-    const sub = (line.params[1] ?? "").toUpperCase();
-    const list = line.params[line.params.length - 1] ?? "";
-    if (sub === "LS") {
-      this.offered = (this.offered ?? new Set());
-      for (const cap of list.split(" ")) if (cap) this.offered.add(cap.split("=")[0]);
-      if (line.params[2] === "*") return; // more LS lines follow (CAP 302)
-      const wanted = WANTED_CAPS.filter((c) => this.offered.has(c));
-      // An account password goes with SASL PLAIN (IRCv3 SASL 3.1); a server without
-      // accounts may want a server password (PASS) instead. Both before CAP END.
-      if (this.password && this.offered.has("sasl")) wanted.push("sasl");
-      else if (this.password) this.send("PASS", this.password);
-      this.offered = null;
-      if (wanted.length) this.send("CAP", "REQ", wanted.join(" "));
-      else this.send("CAP", "END");
-    } else if (sub === "ACK") {
-      for (const cap of list.split(" ")) {
-        if (cap.startsWith("-")) this.caps.delete(cap.slice(1));
-        else if (cap) this.caps.add(cap);
-      }
-      if (this.registered) return;
-      if (this.caps.has("sasl") && this.password) this.send("AUTHENTICATE", "PLAIN");
-      else this.send("CAP", "END");
-    } else if (sub === "NAK") {
-      if (!this.registered) this.send("CAP", "END");
-    }
-  },
-  AUTHENTICATE(line) {
-    if (line.params[0] !== "+") return;
-    // PLAIN: authzid \0 authcid \0 password, base64, in chunks of 400 (a final "+"
-    // when the last chunk is exactly 400 long).
-    const bytes = new TextEncoder().encode(`${this.wantedNick}\0${this.wantedNick}\0${this.password}`);
-    const encoded = btoa(String.fromCharCode(...bytes));
-    for (let i = 0; i < encoded.length; i += 400) this.send("AUTHENTICATE", encoded.slice(i, i + 400));
-    if (encoded.length % 400 === 0) this.send("AUTHENTICATE", "+");
-  },
-  "903"() {
-    this.send("CAP", "END"); // RPL_SASLSUCCESS
-  },
-  "904"() {
-    this.fatal = `That password is not right for ${this.wantedNick}.`; // ERR_SASLFAIL
-    this.needsPassword = true;
-    this.ws?.close();
-  },
-  "001"(line) {
-    this.nick = line.params[0] ?? this.nick;
-    this.registeredNow();
-  },
-  "005"(line) {
-    for (const token of line.params.slice(1, -1)) {
-      const eq = token.indexOf("=");
-      if (token.startsWith("-")) delete this.isupport[token.slice(1)];
-      else if (eq < 0) this.isupport[token] = "";
-      else this.isupport[token.slice(0, eq)] = token.slice(eq + 1);
-    }
-  },
   "432"(line) {
-    if (!this.registered) {
-      this.fatal = `The name “${line.params[1] ?? this.nick}” cannot be used: ${line.params[2] ?? ""}`;
-      this.ws?.close();
-    } else this.showError(`“${line.params[1]}” cannot be used as a name.`);
+    // ERR_ERRONEUSNICKNAME after registration (before it, protocol.js gives up).
+    this.showError(`“${line.params[1]}” cannot be used as a name.`);
   },
   "433"(line) {
-    if (!this.registered) {
-      // Taken, maybe by our own previous connection: carry on as nick_ and take the
-      // name back when it frees up (see QUIT and NICK).
-      const max = Number(this.isupport.NICKLEN) || 32;
-      this.nick = (this.nick.length >= max ? this.nick.slice(0, max - 1) : this.nick) + "_";
-      this.send("NICK", this.nick);
-    } else {
-      this.showError(`The name ${line.params[1]} is already taken.`);
-    }
+    // ERR_NICKNAMEINUSE after registration (before it, protocol.js tries nick_).
+    this.showError(`The name ${line.params[1]} is already taken.`);
   },
-  "464"() {
-    this.fatal = this.password ? "That password is not right." : "This server needs a password.";
-    this.needsPassword = true;
-  },
-  "465"(line) {
-    this.fatal = line.params[1] ?? "You are banned from this server.";
-  },
+  // A JOIN the server refused: ERR_NOSUCHCHANNEL, ERR_TOOMANYCHANNELS,
+  // ERR_CHANNELISFULL, ERR_INVITEONLYCHAN, ERR_BANNEDFROMCHAN, ERR_BADCHANNELKEY,
+  // ERR_BADCHANMASK, ERR_BADCHANNAME.
+  "403": joinRefused,
+  "405": joinRefused,
+  "471": joinRefused,
+  "473": joinRefused,
+  "474": joinRefused,
+  "475": joinRefused,
+  "476": joinRefused,
+  "479": joinRefused,
   "332"(line) {
     const buffer = this.model.get(line.params[1] ?? "");
     if (buffer) {
@@ -136,19 +65,6 @@ export const HANDLERS = {
     for (const { nick, prefix } of entries) buffer.setMember(nick, prefix);
     this.emit("buffer", buffer);
   },
-  BATCH(line) {
-    const ref = line.params[0] ?? "";
-    if (ref.startsWith("+")) {
-      this.batches.set(ref.slice(1), { type: line.params[1] ?? "", target: line.params[2] ?? "" });
-    } else if (ref.startsWith("-")) {
-      const batch = this.batches.get(ref.slice(1));
-      this.batches.delete(ref.slice(1));
-      if (batch && batch.type === "chathistory") {
-        const buffer = this.model.get(batch.target);
-        if (buffer) this.endHistory(buffer);
-      }
-    }
-  },
   FAIL(line) {
     if (line.params[0] === "CHATHISTORY") {
       // The anchor is gone (purged) or the target refused: start from the latest.
@@ -169,8 +85,8 @@ export const HANDLERS = {
   NOTE(line) {
     // Accounts: our nick is registered and we are not logged in to it. The server's
     // NOTICE says so too; this says what to do from a browser.
+    // (protocol.js has noted that the sign-in form should ask for the password.)
     if (line.params[1] === "NICK_REGISTERED") {
-      this.needsPassword = true;
       this.note(null, "error", `The name ${line.params[2] ?? this.nick} is registered. To keep it, leave and sign in again with its password.`);
     }
   },
@@ -213,6 +129,7 @@ export const HANDLERS = {
     this.emit("buffers");
   },
   QUIT(line) {
+    // (protocol.js asks for our wanted nick if this frees it.)
     const nick = nickOf(line.source);
     const text = withReason(`${nick} has left the chat`, line.params[0] ?? "");
     for (const buffer of this.model.buffersWith(nick)) {
@@ -220,33 +137,10 @@ export const HANDLERS = {
       this.note(buffer, "quit", text, { nick, line });
       this.emit("buffer", buffer);
     }
-    if (casefold(nick) === casefold(this.wantedNick) && !this.isMe(this.wantedNick)) this.send("NICK", this.wantedNick);
   },
   NICK(line) {
-    const old = nickOf(line.source);
-    const now = line.params[0] ?? "";
-    let buffers = this.model.buffersWith(old);
-    let text = `${old} is now known as ${now}`;
-    if (this.isMe(old)) {
-      this.nick = now;
-      if (!this.password || casefold(now) !== casefold(this.wantedNick)) this.wantedNick = now;
-      this.emit("nick", now);
-      text = `You are now known as ${now}`;
-      buffers = [...this.model.buffers.values()].filter((b) => b.kind === "channel" && b.joined);
-    } else if (casefold(old) === casefold(this.wantedNick) && !this.isMe(this.wantedNick)) {
-      this.send("NICK", this.wantedNick);
-    }
-    for (const buffer of buffers) {
-      const member = buffer.members.get(casefold(old));
-      if (member) {
-        buffer.removeMember(old);
-        buffer.setMember(now, member.prefix, member.away);
-      }
-      if (buffer.kind === "query" && buffer.key === casefold(old)) this.model.rename(old, now);
-      this.note(buffer, "nick", text, { nick: old, line });
-      this.emit("buffer", buffer);
-    }
-    this.emit("buffers");
+    // Another's nick (our own comes as protocol.js's "nick" event).
+    this.renamed(nickOf(line.source), line.params[0] ?? "", line, false);
   },
   KICK(line) {
     const by = nickOf(line.source);
@@ -304,7 +198,7 @@ export const HANDLERS = {
   },
   PRIVMSG(line) { onMessage.call(this, line); },
   NOTICE(line) { onMessage.call(this, line); },
-};
+}
 
 /** A JOIN the server refused (no such channel, bad name, full, invite-only, banned,
  * wrong key): say why, and forget the room if nothing happened in it yet. */
@@ -314,11 +208,6 @@ function joinRefused(line) {
   if (buffer && buffer.kind === "channel" && !buffer.joined && !buffer.messages.length) this.close(name);
   this.showError(`${name}: ${line.params[line.params.length - 1] ?? "cannot join"}`);
 }
-for (const numeric of ["403", "405", "471", "473", "474", "475", "476", "479"]) HANDLERS[numeric] = joinRefused;
-
-// ERR_NICKLOCKED and ERR_SASLTOOLONG end a sign-in like ERR_SASLFAIL.
-HANDLERS["902"] = HANDLERS["904"];
-HANDLERS["905"] = HANDLERS["904"];
 
 /** PRIVMSG and NOTICE: to a room, to us (a private chat), or from the server. */
 function onMessage(line) {
@@ -340,4 +229,4 @@ function onMessage(line) {
   if (!buffer) return;
   const message = this.messageFrom(line, buffer);
   if (message) this.addMessage(buffer, message, true);
-};
+}

@@ -121,3 +121,20 @@ export function timeOf(line) {
   const t = line.tags.time ? new Date(line.tags.time) : new Date();
   return Number.isNaN(t.getTime()) ? new Date() : t;
 }
+
+/** Split text into pieces of at most `max` UTF-8 bytes, at spaces when possible. */
+export function splitText(text, max) {
+  const out = [];
+  const encoder = new TextEncoder();
+  let rest = text;
+  while (encoder.encode(rest).length > max) {
+    let cut = Math.min(rest.length, max);
+    while (cut > 1 && encoder.encode(rest.slice(0, cut)).length > max) cut--;
+    const space = rest.lastIndexOf(" ", cut);
+    if (space > cut / 2) cut = space;
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut).replace(/^ /, "");
+  }
+  if (rest) out.push(rest);
+  return out;
+}

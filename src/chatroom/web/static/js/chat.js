@@ -1,0 +1,305 @@
+// The chat over one IrcProtocol: the Model (rooms, private chats, messages,
+// members), history with draft/chathistory, and what the UI asks for. It acts on
+// the protocol's events (handlers.js has one handler per command) and asks the
+// protocol to send lines; it tells the views what changed through events. No
+// WebSocket, no DOM, no timers: client.js sends what the protocol queued.
+
+import { HANDLERS } from "./handlers.js";
+import { actionText, casefold, isChannel, isCtcp, nickOf, splitText, stripFormatting, timeOf } from "./irc.js";
+import { Message, Model, SPOKEN } from "./model.js";
+
+const HISTORY_PAGE = 50; // messages per CHATHISTORY request (capped by ISUPPORT)
+
+export class Chat {
+  /**
+   * protocol: the IrcProtocol to send through; options: {rooms: [names], active: name|null}.
+   * Listen with on(event, fn). Events:
+   *   state(state, detail)   from client.js: "connecting" | "connected" | "reconnecting" | "disconnected"
+   *   buffers()              the list of buffers or their unread counts changed
+   *   buffer(buffer)         topic, members or joined state of one buffer changed
+   *   message(buffer, message, {how, live})   a line was added
+   *   history(buffer)        a batch of history was merged into the buffer
+   *   active(buffer)         another buffer is shown
+   *   nick(nick)             our own nick changed
+   */
+  constructor(protocol, options = {}) {
+    this.protocol = protocol;
+    this.model = new Model();
+    this.listeners = new Map();
+    this.isSeen = () => true; // the view says whether the active buffer is visible
+    this.names = new Map(); // channel key -> members, while NAMES is arriving
+    for (const room of options.rooms ?? []) this.model.open(room, "channel").wanted = true;
+    if (options.active) this.model.active = casefold(options.active);
+  }
+
+  // What handlers.js and the views read of the session.
+  get nick() {
+    return this.protocol.nick;
+  }
+
+  get isupport() {
+    return this.protocol.isupport;
+  }
+
+  get registered() {
+    return this.protocol.registered;
+  }
+
+  isMe(nick) {
+    return this.protocol.isMe(nick);
+  }
+
+  prefixSymbols() {
+    return this.protocol.prefix().symbols;
+  }
+
+  prefixModes() {
+    return this.protocol.prefix().modes;
+  }
+
+  send(command, ...params) {
+    this.protocol.send(command, ...params);
+  }
+
+  // -- events to the views ----------------------------------------------------------------
+
+  on(type, fn) {
+    if (!this.listeners.has(type)) this.listeners.set(type, []);
+    this.listeners.get(type).push(fn);
+  }
+
+  emit(type, ...args) {
+    for (const fn of this.listeners.get(type) ?? []) fn(...args);
+  }
+
+  // -- the protocol's events -------------------------------------------------------------
+
+  /** Act on one event of IrcProtocol.eventsReceived() (except "close": client.js's). */
+  handle(event) {
+    if (event.type === "registered") this.registeredNow();
+    else if (event.type === "nick") this.renamed(event.old, event.nick, event.line);
+    else if (event.type === "batch-end") {
+      if (event.batch.type === "chathistory") {
+        const buffer = this.model.get(event.batch.target);
+        if (buffer) this.endHistory(buffer);
+      }
+    } else if (event.type === "line") {
+      const { line, batch } = event;
+      if (batch && batch.type === "chathistory") this.handleHistoryLine(batch, line);
+      else if (HANDLERS[line.command]) HANDLERS[line.command].call(this, line);
+      else if (/^[45]\d\d$/.test(line.command)) this.showError(line.params.slice(1).join(" "));
+    }
+  }
+
+  registeredNow() {
+    this.emit("nick", this.nick);
+    const rooms = [...this.model.buffers.values()].filter((b) => b.kind === "channel" && b.wanted);
+    if (rooms.length) this.send("JOIN", rooms.map((b) => b.name).join(","));
+    for (const buffer of this.model.buffers.values()) {
+      if (buffer.kind === "query") this.fetchHistory(buffer, buffer.lastStored ? "after" : "latest");
+    }
+  }
+
+  /** `old` (our nick, or another's when `self` is false) is now `now`. */
+  renamed(old, now, line, self = true) {
+    let buffers = this.model.buffersWith(old);
+    let text = `${old} is now known as ${now}`;
+    if (self) {
+      this.emit("nick", now);
+      text = `You are now known as ${now}`;
+      buffers = [...this.model.buffers.values()].filter((b) => b.kind === "channel" && b.joined);
+    }
+    for (const buffer of buffers) {
+      const member = buffer.members.get(casefold(old));
+      if (member) {
+        buffer.removeMember(old);
+        buffer.setMember(now, member.prefix, member.away);
+      }
+      if (buffer.kind === "query" && buffer.key === casefold(old)) this.model.rename(old, now);
+      this.note(buffer, "nick", text, { nick: old, line });
+      this.emit("buffer", buffer);
+    }
+    this.emit("buffers");
+  }
+
+  /** The connection closed: no room is joined any more, no history is on its way. */
+  connectionLost() {
+    for (const buffer of this.model.buffers.values()) {
+      if (buffer.kind === "channel") {
+        buffer.joined = false;
+        buffer.members.clear();
+      }
+      buffer.historyPending = null;
+    }
+    this.emit("buffers");
+  }
+
+  // -- what the UI asks for ------------------------------------------------------------
+
+  activate(name) {
+    const buffer = this.model.get(name);
+    if (!buffer) return;
+    this.model.active = buffer.key;
+    buffer.unread = 0;
+    buffer.mentions = 0;
+    this.emit("active", buffer);
+    this.emit("buffers");
+  }
+
+  join(name, { activate = true } = {}) {
+    const buffer = this.model.open(name, "channel");
+    buffer.wanted = true;
+    if (activate) this.activate(buffer.name);
+    this.emit("buffers");
+    if (!buffer.joined && this.registered) this.send("JOIN", buffer.name);
+  }
+
+  part(name, reason = "") {
+    const buffer = this.model.get(name);
+    if (!buffer) return;
+    if (buffer.kind === "channel" && buffer.joined) {
+      buffer.wanted = false;
+      if (reason) this.send("PART", buffer.name, reason);
+      else this.send("PART", buffer.name);
+    } else {
+      this.close(buffer.name);
+    }
+  }
+
+  /** Forget a buffer (a private chat, or a room already left). */
+  close(name) {
+    this.model.remove(name);
+    this.emit("buffers");
+    const active = this.model.activeBuffer();
+    if (active) this.emit("active", active);
+  }
+
+  openQuery(nick, { activate = true } = {}) {
+    const existed = !!this.model.get(nick);
+    const buffer = this.model.open(nick, "query");
+    if (!existed) this.fetchHistory(buffer, "latest");
+    if (activate) this.activate(buffer.name);
+    this.emit("buffers");
+    return buffer;
+  }
+
+  /** Send text to a buffer, split to fit a 512-byte line. Without echo-message,
+   * show it at once ourselves. */
+  say(name, text, { action = false, notice = false } = {}) {
+    const buffer = this.model.get(name);
+    if (!buffer || !text) return;
+    const command = notice ? "NOTICE" : "PRIVMSG";
+    for (const chunk of splitText(text, 400)) {
+      this.send(command, buffer.name, action ? `\x01ACTION ${chunk}\x01` : chunk);
+      if (!this.protocol.caps.has("echo-message")) {
+        const kind = action ? "action" : notice ? "notice" : "message";
+        this.addMessage(buffer, new Message({ kind, nick: this.nick, text: chunk, self: true }), true);
+      }
+    }
+  }
+
+  setNick(nick) {
+    this.protocol.setNick(nick);
+  }
+
+  /** Fetch older messages of a buffer (scrolling up). */
+  loadOlder(buffer) {
+    if (!buffer.reachedStart && !buffer.historyPending) this.fetchHistory(buffer, "before");
+  }
+
+  // -- history (IRCv3 draft/chathistory) -------------------------------------------------
+
+  historyLimit() {
+    return Math.max(1, Math.min(HISTORY_PAGE * 2, Number(this.isupport.CHATHISTORY) || 100));
+  }
+
+  fetchHistory(buffer, kind) {
+    if (!this.registered || !this.protocol.caps.has("draft/chathistory") || buffer.kind === "server") return;
+    let anchor = "*";
+    let sub = "LATEST";
+    let limit = Math.min(HISTORY_PAGE, this.historyLimit());
+    if (kind === "before") {
+      const oldest = buffer.oldestStored();
+      if (oldest) {
+        sub = "BEFORE";
+        anchor = `msgid=${oldest.id}`;
+      }
+    } else if (kind === "after" && buffer.lastStored) {
+      sub = "AFTER";
+      anchor = `msgid=${buffer.lastStored.id}`;
+      limit = this.historyLimit();
+    }
+    buffer.historyPending = { kind: sub.toLowerCase(), anchor, limit, count: 0 };
+    this.send("CHATHISTORY", sub, buffer.name, anchor, String(limit));
+  }
+
+  endHistory(buffer) {
+    const pending = buffer.historyPending;
+    buffer.historyPending = null;
+    if (!pending) return;
+    if ((pending.kind === "before" || pending.kind === "latest") && pending.count < pending.limit) {
+      buffer.reachedStart = true;
+    }
+    this.emit("history", buffer);
+    // Catching up after a reconnect: a full page means there may be more.
+    if (pending.kind === "after" && pending.count >= pending.limit) this.fetchHistory(buffer, "after");
+  }
+
+  handleHistoryLine(batch, line) {
+    const buffer = this.model.get(batch.target) ?? this.model.open(batch.target, isChannel(batch.target, this.isupport.CHANTYPES) ? "channel" : "query");
+    const message = this.messageFrom(line, buffer);
+    if (!message) return;
+    if (buffer.historyPending) buffer.historyPending.count++;
+    this.addMessage(buffer, message, false);
+  }
+
+  // -- messages ------------------------------------------------------------------------------
+
+  /** Build a Message from a PRIVMSG/NOTICE line, or null if not shown (CTCP). */
+  messageFrom(line, buffer) {
+    let text = line.params[1] ?? "";
+    const nick = nickOf(line.source);
+    const self = this.isMe(nick);
+    let kind = line.command === "NOTICE" ? "notice" : "message";
+    const action = actionText(text);
+    if (action !== null) {
+      kind = "action";
+      text = action;
+    } else if (isCtcp(text)) {
+      return null;
+    }
+    text = stripFormatting(text);
+    const highlight = !self && (buffer.kind === "query" || this.mentionsMe(text));
+    return new Message({ id: line.tags.msgid || null, time: timeOf(line), kind, nick, text, self, highlight });
+  }
+
+  mentionsMe(text) {
+    const nick = this.nick.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`(^|[^\\w-])${nick}($|[^\\w-])`, "i").test(text);
+  }
+
+  addMessage(buffer, message, live) {
+    const how = buffer.add(message);
+    if (!how) return;
+    if (live && !message.self && SPOKEN.has(message.kind)) {
+      if (buffer.key !== this.model.active || !this.isSeen()) {
+        buffer.unread++;
+        if (message.highlight) buffer.mentions++;
+        this.emit("buffers");
+      }
+    }
+    this.emit("message", buffer, message, { how, live });
+  }
+
+  /** A line of our own making (joins, errors...) in a buffer; `null` = the active one. */
+  note(buffer, kind, text, { nick = "", line = null } = {}) {
+    const target = buffer ?? this.model.activeBuffer();
+    if (!target) return;
+    const time = line ? timeOf(line) : new Date();
+    this.addMessage(target, new Message({ kind, nick, text, time }), true);
+  }
+
+  showError(text) {
+    this.note(null, "error", text);
+  }
+}

@@ -1,0 +1,160 @@
+// chat.js over a real IrcProtocol, and client.js over a fake WebSocket: no
+// browser, no server. Run: node --test tests/web/js/
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { Chat } from "../../../src/chatroom/web/static/js/chat.js";
+import { ChatClient } from "../../../src/chatroom/web/static/js/client.js";
+import { IrcProtocol } from "../../../src/chatroom/web/static/js/protocol.js";
+
+/** A Chat wired to its protocol as client.js wires them, minus the socket. */
+class Pair {
+  constructor({ caps = "echo-message batch draft/chathistory", rooms = ["#lobby"] } = {}) {
+    this.protocol = new IrcProtocol({ nick: "alice" });
+    this.chat = new Chat(this.protocol, { rooms, active: rooms[0] });
+    this.seen = [];
+    for (const type of ["buffers", "buffer", "message", "history", "active", "nick"]) {
+      this.chat.on(type, (...args) => this.seen.push(type));
+    }
+    this.protocol.connectionMade();
+    this.protocol.dataToSend();
+    this.sent = this.feed(`:srv CAP * LS :${caps}`, `:srv CAP alice ACK :${caps}`, ":srv 001 alice :Hi");
+  }
+
+  /** Lines from the server; returns the lines the client sent in reply. */
+  feed(...lines) {
+    for (const line of lines) {
+      this.protocol.receiveLine(line);
+      for (const event of this.protocol.eventsReceived()) this.chat.handle(event);
+    }
+    return this.protocol.dataToSend();
+  }
+
+  texts(name) {
+    return this.chat.model.get(name).messages.map((m) => m.text);
+  }
+}
+
+test("registration joins the wanted rooms, and joining fetches their history", () => {
+  const pair = new Pair({ rooms: ["#lobby", "#games"] });
+  assert.deepEqual(pair.sent, ["CAP REQ :echo-message batch draft/chathistory", "CAP END", "JOIN #lobby,#games"]);
+  assert.deepEqual(pair.feed(":alice!a@h JOIN #Lobby"), ["CHATHISTORY LATEST #Lobby * 50"]);
+  const lobby = pair.chat.model.get("#lobby");
+  assert.equal(lobby.name, "#Lobby");
+  assert.ok(lobby.joined);
+});
+
+test("a history batch fills the buffer in time order and reports once", () => {
+  const pair = new Pair();
+  pair.feed(":alice!a@h JOIN #lobby");
+  pair.feed(":bob!b@h PRIVMSG #lobby :live");
+  pair.seen.length = 0;
+  pair.feed(
+    "BATCH +h chathistory #lobby",
+    "@batch=h;msgid=1;time=2020-01-01T00:00:00Z :bob!b@h PRIVMSG #lobby :older",
+    "@batch=h;msgid=2;time=2020-01-01T00:00:01Z :alice!a@h NOTICE #lobby :\x01VERSION\x01", // CTCP: not shown
+    "BATCH -h",
+  );
+  assert.deepEqual(pair.texts("#lobby"), ["older", "You have joined #lobby", "live"]);
+  assert.deepEqual(pair.seen.filter((t) => t === "history"), ["history"]);
+  assert.ok(pair.chat.model.get("#lobby").reachedStart); // 1 of 50: nothing older
+});
+
+test("our own rename is noted in every joined room, another's where they are", () => {
+  const pair = new Pair({ rooms: ["#a", "#b"] });
+  pair.feed(":alice!a@h JOIN #a", ":alice!a@h JOIN #b", ":srv 353 alice = #a :alice bob", ":srv 366 alice #a :End");
+  pair.feed(":alice!a@h NICK alison", ":bob!b@h NICK robert");
+  assert.deepEqual(pair.texts("#b").slice(1), ["You are now known as alison"]);
+  assert.deepEqual(pair.texts("#a").slice(1), ["You are now known as alison", "bob is now known as robert"]);
+  assert.deepEqual([...pair.chat.model.get("#a").members.keys()].sort(), ["alison", "robert"]);
+});
+
+test("without echo-message what we say is shown at once; split to fit a line", () => {
+  const pair = new Pair({ caps: "batch" });
+  pair.feed(":alice!a@h JOIN #lobby");
+  pair.chat.say("#lobby", "word ".repeat(100).trim());
+  const sent = pair.protocol.dataToSend();
+  assert.equal(sent.length, 2);
+  assert.ok(sent.every((line) => new TextEncoder().encode(line).length <= 512));
+  assert.equal(pair.texts("#lobby").length, 3); // the join and two pieces
+});
+
+test("losing the connection leaves every room and forgets history in flight", () => {
+  const pair = new Pair();
+  pair.feed(":alice!a@h JOIN #lobby", ":srv 353 alice = #lobby :alice bob", ":srv 366 alice #lobby :End");
+  const lobby = pair.chat.model.get("#lobby");
+  assert.ok(lobby.historyPending);
+  pair.protocol.connectionLost();
+  pair.chat.connectionLost();
+  assert.ok(!lobby.joined && lobby.members.size === 0 && lobby.historyPending === null);
+  assert.ok(lobby.wanted); // joined again on the next registration
+});
+
+/** A stand-in for the browser's WebSocket: records what is sent. */
+class FakeWebSocket {
+  static OPEN = 1;
+  static made = [];
+
+  constructor(url, protocols) {
+    Object.assign(this, { url, protocols, readyState: 0, sent: [], closed: null });
+    FakeWebSocket.made.push(this);
+  }
+
+  open() {
+    this.readyState = FakeWebSocket.OPEN;
+    this.onopen();
+  }
+
+  send(text) {
+    assert.equal(this.readyState, FakeWebSocket.OPEN);
+    this.sent.push(text);
+  }
+
+  close(code = 1005) {
+    this.readyState = 3;
+    this.closed = code;
+  }
+
+  serverSays(...lines) {
+    for (const data of lines) this.onmessage({ data });
+  }
+
+  closedBy(code) {
+    this.readyState = 3;
+    this.onclose({ code });
+  }
+}
+
+test("the connection wraps the protocol: sends its lines, reconnects, stops on a fatal error", (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  globalThis.WebSocket = FakeWebSocket;
+  try {
+    const client = new ChatClient({ url: "ws://x/ws", nick: "alice", password: "pw", rooms: ["#lobby"] });
+    const states = [];
+    client.on("state", (state, detail) => states.push([state, detail.reason ?? ""]));
+    client.connect();
+    const ws = FakeWebSocket.made.at(-1);
+    assert.deepEqual(ws.protocols, ["text.ircv3.net"]);
+    ws.open();
+    assert.deepEqual(ws.sent, ["CAP LS 302", "NICK alice", "USER alice 0 * alice"]);
+    ws.serverSays(":srv CAP * LS :sasl", ":srv CAP alice ACK :sasl", "AUTHENTICATE +", ":srv 903 alice :ok", ":srv 001 alice :Hi");
+    assert.deepEqual(ws.sent.slice(3), ["CAP REQ sasl", "AUTHENTICATE PLAIN", `AUTHENTICATE ${btoa("alice\0alice\0pw")}`, "CAP END", "JOIN #lobby"]);
+    ws.closedBy(1006);
+    assert.deepEqual(states.map((s) => s[0]), ["connecting", "connected", "reconnecting"]);
+    assert.equal(states.at(-1)[1], "Lost the connection");
+    t.mock.timers.tick(2000); // the first back-off is at most one second
+    const again = FakeWebSocket.made.at(-1);
+    assert.notEqual(again, ws);
+    again.open();
+    again.serverSays(":srv CAP * LS :sasl", ":srv CAP alice ACK :sasl", "AUTHENTICATE +", ":srv 904 alice :bad");
+    assert.equal(again.closed, 1005); // the client closes
+    again.closedBy(1000);
+    assert.deepEqual(states.at(-1), ["disconnected", "That password is not right for alice."]);
+    assert.ok(client.needsPassword);
+    t.mock.timers.tick(60_000);
+    assert.equal(FakeWebSocket.made.at(-1), again); // no reconnect after a fatal error
+  } finally {
+    delete globalThis.WebSocket;
+  }
+});
