@@ -8,6 +8,11 @@ input history, and the parsing of what the user types (``/join``, ``/msg``,
 plain text, ``QUIT``...) into actions. A UI only renders events and passes on
 what the user typed.
 
+Two layers: :class:`~chatroom.client.protocol.ClientProtocol` holds all of that
+state without I/O (lines in, events and lines out; tested line by line), and
+:class:`ChatClient` is the thin asyncio layer around it (socket, timers,
+reconnection). ``docs/architecture-client.md`` draws the modules.
+
 Quick start (on an asyncio loop)::
 
     from chatroom.client import ChatClient, ClientConfig, events
