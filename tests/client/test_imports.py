@@ -1,9 +1,10 @@
-"""The client package's import rules, read from the source with ``ast``.
+"""The client's import rules, read from the source with ``ast``.
 
 ``chatroom.client`` may import only ``chatroom.protocol`` and ``chatroom.errors``
-of ours (besides itself), and its modules must not import each other in a
-cycle, counting imports under ``TYPE_CHECKING`` too: the handler table is
-literal, so nothing depends on import order.
+of ours (besides itself), ``chatroom.ui`` only ``chatroom.client``; and the
+client's modules must not import each other in a cycle, counting imports under
+``TYPE_CHECKING`` too: the handler table is literal, so nothing depends on
+import order.
 """
 
 from __future__ import annotations
@@ -11,16 +12,21 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import chatroom.client
+import pytest
 
+import chatroom
+
+SRC = Path(chatroom.__file__).parent
 PACKAGE = "chatroom.client"
-ROOT = Path(chatroom.client.__file__).parent
-ALLOWED = ("chatroom.protocol", "chatroom.errors", PACKAGE)
+ALLOWED = {
+    "chatroom.client": ("chatroom.protocol", "chatroom.errors", "chatroom.client"),
+    "chatroom.ui": ("chatroom.client", "chatroom.ui"),
+}
 
 
 def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join((PACKAGE, *parts)).removesuffix(".__init__")
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts).removesuffix(".__init__")
 
 
 def _imports(path: Path, modules: set[str]) -> set[str]:
@@ -38,18 +44,20 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
     return {name for name in found if name == "chatroom" or name.startswith("chatroom.")}
 
 
-def _graph() -> dict[str, set[str]]:
-    paths = sorted(ROOT.rglob("*.py"))
+def _graph(package: str = PACKAGE) -> dict[str, set[str]]:
+    paths = sorted((SRC.parent / package.replace(".", "/")).rglob("*.py"))
     modules = {_module_name(path) for path in paths}
     return {_module_name(path): _imports(path, modules) for path in paths}
 
 
-def test_the_client_imports_only_the_protocol_and_errors() -> None:
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_each_package_imports_only_what_it_may(package: str) -> None:
+    allowed = ALLOWED[package]
     bad = {
         f"{module} -> {target}"
-        for module, targets in _graph().items()
+        for module, targets in _graph(package).items()
         for target in targets
-        if not any(target == a or target.startswith(a + ".") for a in ALLOWED)
+        if not any(target == a or target.startswith(a + ".") for a in allowed)
     }
     assert not bad, sorted(bad)
 
