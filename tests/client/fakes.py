@@ -1,41 +1,51 @@
-"""A client wired to a fake connection, to test the core line by line."""
+"""The client protocol with what it sends and reports gathered, to test it
+line by line (no network, no event loop)."""
 
 from __future__ import annotations
 
-from chatroom.client import handlers
 from chatroom.client.config import ClientConfig
-from chatroom.client.core import ChatClient
 from chatroom.client.events import Event
+from chatroom.client.handlers import handle
+from chatroom.client.protocol import ClientProtocol
 from chatroom.protocol import Line, parse
 
 
-class FakeConnection:
-    """Records what the client sends."""
+class Sent:
+    """What the protocol has queued to send, taken out as it is looked at."""
 
-    def __init__(self) -> None:
-        self.sent: list[Line] = []
-        self.closed = False
+    def __init__(self, protocol: ClientProtocol) -> None:
+        self._protocol = protocol
+        self._sent: list[Line] = []
 
-    def send(self, line: Line) -> None:
-        self.sent.append(line)
+    @property
+    def sent(self) -> list[Line]:
+        self._sent.extend(self._protocol.lines_to_send())
+        return self._sent
 
     def texts(self) -> list[str]:
         return [line.format() for line in self.sent]
 
 
 class Harness:
-    """A ChatClient with a fake connection, its events, and a way to feed it lines."""
+    """A ClientProtocol on an open connection (its opening lines and events
+    dropped), its events, and a way to feed it lines."""
 
     def __init__(self, nick: str | None = "alice", **config: object) -> None:
-        self.client = ChatClient(ClientConfig(nick=nick, **config))  # type: ignore[arg-type]
-        self.events: list[Event] = []
-        self.client.subscribe(self.events.append)
-        self.conn = FakeConnection()
-        self.client._conn = self.conn  # type: ignore[assignment]
+        self.client = ClientProtocol(ClientConfig(nick=nick, **config))  # type: ignore[arg-type]
+        self.client.connection_made()
+        self.client.lines_to_send()
+        self.client.events_received()
+        self.conn = Sent(self.client)
+        self._events: list[Event] = []
+
+    @property
+    def events(self) -> list[Event]:
+        self._events.extend(self.client.events_received())
+        return self._events
 
     def feed(self, *lines: str) -> None:
         for text in lines:
-            handlers.handle(self.client, parse(text))
+            handle(self.client, parse(text))  # not receive_line: a test sees tracebacks
 
     def of(self, kind: type[Event]) -> list[Event]:
         return [e for e in self.events if isinstance(e, kind)]

@@ -33,8 +33,8 @@ async def test_register_then_log_in_with_scram(server: RunningServer) -> None:
     alice = Running(server.port, "alice", account_password=PASSWORD)
     assert await alice.event(LoggedIn) == LoggedIn("alice")
     await alice.ready()
-    assert alice.client.sasl is None and "sasl" in alice.client.caps
-    assert accounts.mechanisms(alice.client)[0] == "SCRAM-SHA-256"
+    assert alice.client.protocol.sasl is None and "sasl" in alice.client.caps
+    assert accounts.mechanisms(alice.client.protocol)[0] == "SCRAM-SHA-256"
     assert not any("is registered" in text for text in notes(alice))
     assert not alice.of(LoginFailed)
     await alice.stop()
@@ -56,7 +56,7 @@ async def test_wrong_password_is_reported_and_the_chat_goes_on(server: RunningSe
     failed = await alice.event(LoginFailed)
     assert failed == LoginFailed("alice", "wrong account name or password")
     await alice.ready()
-    assert alice.client.account is None and alice.client.account_password is None
+    assert alice.client.account is None and alice.client.protocol.account_password is None
     await until(lambda: any("is registered" in text for text in notes(alice)))
     warning = next(
         m for b in alice.client.model.buffers for m in b.messages if "is registered" in m.text
@@ -64,7 +64,7 @@ async def test_wrong_password_is_reported_and_the_chat_goes_on(server: RunningSe
     assert warning.kind is MessageKind.ERROR and "/login" in warning.text
     alice.client.submit(f"/login {PASSWORD}")
     assert await alice.event(LoggedIn) == LoggedIn("alice")
-    assert alice.client.account_password == PASSWORD  # kept for reconnections
+    assert alice.client.protocol.account_password == PASSWORD  # kept for reconnections
     await alice.stop()
 
 

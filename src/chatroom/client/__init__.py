@@ -8,6 +8,11 @@ input history, and the parsing of what the user types (``/join``, ``/msg``,
 plain text, ``QUIT``...) into actions. A UI only renders events and passes on
 what the user typed.
 
+Two layers: :class:`~chatroom.client.protocol.ClientProtocol` holds all of that
+state without I/O (lines in, events and lines out; tested line by line), and
+:class:`ChatClient` is the thin asyncio layer around it (socket, timers,
+reconnection). ``docs/architecture-client.md`` draws the modules.
+
 Quick start (on an asyncio loop)::
 
     from chatroom.client import ChatClient, ClientConfig, events
@@ -109,7 +114,9 @@ is SERVER, CHANNEL or PRIVATE; the server buffer is number 1 and is called
 
 Helpers usable on any thread: ``parse_input(text) -> Action | None``
 (``chatroom.client.commands``), ``help_lines()``, ``split_text(text, budget)``,
-``complete_word(...)`` over ``BufferView`` snapshots, ``InputHistory``.
+``complete_word(...)`` over ``BufferView`` snapshots, ``InputHistory``, and the
+server's name rules, so a UI needs nothing below the client: ``casefold(name)``,
+``is_channel_name(name)``, ``is_valid_nick(nick, nicklen)``.
 """
 
 from __future__ import annotations
@@ -132,6 +139,7 @@ from chatroom.client.model import (
 )
 from chatroom.client.textsplit import split_text
 from chatroom.client.thread import ClientThread
+from chatroom.protocol.casemap import casefold, is_channel_name, is_valid_nick
 
 __all__ = [
     "DEFAULT_HOST",
@@ -151,9 +159,12 @@ __all__ = [
     "Member",
     "Message",
     "MessageKind",
+    "casefold",
     "complete_word",
     "events",
     "help_lines",
+    "is_channel_name",
+    "is_valid_nick",
     "parse_input",
     "split_text",
 ]

@@ -25,20 +25,16 @@ import base64
 import binascii
 import ipaddress
 import logging
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from chatroom.client.commands import Action, Login, Register
-from chatroom.client.dispatch import on, on_reply
 from chatroom.client.events import AccountRegistered, LoggedIn, LoginFailed, RegisterFailed
 from chatroom.client.model import MessageKind
+from chatroom.client.records import Exchange
 from chatroom.client.scram import ScramClient, ScramError
+from chatroom.client.state import ClientState
 from chatroom.protocol import Line
 from chatroom.protocol import numerics as n
 from chatroom.protocol.sasl import CHUNK_SIZE, encode_chunks
-
-if TYPE_CHECKING:
-    from chatroom.client.core import ChatClient
 
 log = logging.getLogger(__name__)
 
@@ -48,32 +44,19 @@ PREFERENCE = (SCRAM, PLAIN)
 REGISTRATION_CAP = "draft/account-registration"
 
 
-@dataclass(slots=True)
-class Exchange:
-    """One SASL exchange in progress."""
-
-    account: str
-    password: str
-    mechanism: str
-    tried: list[str] = field(default_factory=list)  # mechanisms tried already
-    scram: ScramClient | None = None
-    step: int = 0  # server messages answered so far
-    incoming: list[str] = field(default_factory=list)  # chunks of a long server message
-
-
-def mechanisms(client: ChatClient) -> list[str]:
+def mechanisms(client: ClientState) -> list[str]:
     """What we can use of what the server offers (``sasl=...``), best first. A
     server that lists nothing is tried with both."""
     offered = [m.strip().upper() for m in client.cap_values.get("sasl", "").split(",") if m]
     return [m for m in PREFERENCE if not offered or m in offered]
 
 
-def wants_sasl(client: ChatClient) -> bool:
+def wants_sasl(client: ClientState) -> bool:
     """Whether to request the ``sasl`` cap during registration."""
     return bool(client.account_password) and "sasl" in client.cap_ls and bool(mechanisms(client))
 
 
-def start(client: ChatClient, password: str, account: str | None = None) -> bool:
+def start(client: ClientState, password: str, account: str | None = None) -> bool:
     """Begin logging in; returns False (with a note) if the server offers no
     mechanism we know."""
     usable = mechanisms(client)
@@ -87,7 +70,7 @@ def start(client: ChatClient, password: str, account: str | None = None) -> bool
     return True
 
 
-def _warn_plain(client: ChatClient, mechanism: str) -> None:
+def _warn_plain(client: ClientState, mechanism: str) -> None:
     if mechanism != PLAIN or client.config.tls or client.plain_warned:
         return
     if _is_loopback(client.config.host):
@@ -109,7 +92,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def perform(client: ChatClient, action: Action) -> None:
+def perform(client: ClientState, action: Action) -> None:
     """Carry out ``/register`` and ``/login`` (the client is registered)."""
     if isinstance(action, Register):
         if REGISTRATION_CAP not in client.cap_ls:
@@ -127,14 +110,14 @@ def perform(client: ChatClient, action: Action) -> None:
         start(client, action.password)
 
 
-def _finish(client: ChatClient) -> None:
+def _finish(client: ClientState) -> None:
     """The exchange is over: registration may end now."""
     client.sasl = None
     if not client.registered:
         client.send(Line("CAP", ("END",)))
 
 
-def _fail(client: ChatClient, reason: str) -> None:
+def _fail(client: ClientState, reason: str) -> None:
     exchange = client.sasl
     account = exchange.account if exchange else (client.nick or "")
     _finish(client)
@@ -144,8 +127,7 @@ def _fail(client: ChatClient, reason: str) -> None:
     client.note(f"Could not log in as {account}: {reason}", MessageKind.ERROR)
 
 
-@on("AUTHENTICATE")
-def authenticate(client: ChatClient, line: Line) -> None:
+def authenticate(client: ClientState, line: Line) -> None:
     """AUTHENTICATE <base64 chunk> | + (the server's side of the exchange)"""
     exchange = client.sasl
     if exchange is None or not line.params:
@@ -187,11 +169,8 @@ def _answer(exchange: Exchange, data: bytes) -> bytes:
     return b""
 
 
-@on(n.RPL_LOGGEDIN)
-def logged_in(client: ChatClient, line: Line) -> None:
+def logged_in(client: ClientState, line: Line) -> None:
     """900 <nick> <nick!user@host> <account> :You are now logged in as <account>"""
-    if len(line.params) < 3:
-        return
     client.account = line.params[2]
     password = client.pending_password or (client.sasl.password if client.sasl else None)
     if password:
@@ -201,28 +180,24 @@ def logged_in(client: ChatClient, line: Line) -> None:
     client.note(line.params[-1])
 
 
-@on(n.RPL_LOGGEDOUT)
-def logged_out(client: ChatClient, line: Line) -> None:
+def logged_out(client: ClientState, line: Line) -> None:
     """901 <nick> <nick!user@host> :You are now logged out"""
     client.account = None
     client.note(line.params[-1] if line.params else "You are now logged out.")
 
 
-@on(n.RPL_SASLSUCCESS)
-def sasl_success(client: ChatClient, line: Line) -> None:
+def sasl_success(client: ClientState, line: Line) -> None:
     """903 <nick> :SASL authentication successful"""
     _finish(client)
 
 
-@on(n.RPL_SASLMECHS)
-def sasl_mechanisms(client: ChatClient, line: Line) -> None:
+def sasl_mechanisms(client: ClientState, line: Line) -> None:
     """908 <nick> <mechanisms> :are available SASL mechanisms"""
     if len(line.params) >= 2:
         client.cap_values["sasl"] = line.params[1]
 
 
-@on(n.ERR_SASLFAIL, n.ERR_SASLTOOLONG, n.ERR_SASLABORTED, n.ERR_SASLALREADY)
-def sasl_failed(client: ChatClient, line: Line) -> None:
+def sasl_failed(client: ClientState, line: Line) -> None:
     """904/905/906/907 <nick> :<reason>"""
     exchange = client.sasl
     if exchange is None:
@@ -242,11 +217,8 @@ def sasl_failed(client: ChatClient, line: Line) -> None:
     _fail(client, reason or (line.params[-1] if line.params else "refused"))
 
 
-@on("REGISTER")
-def register_reply(client: ChatClient, line: Line) -> None:
+def register_reply(client: ClientState, line: Line) -> None:
     """REGISTER SUCCESS <account> <message> | REGISTER VERIFICATION_REQUIRED <account> <message>"""
-    if len(line.params) < 3:
-        return
     account = line.params[1]
     if line.params[0] == "SUCCESS":
         client.emit(AccountRegistered(account))
@@ -256,8 +228,7 @@ def register_reply(client: ChatClient, line: Line) -> None:
         client.note(f"Account {account}: {line.params[-1]}")
 
 
-@on_reply("REGISTER")
-def register_failed(client: ChatClient, line: Line) -> None:
+def register_failed(client: ClientState, line: Line) -> None:
     """FAIL REGISTER <code> <account> <description>"""
     if line.command != "FAIL" or len(line.params) < 3:
         return
@@ -268,8 +239,7 @@ def register_failed(client: ChatClient, line: Line) -> None:
     client.note(f"Could not create the account {account}: {line.params[-1]}", MessageKind.ERROR)
 
 
-@on_reply("*", "NICK")
-def nick_registered(client: ChatClient, line: Line) -> None:
+def nick_registered(client: ClientState, line: Line) -> None:
     """NOTE * NICK_REGISTERED <nick> <description> (and other replies about no command)"""
     if len(line.params) >= 3 and line.params[1] == "NICK_REGISTERED":
         client.note(

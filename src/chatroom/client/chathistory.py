@@ -25,80 +25,27 @@ https://ircv3.net/specs/extensions/batch. The rules this module keeps:
 
 from __future__ import annotations
 
-import enum
-import itertools
 import logging
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-from chatroom.client.dispatch import on_reply
 from chatroom.client.events import HistoryLoaded, OlderMessages
-from chatroom.client.messaging import chat_message
+from chatroom.client.lines import chat_message
 from chatroom.client.model import Buffer, BufferKind, now_utc
+from chatroom.client.records import OpenBatch, Purpose, Request
+from chatroom.client.state import ClientState
 from chatroom.protocol import Line, casefold
-
-if TYPE_CHECKING:
-    from chatroom.client.core import ChatClient
 
 log = logging.getLogger(__name__)
 
 CAP = "draft/chathistory"
 
 
-class Purpose(enum.Enum):
-    """Why history was asked for, which decides the event that reports it."""
-
-    RECENT = "recent"  # on join, on opening a private chat, after reconnecting
-    OLDER = "older"  # the user scrolled up or typed /history
-
-
-@dataclass(slots=True)
-class Request:
-    """One CHATHISTORY request waiting for its reply."""
-
-    purpose: Purpose
-    target: str
-    subcommand: str
-    anchor: str  # "*", "msgid=..." or "timestamp=..."
-    limit: int
-    label: str | None = None
-    fallback: str | None = None  # the anchor by time, if the msgid is unknown
-
-
-@dataclass(slots=True)
-class OpenBatch:
-    """A batch the server has opened and not closed yet."""
-
-    kind: str
-    params: tuple[str, ...]
-    label: str | None
-    lines: list[Line] = field(default_factory=list)
-
-    @property
-    def held(self) -> bool:
-        """Whether its lines wait for the end of the batch (history does)."""
-        return self.kind == "chathistory"
-
-
-class HistoryState:
-    """The requests and batches of one connection (forgotten when it ends)."""
-
-    def __init__(self) -> None:
-        self.requests: list[Request] = []
-        self.batches: dict[str, OpenBatch] = {}
-        self._labels = itertools.count(1)
-
-    def next_label(self) -> str:
-        return f"h{next(self._labels)}"
-
-
-def available(client: ChatClient) -> bool:
+def available(client: ClientState) -> bool:
     """Whether history can be asked for on this connection."""
     return client.registered and CAP in client.caps and "batch" in client.caps
 
 
-def _limit(client: ChatClient, wanted: int) -> int:
+def _limit(client: ClientState, wanted: int) -> int:
     """``wanted`` capped by the server's ISUPPORT ``CHATHISTORY`` (0 or absent: no cap)."""
     value = client.isupport.get("CHATHISTORY", "")
     cap = int(value) if value.isdigit() else 0
@@ -111,7 +58,7 @@ def timestamp(when: datetime) -> str:
     return text[:-3] + "Z"
 
 
-def fetch_recent(client: ChatClient, buffer: Buffer) -> None:
+def fetch_recent(client: ClientState, buffer: Buffer) -> None:
     """Ask for the latest lines of ``buffer`` (only what is newer than the
     newest it holds). Nothing happens if history is unavailable or turned off
     (``ClientConfig.history_lines`` 0)."""
@@ -127,7 +74,7 @@ def fetch_recent(client: ChatClient, buffer: Buffer) -> None:
     _send(client, Request(Purpose.RECENT, buffer.name, "LATEST", anchor, limit, None, fallback))
 
 
-def fetch_older(client: ChatClient, buffer: Buffer, limit: int) -> bool:
+def fetch_older(client: ClientState, buffer: Buffer, limit: int) -> bool:
     """Ask for up to ``limit`` lines older than the oldest ``buffer`` holds.
     Returns False (and sends nothing) when history is unavailable; True when a
     request is on its way (maybe one sent earlier and not answered yet)."""
@@ -150,7 +97,7 @@ def fetch_older(client: ChatClient, buffer: Buffer, limit: int) -> bool:
     return True
 
 
-def _send(client: ChatClient, request: Request) -> None:
+def _send(client: ClientState, request: Request) -> None:
     state = client.chathistory
     tags: dict[str, str] = {}
     if "labeled-response" in client.caps:
@@ -164,7 +111,7 @@ def _send(client: ChatClient, request: Request) -> None:
 # -- reading the replies ------------------------------------------------------------
 
 
-def collect(client: ChatClient, line: Line) -> bool:
+def collect(client: ClientState, line: Line) -> bool:
     """Called with every line before its handler: returns True if the line was
     taken here (a ``BATCH`` line, or a line held in a history batch)."""
     state = client.chathistory
@@ -180,7 +127,7 @@ def collect(client: ChatClient, line: Line) -> bool:
     return False
 
 
-def _batch(client: ChatClient, line: Line) -> None:
+def _batch(client: ClientState, line: Line) -> None:
     """BATCH +<ref> <type> [<params>...] | BATCH -<ref>"""
     if not line.params or len(line.params[0]) < 2:
         return
@@ -198,7 +145,7 @@ def _batch(client: ChatClient, line: Line) -> None:
             _finish(client, batch)
 
 
-def _take(client: ChatClient, label: str | None, target: str | None) -> Request | None:
+def _take(client: ClientState, label: str | None, target: str | None) -> Request | None:
     """Remove and return the request a reply answers: by label, else the oldest
     one for ``target``, else (no target known) the oldest of all."""
     requests = client.chathistory.requests
@@ -214,7 +161,7 @@ def _take(client: ChatClient, label: str | None, target: str | None) -> Request 
     return found
 
 
-def _finish(client: ChatClient, batch: OpenBatch) -> None:
+def _finish(client: ClientState, batch: OpenBatch) -> None:
     """A chathistory batch ended: put its messages in their buffer and tell the UI."""
     target = batch.params[0] if batch.params else None
     request = _take(client, batch.label, target)
@@ -239,8 +186,7 @@ def _finish(client: ChatClient, batch: OpenBatch) -> None:
         client.emit(HistoryLoaded(buffer.name, inserted, client.backlog(buffer), active))
 
 
-@on_reply("CHATHISTORY")
-def chathistory_failed(client: ChatClient, line: Line) -> None:
+def chathistory_failed(client: ClientState, line: Line) -> None:
     """FAIL CHATHISTORY <code> [<context>...] <description>"""
     if len(line.params) < 3 or line.command != "FAIL":
         return

@@ -1,8 +1,9 @@
 """The client's model of the chat: buffers (the server, rooms, private chats),
 their messages, members, topic, unread counts and mention flags.
 
-The model is plain data mutated only by :class:`~chatroom.client.core.ChatClient`
-on its event-loop thread. A UI on the same thread may read it directly; a UI on
+The model is plain data mutated only by the client protocol
+(:class:`~chatroom.client.protocol.ClientProtocol`), on the client's event-loop
+thread. A UI on the same thread may read it directly; a UI on
 another thread (Tk) must use the frozen snapshots the client sends in events
 (:class:`Message`, :class:`BufferView`) and never touch :class:`Buffer`.
 

@@ -7,9 +7,9 @@ error lines in the active buffer; nothing here raises.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from chatroom.client import accounts
+from chatroom.client.accounts import perform as perform_account
+from chatroom.client.buffers import nick_problem, open_buffer, open_private
+from chatroom.client.chathistory import fetch_older
 from chatroom.client.commands import (
     Action,
     Away,
@@ -35,15 +35,13 @@ from chatroom.client.commands import (
 )
 from chatroom.client.events import BufferClosed
 from chatroom.client.model import BufferKind, Message, MessageKind, now_utc
+from chatroom.client.state import ClientState
 from chatroom.client.textsplit import split_text
 from chatroom.errors import ChatroomError
 from chatroom.protocol import Line, is_valid_nick, parse
 
-if TYPE_CHECKING:
-    from chatroom.client.core import ChatClient
 
-
-def perform(client: ChatClient, action: Action) -> None:
+def perform(client: ClientState, action: Action) -> None:
     """Carry out an action. Problems (not connected, not in a room) are shown
     to the user as error lines in the active buffer; nothing raises."""
     if isinstance(action, Quit):
@@ -68,7 +66,7 @@ def perform(client: ChatClient, action: Action) -> None:
         _command(client, action)
 
 
-def _command(client: ChatClient, action: Action) -> None:
+def _command(client: ClientState, action: Action) -> None:
     if isinstance(action, Join):
         client.switch_on_join(action.channel)
         existing = client.model.get(action.channel)
@@ -84,11 +82,10 @@ def _command(client: ChatClient, action: Action) -> None:
             params = (channel, action.reason) if action.reason else (channel,)
             client.send(Line("PART", params))
     elif isinstance(action, ChangeNick):
-        nicklen = int(client.isupport.get("NICKLEN", "32") or 32)
-        if is_valid_nick(action.nick, nicklen):
+        if is_valid_nick(action.nick, client.nicklen):
             client.send(Line("NICK", (action.nick,)))
         else:
-            client.note(nick_problem(action.nick, nicklen), MessageKind.ERROR)
+            client.note(nick_problem(action.nick, client.nicklen), MessageKind.ERROR)
     elif isinstance(action, Topic):
         channel = _room(client, action.channel)
         if channel is not None:
@@ -103,9 +100,9 @@ def _command(client: ChatClient, action: Action) -> None:
     elif isinstance(action, Away):
         client.send(Line("AWAY", () if action.message is None else (action.message,)))
     elif isinstance(action, OpenPrivate):
-        client.open_private(action.nick)
+        open_private(client, action.nick)
     elif isinstance(action, Register | Login):
-        accounts.perform(client, action)
+        perform_account(client, action)
     elif isinstance(action, Raw):
         try:
             client.send(parse(action.line))
@@ -113,7 +110,7 @@ def _command(client: ChatClient, action: Action) -> None:
             client.note(f"Cannot send that line: {exc}", MessageKind.ERROR)
 
 
-def _room(client: ChatClient, name: str | None) -> str | None:
+def _room(client: ClientState, name: str | None) -> str | None:
     """The room a command is about: ``name``, or the active buffer if it is a room."""
     if name is not None:
         return name
@@ -124,7 +121,7 @@ def _room(client: ChatClient, name: str | None) -> str | None:
     return None
 
 
-def _close(client: ChatClient, target: str | None) -> None:
+def _close(client: ClientState, target: str | None) -> None:
     buffer = client.model.active_buffer if target is None else client.model.find(target)
     if buffer is None or buffer.kind is BufferKind.SERVER:
         client.note("That buffer cannot be closed.", MessageKind.ERROR)
@@ -138,17 +135,17 @@ def _close(client: ChatClient, target: str | None) -> None:
         client.activate(client.model.active_buffer)
 
 
-def _fetch_older(client: ChatClient, limit: int) -> None:
+def _fetch_older(client: ClientState, limit: int) -> None:
     buffer = client.model.active_buffer
     if buffer.kind is BufferKind.SERVER:
         client.note("Switch to a room or private chat to fetch its history.", MessageKind.ERROR)
     elif not client.registered:
         client.note("Not connected to the server: no history to fetch.", MessageKind.ERROR)
-    elif not client.fetch_older(buffer.name, limit):
+    elif not fetch_older(client, buffer, limit):
         client.note("This server keeps no history for you to fetch.", MessageKind.ERROR)
 
 
-def _say(client: ChatClient, action: SendMessage | SendAction) -> None:
+def _say(client: ClientState, action: SendMessage | SendAction) -> None:
     if action.target is None:
         buffer = client.model.active_buffer
         if buffer.kind is BufferKind.SERVER:
@@ -161,7 +158,7 @@ def _say(client: ChatClient, action: SendMessage | SendAction) -> None:
             client.note(f"You are not in {buffer.name}; /join it again.", MessageKind.ERROR)
             return
     else:
-        buffer = client.open_buffer(action.target)
+        buffer = open_buffer(client, action.target)
         if buffer.kind is BufferKind.PRIVATE:
             client.activate(buffer)
     action_text = isinstance(action, SendAction)
@@ -175,17 +172,3 @@ def _say(client: ChatClient, action: SendMessage | SendAction) -> None:
         else:
             kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
             client.add(buffer, Message(now_utc(), kind, client.nick, piece, own=True))
-
-
-def nick_problem(nick: str, nicklen: int) -> str:
-    """Why ``nick`` cannot be used, as a sentence for the user."""
-    if not nick:
-        return "Please type a name."
-    if len(nick) > nicklen:
-        return f"That name is too long: at most {nicklen} characters."
-    if " " in nick:
-        return "A name cannot contain spaces; try " + nick.replace(" ", "_") + "."
-    return (
-        f"{nick} cannot be used as a name: use letters, digits and - _ [ ] {{ }} ^ ` | \\ "
-        "only, and do not start with a digit or -."
-    )

@@ -24,21 +24,23 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from chatroom.client.config import ClientConfig
 from chatroom.client.connection import (
     CertificateUnverified,
     ConnectError,
     Connection,
     open_connection,
 )
-from chatroom.client.events import CertificateChanged, CertificateTrusted, CertificateUnknown
-
-if TYPE_CHECKING:
-    from chatroom.client.core import ChatClient
+from chatroom.client.events import (
+    CertificateChanged,
+    CertificateTrusted,
+    CertificateUnknown,
+    Event,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +107,15 @@ class KnownServers:
         os.replace(temporary, self.path)
 
 
-async def open_trusted(client: ChatClient) -> Connection:
-    """Open the client's connection, checking the certificate as the module
-    docstring says. Raises :class:`ConnectError` (try again later) or
-    :class:`CertificateRefused` (stop)."""
-    config = client.config
+async def open_trusted(
+    config: ClientConfig,
+    emit: Callable[[Event], None],
+    ask: Callable[[CertificateUnknown], Awaitable[bool]],
+) -> Connection:
+    """Open the connection ``config`` describes, checking the certificate as the
+    module docstring says: ``emit`` reports what was decided, ``ask`` asks the
+    user about a certificate never seen. Raises :class:`ConnectError` (try again
+    later) or :class:`CertificateRefused` (stop)."""
     host, port, timeout = config.host, config.port, config.connect_timeout
     if not config.tls or not config.tls_verify:
         return await open_connection(
@@ -127,22 +133,22 @@ async def open_trusted(client: ChatClient) -> Connection:
         return conn
     if expected is not None:
         conn.close()
-        client.emit(CertificateChanged(host, port, expected, got, str(known.path)))
+        emit(CertificateChanged(host, port, expected, got, str(known.path)))
         raise CertificateRefused("the server's certificate has changed")
     if not config.trust_new_cert:
         # Nothing is held open while the user thinks it over (servers time out
         # silent connections); the next connection must show the same certificate.
         conn.close()
-        if not await client.ask_trust(CertificateUnknown(host, port, got, reason, str(known.path))):
+        if not await ask(CertificateUnknown(host, port, got, reason, str(known.path))):
             raise CertificateRefused("the certificate was not trusted")
         conn = await open_connection(host, port, tls=True, verify=False, timeout=timeout)
         if conn.fingerprint != got:
             conn.close()
-            client.emit(CertificateChanged(host, port, got, conn.fingerprint or "", ""))
+            emit(CertificateChanged(host, port, got, conn.fingerprint or "", ""))
             raise CertificateRefused("the server's certificate changed while you decided")
     try:
         known.remember(host, port, got)
     except OSError as exc:
         log.warning("could not remember the certificate of %s: %s", server_key(host, port), exc)
-    client.emit(CertificateTrusted(host, port, got, str(known.path)))
+    emit(CertificateTrusted(host, port, got, str(known.path)))
     return conn

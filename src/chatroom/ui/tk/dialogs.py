@@ -14,7 +14,7 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
-from chatroom.protocol.casemap import is_valid_nick
+from chatroom.client import is_valid_nick
 from chatroom.ui.tk.settings import ConnectSettings, parse_port
 
 NICKLEN = 32  # the server's default; the server has the last word

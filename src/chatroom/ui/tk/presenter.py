@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 from typing import Protocol
 
+from chatroom.client import casefold, is_channel_name
 from chatroom.client.commands import is_secret
 from chatroom.client.completion import complete_word
 from chatroom.client.core import ChatClient
@@ -50,7 +51,6 @@ from chatroom.client.events import (
 )
 from chatroom.client.history import InputHistory
 from chatroom.client.model import BufferKind, BufferView, Message, now_utc
-from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.ui.tk.formatting import (
     ALL_SET,
     CONNECTED,
