@@ -41,7 +41,7 @@ ALLOWED: dict[str, set[str]] = {
     "web": {"server", "storage-interfaces", "protocol", "errors"},
     "cluster": {"server", "storage-interfaces", "protocol", "errors"},
     "client": {"protocol", "errors"},
-    "ui": {"client", "protocol", "errors"},
+    "ui": {"client"},
     "composition": {"*"},
 }
 
@@ -65,10 +65,6 @@ KNOWN: set[tuple[str, str]] = {
 }
 KNOWN_PACKAGE_CYCLES: list[set[str]] = [{"cluster", "server", "server.commands", "storage"}]
 KNOWN_MODULE_CYCLES: list[set[str]] = [
-    {
-        "client.accounts", "client.chathistory", "client.core", "client.dispatch",
-        "client.handlers", "client.messaging", "client.perform", "client.trust",
-    },
     {
         "cluster.channels", "server.auth", "server.channel", "server.commands",
         "server.commands.accounts", "server.commands.channels", "server.commands.history",
