@@ -11,7 +11,7 @@ what the user typed.
 Two layers: :class:`~chatroom.client.protocol.ClientProtocol` holds all of that
 state without I/O (lines in, events and lines out; tested line by line), and
 :class:`ChatClient` is the thin asyncio layer around it (socket, timers,
-reconnection). ``docs/architecture-client.md`` draws the modules.
+reconnection). ``docs/architecture.md`` ("The Python client") draws the modules.
 
 Quick start (on an asyncio loop)::
 
