@@ -53,7 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"chatroom {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    _add_server_parser(sub)
+    _add_backup_parser(sub)
+    _add_passwd_parser(sub)
+    add_client_parser(sub)
+    add_gui_parser(sub)
+    return parser
 
+
+def _add_server_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     server = sub.add_parser(
         "server",
         help="run the chat server",
@@ -148,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_logging_flags(server)
     server.set_defaults(func=_server)
 
+
+def _add_backup_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     backup = sub.add_parser(
         "backup",
         help="copy the server's history and accounts, safely, even while it runs",
@@ -174,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.set_defaults(func=_backup)
 
+
+def _add_passwd_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     passwd = sub.add_parser(
         "passwd",
         help="hash a password for the config file (operators)",
@@ -184,10 +196,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--stdin", action="store_true", help="read the password from standard input (for scripts)"
     )
     passwd.set_defaults(func=_passwd)
-    add_client_parser(sub)
-    add_gui_parser(sub)
-    # Further commands: each module adds its subparser and sets func=... on it.
-    return parser
 
 
 def _add_logging_flags(parser: argparse.ArgumentParser) -> None:

@@ -113,6 +113,13 @@ def apply_style(root: tk.Misc, fonts: Fonts) -> ttk.Style:
         foreground=[("disabled", c["muted"])],
     )
     style.configure("Small.TButton", background=c["sidebar"], bordercolor=c["line"], padding=(6, 0))
+    _style_panes_and_lists(style, fonts)
+    return style
+
+
+def _style_panes_and_lists(style: ttk.Style, fonts: Fonts) -> None:
+    """The pane sash, the scrollbar and the sidebar's tree of rooms and people."""
+    c = COLOURS
     style.configure("TPanedwindow", background=c["line"])
     style.configure("Sash", sashthickness=1, gripcount=0, background=c["line"])
     style.configure(
@@ -161,7 +168,6 @@ def apply_style(root: tk.Misc, fonts: Fonts) -> ttk.Style:
         background=[("selected", c["accent"])],
         foreground=[("selected", c["accent_text"])],
     )
-    return style
 
 
 def configure_conversation(text: tk.Text, fonts: Fonts) -> None:
