@@ -98,6 +98,18 @@ def _add_server_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="N",
         help="most connections at once (0 = unlimited; default 10000)",
     )
+    _add_tls_and_web_flags(server)
+    _add_storage_and_cluster_flags(server)
+    server.add_argument(
+        "--no-flood-control",
+        action="store_true",
+        help="do not slow down clients that send fast (for load tests only)",
+    )
+    _add_logging_flags(server)
+    server.set_defaults(func=_server)
+
+
+def _add_tls_and_web_flags(server: argparse.ArgumentParser) -> None:
     server.add_argument(
         "--tls",
         action="store_true",
@@ -116,6 +128,9 @@ def _add_server_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     server.add_argument(
         "--no-web", action="store_true", help="do not serve the browser client (no HTTP port)"
     )
+
+
+def _add_storage_and_cluster_flags(server: argparse.ArgumentParser) -> None:
     server.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -148,13 +163,6 @@ def _add_server_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         action="store_true",
         help="do not store messages (no history after a restart)",
     )
-    server.add_argument(
-        "--no-flood-control",
-        action="store_true",
-        help="do not slow down clients that send fast (for load tests only)",
-    )
-    _add_logging_flags(server)
-    server.set_defaults(func=_server)
 
 
 def _add_backup_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
