@@ -36,7 +36,6 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -62,16 +61,18 @@ from .errors import (
     StoreClosedError,
 )
 from .health import PROBE_INTERVAL, PROBE_NICK, WriteHealth
-from .query import execute, find_targets
-from .sqlite_db import (
-    INSERT,
+from .history_sql import (
     INSERT_DM,
-    Reader,
-    Row,
-    describe_error,
-    open_writer,
-    to_row,
+    INSERT_MESSAGE,
+    over_sql,
+    probe,
+    purge,
+    retention,
+    targets_over,
 )
+from .query import plan_query, plan_targets
+from .sql import SqlPlan
+from .sqlite_db import Row, advance, describe_error, open_reader, open_writer, run, to_row
 
 __all__ = ["BATCH_MAX", "DELETE_CHUNK", "SQLiteHistoryStore", "open_history"]
 
@@ -105,46 +106,28 @@ class _Stop(_Job):
     """The last item the writer takes: close the connection and end the thread."""
 
 
-class _DeleteJob(_Job):
-    """Run each DELETE statement repeatedly, one chunk per transaction, then the cleanups.
+class _PlanJob(_Job):
+    """Run an SQL plan (:mod:`chatroom.storage.sql`), one transaction per step: the plan's
+    ``COMMIT`` ends a step, and the job goes back on the queue behind waiting appends."""
 
-    Each statement must delete at most ``:chunk`` rows per execution.
-    """
-
-    def __init__(
-        self,
-        future: asyncio.Future[Any],
-        deletes: Iterable[tuple[str, dict[str, Any]]],
-        cleanups: Iterable[tuple[str, dict[str, Any]]] = (),
-    ) -> None:
+    def __init__(self, future: asyncio.Future[Any], plan: SqlPlan[Any]) -> None:
         super().__init__(future)
-        self.deletes = deque(deletes)
-        self.cleanups = list(cleanups)
-        self.deleted = 0
+        self.plan = plan
+        self.value: Any = None
 
     def step(self, conn: sqlite3.Connection) -> bool:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if self.deletes:
-                sql, params = self.deletes[0]
-                count = conn.execute(sql, {**params, "chunk": DELETE_CHUNK}).rowcount
-                if count < DELETE_CHUNK:
-                    self.deletes.popleft()
-            else:
-                count = 0
-            if not self.deletes:
-                for sql, params in self.cleanups:
-                    conn.execute(sql, params)
+            done, self.value = advance(conn, self.plan)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:  # SQLite may have rolled back already (SQLITE_FULL …)
                 conn.execute("ROLLBACK")
             raise
-        self.deleted += count
-        return not self.deletes
+        return done
 
-    def result(self) -> int:
-        return self.deleted
+    def result(self) -> Any:
+        return self.value
 
 
 _Item = tuple[StoredMessage, OnStored | None] | _Job
@@ -185,7 +168,7 @@ class SQLiteHistoryStore(QueryShortcuts):
         loop: asyncio.AbstractEventLoop,
         conn: sqlite3.Connection,
         reader_pool: ThreadPoolExecutor,
-        reader: Reader,
+        reader: sqlite3.Connection,
         probe_interval: float = PROBE_INTERVAL,
     ) -> None:
         """Private: use :meth:`open`."""
@@ -235,7 +218,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             raise describe_error(exc, path) from exc
         pool = ThreadPoolExecutor(1, thread_name_prefix="chatroom-history-reader")
         try:
-            reader = await loop.run_in_executor(pool, Reader, path, busy_timeout)
+            reader = await loop.run_in_executor(pool, open_reader, path, busy_timeout)
         except BaseException as exc:
             conn.close()
             pool.shutdown(wait=False)
@@ -282,7 +265,7 @@ class SQLiteHistoryStore(QueryShortcuts):
         # 1. Readers first: queries already submitted finish, then the read connection
         #    closes, so the writer's connection is the last one and can checkpoint the WAL.
         try:
-            await self._loop.run_in_executor(self._reader_pool, self._reader.conn.close)
+            await self._loop.run_in_executor(self._reader_pool, self._reader.close)
         except sqlite3.Error as exc:
             logger.error("history: closing failed: %s", describe_error(exc, self.path))
         finally:
@@ -302,14 +285,14 @@ class SQLiteHistoryStore(QueryShortcuts):
 
     # --- queries -----------------------------------------------------------------------------
 
-    async def _read(self, work: Callable[[Reader], T]) -> T:
+    async def _read(self, plan: SqlPlan[T]) -> T:
         if self._closed:
             raise StoreClosedError()
-        return await self._loop.run_in_executor(self._reader_pool, self._run_read, work)
+        return await self._loop.run_in_executor(self._reader_pool, self._run_read, plan)
 
-    def _run_read(self, work: Callable[[Reader], T]) -> T:
+    def _run_read(self, plan: SqlPlan[T]) -> T:
         try:
-            return work(self._reader)
+            return run(self._reader, plan)
         except sqlite3.Error as exc:
             error = describe_error(exc, self.path)
             logger.error("history: a query failed: %s", error)
@@ -317,7 +300,7 @@ class SQLiteHistoryStore(QueryShortcuts):
 
     async def query(self, query: HistoryQuery) -> list[StoredMessage]:
         """Run one CHATHISTORY message query; see :func:`chatroom.storage.query.execute`."""
-        return await self._read(lambda reader: execute(reader, query))
+        return await self._read(over_sql(plan_query(query)))
 
     async def targets(
         self,
@@ -329,8 +312,7 @@ class SQLiteHistoryStore(QueryShortcuts):
         nick: str | None = None,
     ) -> list[TargetActivity]:
         """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
-        keys = list(channels)
-        return await self._read(lambda reader: find_targets(reader, start, end, limit, keys, nick))
+        return await self._read(over_sql(plan_targets(start, end, limit, channels, nick)))
 
     # --- maintenance -------------------------------------------------------------------------
 
@@ -340,17 +322,7 @@ class SQLiteHistoryStore(QueryShortcuts):
         Runs in chunks between appends. If the store is closed meanwhile, the purge stops
         between two chunks and raises ``StoreClosedError``: run it again after a restart.
         """
-        job = _DeleteJob(
-            self._loop.create_future(),
-            [
-                (
-                    "DELETE FROM messages WHERE seq IN"
-                    " (SELECT seq FROM messages WHERE target = :target LIMIT :chunk)",
-                    {"target": target},
-                )
-            ],
-            [("DELETE FROM dm_participants WHERE target = :target", {"target": target})],
-        )
+        job = _PlanJob(self._loop.create_future(), purge(target, DELETE_CHUNK))
         deleted: int = await self._submit(job)
         if deleted:
             logger.info("history: purged %d message(s) of %s", deleted, target)
@@ -370,35 +342,10 @@ class SQLiteHistoryStore(QueryShortcuts):
         it between two chunks (``StoreClosedError``); the next run finishes the work.
         """
         check_retention_args(max_age, max_per_target)
-        deletes: list[tuple[str, dict[str, Any]]] = []
-        if max_age is not None:
-            cutoff = to_ms((now or utc_now()) - max_age)
-            deletes.append(
-                (
-                    "DELETE FROM messages WHERE seq IN"
-                    " (SELECT seq FROM messages WHERE time < :cutoff LIMIT :chunk)",
-                    {"cutoff": cutoff},
-                )
-            )
-        if max_per_target is not None:
-            keep = max_per_target
-            for target in await self._read(lambda reader: reader.targets_over(keep)):
-                deletes.append(
-                    (
-                        "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
-                        " WHERE target = :target ORDER BY time DESC, seq DESC"
-                        " LIMIT :chunk OFFSET :keep)",
-                        {"target": target, "keep": keep},
-                    )
-                )
-        cleanup: tuple[str, dict[str, Any]] = (
-            "DELETE FROM dm_participants WHERE NOT EXISTS"
-            " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)",
-            {},
-        )
-        deleted: int = await self._submit(
-            _DeleteJob(self._loop.create_future(), deletes, [cleanup])
-        )
+        cutoff = None if max_age is None else to_ms((now or utc_now()) - max_age)
+        over = [] if max_per_target is None else await self._read(targets_over(max_per_target))
+        plan = retention(cutoff, max_per_target, over, DELETE_CHUNK)
+        deleted: int = await self._submit(_PlanJob(self._loop.create_future(), plan))
         if deleted:
             logger.info("history: retention deleted %d message(s)", deleted)
         return deleted
@@ -455,7 +402,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             conn.execute("BEGIN")
             try:
                 try:
-                    conn.executemany(INSERT, rows)
+                    conn.executemany(INSERT_MESSAGE.sqlite.sql, rows)
                     results = [True] * len(rows)
                 except sqlite3.IntegrityError:
                     # A duplicate msgid. The rows before it are in the transaction already:
@@ -464,7 +411,9 @@ class SQLiteHistoryStore(QueryShortcuts):
                     conn.execute("BEGIN")
                     results = [self._insert_one(row) for row in rows]
                 for target in new_dms:
-                    conn.executemany(INSERT_DM, [(nick, target) for nick in dm_peers(target)])
+                    conn.executemany(
+                        INSERT_DM.sqlite.sql, [(nick, target) for nick in dm_peers(target)]
+                    )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -485,7 +434,7 @@ class SQLiteHistoryStore(QueryShortcuts):
 
     def _insert_one(self, row: Row) -> bool:
         try:
-            self._conn.execute(INSERT, row)
+            self._conn.execute(INSERT_MESSAGE.sqlite.sql, row)
         except sqlite3.IntegrityError:
             logger.warning("history: not storing a second message with msgid %r", row[0])
             return False
@@ -499,8 +448,7 @@ class SQLiteHistoryStore(QueryShortcuts):
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute(INSERT_DM, (PROBE_NICK, _PROBE_TARGET))
-                conn.execute("DELETE FROM dm_participants WHERE nick = ?", (PROBE_NICK,))
+                run(conn, probe(_PROBE_TARGET, PROBE_NICK))
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -526,7 +474,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             self._call_soon(_settle, job.future, None, StorageUnavailableError(str(exc)))
             return
         finally:
-            if isinstance(job, _DeleteJob):
+            if isinstance(job, _PlanJob):
                 self._known_dms.clear()  # a DM conversation may have gone
         if done:
             self._call_soon(_settle, job.future, job.result(), None)
