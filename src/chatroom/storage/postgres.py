@@ -44,28 +44,21 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 import asyncpg
 
 from .base import (
-    HistoryQuery,
     OnStored,
-    QueryShortcuts,
     StoredMessage,
-    TargetActivity,
-    check_retention_args,
     dm_peers,
     is_dm_key,
-    to_ms,
-    utc_now,
 )
 from .errors import StorageError, StoreClosedError
-from .health import PROBE_INTERVAL, PROBE_NICK, WriteHealth
+from .health import PROBE_INTERVAL, PROBE_NICK
 from .history_sql import (
     COLUMNS,
     DM_TABLE,
@@ -75,11 +68,7 @@ from .history_sql import (
     INSERT_MESSAGE_IF_NEW,
     MESSAGES_TABLE,
     Row,
-    over_sql,
     probe,
-    purge,
-    retention,
-    targets_over,
     to_row,
 )
 from .postgres_db import (
@@ -93,9 +82,9 @@ from .postgres_db import (
     row_count,
     run,
 )
-from .query import plan_query, plan_targets
 from .schema import Migration
 from .sql import Commit, Dialect, SqlPlan, words
+from .sql_store import SqlHistoryStore, deliver_all
 
 __all__ = [
     "BATCH_MAX",
@@ -144,15 +133,7 @@ class _Marker:
 _Item = tuple[StoredMessage, OnStored | None] | _Marker
 
 
-def _deliver_all(results: list[tuple[OnStored, bool]]) -> None:
-    for on_stored, ok in results:
-        try:
-            on_stored(ok)
-        except Exception:
-            logger.exception("on_stored callback failed")
-
-
-class PostgresHistoryStore(QueryShortcuts):
+class PostgresHistoryStore(SqlHistoryStore):
     """A :class:`~chatroom.storage.base.HistoryStore` kept in a PostgreSQL database.
 
     Create it with ``await PostgresHistoryStore.open(dsn)`` (or
@@ -173,8 +154,8 @@ class PostgresHistoryStore(QueryShortcuts):
         probe_interval: float = PROBE_INTERVAL,
     ) -> None:
         """Private: use :meth:`open`."""
+        super().__init__(asyncio.get_running_loop(), probe_interval)
         self.dsn = dsn
-        self._loop = asyncio.get_running_loop()
         self._writer: asyncpg.Connection | None = writer
         self._pool = pool
         self._connect_timeout = connect_timeout
@@ -183,10 +164,6 @@ class PostgresHistoryStore(QueryShortcuts):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._pending: deque[_Item] = deque()
         self._wakeup = asyncio.Event()
-        self._closed = False
-        self._close_task: asyncio.Task[None] | None = None
-        self._health = WriteHealth()
-        self._probe_interval = probe_interval
         # The probe row's target: unique to this store, since processes share the table.
         self._probe_target = f"probe:{id(self):x}:{time.time_ns():x}:" + "x" * 1024
         self._writer_task = self._loop.create_task(
@@ -251,40 +228,15 @@ class PostgresHistoryStore(QueryShortcuts):
 
     # --- writes ------------------------------------------------------------------------------
 
-    @property
-    def writable(self) -> bool:
-        """Whether writes work; see :attr:`HistoryStore.writable`."""
-        return self._health.writable
-
-    def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
-        """Queue *message*; see :meth:`HistoryStore.append`. Call it on the event loop."""
-        if self._closed:
-            if on_stored is not None:
-                self._loop.call_soon(_deliver_all, [(on_stored, False)])
-            return
+    def _enqueue(self, message: StoredMessage, on_stored: OnStored | None) -> None:
         self._pending.append((message, on_stored))
         self._wakeup.set()
 
-    async def flush(self) -> None:
-        """Return once every earlier append has been committed (or has failed) and its
-        ``on_stored`` has run. Returns at once after :meth:`close`."""
-        if self._closed:
-            if self._close_task is not None:
-                await asyncio.shield(self._close_task)
-            return
+    async def _flush(self) -> None:
         marker = _Marker(self._loop.create_future())
         self._pending.append(marker)
         self._wakeup.set()
         await asyncio.shield(marker.future)
-
-    async def close(self) -> None:
-        """Stop taking work, commit every queued message (reporting ``False`` for those the
-        database refuses), then close the connections once queries in flight are done.
-        Idempotent; concurrent calls all wait for the same shutdown."""
-        if self._close_task is None:
-            self._closed = True
-            self._close_task = self._loop.create_task(self._shutdown())
-        await asyncio.shield(self._close_task)
 
     async def _shutdown(self) -> None:
         # 1. The writer: everything appended before close() is ahead of the stop marker.
@@ -339,7 +291,7 @@ class PostgresHistoryStore(QueryShortcuts):
             except Exception:  # a bug, not the database: keep the writer alive
                 logger.exception("history: could not store %d message(s)", len(batch))
                 results = [False] * len(batch)
-            _deliver_all([(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb])
+            deliver_all([(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb])
 
     async def _write(self, batch: list[tuple[StoredMessage, OnStored | None]]) -> list[bool]:
         rows = [to_row(message) for message, _ in batch]
@@ -440,7 +392,10 @@ class PostgresHistoryStore(QueryShortcuts):
 
     # --- queries -----------------------------------------------------------------------------
 
-    async def _read(self, work: Callable[[AnyConnection], Awaitable[T]]) -> T:
+    async def _read(self, plan: SqlPlan[T]) -> T:
+        return await self._on_pool(lambda conn: run(conn, plan))
+
+    async def _on_pool(self, work: Callable[[AnyConnection], Awaitable[T]]) -> T:
         if self._closed:
             raise StoreClosedError()
         try:
@@ -455,25 +410,13 @@ class PostgresHistoryStore(QueryShortcuts):
             logger.error("history: a query failed: %s", error)
             raise error from exc
 
-    async def query(self, query: HistoryQuery) -> list[StoredMessage]:
-        """Run one CHATHISTORY message query; see :func:`chatroom.storage.query.execute`."""
-        plan = over_sql(plan_query(query))
-        return await self._read(lambda conn: run(conn, plan))
+    # --- maintenance: each statement in a short transaction of its own ---------------------
 
-    async def targets(
-        self,
-        start: datetime,
-        end: datetime,
-        limit: int,
-        *,
-        channels: Iterable[str] = (),
-        nick: str | None = None,
-    ) -> list[TargetActivity]:
-        """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
-        plan = over_sql(plan_targets(start, end, limit, channels, nick))
-        return await self._read(lambda conn: run(conn, plan))
+    def _delete_chunk(self) -> int:
+        return DELETE_CHUNK
 
-    # --- maintenance -------------------------------------------------------------------------
+    async def _before_maintenance(self) -> None:
+        await self.flush()  # appends queued before the call are included
 
     async def _maintain(self, plan: SqlPlan[int]) -> int:
         """Run a maintenance plan, each statement in its own transaction on a pool
@@ -485,41 +428,10 @@ class PostgresHistoryStore(QueryShortcuts):
             except StopIteration as done:
                 return int(done.value)
             sent = (
-                None if isinstance(step, Commit) else await self._read(partial(answer, step=step))
+                None
+                if isinstance(step, Commit)
+                else await self._on_pool(partial(answer, step=step))
             )
-
-    async def purge(self, target: str) -> int:
-        """Delete all of *target*'s history, appends queued before the call included;
-        return the number of messages deleted. Runs in chunks; if the store is closed
-        meanwhile it stops between two and raises ``StoreClosedError``."""
-        await self.flush()
-        deleted = await self._maintain(purge(target, DELETE_CHUNK))
-        if deleted:
-            logger.info("history: purged %d message(s) of %s", deleted, target)
-        return deleted
-
-    async def apply_retention(
-        self,
-        max_age: timedelta | None = None,
-        max_per_target: int | None = None,
-        *,
-        now: datetime | None = None,
-    ) -> int:
-        """Apply the retention rules; see :meth:`HistoryStore.apply_retention`.
-
-        Several processes may run it at once: the deletions are idempotent.
-        """
-        check_retention_args(max_age, max_per_target)
-        await self.flush()
-        cutoff = None if max_age is None else to_ms((now or utc_now()) - max_age)
-        over: list[str] = []
-        if max_per_target is not None:
-            keep = max_per_target
-            over = await self._read(lambda conn: run(conn, targets_over(keep)))
-        deleted = await self._maintain(retention(cutoff, max_per_target, over, DELETE_CHUNK))
-        if deleted:
-            logger.info("history: retention deleted %d message(s)", deleted)
-        return deleted
 
 
 async def open_history_postgres(dsn: str, **options: Any) -> PostgresHistoryStore:

@@ -36,42 +36,31 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .base import (
     HISTORY_FILENAME,
-    HistoryQuery,
     OnStored,
-    QueryShortcuts,
     StoredMessage,
-    TargetActivity,
-    check_retention_args,
     default_data_dir,
     dm_peers,
     is_dm_key,
-    to_ms,
-    utc_now,
 )
 from .errors import (
     StorageUnavailableError,
     StoreClosedError,
 )
-from .health import PROBE_INTERVAL, PROBE_NICK, WriteHealth
+from .health import PROBE_INTERVAL, PROBE_NICK
 from .history_sql import (
     INSERT_DM,
     INSERT_MESSAGE,
-    over_sql,
     probe,
-    purge,
-    retention,
-    targets_over,
 )
-from .query import plan_query, plan_targets
 from .sql import SqlPlan
+from .sql_store import SqlHistoryStore, deliver_all
 from .sqlite_db import Row, advance, describe_error, open_reader, open_writer, run, to_row
 
 __all__ = ["BATCH_MAX", "DELETE_CHUNK", "SQLiteHistoryStore", "open_history"]
@@ -133,14 +122,6 @@ class _PlanJob(_Job):
 _Item = tuple[StoredMessage, OnStored | None] | _Job
 
 
-def _deliver_all(results: list[tuple[OnStored, bool]]) -> None:
-    for on_stored, ok in results:
-        try:
-            on_stored(ok)
-        except Exception:
-            logger.exception("on_stored callback failed")
-
-
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
     if future.done():  # the awaiting task was cancelled: nobody wants the answer
         return
@@ -150,7 +131,7 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
-class SQLiteHistoryStore(QueryShortcuts):
+class SQLiteHistoryStore(SqlHistoryStore):
     """A :class:`~chatroom.storage.base.HistoryStore` kept in one SQLite file.
 
     Create it with ``await SQLiteHistoryStore.open(path)`` (or :func:`open_history` for a
@@ -172,18 +153,14 @@ class SQLiteHistoryStore(QueryShortcuts):
         probe_interval: float = PROBE_INTERVAL,
     ) -> None:
         """Private: use :meth:`open`."""
+        super().__init__(loop, probe_interval)
         self.path = path
-        self._loop = loop
         self._conn = conn
         self._reader_pool = reader_pool
         self._reader = reader
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-        self._closed = False
-        self._close_task: asyncio.Task[None] | None = None
         # Writer-thread state (``writable`` is read on the loop; a bool is safe to share).
         self._known_dms: set[str] = set()
-        self._health = WriteHealth()
-        self._probe_interval = probe_interval
         self._writer = threading.Thread(
             target=self._writer_main, name="chatroom-history-writer", daemon=True
         )
@@ -230,36 +207,11 @@ class SQLiteHistoryStore(QueryShortcuts):
 
     # --- writes ------------------------------------------------------------------------------
 
-    @property
-    def writable(self) -> bool:
-        """Whether writes work; see :attr:`HistoryStore.writable`."""
-        return self._health.writable
-
-    def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
-        """Queue *message*; see :meth:`HistoryStore.append`. Call it on the event loop."""
-        if self._closed:
-            if on_stored is not None:
-                self._loop.call_soon(_deliver_all, [(on_stored, False)])
-            return
+    def _enqueue(self, message: StoredMessage, on_stored: OnStored | None) -> None:
         self._queue.put((message, on_stored))
 
-    async def flush(self) -> None:
-        """Return once every earlier append has been committed (or has failed) and its
-        ``on_stored`` has run. Returns at once after :meth:`close`."""
-        if self._closed:
-            if self._close_task is not None:
-                await asyncio.shield(self._close_task)
-            return
+    async def _flush(self) -> None:
         await self._submit(_Job(self._loop.create_future()))
-
-    async def close(self) -> None:
-        """Stop taking work, finish the queries in flight, commit every queued message,
-        close both connections (SQLite then folds the WAL into the database). Idempotent;
-        concurrent calls all wait for the same shutdown."""
-        if self._close_task is None:
-            self._closed = True
-            self._close_task = self._loop.create_task(self._shutdown())
-        await asyncio.shield(self._close_task)
 
     async def _shutdown(self) -> None:
         # 1. Readers first: queries already submitted finish, then the read connection
@@ -298,57 +250,14 @@ class SQLiteHistoryStore(QueryShortcuts):
             logger.error("history: a query failed: %s", error)
             raise error from exc
 
-    async def query(self, query: HistoryQuery) -> list[StoredMessage]:
-        """Run one CHATHISTORY message query; see :func:`chatroom.storage.query.execute`."""
-        return await self._read(over_sql(plan_query(query)))
+    # --- maintenance: purge and retention run on the writer, one chunk per transaction ----
 
-    async def targets(
-        self,
-        start: datetime,
-        end: datetime,
-        limit: int,
-        *,
-        channels: Iterable[str] = (),
-        nick: str | None = None,
-    ) -> list[TargetActivity]:
-        """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
-        return await self._read(over_sql(plan_targets(start, end, limit, channels, nick)))
-
-    # --- maintenance -------------------------------------------------------------------------
-
-    async def purge(self, target: str) -> int:
-        """Delete all of *target*'s history; return the number of messages deleted.
-
-        Runs in chunks between appends. If the store is closed meanwhile, the purge stops
-        between two chunks and raises ``StoreClosedError``: run it again after a restart.
-        """
-        job = _PlanJob(self._loop.create_future(), purge(target, DELETE_CHUNK))
-        deleted: int = await self._submit(job)
-        if deleted:
-            logger.info("history: purged %d message(s) of %s", deleted, target)
-        return deleted
-
-    async def apply_retention(
-        self,
-        max_age: timedelta | None = None,
-        max_per_target: int | None = None,
-        *,
-        now: datetime | None = None,
-    ) -> int:
-        """Apply the retention rules; see :meth:`HistoryStore.apply_retention`.
-
-        Which targets exceed *max_per_target* is found on the reader thread; the deletions
-        run on the writer in chunks, interleaved with live appends. Closing the store stops
-        it between two chunks (``StoreClosedError``); the next run finishes the work.
-        """
-        check_retention_args(max_age, max_per_target)
-        cutoff = None if max_age is None else to_ms((now or utc_now()) - max_age)
-        over = [] if max_per_target is None else await self._read(targets_over(max_per_target))
-        plan = retention(cutoff, max_per_target, over, DELETE_CHUNK)
+    async def _maintain(self, plan: SqlPlan[int]) -> int:
         deleted: int = await self._submit(_PlanJob(self._loop.create_future(), plan))
-        if deleted:
-            logger.info("history: retention deleted %d message(s)", deleted)
         return deleted
+
+    def _delete_chunk(self) -> int:
+        return DELETE_CHUNK
 
     # --- the writer thread -------------------------------------------------------------------
 
@@ -430,7 +339,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             self._health.succeeded()
         callbacks = [(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb]
         if callbacks:
-            self._call_soon(_deliver_all, callbacks)
+            self._call_soon(deliver_all, callbacks)
 
     def _insert_one(self, row: Row) -> bool:
         try:
@@ -492,7 +401,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             if isinstance(item, _Job):
                 self._call_soon(_settle, item.future, None, StoreClosedError())
             elif item[1] is not None:
-                self._call_soon(_deliver_all, [(item[1], False)])
+                self._call_soon(deliver_all, [(item[1], False)])
         try:
             self._conn.close()
         except sqlite3.Error as exc:
