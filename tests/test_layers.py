@@ -21,6 +21,9 @@ STORAGE_INTERFACES = {
     "storage.base",
     "storage.accounts_base",
     "storage.accounts_rows",
+    "storage.accounts_sql",  # SQL text, plans and an abstract store, no driver
+    "storage.history_sql",  # SQL text and plans, no driver
+    "storage.sql",  # the statement compiler and plan steps, no driver
     "storage.errors",
     "storage.query",
     "storage.retention",

@@ -28,41 +28,19 @@ Schema (``schema_version`` component ``accounts``), version history:
 from __future__ import annotations
 
 import logging
-import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg
 
-from chatroom.protocol.casemap import casefold
-from chatroom.protocol.sasl import DEFAULT_ITERATIONS, ScramCredentials
+from chatroom.protocol.sasl import DEFAULT_ITERATIONS
 from chatroom.storage.passwords import Passwords
 
-from .accounts import AccountStoreClosed, BanRecord, ChannelRecord, StoredAccount
-from .accounts_base import AccountStoreBase
-from .accounts_rows import (
-    ACCOUNT_COLUMNS,
-    BAN_COLUMNS,
-    CHANNEL_COLUMNS,
-    account_from_row,
-    account_row,
-    ban_from_row,
-    channel_from_row,
-    channel_row,
-    ms_or_none,
-)
-from .base import to_ms
+from .accounts import AccountStoreClosed
+from .accounts_sql import OWNED_TABLES, SqlAccountStore, account_ddl, secret_key
 from .errors import StorageError
-from .postgres_db import (
-    DB_ERRORS,
-    AnyConnection,
-    check_dsn,
-    describe_error,
-    migrate,
-    redact,
-    row_count,
-)
+from .postgres_db import DB_ERRORS, AnyConnection, check_dsn, describe_error, migrate, redact, run
 from .schema import Migration
+from .sql import Dialect, SqlPlan
 
 __all__ = ["MIGRATIONS", "PostgresAccountStore", "open_accounts_postgres"]
 
@@ -75,78 +53,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "accounts, registered channels, server bans, and the fake-credential key",
-        (
-            """
-            CREATE TABLE account_meta (
-                key   TEXT PRIMARY KEY,
-                value BYTEA NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE accounts (
-                key              TEXT PRIMARY KEY,  -- casefolded name
-                name             TEXT NOT NULL,     -- as registered
-                password_hash    TEXT NOT NULL,     -- argon2id, PHC string format
-                scram_salt       BYTEA NOT NULL,    -- SCRAM-SHA-256 verifier (RFC 5802)
-                scram_iterations INTEGER NOT NULL,
-                scram_stored_key BYTEA NOT NULL,
-                scram_server_key BYTEA NOT NULL,
-                email            TEXT,
-                created          BIGINT NOT NULL    -- ms since the Unix epoch, UTC
-            )
-            """,
-            """
-            CREATE TABLE channels (
-                key          TEXT PRIMARY KEY,      -- casefolded name
-                name         TEXT NOT NULL,
-                founder      TEXT NOT NULL,         -- account name
-                registered   BIGINT NOT NULL,
-                topic        TEXT,
-                topic_setter TEXT,
-                topic_time   BIGINT,
-                modes        TEXT NOT NULL,         -- parameterless mode letters
-                chan_key     TEXT,                  -- +k
-                user_limit   INTEGER,               -- +l
-                bans         TEXT NOT NULL,         -- JSON [[mask, setter, ms], ...]
-                excepts      TEXT NOT NULL,
-                invex        TEXT NOT NULL,
-                operators    TEXT NOT NULL          -- JSON [casefolded account, ...]
-            )
-            """,
-            """
-            CREATE TABLE server_bans (
-                key     TEXT PRIMARY KEY,           -- casefolded mask
-                mask    TEXT NOT NULL,
-                reason  TEXT NOT NULL,
-                setter  TEXT NOT NULL,
-                created BIGINT NOT NULL,
-                expires BIGINT                      -- NULL: never
-            )
-            """,
-        ),
+        account_ddl(Dialect.POSTGRES),
     ),
 )
-_OWNED_TABLES = ("account_meta", "accounts", "channels", "server_bans")
-_SECRET_KEY = "fake-scram-key"
-
-
-def _placeholders(count: int, start: int = 1) -> str:
-    return ", ".join(f"${n}" for n in range(start, start + count))
 
 
 async def _setup(conn: AnyConnection) -> bytes:
     """Migrate, and return the fake-credential key (made by the first process to ask)."""
-    await migrate(conn, "accounts", MIGRATIONS, _OWNED_TABLES)
-    await conn.execute(
-        "INSERT INTO account_meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        _SECRET_KEY,
-        secrets.token_bytes(32),
-    )
-    secret = await conn.fetchval("SELECT value FROM account_meta WHERE key = $1", _SECRET_KEY)
-    return bytes(secret)
+    await migrate(conn, "accounts", MIGRATIONS, OWNED_TABLES)
+    return await run(conn, secret_key())
 
 
-class PostgresAccountStore(AccountStoreBase):
+class PostgresAccountStore(SqlAccountStore):
     """An :class:`~chatroom.storage.accounts.AccountStore` in a PostgreSQL database.
 
     Create it with ``await PostgresAccountStore.open(dsn)`` (or
@@ -210,11 +128,15 @@ class PostgresAccountStore(AccountStoreBase):
             nick_length=nick_length,
         )
 
-    async def _run(self, work: Callable[[AnyConnection], Awaitable[T]]) -> T:
+    async def _run(self, plan: SqlPlan[T], *, atomic: bool = False) -> T:
+        """Run *plan* on a pool connection; see :meth:`SqlAccountStore._run`."""
         # No closed check here: a call that began before close() may finish its last step.
         try:
             async with self._pool.acquire() as conn:
-                return await work(conn)
+                if not atomic:
+                    return await run(conn, plan)
+                async with conn.transaction():
+                    return await run(conn, plan)
         except StorageError:
             raise
         except DB_ERRORS as exc:
@@ -223,93 +145,6 @@ class PostgresAccountStore(AccountStoreBase):
             error = describe_error(exc, "account", self.dsn)
             logger.error("accounts: %s", error)
             raise error from exc
-
-    # --- primitives --------------------------------------------------------------------------
-
-    async def _load_account(self, folded: str) -> StoredAccount | None:
-        sql = f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE key = $1"
-        row = await self._run(lambda conn: conn.fetchrow(sql, folded))
-        return None if row is None else account_from_row(tuple(row))
-
-    async def _insert_account(self, stored: StoredAccount) -> bool:
-        row = account_row(stored)
-        sql = (
-            f"INSERT INTO accounts (key, {ACCOUNT_COLUMNS}) VALUES ({_placeholders(len(row))})"
-            " ON CONFLICT (key) DO NOTHING"
-        )
-        return row_count(await self._run(lambda conn: conn.execute(sql, *row))) == 1
-
-    async def _update_secrets(
-        self, folded: str, password_hash: str, scram: ScramCredentials
-    ) -> bool:
-        sql = (
-            "UPDATE accounts SET password_hash = $1, scram_salt = $2, scram_iterations = $3,"
-            " scram_stored_key = $4, scram_server_key = $5 WHERE key = $6"
-        )
-        params = (
-            password_hash,
-            scram.salt,
-            scram.iterations,
-            scram.stored_key,
-            scram.server_key,
-            folded,
-        )
-        return row_count(await self._run(lambda conn: conn.execute(sql, *params))) > 0
-
-    async def _load_channel(self, folded: str) -> ChannelRecord | None:
-        sql = f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE key = $1"
-        row = await self._run(lambda conn: conn.fetchrow(sql, folded))
-        return None if row is None else channel_from_row(tuple(row))
-
-    async def _insert_channel(self, record: ChannelRecord) -> bool:
-        values = channel_row(record)
-        sql = (
-            f"INSERT INTO channels ({', '.join(values)}) VALUES ({_placeholders(len(values))})"
-            " ON CONFLICT (key) DO NOTHING"
-        )
-        return row_count(await self._run(lambda conn: conn.execute(sql, *values.values()))) == 1
-
-    async def _replace_channel(self, record: ChannelRecord) -> bool:
-        values = channel_row(record)
-        names = [name for name in values if name != "key"]
-        assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(names, 2))
-        sql = f"UPDATE channels SET {assignments} WHERE key = $1"
-        params = [values["key"], *(values[name] for name in names)]
-        return row_count(await self._run(lambda conn: conn.execute(sql, *params))) > 0
-
-    async def _delete_channel(self, folded: str) -> bool:
-        sql = "DELETE FROM channels WHERE key = $1"
-        return row_count(await self._run(lambda conn: conn.execute(sql, folded))) > 0
-
-    async def _load_channels(self) -> list[ChannelRecord]:
-        sql = f"SELECT {CHANNEL_COLUMNS} FROM channels"
-        rows = await self._run(lambda conn: conn.fetch(sql))
-        return [channel_from_row(tuple(row)) for row in rows]
-
-    async def _put_ban(self, ban: BanRecord) -> None:
-        row = (
-            casefold(ban.mask),
-            ban.mask,
-            ban.reason,
-            ban.setter,
-            to_ms(ban.created),
-            ms_or_none(ban.expires),
-        )
-        sql = (
-            f"INSERT INTO server_bans (key, {BAN_COLUMNS}) VALUES ({_placeholders(len(row))})"
-            " ON CONFLICT (key) DO UPDATE SET mask = EXCLUDED.mask, reason = EXCLUDED.reason,"
-            " setter = EXCLUDED.setter, created = EXCLUDED.created, expires = EXCLUDED.expires"
-        )
-        await self._run(lambda conn: conn.execute(sql, *row))
-
-    async def _delete_bans(self, folded_masks: list[str]) -> int:
-        sql = "DELETE FROM server_bans WHERE key = ANY($1::text[])"
-        return row_count(await self._run(lambda conn: conn.execute(sql, folded_masks)))
-
-    async def _load_bans(self) -> list[BanRecord]:
-        sql = f"SELECT {BAN_COLUMNS} FROM server_bans"
-        rows = await self._run(lambda conn: conn.fetch(sql))
-        return [ban_from_row(tuple(row)) for row in rows]
 
     async def _close_backend(self) -> None:
         try:

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from .base import (
     HistoryQuery,
     OnStored,
-    QueryShortcuts,
     StoredMessage,
     TargetActivity,
     check_retention_args,
@@ -32,7 +31,7 @@ from .base import (
     utc_now,
 )
 from .errors import StorageUnavailableError, StoreClosedError
-from .query import Key, execute, find_targets
+from .query import Key, QueryShortcuts, execute, find_targets
 
 __all__ = ["MemoryHistoryStore"]
 

@@ -44,39 +44,47 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import asyncpg
 
 from .base import (
-    HistoryQuery,
     OnStored,
-    QueryShortcuts,
     StoredMessage,
-    TargetActivity,
-    check_retention_args,
     dm_peers,
     is_dm_key,
-    to_ms,
-    utc_now,
 )
 from .errors import StorageError, StoreClosedError
-from .health import PROBE_INTERVAL, PROBE_NICK, WriteHealth
+from .health import PROBE_INTERVAL, PROBE_NICK
+from .history_sql import (
+    COLUMNS,
+    DM_TABLE,
+    INDEX_BY_TARGET,
+    INDEX_BY_TIME,
+    INSERT_DM,
+    INSERT_MESSAGE_IF_NEW,
+    MESSAGES_TABLE,
+    Row,
+    probe,
+    to_row,
+)
 from .postgres_db import (
     DB_ERRORS,
     AnyConnection,
+    answer,
     check_dsn,
     describe_error,
     migrate,
     redact,
     row_count,
+    run,
 )
-from .query import Key, execute_async, find_targets_async
 from .schema import Migration
-from .sqlite_db import Row, from_row, to_row
+from .sql import Commit, Dialect, SqlPlan, words
+from .sql_store import SqlHistoryStore, deliver_all
 
 __all__ = [
     "BATCH_MAX",
@@ -104,48 +112,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         1,
         "messages, indexed by (target, time, seq), by msgid and by time; dm_participants",
         (
-            """
-            CREATE TABLE messages (
-                seq          BIGSERIAL PRIMARY KEY,  -- insert order; breaks ties on time
-                msgid        TEXT   NOT NULL UNIQUE,
-                time         BIGINT NOT NULL,        -- ms since the Unix epoch, UTC
-                target       TEXT   NOT NULL,        -- conversation key (casefolded)
-                kind         TEXT   NOT NULL,        -- PRIVMSG / NOTICE / TAGMSG
-                source       TEXT   NOT NULL,        -- nick!user@host
-                account      TEXT,
-                target_param TEXT   NOT NULL,        -- the target as the sender wrote it
-                text         TEXT   NOT NULL,
-                tags         TEXT                    -- JSON object of client-only tags
-            )
-            """,
-            # Every CHATHISTORY query is a range over (time, seq) within one target.
-            "CREATE INDEX messages_by_target ON messages (target, time, seq)",
-            "CREATE INDEX messages_by_time ON messages (time)",  # age-based retention
-            """
-            CREATE TABLE dm_participants (
-                nick   TEXT NOT NULL,
-                target TEXT NOT NULL,
-                PRIMARY KEY (nick, target)
-            )
-            """,
+            words(MESSAGES_TABLE, Dialect.POSTGRES),
+            INDEX_BY_TARGET,
+            INDEX_BY_TIME,
+            words(DM_TABLE, Dialect.POSTGRES),
         ),
     ),
 )
 _OWNED_TABLES = ("messages", "dm_participants")
-
-_COLUMNS = ["msgid", "time", "target", "kind", "source", "account", "target_param", "text", "tags"]
-_INSERT_IF_NEW = (
-    f"INSERT INTO messages ({', '.join(_COLUMNS)})"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (msgid) DO NOTHING"
-)
-_INSERT_DM = "INSERT INTO dm_participants (nick, target) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-_SCAN = (
-    f"SELECT {', '.join(_COLUMNS)} FROM messages WHERE target = $1"
-    " AND (time, seq) > ($2, $3) AND (time, seq) < ($4, $5)"
-    " ORDER BY time {0}, seq {0} LIMIT $6"
-)
-_SCAN_ASC = _SCAN.format("ASC")
-_SCAN_DESC = _SCAN.format("DESC")
 
 
 @dataclass(slots=True)
@@ -159,52 +133,7 @@ class _Marker:
 _Item = tuple[StoredMessage, OnStored | None] | _Marker
 
 
-def _deliver_all(results: list[tuple[OnStored, bool]]) -> None:
-    for on_stored, ok in results:
-        try:
-            on_stored(ok)
-        except Exception:
-            logger.exception("on_stored callback failed")
-
-
-class _Index:
-    """The :class:`~chatroom.storage.query.AsyncHistoryIndex` primitives on one connection."""
-
-    def __init__(self, conn: AnyConnection) -> None:
-        self.conn = conn
-
-    async def key_of(self, target: str, msgid: str) -> Key | None:
-        row = await self.conn.fetchrow(
-            "SELECT time, seq FROM messages WHERE msgid = $1 AND target = $2", msgid, target
-        )
-        return None if row is None else (int(row[0]), int(row[1]))
-
-    async def scan(
-        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
-    ) -> list[StoredMessage]:
-        if limit <= 0:
-            return []
-        sql = _SCAN_DESC if newest_first else _SCAN_ASC
-        rows = await self.conn.fetch(sql, target, *lo, *hi, limit)
-        return [from_row(tuple(row)) for row in rows]
-
-    async def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
-        found = await self.conn.fetchval(
-            "SELECT max(time) FROM messages WHERE target = $1 AND time > $2 AND time < $3",
-            target,
-            lo_ms,
-            hi_ms,
-        )
-        return None if found is None else int(found)
-
-    async def dm_targets(self, nick: str) -> list[str]:
-        rows = await self.conn.fetch(
-            "SELECT target FROM dm_participants WHERE nick = $1 ORDER BY target", nick
-        )
-        return [str(row[0]) for row in rows]
-
-
-class PostgresHistoryStore(QueryShortcuts):
+class PostgresHistoryStore(SqlHistoryStore):
     """A :class:`~chatroom.storage.base.HistoryStore` kept in a PostgreSQL database.
 
     Create it with ``await PostgresHistoryStore.open(dsn)`` (or
@@ -225,8 +154,8 @@ class PostgresHistoryStore(QueryShortcuts):
         probe_interval: float = PROBE_INTERVAL,
     ) -> None:
         """Private: use :meth:`open`."""
+        super().__init__(asyncio.get_running_loop(), probe_interval)
         self.dsn = dsn
-        self._loop = asyncio.get_running_loop()
         self._writer: asyncpg.Connection | None = writer
         self._pool = pool
         self._connect_timeout = connect_timeout
@@ -235,10 +164,6 @@ class PostgresHistoryStore(QueryShortcuts):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._pending: deque[_Item] = deque()
         self._wakeup = asyncio.Event()
-        self._closed = False
-        self._close_task: asyncio.Task[None] | None = None
-        self._health = WriteHealth()
-        self._probe_interval = probe_interval
         # The probe row's target: unique to this store, since processes share the table.
         self._probe_target = f"probe:{id(self):x}:{time.time_ns():x}:" + "x" * 1024
         self._writer_task = self._loop.create_task(
@@ -303,40 +228,15 @@ class PostgresHistoryStore(QueryShortcuts):
 
     # --- writes ------------------------------------------------------------------------------
 
-    @property
-    def writable(self) -> bool:
-        """Whether writes work; see :attr:`HistoryStore.writable`."""
-        return self._health.writable
-
-    def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
-        """Queue *message*; see :meth:`HistoryStore.append`. Call it on the event loop."""
-        if self._closed:
-            if on_stored is not None:
-                self._loop.call_soon(_deliver_all, [(on_stored, False)])
-            return
+    def _enqueue(self, message: StoredMessage, on_stored: OnStored | None) -> None:
         self._pending.append((message, on_stored))
         self._wakeup.set()
 
-    async def flush(self) -> None:
-        """Return once every earlier append has been committed (or has failed) and its
-        ``on_stored`` has run. Returns at once after :meth:`close`."""
-        if self._closed:
-            if self._close_task is not None:
-                await asyncio.shield(self._close_task)
-            return
+    async def _flush(self) -> None:
         marker = _Marker(self._loop.create_future())
         self._pending.append(marker)
         self._wakeup.set()
         await asyncio.shield(marker.future)
-
-    async def close(self) -> None:
-        """Stop taking work, commit every queued message (reporting ``False`` for those the
-        database refuses), then close the connections once queries in flight are done.
-        Idempotent; concurrent calls all wait for the same shutdown."""
-        if self._close_task is None:
-            self._closed = True
-            self._close_task = self._loop.create_task(self._shutdown())
-        await asyncio.shield(self._close_task)
 
     async def _shutdown(self) -> None:
         # 1. The writer: everything appended before close() is ahead of the stop marker.
@@ -391,7 +291,7 @@ class PostgresHistoryStore(QueryShortcuts):
             except Exception:  # a bug, not the database: keep the writer alive
                 logger.exception("history: could not store %d message(s)", len(batch))
                 results = [False] * len(batch)
-            _deliver_all([(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb])
+            deliver_all([(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb])
 
     async def _write(self, batch: list[tuple[StoredMessage, OnStored | None]]) -> list[bool]:
         rows = [to_row(message) for message, _ in batch]
@@ -401,7 +301,7 @@ class PostgresHistoryStore(QueryShortcuts):
                 return self._failed(None, len(rows))
             try:
                 async with conn.transaction():
-                    await conn.copy_records_to_table("messages", records=rows, columns=_COLUMNS)
+                    await conn.copy_records_to_table("messages", records=rows, columns=COLUMNS)
                     await self._note_dms(conn, rows)
                 results = [True] * len(rows)
             except asyncpg.UniqueViolationError:
@@ -422,12 +322,7 @@ class PostgresHistoryStore(QueryShortcuts):
                 self._failed(None, 0)
                 return
             async with conn.transaction():
-                await conn.execute(_INSERT_DM, PROBE_NICK, self._probe_target)
-                await conn.execute(
-                    "DELETE FROM dm_participants WHERE nick = $1 AND target = $2",
-                    PROBE_NICK,
-                    self._probe_target,
-                )
+                await run(conn, probe(self._probe_target, PROBE_NICK))
         except DB_ERRORS as exc:
             self._drop_writer()
             self._failed(exc, 0)
@@ -440,7 +335,9 @@ class PostgresHistoryStore(QueryShortcuts):
         results: list[bool] = []
         async with conn.transaction():
             for row in rows:
-                results.append(row_count(await conn.execute(_INSERT_IF_NEW, *row)) == 1)
+                results.append(
+                    row_count(await conn.execute(INSERT_MESSAGE_IF_NEW.postgres.sql, *row)) == 1
+                )
                 if not results[-1]:
                     logger.warning("history: not storing a second message with msgid %r", row[0])
             await self._note_dms(conn, [row for row, ok in zip(rows, results, strict=True) if ok])
@@ -452,7 +349,7 @@ class PostgresHistoryStore(QueryShortcuts):
         dms = {row[2] for row in rows if is_dm_key(row[2])}
         if dms:
             pairs = [(nick, target) for target in sorted(dms) for nick in dm_peers(target)]
-            await conn.executemany(_INSERT_DM, pairs)
+            await conn.executemany(INSERT_DM.postgres.sql, pairs)
 
     def _connection(self) -> asyncpg.Connection | None:
         """The writer's connection; None (and a reconnection under way) if it was lost."""
@@ -495,12 +392,15 @@ class PostgresHistoryStore(QueryShortcuts):
 
     # --- queries -----------------------------------------------------------------------------
 
-    async def _read(self, work: Callable[[_Index], Awaitable[T]]) -> T:
+    async def _read(self, plan: SqlPlan[T]) -> T:
+        return await self._on_pool(lambda conn: run(conn, plan))
+
+    async def _on_pool(self, work: Callable[[AnyConnection], Awaitable[T]]) -> T:
         if self._closed:
             raise StoreClosedError()
         try:
             async with self._pool.acquire(timeout=self._connect_timeout) as conn:
-                return await work(_Index(conn))
+                return await work(conn)
         except StorageError:
             raise
         except DB_ERRORS as exc:
@@ -510,116 +410,28 @@ class PostgresHistoryStore(QueryShortcuts):
             logger.error("history: a query failed: %s", error)
             raise error from exc
 
-    async def query(self, query: HistoryQuery) -> list[StoredMessage]:
-        """Run one CHATHISTORY message query; see :func:`chatroom.storage.query.execute`."""
-        return await self._read(lambda index: execute_async(index, query))
+    # --- maintenance: each statement in a short transaction of its own ---------------------
 
-    async def targets(
-        self,
-        start: datetime,
-        end: datetime,
-        limit: int,
-        *,
-        channels: Iterable[str] = (),
-        nick: str | None = None,
-    ) -> list[TargetActivity]:
-        """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
-        keys = list(channels)
-        if limit < 0:
-            raise ValueError(f"a history limit cannot be negative: {limit}")
-        return await self._read(
-            lambda index: find_targets_async(index, start, end, limit, keys, nick)
-        )
+    def _delete_chunk(self) -> int:
+        return DELETE_CHUNK
 
-    # --- maintenance -------------------------------------------------------------------------
+    async def _before_maintenance(self) -> None:
+        await self.flush()  # appends queued before the call are included
 
-    async def _delete(
-        self, deletes: list[tuple[str, tuple[Any, ...]]], cleanup: tuple[str, tuple[Any, ...]]
-    ) -> int:
-        """Run each DELETE (taking ``$1`` = chunk size) until it deletes less than a chunk,
-        then *cleanup*; return the rows deleted. Stops between chunks once closed."""
-        deleted = 0
-        for sql, params in deletes:
-            while True:
-                count = await self._execute(sql, DELETE_CHUNK, *params)
-                deleted += count
-                if count < DELETE_CHUNK:
-                    break
-        await self._execute(cleanup[0], *cleanup[1])
-        return deleted
-
-    async def _execute(self, sql: str, *params: Any) -> int:
-        """Run one statement in its own transaction; return the rows it touched."""
-        return row_count(await self._read(lambda index: index.conn.execute(sql, *params)))
-
-    async def purge(self, target: str) -> int:
-        """Delete all of *target*'s history, appends queued before the call included;
-        return the number of messages deleted. Runs in chunks; if the store is closed
-        meanwhile it stops between two and raises ``StoreClosedError``."""
-        await self.flush()
-        deleted = await self._delete(
-            [
-                (
-                    "DELETE FROM messages WHERE seq IN"
-                    " (SELECT seq FROM messages WHERE target = $2 LIMIT $1)",
-                    (target,),
-                )
-            ],
-            ("DELETE FROM dm_participants WHERE target = $1", (target,)),
-        )
-        if deleted:
-            logger.info("history: purged %d message(s) of %s", deleted, target)
-        return deleted
-
-    async def apply_retention(
-        self,
-        max_age: timedelta | None = None,
-        max_per_target: int | None = None,
-        *,
-        now: datetime | None = None,
-    ) -> int:
-        """Apply the retention rules; see :meth:`HistoryStore.apply_retention`.
-
-        Several processes may run it at once: the deletions are idempotent.
-        """
-        check_retention_args(max_age, max_per_target)
-        await self.flush()
-        deletes: list[tuple[str, tuple[Any, ...]]] = []
-        if max_age is not None:
-            cutoff = to_ms((now or utc_now()) - max_age)
-            deletes.append(
-                (
-                    "DELETE FROM messages WHERE seq IN"
-                    " (SELECT seq FROM messages WHERE time < $2 LIMIT $1)",
-                    (cutoff,),
-                )
+    async def _maintain(self, plan: SqlPlan[int]) -> int:
+        """Run a maintenance plan, each statement in its own transaction on a pool
+        connection (so appends go on meanwhile); stops between two once closed."""
+        sent: object = None
+        while True:
+            try:
+                step = plan.send(sent)
+            except StopIteration as done:
+                return int(done.value)
+            sent = (
+                None
+                if isinstance(step, Commit)
+                else await self._on_pool(partial(answer, step=step))
             )
-        if max_per_target is not None:
-            keep = max_per_target
-            over = await self._read(
-                lambda index: index.conn.fetch(
-                    "SELECT target FROM messages GROUP BY target HAVING count(*) > $1", keep
-                )
-            )
-            for row in over:
-                deletes.append(
-                    (
-                        "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
-                        " WHERE target = $2 ORDER BY time DESC, seq DESC LIMIT $1 OFFSET $3)",
-                        (row[0], keep),
-                    )
-                )
-        deleted = await self._delete(
-            deletes,
-            (
-                "DELETE FROM dm_participants WHERE NOT EXISTS"
-                " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)",
-                (),
-            ),
-        )
-        if deleted:
-            logger.info("history: retention deleted %d message(s)", deleted)
-        return deleted
 
 
 async def open_history_postgres(dsn: str, **options: Any) -> PostgresHistoryStore:

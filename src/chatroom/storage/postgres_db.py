@@ -22,7 +22,7 @@ Not ours
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -30,18 +30,23 @@ from asyncpg.pool import PoolConnectionProxy
 
 from .errors import SchemaError, StorageError, StorageUnavailableError
 from .schema import Migration
+from .sql import Answer, Commit, Sql, SqlPlan
 
 __all__ = [
     "CONNECTION_ERRORS",
     "LOCK_KEY",
     "AnyConnection",
+    "answer",
     "check_dsn",
     "describe_error",
     "migrate",
     "redact",
     "row_count",
+    "run",
     "schema_version",
 ]
+
+T = TypeVar("T")
 
 #: ``pg_advisory_xact_lock`` key serialising chatroom migrations: ASCII "chatroom" as int64.
 LOCK_KEY = int.from_bytes(b"chatroom", "big", signed=True)
@@ -186,3 +191,29 @@ async def _check_compatible(
                     f"the database already has a table {table!r} that chatroom did not "
                     f"create: give chatroom a database (or schema) of its own."
                 )
+
+
+# --- the driver of SQL plans (see chatroom.storage.sql) ----------------------------------------
+
+
+async def answer(conn: AnyConnection, step: Sql) -> object:
+    """Run one step of a plan on *conn*; return what the plan is sent back."""
+    compiled = step.statement.postgres
+    args = compiled.args(step.values)
+    if step.answer is Answer.ROWS:
+        return await conn.fetch(compiled.sql, *args)
+    if step.answer is Answer.ROW:
+        return await conn.fetchrow(compiled.sql, *args)
+    return row_count(await conn.execute(compiled.sql, *args))
+
+
+async def run(conn: AnyConnection, plan: SqlPlan[T]) -> T:
+    """Run *plan* on *conn* to its end, ignoring its transaction boundaries."""
+    sent: object = None
+    while True:
+        try:
+            step = plan.send(sent)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        sent = None if isinstance(step, Commit) else await answer(conn, step)

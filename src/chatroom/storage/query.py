@@ -59,6 +59,7 @@ __all__ = [
     "KeyOf",
     "LatestTime",
     "Plan",
+    "QueryShortcuts",
     "Scan",
     "Step",
     "execute",
@@ -130,6 +131,40 @@ class AsyncHistoryIndex(Protocol):
     async def dm_targets(self, nick: str) -> list[str]:
         """See :meth:`HistoryIndex.dm_targets`."""
         ...
+
+
+class QueryShortcuts:
+    """Mixin giving a backend the per-subcommand shortcuts of :class:`HistoryStore`.
+
+    The backend implements ``query``; these only build the query object.
+    """
+
+    async def query(self, query: HistoryQuery) -> list[StoredMessage]:
+        raise NotImplementedError  # pragma: no cover
+
+    async def latest(
+        self, target: str, limit: int, after: Anchor | None = None
+    ) -> list[StoredMessage]:
+        """Shortcut for ``query(Latest(target, limit, after))``."""
+        return await self.query(Latest(target, limit, after))
+
+    async def before(self, target: str, anchor: Anchor, limit: int) -> list[StoredMessage]:
+        """Shortcut for ``query(Before(target, anchor, limit))``."""
+        return await self.query(Before(target, anchor, limit))
+
+    async def after(self, target: str, anchor: Anchor, limit: int) -> list[StoredMessage]:
+        """Shortcut for ``query(After(target, anchor, limit))``."""
+        return await self.query(After(target, anchor, limit))
+
+    async def around(self, target: str, anchor: Anchor, limit: int) -> list[StoredMessage]:
+        """Shortcut for ``query(Around(target, anchor, limit))``."""
+        return await self.query(Around(target, anchor, limit))
+
+    async def between(
+        self, target: str, start: Anchor, end: Anchor, limit: int
+    ) -> list[StoredMessage]:
+        """Shortcut for ``query(Between(target, start, end, limit))``."""
+        return await self.query(Between(target, start, end, limit))
 
 
 # --- the steps a plan yields ------------------------------------------------------------------

@@ -24,13 +24,17 @@ import sqlite3
 from dataclasses import dataclass
 
 from .errors import SchemaError
+from .history_sql import DM_TABLE, INDEX_BY_TARGET, INDEX_BY_TIME, MESSAGES_TABLE
+from .sql import Dialect, words
 
 __all__ = [
     "APPLICATION_ID",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Migration",
+    "apply",
     "check_compatible",
+    "check_file",
     "migrate",
     "version_of",
 ]
@@ -48,41 +52,21 @@ class Migration:
     statements: tuple[str, ...]
 
 
+def _sqlite(text: str) -> str:
+    return words(text, Dialect.SQLITE)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "initial schema: messages, indexed by (target, time, seq) and by msgid",
-        (
-            f"PRAGMA application_id = {APPLICATION_ID}",
-            """
-            CREATE TABLE messages (
-                seq          INTEGER PRIMARY KEY,  -- append order; breaks ties on time
-                msgid        TEXT    NOT NULL UNIQUE,
-                time         INTEGER NOT NULL,     -- ms since the Unix epoch, UTC
-                target       TEXT    NOT NULL,     -- conversation key (casefolded)
-                kind         TEXT    NOT NULL,     -- PRIVMSG / NOTICE / TAGMSG
-                source       TEXT    NOT NULL,     -- nick!user@host
-                account      TEXT,
-                target_param TEXT    NOT NULL,     -- the target as the sender wrote it
-                text         TEXT    NOT NULL,
-                tags         TEXT                  -- JSON object of client-only tags, or NULL
-            )
-            """,
-            # Every CHATHISTORY query is a range over (time, seq) within one target.
-            "CREATE INDEX messages_by_target ON messages (target, time, seq)",
-        ),
+        (f"PRAGMA application_id = {APPLICATION_ID}", _sqlite(MESSAGES_TABLE), INDEX_BY_TARGET),
     ),
     Migration(
         2,
         "dm_participants for CHATHISTORY TARGETS; index on time for age-based retention",
         (
-            """
-            CREATE TABLE dm_participants (
-                nick   TEXT NOT NULL,
-                target TEXT NOT NULL,
-                PRIMARY KEY (nick, target)
-            ) WITHOUT ROWID
-            """,
+            _sqlite(DM_TABLE),
             # Back-fill from private-conversation keys "low,high" (see base.dm_key).
             """
             INSERT OR IGNORE INTO dm_participants (nick, target)
@@ -94,7 +78,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             SELECT DISTINCT substr(target, instr(target, ',') + 1), target
             FROM messages WHERE instr(target, ',') > 0
             """,
-            "CREATE INDEX messages_by_time ON messages (time)",
+            INDEX_BY_TIME,
         ),
     ),
 )
@@ -115,19 +99,31 @@ def check_compatible(conn: sqlite3.Connection) -> int:
     Only reads the file. Raises :class:`SchemaError` if the file is some other program's
     SQLite database, or was written by a newer chatroom.
     """
+    return check_file(conn, APPLICATION_ID, SCHEMA_VERSION, "history")
+
+
+def check_file(conn: sqlite3.Connection, application_id: int, known: int, what: str) -> int:
+    """Return the schema version of the file on *conn* if it is ours (*application_id*, or
+    a new empty file) and not newer than *known*; else raise :class:`SchemaError`.
+
+    *what* ("history", "account") names the file in the message. Only reads the file.
+    """
     found = version_of(conn)
     (app_id,) = conn.execute("PRAGMA application_id").fetchone()
-    if app_id not in (0, APPLICATION_ID) or (
+    if app_id not in (0, application_id) or (
         found == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     ):
+        hint = "choose another" if what == "history" else "move it aside or choose another"
+        contents = "history" if what == "history" else f"{what}s"
         raise SchemaError(
-            "the file is an SQLite database of some other program, not chatroom history; "
-            "choose another data directory."
+            f"the file is an SQLite database of some other program, not chatroom {contents}; "
+            f"{hint} data directory."
         )
-    if found > SCHEMA_VERSION:
+    if found > known:
+        advice = "run a newer chatroom, or restore a backup."
         raise SchemaError(
-            f"the history database has schema version {found}, newer than the {SCHEMA_VERSION} "
-            "this chatroom knows: run a newer chatroom, or restore a backup."
+            f"the {what} database has schema version {found}, newer than the {known} "
+            f"this chatroom knows: {advice}"
         )
     return found
 
@@ -143,7 +139,14 @@ def migrate(conn: sqlite3.Connection, target_version: int = SCHEMA_VERSION) -> i
     if not 0 <= target_version <= SCHEMA_VERSION:
         raise ValueError(f"no such schema version: {target_version}")
     found = check_compatible(conn)
-    for migration in MIGRATIONS[found:target_version]:
+    apply(conn, MIGRATIONS[found:target_version])
+    return found
+
+
+def apply(conn: sqlite3.Connection, migrations: tuple[Migration, ...]) -> None:
+    """Run each of *migrations* on *conn* (autocommit mode) in one ``BEGIN IMMEDIATE``
+    transaction with its ``user_version`` bump: a failed step leaves the version before it."""
+    for migration in migrations:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in migration.statements:
@@ -154,4 +157,3 @@ def migrate(conn: sqlite3.Connection, target_version: int = SCHEMA_VERSION) -> i
             if conn.in_transaction:  # SQLite may have rolled back already (SQLITE_FULL …)
                 conn.execute("ROLLBACK")
             raise
-    return found

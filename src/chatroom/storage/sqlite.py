@@ -36,42 +36,32 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .base import (
     HISTORY_FILENAME,
-    HistoryQuery,
     OnStored,
-    QueryShortcuts,
     StoredMessage,
-    TargetActivity,
-    check_retention_args,
     default_data_dir,
     dm_peers,
     is_dm_key,
-    to_ms,
-    utc_now,
 )
 from .errors import (
     StorageUnavailableError,
     StoreClosedError,
 )
-from .health import PROBE_INTERVAL, PROBE_NICK, WriteHealth
-from .query import execute, find_targets
-from .sqlite_db import (
-    INSERT,
+from .health import PROBE_INTERVAL, PROBE_NICK
+from .history_sql import (
     INSERT_DM,
-    Reader,
-    Row,
-    describe_error,
-    open_writer,
-    to_row,
+    INSERT_MESSAGE,
+    probe,
 )
+from .sql import SqlPlan
+from .sql_store import SqlHistoryStore, deliver_all
+from .sqlite_db import Row, advance, describe_error, open_reader, open_writer, run, to_row
 
 __all__ = ["BATCH_MAX", "DELETE_CHUNK", "SQLiteHistoryStore", "open_history"]
 
@@ -105,57 +95,31 @@ class _Stop(_Job):
     """The last item the writer takes: close the connection and end the thread."""
 
 
-class _DeleteJob(_Job):
-    """Run each DELETE statement repeatedly, one chunk per transaction, then the cleanups.
+class _PlanJob(_Job):
+    """Run an SQL plan (:mod:`chatroom.storage.sql`), one transaction per step: the plan's
+    ``COMMIT`` ends a step, and the job goes back on the queue behind waiting appends."""
 
-    Each statement must delete at most ``:chunk`` rows per execution.
-    """
-
-    def __init__(
-        self,
-        future: asyncio.Future[Any],
-        deletes: Iterable[tuple[str, dict[str, Any]]],
-        cleanups: Iterable[tuple[str, dict[str, Any]]] = (),
-    ) -> None:
+    def __init__(self, future: asyncio.Future[Any], plan: SqlPlan[Any]) -> None:
         super().__init__(future)
-        self.deletes = deque(deletes)
-        self.cleanups = list(cleanups)
-        self.deleted = 0
+        self.plan = plan
+        self.value: Any = None
 
     def step(self, conn: sqlite3.Connection) -> bool:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if self.deletes:
-                sql, params = self.deletes[0]
-                count = conn.execute(sql, {**params, "chunk": DELETE_CHUNK}).rowcount
-                if count < DELETE_CHUNK:
-                    self.deletes.popleft()
-            else:
-                count = 0
-            if not self.deletes:
-                for sql, params in self.cleanups:
-                    conn.execute(sql, params)
+            done, self.value = advance(conn, self.plan)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:  # SQLite may have rolled back already (SQLITE_FULL …)
                 conn.execute("ROLLBACK")
             raise
-        self.deleted += count
-        return not self.deletes
+        return done
 
-    def result(self) -> int:
-        return self.deleted
+    def result(self) -> Any:
+        return self.value
 
 
 _Item = tuple[StoredMessage, OnStored | None] | _Job
-
-
-def _deliver_all(results: list[tuple[OnStored, bool]]) -> None:
-    for on_stored, ok in results:
-        try:
-            on_stored(ok)
-        except Exception:
-            logger.exception("on_stored callback failed")
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
@@ -167,7 +131,7 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
-class SQLiteHistoryStore(QueryShortcuts):
+class SQLiteHistoryStore(SqlHistoryStore):
     """A :class:`~chatroom.storage.base.HistoryStore` kept in one SQLite file.
 
     Create it with ``await SQLiteHistoryStore.open(path)`` (or :func:`open_history` for a
@@ -185,22 +149,18 @@ class SQLiteHistoryStore(QueryShortcuts):
         loop: asyncio.AbstractEventLoop,
         conn: sqlite3.Connection,
         reader_pool: ThreadPoolExecutor,
-        reader: Reader,
+        reader: sqlite3.Connection,
         probe_interval: float = PROBE_INTERVAL,
     ) -> None:
         """Private: use :meth:`open`."""
+        super().__init__(loop, probe_interval)
         self.path = path
-        self._loop = loop
         self._conn = conn
         self._reader_pool = reader_pool
         self._reader = reader
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-        self._closed = False
-        self._close_task: asyncio.Task[None] | None = None
         # Writer-thread state (``writable`` is read on the loop; a bool is safe to share).
         self._known_dms: set[str] = set()
-        self._health = WriteHealth()
-        self._probe_interval = probe_interval
         self._writer = threading.Thread(
             target=self._writer_main, name="chatroom-history-writer", daemon=True
         )
@@ -235,7 +195,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             raise describe_error(exc, path) from exc
         pool = ThreadPoolExecutor(1, thread_name_prefix="chatroom-history-reader")
         try:
-            reader = await loop.run_in_executor(pool, Reader, path, busy_timeout)
+            reader = await loop.run_in_executor(pool, open_reader, path, busy_timeout)
         except BaseException as exc:
             conn.close()
             pool.shutdown(wait=False)
@@ -247,42 +207,17 @@ class SQLiteHistoryStore(QueryShortcuts):
 
     # --- writes ------------------------------------------------------------------------------
 
-    @property
-    def writable(self) -> bool:
-        """Whether writes work; see :attr:`HistoryStore.writable`."""
-        return self._health.writable
-
-    def append(self, message: StoredMessage, on_stored: OnStored | None = None) -> None:
-        """Queue *message*; see :meth:`HistoryStore.append`. Call it on the event loop."""
-        if self._closed:
-            if on_stored is not None:
-                self._loop.call_soon(_deliver_all, [(on_stored, False)])
-            return
+    def _enqueue(self, message: StoredMessage, on_stored: OnStored | None) -> None:
         self._queue.put((message, on_stored))
 
-    async def flush(self) -> None:
-        """Return once every earlier append has been committed (or has failed) and its
-        ``on_stored`` has run. Returns at once after :meth:`close`."""
-        if self._closed:
-            if self._close_task is not None:
-                await asyncio.shield(self._close_task)
-            return
+    async def _flush(self) -> None:
         await self._submit(_Job(self._loop.create_future()))
-
-    async def close(self) -> None:
-        """Stop taking work, finish the queries in flight, commit every queued message,
-        close both connections (SQLite then folds the WAL into the database). Idempotent;
-        concurrent calls all wait for the same shutdown."""
-        if self._close_task is None:
-            self._closed = True
-            self._close_task = self._loop.create_task(self._shutdown())
-        await asyncio.shield(self._close_task)
 
     async def _shutdown(self) -> None:
         # 1. Readers first: queries already submitted finish, then the read connection
         #    closes, so the writer's connection is the last one and can checkpoint the WAL.
         try:
-            await self._loop.run_in_executor(self._reader_pool, self._reader.conn.close)
+            await self._loop.run_in_executor(self._reader_pool, self._reader.close)
         except sqlite3.Error as exc:
             logger.error("history: closing failed: %s", describe_error(exc, self.path))
         finally:
@@ -302,106 +237,27 @@ class SQLiteHistoryStore(QueryShortcuts):
 
     # --- queries -----------------------------------------------------------------------------
 
-    async def _read(self, work: Callable[[Reader], T]) -> T:
+    async def _read(self, plan: SqlPlan[T]) -> T:
         if self._closed:
             raise StoreClosedError()
-        return await self._loop.run_in_executor(self._reader_pool, self._run_read, work)
+        return await self._loop.run_in_executor(self._reader_pool, self._run_read, plan)
 
-    def _run_read(self, work: Callable[[Reader], T]) -> T:
+    def _run_read(self, plan: SqlPlan[T]) -> T:
         try:
-            return work(self._reader)
+            return run(self._reader, plan)
         except sqlite3.Error as exc:
             error = describe_error(exc, self.path)
             logger.error("history: a query failed: %s", error)
             raise error from exc
 
-    async def query(self, query: HistoryQuery) -> list[StoredMessage]:
-        """Run one CHATHISTORY message query; see :func:`chatroom.storage.query.execute`."""
-        return await self._read(lambda reader: execute(reader, query))
+    # --- maintenance: purge and retention run on the writer, one chunk per transaction ----
 
-    async def targets(
-        self,
-        start: datetime,
-        end: datetime,
-        limit: int,
-        *,
-        channels: Iterable[str] = (),
-        nick: str | None = None,
-    ) -> list[TargetActivity]:
-        """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
-        keys = list(channels)
-        return await self._read(lambda reader: find_targets(reader, start, end, limit, keys, nick))
-
-    # --- maintenance -------------------------------------------------------------------------
-
-    async def purge(self, target: str) -> int:
-        """Delete all of *target*'s history; return the number of messages deleted.
-
-        Runs in chunks between appends. If the store is closed meanwhile, the purge stops
-        between two chunks and raises ``StoreClosedError``: run it again after a restart.
-        """
-        job = _DeleteJob(
-            self._loop.create_future(),
-            [
-                (
-                    "DELETE FROM messages WHERE seq IN"
-                    " (SELECT seq FROM messages WHERE target = :target LIMIT :chunk)",
-                    {"target": target},
-                )
-            ],
-            [("DELETE FROM dm_participants WHERE target = :target", {"target": target})],
-        )
-        deleted: int = await self._submit(job)
-        if deleted:
-            logger.info("history: purged %d message(s) of %s", deleted, target)
+    async def _maintain(self, plan: SqlPlan[int]) -> int:
+        deleted: int = await self._submit(_PlanJob(self._loop.create_future(), plan))
         return deleted
 
-    async def apply_retention(
-        self,
-        max_age: timedelta | None = None,
-        max_per_target: int | None = None,
-        *,
-        now: datetime | None = None,
-    ) -> int:
-        """Apply the retention rules; see :meth:`HistoryStore.apply_retention`.
-
-        Which targets exceed *max_per_target* is found on the reader thread; the deletions
-        run on the writer in chunks, interleaved with live appends. Closing the store stops
-        it between two chunks (``StoreClosedError``); the next run finishes the work.
-        """
-        check_retention_args(max_age, max_per_target)
-        deletes: list[tuple[str, dict[str, Any]]] = []
-        if max_age is not None:
-            cutoff = to_ms((now or utc_now()) - max_age)
-            deletes.append(
-                (
-                    "DELETE FROM messages WHERE seq IN"
-                    " (SELECT seq FROM messages WHERE time < :cutoff LIMIT :chunk)",
-                    {"cutoff": cutoff},
-                )
-            )
-        if max_per_target is not None:
-            keep = max_per_target
-            for target in await self._read(lambda reader: reader.targets_over(keep)):
-                deletes.append(
-                    (
-                        "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
-                        " WHERE target = :target ORDER BY time DESC, seq DESC"
-                        " LIMIT :chunk OFFSET :keep)",
-                        {"target": target, "keep": keep},
-                    )
-                )
-        cleanup: tuple[str, dict[str, Any]] = (
-            "DELETE FROM dm_participants WHERE NOT EXISTS"
-            " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)",
-            {},
-        )
-        deleted: int = await self._submit(
-            _DeleteJob(self._loop.create_future(), deletes, [cleanup])
-        )
-        if deleted:
-            logger.info("history: retention deleted %d message(s)", deleted)
-        return deleted
+    def _delete_chunk(self) -> int:
+        return DELETE_CHUNK
 
     # --- the writer thread -------------------------------------------------------------------
 
@@ -455,7 +311,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             conn.execute("BEGIN")
             try:
                 try:
-                    conn.executemany(INSERT, rows)
+                    conn.executemany(INSERT_MESSAGE.sqlite.sql, rows)
                     results = [True] * len(rows)
                 except sqlite3.IntegrityError:
                     # A duplicate msgid. The rows before it are in the transaction already:
@@ -464,7 +320,9 @@ class SQLiteHistoryStore(QueryShortcuts):
                     conn.execute("BEGIN")
                     results = [self._insert_one(row) for row in rows]
                 for target in new_dms:
-                    conn.executemany(INSERT_DM, [(nick, target) for nick in dm_peers(target)])
+                    conn.executemany(
+                        INSERT_DM.sqlite.sql, [(nick, target) for nick in dm_peers(target)]
+                    )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -481,11 +339,11 @@ class SQLiteHistoryStore(QueryShortcuts):
             self._health.succeeded()
         callbacks = [(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb]
         if callbacks:
-            self._call_soon(_deliver_all, callbacks)
+            self._call_soon(deliver_all, callbacks)
 
     def _insert_one(self, row: Row) -> bool:
         try:
-            self._conn.execute(INSERT, row)
+            self._conn.execute(INSERT_MESSAGE.sqlite.sql, row)
         except sqlite3.IntegrityError:
             logger.warning("history: not storing a second message with msgid %r", row[0])
             return False
@@ -499,8 +357,7 @@ class SQLiteHistoryStore(QueryShortcuts):
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute(INSERT_DM, (PROBE_NICK, _PROBE_TARGET))
-                conn.execute("DELETE FROM dm_participants WHERE nick = ?", (PROBE_NICK,))
+                run(conn, probe(_PROBE_TARGET, PROBE_NICK))
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -526,7 +383,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             self._call_soon(_settle, job.future, None, StorageUnavailableError(str(exc)))
             return
         finally:
-            if isinstance(job, _DeleteJob):
+            if isinstance(job, _PlanJob):
                 self._known_dms.clear()  # a DM conversation may have gone
         if done:
             self._call_soon(_settle, job.future, job.result(), None)
@@ -544,7 +401,7 @@ class SQLiteHistoryStore(QueryShortcuts):
             if isinstance(item, _Job):
                 self._call_soon(_settle, item.future, None, StoreClosedError())
             elif item[1] is not None:
-                self._call_soon(_deliver_all, [(item[1], False)])
+                self._call_soon(deliver_all, [(item[1], False)])
         try:
             self._conn.close()
         except sqlite3.Error as exc:

@@ -1,84 +1,55 @@
-"""The synchronous SQLite side of the history store: connections, rows, error wording.
+"""The synchronous SQLite side of the stores: connections, error wording, the plan driver.
 
-Everything here runs on the store's writer or reader thread, never on the event loop;
-:mod:`chatroom.storage.sqlite` does the threading.
+Everything here runs on a store's own threads, never on the event loop;
+:mod:`chatroom.storage.sqlite` and :mod:`chatroom.storage.accounts_sqlite` do the threading.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
+from typing import TypeVar, cast
 
-from .base import MessageKind, StoredMessage, from_ms
 from .errors import StorageCorruptError, StorageError, StorageUnavailableError
-from .query import Key
+from .history_sql import Row, from_row, to_row
 from .schema import check_compatible, migrate
+from .sql import Answer, Commit, Sql, SqlPlan
 
 __all__ = [
-    "INSERT",
-    "INSERT_DM",
-    "Reader",
     "Row",
+    "advance",
     "describe_error",
     "from_row",
+    "open_reader",
     "open_writer",
+    "run",
     "to_row",
 ]
 
-COLUMNS = "msgid, time, target, kind, source, account, target_param, text, tags"
-INSERT = f"INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-INSERT_DM = "INSERT OR IGNORE INTO dm_participants (nick, target) VALUES (?, ?)"
-SCAN = (
-    f"SELECT {COLUMNS} FROM messages WHERE target = ? AND (time, seq) > (?, ?)"
-    " AND (time, seq) < (?, ?) ORDER BY time {0}, seq {0} LIMIT ?"
-)
-SCAN_ASC = SCAN.format("ASC")
-SCAN_DESC = SCAN.format("DESC")
+T = TypeVar("T")
 
-Row = tuple[str, int, str, str, str, str | None, str, str, str | None]
-
-
-def to_row(message: StoredMessage) -> Row:
-    tags = json.dumps(dict(message.tags), separators=(",", ":")) if message.tags else None
-    return (
-        message.msgid,
-        message.time_ms,
-        message.target,
-        message.kind.value,
-        message.source,
-        message.account,
-        message.target_param,
-        message.text,
-        tags,
-    )
+#: What the operator is told, per file, when it is damaged or the disk is full.
+_CORRUPT_ADVICE = {
+    "history": "move the file aside (its -wal and -shm files too) to start afresh",
+    "account": "restore it from a backup",
+}
+_FULL_HINT = {
+    "history": "the disk is full, or the history size limit was reached: free some space",
+    "account": "the disk is full",
+}
 
 
-def from_row(row: Row) -> StoredMessage:
-    msgid, ms, target, kind, source, account, target_param, text, tags = row
-    return StoredMessage(
-        msgid,
-        from_ms(ms),
-        target,
-        MessageKind(kind),
-        source,
-        target_param,
-        text,
-        account,
-        json.loads(tags) if tags else {},
-    )
-
-
-def describe_error(exc: sqlite3.Error, path: Path) -> StorageError:
-    """Turn an sqlite3 error into our error tree, worded for the operator."""
+def describe_error(exc: sqlite3.Error, path: Path, what: str = "history") -> StorageError:
+    """Turn an sqlite3 error into our error tree, worded for the operator; *what* is the
+    file ("history", "account")."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
         return StorageCorruptError(
-            f"the history database {path} is damaged or not a database ({exc}): stop the "
-            "server and move the file aside (its -wal and -shm files too) to start afresh."
+            f"the {what} database {path} is damaged or not a database ({exc}): stop the "
+            f"server and {_CORRUPT_ADVICE[what]}."
         )
     if name.startswith("SQLITE_FULL"):
-        hint = "the disk is full, or the history size limit was reached: free some space"
+        hint = _FULL_HINT[what]
     elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         hint = (
             "another process holds the database locked: is a second server using the same "
@@ -90,7 +61,7 @@ def describe_error(exc: sqlite3.Error, path: Path) -> StorageError:
         hint = "the disk reported an I/O error"
     else:
         hint = "unexpected database error"
-    return StorageUnavailableError(f"history database {path}: {exc} ({hint}).")
+    return StorageUnavailableError(f"{what} database {path}: {exc} ({hint}).")
 
 
 def open_writer(path: Path, busy_timeout: float, max_bytes: int | None) -> sqlite3.Connection:
@@ -117,49 +88,44 @@ def open_writer(path: Path, busy_timeout: float, max_bytes: int | None) -> sqlit
     return conn
 
 
-class Reader:
-    """The query side: :class:`~chatroom.storage.query.HistoryIndex` over a read connection.
+def open_reader(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A read-only connection for the history store's reader thread."""
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
+    conn.execute("PRAGMA query_only = 1")
+    return conn
 
-    Used only from the store's single reader thread.
-    """
 
-    def __init__(self, path: Path, busy_timeout: float) -> None:
-        self.conn = sqlite3.connect(
-            path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        self.conn.execute("PRAGMA query_only = 1")
+# --- the driver of SQL plans (see chatroom.storage.sql) ----------------------------------------
 
-    def key_of(self, target: str, msgid: str) -> Key | None:
-        row = self.conn.execute(
-            "SELECT time, seq FROM messages WHERE msgid = ? AND target = ?", (msgid, target)
-        ).fetchone()
-        return None if row is None else (row[0], row[1])
 
-    def scan(
-        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
-    ) -> list[StoredMessage]:
-        if limit <= 0:
-            return []
-        sql = SCAN_DESC if newest_first else SCAN_ASC
-        rows = self.conn.execute(sql, (target, *lo, *hi, limit)).fetchall()
-        return [from_row(row) for row in rows]
+def _answer(conn: sqlite3.Connection, step: Sql) -> object:
+    compiled = step.statement.sqlite
+    cursor = conn.execute(compiled.sql, compiled.args(step.values))
+    if step.answer is Answer.ROWS:
+        return cursor.fetchall()
+    if step.answer is Answer.ROW:
+        return cursor.fetchone()
+    return cursor.rowcount
 
-    def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
-        row = self.conn.execute(
-            "SELECT time FROM messages WHERE target = ? AND time > ? AND time < ?"
-            " ORDER BY time DESC LIMIT 1",
-            (target, lo_ms, hi_ms),
-        ).fetchone()
-        return None if row is None else int(row[0])
 
-    def dm_targets(self, nick: str) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT target FROM dm_participants WHERE nick = ? ORDER BY target", (nick,)
-        ).fetchall()
-        return [str(row[0]) for row in rows]
+def advance(conn: sqlite3.Connection, plan: SqlPlan[T]) -> tuple[bool, T | None]:
+    """Run *plan* on *conn* to its next ``COMMIT`` (``(False, None)``) or to its end
+    (``(True, result)``). The caller owns the transaction."""
+    try:
+        step = plan.send(None)
+        while not isinstance(step, Commit):
+            step = plan.send(_answer(conn, step))
+    except StopIteration as done:
+        result: T = done.value
+        return True, result
+    return False, None
 
-    def targets_over(self, count: int) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT target FROM messages GROUP BY target HAVING count(*) > ?", (count,)
-        ).fetchall()
-        return [str(row[0]) for row in rows]
+
+def run(conn: sqlite3.Connection, plan: SqlPlan[T]) -> T:
+    """Run *plan* on *conn* to its end, ignoring its transaction boundaries."""
+    while True:
+        done, result = advance(conn, plan)
+        if done:
+            return cast(T, result)

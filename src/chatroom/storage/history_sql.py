@@ -1,0 +1,221 @@
+"""The history tables' SQL, written once for SQLite and PostgreSQL (see :mod:`.sql`).
+
+What is here: the DDL both schemas are made of, the rows (one message, one tuple, in
+:data:`COLUMNS` order), every statement the two backends run, and the plans that run them:
+CHATHISTORY queries (:func:`over_sql` answers :mod:`chatroom.storage.query`'s steps with
+SQL), purge and retention (chunked, through :func:`~chatroom.storage.sql.delete_in_chunks`).
+The backends keep only what differs in kind: SQLite's writer thread and group commit,
+PostgreSQL's ``COPY`` and connection handling.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar, cast
+
+from .base import MessageKind, StoredMessage, from_ms
+from .query import DmTargets, Key, KeyOf, LatestTime, Plan, Scan, Step
+from .sql import SqlPlan, Statement, delete_in_chunks, execute, fetch_all, fetch_one, statement
+
+__all__ = [
+    "COLUMNS",
+    "DM_TABLE",
+    "INDEX_BY_TARGET",
+    "INDEX_BY_TIME",
+    "INSERT_DM",
+    "INSERT_MESSAGE",
+    "INSERT_MESSAGE_IF_NEW",
+    "MESSAGES_TABLE",
+    "Row",
+    "from_row",
+    "over_sql",
+    "probe",
+    "purge",
+    "retention",
+    "targets_over",
+    "to_row",
+]
+
+T = TypeVar("T")
+
+# --- the schema (DDL in released migrations: never edit what a release created) ---------------
+
+MESSAGES_TABLE = """
+CREATE TABLE messages (
+    seq          {serial} PRIMARY KEY,  -- insert order; breaks ties on time
+    msgid        TEXT NOT NULL UNIQUE,
+    time         {int64} NOT NULL,      -- ms since the Unix epoch, UTC
+    target       TEXT NOT NULL,         -- conversation key (casefolded)
+    kind         TEXT NOT NULL,         -- PRIVMSG / NOTICE / TAGMSG
+    source       TEXT NOT NULL,         -- nick!user@host
+    account      TEXT,
+    target_param TEXT NOT NULL,         -- the target as the sender wrote it
+    text         TEXT NOT NULL,
+    tags         TEXT                   -- JSON object of client-only tags, or NULL
+)
+"""
+# Every CHATHISTORY query is a range over (time, seq) within one target.
+INDEX_BY_TARGET = "CREATE INDEX messages_by_target ON messages (target, time, seq)"
+INDEX_BY_TIME = "CREATE INDEX messages_by_time ON messages (time)"  # age-based retention
+DM_TABLE = """
+CREATE TABLE dm_participants (
+    nick   TEXT NOT NULL,
+    target TEXT NOT NULL,
+    PRIMARY KEY (nick, target)
+){without_rowid}
+"""
+
+# --- rows ---------------------------------------------------------------------------------------
+
+COLUMNS = ("msgid", "time", "target", "kind", "source", "account", "target_param", "text", "tags")
+Row = tuple[str, int, str, str, str, str | None, str, str, str | None]
+"""One message as stored, in :data:`COLUMNS` order."""
+
+
+def to_row(message: StoredMessage) -> Row:
+    tags = json.dumps(dict(message.tags), separators=(",", ":")) if message.tags else None
+    return (
+        message.msgid,
+        message.time_ms,
+        message.target,
+        message.kind.value,
+        message.source,
+        message.account,
+        message.target_param,
+        message.text,
+        tags,
+    )
+
+
+def from_row(row: Row) -> StoredMessage:
+    msgid, ms, target, kind, source, account, target_param, text, tags = row
+    return StoredMessage(
+        msgid,
+        from_ms(ms),
+        target,
+        MessageKind(kind),
+        source,
+        target_param,
+        text,
+        account,
+        json.loads(tags) if tags else {},
+    )
+
+
+# --- statements ---------------------------------------------------------------------------------
+
+_NAMES = ", ".join(COLUMNS)
+#: Its parameters are :data:`COLUMNS` in order, so a :data:`Row` is its argument tuple.
+INSERT_MESSAGE = statement(
+    f"INSERT INTO messages ({_NAMES}) VALUES ({', '.join(':' + c for c in COLUMNS)})"
+)
+INSERT_MESSAGE_IF_NEW = statement(
+    f"INSERT INTO messages ({_NAMES}) VALUES ({', '.join(':' + c for c in COLUMNS)})"
+    " ON CONFLICT (msgid) DO NOTHING"
+)
+INSERT_DM = statement(
+    "INSERT INTO dm_participants (nick, target) VALUES (:nick, :target) ON CONFLICT DO NOTHING"
+)
+_DELETE_DM = statement("DELETE FROM dm_participants WHERE nick = :nick AND target = :target")
+
+_KEY_OF = statement("SELECT time, seq FROM messages WHERE msgid = :msgid AND target = :target")
+_SCAN = (
+    f"SELECT {_NAMES} FROM messages WHERE target = :target"
+    " AND (time, seq) > (:lo_time, :lo_seq) AND (time, seq) < (:hi_time, :hi_seq)"
+    " ORDER BY time {0}, seq {0} LIMIT :limit"
+)
+_SCAN_ASC = statement(_SCAN.format("ASC"))
+_SCAN_DESC = statement(_SCAN.format("DESC"))
+_LATEST_TIME = statement(
+    "SELECT time FROM messages WHERE target = :target AND time > :lo AND time < :hi"
+    " ORDER BY time DESC LIMIT 1"
+)
+_DM_TARGETS = statement("SELECT target FROM dm_participants WHERE nick = :nick ORDER BY target")
+_TARGETS_OVER = statement("SELECT target FROM messages GROUP BY target HAVING count(*) > :count")
+
+# Maintenance: each DELETE takes at most :chunk rows (see sql.delete_in_chunks).
+_PURGE = statement(
+    "DELETE FROM messages WHERE seq IN"
+    " (SELECT seq FROM messages WHERE target = :target LIMIT :chunk)"
+)
+_PURGE_DMS = statement("DELETE FROM dm_participants WHERE target = :target")
+_EXPIRE = statement(
+    "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE time < :cutoff LIMIT :chunk)"
+)
+_TRIM = statement(
+    "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
+    " WHERE target = :target ORDER BY time DESC, seq DESC LIMIT :chunk OFFSET :keep)"
+)
+_FORGET_DMS = statement(
+    "DELETE FROM dm_participants WHERE NOT EXISTS"
+    " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)"
+)
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+def over_sql(plan: Plan[T]) -> SqlPlan[T]:
+    """*plan* (a :mod:`chatroom.storage.query` plan), its steps answered with SQL."""
+    answer: object = None
+    while True:
+        try:
+            step = plan.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        answer = yield from _answer(step)
+
+
+def _answer(step: Step) -> SqlPlan[object]:
+    match step:
+        case KeyOf(target, msgid):
+            row = yield from fetch_one(_KEY_OF, target=target, msgid=msgid)
+            key: Key | None = None if row is None else (int(row[0]), int(row[1]))
+            return key
+        case Scan(target, lo, hi, limit, newest_first):
+            if limit <= 0:
+                return []
+            scan = _SCAN_DESC if newest_first else _SCAN_ASC
+            rows = yield from fetch_all(
+                scan, target=target, lo_time=lo[0], lo_seq=lo[1], hi_time=hi[0], hi_seq=hi[1],
+                limit=limit,
+            )  # fmt: skip
+            return [from_row(cast(Row, tuple(row))) for row in rows]
+        case LatestTime(target, lo_ms, hi_ms):
+            row = yield from fetch_one(_LATEST_TIME, target=target, lo=lo_ms, hi=hi_ms)
+            return None if row is None else int(row[0])
+        case DmTargets(nick):
+            rows = yield from fetch_all(_DM_TARGETS, nick=nick)
+            return [str(row[0]) for row in rows]
+    raise TypeError(f"not a history step: {step!r}")  # pragma: no cover
+
+
+def targets_over(count: int) -> SqlPlan[list[str]]:
+    """The targets holding more than *count* messages."""
+    rows = yield from fetch_all(_TARGETS_OVER, count=count)
+    return [str(row[0]) for row in rows]
+
+
+def purge(target: str, chunk: int) -> SqlPlan[int]:
+    """Delete *target*'s messages and its DM participants; return the messages deleted."""
+    return delete_in_chunks(
+        [(_PURGE, {"target": target})], [(_PURGE_DMS, {"target": target})], chunk
+    )
+
+
+def retention(cutoff: int | None, keep: int | None, over: list[str], chunk: int) -> SqlPlan[int]:
+    """Delete messages older than *cutoff* (ms) and all but the newest *keep* of each
+    target in *over* (found with :func:`targets_over`), then the conversations left empty;
+    return the messages deleted."""
+    deletes: list[tuple[Statement, dict[str, object]]] = []
+    if cutoff is not None:
+        deletes.append((_EXPIRE, {"cutoff": cutoff}))
+    if keep is not None:
+        deletes.extend((_TRIM, {"target": target, "keep": keep}) for target in over)
+    return delete_in_chunks(deletes, [(_FORGET_DMS, {})], chunk)
+
+
+def probe(target: str, nick: str) -> SqlPlan[None]:
+    """A write that must find room as a message would, and leaves nothing behind."""
+    yield from execute(INSERT_DM, nick=nick, target=target)
+    yield from execute(_DELETE_DM, nick=nick, target=target)
