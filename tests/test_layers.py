@@ -27,7 +27,6 @@ STORAGE_INTERFACES = {
     "storage.errors",
     "storage.query",
     "storage.retention",
-    "storage.schema",
     "storage.measure",
     "storage.accounts",
     "storage.passwords",

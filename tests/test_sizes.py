@@ -16,9 +16,6 @@ MAX_FUNCTION_LINES = 80
 KNOWN_FILES = {
     "cluster/bridge.py",
     "server/server.py",
-    "storage/base.py",
-    "storage/postgres.py",
-    "storage/sqlite.py",
 }
 KNOWN_FUNCTIONS = {
     "cluster/catchup.py:catch_up",
