@@ -183,3 +183,13 @@ async def test_server_time_on_mode_changes(harness: Harness) -> None:
     alice = await harness.user("alice", caps=("server-time",))
     await alice.ask("JOIN #c")
     assert "time" in find(await alice.ask("MODE #c +m"), "MODE").tags
+
+
+async def test_a_ban_by_address_holds_under_any_nick(harness: Harness) -> None:
+    op = await harness.user("op")
+    await op.ask("JOIN #quiet")
+    await op.ask("MODE #quiet +b *!*@10.6.6.6")
+    for nick in ("mal", "mal2", "totally_new"):
+        client = await harness.user(nick, address="10.6.6.6")
+        assert find(await client.ask("JOIN #quiet"), "474").params[1] == "#quiet"
+    assert "JOIN" in commands(await (await harness.user("fine")).ask("JOIN #quiet"))
