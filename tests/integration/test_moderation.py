@@ -53,13 +53,6 @@ def test_registered_room_survives_a_restart(server_factory: ServerFactory, tmp_p
     assert bans == ["troll!*@*", "spam!*@*"]
 
 
-def test_nobody_can_be_chanserv(server_factory: ServerFactory) -> None:
-    server = server_factory()
-    c = IrcClient(server.port)
-    c.send("NICK ChanServ")
-    c.expect("432")
-
-
 def test_kline_bans_across_nicks_and_restarts(
     server_factory: ServerFactory, tmp_path: Path
 ) -> None:
@@ -93,16 +86,3 @@ def test_kline_bans_across_nicks_and_restarts(
     other.send("UNKLINE troll!*@*")
     assert other.expect("NOTE").params[:2] == ["UNKLINE", "REMOVED"]
     IrcClient(restarted.port).register("troll")
-
-
-def test_a_ban_by_address_holds_under_another_nick(server_factory: ServerFactory) -> None:
-    server = server_factory("--no-flood-control")
-    op = IrcClient(server.port).register("op")
-    op.join("#quiet")
-    op.send("MODE #quiet +b *!*@127.0.0.1")
-    op.expect("MODE")
-    for nick in ("mal", "mal2", "totally_new"):
-        c = IrcClient(server.port).register(nick)
-        c.send("JOIN #quiet")
-        assert c.expect("474").params[1] == "#quiet"
-        c.close()

@@ -11,8 +11,8 @@ from chatroom.protocol.line import Line
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.storage.accounts_memory import MemoryAccountStore
-from fake_client import FakeClient, until
 from storage.account_support import CHEAP
+from support.core import FakeClient, until
 
 PASSWORD = "correct horse battery"
 

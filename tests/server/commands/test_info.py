@@ -1,0 +1,78 @@
+"""MOTD, LUSERS, VERSION, TIME and the ISUPPORT burst in memory."""
+
+from __future__ import annotations
+
+import asyncio
+
+from chatroom.server.config import Config
+from chatroom.server.server import Server
+from support.core import FakeClient, Harness, commands, find, params
+
+
+async def test_motd(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    replies = await alice.ask("MOTD")
+    assert commands(replies) == ["375", "372", "376"]
+    assert "Welcome to chatroom" in find(replies, "372").params[1]
+    assert commands(await alice.ask("MOTD chatroom")) == ["375", "372", "376"]
+    assert find(await alice.ask("MOTD other.server"), "402").params[1] == "other.server"
+
+
+async def test_empty_motd_is_422() -> None:
+    server = Server(Config(motd=" ", flood_enabled=False), asyncio.get_running_loop())
+    alice = FakeClient(server)
+    alice.send("NICK alice", "USER a 0 * :A")
+    assert "422" in commands(await alice.ask("PING x"))
+    assert commands(await alice.ask("MOTD")) == ["422"]
+    server.shutdown()
+
+
+async def test_lusers_counts_follow_modes_and_departures(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    harness.connect()  # not registered: unknown
+    await bob.ask("MODE bob +i")
+    replies = await alice.ask("LUSERS")
+    assert commands(replies) == ["251", "252", "253", "254", "255", "265", "266"]
+    assert find(replies, "251").params[1] == "There are 1 users and 1 invisible on 1 servers"
+    assert find(replies, "252").params[1] == "0"
+    assert find(replies, "253").params[1] == "1"
+    assert find(replies, "254").params[1] == "1"  # the default room
+    assert find(replies, "265").params[1:3] == ("2", "2")
+    await bob.ask("QUIT")
+    await harness.oper("root")
+    replies = await alice.ask("LUSERS")
+    assert find(replies, "251").params[1] == "There are 2 users and 0 invisible on 1 servers"
+    assert find(replies, "252").params[1] == "1"
+    assert find(replies, "266").params[1:3] == ("2", "2")  # a high-water mark
+
+
+async def test_version_time_and_other_servers(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    replies = await alice.ask("VERSION")
+    assert find(replies, "351").params[1].startswith("chatroom-")
+    assert "005" in commands(replies)
+    assert find(await alice.ask("TIME"), "391").params[1] == "chatroom"
+    assert find(await alice.ask("TIME elsewhere"), "402")
+    assert find(await alice.ask("VERSION elsewhere"), "402")
+
+
+async def test_isupport_tells_the_limits() -> None:
+    config = Config(nicklen=20, max_targets=3, flood_enabled=False)
+    server = Server(config, asyncio.get_running_loop())
+    alice = FakeClient(server)
+    alice.send("NICK alice", "USER a 0 * :A")
+    replies = await alice.ask("PING x")
+    tokens = [t for p in params(replies, "005") for t in p[1:-1]]
+    assert "NICKLEN=20" in tokens and "MAXTARGETS=3" in tokens
+    assert "PREFIX=(ov)@+" in tokens and "STATUSMSG=@+" in tokens
+    assert not any(t.startswith("CHATHISTORY") for t in tokens)  # no history store
+    assert all(len(p) <= 15 for p in params(replies, "005"))
+    server.shutdown()
+
+
+async def test_isupport_with_history(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    replies = await alice.ask("VERSION")
+    tokens = [t for p in params(replies, "005") for t in p[1:-1]]
+    assert "CHATHISTORY=100" in tokens and "MSGREFTYPES=msgid,timestamp" in tokens

@@ -1,0 +1,209 @@
+"""PRIVMSG, NOTICE and TAGMSG in memory: targets, errors, and the IRCv3 caps that
+shape what is relayed (echo-message, message-tags, server-time, account-tag,
+labeled-response)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from chatroom.server.config import Config
+from chatroom.server.server import Server
+from support.core import FakeClient, Harness, commands, find, join, params
+
+ALL_TAGS = ("message-tags", "server-time", "echo-message", "labeled-response", "batch")
+
+
+async def test_channel_message_reaches_the_others_not_the_sender(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    carol = await harness.user("carol")
+    await join("#c", alice, bob)
+    assert await alice.ask("PRIVMSG #c :hello all") == []
+    got = find(bob.lines(), "PRIVMSG")
+    assert got.params == ("#c", "hello all") and got.source == "alice!~alice@10.0.0.1"
+    assert got.tags == {}  # no caps: no tags
+    assert carol.lines() == []
+
+
+async def test_private_message_and_away_reply(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    assert await alice.ask("PRIVMSG BOB :hi bob") == []
+    assert find(bob.lines(), "PRIVMSG").params == ("BOB", "hi bob")
+    await bob.ask("AWAY :out to lunch")
+    assert find(await alice.ask("PRIVMSG bob :still there?"), "301").params[1:] == (
+        "bob",
+        "out to lunch",
+    )
+    assert await alice.ask("NOTICE bob :no away reply to notices") == []
+    assert find(bob.lines(), "NOTICE").params[1] == "no away reply to notices"
+
+
+async def test_several_targets_and_a_target_named_twice(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    carol = await harness.user("carol")
+    await bob.ask("JOIN #c")
+    replies = await alice.ask("PRIVMSG bob,carol,nobody :hi")
+    assert find(replies, "401").params[1] == "nobody"
+    assert params(carol.lines(), "PRIVMSG") == [("carol", "hi")]
+    assert params(bob.lines(), "PRIVMSG") == [("bob", "hi")]
+    await alice.ask("JOIN #c")
+    await alice.ask("PRIVMSG #c,#C,bob,BOB :once")
+    assert len(params(bob.lines(), "PRIVMSG")) == 2  # once in #c, once privately
+
+
+async def test_too_many_targets(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    replies = await alice.ask("PRIVMSG a,b,c,d,e :x")
+    assert find(replies, "407").params[1] == "a,b,c,d,e"
+    assert await alice.ask("NOTICE a,b,c,d,e :x") == []
+
+
+async def test_missing_recipient_or_text(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    assert find(await alice.ask("PRIVMSG"), "411").params[1] == "No recipient given (PRIVMSG)"
+    assert find(await alice.ask("PRIVMSG bob"), "412")
+    assert find(await alice.ask("PRIVMSG #lobby :"), "412")
+    assert find(await alice.ask("TAGMSG"), "461").params[1] == "TAGMSG"
+    # NOTICE never gets an automatic reply (Modern IRC).
+    for line in ("NOTICE", "NOTICE bob", "NOTICE nobody :x", "NOTICE #nowhere :x"):
+        assert await alice.ask(line) == [], line
+
+
+async def test_no_such_target(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    assert find(await alice.ask("PRIVMSG nobody :x"), "401").params[1] == "nobody"
+    assert find(await alice.ask("PRIVMSG #nowhere :x"), "403").params[1] == "#nowhere"
+
+
+async def test_no_external_messages_moderated_and_banned(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    await alice.ask("JOIN #m")
+    # +n (on by default): outsiders cannot send.
+    assert find(await bob.ask("PRIVMSG #m :from outside"), "404").params[1] == "#m"
+    await bob.ask("JOIN #m")
+    await alice.ask("MODE #m +m")
+    assert find(await bob.ask("PRIVMSG #m :muted"), "404")
+    assert await bob.ask("NOTICE #m :muted") == []
+    await alice.ask("MODE #m +v bob")
+    assert "404" not in commands(await bob.ask("PRIVMSG #m :voiced"))
+    assert params(alice.lines(), "PRIVMSG") == [("#m", "voiced")]
+    await alice.ask("MODE #m -m-v bob")
+    await alice.ask("MODE #m +b bob!*@*")
+    assert find(await bob.ask("PRIVMSG #m :banned"), "404")
+    await alice.ask("MODE #m +e bob!*@*")
+    assert "404" not in commands(await bob.ask("PRIVMSG #m :excepted"))
+    assert params(alice.lines(), "PRIVMSG") == [("#m", "excepted")]
+
+
+async def test_statusmsg_reaches_only_operators_or_voiced(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    carol = await harness.user("carol")
+    await join("#s", alice, bob, carol)
+    await alice.ask("MODE #s +v bob")
+    bob.lines()
+    carol.lines()
+    await carol.ask("PRIVMSG @#s :ops only")
+    assert params(alice.lines(), "PRIVMSG") == [("@#s", "ops only")]
+    assert bob.lines() == []
+    await carol.ask("PRIVMSG +#s :voiced and up")
+    assert params(alice.lines(), "PRIVMSG") == [("+#s", "voiced and up")]
+    assert params(bob.lines(), "PRIVMSG") == [("+#s", "voiced and up")]
+
+
+async def test_echo_tags_and_label(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=ALL_TAGS)
+    bob = await harness.user("bob", caps=("message-tags", "server-time"))
+    plain = await harness.user("plain")
+    await join("#t", alice, bob, plain)
+    replies = await alice.ask("@label=L1;+draft/react=yes PRIVMSG #t :tagged")
+    echo = find(replies, "PRIVMSG")
+    assert echo.tags["label"] == "L1" and echo.params == ("#t", "tagged")
+    got = find(bob.lines(), "PRIVMSG")
+    assert got.tags["+draft/react"] == "yes"
+    assert got.tags["msgid"] == echo.tags["msgid"]
+    assert got.tags["time"].endswith("Z") and "label" not in got.tags
+    assert find(plain.lines(), "PRIVMSG").tags == {}
+
+
+async def test_client_tags_need_message_tags(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob", caps=("message-tags",))
+    await alice.ask("@+secret=1 PRIVMSG bob :hi")
+    assert "+secret" not in find(bob.lines(), "PRIVMSG").tags
+
+
+async def test_tagmsg_reaches_only_message_tags_clients(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=("message-tags",))
+    bob = await harness.user("bob", caps=("message-tags",))
+    plain = await harness.user("plain")
+    await join("#t", alice, bob, plain)
+    assert await alice.ask("@+typing=active TAGMSG #t") == []
+    tagmsg = find(bob.lines(), "TAGMSG")
+    assert tagmsg.params == ("#t",) and tagmsg.tags["+typing"] == "active"
+    assert plain.lines() == []
+    # Without client tags there is nothing to send.
+    assert await alice.ask("TAGMSG #t") == []
+    assert bob.lines() == []
+
+
+async def test_account_tag_names_the_senders_account(harness: Harness) -> None:
+    alice = await harness.user("alice", "REGISTER * * :a good password")
+    bob = await harness.user("bob", caps=("account-tag",))
+    carol = await harness.user("carol")
+    await alice.ask("PRIVMSG bob :logged in")
+    assert find(bob.lines(), "PRIVMSG").tags == {"account": "alice"}
+    await carol.ask("PRIVMSG bob :not")
+    assert find(bob.lines(), "PRIVMSG").tags == {}
+
+
+async def test_alone_in_a_channel_your_message_does_not_come_back(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    await alice.ask("JOIN #alone")
+    assert await alice.ask("PRIVMSG #alone :echo?") == []
+    # A private message to yourself arrives like any other.
+    assert find(await alice.ask("PRIVMSG alice :note to self"), "PRIVMSG").params[1] == (
+        "note to self"
+    )
+    # With echo-message it arrives once, as the echo.
+    echoer = await harness.user("echoer", caps=("echo-message",))
+    assert len(params(await echoer.ask("PRIVMSG echoer :me"), "PRIVMSG")) == 1
+
+
+async def test_messages_are_kept_in_history(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=("batch", "server-time"))
+    bob = await harness.user("bob")
+    await alice.ask("JOIN #h")
+    await bob.ask("JOIN #h")
+    await bob.ask("PRIVMSG #h :first")
+    await bob.ask("NOTICE #h :second")
+    await bob.ask("PRIVMSG @#h :to ops, not kept")
+    assert await alice.history("LATEST", "#h", "*", "10") == ["first", "second"]
+
+
+async def test_labeled_message_without_echo_is_acknowledged(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=("labeled-response", "batch"))
+    await harness.user("bob")
+    ack = find(await alice.ask("@label=m1 PRIVMSG bob :hi"), "ACK")
+    assert ack.tags == {"label": "m1"}
+
+
+async def test_message_to_chanserv_is_answered_by_chanserv(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    replies = await alice.ask("PRIVMSG ChanServ :HELP")
+    assert replies and all(line.command == "NOTICE" for line in replies)
+    assert replies[0].source.startswith("ChanServ!")
+    assert await alice.ask("NOTICE ChanServ :HELP") == []
+
+
+async def test_messages_without_history() -> None:
+    server = Server(Config(flood_enabled=False), asyncio.get_running_loop())
+    alice = await FakeClient(server).register("alice", caps=("echo-message",))
+    bob = await FakeClient(server).register("bob", caps=())
+    bob.lines()
+    assert commands(await alice.ask("PRIVMSG bob :no store")) == ["PRIVMSG"]
+    assert find(bob.lines(), "PRIVMSG").params == ("bob", "no store")
+    server.shutdown()

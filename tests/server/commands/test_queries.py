@@ -1,0 +1,159 @@
+"""WHO, WHOIS, WHOWAS, ISON, USERHOST, AWAY and SETNAME in memory (Modern IRC
+"User-Based Queries"; IRCv3 away-notify, setname, multi-prefix)."""
+
+from __future__ import annotations
+
+from support.core import Harness, commands, find, join, params
+
+
+async def test_whois_shows_the_user(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    await join("#c", alice, bob)
+    await alice.ask("JOIN #s")
+    await alice.ask("MODE #s +s")
+    replies = await bob.ask("WHOIS alice")
+    assert find(replies, "311").params[1:] == ("alice", "~alice", "10.0.0.1", "*", "alice")
+    assert find(replies, "319").params[1:] == ("alice", "@#c")  # not the secret #s
+    assert find(replies, "312").params[1:3] == ("alice", "chatroom")
+    assert find(replies, "317").params[1] == "alice"
+    assert "378" not in commands(replies)  # the address only to itself and operators
+    assert commands(replies)[-1] == "318"
+    own = await alice.ask("WHOIS alice")
+    assert find(own, "319").params[-1].split() == ["@#c", "@#s"]
+    assert find(own, "378").params[-1] == "is connecting from *@10.0.0.1 10.0.0.1"
+
+
+async def test_whois_of_an_away_operator_with_an_account(harness: Harness) -> None:
+    root = await harness.oper("root")
+    await root.ask("REGISTER * * :a good password")
+    await root.ask("AWAY :busy")
+    alice = await harness.user("alice")
+    replies = await alice.ask("WHOIS root")
+    assert find(replies, "313").params[1] == "root"
+    assert find(replies, "301").params[1:] == ("root", "busy")
+    assert find(replies, "330").params[1:3] == ("root", "root")
+    # An operator sees where others connect from.
+    assert "378" in commands(await root.ask("WHOIS alice"))
+
+
+async def test_whois_errors(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    replies = await alice.ask("WHOIS nobody")
+    assert commands(replies) == ["401", "318"]
+    assert find(replies, "401").params[1] == "nobody"
+    assert find(await alice.ask("WHOIS"), "461").params[1] == "WHOIS"
+    # WHOIS <server> <nick>, and only the first of a list.
+    assert find(await alice.ask("WHOIS chatroom alice,bob"), "311").params[1] == "alice"
+
+
+async def test_whois_with_multi_prefix(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=("multi-prefix",))
+    await alice.ask("JOIN #c")
+    await alice.ask("MODE #c +v alice")
+    assert find(await alice.ask("WHOIS alice"), "319").params[-1] == "@+#c"
+
+
+async def test_who_channel(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    await join("#c", alice, bob)
+    await bob.ask("AWAY :gone")
+    replies = await alice.ask("WHO #c")
+    rows = {p[5]: p for p in params(replies, "352")}
+    assert rows["alice"][1:] == ("#c", "~alice", "10.0.0.1", "chatroom", "alice", "H@", "0 alice")
+    assert rows["bob"][6] == "G"
+    assert find(replies, "315").params[1] == "#c"
+    assert commands(await alice.ask("WHO #nowhere")) == ["315"]
+
+
+async def test_who_hides_invisible_users_from_strangers(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    await alice.ask("MODE alice +i")
+    # By exact nick: shown; by mask: hidden from those sharing no channel.
+    assert find(await bob.ask("WHO alice"), "352").params[5] == "alice"
+    assert commands(await bob.ask("WHO a*")) == ["315"]
+    await join("#c", alice, bob)
+    assert find(await bob.ask("WHO a*"), "352").params[5] == "alice"
+    root = await harness.oper("root")
+    assert find(await root.ask("WHO *lic*"), "352").params[5] == "alice"
+
+
+async def test_who_by_mask_matches_nick_source_or_realname(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    await harness.user("bob")
+    found = lambda replies: sorted(p[5] for p in params(replies, "352"))  # noqa: E731
+    assert found(await alice.ask("WHO *")) == ["alice", "bob"]
+    assert found(await alice.ask("WHO *@10.0.0.2")) == ["bob"]
+    assert commands(await alice.ask("WHO 0")) == ["315"]
+    assert find(await alice.ask("WHO"), "315").params[1] == "*"
+
+
+async def test_who_operator_flag_and_secret_channel(harness: Harness) -> None:
+    root = await harness.oper("root")
+    await root.ask("JOIN #s")
+    await root.ask("MODE #s +s")
+    alice = await harness.user("alice")
+    assert commands(await alice.ask("WHO #s")) == ["315"]
+    assert find(await root.ask("WHO #s"), "352").params[6] == "H*@"
+
+
+async def test_whowas(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bob = await harness.user("bob")
+    await bob.ask("NICK robert")
+    await bob.ask("NICK bob")
+    replies = await alice.ask("WHOWAS bob")
+    assert commands(replies) == ["314", "312", "369"]
+    assert find(replies, "314").params[1:] == ("bob", "~bob", "10.0.0.2", "*", "bob")
+    replies = await alice.ask("WHOWAS robert 1")
+    assert commands(replies) == ["314", "312", "369"]
+    replies = await alice.ask("WHOWAS nobody")
+    assert commands(replies) == ["406", "369"]
+    assert find(await alice.ask("WHOWAS"), "461")
+
+
+async def test_ison_userhost(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    root = await harness.oper("root")
+    await root.ask("AWAY :away")
+    assert find(await alice.ask("ISON ROOT nobody alice"), "303").params[1] == "root alice"
+    assert find(await alice.ask("ISON :root alice"), "303").params[1] == "root alice"
+    replies = await alice.ask("USERHOST alice root nobody")
+    assert find(replies, "302").params[1] == "alice=+~alice@10.0.0.1 root*=-~root@10.0.0.2"
+    assert find(await alice.ask("ISON"), "461")
+    assert find(await alice.ask("USERHOST"), "461")
+
+
+async def test_away_and_away_notify(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=("away-notify",))
+    bob = await harness.user("bob")
+    carol = await harness.user("carol")
+    await join("#c", alice, bob, carol)
+    assert find(await bob.ask("AWAY :lunch"), "306")
+    notice = find(alice.lines(), "AWAY")
+    assert notice.params == ("lunch",) and notice.source.startswith("bob!")
+    assert carol.lines() == []  # no away-notify
+    assert find(await bob.ask("AWAY"), "305")
+    assert find(alice.lines(), "AWAY").params == ()
+    # Coming back when not away tells nobody.
+    assert find(await bob.ask("AWAY :"), "305")
+    assert alice.lines() == []
+
+
+async def test_setname(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=("setname",))
+    bob = await harness.user("bob", caps=("setname",))
+    carol = await harness.user("carol")
+    await join("#c", alice, bob, carol)
+    replies = await bob.ask("SETNAME :Robert Tables 🎉")
+    assert find(replies, "SETNAME").params == ("Robert Tables 🎉",)
+    assert find(alice.lines(), "SETNAME").source.startswith("bob!")
+    assert carol.lines() == []
+    assert await carol.ask("SETNAME :Carol") == []  # no cap: changed silently
+    assert find(await alice.ask("WHOIS carol"), "311").params[-1] == "Carol"
+    fail = find(await bob.ask("SETNAME :" + "x" * 300), "FAIL")
+    assert fail.params[:2] == ("SETNAME", "INVALID_REALNAME")
+    assert find(await bob.ask("SETNAME :"), "FAIL").params[1] == "INVALID_REALNAME"
+    assert find(await bob.ask("SETNAME"), "461")
