@@ -196,9 +196,12 @@ async def test_names(harness: Harness) -> None:
     alice, bob = await two_in(harness)
     carol = await harness.user("carol")
     assert params(await carol.ask("NAMES"), "366") == [("carol", "*", "End of /NAMES list")]
-    replies = await carol.ask("NAMES #c,#nowhere")
+    replies = await carol.ask("NAMES #c")
     assert find(replies, "353").params == ("carol", "=", "#c", "@alice bob")
-    assert [p[1] for p in params(replies, "366")] == ["#c", "#nowhere"]
+    assert params(await carol.ask("NAMES #nowhere"), "366")[0][1] == "#nowhere"
+    # One target at a time (TARGMAX=NAMES:1); a repeat of the same one counts once.
+    assert commands(await carol.ask("NAMES #c,#nowhere")) == ["407"]
+    assert commands(await carol.ask("NAMES #c,#C")) == ["353", "366"]
     await alice.ask("MODE #c +s")
     assert commands(await carol.ask("NAMES #c")) == ["366"]
     assert find(await bob.ask("NAMES #c"), "353").params[1] == "@"

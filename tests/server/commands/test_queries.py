@@ -43,8 +43,9 @@ async def test_whois_errors(harness: Harness) -> None:
     assert commands(replies) == ["401", "318"]
     assert find(replies, "401").params[1] == "nobody"
     assert find(await alice.ask("WHOIS"), "461").params[1] == "WHOIS"
-    # WHOIS <server> <nick>, and only the first of a list.
-    assert find(await alice.ask("WHOIS chatroom alice,bob"), "311").params[1] == "alice"
+    # WHOIS <server> <nick>; one nick at a time (TARGMAX=WHOIS:1).
+    assert find(await alice.ask("WHOIS chatroom alice"), "311").params[1] == "alice"
+    assert commands(await alice.ask("WHOIS alice,bob")) == ["407"]
 
 
 async def test_whois_with_multi_prefix(harness: Harness) -> None:
