@@ -7,7 +7,10 @@ from __future__ import annotations
 import socket
 import time
 
-from conftest import ServerFactory
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
+
+from conftest import RunningServer, ServerFactory
 from irc_client import IrcClient
 from timeouts import TIMEOUT
 
@@ -15,11 +18,10 @@ CHANNELS = 2000
 TOPIC = "t" * 300
 
 
-def test_a_list_bigger_than_the_sendq_reaches_a_slow_small_buffered_reader(
-    server_factory: ServerFactory,
-) -> None:
-    # 2,000 channels with long topics: about 700 KB of LIST, for a SendQ of 256 KB
-    # (the issue's 10,000 channels for 1 MB, scaled down).
+def many_channels(server_factory: ServerFactory) -> tuple[RunningServer, IrcClient]:
+    """A server with 2,000 channels with long topics: about 700 KB of LIST, for a SendQ
+    of 256 KB (the issue's 10,000 channels for 1 MB, scaled down); and their owner, who
+    must stay connected for them to stay."""
     server = server_factory(
         "--no-flood-control", config="[limits]\nsendq = 262144\nmax_channels = 5000\n"
     )
@@ -34,7 +36,13 @@ def test_a_list_bigger_than_the_sendq_reaches_a_slow_small_buffered_reader(
         owner.send(f"PING :ready{i}")
         owner.expect("PONG", lambda line, i=i: line.params[-1] == f"ready{i}")
         owner.backlog.clear()
+    return server, owner
 
+
+def test_a_list_bigger_than_the_sendq_reaches_a_slow_small_buffered_reader(
+    server_factory: ServerFactory,
+) -> None:
+    server, _owner = many_channels(server_factory)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.settimeout(TIMEOUT)
@@ -51,6 +59,35 @@ def test_a_list_bigger_than_the_sendq_reaches_a_slow_small_buffered_reader(
     sock.close()
     assert b"SendQ exceeded" not in data and b" 323 reader " in data
     assert data.count(b" 322 reader #room") == CHANNELS
+
+
+def test_the_same_list_reaches_a_slow_websocket_reader(server_factory: ServerFactory) -> None:
+    """The WebSocket transport passes the same flow control on to the session."""
+    server, _owner = many_channels(server_factory)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(TIMEOUT)
+    sock.connect(("127.0.0.1", server.web_port))
+    # max_queue: the client library stops reading the socket after 4 unread messages.
+    with connect(
+        f"ws://127.0.0.1:{server.web_port}/ws",
+        sock=sock,
+        subprotocols=[Subprotocol("text.ircv3.net")],
+        max_queue=4,
+    ) as ws:
+        for line in ("NICK reader", "USER r 0 * :r", "LIST"):
+            ws.send(line)
+        time.sleep(0.5)  # let the server queue what it would queue
+        rows = 0
+        while True:
+            message = str(ws.recv(timeout=TIMEOUT))
+            assert not message.startswith("ERROR"), message
+            rows += " 322 reader #room" in message
+            if " 323 reader " in message:
+                break
+            time.sleep(0.0002)
+    assert rows == CHANNELS
+    assert "SendQ exceeded" not in server.log
 
 
 def test_many_who_star_leave_the_server_answering_pings(server_factory: ServerFactory) -> None:

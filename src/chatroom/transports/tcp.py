@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from ssl import SSLContext
@@ -18,6 +19,18 @@ WRITE_HIGH_WATER = 64 * 1024  # asyncio's default
 log = logging.getLogger("chatroom.server")
 
 
+def tune_socket(sock: socket.socket | None) -> None:
+    """Set up a client's TCP socket (any transport: plain, TLS, WebSocket)."""
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            # Small writes must not wait on Nagle's algorithm (docs/performance.md).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # Cap the kernel's send buffer (Linux doubles this): otherwise it holds
+            # megabytes for a client that stopped reading before our SendQ sees any,
+            # and a large reply is not sent as the client reads but queued whole.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+
+
 class IrcProtocol(asyncio.Protocol):
     """One TCP connection. All protocol work is the Session's; this only moves bytes."""
 
@@ -31,13 +44,7 @@ class IrcProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses, but behave like them.
         transport = cast(asyncio.Transport, transport)
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            # Small writes must not wait on Nagle's algorithm (PERFORMANCE.md).
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            # Cap the kernel's send buffer (Linux doubles this): otherwise it holds
-            # megabytes for a client that stopped reading before our SendQ sees any.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        tune_socket(transport.get_extra_info("socket"))
         # A large reply is sent as the client reads (Session.send_stream): its writes
         # stop at the high-water mark, which must leave room in the SendQ.
         high = min(WRITE_HIGH_WATER, self.server.config.sendq // 2)

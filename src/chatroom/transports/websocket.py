@@ -37,9 +37,7 @@ queue a message without awaiting; the core keeps its own bound on what waits
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import socket
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
@@ -52,6 +50,7 @@ from chatroom.protocol.line import Line
 from chatroom.server.addresses import Network, forwarded_for, is_trusted_proxy
 from chatroom.server.server import Server
 from chatroom.server.session import Session
+from chatroom.transports.tcp import tune_socket
 
 log = logging.getLogger("chatroom.server")
 
@@ -193,12 +192,23 @@ class WebSocketTransport:
         await self._readable.wait()
 
 
-def set_nodelay(ws: ServerConnection) -> None:
-    """Small writes must not wait on Nagle's algorithm (PERFORMANCE.md)."""
-    sock = ws.transport.get_extra_info("socket")
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+class FlowConnection(ServerConnection):
+    """A WebSocket connection that passes asyncio's write flow control on to the session
+    it carries, as :class:`~chatroom.transports.tcp.IrcProtocol` does for TCP: a large
+    reply (LIST, WHO, CHATHISTORY) is then sent as the browser reads it, not queued
+    whole. :func:`serve_connection` sets :attr:`flow`."""
+
+    flow: Session | None = None
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self.flow is not None:
+            self.flow.pause_writing()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self.flow is not None:
+            self.flow.resume_writing()
 
 
 async def serve_connection(
@@ -220,7 +230,7 @@ async def serve_connection(
     bans and WHOIS see the person, not the proxy; and ``X-Forwarded-Proto: https`` from
     it marks the session secure (the proxy terminated TLS).
     """
-    set_nodelay(ws)
+    tune_socket(ws.transport.get_extra_info("socket"))
     transport = WebSocketTransport(ws, text=ws.subprotocol != BINARY)
     peer = ws.remote_address or ("unknown", 0)
     address = str(peer[0])
@@ -238,10 +248,14 @@ async def serve_connection(
     if session is None:  # refused: the core wrote ERROR and closed
         await ws.wait_closed()
         return
+    if isinstance(ws, FlowConnection):
+        ws.flow = session
     error: str | None = None
     try:
         error = await _read_lines(server, session, transport, ws)
     finally:
+        if isinstance(ws, FlowConnection):
+            ws.flow = None
         server.connection_lost(session, error)
 
 

@@ -35,6 +35,7 @@ from chatroom.server.server import Server
 from chatroom.transports.websocket import (
     MAX_MESSAGE,
     SUBPROTOCOLS,
+    FlowConnection,
     origin_allowed,
     select_subprotocol,
     serve_connection,
@@ -183,7 +184,7 @@ class WebListener:
         )
 
 
-class CountedConnection(ServerConnection):
+class CountedConnection(FlowConnection):
     """A web connection that counts against ``max_per_address`` from its first byte
     (:meth:`Server.reserve`), through the HTTP request and the WebSocket handshake,
     not only once it is an IRC session: one address cannot hold a thousand unfinished
