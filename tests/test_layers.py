@@ -63,20 +63,15 @@ KNOWN: set[tuple[str, str]] = {
     # The HTTP listener hands upgrades to the WebSocket transport itself.
     ("web.listener", "transports.websocket"),
 }
-KNOWN_PACKAGE_CYCLES: list[set[str]] = [{"cluster", "server", "server.commands", "storage"}]
+KNOWN_PACKAGE_CYCLES: list[set[str]] = [{"cluster", "server"}]
 KNOWN_MODULE_CYCLES: list[set[str]] = [
     {
         "client.accounts", "client.chathistory", "client.core", "client.dispatch",
         "client.handlers", "client.messaging", "client.perform", "client.trust",
     },
     {
-        "cluster.channels", "server.auth", "server.channel", "server.commands",
-        "server.commands.accounts", "server.commands.channels", "server.commands.history",
-        "server.commands.info", "server.commands.messaging", "server.commands.modes",
-        "server.commands.operators", "server.commands.queries",
-        "server.commands.registration", "server.commands.services", "server.persistence",
-        "server.presence", "server.response", "server.server", "server.session", "server.targets",
-        "server.visibility",
+        "cluster.channels", "server.auth", "server.channel", "server.presence",
+        "server.response", "server.server", "server.session",
     },
 ]  # fmt: skip
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -45,7 +46,9 @@ class SlowReader(FakeTransport):
 
 async def _big_server(channels: int, sendq: int) -> Server:
     server = Server(
-        Config(sendq=sendq, flood_enabled=False, default_room=""), asyncio.get_running_loop()
+        Config(sendq=sendq, flood_enabled=False, default_room=""),
+        asyncio.get_running_loop(),
+        commands=COMMANDS,
     )
     for i in range(channels):
         server.get_or_create_channel(f"#room{i}").topic = TOPIC
@@ -110,7 +113,9 @@ async def test_a_reader_that_stops_reading_gets_no_more_than_a_chunk_past_full()
 
 async def test_a_streamed_reply_counts_for_flood_control_by_its_size() -> None:
     server = Server(
-        Config(flood_burst=20, flood_rate=5.0, default_room=""), asyncio.get_running_loop()
+        Config(flood_burst=20, flood_rate=5.0, default_room=""),
+        asyncio.get_running_loop(),
+        commands=COMMANDS,
     )
     for i in range(400):
         server.get_or_create_channel(f"#room{i}")

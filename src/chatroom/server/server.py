@@ -1,10 +1,11 @@
 """The chat core: who is connected, which channels exist, and how lines flow.
 
 The :class:`Server` owns the registry of sessions and channels, dispatches
-each incoming line through the command table, and writes queued output once
-per event-loop turn (coalesced writes, see PERFORMANCE.md). It never touches
-sockets: transports call :meth:`Server.connect`, :meth:`Session.feed` and
-:meth:`Server.connection_lost`.
+each incoming line through the command table it is given (the composition
+passes :data:`chatroom.server.commands.table.COMMANDS`: the core never imports
+the handlers), and writes queued output once per event-loop turn (coalesced
+writes, see PERFORMANCE.md). It never touches sockets: transports call
+:meth:`Server.connect`, :meth:`Session.feed` and :meth:`Server.connection_lost`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +31,6 @@ from chatroom.protocol.sasl import MECHANISMS
 from chatroom.server.addresses import is_loopback
 from chatroom.server.auth import Auth
 from chatroom.server.channel import Channel
-from chatroom.server.commands import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.network import Network
 from chatroom.server.outgoing import Outgoing, format_time
@@ -43,6 +43,20 @@ log = logging.getLogger("chatroom.server")
 
 CLOSE_GRACE = 5.0
 """Seconds a dropped client has to read its ERROR line before the connection is cut."""
+
+
+Handler = Callable[["Server", Session, Line, ResponseBuffer], None]
+"""What runs a command: ``handler(server, session, line, rb)``, replying through ``rb``."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A verb's handler and the checks :meth:`Server.dispatch` runs before it."""
+
+    handler: Handler
+    min_params: int = 0  # fewer: ERR_NEEDMOREPARAMS
+    pre_registration: bool = False  # else before registration: ERR_NOTREGISTERED
+    oper_only: bool = False  # and the user is no operator: ERR_NOPRIVILEGES
 
 
 @dataclass(frozen=True)
@@ -65,8 +79,11 @@ class Server:
         loop: asyncio.AbstractEventLoop | None = None,
         history: HistoryStore | None = None,
         accounts: AccountStore | None = None,
+        *,
+        commands: Mapping[str, Command],
     ) -> None:
         self.config = config
+        self.commands = commands  # verb -> handler and checks (commands/table.py)
         self.loop = loop or asyncio.get_event_loop()
         self.history = history
         self.accounts = accounts
@@ -431,7 +448,7 @@ class Server:
         """Run one line from a session through the command table, replying through a
         response buffer (sent at the end unless the handler deferred it)."""
         rb = ResponseBuffer(session, line.tags.get("label"), line.command)
-        command = COMMANDS.get(line.command)
+        command = self.commands.get(line.command)
         if command is None:
             if session.registered:
                 rb.reply(n.ERR_UNKNOWNCOMMAND, line.command, "Unknown command")

@@ -16,7 +16,6 @@ from chatroom.protocol.masks import normalize_mask, valid_mask
 from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry, with_status
-from chatroom.server.commands import command
 from chatroom.server.commands.channels import share_state
 from chatroom.server.commands.info import MODES_PER_COMMAND
 from chatroom.server.outgoing import Outgoing
@@ -35,7 +34,6 @@ _LIST_REPLIES = {
 }
 
 
-@command("MODE", 1)
 def mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """MODE <target> [<modestring> [<mode arguments>...]]"""
     if is_channel_name(line.params[0]):

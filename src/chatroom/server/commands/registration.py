@@ -16,7 +16,6 @@ from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.auth import protect_nick, reclaim
-from chatroom.server.commands import command
 from chatroom.server.commands.info import send_isupport, send_lusers, send_motd
 from chatroom.server.commands.services import RESERVED_NICKS
 from chatroom.server.persistence import ban_for
@@ -33,7 +32,6 @@ CHANNEL_MODES = "beIiklmnostv"
 CHANNEL_MODES_WITH_PARAM = "beIklov"
 
 
-@command("CAP", 1, pre_registration=True)
 def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """CAP <subcommand> [:<capabilities>]"""
     sub = line.params[0].upper()
@@ -86,7 +84,6 @@ def _send_cap_list(
         rb.add(Line("CAP", (nick, sub, *more, chunk), name))
 
 
-@command("PASS", 1, pre_registration=True)
 def pass_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """PASS <password>"""
     if session.registered:
@@ -95,7 +92,6 @@ def pass_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     session.password_ok = not server.config.password or line.params[0] == server.config.password
 
 
-@command("NICK", pre_registration=True)
 def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """NICK <nickname>"""
     if not line.params or not line.params[0]:
@@ -150,7 +146,6 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     server.defer(rb, claim, block=True)
 
 
-@command("USER", 4, pre_registration=True)
 def user(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """USER <username> 0 * <realname>"""
     if session.registered or session.got_user:
@@ -242,19 +237,16 @@ def send_welcome(server: Server, session: Session, rb: ResponseBuffer) -> None:
     send_motd(server, rb)
 
 
-@command("PING", 1, pre_registration=True)
 def ping(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """PING <token>"""
     rb.add(Line("PONG", (server.config.name, line.params[0]), server.config.name))
 
 
-@command("PONG", pre_registration=True)
 def pong(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """PONG [<server>] <token>: any input already counts as a sign of life."""
     session.ping_pending = False
 
 
-@command("QUIT", pre_registration=True)
 def quit_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """QUIT [<reason>]"""
     reason = line.params[0] if line.params and line.params[0] else ""

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from chatroom.cluster.channels import is_orphan
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
-from chatroom.server.commands import command
 from chatroom.server.commands.channels import share_state
 from chatroom.server.persistence import record_of
 from chatroom.storage.accounts import AccountError
@@ -48,14 +47,12 @@ def reply(server: Server, session: Session, rb: ResponseBuffer, text: str) -> No
     rb.add(Line("NOTICE", (session.nick, text), source))
 
 
-@command("CHANSERV", 1)
 def chanserv(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """CHANSERV <REGISTER|UNREGISTER|INFO|HELP> [#room]"""
     words = " ".join(line.params).split()
     handle(server, session, words, rb)
 
 
-@command("CS", 1)
 def cs(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """CS <subcommand> [#room] (short for CHANSERV)"""
     chanserv(server, session, line, rb)
