@@ -34,6 +34,7 @@ from chatroom.server.channel import Channel
 from chatroom.server.config import Config
 from chatroom.server.network import Network
 from chatroom.server.outgoing import Outgoing, format_time
+from chatroom.server.regstate import RegEvent
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.session import Session, Transport
 from chatroom.storage.accounts import AccountStore, BanRecord
@@ -347,6 +348,8 @@ class Server:
             self.users[session.folded_nick] = session
             if previous != session.folded_nick:
                 session.took_nick(previous)
+        else:
+            session.advance(RegEvent.NICK)
 
     def forget_nick(self, session: Session, *, remember: bool = True) -> None:
         if session.folded_nick and self.users.get(session.folded_nick) is session:

@@ -26,6 +26,7 @@ from chatroom.protocol.masks import mask_matches
 from chatroom.server.addresses import host_of
 from chatroom.server.flood import TokenBucket
 from chatroom.server.outgoing import filter_tags, profile_for
+from chatroom.server.regstate import RegEvent, RegState, next_state
 
 if TYPE_CHECKING:
     import asyncio
@@ -86,9 +87,7 @@ class Session:
         self.folded_nick = ""
         self.user = ""
         self.realname = ""
-        self.registered = False
-        self.got_user = False
-        self.cap_negotiating = False
+        self.registration = RegState.START  # changed only by advance()
         self.cap_version = 0
         self.password_ok = not config.password
         self.caps: set[str] = set()
@@ -133,6 +132,16 @@ class Session:
         self._held: Line | None = None
 
     # -- identity -----------------------------------------------------------
+
+    @property
+    def registered(self) -> bool:
+        """Whether the client finished registering (001 was sent)."""
+        return self.registration is RegState.REGISTERED
+
+    def advance(self, event: RegEvent) -> None:
+        """Move through registration by the table of :mod:`chatroom.server.regstate`;
+        raise :class:`~chatroom.errors.LocalProtocolError` on a step it does not allow."""
+        self.registration = next_state(self.registration, event)
 
     @property
     def source(self) -> str:

@@ -19,6 +19,7 @@ from chatroom.server.auth import protect_nick, reclaim
 from chatroom.server.commands.info import send_isupport, send_lusers, send_motd
 from chatroom.server.commands.services import RESERVED_NICKS
 from chatroom.server.persistence import ban_for
+from chatroom.server.regstate import RegEvent, RegState, allowed
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -39,7 +40,7 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
     name = server.config.name
     if sub == "LS":
         if not session.registered:
-            session.cap_negotiating = True
+            session.advance(RegEvent.CAP_BEGIN)
         version = parse_number(line.params[1]) if len(line.params) > 1 else None
         version = version or 0  # anything but a number: no version (CAP LS alone)
         session.cap_version = max(session.cap_version, version)
@@ -51,7 +52,7 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
         _send_cap_list(rb, name, nick, "LIST", sorted(session.caps), session.cap_version >= 302)
     elif sub == "REQ":
         if not session.registered:
-            session.cap_negotiating = True
+            session.advance(RegEvent.CAP_BEGIN)
         text = line.params[1] if len(line.params) > 1 else ""
         changes = parse_request(text, server.caps)
         if changes is None:
@@ -68,7 +69,7 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
     elif sub == "END":
         session.sasl = None  # an unfinished SASL exchange ends with negotiation
         if not session.registered:
-            session.cap_negotiating = False
+            session.advance(RegEvent.CAP_END)
             try_register(server, session, rb)
     else:
         rb.reply(n.ERR_INVALIDCAPCMD, line.params[0], "Invalid CAP command")
@@ -148,7 +149,7 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
 
 def user(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """USER <username> 0 * <realname>"""
-    if session.registered or session.got_user:
+    if not allowed(session.registration, RegEvent.USER):  # registered, or USER came
         rb.reply(n.ERR_ALREADYREGISTERED, "You may not reregister")
         return
     username = "".join(c for c in line.params[0] if c.isascii() and (c.isalnum() or c in "-_."))
@@ -157,15 +158,13 @@ def user(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     # No ident lookups (they would stall registration), so mark the name as unverified.
     session.user = "~" + username[: USERLEN - 1]
     session.realname = line.params[3][: server.config.realnamelen]
-    session.got_user = True
+    session.advance(RegEvent.USER)
     try_register(server, session, rb)
 
 
 def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
     """Finish registration once NICK, USER and CAP END (if negotiating) have arrived."""
-    if session.registered or session.cap_negotiating or not session.got_user:
-        return
-    if not session.folded_nick:
+    if session.registration is not RegState.READY:
         return
     if not session.password_ok:
         rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
@@ -177,6 +176,7 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
     if server.nick_in_use(session.nick, by=session):
         rb.reply(n.ERR_NICKNAMEINUSE, session.nick, "Nickname is already in use")
         session.nick, session.folded_nick = "*", ""
+        session.advance(RegEvent.NICK_REFUSED)
         return
     network = server.network
     if network is None:
@@ -196,6 +196,7 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
                 network.release_nick(folded)
             rb.reply(n.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
             session.nick, session.folded_nick = "*", ""
+            session.advance(RegEvent.NICK_REFUSED)
             return
         _complete_registration(server, session, rb)
         if session.registered:
@@ -215,7 +216,7 @@ def _complete_registration(server: Server, session: Session, rb: ResponseBuffer)
         rb.lines.clear()
         server.disconnect(session, "Banned", error=f"Banned: {ban.reason}")
         return
-    session.registered = True
+    session.advance(RegEvent.WELCOME)
     server.users[session.folded_nick] = session
     session.took_nick("")  # now, not at NICK: another could register the nick between
     server.max_users = max(server.max_users, len(server.users))
