@@ -133,35 +133,10 @@ class Server:
         return self.loop.call_later(delay, callback)
 
     def defer(
-        self,
-        rb: ResponseBuffer,
-        work: Callable[[], Awaitable[None]],
-        *,
-        block: bool = False,
+        self, rb: ResponseBuffer, work: Callable[[], Awaitable[None]], *, block: bool = False
     ) -> None:
-        """Answer later: run ``work`` (which fills ``rb``), then send ``rb``.
-
-        The reply is always sent and, with ``block`` (the session's next lines wait
-        for this answer, e.g. a login), the session always goes on, whatever fails.
-        """
-        session = rb.session
-        rb.deferred = True
-        if block:
-            session.blocked += 1
-
-        async def run() -> None:
-            try:
-                await work()
-            except Exception:
-                log.exception("Internal error answering %s from %s", rb.command, session.source)
-                rb.fail(rb.command, "INTERNAL_ERROR", "Something went wrong on the server")
-            finally:
-                if not session.closed:
-                    rb.send()
-                if block:
-                    session.unblock()
-
-        self.spawn(run())
+        """Answer later: see :meth:`ResponseBuffer.defer`."""
+        rb.defer(work, block=block)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run work that awaits (a storage query, a password check) beside the loop,
@@ -483,16 +458,7 @@ class Server:
         now = self.now()
         ping = Line("PING", (config.name,)).to_bytes()
         for session in list(self.sessions):
-            if not session.registered:
-                if now - session.connected_at > config.registration_timeout:
-                    self.disconnect(session, "Registration timed out")
-                continue
-            idle = now - session.last_recv
-            if idle > config.ping_interval + config.ping_timeout:
-                self.disconnect(session, f"Ping timeout: {int(idle)} seconds")
-            elif idle > config.ping_interval and not session.ping_pending:
-                session.ping_pending = True
-                session.send_bytes(ping)
+            session.check_alive(now, ping)
         self._sweeper = self.loop.call_later(self._sweep_interval, self._sweep)
 
     # -- shutdown -------------------------------------------------------------------

@@ -307,6 +307,21 @@ class Session:
         if idle and self._held is not None and not self.closed:
             self.process()
 
+    def check_alive(self, now: float, ping: bytes) -> None:
+        """The periodic sweep: drop a client that never registered or went silent;
+        ``ping`` one that has been idle (any line it sends answers)."""
+        config = self.server.config
+        if not self.registered:
+            if now - self.connected_at > config.registration_timeout:
+                self.server.disconnect(self, "Registration timed out")
+            return
+        idle = now - self.last_recv
+        if idle > config.ping_interval + config.ping_timeout:
+            self.server.disconnect(self, f"Ping timeout: {int(idle)} seconds")
+        elif idle > config.ping_interval and not self.ping_pending:
+            self.ping_pending = True
+            self.send_bytes(ping)
+
     def _pause(self, delay: float) -> None:
         if not self._paused:
             self._paused = True
