@@ -162,18 +162,32 @@ def channel_mode(server: Server, session: Session, line: Line, rb: ResponseBuffe
         else:
             rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
     if applied:
-        save_channel(server, channel)
-        out = Outgoing(
-            Line(
-                "MODE",
-                (channel.name, _mode_text(applied), *applied_args),
-                session.source,
-                server.tags(),
-            )
+        _announce(server, session, channel, applied, applied_args, touched, rb)
+
+
+def _announce(
+    server: Server,
+    session: Session,
+    channel: Channel,
+    applied: list[tuple[bool, str]],
+    applied_args: list[str],
+    touched: list[str],
+    rb: ResponseBuffer,
+) -> None:
+    """Keep and announce what a MODE changed: the ``applied`` (adding, char) pairs and
+    their arguments; ``touched``: folded nicks whose channel status changed."""
+    save_channel(server, channel)
+    out = Outgoing(
+        Line(
+            "MODE",
+            (channel.name, _mode_text(applied), *applied_args),
+            session.source,
+            server.tags(),
         )
-        rb.add(out.line)
-        server.send_to((m for m in channel.members if m is not session), out)
-        share_state(server, channel, out.line, _statuses(server, channel, touched))
+    )
+    rb.add(out.line)
+    server.send_to((m for m in channel.members if m is not session), out)
+    share_state(server, channel, out.line, _statuses(server, channel, touched))
 
 
 def _statuses(server: Server, channel: Channel, folded: list[str]) -> tuple[tuple[str, str], ...]:

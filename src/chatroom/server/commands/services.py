@@ -20,10 +20,11 @@ from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server.commands.channels import share_state
 from chatroom.server.persistence import record_of
-from chatroom.storage.accounts import AccountError
+from chatroom.storage.accounts import AccountError, AccountStore
 from chatroom.storage.errors import StorageError
 
 if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
     from chatroom.server.response import ResponseBuffer
     from chatroom.server.server import Server
     from chatroom.server.session import Session
@@ -130,7 +131,13 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
 
         server.defer(rb, register)
         return
-    # UNREGISTER
+    unregister_room(server, session, channel, store, rb)
+
+
+def unregister_room(
+    server: Server, session: Session, channel: Channel, store: AccountStore, rb: ResponseBuffer
+) -> None:
+    """ChanServ UNREGISTER #room: the founder (or an operator) forgets a room's record."""
     founder = channel.founder
     allowed = session.is_operator or (
         founder is not None
