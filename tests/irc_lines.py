@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from chatroom.errors import LocalProtocolError
 from chatroom.protocol.line import Line
-from chatroom.server.commands import COMMANDS
+from chatroom.server.commands.table import COMMANDS
 
 COMMAND_NAMES = [*sorted(COMMANDS), "FOO", "005"]
 

@@ -65,16 +65,11 @@ KNOWN: set[tuple[str, str]] = {
     # The HTTP listener hands upgrades to the WebSocket transport itself.
     ("web.listener", "transports.websocket"),
 }
-KNOWN_PACKAGE_CYCLES: list[set[str]] = [{"cluster", "server", "server.commands", "storage"}]
+KNOWN_PACKAGE_CYCLES: list[set[str]] = [{"cluster", "server"}]
 KNOWN_MODULE_CYCLES: list[set[str]] = [
     {
-        "cluster.channels", "server.auth", "server.channel", "server.commands",
-        "server.commands.accounts", "server.commands.channels", "server.commands.history",
-        "server.commands.info", "server.commands.messaging", "server.commands.modes",
-        "server.commands.operators", "server.commands.queries",
-        "server.commands.registration", "server.commands.services", "server.persistence",
-        "server.presence", "server.response", "server.server", "server.session", "server.targets",
-        "server.visibility",
+        "cluster.channels", "server.auth", "server.channel", "server.presence",
+        "server.response", "server.server", "server.session",
     },
 ]  # fmt: skip
 

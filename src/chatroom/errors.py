@@ -4,7 +4,7 @@
 
     ChatroomError
     ├── ProtocolError
-    │   ├── LocalProtocolError      we were asked to send something IRC cannot carry
+    │   ├── LocalProtocolError      our bug: a line IRC cannot carry, a step out of order
     │   └── RemoteProtocolError     the peer sent something we cannot accept
     │       ├── MalformedLine       not an IRC line at all (no command, bad tags, NUL)
     │       ├── InputTooLong        over the line or tag length limit (ERR_INPUTTOOLONG)
@@ -34,7 +34,8 @@ class ProtocolError(ChatroomError):
 
 
 class LocalProtocolError(ProtocolError):
-    """The caller tried to build a line that IRC cannot carry (a bug on our side)."""
+    """The caller misused the protocol code (a bug on our side): it tried to build a line
+    that IRC cannot carry, or a registration step the state table does not allow."""
 
 
 class RemoteProtocolError(ProtocolError):

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from chatroom.errors import ConfigError
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.persistence import restore as restore_persistent
 from chatroom.server.server import Server
@@ -97,7 +98,7 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
     if stores is None:
         return 1
     history, accounts = stores
-    server = Server(config, loop, history, accounts)
+    server = Server(config, loop, history, accounts, commands=COMMANDS)
     try:
         await restore_persistent(server)
     except StorageError as exc:

@@ -24,6 +24,7 @@ from chatroom.client.protocol import ClientProtocol
 from chatroom.client.state import TRANSITIONS, Phase, Trigger
 from chatroom.errors import LocalProtocolError
 from chatroom.protocol import Line, parse
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from client.fakes import Harness
@@ -255,7 +256,7 @@ class ConnectionPair:
 
 
 async def test_two_clients_register_join_and_talk_through_the_server_core() -> None:
-    server = Server(Config(), asyncio.get_running_loop())
+    server = Server(Config(), asyncio.get_running_loop(), commands=COMMANDS)
     alice, bob = ConnectionPair(server, "alice", 1), ConnectionPair(server, "bob", 2)
     for pair in (alice, bob):
         pair.client.connection_made()

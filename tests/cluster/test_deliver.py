@@ -22,6 +22,7 @@ from chatroom.cluster.events import (
 )
 from chatroom.protocol.line import Line
 from chatroom.server.channel import Channel
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -29,7 +30,7 @@ from fakes import FakeNetwork, FakeTransport, settle
 
 
 async def _server_with(*nicks: str) -> tuple[Server, FakeNetwork, dict[str, FakeTransport]]:
-    server = Server(Config(default_room=""), asyncio.get_running_loop())
+    server = Server(Config(default_room=""), asyncio.get_running_loop(), commands=COMMANDS)
     transports = {}
     for nick in nicks:
         transports[nick] = FakeTransport()

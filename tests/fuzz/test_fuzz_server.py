@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -47,7 +48,11 @@ def _connect(server: Server, port: int, nick: str | None) -> tuple[Session, Fake
 async def _run(lines: list[bytes]) -> tuple[list[logging.LogRecord], bytes]:
     accounts = MemoryAccountStore(passwords=_PASSWORDS)
     server = Server(
-        Config(flood_enabled=False), asyncio.get_running_loop(), MemoryHistoryStore(), accounts
+        Config(flood_enabled=False),
+        asyncio.get_running_loop(),
+        MemoryHistoryStore(),
+        accounts,
+        commands=COMMANDS,
     )
     errors = _Errors()
     logger = logging.getLogger("chatroom")

@@ -10,6 +10,7 @@ import pytest
 
 from chatroom.server.auth import Auth
 from chatroom.server.commands import operators
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.storage.accounts import Account
@@ -33,7 +34,9 @@ def test_auth_throttles_by_address_and_by_account() -> None:
 async def test_plain_over_plain_text_from_afar_is_refused_when_configured() -> None:
     store = MemoryAccountStore()
     await store.register("alice", "a long password")
-    server = Server(Config(plain_needs_tls=True), asyncio.get_running_loop(), None, store)
+    server = Server(
+        Config(plain_needs_tls=True), asyncio.get_running_loop(), None, store, commands=COMMANDS
+    )
     transport = FakeTransport()
     session = server.connect(transport, "10.0.0.9", 5000)
     assert session is not None
@@ -77,7 +80,7 @@ async def _guess(server: Server, address: str, account: str, password: str) -> s
 async def test_parallel_guesses_from_one_address_run_as_few_checks_as_serial_ones() -> None:
     store = CountingStore()
     await store.register("alice", "a long password")
-    server = Server(Config(), asyncio.get_running_loop(), None, store)
+    server = Server(Config(), asyncio.get_running_loop(), None, store, commands=COMMANDS)
     answers = await asyncio.gather(
         *(_guess(server, "10.0.0.66", f"user{i}", "guess") for i in range(20))
     )
@@ -90,7 +93,7 @@ async def test_parallel_guesses_from_one_address_run_as_few_checks_as_serial_one
 async def test_parallel_guesses_at_one_account_run_as_few_checks_as_serial_ones() -> None:
     store = CountingStore()
     await store.register("alice", "a long password")
-    server = Server(Config(), asyncio.get_running_loop(), None, store)
+    server = Server(Config(), asyncio.get_running_loop(), None, store, commands=COMMANDS)
     answers = await asyncio.gather(
         *(_guess(server, f"10.0.1.{i}", "alice", "guess") for i in range(20))
     )
@@ -115,7 +118,7 @@ async def test_parallel_oper_guesses_run_as_few_checks_as_serial_ones(
         return False
 
     monkeypatch.setattr(operators, "verify_password", counting_verify)
-    server = Server(Config(), asyncio.get_running_loop())
+    server = Server(Config(), asyncio.get_running_loop(), commands=COMMANDS)
     clients = [await FakeClient(server, "10.0.0.77").register(f"op{i}") for i in range(10)]
     for client in clients:
         client.send("OPER root guess")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -46,7 +47,7 @@ def match_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 async def _hostile_channel(senders: int) -> tuple[Server, Session, list[Session]]:
     config = Config(default_room="", flood_enabled=False, max_list_entries=110)
-    server = Server(config, asyncio.get_running_loop())
+    server = Server(config, asyncio.get_running_loop(), commands=COMMANDS)
     owner = _connect(server, "owner")
     owner.feed(b"JOIN #c\r\n")
     for mask in HOSTILE:
@@ -105,7 +106,7 @@ async def test_a_cached_answer_follows_the_member_and_the_lists(match_calls: lis
 
 
 async def test_duplicate_targets_get_one_message() -> None:
-    server = Server(Config(default_room=""), asyncio.get_running_loop())
+    server = Server(Config(default_room=""), asyncio.get_running_loop(), commands=COMMANDS)
     alice, bob = _connect(server, "alice"), _connect(server, "bob", port=1001)
     alice.feed(b"JOIN #c\r\n")
     bob.feed(b"JOIN #c\r\n")
@@ -117,7 +118,7 @@ async def test_duplicate_targets_get_one_message() -> None:
 
 
 async def test_a_banned_member_cannot_change_nick() -> None:
-    server = Server(Config(default_room=""), asyncio.get_running_loop())
+    server = Server(Config(default_room=""), asyncio.get_running_loop(), commands=COMMANDS)
     op, troll = _connect(server, "op"), _connect(server, "troll", port=1001)
     op.feed(b"JOIN #c\r\n")
     troll.feed(b"JOIN #c\r\nJOIN #d\r\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from chatroom.protocol.line import parse
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -43,7 +44,12 @@ async def test_relayed_text_is_cut_to_fit_512_bytes_and_stored_as_relayed() -> N
     (issue 14, item 12): the text is cut, on a character boundary, and history
     keeps what was relayed."""
     store = _Recording()
-    server = Server(Config(default_room="", flood_enabled=False), asyncio.get_running_loop(), store)
+    server = Server(
+        Config(default_room="", flood_enabled=False),
+        asyncio.get_running_loop(),
+        store,
+        commands=COMMANDS,
+    )
     sender = _connect(server, "s" * 32, 1000, caps="echo-message")
     reader = _connect(server, "reader", 1001)
     for session in (sender, reader):

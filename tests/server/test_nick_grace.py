@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from chatroom.protocol.line import Line
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.storage.accounts_memory import MemoryAccountStore
@@ -21,7 +22,9 @@ PASSWORD = "correct horse battery"
 async def server() -> AsyncIterator[Server]:
     accounts = MemoryAccountStore(passwords=CHEAP)
     await accounts.register("bob", PASSWORD)
-    yield Server(Config(nick_grace=30.0), asyncio.get_running_loop(), None, accounts)
+    yield Server(
+        Config(nick_grace=30.0), asyncio.get_running_loop(), None, accounts, commands=COMMANDS
+    )
     await accounts.close()
 
 

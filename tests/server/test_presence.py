@@ -8,6 +8,7 @@ import asyncio
 from chatroom.cluster.events import Quit, UserState, UserUp
 from chatroom.protocol.line import Line
 from chatroom.server import presence
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config, Operator
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -16,7 +17,9 @@ from fakes import FakeNetwork, FakeTransport, settle
 
 
 async def _core(*nicks: str, config: Config | None = None) -> tuple[Server, FakeNetwork]:
-    server = Server(config or Config(default_room=""), asyncio.get_running_loop())
+    server = Server(
+        config or Config(default_room=""), asyncio.get_running_loop(), commands=COMMANDS
+    )
     for i, nick in enumerate(nicks):
         session = server.connect(FakeTransport(), "10.0.0.7", 1000 + i)
         assert session is not None

@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from chatroom.server import auth
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.storage.accounts_memory import MemoryAccountStore
@@ -32,7 +33,9 @@ async def server(request: pytest.FixtureRequest) -> AsyncIterator[Server]:
     grace = getattr(request, "param", 30.0)
     accounts = MemoryAccountStore(passwords=CHEAP)
     history = MemoryHistoryStore()
-    yield Server(Config(nick_grace=grace), asyncio.get_running_loop(), history, accounts)
+    yield Server(
+        Config(nick_grace=grace), asyncio.get_running_loop(), history, accounts, commands=COMMANDS
+    )
     await accounts.close()
 
 
@@ -174,7 +177,7 @@ class SlowTargets(MemoryHistoryStore):
 
 async def test_targets_racing_part_and_nick_answers() -> None:
     store = SlowTargets()
-    server = Server(Config(), asyncio.get_running_loop(), store)
+    server = Server(Config(), asyncio.get_running_loop(), store, commands=COMMANDS)
     alice = await FakeClient(server).register("alice")
     bob = await FakeClient(server).register("bob")
     await alice.ask("JOIN #c")

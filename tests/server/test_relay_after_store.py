@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -66,7 +67,9 @@ class Client:
 
 
 async def two_in_a_room(store: HeldStore) -> tuple[Client, Client]:
-    server = Server(Config(flood_enabled=False), asyncio.get_running_loop(), store)
+    server = Server(
+        Config(flood_enabled=False), asyncio.get_running_loop(), store, commands=COMMANDS
+    )
     alice = Client(server, "alice", "echo-message message-tags standard-replies")
     bob = Client(server, "bob")
     alice.send("JOIN #room")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
@@ -58,3 +59,23 @@ def test_several_lines_become_a_batch_and_nested_batches_keep_their_tag() -> Non
     assert s.sent[2].params[1] == "chathistory" and s.sent[2].tags["batch"] == ref
     assert s.sent[3].tags["batch"] == inner
     assert s.sent[-1] == Line("BATCH", (f"-{ref}",), "srv")
+
+
+async def test_a_deferred_answer_is_sent_and_the_session_goes_on_even_if_work_fails() -> None:
+    tasks: list[asyncio.Task[None]] = []
+    s = session()
+    s.blocked, s.closed, s.source = 0, False, "me!u@h"
+    s.unblock = lambda: setattr(s, "blocked", s.blocked - 1)
+    s.server.spawn = lambda coro: tasks.append(asyncio.ensure_future(coro))
+
+    async def fails() -> None:
+        raise RuntimeError("boom")
+
+    rb = ResponseBuffer(s, None, "WHOIS")
+    rb.defer(fails, block=True)
+    assert rb.deferred and s.blocked == 1 and s.sent == []
+    await asyncio.gather(*tasks)
+    assert s.blocked == 0
+    assert s.sent == [
+        Line("FAIL", ("WHOIS", "INTERNAL_ERROR", "Something went wrong on the server"), "srv")
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from chatroom.server.addresses import address_of, host_of, is_loopback
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from fakes import FakeTransport
@@ -18,7 +19,11 @@ def test_is_loopback() -> None:
 
 
 async def test_tls_required_for_remote_plain_connections() -> None:
-    server = Server(Config(tls_enabled=True, tls_required_remote=True), asyncio.get_running_loop())
+    server = Server(
+        Config(tls_enabled=True, tls_required_remote=True),
+        asyncio.get_running_loop(),
+        commands=COMMANDS,
+    )
     remote = FakeTransport()
     assert server.connect(remote, "10.0.0.5", 40000) is None
     assert remote.closed and b"TLS is required" in remote.data
@@ -29,7 +34,7 @@ async def test_tls_required_for_remote_plain_connections() -> None:
 
 
 async def test_registration_through_the_core() -> None:
-    server = Server(Config(), asyncio.get_running_loop())
+    server = Server(Config(), asyncio.get_running_loop(), commands=COMMANDS)
     transport = FakeTransport()
     session = server.connect(transport, "10.0.0.7", 1234)
     assert session is not None
@@ -40,7 +45,7 @@ async def test_registration_through_the_core() -> None:
 
 
 async def test_ipv6_host_never_starts_with_a_colon() -> None:
-    server = Server(Config(), asyncio.get_running_loop())
+    server = Server(Config(), asyncio.get_running_loop(), commands=COMMANDS)
     session = server.connect(FakeTransport(), "::1", 1)
     assert session is not None and session.host == "0::1"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -45,7 +46,9 @@ class SlowReader(FakeTransport):
 
 async def _big_server(channels: int, sendq: int) -> Server:
     server = Server(
-        Config(sendq=sendq, flood_enabled=False, default_room=""), asyncio.get_running_loop()
+        Config(sendq=sendq, flood_enabled=False, default_room=""),
+        asyncio.get_running_loop(),
+        commands=COMMANDS,
     )
     for i in range(channels):
         server.get_or_create_channel(f"#room{i}").topic = TOPIC
@@ -110,7 +113,9 @@ async def test_a_reader_that_stops_reading_gets_no_more_than_a_chunk_past_full()
 
 async def test_a_streamed_reply_counts_for_flood_control_by_its_size() -> None:
     server = Server(
-        Config(flood_burst=20, flood_rate=5.0, default_room=""), asyncio.get_running_loop()
+        Config(flood_burst=20, flood_rate=5.0, default_room=""),
+        asyncio.get_running_loop(),
+        commands=COMMANDS,
     )
     for i in range(400):
         server.get_or_create_channel(f"#room{i}")
@@ -128,3 +133,22 @@ async def test_a_streamed_reply_counts_for_flood_control_by_its_size() -> None:
     # 400 lines cost 40 tokens: more than the burst, so the PING waits its turn.
     assert b"PONG" not in transport.data
     assert session.flood.wait() > 1.0
+
+
+async def test_the_sweep_pings_an_idle_client_and_drops_a_silent_one() -> None:
+    config = Config(ping_interval=10.0, ping_timeout=5.0, registration_timeout=3.0)
+    server = Server(config, asyncio.get_running_loop(), commands=COMMANDS)
+    newcomer = server.connect(FakeTransport(), "127.0.0.1", 1)
+    transport = FakeTransport()
+    user = server.connect(transport, "127.0.0.1", 2)
+    assert newcomer is not None and user is not None
+    user.feed(b"NICK idle\r\nUSER i 0 * :I\r\n")
+    start = user.last_recv
+    user.check_alive(start + 11, b"PING :x\r\n")
+    newcomer.check_alive(start + 11, b"PING :x\r\n")
+    assert newcomer.closed and newcomer.quit_reason == "Registration timed out"
+    assert user.ping_pending and not user.closed
+    user.flush()
+    assert transport.data.endswith(b"PING :x\r\n")
+    user.check_alive(start + 16, b"PING :x\r\n")
+    assert user.closed and user.quit_reason == "Ping timeout: 16 seconds"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.targets import distinct
@@ -15,7 +16,7 @@ def test_distinct_drops_repeats_and_empty_targets() -> None:
 
 
 async def _reader() -> tuple[Server, FakeTransport]:
-    server = Server(Config(flood_enabled=False), asyncio.get_running_loop())
+    server = Server(Config(flood_enabled=False), asyncio.get_running_loop(), commands=COMMANDS)
     transport = FakeTransport()
     session = server.connect(transport, "10.0.0.7", 1)
     assert session is not None
@@ -36,7 +37,7 @@ async def _ask(line: bytes) -> bytes:
 
 
 async def test_targmax_is_advertised_for_the_queries() -> None:
-    server = Server(Config(), asyncio.get_running_loop())
+    server = Server(Config(), asyncio.get_running_loop(), commands=COMMANDS)
     transport = FakeTransport()
     session = server.connect(transport, "10.0.0.7", 1)
     assert session is not None

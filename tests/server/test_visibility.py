@@ -7,6 +7,7 @@ import asyncio
 
 from chatroom.cluster.events import UserUp
 from chatroom.cluster.view import RemoteUser, RemoteView
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -15,7 +16,7 @@ from fakes import FakeNetwork, FakeTransport, settle
 
 
 async def _core(*nicks: str) -> tuple[Server, RemoteView, dict[str, Session]]:
-    server = Server(Config(default_room=""), asyncio.get_running_loop())
+    server = Server(Config(default_room=""), asyncio.get_running_loop(), commands=COMMANDS)
     sessions = {}
     for i, nick in enumerate(nicks):
         session = server.connect(FakeTransport(), "10.0.0.7", 1000 + i)

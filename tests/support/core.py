@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Callable, Iterable
 
 from chatroom.protocol.line import Line, parse
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config, Operator
 from chatroom.server.server import Server
 from chatroom.server.session import Session
@@ -142,7 +143,9 @@ class Harness:
             )
         self.history = MemoryHistoryStore() if history else None
         self.accounts = MemoryAccountStore(passwords=CHEAP) if accounts else None
-        self.server = Server(config, asyncio.get_running_loop(), self.history, self.accounts)
+        self.server = Server(
+            config, asyncio.get_running_loop(), self.history, self.accounts, commands=COMMANDS
+        )
         self._addresses = itertools.count(1)
 
     def connect(self, address: str | None = None) -> FakeClient:

@@ -25,6 +25,7 @@ from websockets.exceptions import (
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.transports.tcp import listen
@@ -81,7 +82,7 @@ def run_chat(config: Config, allowed_origins: tuple[str, ...] = ()) -> Iterator[
     state: dict[str, Any] = {}
 
     async def start() -> None:
-        server = Server(config, loop, None)
+        server = Server(config, loop, None, commands=COMMANDS)
         server.start()
         tcp = await listen(server, "127.0.0.1", 0)
         web = WebListener(server, allowed_origins=allowed_origins)

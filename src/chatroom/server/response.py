@@ -17,13 +17,16 @@ lines are made as the client reads them, never all at once.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from chatroom.protocol.line import Line
 
 if TYPE_CHECKING:
     from chatroom.server.session import Session
+
+log = logging.getLogger("chatroom.server")
 
 _batch_ids = itertools.count(1)
 
@@ -59,6 +62,32 @@ class ResponseBuffer:
         # A handler that answers later (after a thread or a storage query) sets
         # this; the dispatcher then leaves sending to the handler.
         self.deferred = False
+
+    def defer(self, work: Callable[[], Awaitable[None]], *, block: bool = False) -> None:
+        """Answer later: run ``work`` (which fills this buffer) beside the loop, then
+        send. The handler returns at once; the dispatcher leaves sending to this.
+
+        The reply is always sent and, with ``block`` (the session's next lines wait
+        for this answer, e.g. a login), the session always goes on, whatever fails.
+        """
+        session = self.session
+        self.deferred = True
+        if block:
+            session.blocked += 1
+
+        async def run() -> None:
+            try:
+                await work()
+            except Exception:
+                log.exception("Internal error answering %s from %s", self.command, session.source)
+                self.fail(self.command, "INTERNAL_ERROR", "Something went wrong on the server")
+            finally:
+                if not session.closed:
+                    self.send()
+                if block:
+                    session.unblock()
+
+        session.server.spawn(run())
 
     def add(self, line: Line) -> None:
         """Add a line (tags filtered per the client's caps when sent)."""

@@ -1,10 +1,11 @@
 """The chat core: who is connected, which channels exist, and how lines flow.
 
 The :class:`Server` owns the registry of sessions and channels, dispatches
-each incoming line through the command table, and writes queued output once
-per event-loop turn (coalesced writes, see PERFORMANCE.md). It never touches
-sockets: transports call :meth:`Server.connect`, :meth:`Session.feed` and
-:meth:`Server.connection_lost`.
+each incoming line through the command table it is given (the composition
+passes :data:`chatroom.server.commands.table.COMMANDS`: the core never imports
+the handlers), and writes queued output once per event-loop turn (coalesced
+writes, see PERFORMANCE.md). It never touches sockets: transports call
+:meth:`Server.connect`, :meth:`Session.feed` and :meth:`Server.connection_lost`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,10 +31,10 @@ from chatroom.protocol.sasl import MECHANISMS
 from chatroom.server.addresses import is_loopback
 from chatroom.server.auth import Auth
 from chatroom.server.channel import Channel
-from chatroom.server.commands import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.network import Network
 from chatroom.server.outgoing import Outgoing, format_time
+from chatroom.server.regstate import RegEvent
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.session import Session, Transport
 from chatroom.storage.accounts import AccountStore, BanRecord
@@ -43,6 +44,20 @@ log = logging.getLogger("chatroom.server")
 
 CLOSE_GRACE = 5.0
 """Seconds a dropped client has to read its ERROR line before the connection is cut."""
+
+
+Handler = Callable[["Server", Session, Line, ResponseBuffer], None]
+"""What runs a command: ``handler(server, session, line, rb)``, replying through ``rb``."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A verb's handler and the checks :meth:`Server.dispatch` runs before it."""
+
+    handler: Handler
+    min_params: int = 0  # fewer: ERR_NEEDMOREPARAMS
+    pre_registration: bool = False  # else before registration: ERR_NOTREGISTERED
+    oper_only: bool = False  # and the user is no operator: ERR_NOPRIVILEGES
 
 
 @dataclass(frozen=True)
@@ -65,8 +80,11 @@ class Server:
         loop: asyncio.AbstractEventLoop | None = None,
         history: HistoryStore | None = None,
         accounts: AccountStore | None = None,
+        *,
+        commands: Mapping[str, Command],
     ) -> None:
         self.config = config
+        self.commands = commands  # verb -> handler and checks (commands/table.py)
         self.loop = loop or asyncio.get_event_loop()
         self.history = history
         self.accounts = accounts
@@ -115,35 +133,10 @@ class Server:
         return self.loop.call_later(delay, callback)
 
     def defer(
-        self,
-        rb: ResponseBuffer,
-        work: Callable[[], Awaitable[None]],
-        *,
-        block: bool = False,
+        self, rb: ResponseBuffer, work: Callable[[], Awaitable[None]], *, block: bool = False
     ) -> None:
-        """Answer later: run ``work`` (which fills ``rb``), then send ``rb``.
-
-        The reply is always sent and, with ``block`` (the session's next lines wait
-        for this answer, e.g. a login), the session always goes on, whatever fails.
-        """
-        session = rb.session
-        rb.deferred = True
-        if block:
-            session.blocked += 1
-
-        async def run() -> None:
-            try:
-                await work()
-            except Exception:
-                log.exception("Internal error answering %s from %s", rb.command, session.source)
-                rb.fail(rb.command, "INTERNAL_ERROR", "Something went wrong on the server")
-            finally:
-                if not session.closed:
-                    rb.send()
-                if block:
-                    session.unblock()
-
-        self.spawn(run())
+        """Answer later: see :meth:`ResponseBuffer.defer`."""
+        rb.defer(work, block=block)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run work that awaits (a storage query, a password check) beside the loop,
@@ -330,6 +323,8 @@ class Server:
             self.users[session.folded_nick] = session
             if previous != session.folded_nick:
                 session.took_nick(previous)
+        else:
+            session.advance(RegEvent.NICK)
 
     def forget_nick(self, session: Session, *, remember: bool = True) -> None:
         if session.folded_nick and self.users.get(session.folded_nick) is session:
@@ -431,7 +426,7 @@ class Server:
         """Run one line from a session through the command table, replying through a
         response buffer (sent at the end unless the handler deferred it)."""
         rb = ResponseBuffer(session, line.tags.get("label"), line.command)
-        command = COMMANDS.get(line.command)
+        command = self.commands.get(line.command)
         if command is None:
             if session.registered:
                 rb.reply(n.ERR_UNKNOWNCOMMAND, line.command, "Unknown command")
@@ -463,16 +458,7 @@ class Server:
         now = self.now()
         ping = Line("PING", (config.name,)).to_bytes()
         for session in list(self.sessions):
-            if not session.registered:
-                if now - session.connected_at > config.registration_timeout:
-                    self.disconnect(session, "Registration timed out")
-                continue
-            idle = now - session.last_recv
-            if idle > config.ping_interval + config.ping_timeout:
-                self.disconnect(session, f"Ping timeout: {int(idle)} seconds")
-            elif idle > config.ping_interval and not session.ping_pending:
-                session.ping_pending = True
-                session.send_bytes(ping)
+            session.check_alive(now, ping)
         self._sweeper = self.loop.call_later(self._sweep_interval, self._sweep)
 
     # -- shutdown -------------------------------------------------------------------

@@ -26,6 +26,7 @@ from chatroom.protocol.masks import mask_matches
 from chatroom.server.addresses import host_of
 from chatroom.server.flood import TokenBucket
 from chatroom.server.outgoing import filter_tags, profile_for
+from chatroom.server.regstate import RegEvent, RegState, next_state
 
 if TYPE_CHECKING:
     import asyncio
@@ -86,9 +87,7 @@ class Session:
         self.folded_nick = ""
         self.user = ""
         self.realname = ""
-        self.registered = False
-        self.got_user = False
-        self.cap_negotiating = False
+        self.registration = RegState.START  # changed only by advance()
         self.cap_version = 0
         self.password_ok = not config.password
         self.caps: set[str] = set()
@@ -133,6 +132,16 @@ class Session:
         self._held: Line | None = None
 
     # -- identity -----------------------------------------------------------
+
+    @property
+    def registered(self) -> bool:
+        """Whether the client finished registering (001 was sent)."""
+        return self.registration is RegState.REGISTERED
+
+    def advance(self, event: RegEvent) -> None:
+        """Move through registration by the table of :mod:`chatroom.server.regstate`;
+        raise :class:`~chatroom.errors.LocalProtocolError` on a step it does not allow."""
+        self.registration = next_state(self.registration, event)
 
     @property
     def source(self) -> str:
@@ -297,6 +306,21 @@ class Session:
         idle = not self.pending_stores and not self.blocked and not self._streams
         if idle and self._held is not None and not self.closed:
             self.process()
+
+    def check_alive(self, now: float, ping: bytes) -> None:
+        """The periodic sweep: drop a client that never registered or went silent;
+        ``ping`` one that has been idle (any line it sends answers)."""
+        config = self.server.config
+        if not self.registered:
+            if now - self.connected_at > config.registration_timeout:
+                self.server.disconnect(self, "Registration timed out")
+            return
+        idle = now - self.last_recv
+        if idle > config.ping_interval + config.ping_timeout:
+            self.server.disconnect(self, f"Ping timeout: {int(idle)} seconds")
+        elif idle > config.ping_interval and not self.ping_pending:
+            self.ping_pending = True
+            self.send_bytes(ping)
 
     def _pause(self, delay: float) -> None:
         if not self._paused:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from support.core import FakeClient, Harness, commands, find, params
@@ -66,7 +67,9 @@ async def test_join_errors(harness: Harness) -> None:
 
 
 async def test_too_many_channels() -> None:
-    server = Server(Config(max_channels=2, flood_enabled=False), asyncio.get_running_loop())
+    server = Server(
+        Config(max_channels=2, flood_enabled=False), asyncio.get_running_loop(), commands=COMMANDS
+    )
     alice = await FakeClient(server).register("alice", caps=())
     alice.send("JOIN #a", "JOIN #b")
     assert find(await alice.ask("JOIN #x"), "405").params[1] == "#x"
@@ -185,7 +188,9 @@ async def test_topic_errors(harness: Harness) -> None:
 
 
 async def test_topic_is_cut_to_topiclen() -> None:
-    server = Server(Config(topiclen=5, flood_enabled=False), asyncio.get_running_loop())
+    server = Server(
+        Config(topiclen=5, flood_enabled=False), asyncio.get_running_loop(), commands=COMMANDS
+    )
     alice = await FakeClient(server).register("alice", caps=())
     await alice.ask("JOIN #c")
     assert find(await alice.ask("TOPIC #c :abcdefgh"), "TOPIC").params[1] == "abcde"

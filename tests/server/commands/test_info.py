@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from support.core import FakeClient, Harness, commands, find, params
@@ -19,7 +20,9 @@ async def test_motd(harness: Harness) -> None:
 
 
 async def test_empty_motd_is_422() -> None:
-    server = Server(Config(motd=" ", flood_enabled=False), asyncio.get_running_loop())
+    server = Server(
+        Config(motd=" ", flood_enabled=False), asyncio.get_running_loop(), commands=COMMANDS
+    )
     alice = FakeClient(server)
     alice.send("NICK alice", "USER a 0 * :A")
     assert "422" in commands(await alice.ask("PING x"))
@@ -59,7 +62,7 @@ async def test_version_time_and_other_servers(harness: Harness) -> None:
 
 async def test_isupport_tells_the_limits() -> None:
     config = Config(nicklen=20, max_targets=3, flood_enabled=False)
-    server = Server(config, asyncio.get_running_loop())
+    server = Server(config, asyncio.get_running_loop(), commands=COMMANDS)
     alice = FakeClient(server)
     alice.send("NICK alice", "USER a 0 * :A")
     replies = await alice.ask("PING x")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from support.core import FakeClient, Harness, commands, find, join, params
@@ -200,7 +201,7 @@ async def test_message_to_chanserv_is_answered_by_chanserv(harness: Harness) -> 
 
 
 async def test_messages_without_history() -> None:
-    server = Server(Config(flood_enabled=False), asyncio.get_running_loop())
+    server = Server(Config(flood_enabled=False), asyncio.get_running_loop(), commands=COMMANDS)
     alice = await FakeClient(server).register("alice", caps=("echo-message",))
     bob = await FakeClient(server).register("bob", caps=())
     bob.lines()

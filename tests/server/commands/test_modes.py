@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from support.core import FakeClient, Harness, commands, find, join, params
@@ -160,7 +161,7 @@ async def test_bad_mask_is_refused(harness: Harness) -> None:
 
 async def test_list_is_bounded() -> None:
     config = Config(max_list_entries=2, flood_enabled=False)
-    server = Server(config, asyncio.get_running_loop())
+    server = Server(config, asyncio.get_running_loop(), commands=COMMANDS)
     alice = await FakeClient(server).register("alice", caps=())
     await alice.ask("JOIN #b")
     replies = await alice.ask("MODE #b +bbb a b c")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from support.core import FakeClient, Harness, commands, find, params
@@ -159,7 +160,11 @@ async def test_user_and_pass_after_registration_get_462(harness: Harness) -> Non
 
 
 async def test_server_password() -> None:
-    server = Server(Config(password="letmein", flood_enabled=False), asyncio.get_running_loop())
+    server = Server(
+        Config(password="letmein", flood_enabled=False),
+        asyncio.get_running_loop(),
+        commands=COMMANDS,
+    )
     wrong = FakeClient(server)
     wrong.send("PASS nope", "NICK alice")
     replies = await wrong.ask("USER a 0 * :A")

@@ -24,7 +24,6 @@ from chatroom.protocol.sasl import (
 )
 from chatroom.server.addresses import is_loopback
 from chatroom.server.auth import SaslAttempt, log_in
-from chatroom.server.commands import command
 from chatroom.storage.accounts import AccountError
 from chatroom.storage.errors import StorageError
 
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("chatroom.server")
 
 
-@command("AUTHENTICATE", 1, pre_registration=True)
 def authenticate(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """AUTHENTICATE <mechanism> | <base64 chunk> | + | *"""
     arg = line.params[0]
@@ -188,7 +186,6 @@ def _scram(
     rb.reply(n.RPL_SASLSUCCESS, "SASL authentication successful")
 
 
-@command("REGISTER", 3, pre_registration=True)
 def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """REGISTER <account> {<email> | *} <password>"""
     name, email, password = line.params[0], line.params[1], line.params[2]

@@ -16,7 +16,6 @@ from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
 from chatroom.server.channel import Channel
-from chatroom.server.commands import command
 from chatroom.server.outgoing import Outgoing
 from chatroom.server.persistence import is_channel_operator_account, save_channel
 from chatroom.server.targets import distinct, within_targmax
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 NAMES_BUDGET = 400  # bytes of names per 353 line, leaving room for prefix and nick
 
 
-@command("JOIN", 1)
 def join(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """JOIN <channel>{,<channel>} [<key>{,<key>}] | JOIN 0"""
     if line.params[0] == "0":
@@ -257,7 +255,6 @@ def _names_rows(
         yield rb.numeric(n.RPL_NAMREPLY, symbol, channel.name, " ".join(names))
 
 
-@command("PART", 1)
 def part(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """PART <channel>{,<channel>} [<reason>]"""
     reason = line.params[1] if len(line.params) > 1 else ""
@@ -285,7 +282,6 @@ def _part(
     server.part_channel(session, channel)
 
 
-@command("TOPIC", 1)
 def topic(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """TOPIC <channel> [<topic>]"""
     channel = server.find_channel(line.params[0])
@@ -318,7 +314,6 @@ def topic(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     share_state(server, channel, out.line)
 
 
-@command("NAMES")
 def names(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """NAMES [<channel>{,<channel>}]"""
     targets = distinct(line.params[0].split(",")) if line.params else []
@@ -334,7 +329,6 @@ def names(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
         send_names(server, session, channel, rb, lazy=True)
 
 
-@command("LIST")
 def list_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """LIST [<channel>{,<channel>}] [<elistcond>{,<elistcond>}]"""
     names: list[str] = []
@@ -374,7 +368,6 @@ def list_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     rb.reply(n.RPL_LISTEND, "End of /LIST")
 
 
-@command("KICK", 2)
 def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """KICK <channel> <user>{,<user>} [<comment>]"""
     channel = server.find_channel(line.params[0])
@@ -425,7 +418,6 @@ def _kick_remote(
     return True
 
 
-@command("INVITE", 2)
 def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """INVITE <nickname> <channel>"""
     nick, name = line.params[0], line.params[1]

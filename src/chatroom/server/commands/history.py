@@ -28,7 +28,6 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name, is_valid_channel, is_valid_nick
 from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
-from chatroom.server.commands import command
 from chatroom.server.outgoing import format_time
 from chatroom.storage.base import (
     After,
@@ -97,7 +96,6 @@ def parse_limit(text: str, maximum: int) -> int:
     return min(limit, maximum)
 
 
-@command("CHATHISTORY", 1)
 def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """CHATHISTORY <subcommand> <target> <reference> [<reference>] <limit>"""
     store = server.history
@@ -291,7 +289,6 @@ def _inside(when: datetime, windows: list[Window]) -> bool:
     return any(since <= when and (until is None or when < until) for since, until in windows)
 
 
-@command("PURGE", 1, oper_only=True)
 def purge(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """PURGE <channel>: delete a room's whole history (operators only)."""
     store = server.history

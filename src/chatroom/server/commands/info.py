@@ -11,7 +11,6 @@ from chatroom.protocol.casemap import casefold
 from chatroom.protocol.isupport import chunk_tokens, isupport_tokens
 from chatroom.protocol.line import Line
 from chatroom.server.channel import FLAG_MODES, LIST_MODES, PARAM_ALWAYS, PARAM_SET
-from chatroom.server.commands import command
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -122,20 +121,17 @@ def _other_server(server: Server, line: Line, rb: ResponseBuffer) -> bool:
     return False
 
 
-@command("MOTD")
 def motd(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """MOTD [<target>]"""
     if not _other_server(server, line, rb):
         send_motd(server, rb)
 
 
-@command("LUSERS")
 def lusers(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """LUSERS"""
     send_lusers(server, rb)
 
 
-@command("VERSION")
 def version(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """VERSION [<target>]"""
     if _other_server(server, line, rb):
@@ -149,7 +145,6 @@ def version(server: Server, session: Session, line: Line, rb: ResponseBuffer) ->
     send_isupport(server, rb)
 
 
-@command("TIME")
 def time_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """TIME [<server>]"""
     if _other_server(server, line, rb):

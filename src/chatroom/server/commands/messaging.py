@@ -23,7 +23,7 @@ from chatroom.cluster.events import ChannelMessage, PrivateMessage
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
-from chatroom.server.commands import command, services
+from chatroom.server.commands import services
 from chatroom.server.outgoing import MSGTAGS, Outgoing, format_time
 from chatroom.server.response import ResponseBuffer
 from chatroom.storage.base import MessageKind, StoredMessage, dm_key
@@ -36,19 +36,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("chatroom.server")
 
 
-@command("PRIVMSG")
 def privmsg(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """PRIVMSG <target>{,<target>} <text to be sent>"""
     deliver(server, session, line, rb, "PRIVMSG")
 
 
-@command("NOTICE")
 def notice(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """NOTICE <target>{,<target>} <text to be sent>"""
     deliver(server, session, line, rb, "NOTICE")
 
 
-@command("TAGMSG", 1)
 def tagmsg(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """TAGMSG <target>{,<target>} (https://ircv3.net/specs/extensions/message-tags)"""
     deliver(server, session, line, rb, "TAGMSG")

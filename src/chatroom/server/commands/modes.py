@@ -16,7 +16,6 @@ from chatroom.protocol.masks import normalize_mask, valid_mask
 from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry, with_status
-from chatroom.server.commands import command
 from chatroom.server.commands.channels import share_state
 from chatroom.server.commands.info import MODES_PER_COMMAND
 from chatroom.server.outgoing import Outgoing
@@ -35,7 +34,6 @@ _LIST_REPLIES = {
 }
 
 
-@command("MODE", 1)
 def mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """MODE <target> [<modestring> [<mode arguments>...]]"""
     if is_channel_name(line.params[0]):
@@ -164,18 +162,32 @@ def channel_mode(server: Server, session: Session, line: Line, rb: ResponseBuffe
         else:
             rb.reply(n.ERR_NOTONCHANNEL, channel.name, "You're not on that channel")
     if applied:
-        save_channel(server, channel)
-        out = Outgoing(
-            Line(
-                "MODE",
-                (channel.name, _mode_text(applied), *applied_args),
-                session.source,
-                server.tags(),
-            )
+        _announce(server, session, channel, applied, applied_args, touched, rb)
+
+
+def _announce(
+    server: Server,
+    session: Session,
+    channel: Channel,
+    applied: list[tuple[bool, str]],
+    applied_args: list[str],
+    touched: list[str],
+    rb: ResponseBuffer,
+) -> None:
+    """Keep and announce what a MODE changed: the ``applied`` (adding, char) pairs and
+    their arguments; ``touched``: folded nicks whose channel status changed."""
+    save_channel(server, channel)
+    out = Outgoing(
+        Line(
+            "MODE",
+            (channel.name, _mode_text(applied), *applied_args),
+            session.source,
+            server.tags(),
         )
-        rb.add(out.line)
-        server.send_to((m for m in channel.members if m is not session), out)
-        share_state(server, channel, out.line, _statuses(server, channel, touched))
+    )
+    rb.add(out.line)
+    server.send_to((m for m in channel.members if m is not session), out)
+    share_state(server, channel, out.line, _statuses(server, channel, touched))
 
 
 def _statuses(server: Server, channel: Channel, folded: list[str]) -> tuple[tuple[str, str], ...]:

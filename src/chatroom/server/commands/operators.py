@@ -13,7 +13,6 @@ from chatroom.protocol.line import Line
 from chatroom.protocol.masks import normalize_mask, valid_mask
 from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
-from chatroom.server.commands import command
 from chatroom.server.persistence import ban_for, without_expired
 from chatroom.storage.accounts import BanRecord
 from chatroom.storage.errors import StorageError
@@ -30,7 +29,6 @@ MAX_BAN_MINUTES = 100 * 366 * 24 * 60
 """A longer KLINE lasts this long: the expiry date must stay a date."""
 
 
-@command("OPER", 2)
 def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """OPER <name> <password>"""
     name, password = line.params[0], line.params[1]
@@ -64,7 +62,6 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     server.defer(rb, check, block=True)
 
 
-@command("KILL", 2, oper_only=True)
 def kill(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """KILL <nickname> <comment>"""
     victim = server.find_user(line.params[0])
@@ -77,7 +74,6 @@ def kill(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     server.disconnect(victim, reason)
 
 
-@command("KLINE", 1, oper_only=True)
 def kline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """KLINE [<minutes>] <mask> [<reason>] | KLINE LIST
 
@@ -136,7 +132,6 @@ def kline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     server.defer(rb, add)
 
 
-@command("UNKLINE", 1, oper_only=True)
 def unkline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """UNKLINE <mask>"""
     store = server.accounts
@@ -158,7 +153,6 @@ def unkline(server: Server, session: Session, line: Line, rb: ResponseBuffer) ->
     server.defer(rb, remove)
 
 
-@command("STATS", 1, oper_only=True)
 def stats(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """STATS <query>
 

@@ -15,7 +15,6 @@ from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.addresses import address_of
 from chatroom.server.channel import status_prefix
-from chatroom.server.commands import command
 from chatroom.server.targets import distinct, within_targmax
 from chatroom.server.visibility import channel_members, sees_user, shows_channel
 
@@ -75,7 +74,6 @@ def _who_line(
     )
 
 
-@command("WHO")
 def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHO <mask>"""
     mask = line.params[0] if line.params else "*"
@@ -106,7 +104,6 @@ def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
     rb.reply(n.RPL_ENDOFWHO, mask, "End of /WHO list")
 
 
-@command("WHOIS", 1)
 def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHOIS [<target>] <nick>"""
     nicks = distinct(line.params[-1].split(","))
@@ -173,7 +170,6 @@ def _remote_channels(server: Server, viewer: Session, other: RemoteUser, multi: 
     return shown
 
 
-@command("WHOWAS", 1)
 def whowas(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """WHOWAS <nick> [<count>]"""
     nick = line.params[0]
@@ -200,7 +196,6 @@ def whowas(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
     rb.reply(n.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
 
 
-@command("ISON", 1)
 def ison(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """ISON <nickname>{ <nickname>}"""
     online = []
@@ -212,7 +207,6 @@ def ison(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     rb.reply(n.RPL_ISON, " ".join(online))
 
 
-@command("USERHOST", 1)
 def userhost(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """USERHOST <nickname>{ <nickname>} (at most 5)"""
     replies = []
@@ -225,7 +219,6 @@ def userhost(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
     rb.reply(n.RPL_USERHOST, " ".join(replies))
 
 
-@command("AWAY")
 def away(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """AWAY [<text>]"""
     text = line.params[0][: server.config.awaylen] if line.params else ""
@@ -243,7 +236,6 @@ def away(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     presence.changed(server, session, notice)
 
 
-@command("SETNAME", 1)
 def setname(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """SETNAME <realname>"""
     realname = line.params[0]

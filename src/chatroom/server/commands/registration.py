@@ -16,10 +16,10 @@ from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.auth import protect_nick, reclaim
-from chatroom.server.commands import command
 from chatroom.server.commands.info import send_isupport, send_lusers, send_motd
 from chatroom.server.commands.services import RESERVED_NICKS
 from chatroom.server.persistence import ban_for
+from chatroom.server.regstate import RegEvent, RegState, allowed
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -33,7 +33,6 @@ CHANNEL_MODES = "beIiklmnostv"
 CHANNEL_MODES_WITH_PARAM = "beIklov"
 
 
-@command("CAP", 1, pre_registration=True)
 def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """CAP <subcommand> [:<capabilities>]"""
     sub = line.params[0].upper()
@@ -41,7 +40,7 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
     name = server.config.name
     if sub == "LS":
         if not session.registered:
-            session.cap_negotiating = True
+            session.advance(RegEvent.CAP_BEGIN)
         version = parse_number(line.params[1]) if len(line.params) > 1 else None
         version = version or 0  # anything but a number: no version (CAP LS alone)
         session.cap_version = max(session.cap_version, version)
@@ -53,7 +52,7 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
         _send_cap_list(rb, name, nick, "LIST", sorted(session.caps), session.cap_version >= 302)
     elif sub == "REQ":
         if not session.registered:
-            session.cap_negotiating = True
+            session.advance(RegEvent.CAP_BEGIN)
         text = line.params[1] if len(line.params) > 1 else ""
         changes = parse_request(text, server.caps)
         if changes is None:
@@ -70,7 +69,7 @@ def cap(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
     elif sub == "END":
         session.sasl = None  # an unfinished SASL exchange ends with negotiation
         if not session.registered:
-            session.cap_negotiating = False
+            session.advance(RegEvent.CAP_END)
             try_register(server, session, rb)
     else:
         rb.reply(n.ERR_INVALIDCAPCMD, line.params[0], "Invalid CAP command")
@@ -86,7 +85,6 @@ def _send_cap_list(
         rb.add(Line("CAP", (nick, sub, *more, chunk), name))
 
 
-@command("PASS", 1, pre_registration=True)
 def pass_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """PASS <password>"""
     if session.registered:
@@ -95,7 +93,6 @@ def pass_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     session.password_ok = not server.config.password or line.params[0] == server.config.password
 
 
-@command("NICK", pre_registration=True)
 def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """NICK <nickname>"""
     if not line.params or not line.params[0]:
@@ -150,10 +147,9 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     server.defer(rb, claim, block=True)
 
 
-@command("USER", 4, pre_registration=True)
 def user(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """USER <username> 0 * <realname>"""
-    if session.registered or session.got_user:
+    if not allowed(session.registration, RegEvent.USER):  # registered, or USER came
         rb.reply(n.ERR_ALREADYREGISTERED, "You may not reregister")
         return
     username = "".join(c for c in line.params[0] if c.isascii() and (c.isalnum() or c in "-_."))
@@ -162,15 +158,13 @@ def user(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     # No ident lookups (they would stall registration), so mark the name as unverified.
     session.user = "~" + username[: USERLEN - 1]
     session.realname = line.params[3][: server.config.realnamelen]
-    session.got_user = True
+    session.advance(RegEvent.USER)
     try_register(server, session, rb)
 
 
 def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
     """Finish registration once NICK, USER and CAP END (if negotiating) have arrived."""
-    if session.registered or session.cap_negotiating or not session.got_user:
-        return
-    if not session.folded_nick:
+    if session.registration is not RegState.READY:
         return
     if not session.password_ok:
         rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
@@ -182,6 +176,7 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
     if server.nick_in_use(session.nick, by=session):
         rb.reply(n.ERR_NICKNAMEINUSE, session.nick, "Nickname is already in use")
         session.nick, session.folded_nick = "*", ""
+        session.advance(RegEvent.NICK_REFUSED)
         return
     network = server.network
     if network is None:
@@ -201,6 +196,7 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
                 network.release_nick(folded)
             rb.reply(n.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
             session.nick, session.folded_nick = "*", ""
+            session.advance(RegEvent.NICK_REFUSED)
             return
         _complete_registration(server, session, rb)
         if session.registered:
@@ -220,7 +216,7 @@ def _complete_registration(server: Server, session: Session, rb: ResponseBuffer)
         rb.lines.clear()
         server.disconnect(session, "Banned", error=f"Banned: {ban.reason}")
         return
-    session.registered = True
+    session.advance(RegEvent.WELCOME)
     server.users[session.folded_nick] = session
     session.took_nick("")  # now, not at NICK: another could register the nick between
     server.max_users = max(server.max_users, len(server.users))
@@ -242,19 +238,16 @@ def send_welcome(server: Server, session: Session, rb: ResponseBuffer) -> None:
     send_motd(server, rb)
 
 
-@command("PING", 1, pre_registration=True)
 def ping(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """PING <token>"""
     rb.add(Line("PONG", (server.config.name, line.params[0]), server.config.name))
 
 
-@command("PONG", pre_registration=True)
 def pong(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """PONG [<server>] <token>: any input already counts as a sign of life."""
     session.ping_pending = False
 
 
-@command("QUIT", pre_registration=True)
 def quit_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """QUIT [<reason>]"""
     reason = line.params[0] if line.params and line.params[0] else ""

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 from chatroom.cluster.channels import is_orphan
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
-from chatroom.server.commands import command
 from chatroom.server.commands.channels import share_state
 from chatroom.server.persistence import record_of
-from chatroom.storage.accounts import AccountError
+from chatroom.storage.accounts import AccountError, AccountStore
 from chatroom.storage.errors import StorageError
 
 if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
     from chatroom.server.response import ResponseBuffer
     from chatroom.server.server import Server
     from chatroom.server.session import Session
@@ -48,14 +48,12 @@ def reply(server: Server, session: Session, rb: ResponseBuffer, text: str) -> No
     rb.add(Line("NOTICE", (session.nick, text), source))
 
 
-@command("CHANSERV", 1)
 def chanserv(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """CHANSERV <REGISTER|UNREGISTER|INFO|HELP> [#room]"""
     words = " ".join(line.params).split()
     handle(server, session, words, rb)
 
 
-@command("CS", 1)
 def cs(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """CS <subcommand> [#room] (short for CHANSERV)"""
     chanserv(server, session, line, rb)
@@ -133,7 +131,13 @@ def handle(server: Server, session: Session, words: list[str], rb: ResponseBuffe
 
         server.defer(rb, register)
         return
-    # UNREGISTER
+    unregister_room(server, session, channel, store, rb)
+
+
+def unregister_room(
+    server: Server, session: Session, channel: Channel, store: AccountStore, rb: ResponseBuffer
+) -> None:
+    """ChanServ UNREGISTER #room: the founder (or an operator) forgets a room's record."""
     founder = channel.founder
     allowed = session.is_operator or (
         founder is not None
