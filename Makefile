@@ -19,7 +19,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # still matches pyproject.toml.
 SYNC := $(UV) sync --frozen --quiet
 
-.PHONY: run test lock-check lint typecheck pytest lock upgrade wheel bench clean \
+.PHONY: run test lock-check lint typecheck pytest lock upgrade wheel bench bench-masks clean \
 	sync-run sync-dev
 
 $(UV): uv-requirements.txt
@@ -74,6 +74,10 @@ wheel: sync-dev
 # The benchmark (bench/, not shipped in the wheel): make bench ARGS="--scale 0.1".
 bench: sync-dev
 	$(BIN)/python -m bench $(ARGS)
+
+# What a hostile ban list costs per message, beside the matcher it replaced.
+bench-masks: sync-dev
+	$(BIN)/python -m bench.masks $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build dist .mypy_cache .pytest_cache .ruff_cache
