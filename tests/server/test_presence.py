@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-from chatroom.cluster.events import Quit, UserState, UserUp
 from chatroom.protocol.line import Line
 from chatroom.server import presence
 from chatroom.server.config import Config, Operator
+from chatroom.server.network.events import Quit, UserState, UserUp
 from chatroom.server.server import Server
 from chatroom.server.session import Session
 from chatroom.storage.passwords import hash_password

@@ -128,7 +128,7 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         try_register(server, session, rb)
         return
     network = server.network
-    if network is None:
+    if network.is_local:  # nobody else to ask: taken at once
         rb.add(server.rename(session, new))
         protect_nick(server, session)
         return
@@ -184,7 +184,7 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
         session.nick, session.folded_nick = "*", ""
         return
     network = server.network
-    if network is None:
+    if network.is_local:  # nobody else to ask: taken at once
         _complete_registration(server, session, rb)
         return
 
