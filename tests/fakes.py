@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from chatroom.cluster.view import RemoteView
+from chatroom.server.network.view import RemoteView
 
 if TYPE_CHECKING:
-    from chatroom.cluster.events import Event
+    from chatroom.server.network import Existing
+    from chatroom.server.network.events import Event
+    from chatroom.server.network.state import ChannelState
 
 
 class FakeTransport:
@@ -42,11 +44,13 @@ class FakeNetwork:
     """Stands for the other processes of a network (``server.network``): records
     what the core publishes; the view is filled by the events a test applies."""
 
+    is_local = False  # claims are awaited, as with Redis
+
     def __init__(self) -> None:
         self.view = RemoteView()
         self.published: list[Event] = []
         self.created: list[str] = []  # channels create_channel was asked for
-        self.winner: str | None = None  # what it answers: None, this process won
+        self.winner: Existing | None = None  # what it answers: None, this process won
 
     def publish(self, event: Event) -> None:
         self.published.append(event)
@@ -54,12 +58,15 @@ class FakeNetwork:
     async def claim_nick(self, folded: str) -> bool:
         return True
 
-    async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
+    async def create_channel(self, channel: str, nick: str, state: ChannelState) -> Existing | None:
         self.created.append(channel)
         return self.winner
 
     def release_nick(self, folded: str) -> None:
         pass
+
+    def status(self) -> list[tuple[str, int]]:
+        return [("p1", 0)]
 
 
 async def settle() -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from chatroom.cluster.events import (
+from chatroom.cluster import channels
+from chatroom.cluster.events import decode, encode
+from chatroom.protocol.line import Line
+from chatroom.server.network.events import (
     ChannelCreated,
     ChannelLine,
     ChannelMessage,
@@ -21,12 +26,19 @@ from chatroom.cluster.events import (
     Resync,
     UserState,
     UserUp,
-    decode,
-    encode,
 )
-from chatroom.protocol.line import Line
+from chatroom.server.network.state import ChannelState
 
 LINE = Line("PRIVMSG", ("#room", "hi: there"), "a!u@h", {"msgid": "x1", "time": "t"})
+STATE = ChannelState(
+    "#Room",
+    1_700_000_000,
+    "int",
+    key="sesame",
+    topic="hi",
+    op_accounts=("alice",),
+    lists=(("b", (("bad!*@*", "a!u@h", 1_700_000_200),)), ("e", ()), ("I", ())),
+)
 
 EVENTS: list[Event] = [
     ChannelMessage("#room", LINE, "@", False),
@@ -94,12 +106,13 @@ def test_a_user_up_from_an_older_process_decodes_with_defaults() -> None:
 @pytest.mark.parametrize(
     "event",
     [
-        ChannelUpdate("#room", '{"n":"#Room"}', (("bob", "o"), ("al", "")), LINE),
-        ChannelUpdate("#room", '{"n":"#Room"}'),  # no line: a creation, ChanServ
+        ChannelUpdate("#room", STATE, (("bob", "o"), ("al", "")), LINE),
+        ChannelUpdate("#room", STATE),  # no line: a creation, ChanServ
+        ChannelUpdate("#room", None, (("bob", "v"),), LINE),  # statuses only
         Invite("#room", "bob", Line("INVITE", ("Bob", "#Room"), "a!u@h", {"time": "t"})),
-        ChannelCreated("#room", "alice", '{"n":"#Room"}'),
+        ChannelCreated("#room", "alice", STATE),
         Kick("#room", "bob", Line("KICK", ("#Room", "Bob", "out"), "a!u@h", {"time": "t"})),
-        Join("#room", "al", "Al!u@h", "", "*", "Al", Line("JOIN", ("#Room",), "a"), '{"n":"#R"}'),
+        Join("#room", "al", "Al!u@h", "", "*", "Al", Line("JOIN", ("#Room",), "a"), STATE),
     ],
     ids=lambda e: type(e).__name__,
 )
@@ -154,6 +167,11 @@ _JOIN = '[{},"a!u@h","JOIN",["#a"]]'
         # the channel-state events too
         '"t":"cstate","channel":"#a","state":{"n":"#a"}',
         '"t":"cstate","channel":"#a","state":"{}","statuses":[["bob",null]]',
+        '"t":"cstate","channel":"#a","state":"{}"',  # a state must be a whole one
+        '"t":"cstate","channel":"#a","state":"{not json"',
+        '"t":"join","channel":"#a","nick":"al","source":"s","status":"","account":"*",'
+        '"realname":"R","line":' + _JOIN + ',"state":"{\\"n\\":\\"#a\\"}"',
+        '"t":"created","channel":"#a","nick":"al","state":""',
         '"t":"invite","channel":"#a","target":5,"line":' + _AWAY,
         '"t":"created","channel":"#a","nick":"al","state":null',
         '"t":"gone","reason":false',
@@ -176,3 +194,15 @@ def test_a_user_state_carries_a_notification(command: str) -> None:
 def test_resync_round_trip() -> None:
     event = Resync(1_700_000_000_123)
     assert decode(encode("proc-1", event)) == ("proc-1", event)
+
+
+def test_a_channel_state_travels_as_the_text_redis_stores() -> None:
+    """The wire form is the one older processes wrote: the state's JSON text inside
+    the envelope, and "" for none (an older process's Join, a status change)."""
+    body = json.loads(encode("p", ChannelUpdate("#room", STATE)))
+    assert body["state"] == channels.dump(STATE)
+    assert json.loads(encode("p", ChannelUpdate("#room", None)))["state"] == ""
+    line = '[{},"a!u@h","JOIN",["#a"]]'
+    old = '{"o":"p","t":"join","channel":"#a","nick":"al","source":"s","status":"",'
+    _origin, join = decode((old + f'"account":"*","realname":"R","line":{line}}}').encode())
+    assert isinstance(join, Join) and join.state is None

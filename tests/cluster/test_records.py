@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from chatroom.cluster.events import UserUp
 from chatroom.cluster.records import remote_user, user_record
-from chatroom.cluster.view import RemoteUser
+from chatroom.server.network.events import UserUp
+from chatroom.server.network.view import RemoteUser
 
 
 def test_a_record_keeps_what_whois_shows() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-from chatroom.cluster.events import Quit, UserState, UserUp
 from chatroom.protocol.line import Line
 from chatroom.server import presence
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config, Operator
+from chatroom.server.network.events import Quit, UserState, UserUp
 from chatroom.server.server import Server
 from chatroom.server.session import Session
 from chatroom.storage.passwords import hash_password

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-from chatroom.cluster.events import UserUp
-from chatroom.cluster.view import RemoteUser, RemoteView
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
+from chatroom.server.network.events import UserUp
+from chatroom.server.network.view import RemoteUser, RemoteView
 from chatroom.server.server import Server
 from chatroom.server.session import Session
 from chatroom.server.visibility import channel_members, sees_user, shows_channel

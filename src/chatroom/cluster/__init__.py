@@ -1,9 +1,10 @@
-"""Several server processes, one chat network (docs/scale-out.md).
+"""Several server processes, one chat network (docs/scale-out.md): the Redis
+implementation of the core's network seam (:mod:`chatroom.server.network`, which
+holds the events, the view of remote users and the channel state).
 
-:mod:`~chatroom.cluster.events` (the records processes exchange) and
-:mod:`~chatroom.cluster.view` (what one process knows of the others) and
-:mod:`~chatroom.cluster.channels` (a channel's shared state, mirrored by every
-process) are pure;
+:mod:`~chatroom.cluster.events` (the wire form of the events) and
+:mod:`~chatroom.cluster.channels` (the wire form of a channel's shared state, and
+the echoes of this process's own updates) are pure;
 :mod:`~chatroom.cluster.deliver` hands remote events to local sessions; only
 :mod:`~chatroom.cluster.bridge` talks to Redis (running
 :mod:`~chatroom.cluster.scripts` there, on the keys of

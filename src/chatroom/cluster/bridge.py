@@ -16,8 +16,8 @@ process sends the departures Redis missed (quits, parts, nick changes), publishe
 its users and memberships again (the others ignore what they knew), claims the
 nicks it gave out meanwhile (renaming its user where another process kept the
 nick), catches up on the messages it missed from the shared history
-(:mod:`.catchup`), and publishes :class:`~.events.Resync` so the others catch up
-on what it stored.
+(:mod:`.catchup`), and publishes :class:`~chatroom.server.network.events.Resync`
+so the others catch up on what it stored.
 """
 
 from __future__ import annotations
@@ -39,25 +39,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver
-from chatroom.cluster.events import (
-    ChannelCreated,
-    ChannelLine,
-    ChannelUpdate,
-    Event,
-    Join,
-    Kick,
-    Leave,
-    NickChange,
-    PrivateMessage,
-    ProcessGone,
-    Quit,
-    Resync,
-    UserState,
-    UserUp,
-    decode,
-    encode,
-)
+from chatroom.cluster.events import decode, encode
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
     EVENTS,
@@ -80,9 +64,27 @@ from chatroom.cluster.scripts import (
     UPDATE_CHANNEL,
 )
 from chatroom.cluster.state import HEARTBEAT, TTL
-from chatroom.cluster.view import RemoteView
 from chatroom.protocol.casemap import casefold
 from chatroom.server import presence
+from chatroom.server.network import Existing
+from chatroom.server.network.events import (
+    ChannelCreated,
+    ChannelLine,
+    ChannelUpdate,
+    Event,
+    Join,
+    Kick,
+    Leave,
+    NickChange,
+    PrivateMessage,
+    ProcessGone,
+    Quit,
+    Resync,
+    UserState,
+    UserUp,
+)
+from chatroom.server.network.state import ChannelState
+from chatroom.server.network.view import RemoteView
 from chatroom.storage.base import from_ms
 
 if TYPE_CHECKING:
@@ -106,6 +108,8 @@ class RedisBridge(Liveness):
     Make one with :meth:`open` (which raises :class:`ClusterError` if Redis is not
     there), set it as ``server.network``, and :meth:`close` it at shutdown.
     """
+
+    is_local = False  # claims are decided by Redis: the core awaits them
 
     @classmethod
     async def open(cls, url: str, server: Server) -> RedisBridge:
@@ -144,7 +148,7 @@ class RedisBridge(Liveness):
     # -- the Network protocol ----------------------------------------------------
 
     def publish(self, event: Event) -> None:
-        if isinstance(event, ChannelUpdate) and event.state:
+        if isinstance(event, ChannelUpdate) and event.state is not None:
             self._echoes.sent(event.channel)
         self._queue.put_nowait(event)
 
@@ -178,11 +182,11 @@ class RedisBridge(Liveness):
                 del self._claiming[folded]
         return bool(won)
 
-    async def create_channel(self, channel: str, nick: str, state: str) -> str | None:
+    async def create_channel(self, channel: str, nick: str, state: ChannelState) -> Existing | None:
         # Through the writer queue: Redis sees it after everything this process
         # did before (a PART of that channel, say), as the others will.
         event = ChannelCreated(channel, nick, state)
-        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        answer: asyncio.Future[Existing | None] = asyncio.get_running_loop().create_future()
         self._answers[event] = answer
         self._queue.put_nowait(event)
         try:
@@ -251,7 +255,7 @@ class RedisBridge(Liveness):
                     self._owe_users(batch)
                 self._settle_creations(results)
                 for index, update in self._updates:
-                    if isinstance(results[index], Exception) and update.state:
+                    if isinstance(results[index], Exception) and update.state is not None:
                         self._echoes.heard_own(update.channel)  # never published
             except RedisError as exc:
                 if not isinstance(exc, RedisConnectionError | RedisTimeoutError):
@@ -335,7 +339,7 @@ class RedisBridge(Liveness):
     def _unsent(self, batch: list[Event | str]) -> None:
         """The channel updates of a batch that failed will never echo back."""
         for item in batch:
-            if isinstance(item, ChannelUpdate) and item.state:
+            if isinstance(item, ChannelUpdate) and item.state is not None:
                 self._echoes.heard_own(item.channel)
 
     def _queue_commands(self, pipe: Any, event: Event) -> None:
@@ -350,8 +354,8 @@ class RedisBridge(Liveness):
                 pipe.hset(USERS, casefold(nick), user_record(event, me))
             case Join(channel, nick, _source, status, _account, _realname, _line, state):
                 pipe.hset(members_key(channel), nick, json.dumps({"s": status, "p": me}))
-                if state:  # its state, unless there already
-                    pipe.set(channel_key(channel), state, nx=True)
+                if state is not None:  # its state, unless there already
+                    pipe.set(channel_key(channel), shared.dump(state), nx=True)
             case Leave(channel, nick, line):
                 # Only the record of the user meant: a PART is of our own user (a
                 # replayed one must spare whoever took the nick since); a KICK may
@@ -379,7 +383,7 @@ class RedisBridge(Liveness):
                     channel_key(channel),
                     nick,
                     member,
-                    state,
+                    shared.dump(state),
                     envelope,
                     EVENTS,
                 )
@@ -389,7 +393,8 @@ class RedisBridge(Liveness):
                 envelope = encode(me, event)
                 keys = (channel_key(channel), members_key(channel))
                 self._updates.append((len(pipe), event))
-                pipe.eval(UPDATE_CHANNEL, 2, *keys, state, envelope, EVENTS, *pairs)
+                text = shared.dump(state) if state is not None else ""
+                pipe.eval(UPDATE_CHANNEL, 2, *keys, text, envelope, EVENTS, *pairs)
                 return
             case NickChange(old, new, source, memberships, _line):
                 folded = casefold(new)
@@ -424,12 +429,9 @@ class RedisBridge(Liveness):
                 self._answer(event, None)  # won (a script error: as if Redis were away)
                 continue
             log.info("%s was created on another process first", event.channel)
-            # Not UTF-8 is as malformed as bad JSON: the JOIN copes with either.
-            self._answer(
-                event, existing.decode(errors="replace") if isinstance(existing, bytes) else ""
-            )
+            self._answer(event, Existing(_state_of(existing)))
 
-    def _answer(self, event: ChannelCreated, state: str | None) -> None:
+    def _answer(self, event: ChannelCreated, state: Existing | None) -> None:
         answer = self._answers.get(event)
         if answer is not None and not answer.done():
             answer.set_result(state)
@@ -469,7 +471,7 @@ class RedisBridge(Liveness):
             except ValueError as exc:
                 log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
                 continue
-            if isinstance(event, ChannelUpdate) and event.state:
+            if isinstance(event, ChannelUpdate) and event.state is not None:
                 self._heard_update(origin, event)
             if origin == self.process_id or not self._delivered.is_new(event):
                 continue
@@ -533,3 +535,14 @@ def _safe(url: str) -> str:
     if "@" in rest:
         rest = "***@" + rest.rsplit("@", 1)[1]
     return scheme + sep + rest
+
+
+def _state_of(stored: Any) -> ChannelState | None:
+    """The channel state Redis answered with, or None if it holds none or an
+    unreadable one (not UTF-8 is as malformed as bad JSON): no mirror is made."""
+    if not isinstance(stored, bytes):
+        return None
+    try:
+        return shared.parse(stored.decode(errors="replace"))
+    except ValueError:
+        return None

@@ -31,9 +31,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chatroom.cluster import deliver
-from chatroom.cluster.events import ChannelMessage, Event, PrivateMessage
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
+from chatroom.server.network.events import ChannelMessage, Event, PrivateMessage
 from chatroom.server.outgoing import format_time
 from chatroom.storage.base import (
     Anchor,
@@ -48,7 +48,7 @@ from chatroom.storage.base import (
 from chatroom.storage.errors import StorageError
 
 if TYPE_CHECKING:
-    from chatroom.cluster.view import RemoteView
+    from chatroom.server.network.view import RemoteView
     from chatroom.server.server import Server
     from chatroom.server.session import Session
 

@@ -1,6 +1,6 @@
 """Deliver events from other processes to this process's sessions.
 
-No I/O of its own: :func:`apply` updates the :class:`~chatroom.cluster.view.RemoteView`
+No I/O of its own: :func:`apply` updates the :class:`~chatroom.server.network.view.RemoteView`
 and queues lines for local sessions through the server's usual output path
 (:class:`~chatroom.server.outgoing.Outgoing`, one formatting per tag profile).
 """
@@ -11,8 +11,11 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from chatroom.cluster import channels as shared
-from chatroom.cluster.events import (
+from chatroom.protocol.casemap import casefold
+from chatroom.protocol.line import Line
+from chatroom.server import presence
+from chatroom.server.mirror import is_orphan, mirror_of, restore
+from chatroom.server.network.events import (
     ChannelCreated,
     ChannelLine,
     ChannelMessage,
@@ -29,10 +32,8 @@ from chatroom.cluster.events import (
     UserState,
     UserUp,
 )
-from chatroom.cluster.view import RemoteUser, RemoteView
-from chatroom.protocol.casemap import casefold
-from chatroom.protocol.line import Line
-from chatroom.server import presence
+from chatroom.server.network.state import ChannelState
+from chatroom.server.network.view import RemoteUser, RemoteView
 from chatroom.server.outgoing import MSGTAGS, Outgoing
 
 if TYPE_CHECKING:
@@ -72,11 +73,11 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             # Known already: a process re-announcing itself after Redis lost its state.
             known = nick in view.members.get(channel, {})
             view.join(channel, nick, status)
-            # Every process mirrors every channel of the network (cluster/channels.py).
+            # Every process mirrors every channel of the network (server/mirror.py).
             # The joiner's process sends its state along: a channel this process
             # dropped meanwhile (its last member here left) comes back with its bans.
             local = server.channels.get(channel)
-            if local is None and state:
+            if local is None and state is not None:
                 local = mirror(server, state)
             if local is not None and not known:
                 plain = Outgoing(line)
@@ -148,7 +149,7 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             if local is None:
                 mirror(server, state)
             else:
-                shared.load(local, state)
+                restore(local, state)
 
 
 def process_gone(server: Server, view: RemoteView, process: str, reason: str) -> list[str]:
@@ -171,12 +172,12 @@ def channel_update(
     server: Server,
     view: RemoteView,
     channel: str,
-    state: str,
+    state: ChannelState | None,
     statuses: tuple[tuple[str, str], ...],
     line: Line | None,
 ) -> None:
     """Replace this process's mirror of ``channel`` with ``state`` (last writer wins;
-    ``""``: only statuses changed), follow the status changes, show ``line`` to the
+    None: only statuses changed), follow the status changes, show ``line`` to the
     local members.
 
     Nothing is published back: the process that made the change put everything in
@@ -184,13 +185,11 @@ def channel_update(
     it knows from the view)."""
     local = server.channels.get(channel)
     if local is None:
-        if not state or channel not in view.members:
+        if state is None or channel not in view.members:
             return  # nobody in it that we know of: Redis keeps it, no mirror needed
         local = mirror(server, state)
-        if local is None:
-            return
-    elif state:
-        shared.load(local, state)
+    elif state is not None:
+        restore(local, state)
     remote = view.members.get(channel, {})
     for nick, status in statuses:
         session = server.users.get(nick)
@@ -203,14 +202,9 @@ def channel_update(
     _forget_orphan(server, view, channel)
 
 
-def mirror(server: Server, state: str) -> Channel | None:
-    """A new mirror holding ``state`` (:func:`.channels.parse`), or None (logged) if
-    ``state`` is malformed."""
-    try:
-        channel = shared.parse(state)
-    except ValueError as exc:
-        log.warning("Ignored a bad channel state: %s", exc)
-        return None
+def mirror(server: Server, state: ChannelState) -> Channel:
+    """A new mirror holding ``state``, in ``server.channels``."""
+    channel = mirror_of(state)
     server.channels[channel.folded] = channel
     return channel
 
@@ -242,8 +236,7 @@ def kick(server: Server, channel: str, target: str, line: Line) -> None:
     if local is None or session is None or session not in local.members:
         return  # left or renamed meanwhile: nobody is kicked, anywhere
     server.send_to(local.members, Outgoing(line))
-    if server.network is not None:
-        server.network.publish(Leave(channel, target, line))
+    server.network.publish(Leave(channel, target, line))
     server.part_channel(session, local)
 
 
@@ -258,7 +251,7 @@ def _speaks_for(view: RemoteView, origin: str, folded: str) -> bool:
 def _forget_orphan(server: Server, view: RemoteView, channel: str) -> None:
     """Drop the mirror of a channel nobody is in any more, anywhere."""
     local = server.channels.get(channel)
-    if local is not None and shared.is_orphan(local, view):
+    if local is not None and is_orphan(local, view):
         del server.channels[channel]
 
 

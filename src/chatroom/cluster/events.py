@@ -1,10 +1,10 @@
-"""The events server processes exchange through Redis, and their wire form.
+"""The wire form of the events processes exchange through Redis
+(:mod:`chatroom.server.network.events`).
 
-Pure: frozen records and JSON (de)serialisation, no I/O. Every event is published
-once, by the process where it happened, wrapped in an envelope naming that process;
-each process delivers it to its own local sessions. Lines travel already formatted
-(source, command, params, tags including ``msgid`` and ``time``), so every process
-shows the same bytes. Nicks and channel names in keys are casefolded.
+Pure: JSON (de)serialisation, no I/O. Every event is published once, by the
+process where it happened, wrapped in an envelope naming that process. A channel
+state travels as the JSON text of :mod:`.channels` (the same text Redis stores),
+inside the envelope as a string ("" for none).
 
 :func:`decode` raises :class:`ValueError` for anything that is not an envelope this
 module wrote, down to the type of each field: a bad publish on the shared channel
@@ -18,206 +18,30 @@ import dataclasses
 import json
 import types
 import typing
-from dataclasses import dataclass
 from typing import Any
 
+from chatroom.cluster import channels
 from chatroom.protocol.line import Line
-
-
-@dataclass(frozen=True)
-class ChannelMessage:
-    """PRIVMSG/NOTICE/TAGMSG to a channel; ``status`` ('', '@', '+') limits recipients."""
-
-    channel: str
-    line: Line
-    status: str = ""
-    tagmsg: bool = False
-
-
-@dataclass(frozen=True)
-class PrivateMessage:
-    """A message to one nick owned by the receiving process."""
-
-    target: str
-    line: Line
-    tagmsg: bool = False
-
-
-@dataclass(frozen=True)
-class UserUp:
-    """A user finished registering (so its nick is known network-wide), with what
-    WHO/WHOIS show of it. ``modes`` are its user modes ('i' invisible, 'o' IRC
-    operator); ``signon`` is a Unix time; ``secure`` means TLS. The fields after
-    ``source`` have defaults so that events from older processes still decode."""
-
-    nick: str
-    source: str
-    realname: str = ""
-    account: str | None = None
-    away: str | None = None
-    modes: str = ""
-    signon: int = 0
-    secure: bool = False
-
-
-@dataclass(frozen=True)
-class Join:
-    """``nick`` joined ``channel`` with ``status`` ('' or 'o'); ``line`` is the plain JOIN.
-
-    ``state`` is the channel's state as the joiner's process holds it
-    (:func:`chatroom.cluster.channels.dump`): a process without a mirror of the
-    channel makes one from it, never one with default modes; "" from an older
-    process (no mirror is made then)."""
-
-    channel: str
-    nick: str
-    source: str
-    status: str
-    account: str
-    realname: str
-    line: Line
-    state: str = ""
-
-
-@dataclass(frozen=True)
-class Leave:
-    """``nick`` left ``channel`` (PART or KICK, as ``line`` says)."""
-
-    channel: str
-    nick: str
-    line: Line
-
-
-@dataclass(frozen=True)
-class ChannelLine:
-    """A line for a channel's members that changes no membership (TOPIC)."""
-
-    channel: str
-    line: Line
-
-
-@dataclass(frozen=True)
-class Quit:
-    """``nick`` left the network; ``channels`` are the (folded) channels it was in."""
-
-    nick: str
-    channels: tuple[str, ...]
-    line: Line
-
-
-@dataclass(frozen=True)
-class NickChange:
-    """``old`` (folded) is now ``new``; ``memberships`` are (channel, status) pairs."""
-
-    old: str
-    new: str
-    source: str
-    memberships: tuple[tuple[str, str], ...]
-    line: Line
-
-
-@dataclass(frozen=True)
-class ProcessGone:
-    """The sending process is shutting down: its users are gone, with ``reason``."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class UserState:
-    """The away message, account, realname or user modes of ``nick`` (folded)
-    changed: the whole new state. ``line`` is the notification for local members
-    sharing a channel with it (``AWAY``, ``ACCOUNT`` or ``SETNAME``, each only to
-    those with the matching capability), or None (a mode change tells nobody)."""
-
-    nick: str
-    realname: str
-    account: str | None
-    away: str | None
-    modes: str
-    line: Line | None = None
-
-
-@dataclass(frozen=True)
-class ChannelUpdate:
-    """``channel``'s shared state changed (MODE, TOPIC, ChanServ).
-
-    ``state`` is the whole new state (:func:`chatroom.cluster.channels.dump`), which
-    replaces every mirror's, or "" when only statuses changed; ``statuses`` are
-    ``(folded nick, status)`` of members whose status changed (+o/+v on any
-    process); ``line`` is what members see, if anything (the MODE or TOPIC line)."""
-
-    channel: str
-    state: str
-    statuses: tuple[tuple[str, str], ...] = ()
-    line: Line | None = None
-
-
-@dataclass(frozen=True)
-class Invite:
-    """``target`` (folded) was invited to ``channel``; ``line`` is the INVITE.
-
-    Its process remembers the invite and shows the line; every process shows it to
-    its operators of the channel that have invite-notify."""
-
-    channel: str
-    target: str
-    line: Line
-
-
-@dataclass(frozen=True)
-class ChannelCreated:
-    """``nick`` (folded) created ``channel`` with ``state``: nobody was in it anywhere.
-
-    Redis decides atomically whether it really was first, before the JOIN makes
-    ``nick`` operator: only then is the event published (by a Lua script, see the
-    bridge's ``create_channel``); it comes before the creator's :class:`Join`."""
-
-    channel: str
-    nick: str
-    state: str
-
-
-@dataclass(frozen=True)
-class Resync:
-    """The sending process was cut off from Redis from ``since_ms`` (milliseconds
-    since the epoch) until now: the messages it stored meanwhile never reached the
-    others, who catch up on them from the shared history."""
-
-    since_ms: int
-
-
-@dataclass(frozen=True)
-class Kick:
-    """A KICK of ``target`` (folded), a user of the receiving process (sent to its
-    inbox only); ``line`` is the KICK.
-
-    The user's own process applies it, if the user is still in the channel under
-    that nick, and publishes the :class:`Leave` everyone shows: a user renaming at
-    that instant is then kicked nowhere rather than only on some processes."""
-
-    channel: str
-    target: str
-    line: Line
-
-
-Event = (
-    ChannelMessage
-    | PrivateMessage
-    | UserUp
-    | Join
-    | Leave
-    | ChannelLine
-    | Quit
-    | NickChange
-    | ProcessGone
-    | UserState
-    | ChannelUpdate
-    | Invite
-    | ChannelCreated
-    | Resync
-    | Kick
+from chatroom.server.network.events import (
+    USER_STATE_COMMANDS,
+    ChannelCreated,
+    ChannelLine,
+    ChannelMessage,
+    ChannelUpdate,
+    Event,
+    Invite,
+    Join,
+    Kick,
+    Leave,
+    NickChange,
+    PrivateMessage,
+    ProcessGone,
+    Quit,
+    Resync,
+    UserState,
+    UserUp,
 )
+from chatroom.server.network.state import ChannelState
 
 _TYPES: dict[str, type[Event]] = {
     "msg": ChannelMessage,
@@ -265,6 +89,10 @@ def encode(origin: str, event: Event) -> bytes:
     for key, value in vars(event).items():
         if isinstance(value, Line):
             body[key] = _line_out(value)
+        elif isinstance(value, ChannelState):
+            body[key] = channels.dump(value)
+        elif key == "state":  # a state that is None: "" as older processes wrote
+            body[key] = ""
         elif key == "memberships" or key == "statuses":
             body[key] = [list(pair) for pair in value]
         else:
@@ -298,10 +126,6 @@ def decode(data: bytes | str) -> tuple[str, Event]:
     return origin, event
 
 
-USER_STATE_COMMANDS = ("AWAY", "ACCOUNT", "SETNAME")
-"""The notifications a :class:`UserState` may carry (each has its capability)."""
-
-
 _HINTS: dict[type[Any], dict[str, Any]] = {}
 
 
@@ -317,13 +141,16 @@ def _hints(cls: type[Any]) -> dict[str, Any]:
 def _value(value: Any, hint: Any) -> Any:
     """``value`` from JSON as a field of type ``hint``, or :class:`ValueError`.
 
-    Knows the types events use: ``str``, ``int``, ``bool``, :class:`Line`, a union
-    with None, ``tuple[X, ...]`` and fixed tuples such as ``tuple[str, str]``."""
+    Knows the types events use: ``str``, ``int``, ``bool``, :class:`Line`,
+    :class:`ChannelState` (its JSON text: a malformed one refuses the event), a
+    union with None, ``tuple[X, ...]`` and fixed tuples such as ``tuple[str, str]``."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (types.UnionType, typing.Union):
         if value is None and type(None) in args:
             return None
+        if value == "" and ChannelState in args:
+            return None  # no state (or an older process's event without one)
         (inner,) = [arg for arg in args if arg is not type(None)]
         return _value(value, inner)
     if origin is tuple:
@@ -336,6 +163,8 @@ def _value(value: Any, hint: Any) -> Any:
         return tuple(_value(item, arg) for item, arg in zip(value, args, strict=True))
     if hint is Line:
         return _line_in(value)
+    if hint is ChannelState and type(value) is str:
+        return channels.parse(value)
     # bool is an int in Python, but not in an event: exact types only.
     if hint in (str, int, bool) and type(value) is hint:
         return value

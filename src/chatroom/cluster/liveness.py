@@ -17,7 +17,6 @@ from redis.exceptions import RedisError
 
 from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver, outage
-from chatroom.cluster.events import Join
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
     OWNED_PREFIX,
@@ -33,11 +32,13 @@ from chatroom.cluster.records import as_text, membership, remote_user
 from chatroom.cluster.recovery import Recovery
 from chatroom.cluster.scripts import CLAIM, FORGET, FORGET_CHANNEL, HDEL_OURS, RELEASE
 from chatroom.cluster.state import HEARTBEAT, TTL
-from chatroom.cluster.view import RemoteUser
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server import presence
 from chatroom.server.auth import guest_nick
+from chatroom.server.mirror import restore, snapshot
+from chatroom.server.network.events import Join
+from chatroom.server.network.view import RemoteUser
 
 log = logging.getLogger("chatroom.cluster")
 
@@ -184,7 +185,7 @@ class Liveness(Recovery):
         # Each channel's state once (also carried by its Joins); the first process
         # to put it back wins, and later changes replace it as usual.
         states = {
-            channel.folded: shared.dump(channel)
+            channel.folded: snapshot(channel)
             for channel in list(server.channels.values())
             if channel.members or channel.permanent
         }
@@ -204,11 +205,11 @@ class Liveness(Recovery):
                         account,
                         session.realname,
                         line,
-                        states.get(channel.folded, ""),
+                        states.get(channel.folded),
                     ),
                 )
         for folded, state in states.items():
-            pipe.set(channel_key(folded), state, nx=True)
+            pipe.set(channel_key(folded), shared.dump(state), nx=True)
         try:
             await pipe.execute()
         except BaseException:
@@ -272,13 +273,13 @@ class Liveness(Recovery):
             try:
                 if state is None:
                     continue
-                text = as_text(state)
+                shared_state = shared.parse(as_text(state))
                 local = self._server.channels.get(folded)
                 if local is not None:
-                    shared.load(local, text)
-                elif folded in self._view.members or json.loads(text).get("p"):
+                    restore(local, shared_state)
+                elif folded in self._view.members or shared_state.permanent:
                     # (else left behind by a dead process: nobody is in it)
-                    deliver.mirror(self._server, text)
+                    deliver.mirror(self._server, shared_state)
             except (ValueError, AttributeError) as exc:  # UnicodeDecodeError included
                 log.warning("Ignored the bad state of channel %s: %s", folded, exc)
 

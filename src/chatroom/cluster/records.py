@@ -9,8 +9,8 @@ import json
 import typing
 from typing import Any
 
-from chatroom.cluster.events import UserUp
-from chatroom.cluster.view import RemoteUser
+from chatroom.server.network.events import UserUp
+from chatroom.server.network.view import RemoteUser
 
 
 def as_text(value: bytes | str) -> str:

@@ -4,7 +4,8 @@ network is split (:mod:`.outage`), unless Redis is back within
 :data:`SPLIT_NOTICE_AFTER`. The outage is over once both the subscription and our
 state in Redis are back: the process catches up on the messages it missed from
 the shared history (:mod:`.catchup`), tells its users the network is whole again,
-and publishes :class:`~.events.Resync` so the others catch up on what it stored.
+and publishes :class:`~chatroom.server.network.events.Resync` so the others catch
+up on what it stored.
 A subscription that hears nothing, not even our own pings, counts as lost too.
 """
 
@@ -20,8 +21,8 @@ from redis.exceptions import RedisError
 from chatroom.cluster import channels as shared
 from chatroom.cluster import outage
 from chatroom.cluster.catchup import catch_up
-from chatroom.cluster.events import Resync
 from chatroom.cluster.state import HEARTBEAT, TTL, BridgeState
+from chatroom.server.network.events import Resync
 from chatroom.storage.base import to_ms, utc_now
 
 log = logging.getLogger("chatroom.cluster")

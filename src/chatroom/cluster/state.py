@@ -21,12 +21,13 @@ import redis.asyncio as aioredis
 
 from chatroom.cluster import channels as shared
 from chatroom.cluster.catchup import Delivered
-from chatroom.cluster.events import ChannelCreated, ChannelUpdate, Event
 from chatroom.cluster.scripts import CLAIM
-from chatroom.cluster.view import RemoteView
+from chatroom.server.network.events import ChannelCreated, ChannelUpdate, Event
+from chatroom.server.network.view import RemoteView
 from chatroom.storage.base import utc_now
 
 if TYPE_CHECKING:
+    from chatroom.server.network import Existing
     from chatroom.server.server import Server
 
 HEARTBEAT = 1.0
@@ -51,7 +52,7 @@ class BridgeState(abc.ABC):
         self._republish_due = False  # Redis forgot us; set until re-published
         self._creations: list[tuple[int, ChannelCreated]] = []  # in the batch being written
         # Creations waiting for Redis's answer (create_channel), by their event.
-        self._answers: dict[ChannelCreated, asyncio.Future[str | None]] = {}
+        self._answers: dict[ChannelCreated, asyncio.Future[Existing | None]] = {}
         self._echoes = shared.Echoes()  # own channel updates not heard back yet
         self._updates: list[tuple[int, ChannelUpdate]] = []  # in the batch being written
         self._claim = client.register_script(CLAIM)

@@ -151,8 +151,8 @@ def _take_nick_back(server: Server, session: Session, account: str, rb: Response
     if not session.registered:
         # Its NICK was refused (433) or it chose another: it registers as the owner.
         server.claim_nick(session, account)
-    elif server.network is None:
-        # With a network the nick needs a network-wide claim: the owner sends NICK.
+    elif server.network.is_local:
+        # With other processes the nick needs a network-wide claim: the owner sends NICK.
         rb.add(server.rename(session, account))
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from chatroom.cluster.events import UserState, UserUp
 from chatroom.protocol.line import Line
+from chatroom.server.network.events import UserState, UserUp
 from chatroom.server.outgoing import Outgoing
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def changed(server: Server, session: Session, line: Line | None = None) -> None:
         return
     if line is not None:
         notify(server, server.peers_of(session), Outgoing(line))
-    if server.network is not None and session.registered:
+    if session.registered:
         server.network.publish(
             UserState(
                 nick=session.folded_nick,

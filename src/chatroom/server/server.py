@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chatroom.cluster.channels import is_orphan
-from chatroom.cluster.events import NickChange, Quit
 from chatroom.protocol import numerics as n
 from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
@@ -32,7 +30,10 @@ from chatroom.server.addresses import is_loopback
 from chatroom.server.auth import Auth
 from chatroom.server.channel import Channel
 from chatroom.server.config import Config
+from chatroom.server.mirror import is_orphan
 from chatroom.server.network import Network
+from chatroom.server.network.events import NickChange, Quit
+from chatroom.server.network.local import LocalNetwork
 from chatroom.server.outgoing import Outgoing, format_time
 from chatroom.server.regstate import RegEvent
 from chatroom.server.response import ResponseBuffer
@@ -115,8 +116,9 @@ class Server:
         self.mode_counts: Counter[str] = Counter()  # registered users with +i / +o
         self.bans: list[BanRecord] = []  # server-wide bans (KLINE), loaded at start
         self.motd = config.motd_text()
-        # The other processes of the network (``--cluster``); None: this process alone.
-        self.network: Network | None = None
+        # The other processes of the network: the Redis bridge with ``--cluster``
+        # (set before any client connects), else a network of this process alone.
+        self.network: Network = LocalNetwork(config.name, self.users)
         # msgids: a random per-boot prefix and a counter, unique across restarts.
         self._msgid_prefix = secrets.token_hex(5)
         self._msgid_counter = itertools.count(1)
@@ -275,9 +277,8 @@ class Server:
             def announce() -> None:
                 for peer in peers:
                     peer.send_bytes(quit_line.render(peer.tag_profile))
-                if network is not None:
-                    network.publish(Quit(folded, channels, quit_line.line))
-                    network.release_nick(folded)
+                network.publish(Quit(folded, channels, quit_line.line))
+                network.release_nick(folded)
 
             if session.pending_stores:
                 # Its last messages are still being stored: they go out first.
@@ -346,11 +347,10 @@ class Server:
         self.forget_nick(session)
         self.claim_nick(session, new)
         self.send_to(self.peers_of(session), out)
-        if self.network is not None:
-            memberships = tuple((c.folded, c.members[session]) for c in session.channels)
-            self.network.publish(NickChange(old, new, session.source, memberships, out.line))
-            if old != session.folded_nick:
-                self.network.release_nick(old)
+        memberships = tuple((c.folded, c.members[session]) for c in session.channels)
+        self.network.publish(NickChange(old, new, session.source, memberships, out.line))
+        if old != session.folded_nick:
+            self.network.release_nick(old)
         return out.line
 
     def nick_in_use(self, nick: str, by: Session | None = None) -> bool:
@@ -360,7 +360,7 @@ class Server:
         owner = self.users.get(folded)
         if owner is not None and owner is not by:
             return True
-        return self.network is not None and folded in self.network.view.users
+        return folded in self.network.view.users
 
     def get_or_create_channel(self, name: str) -> Channel:
         folded = casefold(name)
@@ -377,8 +377,7 @@ class Server:
         members on other processes: then it stays, as their state's mirror)."""
         channel.members.pop(session, None)
         session.channels.discard(channel)
-        view = self.network.view if self.network is not None else None
-        if is_orphan(channel, view):
+        if is_orphan(channel, self.network.view):
             self.channels.pop(channel.folded, None)
 
     # -- fan-out ------------------------------------------------------------------

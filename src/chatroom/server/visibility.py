@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from chatroom.cluster.view import RemoteUser
 from chatroom.protocol.casemap import casefold
 from chatroom.server.channel import status_prefix
+from chatroom.server.network.view import RemoteUser
 
 if TYPE_CHECKING:
     from chatroom.server.channel import Channel
@@ -47,17 +47,15 @@ def channel_members(
     for peer in list(channel.members):
         if member or not peer.invisible:
             yield channel.prefix(peer, multi), peer
-    if server.network is not None:
-        view = server.network.view
-        for folded, status in list(view.members.get(channel.folded, {}).items()):
-            user = view.users.get(folded)
-            if user is not None and (member or not user.invisible):
-                yield status_prefix(status, multi), user
+    view = server.network.view
+    for folded, status in list(view.members.get(channel.folded, {}).items()):
+        user = view.users.get(folded)
+        if user is not None and (member or not user.invisible):
+            yield status_prefix(status, multi), user
 
 
 def _channels_of(server: Server, other: Session | RemoteUser) -> set[str]:
     """The folded names of the channels ``other`` is in."""
     if isinstance(other, RemoteUser):
-        view = server.network.view if server.network is not None else None
-        return view.channels_of(casefold(other.nick)) if view is not None else set()
+        return server.network.view.channels_of(casefold(other.nick))
     return {channel.folded for channel in other.channels}

@@ -9,13 +9,13 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from chatroom.cluster.channels import dump, load, parse, remote_count
-from chatroom.cluster.events import ChannelUpdate, Invite, Join, Kick, Leave
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
 from chatroom.server.channel import Channel
+from chatroom.server.mirror import mirror_of, restore, snapshot
+from chatroom.server.network.events import ChannelUpdate, Invite, Join, Kick, Leave
 from chatroom.server.outgoing import Outgoing
 from chatroom.server.persistence import is_channel_operator_account, save_channel
 from chatroom.server.targets import distinct, within_targmax
@@ -43,10 +43,10 @@ def join(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         if name
     ]
     network = server.network
-    if network is None or not any(
+    if network.is_local or not any(
         _fresh(server, server.find_channel(name), name) for name, _key in wanted
     ):
-        # Nothing to create in Redis: answered at once (joining never makes a
+        # Nothing to create network-wide: answered at once (joining never makes a
         # later channel of the list new to the network).
         for name, key in wanted:
             join_one(server, session, name, key, rb)
@@ -56,7 +56,7 @@ def join(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         for name, key in wanted:
             await _join_networked(server, network, session, name, key, rb)
 
-    # The session's next lines wait: a channel new to the network is answered by Redis.
+    # The session's next lines wait: a channel new to the network is answered by it.
     server.defer(rb, join_all, block=True)
 
 
@@ -66,7 +66,7 @@ async def _join_networked(
     """Join one channel of a network. One that nobody is in on any process is first
     created in Redis (atomically): its first member is operator only if Redis says
     this process created it; else the channel that exists is joined, with its state
-    and checks, as on any process (cluster/channels.py)."""
+    and checks, as on any process (server/mirror.py)."""
     channel = server.find_channel(name)
     if (
         not is_valid_channel(name, server.config.channellen)
@@ -77,7 +77,7 @@ async def _join_networked(
         return
     folded = casefold(name)
     base = channel if channel is not None else Channel(name, folded)
-    existing = await network.create_channel(folded, session.folded_nick, dump(base))
+    existing = await network.create_channel(folded, session.folded_nick, snapshot(base))
     if session.closed:
         if existing is None:  # its quit did not name this channel: leave it again
             line = Line("PART", (base.name,), session.source, server.tags())
@@ -89,15 +89,14 @@ async def _join_networked(
             server.channels[folded] = base
         join_one(server, session, name, key, rb, created=True)
         return
-    try:
-        if channel is None:
-            server.channels[folded] = parse(existing)
-        elif existing:
-            load(channel, existing)
-    except ValueError:
+    if existing.state is None:  # none stored, or unreadable: no mirror made from it
         if channel is None:
             rb.reply(n.ERR_UNAVAILRESOURCE, name, "Channel is temporarily unavailable")
             return
+    elif channel is None:
+        server.channels[folded] = mirror_of(existing.state)
+    else:
+        restore(channel, existing.state)
     join_one(server, session, name, key, rb, created=False)
 
 
@@ -108,8 +107,7 @@ def _fresh(server: Server, channel: Channel | None, name: str) -> bool:
     not of whoever comes first)."""
     if channel is not None and (channel.members or channel.founder is not None):
         return False
-    view = server.network.view if server.network is not None else None
-    return not remote_count(view, casefold(name))
+    return not server.network.view.member_count(casefold(name))
 
 
 def join_one(
@@ -123,8 +121,8 @@ def join_one(
 ) -> None:
     """Join one channel, checking every mode that could refuse the join.
 
-    ``created``: whether Redis said this process created the channel (None: no
-    network, or not a new channel; decided here)."""
+    ``created``: whether the network said this process created the channel (None:
+    a process alone, or not a new channel; decided here)."""
     config = server.config
     if not is_valid_channel(name, config.channellen):
         rb.reply(n.ERR_NOSUCHCHANNEL, name, "No such channel")
@@ -136,7 +134,6 @@ def join_one(
         rb.reply(n.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
         return
     creating = _fresh(server, channel, name) if created is None else created
-    view = server.network.view if server.network is not None else None
     if channel is None and not creating:
         # Members elsewhere, but their state has not reached this process (or was
         # unreadable): a default copy would pass its bans, key and +i. Try again.
@@ -145,7 +142,7 @@ def join_one(
     trusted = channel is not None and is_channel_operator_account(channel, session)
     if channel is not None and not creating and not trusted:
         # The limit counts members network-wide; the rest of the state is mirrored.
-        count = len(channel.members) + remote_count(view, channel.folded)
+        count = len(channel.members) + server.network.view.member_count(channel.folded)
         error = _join_refusal(channel, session, key, count)
         if error is not None:
             numeric, mode = error
@@ -167,20 +164,18 @@ def join_one(
         if member is not session:
             chosen = extended if "extended-join" in member.caps else out
             member.send_bytes(chosen.render(member.tag_profile))
-    if server.network is not None:
-        state = dump(channel)
-        server.network.publish(
-            Join(
-                channel.folded,
-                session.folded_nick,
-                session.source,
-                channel.members[session],
-                session.account or "*",
-                session.realname,
-                out.line,
-                state,
-            )
+    server.network.publish(
+        Join(
+            channel.folded,
+            session.folded_nick,
+            session.source,
+            channel.members[session],
+            session.account or "*",
+            session.realname,
+            out.line,
+            snapshot(channel),
         )
+    )
     if channel.topic:
         send_topic(channel, rb)
     send_names(server, session, channel, rb)
@@ -208,9 +203,8 @@ def share_state(
     statuses: tuple[tuple[str, str], ...] = (),
 ) -> None:
     """Tell the other processes (if any) the channel's new state, and show them
-    ``line``; ``statuses`` are members whose status changed (cluster/channels.py)."""
-    if server.network is not None:
-        server.network.publish(ChannelUpdate(channel.folded, dump(channel), statuses, line))
+    ``line``; ``statuses`` are members whose status changed (server/mirror.py)."""
+    server.network.publish(ChannelUpdate(channel.folded, snapshot(channel), statuses, line))
 
 
 def send_topic(channel: Channel, rb: ResponseBuffer) -> None:
@@ -277,8 +271,7 @@ def _part(
     out = Outgoing(Line("PART", params, session.source, server.tags()))
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)
-    if server.network is not None:
-        server.network.publish(Leave(channel.folded, session.folded_nick, out.line))
+    server.network.publish(Leave(channel.folded, session.folded_nick, out.line))
     server.part_channel(session, channel)
 
 
@@ -348,7 +341,7 @@ def list_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     if not within_targmax("LIST", names, rb):
         return
     wanted = {casefold(name) for name in names} if names else None
-    view = server.network.view if server.network is not None else None
+    view = server.network.view
     rb.reply(n.RPL_LISTSTART, "Channel", "Users  Name")
     if wanted is not None:
         channels = [c for c in map(server.channels.get, wanted) if c is not None]
@@ -359,7 +352,7 @@ def list_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
         for channel in channels:
             if "s" in channel.modes and session not in channel.members:
                 continue
-            count = len(channel.members) + remote_count(view, channel.folded)
+            count = len(channel.members) + view.member_count(channel.folded)
             if (more is not None and count <= more) or (fewer is not None and count >= fewer):
                 continue
             yield rb.numeric(n.RPL_LIST, channel.name, str(count), channel.topic)
@@ -394,8 +387,7 @@ def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         )
         rb.add(out.line)
         server.send_to((m for m in channel.members if m is not session), out)
-        if server.network is not None:
-            server.network.publish(Leave(channel.folded, target.folded_nick, out.line))
+        server.network.publish(Leave(channel.folded, target.folded_nick, out.line))
         server.part_channel(target, channel)
 
 
@@ -406,8 +398,6 @@ def _kick_remote(
     there under that nick, and publishes the KICK, which every process (this one
     too) shows then; so a user renaming at that instant is kicked everywhere or
     nowhere. False if not such a member."""
-    if server.network is None:
-        return False
     view = server.network.view
     folded = casefold(nick)
     user = view.users.get(folded)
@@ -422,8 +412,7 @@ def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
     """INVITE <nickname> <channel>"""
     nick, name = line.params[0], line.params[1]
     target = server.find_user(nick)
-    remote = server.network.view if server.network is not None and target is None else None
-    if target is None and (remote is None or casefold(nick) not in remote.users):
+    if target is None and casefold(nick) not in server.network.view.users:
         rb.reply(n.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return
     channel = server.find_channel(name)
@@ -438,10 +427,9 @@ def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
     if "i" in channel.modes and not channel.is_op(session):
         rb.reply(n.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator")
         return
-    if target is None and remote is not None:
+    if target is None:  # a user of another process
         _invite_remote(server, session, channel, casefold(nick), rb)
         return
-    assert target is not None
     if target in channel.members:
         rb.reply(n.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel")
         return
@@ -462,7 +450,6 @@ def _invite_remote(
 ) -> None:
     """INVITE a user of another process: its process remembers the invite (and
     honours it at JOIN) and shows it to them; every process tells its operators."""
-    assert server.network is not None
     view = server.network.view
     user = view.users[folded]
     if folded in view.members.get(channel.folded, {}):

@@ -69,14 +69,13 @@ def send_lusers(server: Server, rb: ResponseBuffer) -> None:
     users = local
     invisible = server.mode_counts["i"]
     opers = server.mode_counts["o"]
-    # Every process mirrors every channel of the network (cluster/channels.py), so
+    # Every process mirrors every channel of the network (server/mirror.py), so
     # the channels here are the network's, each counted once.
     channels = len(server.channels)
-    if server.network is not None:
-        view = server.network.view
-        users += len(view.users)
-        invisible += view.mode_counts["i"]
-        opers += view.mode_counts["o"]
+    view = server.network.view
+    users += len(view.users)
+    invisible += view.mode_counts["i"]
+    opers += view.mode_counts["o"]
     unknown = len(server.sessions) - local
     # A high-water mark: it must not go down as the network empties.
     server.max_global = most = max(server.max_global, server.max_users, users)

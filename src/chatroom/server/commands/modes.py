@@ -192,7 +192,7 @@ def _announce(
 
 def _statuses(server: Server, channel: Channel, folded: list[str]) -> tuple[tuple[str, str], ...]:
     """The final status of each member whose status changed, for the other processes."""
-    remote = server.network.view.members.get(channel.folded, {}) if server.network else {}
+    remote = server.network.view.members.get(channel.folded, {})
     out: dict[str, str] = {}
     for nick in folded:
         session = server.users.get(nick)
@@ -214,11 +214,8 @@ def _apply(
         return ""
     if char in "ov":
         target = server.find_user(value)
-        if target is None and server.network is not None:
+        if target is None:  # on another process, or nowhere (then 401)
             return _apply_remote(server, channel, char, adding, value, rb)
-        if target is None:
-            rb.reply(n.ERR_NOSUCHNICK, value, "No such nick/channel")
-            return None
         if target not in channel.members:
             rb.reply(
                 n.ERR_USERNOTINCHANNEL, target.nick, channel.name, "They aren't on that channel"
@@ -267,7 +264,6 @@ def _apply_remote(
     the other processes follow the MODE's :class:`ChannelUpdate`. In a registered room
     its account (which the view knows) is recorded as an operator account here, in
     the state that update carries: no other process publishes the state again."""
-    assert server.network is not None
     view = server.network.view
     folded = casefold(value)
     user = view.users.get(folded)

@@ -162,12 +162,7 @@ def stats(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     """
     query = line.params[0]
     if query.upper() == "N":
-        network = server.network
-        if network is None:
-            processes = [(f"{server.config.name} (alone)", len(server.users))]
-        else:
-            processes = network.status()
-        for i, (process, users) in enumerate(processes):
+        for i, (process, users) in enumerate(server.network.status()):
             mine = " (this process)" if i == 0 else ""
             rb.reply(n.RPL_STATSDEBUG, f"{process} {users} users{mine}")
     rb.reply(n.RPL_ENDOFSTATS, query, "End of /STATS report")

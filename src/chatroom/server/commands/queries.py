@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from chatroom.cluster.view import RemoteUser
 from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
@@ -15,19 +14,14 @@ from chatroom.protocol.numbers import parse_number
 from chatroom.server import presence
 from chatroom.server.addresses import address_of
 from chatroom.server.channel import status_prefix
+from chatroom.server.network.view import RemoteUser
 from chatroom.server.targets import distinct, within_targmax
 from chatroom.server.visibility import channel_members, sees_user, shows_channel
 
 if TYPE_CHECKING:
-    from chatroom.cluster.view import RemoteView
     from chatroom.server.response import ResponseBuffer
     from chatroom.server.server import Server
     from chatroom.server.session import Session
-
-
-def _view(server: Server) -> RemoteView | None:
-    """The users of the other processes of the network (None: this process alone)."""
-    return server.network.view if server.network is not None else None
 
 
 def _find_anyone(server: Server, nick: str) -> Session | RemoteUser | None:
@@ -35,8 +29,7 @@ def _find_anyone(server: Server, nick: str) -> Session | RemoteUser | None:
     local = server.find_user(nick)
     if local is not None:
         return local
-    view = _view(server)
-    return view.users.get(casefold(nick)) if view is not None else None
+    return server.network.view.users.get(casefold(nick))
 
 
 def _mask_matches(mask: str, other: Session | RemoteUser) -> bool:
@@ -79,7 +72,6 @@ def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
     mask = line.params[0] if line.params else "*"
     if "," in mask and not within_targmax("WHO", distinct(mask.split(",")), rb):
         return
-    view = _view(server)
     if is_channel_name(mask):
         channel = server.find_channel(mask)
         if channel is not None and shows_channel(session, channel):
@@ -93,8 +85,7 @@ def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
             rb.add(_who_line(server, exact, "*", "", rb))
         elif mask not in ("", "0"):
             everyone: list[Session | RemoteUser] = list(server.users.values())
-            if view is not None:
-                everyone += view.users.values()
+            everyone += server.network.view.users.values()
             session.charge(len(everyone) / USERS_PER_TOKEN)
             rb.stream(
                 _who_line(server, other, "*", "", rb)
@@ -157,9 +148,7 @@ def _remote_channels(server: Server, viewer: Session, other: RemoteUser, multi: 
     rules for a local user (:func:`~chatroom.server.visibility.shows_channel`): a
     secret one only to its members, none of an invisible user's but shared ones.
     Every channel of the network is mirrored here, with its modes."""
-    view = _view(server)
-    if view is None:
-        return []
+    view = server.network.view
     folded = casefold(other.nick)
     shown = []
     for name in sorted(view.channels_of(folded)):

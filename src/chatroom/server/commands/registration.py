@@ -125,7 +125,7 @@ def nick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         try_register(server, session, rb)
         return
     network = server.network
-    if network is None:
+    if network.is_local:  # nobody else to ask: taken at once
         rb.add(server.rename(session, new))
         protect_nick(server, session)
         return
@@ -179,7 +179,7 @@ def try_register(server: Server, session: Session, rb: ResponseBuffer) -> None:
         session.advance(RegEvent.NICK_REFUSED)
         return
     network = server.network
-    if network is None:
+    if network.is_local:  # nobody else to ask: taken at once
         _complete_registration(server, session, rb)
         return
 

@@ -15,10 +15,10 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from chatroom.cluster.channels import is_orphan
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server.commands.channels import share_state
+from chatroom.server.mirror import is_orphan
 from chatroom.server.persistence import record_of
 from chatroom.storage.accounts import AccountError, AccountStore
 from chatroom.storage.errors import StorageError
@@ -159,8 +159,10 @@ def unregister_room(
             channel.op_accounts.clear()
             channel.permanent = casefold(server.config.default_room) == channel.folded
             share_state(server, channel)  # Redis forgets it too if nobody is in it
-            view = server.network.view if server.network is not None else None
-            if is_orphan(channel, view) and server.channels.get(channel.folded) is channel:
+            if (
+                is_orphan(channel, server.network.view)
+                and server.channels.get(channel.folded) is channel
+            ):
                 del server.channels[channel.folded]
             reply(server, session, rb, f"{channel.name} is no longer registered.")
         else:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from chatroom.cluster.events import UserUp
-from chatroom.cluster.view import RemoteUser, RemoteView
+from chatroom.server.network.events import UserUp
+from chatroom.server.network.view import RemoteUser, RemoteView
 
 
 def test_memberships_follow_the_user() -> None:

@@ -1,8 +1,9 @@
 """What one process knows of the users on the other processes of its network.
 
-Pure state, no I/O: built from a snapshot of Redis at start and kept current by
-the events other processes publish (see :mod:`chatroom.cluster.events`). Keys are
-casefolded nicks and channel names. The view never holds this process's own users.
+Pure state, no I/O: filled by the network's implementation (with ``--cluster``,
+from a snapshot of Redis at start, then the :mod:`.events` other processes
+publish); the core only reads it. Keys are casefolded nicks and channel names. The
+view never holds this process's own users; a process alone has an empty one.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chatroom.cluster.events import UserUp
+    from chatroom.server.network.events import UserUp
 
 
 @dataclass(frozen=True)
 class RemoteUser:
     """A user registered on another process, with what WHO/WHOIS show of it (the
-    fields of :class:`~chatroom.cluster.events.UserUp`)."""
+    fields of :class:`~chatroom.server.network.events.UserUp`)."""
 
     nick: str
     source: str
@@ -97,6 +98,10 @@ class RemoteView:
         channels = self._channels_of.get(folded)
         if channels is not None:
             channels.discard(channel)
+
+    def member_count(self, channel: str) -> int:
+        """How many members ``channel`` (folded) has on the other processes."""
+        return len(self.members.get(channel, ()))
 
     def channels_of(self, folded: str) -> set[str]:
         """The channels a remote user is in (a copy)."""
