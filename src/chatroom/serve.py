@@ -45,6 +45,7 @@ from chatroom.storage.accounts_sqlite import open_accounts
 from chatroom.storage.sqlite import open_history
 from chatroom.transports.tcp import Listener, listen
 from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
+from chatroom.transports.websocket import IrcOverWebSocket
 
 if TYPE_CHECKING:
     from chatroom.cluster.bridge import RedisBridge
@@ -254,7 +255,9 @@ async def _start_web(
     from chatroom.web import WebListener  # websockets is loaded only when serving the web
 
     host = config.web_host or config.host
-    web = WebListener(server, allowed_origins=config.web_allowed_origins, ssl=tls)
+    web = WebListener(
+        server, IrcOverWebSocket(), allowed_origins=config.web_allowed_origins, ssl=tls
+    )
     try:
         await web.start(host, config.web_port)
     except OSError as exc:

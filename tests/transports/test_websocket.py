@@ -31,7 +31,7 @@ from chatroom.server.server import Server
 from chatroom.transports.tcp import listen
 from chatroom.transports.websocket import (
     MAX_MESSAGE,
-    origin_allowed,
+    IrcOverWebSocket,
     select_subprotocol,
 )
 from chatroom.web import WebListener
@@ -85,7 +85,7 @@ def run_chat(config: Config, allowed_origins: tuple[str, ...] = ()) -> Iterator[
         server = Server(config, loop, None, commands=COMMANDS)
         server.start()
         tcp = await listen(server, "127.0.0.1", 0)
-        web = WebListener(server, allowed_origins=allowed_origins)
+        web = WebListener(server, IrcOverWebSocket(), allowed_origins=allowed_origins)
         await web.start("127.0.0.1", 0)
         state.update(server=server, tcp=tcp, web=web)
         started.set()
@@ -151,29 +151,6 @@ def test_the_client_preference_decides_the_subprotocol() -> None:
     assert select_subprotocol(None, [TEXT, BINARY]) == TEXT  # type: ignore[arg-type]
     assert select_subprotocol(None, [BINARY, TEXT]) == BINARY  # type: ignore[arg-type]
     assert select_subprotocol(None, [Subprotocol("irc")]) is None  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("origin", "host", "allowed", "ok"),
-    [
-        (None, "chat.lan:8080", (), True),  # not a browser
-        ("http://chat.lan:8080", "chat.lan:8080", (), True),  # our own page
-        ("HTTP://Chat.LAN:8080/", "chat.lan:8080", (), True),
-        ("https://chat.lan", "chat.lan", (), True),
-        ("http://evil.example", "chat.lan:8080", (), False),
-        ("http://chat.lan:9999", "chat.lan:8080", (), False),  # another port, another origin
-        ("null", "chat.lan:8080", (), False),  # sandboxed frame or file://
-        ("ftp://chat.lan:8080", "chat.lan:8080", (), False),
-        ("https://app.example", "chat.lan:8080", ("https://app.example",), True),
-        ("https://other.example", "chat.lan:8080", ("https://app.example",), False),
-        ("https://other.example", "chat.lan:8080", ("*",), True),
-        ("http://chat.lan:8080", None, (), False),
-    ],
-)
-def test_origin_allowed(
-    origin: str | None, host: str | None, allowed: tuple[str], ok: bool
-) -> None:
-    assert origin_allowed(origin, host, allowed) is ok
 
 
 # -- the protocol over a real listener ---------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from chatroom.web.http import (
     content_security_policy,
     load_static,
+    origin_allowed,
     static_response,
 )
 from conftest import RunningServer, start_server
@@ -202,3 +203,26 @@ def test_a_repeated_host_or_origin_header_is_400(
     assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
     assert b"X-Content-Type-Options: nosniff" in answer
     assert "Traceback" not in server.log
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "allowed", "ok"),
+    [
+        (None, "chat.lan:8080", (), True),  # not a browser
+        ("http://chat.lan:8080", "chat.lan:8080", (), True),  # our own page
+        ("HTTP://Chat.LAN:8080/", "chat.lan:8080", (), True),
+        ("https://chat.lan", "chat.lan", (), True),
+        ("http://evil.example", "chat.lan:8080", (), False),
+        ("http://chat.lan:9999", "chat.lan:8080", (), False),  # another port, another origin
+        ("null", "chat.lan:8080", (), False),  # sandboxed frame or file://
+        ("ftp://chat.lan:8080", "chat.lan:8080", (), False),
+        ("https://app.example", "chat.lan:8080", ("https://app.example",), True),
+        ("https://other.example", "chat.lan:8080", ("https://app.example",), False),
+        ("https://other.example", "chat.lan:8080", ("*",), True),
+        ("http://chat.lan:8080", None, (), False),
+    ],
+)
+def test_origin_allowed(
+    origin: str | None, host: str | None, allowed: tuple[str], ok: bool
+) -> None:
+    assert origin_allowed(origin, host, allowed) is ok

@@ -18,7 +18,7 @@ What the specification asks, and where it is done here:
   frame closes that one connection (1009, RFC 6455 §7.4.1) and nobody else's.
 
 The browser-specific defence, Origin checking against Cross-Site WebSocket Hijacking
-(RFC 6455 §10.2), is :func:`origin_allowed`; the HTTP listener calls it.
+(RFC 6455 §10.2), is :func:`chatroom.web.http.origin_allowed`; the web listener calls it.
 
 Library: `websockets <https://websockets.readthedocs.io>`_ (its asyncio API). It is
 small, pure Python over a sans-I/O core, typed, maintained for a decade, and enforces
@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
-from urllib.parse import urlsplit
+from collections.abc import Sequence
 
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosed
@@ -80,35 +79,6 @@ def select_subprotocol(
         if name in SUBPROTOCOLS:
             return name
     return None
-
-
-def normalize_origin(origin: str) -> str:
-    """``HTTP://Chat.Example:8080/`` → ``http://chat.example:8080``."""
-    return origin.strip().rstrip("/").lower()
-
-
-def origin_allowed(origin: str | None, host: str | None, allowed: Iterable[str] = ()) -> bool:
-    """May a page from ``origin`` open a WebSocket to us (reached as ``host``)?
-
-    - No ``Origin`` header: yes. Browsers always send one (RFC 6455 §4.1, item 8),
-      so this is a native client, which no web page can drive.
-    - ``origin`` is in ``allowed`` (exact, normalized), or ``allowed`` holds ``"*"``.
-    - Otherwise the page must come from this very server: an http(s) origin whose
-      host and port are the request's ``Host`` header (our own page).
-    """
-    if origin is None:
-        return True
-    normalized = normalize_origin(origin)
-    allowed = {normalize_origin(a) for a in allowed}
-    if "*" in allowed or normalized in allowed:
-        return True
-    parts = urlsplit(normalized)
-    return (
-        parts.scheme in ("http", "https")
-        and host is not None
-        and bool(parts.netloc)
-        and parts.netloc == host.strip().lower()
-    )
 
 
 class WebSocketTransport:
@@ -240,7 +210,7 @@ async def serve_connection(
         proto = ",".join(headers.get_all("X-Forwarded-Proto")).rpartition(",")[2]
         secure = secure or proto.strip().lower() == "https"
     # The web listener counted this address since the first byte: the session takes
-    # that count over (see chatroom.web.listener.CountedConnection).
+    # that count over (see CountedConnection).
     reserved = getattr(ws, "reserved", None) == address
     if reserved:
         ws.reserved = None  # type: ignore[attr-defined]
@@ -283,3 +253,86 @@ async def _read_lines(
         if frame is None or frame.code in (CloseCode.NORMAL_CLOSURE, CloseCode.GOING_AWAY):
             return None
         return f"WebSocket closed ({frame.code}{': ' + frame.reason if frame.reason else ''})"
+
+
+class CountedConnection(FlowConnection):
+    """A web connection that counts against ``max_per_address`` from its first byte
+    (:meth:`Server.reserve`), through the HTTP request and the WebSocket handshake,
+    not only once it is an IRC session: one address cannot hold a thousand unfinished
+    handshakes. A trusted proxy is not counted: the people behind it are, by the
+    address it forwards, when their session starts.
+
+    :func:`~chatroom.transports.websocket.serve_connection` hands :attr:`reserved`
+    to the session (``reserved=True``); otherwise it is given back when the
+    connection closes.
+    """
+
+    core: Server
+    proxies: tuple[Network, ...] = ()
+    reserved: str | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        peer = transport.get_extra_info("peername") or ("unknown", 0)
+        address = str(peer[0])
+        if is_trusted_proxy(address, self.proxies):
+            return
+        refused = self.core.reserve(address)
+        if refused is not None:
+            log.info("Refused a web connection from %s: %s", address, refused)
+            # Answered before the request is read: it may never come.
+            self.transport.write(_refusal(refused))
+            self.transport.close()
+            return
+        self.reserved = address
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.reserved is not None:
+            self.core.release(self.reserved)
+            self.reserved = None
+
+
+def _refusal(reason: str) -> bytes:
+    body = f"{reason}.\n".encode()
+    head = (
+        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def counted_connection(core: Server, proxies: tuple[Network, ...]) -> type[CountedConnection]:
+    """:class:`CountedConnection` bound to one server (websockets builds each
+    connection from a class)."""
+    return type("CountedConnection", (CountedConnection,), {"core": core, "proxies": proxies})
+
+
+class IrcOverWebSocket:
+    """IRC over WebSocket, as the web port needs it: which subprotocols, how big a
+    message, which connection class (counted per address, with flow control), and what
+    runs a connection once upgraded. The composition (serve.py) hands one to
+    :class:`chatroom.web.listener.WebListener`, so the web layer imports no transport."""
+
+    subprotocols: tuple[Subprotocol, ...] = SUBPROTOCOLS
+    max_message: int = MAX_MESSAGE
+
+    def select_subprotocol(
+        self, connection: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        return select_subprotocol(connection, offered)
+
+    def connection_class(
+        self, core: Server, proxies: tuple[Network, ...]
+    ) -> type[ServerConnection]:
+        return counted_connection(core, proxies)
+
+    async def serve(
+        self,
+        core: Server,
+        connection: ServerConnection,
+        *,
+        secure: bool,
+        proxies: Sequence[Network],
+    ) -> None:
+        await serve_connection(core, connection, secure=secure, proxies=proxies)

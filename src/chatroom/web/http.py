@@ -19,10 +19,11 @@ import hashlib
 import http
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from urllib.parse import urlsplit
 
 from websockets.datastructures import Headers
 from websockets.http11 import Response
@@ -165,3 +166,32 @@ def static_response(
     if method == "HEAD":  # the same headers, Content-Length included, and no body
         response.body = b""
     return response
+
+
+def normalize_origin(origin: str) -> str:
+    """``HTTP://Chat.Example:8080/`` → ``http://chat.example:8080``."""
+    return origin.strip().rstrip("/").lower()
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: Iterable[str] = ()) -> bool:
+    """May a page from ``origin`` open a WebSocket to us (reached as ``host``)?
+
+    - No ``Origin`` header: yes. Browsers always send one (RFC 6455 §4.1, item 8),
+      so this is a native client, which no web page can drive.
+    - ``origin`` is in ``allowed`` (exact, normalized), or ``allowed`` holds ``"*"``.
+    - Otherwise the page must come from this very server: an http(s) origin whose
+      host and port are the request's ``Host`` header (our own page).
+    """
+    if origin is None:
+        return True
+    normalized = normalize_origin(origin)
+    allowed = {normalize_origin(a) for a in allowed}
+    if "*" in allowed or normalized in allowed:
+        return True
+    parts = urlsplit(normalized)
+    return (
+        parts.scheme in ("http", "https")
+        and host is not None
+        and bool(parts.netloc)
+        and parts.netloc == host.strip().lower()
+    )

@@ -3,7 +3,7 @@ IRC over WebSocket at ``/ws``.
 
 Life cycle, driven by :mod:`chatroom.serve`::
 
-    web = WebListener(server, allowed_origins=..., ssl=None)
+    web = WebListener(server, IrcOverWebSocket(), allowed_origins=..., ssl=None)
     await web.start(host, port)     # raises OSError if the port is taken
     ...
     web.close()                     # 1. stop accepting (with the IRC listeners)
@@ -24,26 +24,21 @@ import contextlib
 import logging
 import ssl as ssl_module
 from collections.abc import Sequence
+from typing import Protocol
 
 from websockets.asyncio.server import Server as WsServer
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
-from chatroom.server.addresses import Network, is_trusted_proxy, parse_networks
+from chatroom.server.addresses import Network, parse_networks
 from chatroom.server.server import Server
-from chatroom.transports.websocket import (
-    MAX_MESSAGE,
-    SUBPROTOCOLS,
-    FlowConnection,
-    origin_allowed,
-    select_subprotocol,
-    serve_connection,
-)
 from chatroom.web.http import (
     StaticFile,
     json_file,
     load_static,
+    origin_allowed,
     security_headers,
     static_response,
     text_response,
@@ -59,18 +54,45 @@ WS_PATH = "/ws"
 _library_log = logging.getLogger("chatroom.web.websockets")
 
 
+class WebSocketCarrier(Protocol):
+    """What the web port needs to carry IRC over WebSocket (given by the composition:
+    :class:`chatroom.transports.websocket.IrcOverWebSocket`)."""
+
+    subprotocols: tuple[Subprotocol, ...]
+    max_message: int
+
+    def select_subprotocol(
+        self, connection: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None: ...
+
+    def connection_class(
+        self, core: Server, proxies: tuple[Network, ...]
+    ) -> type[ServerConnection]: ...
+
+    async def serve(
+        self,
+        core: Server,
+        connection: ServerConnection,
+        *,
+        secure: bool,
+        proxies: Sequence[Network],
+    ) -> None: ...
+
+
 class WebListener:
     """Serves the page and ``/ws`` for one :class:`~chatroom.server.server.Server`."""
 
     def __init__(
         self,
         server: Server,
+        websocket: WebSocketCarrier,
         *,
         allowed_origins: Sequence[str] = (),
         ssl: ssl_module.SSLContext | None = None,
         static: dict[str, StaticFile] | None = None,
     ) -> None:
         self.server = server
+        self.websocket = websocket
         self.allowed_origins = tuple(allowed_origins)
         self.ssl = ssl
         self.static = dict(static) if static is not None else load_static()
@@ -94,15 +116,15 @@ class WebListener:
             self._handle,
             host,
             port,
-            subprotocols=list(SUBPROTOCOLS),
-            select_subprotocol=select_subprotocol,
+            subprotocols=list(self.websocket.subprotocols),
+            select_subprotocol=self.websocket.select_subprotocol,
             process_request=self._process_request,
             process_response=_add_security_headers,
-            create_connection=_counting(self.server, self.proxies),
+            create_connection=self.websocket.connection_class(self.server, self.proxies),
             # Chat lines are short; permessage-deflate would cost CPU and ~100 KiB of
             # zlib state per connection to save little.
             compression=None,
-            max_size=MAX_MESSAGE,
+            max_size=self.websocket.max_message,
             # Keepalive pings find dead peers sooner than the core's IRC PING.
             ping_interval=30,
             ping_timeout=30,
@@ -179,62 +201,9 @@ class WebListener:
         return None  # go on with the WebSocket handshake
 
     async def _handle(self, connection: ServerConnection) -> None:
-        await serve_connection(
+        await self.websocket.serve(
             self.server, connection, secure=self.ssl is not None, proxies=self.proxies
         )
-
-
-class CountedConnection(FlowConnection):
-    """A web connection that counts against ``max_per_address`` from its first byte
-    (:meth:`Server.reserve`), through the HTTP request and the WebSocket handshake,
-    not only once it is an IRC session: one address cannot hold a thousand unfinished
-    handshakes. A trusted proxy is not counted: the people behind it are, by the
-    address it forwards, when their session starts.
-
-    :func:`~chatroom.transports.websocket.serve_connection` hands :attr:`reserved`
-    to the session (``reserved=True``); otherwise it is given back when the
-    connection closes.
-    """
-
-    core: Server
-    proxies: tuple[Network, ...] = ()
-    reserved: str | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        peer = transport.get_extra_info("peername") or ("unknown", 0)
-        address = str(peer[0])
-        if is_trusted_proxy(address, self.proxies):
-            return
-        refused = self.core.reserve(address)
-        if refused is not None:
-            log.info("Refused a web connection from %s: %s", address, refused)
-            # Answered before the request is read: it may never come.
-            self.transport.write(_refusal(refused))
-            self.transport.close()
-            return
-        self.reserved = address
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        super().connection_lost(exc)
-        if self.reserved is not None:
-            self.core.release(self.reserved)
-            self.reserved = None
-
-
-def _refusal(reason: str) -> bytes:
-    body = f"{reason}.\n".encode()
-    head = (
-        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-def _counting(core: Server, proxies: tuple[Network, ...]) -> type[CountedConnection]:
-    """:class:`CountedConnection` bound to one server (websockets builds each
-    connection from a class)."""
-    return type("CountedConnection", (CountedConnection,), {"core": core, "proxies": proxies})
 
 
 def _add_security_headers(
