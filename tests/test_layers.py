@@ -57,7 +57,7 @@ KNOWN_PACKAGE_CYCLES: list[set[str]] = []
 KNOWN_MODULE_CYCLES: list[set[str]] = [
     {
         "server.auth", "server.channel", "server.mirror", "server.presence",
-        "server.response", "server.server", "server.session",
+        "server.registry", "server.response", "server.server", "server.session",
     },
 ]  # fmt: skip
 

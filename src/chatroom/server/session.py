@@ -210,7 +210,7 @@ class Session:
             return False
         (self.modes.add if on else self.modes.discard)(mode)
         if self.registered:
-            self.server.mode_counts[mode] += 1 if on else -1
+            self.server.user_mode_changed(mode, on)
         return True
 
     def set_caps(self, caps: Iterable[str]) -> None:
