@@ -54,12 +54,7 @@ KNOWN: set[tuple[str, str]] = {
     ("web.listener", "transports.websocket"),
 }
 KNOWN_PACKAGE_CYCLES: list[set[str]] = []
-KNOWN_MODULE_CYCLES: list[set[str]] = [
-    {
-        "server.auth", "server.channel", "server.mirror", "server.presence",
-        "server.registry", "server.response", "server.server", "server.session",
-    },
-]  # fmt: skip
+KNOWN_MODULE_CYCLES: list[set[str]] = []
 
 
 def layer(module: str) -> str:

@@ -26,9 +26,9 @@ from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.sasl import MECHANISMS
 from chatroom.server.addresses import is_loopback
-from chatroom.server.auth import Auth
 from chatroom.server.channel import Channel
 from chatroom.server.config import Config
+from chatroom.server.logins import Auth
 from chatroom.server.mirror import is_orphan
 from chatroom.server.network import Network
 from chatroom.server.network.events import NickChange, Quit
