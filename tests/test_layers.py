@@ -47,17 +47,6 @@ ALLOWED: dict[str, set[str]] = {
     "composition": {"*"},
 }
 
-#: Imports the table forbids that are still in the code, each to be removed by the
-#: architecture step (issue 15). These lists only shrink; they must end empty.
-KNOWN: set[tuple[str, str]] = set()
-KNOWN_PACKAGE_CYCLES: list[set[str]] = []
-KNOWN_MODULE_CYCLES: list[set[str]] = [
-    {
-        "server.auth", "server.channel", "server.mirror", "server.presence",
-        "server.response", "server.server", "server.session",
-    },
-]  # fmt: skip
-
 
 def layer(module: str) -> str:
     """The layer of ``module`` (a name relative to ``chatroom``, e.g. ``server.channel``)."""
@@ -192,21 +181,10 @@ def test_the_table_covers_every_module() -> None:
 
 
 def test_layers_import_only_downward() -> None:
-    found = violations()
-    new = sorted(found - KNOWN)
-    assert new == [], "imports against docs/architecture.md's table:\n" + "\n".join(
-        f"  {a} -> {b}" for a, b in new
+    found = sorted(violations())
+    assert found == [], "imports against docs/architecture.md's table:\n" + "\n".join(
+        f"  {a} -> {b}" for a, b in found
     )
-    fixed = sorted(KNOWN - found)
-    assert fixed == [], "no longer there, remove from KNOWN: " + ", ".join(map(str, fixed))
-
-
-def check_cycles(found: list[list[str]], known: list[set[str]]) -> None:
-    """Every cycle lies within a known one, and every known one is still there."""
-    new = [c for c in found if not any(set(c) <= k for k in known)]
-    assert new == [], f"new import cycles: {new}"
-    gone = [sorted(k) for k in known if not any(set(c) & k for c in found)]
-    assert gone == [], f"these cycles are gone, remove them from the known list: {gone}"
 
 
 def test_no_import_cycle_between_packages() -> None:
@@ -216,11 +194,11 @@ def test_no_import_cycle_between_packages() -> None:
         edges.setdefault(mine, set()).update(
             package_of(t) for t in targets if package_of(t) != mine
         )
-    check_cycles(cycles(edges), KNOWN_PACKAGE_CYCLES)
+    assert cycles(edges) == []
 
 
 def test_no_import_cycle_between_modules() -> None:
-    check_cycles(cycles(graph()), KNOWN_MODULE_CYCLES)
+    assert cycles(graph()) == []
 
 
 def test_the_checker_sees_a_cycle_and_a_violation() -> None:

@@ -157,7 +157,7 @@ async def test_a_creation_lost_joins_the_channel_that_exists_with_its_checks() -
     assert channel is not None and channel.members[_session(server, "bea")] == ""
     assert b" MODE #new" not in transports["bea"].data  # never operator, not even for a moment
     network.winner = Existing(None)  # Redis holds no state, or an unreadable one
-    server.channels.pop("#new")
+    server.registry.remove_channel(server.channels["#new"])
     _session(server, "alice").feed(b"JOIN #new\r\n")
     await settle()
     assert b" 437 alice #new " in transports["alice"].data
@@ -284,7 +284,7 @@ async def test_nicks_that_leave_elsewhere_are_in_whowas() -> None:
     nick = NickChange("bob", "Rob", "Rob!~bob@h", (), Line("NICK", ("Rob",), "bob!~bob@h", {}))
     deliver.apply(server, network.view, "p2", nick)
     deliver.apply(server, network.view, "p2", Quit("dan", (), Line("QUIT", ("bye",), "dan", {})))
-    remembered = [(e.nick, e.user, e.host, e.realname) for e in server.whowas]
+    remembered = [(e.nick, e.user, e.host, e.realname) for e in server.registry.whowas]
     assert remembered == [("dan", "~dan", "h", "dan real"), ("bob", "~bob", "h", "bob real")]
     assert "rob" in network.view.users and "bob" not in network.view.users
 

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from chatroom.server.auth import Auth
 from chatroom.server.commands import operators
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
+from chatroom.server.logins import Auth
 from chatroom.server.server import Server
 from chatroom.storage.accounts import Account
 from chatroom.storage.accounts_memory import MemoryAccountStore

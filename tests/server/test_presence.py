@@ -91,7 +91,7 @@ async def test_an_oper_check_ending_after_the_quit_changes_nothing() -> None:
     alice.feed(b"OPER op pw\r\n")
     server.disconnect(alice, "bye")
     await asyncio.gather(*server.tasks)
-    assert server.mode_counts["o"] == 0
+    assert server.registry.mode_count("o") == 0
     assert isinstance(network.published[-1], Quit)
     assert not [e for e in network.published if isinstance(e, UserState)]
 

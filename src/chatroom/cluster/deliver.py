@@ -205,8 +205,7 @@ def channel_update(
 def mirror(server: Server, state: ChannelState) -> Channel:
     """A new mirror holding ``state``, in ``server.channels``."""
     channel = mirror_of(state)
-    server.channels[channel.folded] = channel
-    return channel
+    return server.registry.add_channel(channel)
 
 
 def invite(server: Server, channel: str, target: str, line: Line) -> None:
@@ -252,7 +251,7 @@ def _forget_orphan(server: Server, view: RemoteView, channel: str) -> None:
     """Drop the mirror of a channel nobody is in any more, anywhere."""
     local = server.channels.get(channel)
     if local is not None and is_orphan(local, view):
-        del server.channels[channel]
+        server.registry.remove_channel(local)
 
 
 def _send(recipients: list[Session], out: Outgoing, tagmsg: bool) -> None:

@@ -10,6 +10,7 @@ when a client registers.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -97,13 +98,13 @@ async def restore(server: Server) -> None:
         return
     for record in await store.list_channels():
         apply_record(server.get_or_create_channel(record.name), record)
-    server.bans = await store.list_bans()
+    server.registry.set_bans(await store.list_bans())
     registered = sum(1 for c in server.channels.values() if c.founder)
-    if server.bans or registered:
+    if server.registry.bans or registered:
         log.info(
             "Restored %d registered channel(s) and %d server ban(s)",
             registered,
-            len(server.bans),
+            len(server.registry.bans),
         )
 
 
@@ -111,10 +112,11 @@ def ban_for(server: Server, session: Session) -> BanRecord | None:
     """The server ban matching this client (by mask or by address), if any."""
     now = datetime.now(UTC)
     return next(
-        (ban for ban in server.bans if not ban.expired(now) and session.matches(ban.mask)), None
+        (ban for ban in server.registry.bans if not ban.expired(now) and session.matches(ban.mask)),
+        None,
     )
 
 
-def without_expired(bans: list[BanRecord]) -> list[BanRecord]:
+def without_expired(bans: Iterable[BanRecord]) -> list[BanRecord]:
     now = datetime.now(UTC)
     return [b for b in bans if not b.expired(now)]

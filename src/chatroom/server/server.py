@@ -15,7 +15,6 @@ import itertools
 import logging
 import secrets
 import time
-from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,18 +26,19 @@ from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.sasl import MECHANISMS
 from chatroom.server.addresses import is_loopback
-from chatroom.server.auth import Auth
 from chatroom.server.channel import Channel
 from chatroom.server.config import Config
+from chatroom.server.logins import Auth
 from chatroom.server.mirror import is_orphan
 from chatroom.server.network import Network
 from chatroom.server.network.events import NickChange, Quit
 from chatroom.server.network.local import LocalNetwork
 from chatroom.server.outgoing import Outgoing, format_time
+from chatroom.server.registry import Registry
 from chatroom.server.regstate import RegEvent
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.session import Session, Transport
-from chatroom.storage.accounts import AccountStore, BanRecord
+from chatroom.storage.accounts import AccountStore
 from chatroom.storage.base import HistoryStore
 
 log = logging.getLogger("chatroom.server")
@@ -59,17 +59,6 @@ class Command:
     min_params: int = 0  # fewer: ERR_NEEDMOREPARAMS
     pre_registration: bool = False  # else before registration: ERR_NOTREGISTERED
     oper_only: bool = False  # and the user is no operator: ERR_NOPRIVILEGES
-
-
-@dataclass(frozen=True)
-class WhowasEntry:
-    """What WHOWAS remembers of a nick that left."""
-
-    nick: str
-    user: str
-    host: str
-    realname: str
-    left_at: int
 
 
 class Server:
@@ -100,12 +89,12 @@ class Server:
                 self.caps["draft/account-registration"] = "before-connect"
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.sessions: set[Session] = set()
-        self.users: dict[str, Session] = {}  # folded nick -> registered session
-        self.channels: dict[str, Channel] = {}  # folded name -> channel
+        # Users, channels, WHOWAS, server bans and counters: changed only through
+        # the registry's methods (which keep their rules); read here, as views.
+        self.registry = Registry(config.whowas)
+        self.users = self.registry.users  # folded nick -> registered session
+        self.channels = self.registry.channels  # folded name -> channel
         self.per_address: dict[str, int] = {}
-        self.whowas: deque[WhowasEntry] = deque(maxlen=max(config.whowas, 1))
-        self.max_users = 0
-        self.max_global = 0  # most users network-wide seen by LUSERS (266)
         self.closing = False
         self._dirty: list[Session] = []
         self._flush_scheduled = False
@@ -113,8 +102,6 @@ class Server:
         self._live: set[Session] = set()  # sessions whose transport is still open
         self._all_closed = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()  # replies waiting on a query
-        self.mode_counts: Counter[str] = Counter()  # registered users with +i / +o
-        self.bans: list[BanRecord] = []  # server-wide bans (KLINE), loaded at start
         self.motd = config.motd_text()
         # The other processes of the network: the Redis bridge with ``--cluster``
         # (set before any client connects), else a network of this process alone.
@@ -288,7 +275,6 @@ class Server:
             for channel in list(session.channels):
                 self.part_channel(session, channel)
             self.forget_nick(session)
-            self.mode_counts.subtract(session.modes)
         session.closed = True
         self.sessions.discard(session)
         self.release(session.address)
@@ -316,35 +302,35 @@ class Server:
 
     def claim_nick(self, session: Session, nick: str) -> None:
         """Give ``nick`` to a session (the caller checked it is free)."""
-        self.forget_nick(session, remember=False)
-        previous = session.folded_nick
-        session.nick = nick
-        session.folded_nick = casefold(nick)
         if session.registered:
-            self.users[session.folded_nick] = session
+            previous = self.registry.rename(session, nick)
             if previous != session.folded_nick:
                 session.took_nick(previous)
         else:
+            session.nick = nick
+            session.folded_nick = casefold(nick)
             session.advance(RegEvent.NICK)
 
-    def forget_nick(self, session: Session, *, remember: bool = True) -> None:
-        if session.folded_nick and self.users.get(session.folded_nick) is session:
-            del self.users[session.folded_nick]
-            if remember:
-                self.remember(session.nick, session.user, session.host, session.realname)
+    def forget_nick(self, session: Session) -> None:
+        """A registered user leaves: out of the registry, into WHOWAS."""
+        if self.registry.unregister(session):
+            self.remember(session.nick, session.user, session.host, session.realname)
 
     def remember(self, nick: str, user: str, host: str, realname: str) -> None:
         """WHOWAS remembers a nick that left now (quit or changed), here or on
         another process of the network."""
-        if self.config.whowas:
-            self.whowas.appendleft(WhowasEntry(nick, user, host, realname, int(time.time())))
+        self.registry.remember(nick, user, host, realname)
+
+    def user_mode_changed(self, mode: str, on: bool) -> None:
+        """A registered user got (``on``) or lost user mode ``mode`` (for LUSERS)."""
+        self.registry.count_mode(mode, on)
 
     def rename(self, session: Session, new: str) -> Line:
         """Rename a registered user (the caller checked ``new`` is valid and free), tell
         everyone who shares a channel, and return the NICK line for the user."""
         out = Outgoing(Line("NICK", (new,), session.source, self.tags()))
         old = session.folded_nick
-        self.forget_nick(session)
+        self.remember(session.nick, session.user, session.host, session.realname)
         self.claim_nick(session, new)
         self.send_to(self.peers_of(session), out)
         memberships = tuple((c.folded, c.members[session]) for c in session.channels)
@@ -363,11 +349,7 @@ class Server:
         return folded in self.network.view.users
 
     def get_or_create_channel(self, name: str) -> Channel:
-        folded = casefold(name)
-        channel = self.channels.get(folded)
-        if channel is None:
-            channel = self.channels[folded] = Channel(name, folded)
-        return channel
+        return self.registry.channel(name)
 
     def find_channel(self, name: str) -> Channel | None:
         return self.channels.get(casefold(name))
@@ -378,7 +360,7 @@ class Server:
         channel.members.pop(session, None)
         session.channels.discard(channel)
         if is_orphan(channel, self.network.view):
-            self.channels.pop(channel.folded, None)
+            self.registry.remove_channel(channel)
 
     # -- fan-out ------------------------------------------------------------------
 
@@ -475,7 +457,7 @@ class Server:
             session.closed = True
             self.sessions.discard(session)
             session.transport.close()
-        self.users.clear()
+        self.registry.drop_users()
         self.per_address.clear()
         if not self._live:
             self._all_closed.set()

@@ -1,7 +1,7 @@
 """One client connection: its identity, capabilities, limits and queues.
 
 A session knows nothing of sockets. It talks to a :class:`Transport` (an
-asyncio transport fits as is) and to its :class:`~chatroom.server.server.Server`.
+asyncio transport fits as is) and to its server, as a :class:`Host`.
 Bytes in go through :meth:`Session.feed`; bytes out are queued with
 :meth:`Session.send_bytes` and written once per event-loop turn by the server.
 A large reply is pulled a chunk at a time as the client reads
@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chatroom.errors import InputTooLong, InvalidUtf8, LocalProtocolError, MalformedLine
 from chatroom.protocol import numerics as n
@@ -31,9 +31,9 @@ from chatroom.server.regstate import RegEvent, RegState, next_state
 if TYPE_CHECKING:
     import asyncio
 
-    from chatroom.server.auth import SaslAttempt
-    from chatroom.server.channel import Channel
-    from chatroom.server.server import Server
+    from chatroom.server.config import Config
+    from chatroom.server.logins import SaslAttempt
+    from chatroom.server.room import Room
 
 
 log = logging.getLogger("chatroom.server")
@@ -62,12 +62,29 @@ class Transport(Protocol):
     def get_write_buffer_size(self) -> int: ...
 
 
+class Host(Protocol):
+    """What a session needs of the server it belongs to (:class:`~chatroom.server.server.Server`
+    is one): its configuration, its clock and timers, and where lines go."""
+
+    @property
+    def config(self) -> Config: ...
+    def now(self) -> float: ...
+    def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle: ...
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None: ...
+    def dispatch(self, session: Session, line: Line) -> None: ...
+    def mark_dirty(self, session: Session) -> None: ...
+    def user_mode_changed(self, mode: str, on: bool) -> None: ...
+    def disconnect(
+        self, session: Session, reason: str, *, error: str | None = None, abort: bool = False
+    ) -> None: ...
+
+
 class Session:
     """A connected client, registered or not."""
 
     def __init__(
         self,
-        server: Server,
+        server: Host,
         transport: Transport,
         address: str,
         port: int,
@@ -96,8 +113,8 @@ class Session:
         self.away: str | None = None
         self.operator_name: str | None = None
         self.account: str | None = None  # the account logged in to (SASL or REGISTER)
-        self.channels: set[Channel] = set()
-        self.invited: set[Channel] = set()  # channels it was INVITEd to
+        self.channels: set[Room[Session]] = set()
+        self.invited: set[Room[Session]] = set()  # channels it was INVITEd to
         self.connected_at = now
         self.signon = int(time.time())
         # Private history is keyed by nick, and nicks change hands: a session reads only
@@ -210,7 +227,7 @@ class Session:
             return False
         (self.modes.add if on else self.modes.discard)(mode)
         if self.registered:
-            self.server.mode_counts[mode] += 1 if on else -1
+            self.server.user_mode_changed(mode, on)
         return True
 
     def set_caps(self, caps: Iterable[str]) -> None:

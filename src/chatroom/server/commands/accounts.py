@@ -23,7 +23,8 @@ from chatroom.protocol.sasl import (
     parse_client_first,
 )
 from chatroom.server.addresses import is_loopback
-from chatroom.server.auth import SaslAttempt, log_in
+from chatroom.server.auth import log_in
+from chatroom.server.logins import SaslAttempt
 from chatroom.storage.accounts import AccountError
 from chatroom.storage.errors import StorageError
 

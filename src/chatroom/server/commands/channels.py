@@ -86,7 +86,7 @@ async def _join_networked(
     channel = server.channels.get(folded)
     if existing is None:
         if channel is None:
-            server.channels[folded] = base
+            server.registry.add_channel(base)
         join_one(server, session, name, key, rb, created=True)
         return
     if existing.state is None:  # none stored, or unreadable: no mirror made from it
@@ -94,7 +94,7 @@ async def _join_networked(
             rb.reply(n.ERR_UNAVAILRESOURCE, name, "Channel is temporarily unavailable")
             return
     elif channel is None:
-        server.channels[folded] = mirror_of(existing.state)
+        server.registry.add_channel(mirror_of(existing.state))
     else:
         restore(channel, existing.state)
     join_one(server, session, name, key, rb, created=False)

@@ -67,8 +67,8 @@ def send_lusers(server: Server, rb: ResponseBuffer) -> None:
     process's."""
     local = len(server.users)
     users = local
-    invisible = server.mode_counts["i"]
-    opers = server.mode_counts["o"]
+    invisible = server.registry.mode_count("i")
+    opers = server.registry.mode_count("o")
     # Every process mirrors every channel of the network (server/mirror.py), so
     # the channels here are the network's, each counted once.
     channels = len(server.channels)
@@ -78,7 +78,7 @@ def send_lusers(server: Server, rb: ResponseBuffer) -> None:
     opers += view.mode_counts["o"]
     unknown = len(server.sessions) - local
     # A high-water mark: it must not go down as the network empties.
-    server.max_global = most = max(server.max_global, server.max_users, users)
+    most = server.registry.note_global(users)
     rb.reply(
         n.RPL_LUSERCLIENT,
         f"There are {users - invisible} users and {invisible} invisible on 1 servers",
@@ -90,8 +90,8 @@ def send_lusers(server: Server, rb: ResponseBuffer) -> None:
     rb.reply(
         n.RPL_LOCALUSERS,
         str(local),
-        str(server.max_users),
-        f"Current local users {local}, max {server.max_users}",
+        str(server.registry.max_users),
+        f"Current local users {local}, max {server.registry.max_users}",
     )
     rb.reply(
         n.RPL_GLOBALUSERS,

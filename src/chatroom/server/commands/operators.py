@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chatroom.protocol import numerics as n
-from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import normalize_mask, valid_mask
 from chatroom.protocol.numbers import parse_number
@@ -83,7 +82,7 @@ def kline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     store = server.accounts
     params = list(line.params)
     if params[0].upper() == "LIST":
-        bans = without_expired(server.bans)
+        bans = without_expired(server.registry.bans)
         for ban in bans:
             until = ban.expires.strftime("%Y-%m-%d %H:%M UTC") if ban.expires else "never"
             rb.add(
@@ -122,7 +121,7 @@ def kline(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
         except StorageError as exc:
             rb.fail("KLINE", "UNAVAILABLE", mask, f"Could not save the ban: {exc}")
             return
-        server.bans = [b for b in server.bans if casefold(b.mask) != casefold(mask)] + [ban]
+        server.registry.add_ban(ban)
         log.info("%s banned %s from the server: %s", session.source, mask, reason)
         rb.add(Line("NOTE", ("KLINE", "ADDED", mask, reason), server.config.name))
         for victim in list(server.users.values()):
@@ -146,7 +145,7 @@ def unkline(server: Server, session: Session, line: Line, rb: ResponseBuffer) ->
         except StorageError as exc:
             rb.fail("UNKLINE", "UNAVAILABLE", mask, f"Could not remove the ban: {exc}")
             return
-        server.bans = [b for b in server.bans if casefold(b.mask) != casefold(mask)]
+        server.registry.remove_ban(mask)
         code = "REMOVED" if removed else "NOT_FOUND"
         rb.add(Line("NOTE", ("UNKLINE", code, mask), server.config.name))
 

@@ -167,7 +167,7 @@ def whowas(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
     count = max(count or 0, 0)
     folded = casefold(nick)
     found = 0
-    for entry in server.whowas:
+    for entry in server.registry.whowas:
         if casefold(entry.nick) != folded:
             continue
         rb.reply(n.RPL_WHOWASUSER, entry.nick, entry.user, entry.host, "*", entry.realname)

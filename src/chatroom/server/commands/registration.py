@@ -217,9 +217,8 @@ def _complete_registration(server: Server, session: Session, rb: ResponseBuffer)
         server.disconnect(session, "Banned", error=f"Banned: {ban.reason}")
         return
     session.advance(RegEvent.WELCOME)
-    server.users[session.folded_nick] = session
+    server.registry.register(session)
     session.took_nick("")  # now, not at NICK: another could register the nick between
-    server.max_users = max(server.max_users, len(server.users))
     send_welcome(server, session, rb)
     protect_nick(server, session)
 

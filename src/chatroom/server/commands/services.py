@@ -159,11 +159,8 @@ def unregister_room(
             channel.op_accounts.clear()
             channel.permanent = casefold(server.config.default_room) == channel.folded
             share_state(server, channel)  # Redis forgets it too if nobody is in it
-            if (
-                is_orphan(channel, server.network.view)
-                and server.channels.get(channel.folded) is channel
-            ):
-                del server.channels[channel.folded]
+            if is_orphan(channel, server.network.view):
+                server.registry.remove_channel(channel)
             reply(server, session, rb, f"{channel.name} is no longer registered.")
         else:
             reply(server, session, rb, f"{channel.name} was not registered.")
