@@ -144,6 +144,21 @@ async def test_away_and_away_notify(harness: Harness) -> None:
     assert alice.lines() == []
 
 
+async def test_pre_away(harness: Harness) -> None:
+    # https://ircv3.net/specs/extensions/pre-away: AWAY before registration ends,
+    # with the capability only.
+    early = await harness.connect().register("early", "AWAY :asleep", caps=("draft/pre-away",))
+    assert early.session.away == "asleep"
+    bob = await harness.user("bob")
+    assert find(await bob.ask("WHOIS early"), "301").params[1:] == ("early", "asleep")
+    star = await harness.connect().register("star", "AWAY *", caps=("draft/pre-away",))
+    assert star.session.away == "*"
+    plain = harness.connect()
+    plain.send("CAP LS 302", "CAP REQ :server-time", "NICK plain", "USER p 0 * :P")
+    assert commands(await plain.ask("AWAY :nope"))[-1] == "451"
+    assert plain.session.away is None
+
+
 async def test_setname(harness: Harness) -> None:
     alice = await harness.user("alice", caps=("setname",))
     bob = await harness.user("bob", caps=("setname",))

@@ -301,6 +301,11 @@ def userhost(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
 
 def away(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """AWAY [<text>]"""
+    if not session.registered and "draft/pre-away" not in session.caps:
+        # Before registration only with https://ircv3.net/specs/extensions/pre-away,
+        # where it takes effect when registration completes ("AWAY *": away, no reason).
+        rb.reply(n.ERR_NOTREGISTERED, "You have not registered")
+        return
     text = line.params[0][: server.config.awaylen] if line.params else ""
     if text:
         session.away = text
