@@ -277,3 +277,27 @@ async def test_two_clients_register_join_and_talk_through_the_server_core() -> N
     await bob.exchange()
     await alice.exchange()
     assert "robert" in lobby.members and alice.client.model.get("#lobby") is lobby
+
+
+async def test_whox_after_joining_tells_accounts_and_away_states() -> None:
+    # https://ircv3.net/specs/extensions/whox, against the server core.
+    server = Server(Config(), asyncio.get_running_loop(), commands=COMMANDS)
+    bob = ConnectionPair(server, "bob", 2)
+    bob.client.connection_made()
+    await bob.exchange()
+    bob.session.feed(b"AWAY :lunch\r\n")
+    bob.session.account = "bobby"  # as after SASL
+    await bob.exchange()
+    alice = ConnectionPair(server, "alice", 1)
+    alice.client.connection_made()
+    await alice.exchange()
+    assert "WHOX" in alice.client.isupport
+    lobby = alice.client.model.get("#lobby")
+    assert lobby is not None
+    assert (lobby.members["bob"].away, lobby.members["bob"].account) == (True, "bobby")
+    assert (lobby.members["alice"].away, lobby.members["alice"].account) == (False, None)
+    assert not alice.client.whox_pending
+    assert not any("WHO" in m.text for m in alice.client.model.server.messages)
+    bob.session.feed(b"AWAY\r\n")
+    await alice.exchange()
+    assert not lobby.members["bob"].away  # away-notify

@@ -169,6 +169,20 @@ def test_who_channel_and_mask_across_processes(
     assert set(_who(erin, "i*")) == {"ivan"}
 
 
+def test_bot_mode_and_whox_across_processes(pair: tuple[RunningServer, RunningServer]) -> None:
+    # The user modes UserUp/UserState carry include +B (bot-mode); WHOX reads them.
+    first, second = pair
+    robo = IrcClient(first.port).register("robo")
+    robo.send("MODE robo +B")
+    robo.expect("MODE")
+    erin = IrcClient(second.port).register("erin")
+    _known(erin, "robo")
+    _sync(robo, erin)
+    assert "335" in _whois(erin, "robo")
+    erin.send("WHO robo %nfa")
+    assert erin.until("315")[0].params == ["erin", "robo", "HB", "0"]
+
+
 def test_ison_userhost_lusers_whowas(pair: tuple[RunningServer, RunningServer]) -> None:
     first, second = pair
     frank = IrcClient(second.port).register("frank")

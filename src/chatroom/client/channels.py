@@ -4,10 +4,13 @@ and MODE, each read into the model and shown as a sentence ("bob has joined
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chatroom.client.buffers import open_buffer
 from chatroom.client.chathistory import fetch_recent
 from chatroom.client.events import BufferRenamed, OwnNickChanged
 from chatroom.client.lines import is_me, line_message, nick_of, with_reason
+from chatroom.client.members import request_whox
 from chatroom.client.model import Buffer, BufferKind, Member, MessageKind
 from chatroom.client.state import ClientState
 from chatroom.protocol import Line, casefold
@@ -29,9 +32,12 @@ def join(client: ClientState, line: Line) -> None:
         message = line_message(line, MessageKind.JOIN, f"You have joined {buffer.name}")
         client.add(buffer, message)
         client.changed(buffer)
+        request_whox(client, buffer)
         fetch_recent(client, buffer)
         return
-    buffer.members[casefold(nick)] = Member(nick)
+    # extended-join: <channel> <account or *> :<realname>
+    account = line.params[1] if len(line.params) > 2 and line.params[1] != "*" else None
+    buffer.members[casefold(nick)] = Member(nick, account=account)
     text = f"{nick} has joined {buffer.name}. Say hi!"
     client.add(buffer, line_message(line, MessageKind.JOIN, text, nick))
     client.changed(buffer)
@@ -92,7 +98,7 @@ def nick(client: ClientState, line: Line) -> None:
     for buffer in buffers:
         member = buffer.members.pop(casefold(old), None)
         if member is not None:
-            buffer.members[casefold(new)] = Member(new, member.prefixes)
+            buffer.members[casefold(new)] = replace(member, nick=new)
         if buffer.kind is BufferKind.PRIVATE and client.model.rename(old, new) is buffer:
             client.emit(BufferRenamed(old, new))
         client.add(buffer, line_message(line, MessageKind.NICK, text, old))
@@ -159,9 +165,13 @@ def end_of_names(client: ClientState, line: Line) -> None:
     buffer = client.model.get(name)
     target = buffer if buffer is not None else client.model.active_buffer
     if buffer is not None and buffer.joined:
-        buffer.members = {key: Member(nick, pre) for key, (nick, pre) in pending.items()}
+        known = buffer.members  # what WHOX and notifications told of each stays
+        buffer.members = {
+            key: replace(known[key], nick=nick, prefixes=pre) if key in known else Member(nick, pre)
+            for key, (nick, pre) in pending.items()
+        }
         client.changed(buffer)
-        members = [m.display for m in buffer.sorted_members(client.model.prefix_order)]
+        members = [m.label for m in buffer.sorted_members(client.model.prefix_order)]
     else:
         members = [pre[:1] + nick for nick, pre in pending.values()]
     count = len(members)
@@ -210,4 +220,4 @@ def _apply_member_modes(
             if adding:
                 current += symbol
             ordered = "".join(s for s in symbols if s in current)
-            members[casefold(arg)] = Member(member.nick, ordered)
+            members[casefold(arg)] = replace(member, prefixes=ordered)

@@ -16,6 +16,8 @@ WANTED_CAPS = (
     "batch",
     "multi-prefix",
     "away-notify",
+    "account-notify",
+    "extended-join",
     "setname",
     "userhost-in-names",
     "draft/chathistory",

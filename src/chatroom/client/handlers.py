@@ -17,7 +17,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chatroom.client import accounts, channels, chathistory, messaging, registration, replies
+from chatroom.client import (
+    accounts,
+    channels,
+    chathistory,
+    members,
+    messaging,
+    registration,
+    replies,
+)
 from chatroom.client.state import ClientState
 from chatroom.protocol import Line
 from chatroom.protocol import numerics as n
@@ -52,7 +60,6 @@ HANDLERS: dict[str, Entry] = {
     "SETNAME": Entry(registration.ignore),
     "CHGHOST": Entry(registration.ignore),
     "ACK": Entry(registration.ignore),
-    "ACCOUNT": Entry(registration.ignore),
     "ERROR": Entry(registration.error, 1),
     "CAP": Entry(registration.cap, 3),
     n.RPL_WELCOME: Entry(registration.welcome, 1),
@@ -75,6 +82,11 @@ HANDLERS: dict[str, Entry] = {
     n.RPL_NOTOPIC: Entry(channels.topic_reply, 3),
     n.RPL_NAMREPLY: Entry(channels.names_reply, 4),
     n.RPL_ENDOFNAMES: Entry(channels.end_of_names, 2),
+    # what the people in rooms are: WHOX, away-notify, account-notify (.members)
+    n.RPL_WHOSPCRPL: Entry(members.who_reply, 2),
+    n.RPL_ENDOFWHO: Entry(members.end_of_who, 2),
+    "AWAY": Entry(members.away),
+    "ACCOUNT": Entry(members.account, 1),
     # messages (chatroom.client.messaging)
     "PRIVMSG": Entry(messaging.privmsg, 2),
     "NOTICE": Entry(messaging.privmsg, 2),
@@ -84,7 +96,6 @@ HANDLERS: dict[str, Entry] = {
     n.RPL_LIST: Entry(replies.list_entry, 4),
     n.RPL_LISTEND: Entry(replies.list_end),
     "INVITE": Entry(replies.invite, 2),
-    "AWAY": Entry(replies.away_notify),
     "FAIL": Entry(standard_reply, 1),
     "WARN": Entry(standard_reply, 1),
     "NOTE": Entry(standard_reply, 1),

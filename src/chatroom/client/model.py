@@ -86,15 +86,25 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A person in a room. ``prefixes`` holds status symbols, highest first (``"@+"``)."""
+    """A person in a room. ``prefixes`` holds status symbols, highest first (``"@+"``).
+    ``account`` (None: not logged in, or not known) and ``away`` come from WHOX replies
+    (https://ircv3.net/specs/extensions/whox), extended-join, and the away-notify and
+    account-notify lines; until one arrives the member shows as present."""
 
     nick: str
     prefixes: str = ""
+    account: str | None = None
+    away: bool = False
 
     @property
     def display(self) -> str:
         """The nick with its highest status symbol, as IRC clients show it (``@alice``)."""
         return self.prefixes[:1] + self.nick
+
+    @property
+    def label(self) -> str:
+        """:attr:`display`, marked when the member is away (``bob (away)``)."""
+        return self.display + " (away)" if self.away else self.display
 
 
 @dataclass(frozen=True, slots=True)

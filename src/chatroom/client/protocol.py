@@ -101,6 +101,7 @@ class ClientProtocol(ClientState):
             )
         self.advance(Trigger.DISCONNECT)
         self.names_pending.clear()
+        self.whox_pending.clear()
         self.unechoed = 0
         for buffer in self.model.buffers:
             if buffer.kind is BufferKind.CHANNEL and (buffer.joined or buffer.members):

@@ -87,10 +87,6 @@ def invite(client: ClientState, line: Line) -> None:
         client.note(f"{who} invites you to {line.params[1]}: type /join {line.params[1]}")
 
 
-def away_notify(client: ClientState, line: Line) -> None:
-    """:<nick> AWAY [<message>] (away-notify): kept quiet; a chat would drown in it."""
-
-
 def other_numeric(client: ClientState, line: Line) -> None:
     """Numerics without their own handler: errors go to the active buffer, quiet
     ones are dropped, the rest are shown in the server buffer."""

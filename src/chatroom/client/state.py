@@ -115,6 +115,7 @@ class ClientState:
         # Replies that arrive in several lines, collected until their end numeric.
         self.names_pending: dict[str, dict[str, tuple[str, str]]] = {}
         self.list_pending: list[tuple[str, str, str]] = []
+        self.whox_pending: set[str] = set()  # rooms (folded) our WHOX query is out for
         self.cap_ls: list[str] = []
         self.cap_values: dict[str, str] = {}  # CAP LS 302 values: "sasl" -> "PLAIN,..."
         self.chathistory = HistoryState()

@@ -14,6 +14,10 @@ SUPPORTED: Mapping[str, str] = {
     "away-notify": "",
     "batch": "",
     "cap-notify": "",
+    # https://ircv3.net/specs/extensions/no-implicit-names: no NAMES after a JOIN.
+    "draft/no-implicit-names": "",
+    # https://ircv3.net/specs/extensions/pre-away: AWAY before registration ends.
+    "draft/pre-away": "",
     "echo-message": "",
     "extended-join": "",
     "invite-notify": "",

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from chatroom.server.server import Server
     from chatroom.server.session import Session
 
+BOT_MODE = "B"
+"""The user mode that marks a bot (https://ircv3.net/specs/extensions/bot-mode),
+advertised as ISUPPORT ``BOT=B``: WHO shows it in the flags, WHOIS with 335, and
+what a bot says carries the ``bot`` tag."""
+
 NOTIFY_CAPS = {"AWAY": "away-notify", "ACCOUNT": "account-notify", "SETNAME": "setname"}
 """The capability a recipient needs for each notification."""
 

@@ -34,6 +34,19 @@ async def test_first_joiner_is_operator_and_names_lists_everyone(harness: Harnes
     assert find(await bob.ask("NAMES #c"), "353").params[-1].split() == ["@alice", "bob"]
 
 
+async def test_no_implicit_names(harness: Harness) -> None:
+    # https://ircv3.net/specs/extensions/no-implicit-names: no 353/366 after JOIN,
+    # an explicit NAMES as usual.
+    alice = await harness.user("alice", caps=("draft/no-implicit-names",))
+    await alice.ask("JOIN #c")
+    await alice.ask("TOPIC #c :hello")
+    bob = await harness.user("bob", caps=("draft/no-implicit-names",))
+    assert commands(await bob.ask("JOIN #c")) == ["JOIN", "332", "333"]
+    assert commands(await bob.ask("NAMES #c")) == ["353", "366"]
+    carol = await harness.user("carol")
+    assert commands(await carol.ask("JOIN #c"))[-2:] == ["353", "366"]
+
+
 async def test_joining_twice_says_nothing(harness: Harness) -> None:
     alice = await harness.user("alice")
     await alice.ask("JOIN #c")

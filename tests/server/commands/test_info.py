@@ -69,6 +69,7 @@ async def test_isupport_tells_the_limits() -> None:
     tokens = [t for p in params(replies, "005") for t in p[1:-1]]
     assert "NICKLEN=20" in tokens and "MAXTARGETS=3" in tokens
     assert "PREFIX=(ov)@+" in tokens and "STATUSMSG=@+" in tokens
+    assert "WHOX" in tokens and "BOT=B" in tokens  # IRCv3 whox, bot-mode
     assert not any(t.startswith("CHATHISTORY") for t in tokens)  # no history store
     assert all(len(p) <= 15 for p in params(replies, "005"))
     server.shutdown()

@@ -1,4 +1,4 @@
-"""MODE for users (+i, -o) and channels (flags, +k, +l, +o/+v, +b/+e/+I) in memory.
+"""MODE for users (+i, +B, -o) and channels (flags, +k, +l, +o/+v, +b/+e/+I) in memory.
 
 Modern IRC "MODE message" and "Channel modes".
 """
@@ -33,6 +33,26 @@ async def test_user_mode_errors(harness: Harness) -> None:
     await harness.user("bob")
     assert find(await alice.ask("MODE bob +i"), "502")
     assert find(await alice.ask("MODE bob"), "502")
+
+
+async def test_user_mode_bot_and_the_bot_tag(harness: Harness) -> None:
+    # https://ircv3.net/specs/extensions/bot-mode: +B; what a bot says carries the
+    # ``bot`` tag (without a value), for those with message-tags only.
+    alice = await harness.user("alice", caps=("message-tags",))
+    carol = await harness.user("carol")
+    bot = await harness.user("robo", caps=("echo-message", "message-tags"))
+    await join("#c", alice, carol, bot)
+    assert find(await bot.ask("MODE robo +B"), "MODE").params == ("robo", "+B")
+    assert find(await bot.ask("MODE robo"), "221").params[1] == "+B"
+    echo = find(await bot.ask("PRIVMSG #c :beep"), "PRIVMSG")
+    assert echo.tags.get("bot") == ""
+    assert find(alice.lines(), "PRIVMSG").tags.get("bot") == ""
+    assert "bot" not in find(carol.lines(), "PRIVMSG").tags
+    await bot.ask("NOTICE alice :boop")
+    assert find(alice.lines(), "NOTICE").tags.get("bot") == ""
+    await bot.ask("MODE robo -B")
+    await bot.ask("PRIVMSG #c :human now")
+    assert "bot" not in find(alice.lines(), "PRIVMSG").tags
 
 
 async def test_operator_may_drop_operator_status(harness: Harness) -> None:

@@ -1,8 +1,9 @@
 """WHO, WHOIS, WHOWAS, ISON, USERHOST, AWAY and SETNAME in memory (Modern IRC
-"User-Based Queries"; IRCv3 away-notify, setname, multi-prefix)."""
+"User-Based Queries"; IRCv3 away-notify, setname, multi-prefix, whox, bot-mode)."""
 
 from __future__ import annotations
 
+from chatroom.server.network.view import RemoteUser
 from support.core import Harness, commands, find, join, params
 
 
@@ -143,6 +144,21 @@ async def test_away_and_away_notify(harness: Harness) -> None:
     assert alice.lines() == []
 
 
+async def test_pre_away(harness: Harness) -> None:
+    # https://ircv3.net/specs/extensions/pre-away: AWAY before registration ends,
+    # with the capability only.
+    early = await harness.connect().register("early", "AWAY :asleep", caps=("draft/pre-away",))
+    assert early.session.away == "asleep"
+    bob = await harness.user("bob")
+    assert find(await bob.ask("WHOIS early"), "301").params[1:] == ("early", "asleep")
+    star = await harness.connect().register("star", "AWAY *", caps=("draft/pre-away",))
+    assert star.session.away == "*"
+    plain = harness.connect()
+    plain.send("CAP LS 302", "CAP REQ :server-time", "NICK plain", "USER p 0 * :P")
+    assert commands(await plain.ask("AWAY :nope"))[-1] == "451"
+    assert plain.session.away is None
+
+
 async def test_setname(harness: Harness) -> None:
     alice = await harness.user("alice", caps=("setname",))
     bob = await harness.user("bob", caps=("setname",))
@@ -158,3 +174,82 @@ async def test_setname(harness: Harness) -> None:
     assert fail.params[:2] == ("SETNAME", "INVALID_REALNAME")
     assert find(await bob.ask("SETNAME :"), "FAIL").params[1] == "INVALID_REALNAME"
     assert find(await bob.ask("SETNAME"), "461")
+
+
+async def test_whox_gives_the_fields_asked_in_the_spec_order(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    await alice.ask("REGISTER * * :a good password")
+    bob = await harness.user("bob")
+    await join("#c", alice, bob)
+    await bob.ask("AWAY :gone")
+    # Asked as "afnt": answered as t, n, f, a (https://ircv3.net/specs/extensions/whox).
+    replies = await alice.ask("WHO #c %afnt,42")
+    assert "352" not in commands(replies)
+    rows = {p[2]: p[1:] for p in params(replies, "354")}
+    assert rows == {"alice": ("42", "alice", "H@", "alice"), "bob": ("42", "bob", "G", "0")}
+    assert commands(replies)[-1] == "315" and find(replies, "315").params[1] == "#c"
+
+
+async def test_whox_every_field_and_its_placeholders(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    await harness.user("bob")
+    row = find(await alice.ask("WHO bob %tcuihsnfdlaor,7"), "354").params[1:]
+    idle = row[9]
+    assert idle.isdigit()
+    assert row == (
+        "7", "*", "~bob", "255.255.255.255", "10.0.0.2", "chatroom", "bob", "H",
+        "0", idle, "0", "n/a", "bob",
+    )  # fmt: skip
+    # The address to the user itself (and to operators), as WHOIS's 378.
+    assert find(await alice.ask("WHO alice %ni"), "354").params[1:] == ("10.0.0.1", "alice")
+    root = await harness.oper("root")
+    assert find(await root.ask("WHO bob %i"), "354").params[1:] == ("10.0.0.2",)
+
+
+async def test_whox_odd_requests_are_answered_not_refused(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    await harness.user("bob")
+    # A token that is not 1 to 3 digits: "0"; fields we do not know: ignored.
+    assert find(await alice.ask("WHO bob %tn,1234"), "354").params[1:] == ("0", "bob")
+    assert find(await alice.ask("WHO bob %tn,a1"), "354").params[1:] == ("0", "bob")
+    assert find(await alice.ask("WHO bob %tn"), "354").params[1:] == ("0", "bob")
+    assert find(await alice.ask("WHO bob %xyzn"), "354").params[1:] == ("bob",)
+    # Old WHO flags before the % are ignored; a second parameter without % is plain WHO.
+    assert find(await alice.ask("WHO bob o%n"), "354").params[1:] == ("bob",)
+    assert "352" in commands(await alice.ask("WHO bob o"))
+    # A mask search streams 354s too, and nothing matching ends with 315 alone.
+    replies = await alice.ask("WHO * %n")
+    assert sorted(p[1] for p in params(replies, "354")) == ["alice", "bob"]
+    assert commands(await alice.ask("WHO nobody* %n")) == ["315"]
+
+
+async def test_whox_of_a_user_on_another_process(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    view = harness.server.network.view
+    view.add_user("lena", RemoteUser("Lena", "Lena!~l@10.9.9.9", "p2", "Lena L", "lena", "brb"))
+    row = find(await alice.ask("WHO lena %tuihnflar,1"), "354").params[1:]
+    assert row == ("1", "~l", "255.255.255.255", "10.9.9.9", "Lena", "G", "0", "lena", "Lena L")
+
+
+async def test_bot_mode_shows_in_whois_and_who(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    bot = await harness.user("robo")
+    await join("#c", alice, bot)
+    assert find(await bot.ask("MODE robo +B"), "MODE").params == ("robo", "+B")
+    whois = await alice.ask("WHOIS robo")
+    assert find(whois, "335").params[1:] == ("robo", "is a bot on chatroom")
+    rows = {p[5]: p[6] for p in params(await alice.ask("WHO #c"), "352")}
+    assert rows == {"alice": "H@", "robo": "HB"}
+    assert find(await alice.ask("WHO robo %nf"), "354").params[1:] == ("robo", "HB")
+    await bot.ask("MODE robo -B")
+    assert "335" not in commands(await alice.ask("WHOIS robo"))
+    assert find(await alice.ask("WHO robo"), "352").params[6] == "H"
+
+
+async def test_bot_mode_of_a_user_on_another_process(harness: Harness) -> None:
+    # The user modes travel with UserUp/UserState (server/network/events.py).
+    alice = await harness.user("alice")
+    view = harness.server.network.view
+    view.add_user("robo", RemoteUser("Robo", "Robo!~r@10.9.9.9", "p2", "Robo", modes="B"))
+    assert find(await alice.ask("WHOIS robo"), "335").params[1] == "Robo"
+    assert find(await alice.ask("WHO robo"), "352").params[6] == "HB"

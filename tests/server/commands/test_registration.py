@@ -23,7 +23,7 @@ async def test_plain_registration_gets_the_welcome_burst(harness: Harness) -> No
     welcome = find(replies, "001")
     assert welcome.params[0] == "alice" and "alice!~al@10.0.0.1" in welcome.params[1]
     myinfo = find(replies, "004")
-    assert myinfo.params[1] == "chatroom" and myinfo.params[3] == "io"
+    assert myinfo.params[1] == "chatroom" and myinfo.params[3] == "Bio"
     isupport = " ".join(" ".join(p) for p in params(replies, "005"))
     assert "CASEMAPPING=ascii" in isupport and "CHATHISTORY=100" in isupport
     assert got.index("001") < got.index("005") < got.index("376")

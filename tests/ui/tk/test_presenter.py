@@ -3,6 +3,7 @@ action asks of the core. A fake view and a fake core; no display."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
@@ -29,7 +30,7 @@ from chatroom.client.events import (
     Registered,
     Stopped,
 )
-from chatroom.client.model import SERVER_BUFFER, BufferKind
+from chatroom.client.model import SERVER_BUFFER, BufferKind, Member
 from chatroom.ui.tk.formatting import LOST
 from chatroom.ui.tk.presenter import Presenter
 from ui.tk.fakes import FakeRunner, FakeView, message, view
@@ -83,6 +84,17 @@ def test_joining_shows_the_room_its_people_and_topic(parts: Any) -> None:
     assert fake_view.status.text == "Connected to 127.0.0.1:1060 as alice"
     assert fake_view.status.state == "ok"
     assert any("All set!" in text for text in fake_view.texts)
+
+
+def test_away_members_are_marked_in_the_members_list(parts: Any) -> None:
+    # The core learns away states from WHOX and away-notify; the list greys them.
+    presenter, fake_view, _runner, _clock = parts
+    in_lobby(presenter)
+    lobby = view("#lobby", 2, members=["@carol", "alice"], topic="Be kind", active=True)
+    away_bob = replace(lobby, members=(*lobby.members, Member("bob", account="bob", away=True)))
+    presenter.handle([BufferChanged(away_bob)])
+    rows = [(m.label, m.away) for m in fake_view.members]
+    assert rows == [("@carol", False), ("alice", False), ("bob (away)", True)]
 
 
 def test_messages_of_the_room_shown_appear_and_others_count_as_unread(parts: Any) -> None:

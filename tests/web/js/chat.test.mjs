@@ -158,3 +158,31 @@ test("the connection wraps the protocol: sends its lines, reconnects, stops on a
     delete globalThis.WebSocket;
   }
 });
+
+test("joining asks WHOX when offered, and its replies mark accounts and away members", () => {
+  const pair = new Pair({ caps: "echo-message account-notify extended-join" });
+  pair.feed(":srv 005 alice WHOX PREFIX=(ov)@+ :are supported");
+  assert.deepEqual(pair.feed(":alice!a@h JOIN #lobby"), ["WHO #lobby %tcnuhafr,152"]);
+  pair.feed(":srv 353 alice = #lobby :@alice bob", ":srv 366 alice #lobby :End");
+  pair.feed(
+    ":srv 354 alice 152 #lobby ~a h alice H@ alice :Alice",
+    ":srv 354 alice 152 #lobby ~b h bob G 0 :Bob",
+    ":srv 354 alice 7 bob G", // a WHO the user typed: not ours
+    ":srv 315 alice #lobby :End of /WHO list",
+  );
+  const lobby = pair.chat.model.get("#lobby");
+  const member = (nick) => lobby.members.get(nick);
+  assert.deepEqual(member("alice"), { nick: "alice", prefix: "@", away: false, account: "alice" });
+  assert.deepEqual(member("bob"), { nick: "bob", prefix: "", away: true, account: null });
+  // A later NAMES keeps what WHOX said; notifications and extended-join keep it current.
+  pair.feed(":srv 353 alice = #lobby :@alice bob", ":srv 366 alice #lobby :End");
+  assert.equal(member("bob").away, true);
+  pair.feed(":bob!b@h AWAY", ":bob!b@h ACCOUNT bobby", ":carol!c@h JOIN #lobby carol :Carol");
+  assert.deepEqual(member("bob"), { nick: "bob", prefix: "", away: false, account: "bobby" });
+  assert.equal(member("carol").account, "carol");
+});
+
+test("without WHOX in ISUPPORT, joining sends no WHO", () => {
+  const pair = new Pair({ caps: "echo-message" });
+  assert.deepEqual(pair.feed(":alice!a@h JOIN #lobby"), []);
+});

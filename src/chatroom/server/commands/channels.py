@@ -178,7 +178,8 @@ def join_one(
     )
     if channel.topic:
         send_topic(channel, rb)
-    send_names(server, session, channel, rb)
+    if "draft/no-implicit-names" not in session.caps:  # it asks with NAMES when it wants
+        send_names(server, session, channel, rb)
 
 
 def _join_refusal(

@@ -11,6 +11,7 @@ from chatroom.protocol.casemap import casefold
 from chatroom.protocol.isupport import chunk_tokens, isupport_tokens
 from chatroom.protocol.line import Line
 from chatroom.server.channel import FLAG_MODES, LIST_MODES, PARAM_ALWAYS, PARAM_SET
+from chatroom.server.presence import BOT_MODE
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -25,6 +26,7 @@ def isupport(server: Server) -> dict[str, str | None]:
     c = server.config
     tokens: dict[str, str | None] = {
         "AWAYLEN": str(c.awaylen),
+        "BOT": BOT_MODE,
         "CASEMAPPING": "ascii",
         "CHANLIMIT": f"#:{c.max_channels}",
         "CHANMODES": f"{LIST_MODES},{PARAM_ALWAYS},{PARAM_SET},{FLAG_MODES}",
@@ -48,6 +50,7 @@ def isupport(server: Server) -> dict[str, str | None]:
         "TOPICLEN": str(c.topiclen),
         "USERLEN": "16",
         "UTF8ONLY": None,
+        "WHOX": None,
     }
     if server.history is not None:
         tokens["CHATHISTORY"] = str(c.history_query_limit)

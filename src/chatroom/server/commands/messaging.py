@@ -25,6 +25,7 @@ from chatroom.protocol.line import Line
 from chatroom.server.commands import services
 from chatroom.server.network.events import ChannelMessage, PrivateMessage
 from chatroom.server.outgoing import MSGTAGS, Outgoing, format_time
+from chatroom.server.presence import BOT_MODE
 from chatroom.server.response import ResponseBuffer
 from chatroom.storage.base import MessageKind, StoredMessage, dm_key
 
@@ -154,6 +155,8 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         tags = {"time": format_time(when), "msgid": msgid, **client_tags}
         if session.account is not None:
             tags["account"] = session.account
+        if BOT_MODE in session.modes:
+            tags["bot"] = ""  # without a value (https://ircv3.net/specs/extensions/bot-mode)
         out = Outgoing(Line(verb, message_params, session.source, tags))
         # What is relayed (cut to fit 512 bytes after the source) is what is stored.
         sent = out.line.params[-1] if verb != "TAGMSG" else text

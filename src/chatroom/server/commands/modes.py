@@ -1,4 +1,4 @@
-"""MODE for users (+i, -o) and channels (+imnst, +k, +l, +o/+v, +b/+e/+I).
+"""MODE for users (+i, +B, -o) and channels (+imnst, +k, +l, +o/+v, +b/+e/+I).
 
 Modern IRC "MODE message" and "Channel modes". Changes that took effect are
 announced once, in one MODE line, to every member of the channel.
@@ -60,9 +60,10 @@ def user_mode(server: Server, session: Session, line: Line, rb: ResponseBuffer) 
     for char in line.params[1]:
         if char in "+-":
             adding = char == "+"
-        elif char == "i":
-            if session.set_mode("i", adding):
-                applied.append((adding, "i"))
+        elif char in ("i", presence.BOT_MODE):
+            # +B: bot mode (https://ircv3.net/specs/extensions/bot-mode).
+            if session.set_mode(char, adding):
+                applied.append((adding, char))
         elif char == "o":
             # +o only comes from OPER; anyone may drop their own operator status.
             if not adding and session.set_mode("o", False):

@@ -4,6 +4,7 @@ yourself: AWAY, SETNAME (https://ircv3.net/specs/extensions/setname)."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chatroom.protocol import numerics as n
@@ -45,16 +46,57 @@ USERS_PER_TOKEN = 100
 at, on top of what its reply costs (:data:`~chatroom.server.session.LINES_PER_TOKEN`)."""
 
 
+WHOX_FIELDS = "tcuihsnfdlaor"
+"""The WHOX fields we answer, in the order every 354 reply gives them whatever order
+they were asked in (https://ircv3.net/specs/extensions/whox; ``d`` hop count and
+``o`` op level are the traditional extra ones, as ircu, Solanum and Ergo give them).
+Other letters are ignored, as the spec says."""
+
+
+@dataclass(frozen=True, slots=True)
+class Whox:
+    """A WHOX request: ``WHO <mask> [<flags>]%<fields>[,<token>]``."""
+
+    fields: str  # the known fields asked for, in reply order
+    token: str  # the client's token (1 to 3 digits); "0" if it sent none or a bad one
+
+    @classmethod
+    def parse(cls, param: str) -> Whox | None:
+        """The request in WHO's second parameter; None for a plain WHO (no ``%``).
+        Letters before the ``%`` (old WHO flags) are ignored."""
+        _, percent, spec = param.partition("%")
+        if not percent:
+            return None
+        asked, _, token = spec.partition(",")
+        if not (0 < len(token) <= 3 and token.isascii() and token.isdigit()):
+            token = "0"
+        return cls("".join(f for f in WHOX_FIELDS if f in asked), token)
+
+
+def _who_flags(other: Session | RemoteUser, prefix: str) -> str:
+    """``H``/``G`` (here, gone), ``*`` for an operator, the channel status, ``B`` for a bot."""
+    flags = "G" if other.away is not None else "H"
+    if other.is_operator:
+        flags += "*"
+    flags += prefix
+    if presence.BOT_MODE in other.modes:
+        flags += presence.BOT_MODE
+    return flags
+
+
 def _who_line(
     server: Server,
     other: Session | RemoteUser,
     channel: str,
     prefix: str,
     rb: ResponseBuffer,
+    whox: Whox | None,
 ) -> Line:
-    flags = "G" if other.away is not None else "H"
-    if other.is_operator:
-        flags += "*"
+    """One 352 reply, or a 354 with the fields ``whox`` asks for."""
+    if whox is not None:
+        viewer = rb.session
+        fields = (_whox_field(server, viewer, other, channel, prefix, whox, f) for f in whox.fields)
+        return rb.numeric(n.RPL_WHOSPCRPL, *fields)
     return rb.numeric(
         n.RPL_WHOREPLY,
         channel,
@@ -62,14 +104,61 @@ def _who_line(
         other.host,
         server.config.name,
         other.nick,
-        flags + prefix,
+        _who_flags(other, prefix),
         f"0 {other.realname}",
     )
 
 
+def _whox_field(
+    server: Server,
+    viewer: Session,
+    other: Session | RemoteUser,
+    channel: str,
+    prefix: str,
+    whox: Whox,
+    field: str,
+) -> str:
+    """The value of one WHOX field, with the spec's placeholders (``*`` no channel,
+    ``255.255.255.255`` an address not shown, ``0`` no account)."""
+    match field:
+        case "t":
+            return whox.token
+        case "c":
+            return channel
+        case "u":
+            return other.user
+        case "i":
+            # The address only to the user itself and to operators, as WHOIS's 378.
+            if other is not viewer and not viewer.is_operator:
+                return "255.255.255.255"
+            return address_of(other.host) if isinstance(other, RemoteUser) else other.address
+        case "h":
+            return other.host
+        case "s":
+            return server.config.name
+        case "n":
+            return other.nick
+        case "f":
+            return _who_flags(other, prefix)
+        case "d":
+            return "0"
+        case "l":
+            # Only the user's own process knows (as WHOIS's 317).
+            if isinstance(other, RemoteUser):
+                return "0"
+            return str(int(server.now() - other.last_message))
+        case "a":
+            return other.account or "0"
+        case "o":
+            return "n/a"
+        case _:  # "r"
+            return other.realname
+
+
 def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
-    """WHO <mask>"""
+    """WHO <mask> [[<flags>]%<fields>[,<token>]]"""
     mask = line.params[0] if line.params else "*"
+    whox = Whox.parse(line.params[1]) if len(line.params) > 1 else None
     if "," in mask and not within_targmax("WHO", distinct(mask.split(",")), rb):
         return
     if is_channel_name(mask):
@@ -78,17 +167,17 @@ def who(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> Non
             multi = "multi-prefix" in session.caps
             members = list(channel_members(server, session, channel, multi))
             name = channel.name
-            rb.stream(_who_line(server, other, name, prefix, rb) for prefix, other in members)
+            rb.stream(_who_line(server, other, name, prefix, rb, whox) for prefix, other in members)
     else:
         exact = _find_anyone(server, mask)
         if exact is not None:
-            rb.add(_who_line(server, exact, "*", "", rb))
+            rb.add(_who_line(server, exact, "*", "", rb, whox))
         elif mask not in ("", "0"):
             everyone: list[Session | RemoteUser] = list(server.users.values())
             everyone += server.network.view.users.values()
             session.charge(len(everyone) / USERS_PER_TOKEN)
             rb.stream(
-                _who_line(server, other, "*", "", rb)
+                _who_line(server, other, "*", "", rb, whox)
                 for other in everyone
                 if sees_user(server, session, other) and _mask_matches(mask, other)
             )
@@ -128,6 +217,8 @@ def whois(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     rb.reply(n.RPL_WHOISSERVER, other.nick, config.name, f"{config.network} chat server")
     if other.is_operator:
         rb.reply(n.RPL_WHOISOPERATOR, other.nick, "is an IRC operator")
+    if presence.BOT_MODE in other.modes:
+        rb.reply(n.RPL_WHOISBOT, other.nick, f"is a bot on {config.network}")
     if other.away is not None:
         rb.reply(n.RPL_AWAY, other.nick, other.away)
     if other.account is not None:
@@ -210,6 +301,11 @@ def userhost(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
 
 def away(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """AWAY [<text>]"""
+    if not session.registered and "draft/pre-away" not in session.caps:
+        # Before registration only with https://ircv3.net/specs/extensions/pre-away,
+        # where it takes effect when registration completes ("AWAY *": away, no reason).
+        rb.reply(n.ERR_NOTREGISTERED, "You have not registered")
+        return
     text = line.params[0][: server.config.awaylen] if line.params else ""
     if text:
         session.away = text

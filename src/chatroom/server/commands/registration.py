@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 USERLEN = 16
 VERSION = f"chatroom-{__version__}"
-USER_MODES = "io"
+USER_MODES = "Bio"
 CHANNEL_MODES = "beIiklmnostv"
 CHANNEL_MODES_WITH_PARAM = "beIklov"
 

@@ -68,7 +68,7 @@ COMMANDS = MappingProxyType(
         "WHOWAS": Command(queries.whowas, 1),
         "ISON": Command(queries.ison, 1),
         "USERHOST": Command(queries.userhost, 1),
-        "AWAY": Command(queries.away),
+        "AWAY": Command(queries.away, pre_registration=True),  # 451 unless draft/pre-away
         "SETNAME": Command(queries.setname, 1),
         # The server (commands/info.py)
         "MOTD": Command(info.motd),

@@ -192,12 +192,14 @@ def buffer_rows(views: Sequence[BufferView]) -> list[BufferRow]:
 
 @dataclass(frozen=True, slots=True)
 class MemberRow:
-    """One person in the members list; ``op`` marks room operators."""
+    """One person in the members list; ``op`` marks room operators, ``away`` those
+    away (shown greyed, with a mark)."""
 
     nick: str
     label: str
     op: bool
     own: bool
+    away: bool = False
 
 
 def member_rows(view: BufferView | None, own_nick: str | None) -> list[MemberRow]:
@@ -206,7 +208,8 @@ def member_rows(view: BufferView | None, own_nick: str | None) -> list[MemberRow
         return []
     own = (own_nick or "").lower()
     return [
-        MemberRow(m.nick, m.display, "@" in m.prefixes, m.nick.lower() == own) for m in view.members
+        MemberRow(m.nick, m.label, "@" in m.prefixes, m.nick.lower() == own, m.away)
+        for m in view.members
     ]
 
 

@@ -183,6 +183,7 @@ class MainWindow:
         self.members.column("#0", width=150)
         self.members.tag_configure("op", font=self.fonts.ui_bold)
         self.members.tag_configure("own", foreground=COLOURS["muted"])
+        self.members.tag_configure("away", foreground=COLOURS["muted"])
         self.members.pack(fill="both", expand=True, padx=(4, 0))
         self.members.bind("<Double-1>", self._on_member_double)
         self.members.bind("<Return>", self._on_member_double)
@@ -248,6 +249,8 @@ class MainWindow:
             tags: tuple[str, ...] = ("op",) if row.op else ()
             if row.own:
                 tags += ("own",)
+            if row.away:
+                tags += ("away",)
             self.members.insert("", "end", iid=f"m:{row.nick}", text=row.label, tags=tags)
 
     def set_topic(self, heading: str, text: str) -> None:

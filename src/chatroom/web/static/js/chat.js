@@ -113,7 +113,7 @@ export class Chat {
       const member = buffer.members.get(casefold(old));
       if (member) {
         buffer.removeMember(old);
-        buffer.setMember(now, member.prefix, member.away);
+        buffer.setMember(now, member.prefix, member.away, member.account);
       }
       if (buffer.kind === "query" && buffer.key === casefold(old)) this.model.rename(old, now);
       this.note(buffer, "nick", text, { nick: old, line });

@@ -5,6 +5,10 @@
 
 import { casefold, isChannel, nickOf, stripFormatting } from "./irc.js";
 
+/** The token of our own WHOX queries (https://ircv3.net/specs/extensions/whox): it
+ * tells their replies from those of a WHO the user typed. */
+export const WHOX_TOKEN = "152";
+
 function withReason(text, reason) {
   return reason ? `${text} (${reason})` : text;
 }
@@ -61,10 +65,27 @@ export const HANDLERS = {
     const entries = this.names.get(key) ?? [];
     this.names.delete(key);
     if (!buffer) return;
+    const known = new Map(buffer.members); // what WHOX and notifications said stays
     buffer.members.clear();
-    for (const { nick, prefix } of entries) buffer.setMember(nick, prefix);
+    for (const { nick, prefix } of entries) {
+      const old = known.get(casefold(nick));
+      buffer.setMember(nick, prefix, old?.away ?? false, old?.account ?? null);
+    }
     this.emit("buffer", buffer);
   },
+  "354"(line) {
+    // RPL_WHOSPCRPL to our "WHO #room %tcnuhafr,<token>": in the spec's order,
+    // <me> <token> <channel> <user> <host> <nick> <flags> <account> :<realname>.
+    const p = line.params;
+    if (p.length !== 9 || p[1] !== WHOX_TOKEN) return;
+    const buffer = this.model.get(p[2]);
+    if (!buffer || !buffer.joined) return;
+    const symbols = this.prefixSymbols();
+    const prefix = [...symbols].filter((s) => p[6].includes(s)).join("");
+    buffer.setMember(p[5], prefix, p[6].startsWith("G"), p[7] === "0" ? null : p[7]);
+    this.emit("buffer", buffer);
+  },
+
   FAIL(line) {
     if (line.params[0] === "CHATHISTORY") {
       // The anchor is gone (purged) or the target refused: start from the latest.
@@ -102,13 +123,20 @@ export const HANDLERS = {
       if (!this.model.active) this.activate(name);
       this.note(buffer, "join", `You have joined ${name}`, { nick, line });
       this.fetchHistory(buffer, buffer.lastStored ? "after" : "latest");
+      if ("WHOX" in this.isupport) {
+        // Accounts and away states of everyone there, after the NAMES reply.
+        // (Its 315 end, as every numeric without a handler, is not shown.)
+        this.send("WHO", name, `%tcnuhafr,${WHOX_TOKEN}`);
+      }
       this.emit("buffer", buffer);
       this.emit("buffers");
       return;
     }
     const buffer = this.model.get(name);
     if (!buffer) return;
-    buffer.setMember(nick);
+    // extended-join: JOIN <channel> <account or *> :<realname>
+    const account = line.params.length > 2 && line.params[1] !== "*" ? line.params[1] : null;
+    buffer.setMember(nick, "", false, account);
     this.note(buffer, "join", `${nick} has joined ${buffer.name}. Say hi!`, { nick, line });
     this.emit("buffer", buffer);
   },
@@ -188,6 +216,16 @@ export const HANDLERS = {
     }
     this.note(buffer, "mode", `${nickOf(line.source)} sets mode ${line.params.slice(1).join(" ")}`, { line });
     this.emit("buffer", buffer);
+  },
+  ACCOUNT(line) {
+    // account-notify: ACCOUNT <account or *>
+    const nick = nickOf(line.source);
+    const account = (line.params[0] ?? "*") === "*" ? null : line.params[0];
+    for (const buffer of this.model.buffersWith(nick)) {
+      const member = buffer.members.get(casefold(nick));
+      if (member) member.account = account;
+      this.emit("buffer", buffer);
+    }
   },
   AWAY(line) {
     for (const buffer of this.model.buffersWith(nickOf(line.source))) {

@@ -24,7 +24,7 @@ export class Buffer {
     this.kind = kind;
     this.joined = false;
     this.topic = "";
-    this.members = new Map(); // folded nick -> {nick, prefix, away}
+    this.members = new Map(); // folded nick -> {nick, prefix, away, account}
     this.messages = []; // sorted by time
     this.msgids = new Set();
     this.unread = 0;
@@ -67,8 +67,10 @@ export class Buffer {
     return this.messages.find((m) => m.id) ?? null;
   }
 
-  setMember(nick, prefix = "", away = false) {
-    this.members.set(casefold(nick), { nick, prefix, away });
+  /** account: null when not logged in (or not known yet); away and account come from
+   * WHOX replies, extended-join and the away-notify / account-notify lines. */
+  setMember(nick, prefix = "", away = false, account = null) {
+    this.members.set(casefold(nick), { nick, prefix, away, account });
   }
 
   removeMember(nick) {

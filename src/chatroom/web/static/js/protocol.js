@@ -52,7 +52,7 @@ export const TRANSITIONS = Object.freeze({
 /** Capabilities we ask for, when offered (IRCv3 capability negotiation, CAP 302). */
 export const WANTED_CAPS = Object.freeze([
   "message-tags", "server-time", "echo-message", "batch", "draft/chathistory",
-  "away-notify", "multi-prefix", "userhost-in-names",
+  "away-notify", "multi-prefix", "userhost-in-names", "account-notify", "extended-join",
 ]);
 
 /** ISUPPORT values assumed until the server says otherwise (RPL_ISUPPORT). */

@@ -220,7 +220,7 @@ export function renderMembers(container, count, buffer, prefixOrder, onSelect) {
     if (member.away) button.classList.add("away");
     if (member.prefix) button.append(el("span", "prefix", member.prefix[0]));
     button.append(el("span", `nick ${nickClass(member.nick)}`, member.nick));
-    button.title = `Talk privately with ${member.nick}`;
+    button.title = `Talk privately with ${member.nick}` + (member.away ? " (away)" : "");
     button.addEventListener("click", () => onSelect(member.nick));
     li.append(button);
     fragment.append(li);
