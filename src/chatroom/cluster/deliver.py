@@ -65,6 +65,7 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                 _send([session], Outgoing(line), tagmsg)
         case UserUp():
             view.add_user(casefold(event.nick), RemoteUser.from_up(event, origin))
+            presence.online(server, event.nick, event.source)
         case Join(channel, nick, source, status, account, realname, line, state):
             if nick not in view.users:
                 logged_in = None if account == "*" else account
@@ -116,6 +117,7 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             left = view.channels_of(nick)
             _remember(server, view.remove_user(nick))
             server.send_to(peers, Outgoing(line))
+            presence.offline(server, _nick_of(line.source or nick))
             for channel in left:
                 _forget_orphan(server, view, channel)
         case NickChange(old, new, source, _memberships, line):
@@ -127,6 +129,7 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             _remember(server, view.users.get(old))
             view.rename(old, casefold(new), new, source, origin)
             server.send_to(peers, Outgoing(line))
+            presence.renamed(server, line)
         case ProcessGone(reason):
             process_gone(server, view, origin, reason)
         case UserState(nick, realname, account, away, modes, line):
@@ -162,6 +165,7 @@ def process_gone(server: Server, view: RemoteView, process: str, reason: str) ->
         left |= view.channels_of(folded)
         _remember(server, view.remove_user(folded))
         server.send_to(peers, Outgoing(Line("QUIT", (reason,), user.source, server.tags())))
+        presence.offline(server, user.nick)
         gone.append(folded)
     for channel in left:
         _forget_orphan(server, view, channel)

@@ -16,6 +16,7 @@ SUPPORTED: Mapping[str, str] = {
     "cap-notify": "",
     "echo-message": "",
     "extended-join": "",
+    "extended-monitor": "",
     "invite-notify": "",
     "labeled-response": "",
     "message-tags": "",

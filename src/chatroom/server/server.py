@@ -26,6 +26,7 @@ from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.sasl import MECHANISMS
+from chatroom.server import presence
 from chatroom.server.addresses import is_loopback
 from chatroom.server.auth import Auth
 from chatroom.server.channel import Channel
@@ -38,6 +39,7 @@ from chatroom.server.outgoing import Outgoing, format_time
 from chatroom.server.regstate import RegEvent
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.session import Session, Transport
+from chatroom.server.watchlist import Watchlist
 from chatroom.storage.accounts import AccountStore, BanRecord
 from chatroom.storage.base import HistoryStore
 
@@ -102,6 +104,7 @@ class Server:
         self.sessions: set[Session] = set()
         self.users: dict[str, Session] = {}  # folded nick -> registered session
         self.channels: dict[str, Channel] = {}  # folded name -> channel
+        self.watchlist: Watchlist[Session] = Watchlist()  # MONITOR: who watches whom
         self.per_address: dict[str, int] = {}
         self.whowas: deque[WhowasEntry] = deque(maxlen=max(config.whowas, 1))
         self.max_users = 0
@@ -230,12 +233,8 @@ class Server:
         self._live.discard(session)
         if self.closing and not self._live:
             self._all_closed.set()
-        log.info(
-            "%s:%s has closed the connection (%s)",
-            session.address,
-            session.port,
-            session.quit_reason,
-        )
+        address, port, reason = session.address, session.port, session.quit_reason
+        log.info("%s:%s has closed the connection (%s)", address, port, reason)
 
     def disconnect(
         self, session: Session, reason: str, *, error: str | None = None, abort: bool = False
@@ -279,6 +278,7 @@ class Server:
                     peer.send_bytes(quit_line.render(peer.tag_profile))
                 network.publish(Quit(folded, channels, quit_line.line))
                 network.release_nick(folded)
+                presence.offline(self, session.nick)
 
             if session.pending_stores:
                 # Its last messages are still being stored: they go out first.
@@ -289,6 +289,7 @@ class Server:
                 self.part_channel(session, channel)
             self.forget_nick(session)
             self.mode_counts.subtract(session.modes)
+            self.watchlist.clear(session)
         session.closed = True
         self.sessions.discard(session)
         self.release(session.address)
@@ -351,6 +352,7 @@ class Server:
         self.network.publish(NickChange(old, new, session.source, memberships, out.line))
         if old != session.folded_nick:
             self.network.release_nick(old)
+        presence.renamed(self, out.line)
         return out.line
 
     def nick_in_use(self, nick: str, by: Session | None = None) -> bool:

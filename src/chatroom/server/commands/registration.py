@@ -221,6 +221,7 @@ def _complete_registration(server: Server, session: Session, rb: ResponseBuffer)
     session.took_nick("")  # now, not at NICK: another could register the nick between
     server.max_users = max(server.max_users, len(server.users))
     send_welcome(server, session, rb)
+    presence.online(server, session.nick, session.source)  # MONITOR watchers
     protect_nick(server, session)
 
 
