@@ -277,3 +277,24 @@ async def test_two_clients_register_join_and_talk_through_the_server_core() -> N
     await bob.exchange()
     await alice.exchange()
     assert "robert" in lobby.members and alice.client.model.get("#lobby") is lobby
+
+
+async def test_a_private_chat_partner_is_shown_online_and_offline_through_monitor() -> None:
+    server = Server(Config(default_room=""), asyncio.get_running_loop(), commands=COMMANDS)
+    alice = ConnectionPair(server, "alice", 1)
+    alice.client.connection_made()
+    await alice.exchange()
+    alice.client.open_private("bob")  # sends MONITOR + bob: bob is offline
+    await alice.exchange()
+    chat = alice.client.model.get("bob")
+    assert chat is not None and chat.online is False
+    bob = ConnectionPair(server, "bob", 2)
+    bob.client.connection_made()
+    await bob.exchange()
+    await alice.exchange()
+    assert chat.online is True
+    assert [m.text for m in chat.messages][-2:] == ["bob is offline", "bob is online"]
+    bob.client.quit()
+    await bob.exchange()
+    await alice.exchange()
+    assert chat.online is False

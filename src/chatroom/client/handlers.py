@@ -17,7 +17,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chatroom.client import accounts, channels, chathistory, messaging, registration, replies
+from chatroom.client import (
+    accounts,
+    channels,
+    chathistory,
+    messaging,
+    monitor,
+    registration,
+    replies,
+)
 from chatroom.client.state import ClientState
 from chatroom.protocol import Line
 from chatroom.protocol import numerics as n
@@ -75,6 +83,9 @@ HANDLERS: dict[str, Entry] = {
     n.RPL_NOTOPIC: Entry(channels.topic_reply, 3),
     n.RPL_NAMREPLY: Entry(channels.names_reply, 4),
     n.RPL_ENDOFNAMES: Entry(channels.end_of_names, 2),
+    # who of the private chats is online: MONITOR (chatroom.client.monitor)
+    n.RPL_MONONLINE: Entry(monitor.online, 2),
+    n.RPL_MONOFFLINE: Entry(monitor.offline, 2),
     # messages (chatroom.client.messaging)
     "PRIVMSG": Entry(messaging.privmsg, 2),
     "NOTICE": Entry(messaging.privmsg, 2),

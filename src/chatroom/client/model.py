@@ -115,6 +115,7 @@ class BufferView:
     mentioned: bool
     joined: bool
     active: bool
+    online: bool | None = None  # a private chat's person (MONITOR); None: not known
 
 
 @dataclass(eq=False)
@@ -131,6 +132,7 @@ class Buffer:
     mentioned: bool = False
     joined: bool = False
     msgids: set[str] = field(default_factory=set)  # of the messages kept, to drop repeats
+    online: bool | None = None  # a private chat's person, from MONITOR; None: not known
 
     @property
     def key(self) -> str:
@@ -286,6 +288,7 @@ class ChatModel:
             mentioned=buffer.mentioned,
             joined=buffer.joined,
             active=buffer.key == self.active,
+            online=buffer.online,
         )
 
     def views(self) -> tuple[BufferView, ...]:
