@@ -301,3 +301,24 @@ async def test_whox_after_joining_tells_accounts_and_away_states() -> None:
     bob.session.feed(b"AWAY\r\n")
     await alice.exchange()
     assert not lobby.members["bob"].away  # away-notify
+
+
+async def test_a_private_chat_partner_is_shown_online_and_offline_through_monitor() -> None:
+    server = Server(Config(default_room=""), asyncio.get_running_loop(), commands=COMMANDS)
+    alice = ConnectionPair(server, "alice", 1)
+    alice.client.connection_made()
+    await alice.exchange()
+    alice.client.open_private("bob")  # sends MONITOR + bob: bob is offline
+    await alice.exchange()
+    chat = alice.client.model.get("bob")
+    assert chat is not None and chat.online is False
+    bob = ConnectionPair(server, "bob", 2)
+    bob.client.connection_made()
+    await bob.exchange()
+    await alice.exchange()
+    assert chat.online is True
+    assert [m.text for m in chat.messages][-2:] == ["bob is offline", "bob is online"]
+    bob.client.quit()
+    await bob.exchange()
+    await alice.exchange()
+    assert chat.online is False

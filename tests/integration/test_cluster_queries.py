@@ -394,3 +394,24 @@ def test_a_state_change_lost_with_redis_is_published_again(
         assert time.monotonic() < deadline, "the away message never crossed"
         time.sleep(0.1)
     assert seen["301"].params[2] == "lunch"
+
+
+def test_monitor_across_processes(pair: tuple[RunningServer, RunningServer]) -> None:
+    """MONITOR (and extended-monitor) watchers hear of a user on another process
+    arriving, changing state and nick, and leaving."""
+    first, second = pair
+    alice = IrcClient(first.port).register("alice", caps="extended-monitor away-notify")
+    alice.send("MONITOR + bob,robert")
+    assert alice.expect("731").params[1] == "bob,robert"
+    bob = IrcClient(second.port).register("bob")
+    assert alice.expect("730").params[1] == "bob!~bob@127.0.0.1"
+    # Known now: MONITOR S answers from this process's view of the network.
+    alice.send("MONITOR S")
+    assert alice.expect("730").params[1] == "bob!~bob@127.0.0.1"
+    bob.send("AWAY :lunch")  # no shared channel: extended-monitor brings it
+    assert alice.expect("AWAY").params == ["lunch"]
+    bob.send("NICK robert")
+    assert alice.expect("731").params[1] == "bob"
+    assert alice.expect("730").params[1] == "robert!~bob@127.0.0.1"
+    bob.send("QUIT :bye")
+    assert alice.expect("731").params[1] == "robert"

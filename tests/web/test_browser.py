@@ -219,6 +219,24 @@ def test_private_chats_rooms_and_notifications(
     carol.close()
 
 
+def test_a_private_chat_shows_whether_its_person_is_online(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    """MONITOR: the dot beside a private chat follows its person coming and going."""
+    alice = person(people, browser, server).sign_in("alice")
+    alice.say("/query erin")  # not connected
+    expect(alice.buffer("erin").locator(".presence.offline")).to_have_count(1)
+    expect(alice.lines("erin is offline")).to_have_count(1)
+    erin = IrcClient(server.port).register("erin")
+    expect(alice.buffer("erin").locator(".presence.online")).to_have_count(1)
+    expect(alice.lines("erin is online")).to_have_count(1)
+    if os.environ.get("CHATROOM_SCREENSHOT"):
+        alice.page.screenshot(path=os.environ["CHATROOM_SCREENSHOT"])
+    erin.send("QUIT :bye")
+    expect(alice.buffer("erin").locator(".presence.offline")).to_have_count(1)
+    erin.close()
+
+
 def test_history_on_join_on_scroll_up_and_after_reload(
     browser: Browser, server: RunningServer, people: list[Person]
 ) -> None:

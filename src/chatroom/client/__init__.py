@@ -107,7 +107,8 @@ own, mention, msgid, history)`` with ``time`` an aware UTC datetime (server-time
 TOPIC, KICK, MODE, ERROR, INFO); ``text`` of notices is the sentence to show
 ("alice has joined #lobby. Say hi!"); ``history`` marks lines replayed from
 the server's history (show them muted; never unread). ``BufferView(name, kind, number, topic,
-members, unread, mentioned, joined, active)`` with ``members`` a tuple of
+members, unread, mentioned, joined, active, online)`` (``online``: whether a private
+chat's person is connected, from MONITOR; ``None`` when not known) with ``members`` a tuple of
 ``Member(nick, prefixes)`` (``member.display`` is ``"@alice"``). ``BufferKind``
 is SERVER, CHANNEL or PRIVATE; the server buffer is number 1 and is called
 ``SERVER_BUFFER``.

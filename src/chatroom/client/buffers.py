@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chatroom.client.chathistory import fetch_recent
 from chatroom.client.model import Buffer, BufferKind, MessageKind
+from chatroom.client.monitor import watch
 from chatroom.client.state import ClientState
 from chatroom.protocol import is_valid_nick
 
@@ -17,6 +18,7 @@ def open_buffer(client: ClientState, name: str, kind: BufferKind | None = None) 
         client.changed(buffer)
         if buffer.kind is BufferKind.PRIVATE:
             fetch_recent(client, buffer)
+            watch(client, [buffer.name])
     return buffer
 
 

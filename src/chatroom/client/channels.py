@@ -12,6 +12,7 @@ from chatroom.client.events import BufferRenamed, OwnNickChanged
 from chatroom.client.lines import is_me, line_message, nick_of, with_reason
 from chatroom.client.members import request_whox
 from chatroom.client.model import Buffer, BufferKind, Member, MessageKind
+from chatroom.client.monitor import unwatch, watch
 from chatroom.client.state import ClientState
 from chatroom.protocol import Line, casefold
 from chatroom.protocol import numerics as n
@@ -101,6 +102,8 @@ def nick(client: ClientState, line: Line) -> None:
             buffer.members[casefold(new)] = replace(member, nick=new)
         if buffer.kind is BufferKind.PRIVATE and client.model.rename(old, new) is buffer:
             client.emit(BufferRenamed(old, new))
+            unwatch(client, old)  # MONITOR follows the person to the new nick
+            watch(client, [new])
         client.add(buffer, line_message(line, MessageKind.NICK, text, old))
         client.changed(buffer)
 

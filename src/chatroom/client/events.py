@@ -128,7 +128,7 @@ class ConnectionLost(Event):
 
 @dataclass(frozen=True, slots=True)
 class BufferChanged(Event):
-    """A buffer was opened or changed (members, topic, unread, joined)."""
+    """A buffer was opened or changed (members, topic, unread, joined, online)."""
 
     buffer: BufferView
 

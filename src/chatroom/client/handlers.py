@@ -23,6 +23,7 @@ from chatroom.client import (
     chathistory,
     members,
     messaging,
+    monitor,
     registration,
     replies,
 )
@@ -87,6 +88,9 @@ HANDLERS: dict[str, Entry] = {
     n.RPL_ENDOFWHO: Entry(members.end_of_who, 2),
     "AWAY": Entry(members.away),
     "ACCOUNT": Entry(members.account, 1),
+    # who of the private chats is online: MONITOR (chatroom.client.monitor)
+    n.RPL_MONONLINE: Entry(monitor.online, 2),
+    n.RPL_MONOFFLINE: Entry(monitor.offline, 2),
     # messages (chatroom.client.messaging)
     "PRIVMSG": Entry(messaging.privmsg, 2),
     "NOTICE": Entry(messaging.privmsg, 2),

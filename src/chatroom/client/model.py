@@ -125,6 +125,7 @@ class BufferView:
     mentioned: bool
     joined: bool
     active: bool
+    online: bool | None = None  # a private chat's person (MONITOR); None: not known
 
 
 @dataclass(eq=False)
@@ -141,6 +142,7 @@ class Buffer:
     mentioned: bool = False
     joined: bool = False
     msgids: set[str] = field(default_factory=set)  # of the messages kept, to drop repeats
+    online: bool | None = None  # a private chat's person, from MONITOR; None: not known
 
     @property
     def key(self) -> str:
@@ -296,6 +298,7 @@ class ChatModel:
             mentioned=buffer.mentioned,
             joined=buffer.joined,
             active=buffer.key == self.active,
+            online=buffer.online,
         )
 
     def views(self) -> tuple[BufferView, ...]:

@@ -35,6 +35,7 @@ from chatroom.client.commands import (
 )
 from chatroom.client.events import BufferClosed
 from chatroom.client.model import BufferKind, Message, MessageKind, now_utc
+from chatroom.client.monitor import unwatch
 from chatroom.client.state import ClientState
 from chatroom.client.textsplit import split_text
 from chatroom.errors import ChatroomError
@@ -128,6 +129,8 @@ def _close(client: ClientState, target: str | None) -> None:
         return
     if buffer.kind is BufferKind.CHANNEL and buffer.joined:
         client.send(Line("PART", (buffer.name,)))
+    elif buffer.kind is BufferKind.PRIVATE:
+        unwatch(client, buffer.name)
     was_active = buffer.key == client.model.active
     client.model.close(buffer.name)
     client.emit(BufferClosed(buffer.name))

@@ -15,6 +15,7 @@ from chatroom.client.chathistory import fetch_recent
 from chatroom.client.events import NickRequired, NickTaken, Registered
 from chatroom.client.lines import nick_of
 from chatroom.client.model import BufferKind, MessageKind
+from chatroom.client.monitor import watch_private_chats
 from chatroom.client.state import ClientState, Phase, Trigger
 from chatroom.protocol import Line, casefold
 from chatroom.protocol import numerics as n
@@ -66,6 +67,7 @@ def on_registered(client: ClientState) -> None:
     for buffer in client.model.buffers:
         if buffer.kind is BufferKind.PRIVATE:
             fetch_recent(client, buffer)
+    watch_private_chats(client)  # who of them is online (MONITOR)
     if not rooms:
         client.room_answered(None)
 

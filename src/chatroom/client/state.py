@@ -112,6 +112,7 @@ class ClientState:
         self.rooms_to_join: tuple[str, ...] = ()
         self.switch_on_join_keys: set[str] = set()
         self.unechoed = 0  # our PRIVMSGs the server has not echoed yet
+        self.monitored: set[str] = set()  # folded nicks we sent MONITOR + for
         # Replies that arrive in several lines, collected until their end numeric.
         self.names_pending: dict[str, dict[str, tuple[str, str]]] = {}
         self.list_pending: list[tuple[str, str, str]] = []

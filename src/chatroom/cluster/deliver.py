@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
-from chatroom.server import presence
+from chatroom.server import monitoring, presence
 from chatroom.server.mirror import is_orphan, mirror_of, restore
 from chatroom.server.network.events import (
     ChannelCreated,
@@ -65,6 +65,7 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                 _send([session], Outgoing(line), tagmsg)
         case UserUp():
             view.add_user(casefold(event.nick), RemoteUser.from_up(event, origin))
+            monitoring.online(server.watchlist, event.nick, event.source)
         case Join(channel, nick, source, status, account, realname, line, state):
             if nick not in view.users:
                 logged_in = None if account == "*" else account
@@ -116,6 +117,7 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             left = view.channels_of(nick)
             _remember(server, view.remove_user(nick))
             server.send_to(peers, Outgoing(line))
+            monitoring.offline(server.watchlist, _nick_of(line.source or nick))
             for channel in left:
                 _forget_orphan(server, view, channel)
         case NickChange(old, new, source, _memberships, line):
@@ -127,6 +129,7 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             _remember(server, view.users.get(old))
             view.rename(old, casefold(new), new, source, origin)
             server.send_to(peers, Outgoing(line))
+            monitoring.renamed(server.watchlist, line)
         case ProcessGone(reason):
             process_gone(server, view, origin, reason)
         case UserState(nick, realname, account, away, modes, line):
@@ -162,6 +165,7 @@ def process_gone(server: Server, view: RemoteView, process: str, reason: str) ->
         left |= view.channels_of(folded)
         _remember(server, view.remove_user(folded))
         server.send_to(peers, Outgoing(Line("QUIT", (reason,), user.source, server.tags())))
+        monitoring.offline(server.watchlist, user.nick)
         gone.append(folded)
     for channel in left:
         _forget_orphan(server, view, channel)

@@ -20,6 +20,7 @@ SUPPORTED: Mapping[str, str] = {
     "draft/pre-away": "",
     "echo-message": "",
     "extended-join": "",
+    "extended-monitor": "",
     "invite-notify": "",
     "labeled-response": "",
     "message-tags": "",

@@ -33,6 +33,7 @@ Example (every key, with its default)::
     sendq = 1048576             # bytes queued for a client before it is dropped
     recvq = 65536               # bytes of unprocessed input before "Excess Flood"
     whowas = 1000               # nick records kept for WHOWAS
+    monitor = 100               # nicks one client may MONITOR
 
     [flood]
     enabled = true              # "fakelag": a burst, then a steady rate
@@ -136,6 +137,7 @@ class Config:
     sendq: int = 1_048_576
     recvq: int = 65_536
     whowas: int = 1000
+    monitor: int = 100
     # [flood]
     flood_enabled: bool = True
     flood_burst: int = 20
@@ -303,6 +305,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "limits.sendq": ("sendq", _int(4096, 1 << 31)),
     "limits.recvq": ("recvq", _int(1024, 1 << 31)),
     "limits.whowas": ("whowas", _int(0, 1_000_000)),
+    "limits.monitor": ("monitor", _int(1, 100_000)),
     "flood.enabled": ("flood_enabled", _bool),
     "flood.burst": ("flood_burst", _int(1, 1_000_000)),
     "flood.rate": ("flood_rate", _number(0.01, 1e9)),

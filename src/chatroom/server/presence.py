@@ -7,6 +7,11 @@ channel with it (each notification only to those with its capability: IRCv3
 processes of the network (``--cluster``), whose delivery code sends the very
 same line through :func:`notify`, so a user on another process is notified
 exactly like one here.
+
+IRCv3 MONITOR goes the same way: a user arriving, leaving or renaming, local or
+remote, is reported through :func:`online`, :func:`offline` and :func:`renamed`
+to the sessions watching its nick (``Server.watchlist``), and ``extended-monitor``
+watchers get the notifications above as if they shared a channel.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.server.network.events import UserState, UserUp
 from chatroom.server.outgoing import Outgoing
@@ -33,8 +39,15 @@ NOTIFY_CAPS = {"AWAY": "away-notify", "ACCOUNT": "account-notify", "SETNAME": "s
 
 def notify(server: Server, recipients: Iterable[Session], out: Outgoing) -> None:
     """Send a notification (AWAY, ACCOUNT, SETNAME) to those of ``recipients``
-    that enabled its capability."""
-    server.send_to(recipients, out, cap=NOTIFY_CAPS[out.line.command])
+    that enabled its capability, and to the sessions monitoring its source that
+    enabled ``extended-monitor`` too (https://ircv3.net/specs/extensions/extended-monitor:
+    the same notifications, each still under its own capability, once each)."""
+    everyone = set(recipients)
+    folded = casefold(out.line.source.partition("!")[0]) if out.line.source else ""
+    for watcher in server.watchlist.watchers(folded):
+        if "extended-monitor" in watcher.caps and watcher.folded_nick != folded:
+            everyone.add(watcher)
+    server.send_to(everyone, out, cap=NOTIFY_CAPS[out.line.command])
 
 
 def changed(server: Server, session: Session, line: Line | None = None) -> None:

@@ -25,6 +25,7 @@ from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.sasl import MECHANISMS
+from chatroom.server import monitoring
 from chatroom.server.addresses import is_loopback
 from chatroom.server.channel import Channel
 from chatroom.server.config import Config
@@ -38,6 +39,7 @@ from chatroom.server.registry import Registry
 from chatroom.server.regstate import RegEvent
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.session import Session, Transport
+from chatroom.server.watchlist import Watchlist
 from chatroom.storage.accounts import AccountStore
 from chatroom.storage.base import HistoryStore
 
@@ -94,6 +96,7 @@ class Server:
         self.registry = Registry(config.whowas)
         self.users = self.registry.users  # folded nick -> registered session
         self.channels = self.registry.channels  # folded name -> channel
+        self.watchlist: Watchlist[Session] = Watchlist()  # MONITOR: who watches whom
         self.per_address: dict[str, int] = {}
         self.closing = False
         self._dirty: list[Session] = []
@@ -217,12 +220,8 @@ class Server:
         self._live.discard(session)
         if self.closing and not self._live:
             self._all_closed.set()
-        log.info(
-            "%s:%s has closed the connection (%s)",
-            session.address,
-            session.port,
-            session.quit_reason,
-        )
+        address, port, reason = session.address, session.port, session.quit_reason
+        log.info("%s:%s has closed the connection (%s)", address, port, reason)
 
     def disconnect(
         self, session: Session, reason: str, *, error: str | None = None, abort: bool = False
@@ -266,6 +265,7 @@ class Server:
                     peer.send_bytes(quit_line.render(peer.tag_profile))
                 network.publish(Quit(folded, channels, quit_line.line))
                 network.release_nick(folded)
+                monitoring.offline(self.watchlist, session.nick)
 
             if session.pending_stores:
                 # Its last messages are still being stored: they go out first.
@@ -275,6 +275,7 @@ class Server:
             for channel in list(session.channels):
                 self.part_channel(session, channel)
             self.forget_nick(session)
+            self.watchlist.clear(session)
         session.closed = True
         self.sessions.discard(session)
         self.release(session.address)
@@ -337,6 +338,7 @@ class Server:
         self.network.publish(NickChange(old, new, session.source, memberships, out.line))
         if old != session.folded_nick:
             self.network.release_nick(old)
+        monitoring.renamed(self.watchlist, out.line)
         return out.line
 
     def nick_in_use(self, nick: str, by: Session | None = None) -> bool:

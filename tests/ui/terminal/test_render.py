@@ -130,3 +130,15 @@ def test_switch_header() -> None:
     assert plain(switch_header(view("bob", 4, kind=BufferKind.PRIVATE))) == (
         "── bob ── private chat"
     )
+
+
+def test_a_private_chats_presence_is_marked() -> None:
+    """MONITOR's answer: ● online, ○ offline, nothing while not known."""
+    people = [
+        view("bob", 2, kind=BufferKind.PRIVATE, online=True),
+        view("carol", 3, kind=BufferKind.PRIVATE, online=False),
+        view("dave", 4, kind=BufferKind.PRIVATE),
+    ]
+    assert plain(toolbar_fragments(people, "alice", "")).startswith("2:bob● 3:carol○ 4:dave ")
+    assert plain(switch_header(people[0])) == "── bob ── private chat · online"
+    assert plain(switch_header(people[1])) == "── carol ── private chat · offline"

@@ -26,12 +26,13 @@ def view(
     mentioned: bool = False,
     joined: bool = True,
     active: bool = False,
+    online: bool | None = None,
 ) -> BufferView:
     """A buffer snapshot; members are given as displayed ("@alice", "bob")."""
     if kind is None:
         kind = BufferKind.CHANNEL if name.startswith("#") else BufferKind.PRIVATE
     people = tuple(Member(m.lstrip("@+"), m[: len(m) - len(m.lstrip("@+"))]) for m in members)
-    return BufferView(name, kind, number, topic, people, unread, mentioned, joined, active)
+    return BufferView(name, kind, number, topic, people, unread, mentioned, joined, active, online)
 
 
 def message(

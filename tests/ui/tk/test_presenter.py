@@ -30,7 +30,7 @@ from chatroom.client.events import (
     Registered,
     Stopped,
 )
-from chatroom.client.model import SERVER_BUFFER, BufferKind, Member
+from chatroom.client.model import SERVER_BUFFER, BufferKind, Member, MessageKind
 from chatroom.ui.tk.formatting import LOST
 from chatroom.ui.tk.presenter import Presenter
 from ui.tk.fakes import FakeRunner, FakeView, message, view
@@ -224,6 +224,25 @@ def test_a_renamed_private_chat_replaces_its_old_row(parts: Any) -> None:
     in_lobby(presenter, BufferChanged(view("bob", 3)))
     presenter.handle([BufferRenamed("bob", "robert"), BufferChanged(view("robert", 3))])
     assert [row.key for row in fake_view.rows] == [SERVER_BUFFER, "#lobby", "robert"]
+
+
+def test_a_private_chats_person_is_marked_online_or_offline(parts: Any) -> None:
+    """MONITOR's answer reaches the list: a dot before the name, the row muted
+    while the person is away from the network, no mark while not known."""
+    presenter, fake_view, _runner, _clock = parts
+    in_lobby(presenter, BufferChanged(view("bob", 3)), BufferChanged(view("carol", 4)))
+    assert fake_view.row("bob").label == "bob"
+    presenter.handle(
+        [
+            BufferChanged(view("bob", 3, online=True)),
+            BufferChanged(view("carol", 4, online=False)),
+            MessageAdded("bob", message("bob is online", None, MessageKind.INFO), False),
+        ]
+    )
+    bob, carol = fake_view.row("bob"), fake_view.row("carol")
+    assert (bob.label, bob.tags) == ("● bob", ("online",))
+    assert (carol.label, carol.tags) == ("○ carol", ("offline",))
+    assert fake_view.row("#lobby").tags == ()
 
 
 def test_a_renamed_active_private_chat_stays_shown(parts: Any) -> None:

@@ -186,3 +186,49 @@ test("without WHOX in ISUPPORT, joining sends no WHO", () => {
   const pair = new Pair({ caps: "echo-message" });
   assert.deepEqual(pair.feed(":alice!a@h JOIN #lobby"), []);
 });
+
+test("private chats are monitored: the list at the end of the welcome, one more on opening, one less on closing", () => {
+  const pair = new Pair({ rooms: [] });
+  pair.chat.openQuery("bob", { activate: false });
+  pair.chat.openQuery("carol", { activate: false });
+  pair.protocol.dataToSend();
+  const sent = pair.feed(":srv 005 alice MONITOR=100 :are supported", ":srv 376 alice :End");
+  assert.deepEqual(sent, ["MONITOR + bob,carol"]);
+  const dave = pair.chat.openQuery("Dave", { activate: false });
+  assert.ok(pair.protocol.dataToSend().includes("MONITOR + Dave"));
+  pair.chat.openQuery("dave", { activate: false }); // open already
+  assert.deepEqual(pair.protocol.dataToSend(), []);
+  pair.chat.close(dave.name);
+  assert.deepEqual(pair.protocol.dataToSend(), ["MONITOR - Dave"]);
+});
+
+test("without MONITOR in ISUPPORT nothing is monitored", () => {
+  const pair = new Pair({ rooms: [] });
+  pair.chat.openQuery("bob", { activate: false });
+  const sent = [...pair.protocol.dataToSend(), ...pair.feed(":srv 005 alice NICKLEN=30 :are supported", ":srv 376 alice :End")];
+  assert.ok(!sent.some((line) => line.startsWith("MONITOR")));
+});
+
+test("730 and 731 mark a private chat online or offline and say so once", () => {
+  const pair = new Pair({ rooms: [] });
+  const bob = pair.chat.openQuery("bob", { activate: false });
+  const carol = pair.chat.openQuery("carol", { activate: false });
+  assert.equal(bob.online, null);
+  pair.feed(":srv 730 alice :bob!~bob@10.0.0.2", ":srv 731 alice :carol,stranger");
+  assert.equal(bob.online, true);
+  assert.equal(carol.online, false);
+  assert.deepEqual(pair.texts("bob").slice(-1), ["bob is online"]);
+  assert.deepEqual(pair.texts("carol").slice(-1), ["carol is offline"]);
+  pair.feed(":srv 730 alice :bob!~bob@10.0.0.2"); // no change: no new line
+  assert.deepEqual(pair.texts("bob").filter((t) => t.includes("online")), ["bob is online"]);
+  pair.feed(":srv 731 alice :BOB");
+  assert.equal(bob.online, false);
+});
+
+test("a private chat's person renaming is followed by MONITOR", () => {
+  const pair = new Pair({ rooms: ["#c"] });
+  pair.feed(":srv 005 alice MONITOR=100 :are supported", ":srv 376 alice :End", ":alice!a@h JOIN #c", ":bob!b@h JOIN #c");
+  pair.chat.openQuery("bob", { activate: false });
+  pair.protocol.dataToSend();
+  assert.deepEqual(pair.feed(":bob!b@h NICK robert"), ["MONITOR - bob", "MONITOR + robert"]);
+});

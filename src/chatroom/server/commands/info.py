@@ -40,6 +40,7 @@ def isupport(server: Server) -> dict[str, str | None]:
         "MAXLIST": f"{LIST_MODES}:{c.max_list_entries}",
         "MAXTARGETS": str(c.max_targets),
         "MODES": str(MODES_PER_COMMAND),
+        "MONITOR": str(c.monitor),
         "NETWORK": c.network,
         "NICKLEN": str(c.nicklen),
         "PREFIX": "(ov)@+",

@@ -14,7 +14,7 @@ from chatroom.protocol.caps import ls_entries, pack_entries, parse_request
 from chatroom.protocol.casemap import casefold, is_valid_nick
 from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
-from chatroom.server import presence
+from chatroom.server import monitoring, presence
 from chatroom.server.auth import protect_nick, reclaim
 from chatroom.server.commands.info import send_isupport, send_lusers, send_motd
 from chatroom.server.commands.services import RESERVED_NICKS
@@ -220,6 +220,7 @@ def _complete_registration(server: Server, session: Session, rb: ResponseBuffer)
     server.registry.register(session)
     session.took_nick("")  # now, not at NICK: another could register the nick between
     send_welcome(server, session, rb)
+    monitoring.online(server.watchlist, session.nick, session.source)  # MONITOR watchers
     protect_nick(server, session)
 
 

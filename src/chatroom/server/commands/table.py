@@ -26,6 +26,7 @@ from chatroom.server.commands import (
     info,
     messaging,
     modes,
+    monitor,
     operators,
     queries,
     registration,
@@ -70,6 +71,8 @@ COMMANDS = MappingProxyType(
         "USERHOST": Command(queries.userhost, 1),
         "AWAY": Command(queries.away, pre_registration=True),  # 451 unless draft/pre-away
         "SETNAME": Command(queries.setname, 1),
+        # Who is online (commands/monitor.py)
+        "MONITOR": Command(monitor.monitor, 1),
         # The server (commands/info.py)
         "MOTD": Command(info.motd),
         "LUSERS": Command(info.lusers),

@@ -245,7 +245,17 @@ def switch_header(view: BufferView) -> Fragments:
             text += f" · {view.topic}"
     elif view.kind is BufferKind.PRIVATE:
         text += " private chat"
+        if view.online is not None:
+            text += " · online" if view.online else " · offline"
     return [("class:where", text)]
+
+
+def presence_mark(view: BufferView) -> str:
+    """After a private chat's name: "●" when its person is online, "○" when
+    offline (MONITOR), nothing when not known."""
+    if view.kind is not BufferKind.PRIVATE or view.online is None:
+        return ""
+    return "●" if view.online else "○"
 
 
 def toolbar_fragments(views: Sequence[BufferView], nick: str | None, status: str) -> Fragments:
@@ -254,7 +264,7 @@ def toolbar_fragments(views: Sequence[BufferView], nick: str | None, status: str
     status."""
     out: Fragments = []
     for view in views:
-        label = f"{view.number}:{display_name(view.name)}"
+        label = f"{view.number}:{display_name(view.name)}{presence_mark(view)}"
         if view.unread:
             label += f"({view.unread}{'!' if view.mentioned else ''})"
         if view.active:

@@ -128,6 +128,9 @@ def buffer_label(view: BufferView) -> str:
     """How a buffer is named in the list on the left."""
     if view.kind is BufferKind.SERVER:
         return "Server"
+    if view.kind is BufferKind.PRIVATE and view.online is not None:
+        # Whether the person is connected (MONITOR); not by colour alone.
+        return f"{'●' if view.online else '○'} {view.name}"
     return view.name
 
 
@@ -167,7 +170,8 @@ def buffer_rows(views: Sequence[BufferView]) -> list[BufferRow]:
 
     The badge is the unread count ("12", "99+"), with "@" when the user was
     mentioned; tags say how to draw the row (``unread``, ``mention``, ``left``
-    for a room the user is no longer in).
+    for a room the user is no longer in, ``online``/``offline`` for a private
+    chat whose person's presence is known).
     """
     rows = []
     for view in views:
@@ -186,6 +190,8 @@ def buffer_rows(views: Sequence[BufferView]) -> list[BufferRow]:
             tags.append("mention")
         if view.kind is BufferKind.CHANNEL and not view.joined:
             tags.append("left")
+        if view.kind is BufferKind.PRIVATE and view.online is not None:
+            tags.append("online" if view.online else "offline")
         rows.append(BufferRow(view.name, buffer_label(view), badge, section, tuple(tags)))
     return rows
 

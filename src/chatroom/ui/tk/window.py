@@ -104,6 +104,7 @@ class MainWindow:
         self.rooms.tag_configure("unread", font=self.fonts.ui_bold)
         self.rooms.tag_configure("mention", foreground=COLOURS["mention"])
         self.rooms.tag_configure("left", foreground=COLOURS["muted"])
+        self.rooms.tag_configure("offline", foreground=COLOURS["muted"])
         for iid, heading in SECTIONS:
             self.rooms.insert("", "end", iid=f" {iid}", text=heading.upper(), open=True)
             self.rooms.item(f" {iid}", tags=("section",))

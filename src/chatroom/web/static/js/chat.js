@@ -21,6 +21,9 @@ export class Chat {
    *   history(buffer)        a batch of history was merged into the buffer
    *   active(buffer)         another buffer is shown
    *   nick(nick)             our own nick changed
+   * A private chat's `online` (true, false, null: not known) comes from IRCv3 MONITOR
+   * (https://ircv3.net/specs/extensions/monitor): its person's nick is watched while
+   * the chat is open and the server advertises MONITOR.
    */
   constructor(protocol, options = {}) {
     this.protocol = protocol;
@@ -28,6 +31,7 @@ export class Chat {
     this.listeners = new Map();
     this.isSeen = () => true; // the view says whether the active buffer is visible
     this.names = new Map(); // channel key -> members, while NAMES is arriving
+    this.monitored = new Set(); // folded nicks we sent MONITOR + for, this connection
     for (const room of options.rooms ?? []) this.model.open(room, "channel").wanted = true;
     if (options.active) this.model.active = casefold(options.active);
   }
@@ -98,6 +102,46 @@ export class Chat {
     for (const buffer of this.model.buffers.values()) {
       if (buffer.kind === "query") this.fetchHistory(buffer, buffer.lastStored ? "after" : "latest");
     }
+    this.monitored.clear(); // the server forgot the last connection's list
+  }
+
+  // -- who of the private chats is online (MONITOR) ---------------------------------------
+
+  /** The welcome burst is over (ISUPPORT has arrived): watch every private chat's person. */
+  watchQueries() {
+    this.watch([...this.model.buffers.values()].filter((b) => b.kind === "query").map((b) => b.name));
+  }
+
+  /** Watch `nicks` not watched yet, within the server's MONITOR=<n>, in lines that fit. */
+  watch(nicks) {
+    if (!this.registered || !("MONITOR" in this.isupport)) return;
+    const limit = Number(this.isupport.MONITOR) || Infinity;
+    let chunk = [];
+    for (const nick of nicks) {
+      const key = casefold(nick);
+      if (this.monitored.has(key) || this.monitored.size >= limit) continue;
+      this.monitored.add(key);
+      if (chunk.length && [...chunk, nick].join(",").length > 400) {
+        this.send("MONITOR", "+", chunk.join(","));
+        chunk = [];
+      }
+      chunk.push(nick);
+    }
+    if (chunk.length) this.send("MONITOR", "+", chunk.join(","));
+  }
+
+  unwatch(nick) {
+    if (this.monitored.delete(casefold(nick))) this.send("MONITOR", "-", nick);
+  }
+
+  /** 730/731: `nick` is online (true) or offline (false); a line says so when it changes. */
+  presence(nick, online, line) {
+    const buffer = this.model.get(nick);
+    if (!buffer || buffer.kind !== "query" || buffer.online === online) return;
+    buffer.online = online;
+    this.note(buffer, "info", `${buffer.name} is ${online ? "online" : "offline"}`, { line });
+    this.emit("buffer", buffer);
+    this.emit("buffers");
   }
 
   /** `old` (our nick, or another's when `self` is false) is now `now`. */
@@ -115,7 +159,11 @@ export class Chat {
         buffer.removeMember(old);
         buffer.setMember(now, member.prefix, member.away, member.account);
       }
-      if (buffer.kind === "query" && buffer.key === casefold(old)) this.model.rename(old, now);
+      if (buffer.kind === "query" && buffer.key === casefold(old)) {
+        this.model.rename(old, now);
+        this.unwatch(old); // MONITOR follows the person to the new nick
+        this.watch([now]);
+      }
       this.note(buffer, "nick", text, { nick: old, line });
       this.emit("buffer", buffer);
     }
@@ -168,6 +216,7 @@ export class Chat {
 
   /** Forget a buffer (a private chat, or a room already left). */
   close(name) {
+    if (this.model.get(name)?.kind === "query") this.unwatch(name);
     this.model.remove(name);
     this.emit("buffers");
     const active = this.model.activeBuffer();
@@ -177,7 +226,10 @@ export class Chat {
   openQuery(nick, { activate = true } = {}) {
     const existed = !!this.model.get(nick);
     const buffer = this.model.open(nick, "query");
-    if (!existed) this.fetchHistory(buffer, "latest");
+    if (!existed) {
+      this.fetchHistory(buffer, "latest");
+      this.watch([buffer.name]);
+    }
     if (activate) this.activate(buffer.name);
     this.emit("buffers");
     return buffer;

@@ -33,6 +33,22 @@ export const HANDLERS = {
   "475": joinRefused,
   "476": joinRefused,
   "479": joinRefused,
+  "376"() {
+    // RPL_ENDOFMOTD: the welcome burst (and ISUPPORT) is over.
+    this.watchQueries();
+  },
+  "422"(line) {
+    // ERR_NOMOTD: the same, without a MOTD (shown, as any 4xx).
+    this.watchQueries();
+    this.showError(line.params.slice(1).join(" "));
+  },
+  // IRCv3 MONITOR: RPL_MONONLINE <nick> :<nick!user@host>,... / RPL_MONOFFLINE <nick> :<nick>,...
+  "730"(line) {
+    for (const target of (line.params[1] ?? "").split(",")) if (target) this.presence(nickOf(target), true, line);
+  },
+  "731"(line) {
+    for (const target of (line.params[1] ?? "").split(",")) if (target) this.presence(target, false, line);
+  },
   "332"(line) {
     const buffer = this.model.get(line.params[1] ?? "");
     if (buffer) {

@@ -32,6 +32,7 @@ export class Buffer {
     this.reachedStart = false; // no older history to fetch
     this.historyPending = null; // {kind, limit} of the CHATHISTORY request in flight
     this.lastStored = null; // newest message with a msgid: where catch-up starts
+    this.online = null; // a private chat's person (MONITOR): true, false, or null (not known)
   }
 
   /**

@@ -185,6 +185,16 @@ export function renderBufferList(container, model, onSelect, onClose) {
       if (buffer.unread) button.classList.add("unread");
       const name = el("span", "name", buffer.name);
       if (buffer.kind === "query") name.classList.add(nickClass(buffer.name));
+      if (buffer.kind === "query" && buffer.online !== null) {
+        // Whether the person is connected (MONITOR): a dot with words, not colour alone.
+        const state = buffer.online ? "online" : "offline";
+        const dot = el("span", `presence ${state}`, buffer.online ? "●" : "○");
+        dot.title = `${buffer.name} is ${state}`;
+        dot.setAttribute("role", "img");
+        dot.setAttribute("aria-label", state);
+        button.append(dot);
+        if (!buffer.online) button.classList.add("offline");
+      }
       button.append(name);
       if (buffer.unread) {
         const badge = el("span", buffer.mentions ? "badge mention" : "badge", String(buffer.unread));
