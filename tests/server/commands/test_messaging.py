@@ -30,7 +30,7 @@ async def test_private_message_and_away_reply(harness: Harness) -> None:
     alice = await harness.user("alice")
     bob = await harness.user("bob")
     assert await alice.ask("PRIVMSG BOB :hi bob") == []
-    assert find(bob.lines(), "PRIVMSG").params == ("BOB", "hi bob")
+    assert find(bob.lines(), "PRIVMSG").params == ("bob", "hi bob")
     await bob.ask("AWAY :out to lunch")
     assert find(await alice.ask("PRIVMSG bob :still there?"), "301").params[1:] == (
         "bob",
@@ -128,6 +128,30 @@ async def test_echo_tags_and_label(harness: Harness) -> None:
     assert got.tags["msgid"] == echo.tags["msgid"]
     assert got.tags["time"].endswith("Z") and "label" not in got.tags
     assert find(plain.lines(), "PRIVMSG").tags == {}
+
+
+async def test_targets_are_relayed_and_stored_by_their_canonical_name(harness: Harness) -> None:
+    # Issue 17: "PRIVMSG #LOBBY" was relayed and stored as "#LOBBY", while JOIN, PART,
+    # NAMES and TOPIC show the channel's own name; a message to CASEB as "CASEB".
+    alice = await harness.user("alice", caps=("echo-message", "batch", "message-tags"))
+    bob = await harness.user("CaseB", caps=("message-tags",))
+    await join("#Talk", alice, bob)
+    echo = find(await alice.ask("PRIVMSG #TALK :hi"), "PRIVMSG")
+    assert echo.params[0] == "#Talk"
+    assert find(bob.lines(), "PRIVMSG").params[0] == "#Talk"
+    await bob.ask("NOTICE @#TALK :to the operators")
+    assert find(alice.lines(), "NOTICE").params[0] == "@#Talk"
+    await alice.ask("PRIVMSG CASEB :private")
+    assert find(bob.lines(), "PRIVMSG").params[0] == "CaseB"
+    await alice.ask("@+typing=active TAGMSG caseb")
+    assert find(bob.lines(), "TAGMSG").params == ("CaseB",)
+    # Stored so, and the chathistory batch names the canonical target too.
+    replayed = await alice.ask("CHATHISTORY LATEST #TALK * 10")
+    assert params(replayed, "BATCH")[0][1:] == ("chathistory", "#Talk")
+    assert params(replayed, "PRIVMSG")[0][0] == "#Talk"
+    replayed = await alice.ask("CHATHISTORY LATEST caseb * 10")
+    assert params(replayed, "BATCH")[0][1:] == ("chathistory", "CaseB")
+    assert params(replayed, "PRIVMSG")[0][0] == "CaseB"
 
 
 async def test_client_tags_need_message_tags(harness: Harness) -> None:

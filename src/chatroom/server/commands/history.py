@@ -134,7 +134,21 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
     readable = query if key else None
     # Decided now: a NICK handled while the query runs must not change what it may read.
     windows = None if is_channel_name(target) else session.private_windows()
-    server.defer(rb, lambda: _messages(server, session, rb, sub, target, readable, windows))
+    shown = _canonical(server, target)
+    server.defer(rb, lambda: _messages(server, session, rb, sub, shown, readable, windows))
+
+
+def _canonical(server: Server, target: str) -> str:
+    """The batch's target as everything else shows it: the channel's own name, the
+    user's nick as it is now; the name as asked when neither is known here."""
+    if is_channel_name(target):
+        channel = server.find_channel(target)
+        return target if channel is None else channel.name
+    user = server.find_user(target)
+    if user is not None:
+        return user.nick
+    remote = server.network.view.users.get(casefold(target))
+    return target if remote is None else remote.nick
 
 
 def _strip(reference: str) -> str:
