@@ -302,3 +302,19 @@ async def test_a_join_of_a_user_not_yet_known_makes_it_known() -> None:
         server, network.view, "p2", Join("#room", "zed", "Zed!~z@h", "", "*", "Zed", line)
     )
     assert network.view.users["zed"].account is None  # '*': not logged in
+
+
+async def test_an_away_user_joining_elsewhere_is_followed_by_its_away() -> None:
+    # away-notify: an away user's JOIN is followed by its AWAY, wherever it joined.
+    server, network, transports = await _server_with("alice", "carol")
+    _session(server, "alice").set_caps({"away-notify"})
+    for nick in ("alice", "carol"):
+        _session(server, nick).feed(b"JOIN #room\r\n")
+        await settle()
+    up = UserUp("bob", "bob!u@h", "Bob", None, "at lunch", "", 1700000000, False)
+    deliver.apply(server, network.view, "p2", up)
+    _remote_join(server, network, "#room", "bob")
+    await asyncio.sleep(0)
+    seen = transports["alice"].data
+    assert seen.index(b"bob!u@h JOIN #room\r\n") < seen.index(b"bob!u@h AWAY :at lunch\r\n")
+    assert b"bob!u@h AWAY" not in transports["carol"].data  # no away-notify

@@ -268,7 +268,7 @@ class Server:
     def _remove(self, session: Session, reason: str) -> None:
         session.quit_reason = reason
         if session.registered:
-            quit_line = Outgoing(Line("QUIT", (reason,), session.source, self.tags()))
+            quit_line = Outgoing(Line("QUIT", (reason,), session.source, self.tags(by=session)))
             peers = self.peers_of(session)
             network = self.network
             folded = session.folded_nick
@@ -342,7 +342,7 @@ class Server:
     def rename(self, session: Session, new: str) -> Line:
         """Rename a registered user (the caller checked ``new`` is valid and free), tell
         everyone who shares a channel, and return the NICK line for the user."""
-        out = Outgoing(Line("NICK", (new,), session.source, self.tags()))
+        out = Outgoing(Line("NICK", (new,), session.source, self.tags(by=session)))
         old = session.folded_nick
         self.forget_nick(session)
         self.claim_nick(session, new)
@@ -392,11 +392,17 @@ class Server:
         """A message id unique on this server (message-ids spec)."""
         return f"{self._msgid_prefix}{next(self._msgid_counter):x}"
 
-    def tags(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        """Tags every relayed message carries: server-time (and any ``extra``)."""
+    def tags(
+        self, extra: dict[str, str] | None = None, *, by: Session | None = None
+    ) -> dict[str, str]:
+        """Tags every relayed message carries: server-time (and any ``extra``), and
+        for a message ``by`` a logged-in user its ``account`` (IRCv3 account-tag: on
+        every message the user sends, as JOIN, PART, INVITE, KICK, MODE, NICK...)."""
         tags = {"time": format_time(datetime.now(UTC))}
         if extra:
             tags.update(extra)
+        if by is not None and by.account is not None:
+            tags["account"] = by.account
         return tags
 
     def peers_of(self, session: Session) -> set[Session]:

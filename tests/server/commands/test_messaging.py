@@ -198,6 +198,20 @@ async def test_alone_in_a_channel_your_message_does_not_come_back(harness: Harne
     assert len(params(await echoer.ask("PRIVMSG echoer :me"), "PRIVMSG")) == 1
 
 
+async def test_labeled_message_to_oneself_answers_with_the_labeled_echo(
+    harness: Harness,
+) -> None:
+    # Issue 17: with echo-message, "@label=x PRIVMSG <own nick>" must answer with
+    # the echo carrying the label (and once only), for NOTICE and TAGMSG too.
+    alice = await harness.user("alice", caps=ALL_TAGS)
+    for verb, label in (("PRIVMSG", "p"), ("NOTICE", "n")):
+        replies = await alice.ask(f"@label={label} {verb} ALICE :note to self")
+        assert commands(replies) == [verb]
+        assert replies[0].tags["label"] == label and replies[0].params == ("alice", "note to self")
+    replies = await alice.ask("@label=t;+typing=active TAGMSG alice")
+    assert commands(replies) == ["TAGMSG"] and replies[0].tags["label"] == "t"
+
+
 async def test_messages_are_kept_in_history(harness: Harness) -> None:
     alice = await harness.user("alice", caps=("batch", "server-time"))
     bob = await harness.user("bob")
