@@ -395,12 +395,8 @@ class Server:
     def tags(
         self, extra: dict[str, str] | None = None, *, by: Session | None = None
     ) -> dict[str, str]:
-        """Tags every relayed message carries: server-time (and any ``extra``), and
-        for a message ``by`` a logged-in user its ``account`` (IRCv3 account-tag: on
-        every message the user sends, as JOIN, PART, INVITE, KICK, MODE, NICK...)."""
-        tags = {"time": format_time(datetime.now(UTC))}
-        if extra:
-            tags.update(extra)
+        """server-time, ``extra``, and a logged-in sender's ``account`` (account-tag)."""
+        tags = {"time": format_time(datetime.now(UTC)), **(extra or {})}
         if by is not None and by.account is not None:
             tags["account"] = by.account
         return tags
