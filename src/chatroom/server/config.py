@@ -160,6 +160,9 @@ class Config:
     # [accounts]
     accounts_enabled: bool = True
     registration_open: bool = True
+    # REGISTER before NICK/USER/CAP END are done (draft/account-registration
+    # "before-connect"); false: FAIL REGISTER COMPLETE_CONNECTION_REQUIRED until then.
+    registration_before_connect: bool = True
     nick_grace: float = 30.0
     plain_needs_tls: bool = False
     # [history]
@@ -322,6 +325,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "web.trusted_proxies": ("web_trusted_proxies", _networks),
     "accounts.enabled": ("accounts_enabled", _bool),
     "accounts.registration": ("registration_open", _bool),
+    "accounts.registration_before_connect": ("registration_before_connect", _bool),
     "accounts.nick_grace": ("nick_grace", _number(1, 86400)),
     "accounts.plain_needs_tls": ("plain_needs_tls", _bool),
     "database.url": ("database_url", _database_url),

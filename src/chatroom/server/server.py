@@ -90,14 +90,16 @@ class Server:
         self.history = history
         self.accounts = accounts
         self.auth = Auth()
-        # The capabilities offered; chathistory only when there is history to read.
+        # The caps offered; chathistory only when there is history to read.
         self.caps: dict[str, str] = dict(SUPPORTED)
         if history is not None:
             self.caps["draft/chathistory"] = ""
         if accounts is not None:
             self.caps["sasl"] = ",".join(MECHANISMS)
-            if config.registration_open:
-                self.caps["draft/account-registration"] = "before-connect"
+            if config.registration_open:  # before-connect only if the config says so
+                self.caps["draft/account-registration"] = (
+                    "before-connect" if config.registration_before_connect else ""
+                )
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.sessions: set[Session] = set()
         self.users: dict[str, Session] = {}  # folded nick -> registered session
@@ -396,10 +398,8 @@ class Server:
         self, extra: dict[str, str] | None = None, *, by: Session | None = None
     ) -> dict[str, str]:
         """server-time, ``extra``, and a logged-in sender's ``account`` (account-tag)."""
-        tags = {"time": format_time(datetime.now(UTC)), **(extra or {})}
-        if by is not None and by.account is not None:
-            tags["account"] = by.account
-        return tags
+        account = {"account": by.account} if by is not None and by.account else {}
+        return {"time": format_time(datetime.now(UTC)), **(extra or {}), **account}
 
     def peers_of(self, session: Session) -> set[Session]:
         """Everyone who shares a channel with ``session`` (not itself)."""

@@ -66,6 +66,40 @@ async def test_register_needs_a_nick(harness: Harness) -> None:
     assert fail.params[:3] == ("REGISTER", "NEED_NICK", "*")
 
 
+async def test_register_of_an_existing_account_before_nick_is_account_exists(
+    harness: Harness,
+) -> None:
+    # Issue 17: land-grab protection comes before NEED_NICK (draft/account-registration).
+    await account(harness, "taken")
+    client = harness.connect()
+    fail = find(await client.expect(f"REGISTER Taken * :{PASSWORD}", "FAIL"), "FAIL")
+    assert fail.params[:3] == ("REGISTER", "ACCOUNT_EXISTS", "Taken")
+    fail = find(await client.expect(f"REGISTER free * :{PASSWORD}", "FAIL"), "FAIL")
+    assert fail.params[:3] == ("REGISTER", "NEED_NICK", "free")
+    assert harness.accounts is not None and await harness.accounts.get("free") is None
+
+
+async def test_registration_before_connect_follows_its_config_key(harness: Harness) -> None:
+    client = harness.connect()
+    offered = find(await client.ask("CAP LS 302"), "CAP").params[-1].split()
+    assert "draft/account-registration=before-connect" in offered
+    config = replace(harness.server.config, registration_before_connect=False)
+    late = Harness(config)
+    try:
+        client = late.connect()
+        offered = find(await client.ask("CAP LS 302"), "CAP").params[-1].split()
+        assert "draft/account-registration" in offered  # no before-connect value
+        client.send("NICK alice", "USER alice 0 * :Alice")
+        fail = find(await client.ask(f"REGISTER * * :{PASSWORD}"), "FAIL")
+        assert fail.params[:2] == ("REGISTER", "COMPLETE_CONNECTION_REQUIRED")
+        client.send("CAP END")
+        await client.wait_for("001")
+        replies = await client.expect(f"REGISTER * * :{PASSWORD}", "900")
+        assert find(replies, "REGISTER").params[0] == "SUCCESS"
+    finally:
+        await late.close()
+
+
 async def test_register_when_creating_accounts_is_off(harness: Harness) -> None:
     harness.server.config = replace(harness.server.config, registration_open=False)
     alice = await harness.user("alice")
