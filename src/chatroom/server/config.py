@@ -163,6 +163,7 @@ class Config:
     # REGISTER before NICK/USER/CAP END are done (draft/account-registration
     # "before-connect"); false: FAIL REGISTER COMPLETE_CONNECTION_REQUIRED until then.
     registration_before_connect: bool = True
+    min_password_length: int = 8  # characters (after SASLprep) of a new account's password
     nick_grace: float = 30.0
     plain_needs_tls: bool = False
     # [history]
@@ -326,6 +327,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "accounts.enabled": ("accounts_enabled", _bool),
     "accounts.registration": ("registration_open", _bool),
     "accounts.registration_before_connect": ("registration_before_connect", _bool),
+    "accounts.min_password_length": ("min_password_length", _int(1, 256)),
     "accounts.nick_grace": ("nick_grace", _number(1, 86400)),
     "accounts.plain_needs_tls": ("plain_needs_tls", _bool),
     "database.url": ("database_url", _database_url),

@@ -100,6 +100,27 @@ async def test_registration_before_connect_follows_its_config_key(harness: Harne
         await late.close()
 
 
+async def test_the_minimum_password_length_is_a_config_key(harness: Harness) -> None:
+    assert harness.server.config.min_password_length == 8  # the default
+    alice = await harness.user("alice")
+    fail = find(await alice.expect("REGISTER * * :seven77", "FAIL"), "FAIL")
+    assert fail.params[:3] == ("REGISTER", "WEAK_PASSWORD", "alice")
+    assert "at least 8 characters" in fail.params[-1]
+    strict = Harness(replace(harness.server.config, min_password_length=12))
+    lax = Harness(replace(harness.server.config, min_password_length=4))
+    try:
+        bob = await strict.user("bob")
+        fail = find(await bob.expect("REGISTER * * :eleven char", "FAIL"), "FAIL")
+        assert fail.params[:2] == ("REGISTER", "WEAK_PASSWORD")
+        assert "at least 12 characters" in fail.params[-1]
+        await bob.expect("REGISTER * * :twelve chars", "900")
+        carol = await lax.user("carol")
+        await carol.expect("REGISTER * * :four", "900")
+    finally:
+        await strict.close()
+        await lax.close()
+
+
 async def test_register_when_creating_accounts_is_off(harness: Harness) -> None:
     harness.server.config = replace(harness.server.config, registration_open=False)
     alice = await harness.user("alice")

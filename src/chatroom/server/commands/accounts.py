@@ -258,7 +258,12 @@ def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
 
     async def create() -> None:
         try:
-            account = await store.register(name, password, None if email == "*" else email)
+            account = await store.register(
+                name,
+                password,
+                None if email == "*" else email,
+                min_password_chars=server.config.min_password_length,
+            )
         except AccountError as exc:
             rb.fail("REGISTER", getattr(exc, "code", None) or "BAD_ACCOUNT_NAME", name, str(exc))
         except StorageError as exc:
