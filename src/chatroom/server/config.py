@@ -117,6 +117,7 @@ class Config:
     port: int = 1060
     name: str = "chatroom"
     network: str = "chatroom"
+    admin_email: str = ""  # shown by ADMIN (259); "" = none given
     password: str = ""
     motd: str = "Welcome to chatroom! Be kind, and have fun."
     motd_file: str = ""
@@ -289,6 +290,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "server.port": ("port", _int(0, 65535)),
     "server.name": ("name", _word),
     "server.network": ("network", _word),
+    "server.admin_email": ("admin_email", _text),
     "server.password": ("password", _text),
     "server.motd": ("motd", _text),
     "server.motd_file": ("motd_file", _text),
