@@ -111,7 +111,7 @@ async def test_a_kick_from_elsewhere_takes_the_local_user_out() -> None:
     assert channel not in _session(server, "alice").channels
     await asyncio.sleep(0)
     for nick in ("alice", "carol"):  # the kicked user sees it too
-        assert transports[nick].data.count(b"KICK #room alice out\r\n") == 1
+        assert transports[nick].data.count(b"KICK #room alice :out\r\n") == 1
 
 
 async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
@@ -226,7 +226,7 @@ async def test_a_kick_sent_here_is_applied_and_published_only_if_still_there() -
     assert [e for e in network.published if isinstance(e, Leave)] == [Leave("#room", "alice", kick)]
     await asyncio.sleep(0)
     for nick in ("alice", "carol"):
-        assert transports[nick].data.count(b"KICK #room alice out\r\n") == 1
+        assert transports[nick].data.count(b"KICK #room alice :out\r\n") == 1
 
 
 async def test_a_join_refused_for_too_many_channels_creates_nothing_in_redis() -> None:
