@@ -3,6 +3,8 @@ de-duplication, paging back, and the fallbacks."""
 
 from __future__ import annotations
 
+import pytest
+
 from chatroom.client.events import BufferRenamed, HistoryLoaded, MessageAdded, OlderMessages
 from chatroom.client.model import BufferKind
 from client.fakes import Harness
@@ -85,11 +87,13 @@ def test_rejoining_asks_only_for_what_was_missed() -> None:
     assert h.conn.texts()[-1] == "@label=h2 CHATHISTORY LATEST #lobby msgid=m7 50"
 
 
-def test_unknown_msgid_is_retried_by_time() -> None:
+@pytest.mark.parametrize("code", ["INVALID_MSGREFTOKEN", "INVALID_PARAMS"])
+def test_unknown_msgid_is_retried_by_time(code: str) -> None:
+    # Our server answers an unknown msgid with the draft's INVALID_PARAMS naming it.
     h = history_harness().join()
     h.feed("@time=2026-01-01T10:00:07.000Z;msgid=m7 :bob!~bob@h PRIVMSG #lobby :seen")
     h.feed(":alice!~alice@h PART #lobby", ":alice!~alice@h JOIN #lobby")
-    h.feed("@label=h2 :srv FAIL CHATHISTORY INVALID_MSGREFTOKEN LATEST msgid=m7 :Unknown")
+    h.feed(f"@label=h2 :srv FAIL CHATHISTORY {code} LATEST msgid=m7 :Unknown")
     assert h.conn.texts()[-1] == (
         "@label=h3 CHATHISTORY LATEST #lobby timestamp=2026-01-01T10:00:07.000Z 50"
     )

@@ -157,7 +157,7 @@ def test_quitting_sends_quit_once() -> None:
     protocol.lines_to_send()
     protocol.submit("/quit")
     protocol.quit("again")
-    assert protocol.quitting and texts(protocol) == ["QUIT Bye"]
+    assert protocol.quitting and texts(protocol) == ["QUIT :Bye"]
 
 
 def test_keepalive_pings() -> None:

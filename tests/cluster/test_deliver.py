@@ -111,7 +111,7 @@ async def test_a_kick_from_elsewhere_takes_the_local_user_out() -> None:
     assert channel not in _session(server, "alice").channels
     await asyncio.sleep(0)
     for nick in ("alice", "carol"):  # the kicked user sees it too
-        assert transports[nick].data.count(b"KICK #room alice out\r\n") == 1
+        assert transports[nick].data.count(b"KICK #room alice :out\r\n") == 1
 
 
 async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
@@ -226,7 +226,7 @@ async def test_a_kick_sent_here_is_applied_and_published_only_if_still_there() -
     assert [e for e in network.published if isinstance(e, Leave)] == [Leave("#room", "alice", kick)]
     await asyncio.sleep(0)
     for nick in ("alice", "carol"):
-        assert transports[nick].data.count(b"KICK #room alice out\r\n") == 1
+        assert transports[nick].data.count(b"KICK #room alice :out\r\n") == 1
 
 
 async def test_a_join_refused_for_too_many_channels_creates_nothing_in_redis() -> None:
@@ -302,3 +302,19 @@ async def test_a_join_of_a_user_not_yet_known_makes_it_known() -> None:
         server, network.view, "p2", Join("#room", "zed", "Zed!~z@h", "", "*", "Zed", line)
     )
     assert network.view.users["zed"].account is None  # '*': not logged in
+
+
+async def test_an_away_user_joining_elsewhere_is_followed_by_its_away() -> None:
+    # away-notify: an away user's JOIN is followed by its AWAY, wherever it joined.
+    server, network, transports = await _server_with("alice", "carol")
+    _session(server, "alice").set_caps({"away-notify"})
+    for nick in ("alice", "carol"):
+        _session(server, nick).feed(b"JOIN #room\r\n")
+        await settle()
+    up = UserUp("bob", "bob!u@h", "Bob", None, "at lunch", "", 1700000000, False)
+    deliver.apply(server, network.view, "p2", up)
+    _remote_join(server, network, "#room", "bob")
+    await asyncio.sleep(0)
+    seen = transports["alice"].data
+    assert seen.index(b"bob!u@h JOIN #room\r\n") < seen.index(b"bob!u@h AWAY :at lunch\r\n")
+    assert b"bob!u@h AWAY" not in transports["carol"].data  # no away-notify

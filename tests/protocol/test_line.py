@@ -71,10 +71,32 @@ def test_format_refuses_bad_source_and_tag_key() -> None:
 
 
 def test_last_param_gets_colon_only_when_needed() -> None:
-    assert Line("PRIVMSG", ("#a", "hi")).format() == "PRIVMSG #a hi"
-    assert Line("PRIVMSG", ("#a", "hi there")).format() == "PRIVMSG #a :hi there"
-    assert Line("PRIVMSG", ("#a", "")).format() == "PRIVMSG #a :"
-    assert Line("PRIVMSG", ("#a", ":)")).format() == "PRIVMSG #a ::)"
+    assert Line("MODE", ("#a", "+n")).format() == "MODE #a +n"
+    assert Line("AWAY", ("lunch",)).format() == "AWAY lunch"
+    assert Line("MODE", ("#a", "+b", "a b")).format() == "MODE #a +b :a b"
+    assert Line("MODE", ("#a", "")).format() == "MODE #a :"
+    assert Line("MODE", ("#a", ":)")).format() == "MODE #a ::)"
+
+
+@pytest.mark.parametrize(
+    ("line", "wire"),
+    [
+        (Line("PRIVMSG", ("#a", "hi")), "PRIVMSG #a :hi"),
+        (Line("NOTICE", ("bob", "hi")), "NOTICE bob :hi"),
+        (Line("PART", ("#a", "bye")), "PART #a :bye"),
+        (Line("QUIT", ("gone",)), "QUIT :gone"),
+        (Line("KICK", ("#a", "bob", "out")), "KICK #a bob :out"),
+        (Line("TOPIC", ("#a", "news")), "TOPIC #a :news"),
+        # Only the text: a PART or TOPIC without one stays as it is.
+        (Line("PART", ("#a",)), "PART #a"),
+        (Line("TOPIC", ("#a",)), "TOPIC #a"),
+        (Line("KICK", ("#a", "bob")), "KICK #a bob"),
+    ],
+)
+def test_text_is_always_a_trailing_parameter(line: Line, wire: str) -> None:
+    # Issue 17: legal either way, but naive bots split on " :" (InspIRCd and Ergo
+    # always send the text of these commands as a trailing parameter).
+    assert line.format() == wire
 
 
 def test_tag_escaping_round_trip() -> None:

@@ -66,9 +66,10 @@ class Chat:
         subprotocols: list[Subprotocol] | None = None,
         origin: str | None = None,
         headers: dict[str, str] | None = None,
+        path: str = "/ws",
     ) -> ClientConnection:
         return connect(
-            f"ws://127.0.0.1:{self.web_port}/ws",
+            f"ws://127.0.0.1:{self.web_port}{path}",
             subprotocols=[TEXT] if subprotocols is None else (subprotocols or None),
             origin=origin,  # type: ignore[arg-type]
             additional_headers=headers,
@@ -257,6 +258,17 @@ def test_invalid_utf8_text_frame_is_refused_without_harming_others(chat: Chat) -
         assert info.value.sent is not None and info.value.sent.code == 1007  # invalid data
         good.send("PING :fine")
         assert expect(good, "PONG")
+
+
+@pytest.mark.parametrize("path", ["/", "/irc", "/index.html?x=1"])
+def test_the_upgrade_is_taken_on_any_path(chat: Chat, path: str) -> None:
+    # Issue 17: a client told ws://host:port (no path) asked for "/" and got the
+    # page (200). Other servers take the IRC WebSocket upgrade on any path.
+    with chat.ws(path=path) as ws:
+        register(ws, "alice")
+    with pytest.raises(InvalidStatus) as info:
+        chat.ws(path=path, origin="http://evil.example")  # the same Origin rule
+    assert info.value.response.status_code == 403
 
 
 def test_bad_origin_is_refused(chat: Chat) -> None:

@@ -19,8 +19,8 @@ https://ircv3.net/specs/extensions/batch. The rules this module keeps:
 - Requests carry a ``label`` when the server offers ``labeled-response``, which
   ties each reply (or ``FAIL``) to its request; without it, replies are matched
   by target, oldest request first.
-- A ``msgid`` the server no longer knows (``FAIL CHATHISTORY
-  INVALID_MSGREFTOKEN``) is retried once by time instead.
+- A ``msgid`` the server no longer knows (``FAIL CHATHISTORY INVALID_PARAMS``
+  naming it, or ``INVALID_MSGREFTOKEN``) is retried once by time instead.
 """
 
 from __future__ import annotations
@@ -207,7 +207,12 @@ def chathistory_failed(client: ClientState, line: Line) -> None:
         request = _take(client, label, None)
     if request is None:
         return
-    if code == "INVALID_MSGREFTOKEN" and request.fallback is not None:
+    # An unknown msgid: the draft's INVALID_PARAMS naming it (ours), or the
+    # INVALID_MSGREFTOKEN some servers send.
+    forgotten = code == "INVALID_MSGREFTOKEN" or (
+        code == "INVALID_PARAMS" and request.anchor in context
+    )
+    if forgotten and request.fallback is not None:
         # The server forgot that message (retention, or another server): ask by time.
         retry = Request(
             request.purpose,

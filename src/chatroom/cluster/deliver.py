@@ -88,6 +88,12 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                 for member in local.members:
                     chosen = extended if "extended-join" in member.caps else plain
                     member.send_bytes(chosen.render(member.tag_profile))
+                joiner = view.users.get(nick)
+                if joiner is not None and joiner.away is not None:
+                    # away-notify: an away user's JOIN is followed by its AWAY.
+                    tags = server.tags({"account": joiner.account} if joiner.account else None)
+                    notice = Line("AWAY", (joiner.away,), line.source, tags)
+                    presence.notify(server, local.members, Outgoing(notice))
         case Leave(channel, nick, line):
             if line.command != "KICK" and not _speaks_for(view, origin, nick):
                 # A PART replayed after a split, of a user who left that process:

@@ -26,6 +26,13 @@ _ESCAPE = {";": r"\:", " ": r"\s", "\\": "\\\\", "\r": r"\r", "\n": r"\n"}
 _UNESCAPE = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
 _FORBIDDEN = ("\r", "\n", "\0")
 
+TEXT_AT: Mapping[str, int] = MappingProxyType(
+    {"PRIVMSG": 1, "NOTICE": 1, "PART": 1, "QUIT": 0, "KICK": 2, "TOPIC": 1}
+)
+"""Commands whose parameter at this index is free text. When it is the last one it
+is always written as a trailing parameter (``:text``), even a single word: legal
+either way, but naive bots split on `` :`` (InspIRCd and Ergo do the same)."""
+
 
 def escape_tag_value(value: str) -> str:
     """Escape a tag value for the wire."""
@@ -105,11 +112,12 @@ class Line:
         params = self.params
         if params:
             last = len(params) - 1
+            text_at = TEXT_AT.get(self.command)
             for i, param in enumerate(params):
                 if i == last:
                     if any(c in param for c in _FORBIDDEN):
                         raise LocalProtocolError("Parameter contains CR, LF or NUL")
-                    if not param or " " in param or param[0] == ":":
+                    if not param or " " in param or param[0] == ":" or i == text_at:
                         out.append(":" + param)
                     else:
                         out.append(param)

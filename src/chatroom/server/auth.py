@@ -49,7 +49,7 @@ def log_in(server: Server, session: Session, record: Account, rb: ResponseBuffer
         session.nick_timer.cancel()
         session.nick_timer = None
     if session.registered:
-        notice = Line("ACCOUNT", (account,), session.source, server.tags())
+        notice = Line("ACCOUNT", (account,), session.source, server.tags(by=session))
         presence.changed(server, session, notice)
     _take_nick_back(server, session, account, rb)
 

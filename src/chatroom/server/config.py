@@ -118,6 +118,7 @@ class Config:
     port: int = 1060
     name: str = "chatroom"
     network: str = "chatroom"
+    admin_email: str = ""  # shown by ADMIN (259); "" = none given
     password: str = ""
     motd: str = "Welcome to chatroom! Be kind, and have fun."
     motd_file: str = ""
@@ -162,6 +163,10 @@ class Config:
     # [accounts]
     accounts_enabled: bool = True
     registration_open: bool = True
+    # REGISTER before NICK/USER/CAP END are done (draft/account-registration
+    # "before-connect"); false: FAIL REGISTER COMPLETE_CONNECTION_REQUIRED until then.
+    registration_before_connect: bool = True
+    min_password_length: int = 8  # characters (after SASLprep) of a new account's password
     nick_grace: float = 30.0
     plain_needs_tls: bool = False
     # [history]
@@ -287,6 +292,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "server.port": ("port", _int(0, 65535)),
     "server.name": ("name", _word),
     "server.network": ("network", _word),
+    "server.admin_email": ("admin_email", _text),
     "server.password": ("password", _text),
     "server.motd": ("motd", _text),
     "server.motd_file": ("motd_file", _text),
@@ -325,6 +331,8 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "web.trusted_proxies": ("web_trusted_proxies", _networks),
     "accounts.enabled": ("accounts_enabled", _bool),
     "accounts.registration": ("registration_open", _bool),
+    "accounts.registration_before_connect": ("registration_before_connect", _bool),
+    "accounts.min_password_length": ("min_password_length", _int(1, 256)),
     "accounts.nick_grace": ("nick_grace", _number(1, 86400)),
     "accounts.plain_needs_tls": ("plain_needs_tls", _bool),
     "database.url": ("database_url", _database_url),

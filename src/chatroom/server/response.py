@@ -133,12 +133,22 @@ class ResponseBuffer:
             )
         )
 
-    def start_batch(self, kind: str, *params: str) -> str | None:
-        """Open a batch if the client has the batch cap; return its id (or None)."""
+    def start_batch(self, kind: str, *params: str, whole: bool = False) -> str | None:
+        """Open a batch if the client has the batch cap; return its id (or None).
+
+        ``whole``: this batch is the whole reply (nothing is added before it or after
+        it is closed). The client's label then goes on the ``BATCH +`` line itself
+        instead of a ``labeled-response`` batch around it: labeled-response allows
+        both, and some clients (irc-framework, behind Kiwi IRC) drop the messages of
+        a batch nested in another.
+        """
         if "batch" not in self.session.caps:
             return None
         ref = new_batch_id()
-        self.add(Line("BATCH", (f"+{ref}", kind, *params), self.session.server.config.name))
+        tags: dict[str, str] = {}
+        if whole and self.label is not None and not (self.lines or self._parts or self._batches):
+            tags["label"], self.label = self.label, None
+        self.add(Line("BATCH", (f"+{ref}", kind, *params), self.session.server.config.name, tags))
         self._batches.append(ref)
         return ref
 

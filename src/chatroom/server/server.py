@@ -81,14 +81,16 @@ class Server:
         self.history = history
         self.accounts = accounts
         self.auth = Auth()
-        # The capabilities offered; chathistory only when there is history to read.
+        # The caps offered; chathistory only when there is history to read.
         self.caps: dict[str, str] = dict(SUPPORTED)
         if history is not None:
             self.caps["draft/chathistory"] = ""
         if accounts is not None:
             self.caps["sasl"] = ",".join(MECHANISMS)
-            if config.registration_open:
-                self.caps["draft/account-registration"] = "before-connect"
+            if config.registration_open:  # before-connect only if the config says so
+                self.caps["draft/account-registration"] = (
+                    "before-connect" if config.registration_before_connect else ""
+                )
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.sessions: set[Session] = set()
         # Users, channels, WHOWAS, server bans and counters: changed only through
@@ -254,7 +256,7 @@ class Server:
     def _remove(self, session: Session, reason: str) -> None:
         session.quit_reason = reason
         if session.registered:
-            quit_line = Outgoing(Line("QUIT", (reason,), session.source, self.tags()))
+            quit_line = Outgoing(Line("QUIT", (reason,), session.source, self.tags(by=session)))
             peers = self.peers_of(session)
             network = self.network
             folded = session.folded_nick
@@ -329,7 +331,7 @@ class Server:
     def rename(self, session: Session, new: str) -> Line:
         """Rename a registered user (the caller checked ``new`` is valid and free), tell
         everyone who shares a channel, and return the NICK line for the user."""
-        out = Outgoing(Line("NICK", (new,), session.source, self.tags()))
+        out = Outgoing(Line("NICK", (new,), session.source, self.tags(by=session)))
         old = session.folded_nick
         self.remember(session.nick, session.user, session.host, session.realname)
         self.claim_nick(session, new)
@@ -376,12 +378,12 @@ class Server:
         """A message id unique on this server (message-ids spec)."""
         return f"{self._msgid_prefix}{next(self._msgid_counter):x}"
 
-    def tags(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        """Tags every relayed message carries: server-time (and any ``extra``)."""
-        tags = {"time": format_time(datetime.now(UTC))}
-        if extra:
-            tags.update(extra)
-        return tags
+    def tags(
+        self, extra: dict[str, str] | None = None, *, by: Session | None = None
+    ) -> dict[str, str]:
+        """server-time, ``extra``, and a logged-in sender's ``account`` (account-tag)."""
+        account = {"account": by.account} if by is not None and by.account else {}
+        return {"time": format_time(datetime.now(UTC)), **(extra or {}), **account}
 
     def peers_of(self, session: Session) -> set[Session]:
         """Everyone who shares a channel with ``session`` (not itself)."""

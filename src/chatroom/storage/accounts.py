@@ -266,8 +266,16 @@ class BanRecord:
 class AccountStore(Protocol):
     """Accounts, registered channels and server bans (see the module docstring)."""
 
-    async def register(self, name: str, password: str, email: str | None = None) -> Account:
-        """Create an account; raise :class:`InvalidAccountName`, :class:`WeakPassword`,
+    async def register(
+        self,
+        name: str,
+        password: str,
+        email: str | None = None,
+        *,
+        min_password_chars: int = MIN_PASSWORD_CHARS,
+    ) -> Account:
+        """Create an account; raise :class:`InvalidAccountName`, :class:`WeakPassword`
+        (shorter than *min_password_chars*: the server's policy, from its config),
         :class:`InvalidEmail` or :class:`AccountExists` (checked in that order)."""
         ...
 
@@ -329,14 +337,15 @@ class AccountStore(Protocol):
 # --- validation --------------------------------------------------------------------------------
 
 
-def check_password(password: str) -> str:
-    """Return *password* normalised (SASLprep), or raise :class:`WeakPassword`."""
+def check_password(password: str, min_chars: int = MIN_PASSWORD_CHARS) -> str:
+    """Return *password* normalised (SASLprep), or raise :class:`WeakPassword` (also
+    when it has fewer than *min_chars* characters)."""
     try:
         normalized = saslprep(password)
     except ValueError as exc:
         raise WeakPassword(f"the password {exc}.") from None
-    if len(normalized) < MIN_PASSWORD_CHARS:
-        raise WeakPassword(f"a password needs at least {MIN_PASSWORD_CHARS} characters.")
+    if len(normalized) < min_chars:
+        raise WeakPassword(f"a password needs at least {min_chars} characters.")
     if len(normalized.encode("utf-8")) > MAX_PASSWORD_BYTES:
         raise WeakPassword(f"a password may be at most {MAX_PASSWORD_BYTES} bytes long.")
     return normalized

@@ -28,6 +28,7 @@ from chatroom.protocol.sasl import (
 from chatroom.storage.passwords import Passwords
 
 from .accounts import (
+    MIN_PASSWORD_CHARS,
     Account,
     AccountExists,
     AccountStoreClosed,
@@ -218,7 +219,14 @@ class AccountStoreBase(ABC):
 
     # --- accounts --------------------------------------------------------------------------
 
-    async def register(self, name: str, password: str, email: str | None = None) -> Account:
+    async def register(
+        self,
+        name: str,
+        password: str,
+        email: str | None = None,
+        *,
+        min_password_chars: int = MIN_PASSWORD_CHARS,
+    ) -> Account:
         """See :meth:`AccountStore.register`."""
         self._check_open()
         key = self._account_key(name)
@@ -227,7 +235,7 @@ class AccountStoreBase(ABC):
                 f"{name!r} cannot be an account name: use a valid nick of at most "
                 f"{self.nick_length} characters."
             )
-        normalized = check_password(password)
+        normalized = check_password(password, min_password_chars)
         check_email(email)
         if await self._load_account(key) is not None:  # fail before the costly hashing
             raise AccountExists(f"the account {name!r} already exists.")

@@ -1,5 +1,5 @@
 """The web listener: one port that serves the browser client's page over HTTP and
-IRC over WebSocket at ``/ws``.
+IRC over WebSocket at ``/ws`` (and at any other path a WebSocket upgrade asks for).
 
 Life cycle, driven by :mod:`chatroom.serve`::
 
@@ -47,7 +47,8 @@ from chatroom.web.http import (
 log = logging.getLogger("chatroom.server")
 
 WS_PATH = "/ws"
-"""Where the WebSocket endpoint is; every other path is a static file or a 404."""
+"""Where the page's WebSocket endpoint is. A request for another path is a static file
+or a 404, unless it asks for a WebSocket upgrade: then it is IRC over WebSocket too."""
 
 # The library logs each static response as "connection rejected (200 OK)" at INFO:
 # true for a WebSocket server, noise for us. Its warnings and errors still show.
@@ -176,7 +177,12 @@ class WebListener:
     # -- per connection -----------------------------------------------------------
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Static files for every path but ``/ws``; Origin checking for ``/ws``.
+        """Static files for every path but ``/ws``; Origin checking for ``/ws``
+        and for a WebSocket upgrade asked for at any other path.
+
+        Other IRC servers take the IRC WebSocket upgrade on any path, and clients
+        told ``ws://host:port`` ask for ``/``: a request with ``Upgrade: websocket``
+        is never answered with the page.
 
         A request with two ``Host`` or two ``Origin`` headers is malformed (RFC 9110
         §7.2 allows one Host; RFC 6454 §7.3 one Origin) and gets 400: which one would
@@ -187,7 +193,7 @@ class WebListener:
             log.info("Refused a request with more than one %s header", repeated)
             return text_response(400, f"Send one {repeated} header, not several.\n", None)
         path = request.path.split("?", 1)[0]
-        if path != WS_PATH:
+        if path != WS_PATH and not _asks_for_websocket(request.headers):
             return static_response(
                 self.static,
                 getattr(request, "method", "GET"),  # older websockets parse only GET
@@ -214,6 +220,16 @@ def _add_security_headers(
         host = _single(request.headers, "Host")[0]
         response.headers.update(security_headers(host))
     return None
+
+
+def _asks_for_websocket(headers: Headers) -> bool:
+    """True when the request asks to upgrade to WebSocket (RFC 6455 §4.1: the
+    ``Upgrade`` header lists ``websocket``, case-insensitively)."""
+    return any(
+        token.strip().lower() == "websocket"
+        for value in headers.get_all("Upgrade")
+        for token in value.split(",")
+    )
 
 
 def _single(headers: Headers, *names: str) -> tuple[str | None, ...]:

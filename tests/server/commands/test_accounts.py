@@ -66,6 +66,61 @@ async def test_register_needs_a_nick(harness: Harness) -> None:
     assert fail.params[:3] == ("REGISTER", "NEED_NICK", "*")
 
 
+async def test_register_of_an_existing_account_before_nick_is_account_exists(
+    harness: Harness,
+) -> None:
+    # Issue 17: land-grab protection comes before NEED_NICK (draft/account-registration).
+    await account(harness, "taken")
+    client = harness.connect()
+    fail = find(await client.expect(f"REGISTER Taken * :{PASSWORD}", "FAIL"), "FAIL")
+    assert fail.params[:3] == ("REGISTER", "ACCOUNT_EXISTS", "Taken")
+    fail = find(await client.expect(f"REGISTER free * :{PASSWORD}", "FAIL"), "FAIL")
+    assert fail.params[:3] == ("REGISTER", "NEED_NICK", "free")
+    assert harness.accounts is not None and await harness.accounts.get("free") is None
+
+
+async def test_registration_before_connect_follows_its_config_key(harness: Harness) -> None:
+    client = harness.connect()
+    offered = find(await client.ask("CAP LS 302"), "CAP").params[-1].split()
+    assert "draft/account-registration=before-connect" in offered
+    config = replace(harness.server.config, registration_before_connect=False)
+    late = Harness(config)
+    try:
+        client = late.connect()
+        offered = find(await client.ask("CAP LS 302"), "CAP").params[-1].split()
+        assert "draft/account-registration" in offered  # no before-connect value
+        client.send("NICK alice", "USER alice 0 * :Alice")
+        fail = find(await client.ask(f"REGISTER * * :{PASSWORD}"), "FAIL")
+        assert fail.params[:2] == ("REGISTER", "COMPLETE_CONNECTION_REQUIRED")
+        client.send("CAP END")
+        await client.wait_for("001")
+        replies = await client.expect(f"REGISTER * * :{PASSWORD}", "900")
+        assert find(replies, "REGISTER").params[0] == "SUCCESS"
+    finally:
+        await late.close()
+
+
+async def test_the_minimum_password_length_is_a_config_key(harness: Harness) -> None:
+    assert harness.server.config.min_password_length == 8  # the default
+    alice = await harness.user("alice")
+    fail = find(await alice.expect("REGISTER * * :seven77", "FAIL"), "FAIL")
+    assert fail.params[:3] == ("REGISTER", "WEAK_PASSWORD", "alice")
+    assert "at least 8 characters" in fail.params[-1]
+    strict = Harness(replace(harness.server.config, min_password_length=12))
+    lax = Harness(replace(harness.server.config, min_password_length=4))
+    try:
+        bob = await strict.user("bob")
+        fail = find(await bob.expect("REGISTER * * :eleven char", "FAIL"), "FAIL")
+        assert fail.params[:2] == ("REGISTER", "WEAK_PASSWORD")
+        assert "at least 12 characters" in fail.params[-1]
+        await bob.expect("REGISTER * * :twelve chars", "900")
+        carol = await lax.user("carol")
+        await carol.expect("REGISTER * * :four", "900")
+    finally:
+        await strict.close()
+        await lax.close()
+
+
 async def test_register_when_creating_accounts_is_off(harness: Harness) -> None:
     harness.server.config = replace(harness.server.config, registration_open=False)
     alice = await harness.user("alice")

@@ -264,6 +264,51 @@ async def test_extended_join_and_account_in_join(harness: Harness) -> None:
     assert find(bob.lines(), "JOIN").params == ("#c",)
 
 
+async def test_an_away_user_joining_is_followed_by_its_away(harness: Harness) -> None:
+    # away-notify: "AWAY :reason" right after the JOIN, to those with the cap only.
+    alice = await harness.user("alice", caps=("away-notify",))
+    plain = await harness.user("plain")
+    await alice.ask("JOIN #c")
+    await plain.ask("JOIN #c")
+    alice.lines()
+    bob = await harness.user("bob", "AWAY :out to lunch")
+    replies = await bob.ask("JOIN #c")
+    assert "AWAY" not in commands(replies)  # not to the joiner itself
+    seen = alice.lines()
+    assert commands(seen) == ["JOIN", "AWAY"]
+    assert seen[1].params == ("out to lunch",) and seen[1].source == seen[0].source
+    assert commands(plain.lines()) == ["JOIN"]
+    here = await harness.user("carol")
+    await here.ask("JOIN #c")
+    assert commands(alice.lines()) == ["JOIN"]  # not away: no AWAY
+
+
+async def test_account_tag_on_every_message_of_a_logged_in_user(harness: Harness) -> None:
+    # account-tag: every message a logged-in user sends carries its account, INVITE
+    # included (https://ircv3.net/specs/extensions/account-tag).
+    watcher = await harness.user("watcher", caps=("account-tag",))
+    carol = await harness.user("carol", caps=("account-tag",))
+    alice = await harness.user("alice", "REGISTER * * :a good password")
+    await alice.ask("JOIN #c")
+    await watcher.ask("JOIN #c")
+    alice.lines()
+    watcher.lines()
+    await alice.ask("INVITE carol #c")
+    assert find(carol.lines(), "INVITE").tags == {"account": "alice"}
+    seen: dict[str, dict[str, str]] = {}
+    for line in ("TOPIC #c :a topic", "MODE #c +m", "KICK #c watcher :bye"):
+        await alice.ask(line)
+        for got in watcher.lines():
+            seen[got.command] = dict(got.tags)
+    await watcher.ask("JOIN #c")
+    for line in ("PART #c :later", "JOIN #c", "AWAY :gone", "NICK alice2", "QUIT :bye"):
+        await alice.ask(line)
+    for got in watcher.lines():
+        seen.setdefault(got.command, dict(got.tags))
+    for command in ("TOPIC", "MODE", "KICK", "PART", "JOIN", "NICK", "QUIT"):
+        assert seen[command] == {"account": "alice"}, command
+
+
 async def test_list(harness: Harness) -> None:
     alice, _bob = await two_in(harness)
     await alice.ask("TOPIC #c :the topic")

@@ -7,8 +7,10 @@ Who may read private conversations as nicks change hands is tested in
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from chatroom.protocol.line import Line
+from chatroom.server.outgoing import format_time
 from support.core import FakeClient, Harness, commands, find, join, params
 
 HISTORY_CAPS = ("batch", "server-time", "message-tags", "draft/chathistory")
@@ -93,14 +95,26 @@ async def test_private_conversation(harness: Harness) -> None:
     assert await carol.history("LATEST", "bob", "*", "10") == []
 
 
-async def test_refused_targets_get_an_empty_batch(harness: Harness) -> None:
+async def test_refused_targets_are_invalid_targets(harness: Harness) -> None:
+    # The draft: a channel that does not exist or that the user may not read is
+    # FAIL CHATHISTORY INVALID_TARGET; the same for both, so nothing is revealed.
     _alice, bob = await room(harness)
     carol = await harness.user("carol", caps=HISTORY_CAPS)
-    replies = await carol.ask("CHATHISTORY LATEST #h * 10")
-    assert commands(replies) == ["BATCH", "BATCH"]  # not a member: nothing, not an error
-    assert commands(await carol.ask("CHATHISTORY LATEST #nowhere * 10")) == ["BATCH", "BATCH"]
+    for asker, line in (
+        (carol, "CHATHISTORY LATEST #h * 10"),  # not a member
+        (carol, "CHATHISTORY BEFORE #nowhere timestamp=2020-01-01T00:00:00Z 10"),
+    ):
+        replies = await asker.ask(line)
+        assert commands(replies) == ["FAIL"], line
+        assert replies[0].params == (
+            "CHATHISTORY",
+            "INVALID_TARGET",
+            line.split()[1],
+            line.split()[2],
+            "Messages could not be retrieved",
+        )
     await bob.ask("PART #h")
-    assert commands(await bob.ask("CHATHISTORY LATEST #h * 10")) == []  # no batch cap
+    assert params(await bob.ask("CHATHISTORY LATEST #h * 10"), "FAIL")[0][1] == "INVALID_TARGET"
 
 
 async def test_without_batch_the_lines_come_bare(harness: Harness) -> None:
@@ -150,7 +164,8 @@ async def test_invalid_params(harness: Harness) -> None:
 async def test_unknown_msgid(harness: Harness) -> None:
     alice, _bob = await room(harness)
     fail = find(await alice.ask("CHATHISTORY BEFORE #h msgid=nosuchid 10"), "FAIL")
-    assert fail.params[:4] == ("CHATHISTORY", "INVALID_MSGREFTOKEN", "BEFORE", "msgid=nosuchid")
+    # The draft's code, not one of our own (it was INVALID_MSGREFTOKEN).
+    assert fail.params[:4] == ("CHATHISTORY", "INVALID_PARAMS", "BEFORE", "msgid=nosuchid")
 
 
 async def test_history_off() -> None:
@@ -164,18 +179,27 @@ async def test_history_off() -> None:
     await harness.close()
 
 
-async def test_labeled_history_nests_its_batch(harness: Harness) -> None:
+async def test_labeled_history_carries_the_label_on_its_batch(harness: Harness) -> None:
+    # Issue 17: nested in a labeled-response batch, the history was dropped by
+    # irc-framework (Kiwi IRC). labeled-response allows the label on the batch itself.
     alice = await harness.user("alice", caps=(*HISTORY_CAPS, "labeled-response"))
     bob = await harness.user("bob")
     await join("#h", alice, bob)
-    await say(bob, "#h", "one")
+    await say(bob, "#h", "one", "two")
     alice.lines()
     replies = await alice.ask("@label=h1 CHATHISTORY LATEST #h * 10")
-    outer = replies[0]
-    assert outer.tags["label"] == "h1" and outer.params[1] == "labeled-response"
-    inner = replies[1]
-    assert inner.params[1] == "chathistory" and inner.tags["batch"] == outer.params[0][1:]
-    assert find(replies, "PRIVMSG").tags["batch"] == inner.params[0][1:]
+    assert commands(replies) == ["BATCH", "PRIVMSG", "PRIVMSG", "BATCH"]
+    opened = replies[0]
+    assert opened.tags["label"] == "h1" and opened.params[1:] == ("chathistory", "#h")
+    assert {line.tags["batch"] for line in replies[1:3]} == {opened.params[0][1:]}
+    assert replies[3].params == ("-" + opened.params[0][1:],) and "label" not in replies[3].tags
+    # An empty history too; a failure is one labeled FAIL.
+    await alice.ask("JOIN #empty")
+    alice.lines()
+    replies = await alice.ask("@label=h2 CHATHISTORY LATEST #empty * 10")
+    assert commands(replies) == ["BATCH", "BATCH"] and replies[0].tags["label"] == "h2"
+    replies = await alice.ask("@label=h3 CHATHISTORY LATEST #nowhere * 10")
+    assert commands(replies) == ["FAIL"] and replies[0].tags["label"] == "h3"
 
 
 async def test_purge(harness: Harness) -> None:
@@ -187,3 +211,52 @@ async def test_purge(harness: Harness) -> None:
     fail = find(await root.ask("PURGE bob"), "FAIL")
     assert fail.params[:3] == ("PURGE", "INVALID_TARGET", "bob")
     assert find(await root.ask("PURGE"), "461")
+
+
+async def test_private_history_with_and_without_an_account(harness: Harness) -> None:
+    # Issue 17: the logged-in party of a conversation with a user who has no account
+    # must read it too.
+    alice = await harness.user("alice", "REGISTER * * :a good password", caps=HISTORY_CAPS)
+    bob = await harness.user("bob", caps=HISTORY_CAPS)
+    await say(alice, "bob", "hi bob")
+    await say(bob, "alice", "hi alice")
+    assert await alice.history("LATEST", "bob", "*", "10") == ["hi bob", "hi alice"]
+    assert await bob.history("LATEST", "alice", "*", "10") == ["hi bob", "hi alice"]
+
+
+async def test_messages_to_oneself_are_kept(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=HISTORY_CAPS)
+    await say(alice, "ALICE", "note to self")
+    assert await alice.history("LATEST", "alice", "*", "10") == ["note to self"]
+    assert await alice.targets() == ["alice"]
+
+
+async def test_targets_lists_latest_times_in_order_inside_the_window(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=HISTORY_CAPS)
+    await harness.user("bob")
+    await join("#a", alice)
+    await join("#b", alice)
+    await say(alice, "#a", "a1")
+    await say(alice, "bob", "b1")
+    await say(alice, "#b", "c1")
+    await asyncio.sleep(0.01)
+    middle = format_time(datetime.now(UTC))
+    await asyncio.sleep(0.01)
+    await say(alice, "#a", "a2")
+    alice.lines()
+
+    def listed(replies: list[Line]) -> list[str]:
+        return [p[1] for p in params(replies, "CHATHISTORY")]
+
+    everything = params(await alice.ask(f"CHATHISTORY TARGETS {EPOCH} {FUTURE} 10"), "CHATHISTORY")
+    assert [p[1] for p in everything] == ["bob", "#b", "#a"]  # by latest message
+    stamps = [p[2] for p in everything]
+    assert stamps == sorted(stamps) and stamps[-1] > middle
+    # Only what was active inside the window, with its latest time inside it.
+    late = await alice.ask(f"CHATHISTORY TARGETS timestamp={middle} {FUTURE} 10")
+    assert listed(late) == ["#a"]
+    early = params(
+        await alice.ask(f"CHATHISTORY TARGETS {EPOCH} timestamp={middle} 10"), "CHATHISTORY"
+    )
+    assert [p[1] for p in early] == ["#a", "bob", "#b"]
+    assert all(p[2] < middle for p in early)

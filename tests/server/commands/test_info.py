@@ -1,4 +1,4 @@
-"""MOTD, LUSERS, VERSION, TIME and the ISUPPORT burst in memory."""
+"""MOTD, LUSERS, VERSION, TIME, INFO, ADMIN, LINKS and the ISUPPORT burst in memory."""
 
 from __future__ import annotations
 
@@ -80,3 +80,26 @@ async def test_isupport_with_history(harness: Harness) -> None:
     replies = await alice.ask("VERSION")
     tokens = [t for p in params(replies, "005") for t in p[1:-1]]
     assert "CHATHISTORY=100" in tokens and "MSGREFTYPES=msgid,timestamp" in tokens
+
+
+async def test_info_admin_and_links(harness: Harness) -> None:
+    # Issue 17: these answered 421; Modern IRC lists their replies.
+    alice = await harness.user("alice")
+    replies = await alice.ask("INFO")
+    assert set(commands(replies[:-1])) == {"371"} and commands(replies)[-1] == "374"
+    assert "chatroom" in replies[0].params[1]
+    assert find(await alice.ask("INFO elsewhere"), "402").params[1] == "elsewhere"
+    replies = await alice.ask("ADMIN")
+    assert commands(replies) == ["256", "257", "258", "259"]
+    assert replies[0].params[1:] == ("chatroom", "Administrative info")
+    assert find(await alice.ask("ADMIN chatroom"), "256")
+    replies = await alice.ask("LINKS")
+    assert params(replies, "364") == [("alice", "*", "chatroom", "0 chatroom chat server")]
+    assert params(replies, "365") == [("alice", "*", "End of /LINKS list")]
+
+
+async def test_admin_shows_the_configured_contact() -> None:
+    harness = Harness(Config(flood_enabled=False, admin_email="ops@chat.example"))
+    alice = await harness.user("alice")
+    assert find(await alice.ask("ADMIN"), "259").params[1] == "ops@chat.example"
+    await harness.close()

@@ -30,7 +30,7 @@ async def test_private_message_and_away_reply(harness: Harness) -> None:
     alice = await harness.user("alice")
     bob = await harness.user("bob")
     assert await alice.ask("PRIVMSG BOB :hi bob") == []
-    assert find(bob.lines(), "PRIVMSG").params == ("BOB", "hi bob")
+    assert find(bob.lines(), "PRIVMSG").params == ("bob", "hi bob")
     await bob.ask("AWAY :out to lunch")
     assert find(await alice.ask("PRIVMSG bob :still there?"), "301").params[1:] == (
         "bob",
@@ -130,6 +130,30 @@ async def test_echo_tags_and_label(harness: Harness) -> None:
     assert find(plain.lines(), "PRIVMSG").tags == {}
 
 
+async def test_targets_are_relayed_and_stored_by_their_canonical_name(harness: Harness) -> None:
+    # Issue 17: "PRIVMSG #LOBBY" was relayed and stored as "#LOBBY", while JOIN, PART,
+    # NAMES and TOPIC show the channel's own name; a message to CASEB as "CASEB".
+    alice = await harness.user("alice", caps=("echo-message", "batch", "message-tags"))
+    bob = await harness.user("CaseB", caps=("message-tags",))
+    await join("#Talk", alice, bob)
+    echo = find(await alice.ask("PRIVMSG #TALK :hi"), "PRIVMSG")
+    assert echo.params[0] == "#Talk"
+    assert find(bob.lines(), "PRIVMSG").params[0] == "#Talk"
+    await bob.ask("NOTICE @#TALK :to the operators")
+    assert find(alice.lines(), "NOTICE").params[0] == "@#Talk"
+    await alice.ask("PRIVMSG CASEB :private")
+    assert find(bob.lines(), "PRIVMSG").params[0] == "CaseB"
+    await alice.ask("@+typing=active TAGMSG caseb")
+    assert find(bob.lines(), "TAGMSG").params == ("CaseB",)
+    # Stored so, and the chathistory batch names the canonical target too.
+    replayed = await alice.ask("CHATHISTORY LATEST #TALK * 10")
+    assert params(replayed, "BATCH")[0][1:] == ("chathistory", "#Talk")
+    assert params(replayed, "PRIVMSG")[0][0] == "#Talk"
+    replayed = await alice.ask("CHATHISTORY LATEST caseb * 10")
+    assert params(replayed, "BATCH")[0][1:] == ("chathistory", "CaseB")
+    assert params(replayed, "PRIVMSG")[0][0] == "CaseB"
+
+
 async def test_client_tags_need_message_tags(harness: Harness) -> None:
     alice = await harness.user("alice")
     bob = await harness.user("bob", caps=("message-tags",))
@@ -172,6 +196,20 @@ async def test_alone_in_a_channel_your_message_does_not_come_back(harness: Harne
     # With echo-message it arrives once, as the echo.
     echoer = await harness.user("echoer", caps=("echo-message",))
     assert len(params(await echoer.ask("PRIVMSG echoer :me"), "PRIVMSG")) == 1
+
+
+async def test_labeled_message_to_oneself_answers_with_the_labeled_echo(
+    harness: Harness,
+) -> None:
+    # Issue 17: with echo-message, "@label=x PRIVMSG <own nick>" must answer with
+    # the echo carrying the label (and once only), for NOTICE and TAGMSG too.
+    alice = await harness.user("alice", caps=ALL_TAGS)
+    for verb, label in (("PRIVMSG", "p"), ("NOTICE", "n")):
+        replies = await alice.ask(f"@label={label} {verb} ALICE :note to self")
+        assert commands(replies) == [verb]
+        assert replies[0].tags["label"] == label and replies[0].params == ("alice", "note to self")
+    replies = await alice.ask("@label=t;+typing=active TAGMSG alice")
+    assert commands(replies) == ["TAGMSG"] and replies[0].tags["label"] == "t"
 
 
 async def test_messages_are_kept_in_history(harness: Harness) -> None:

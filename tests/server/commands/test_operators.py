@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from support.core import OPER_NAME, OPER_PASSWORD, Harness, commands, find, join
 
 
@@ -106,3 +108,17 @@ async def test_stats(harness: Harness) -> None:
     assert find(replies, "249").params[1] == "chatroom (alone) 1 users (this process)"
     assert commands(await root.ask("STATS x")) == ["219"]
     assert find(await root.ask("STATS"), "461")
+
+
+async def test_stats_u_is_open_to_everyone_and_other_letters_end_at_once(
+    harness: Harness,
+) -> None:
+    # Issue 17: STATS u (uptime) is open to everyone on most servers; the docs say an
+    # unknown letter answers 219, which only operators got.
+    alice = await harness.user("alice")
+    replies = await alice.ask("STATS u")
+    assert commands(replies) == ["242", "219"]
+    assert re.fullmatch(r"Server Up 0 days 00:00:\d\d", find(replies, "242").params[1])
+    assert find(replies, "219").params[1:] == ("u", "End of /STATS report")
+    assert commands(await alice.ask("STATS x")) == ["219"]
+    assert commands(await alice.ask("STATS N")) == ["481"]  # the network: operators only

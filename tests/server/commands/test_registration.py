@@ -37,6 +37,17 @@ async def test_user_before_nick_also_registers(harness: Harness) -> None:
     assert "001" in commands(await client.ask("NICK alice"))
 
 
+async def test_user_with_an_empty_username_or_realname_gets_461(harness: Harness) -> None:
+    # Modern IRC "USER": an empty parameter is a missing one, not a registration.
+    client = harness.connect()
+    client.send("NICK alice")
+    for line in ("USER al 0 * :", "USER al 0 *  :", "USER  0 * :x"):
+        replies = await client.ask(line)
+        assert commands(replies) == ["461"], line
+        assert replies[0].params[1] == "USER"
+    assert "001" in commands(await client.ask("USER al 0 * :Alice"))
+
+
 async def test_username_is_cleaned_and_marked_unverified(harness: Harness) -> None:
     client = harness.connect()
     client.send("NICK alice", "USER a$b!c 0 * :x")

@@ -25,7 +25,7 @@ from chatroom.protocol.sasl import (
 from chatroom.server.addresses import is_loopback
 from chatroom.server.auth import log_in
 from chatroom.server.logins import SaslAttempt
-from chatroom.storage.accounts import AccountError
+from chatroom.storage.accounts import AccountError, AccountStore
 from chatroom.storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -187,6 +187,20 @@ def _scram(
     rb.reply(n.RPL_SASLSUCCESS, "SASL authentication successful")
 
 
+async def _exists_or_need_nick(store: AccountStore, name: str, rb: ResponseBuffer) -> None:
+    """REGISTER <account> before NICK: ACCOUNT_EXISTS if it does, else NEED_NICK."""
+    try:
+        exists = await store.get(name) is not None
+    except StorageError as exc:
+        log.error("Could not look up account %r: %s", name, exc)
+        rb.fail("REGISTER", "TEMPORARILY_UNAVAILABLE", name, "Accounts cannot be created right now")
+        return
+    if exists:
+        rb.fail("REGISTER", "ACCOUNT_EXISTS", name, "That account already exists")
+    else:
+        rb.fail("REGISTER", "NEED_NICK", name, "Send NICK before REGISTER")
+
+
 def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """REGISTER <account> {<email> | *} <password>"""
     name, email, password = line.params[0], line.params[1], line.params[2]
@@ -197,6 +211,15 @@ def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
             "TEMPORARILY_UNAVAILABLE",
             name,
             "Creating accounts is turned off on this server",
+        )
+        return
+    if not session.registered and not server.config.registration_before_connect:
+        # The cap does not say before-connect: the draft's code for "not yet".
+        rb.fail(
+            "REGISTER",
+            "COMPLETE_CONNECTION_REQUIRED",
+            name,
+            "Finish connecting before registering an account",
         )
         return
     if name == "*":
@@ -211,6 +234,11 @@ def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
             name,
             f"You are already logged in as {session.account}",
         )
+        return
+    if session.nick == "*":
+        # Land-grab protection comes first: an account that exists is ACCOUNT_EXISTS
+        # whoever asks and whenever; only a free name waits for a nick.
+        server.defer(rb, lambda: _exists_or_need_nick(store, name, rb), block=True)
         return
     if casefold(name) != session.folded_nick:
         rb.fail(
@@ -231,7 +259,12 @@ def register(server: Server, session: Session, line: Line, rb: ResponseBuffer) -
 
     async def create() -> None:
         try:
-            account = await store.register(name, password, None if email == "*" else email)
+            account = await store.register(
+                name,
+                password,
+                None if email == "*" else email,
+                min_password_chars=server.config.min_password_length,
+            )
         except AccountError as exc:
             rb.fail("REGISTER", getattr(exc, "code", None) or "BAD_ACCOUNT_NAME", name, str(exc))
         except StorageError as exc:

@@ -13,6 +13,7 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
+from chatroom.server import presence
 from chatroom.server.channel import Channel
 from chatroom.server.mirror import mirror_of, restore, snapshot
 from chatroom.server.network.events import ChannelUpdate, Invite, Join, Kick, Leave
@@ -80,7 +81,7 @@ async def _join_networked(
     existing = await network.create_channel(folded, session.folded_nick, snapshot(base))
     if session.closed:
         if existing is None:  # its quit did not name this channel: leave it again
-            line = Line("PART", (base.name,), session.source, server.tags())
+            line = Line("PART", (base.name,), session.source, server.tags(by=session))
             network.publish(Leave(folded, session.folded_nick, line))
         return
     channel = server.channels.get(folded)
@@ -153,17 +154,22 @@ def join_one(
     channel.members[session] = "o" if creating or trusted else ""
     session.channels.add(channel)
     session.invited.discard(channel)
-    tags = server.tags()
+    tags = server.tags(by=session)
     out = Outgoing(Line("JOIN", (channel.name,), session.source, tags))
     # extended-join: the account ("*" for none) and real name ride along.
     extended = Outgoing(
         Line("JOIN", (channel.name, session.account or "*", session.realname), session.source, tags)
     )
     rb.add(extended.line if "extended-join" in session.caps else out.line)
-    for member in channel.members:
-        if member is not session:
-            chosen = extended if "extended-join" in member.caps else out
-            member.send_bytes(chosen.render(member.tag_profile))
+    others = [member for member in channel.members if member is not session]
+    for member in others:
+        chosen = extended if "extended-join" in member.caps else out
+        member.send_bytes(chosen.render(member.tag_profile))
+    if session.away is not None:
+        # away-notify: a user who is away when joining is announced so right after
+        # the JOIN (https://ircv3.net/specs/extensions/away-notify).
+        away = Line("AWAY", (session.away,), session.source, server.tags(by=session))
+        presence.notify(server, others, Outgoing(away))
     server.network.publish(
         Join(
             channel.folded,
@@ -269,7 +275,7 @@ def _part(
     server: Server, session: Session, channel: Channel, reason: str, rb: ResponseBuffer
 ) -> None:
     params = (channel.name, reason) if reason else (channel.name,)
-    out = Outgoing(Line("PART", params, session.source, server.tags()))
+    out = Outgoing(Line("PART", params, session.source, server.tags(by=session)))
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)
     server.network.publish(Leave(channel.folded, session.folded_nick, out.line))
@@ -302,7 +308,7 @@ def topic(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     channel.topic_setter = session.source
     channel.topic_time = int(time.time())
     save_channel(server, channel)
-    out = Outgoing(Line("TOPIC", (channel.name, text), session.source, server.tags()))
+    out = Outgoing(Line("TOPIC", (channel.name, text), session.source, server.tags(by=session)))
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)
     share_state(server, channel, out.line)
@@ -384,7 +390,9 @@ def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
             rb.reply(n.ERR_USERNOTINCHANNEL, nick, channel.name, "They aren't on that channel")
             continue
         out = Outgoing(
-            Line("KICK", (channel.name, target.nick, reason), session.source, server.tags())
+            Line(
+                "KICK", (channel.name, target.nick, reason), session.source, server.tags(by=session)
+            )
         )
         rb.add(out.line)
         server.send_to((m for m in channel.members if m is not session), out)
@@ -404,7 +412,7 @@ def _kick_remote(
     user = view.users.get(folded)
     if user is None or folded not in view.members.get(channel.folded, {}):
         return False
-    line = Line("KICK", (channel.name, user.nick, reason), session.source, server.tags())
+    line = Line("KICK", (channel.name, user.nick, reason), session.source, server.tags(by=session))
     server.network.publish(Kick(channel.folded, folded, line))
     return True
 
@@ -439,7 +447,9 @@ def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
     rb.reply(n.RPL_INVITING, target.nick, channel.name)
     if target.away is not None:
         rb.reply(n.RPL_AWAY, target.nick, target.away)
-    out = Outgoing(Line("INVITE", (target.nick, channel.name), session.source, server.tags()))
+    out = Outgoing(
+        Line("INVITE", (target.nick, channel.name), session.source, server.tags(by=session))
+    )
     target.send_bytes(out.render(target.tag_profile))
     # invite-notify: tell the channel's operators (who could have invited too).
     ops = (m for m in channel.members if m is not session and channel.is_op(m))
@@ -459,7 +469,9 @@ def _invite_remote(
     rb.reply(n.RPL_INVITING, user.nick, channel.name)
     if user.away is not None:
         rb.reply(n.RPL_AWAY, user.nick, user.away)
-    out = Outgoing(Line("INVITE", (user.nick, channel.name), session.source, server.tags()))
+    out = Outgoing(
+        Line("INVITE", (user.nick, channel.name), session.source, server.tags(by=session))
+    )
     server.network.publish(Invite(channel.folded, folded, out.line))
     ops = (m for m in channel.members if m is not session and channel.is_op(m))
     server.send_to(ops, out, cap="invite-notify")

@@ -12,8 +12,9 @@ Who may read what:
   was said to the one who had it before. A session logged in to the account named
   like its nick also reads everything since the account was created.
 
-Refused targets get an empty batch, as if there were no history, so the reply does
-not reveal that a secret channel exists.
+A channel that does not exist and one the user may not read get the same
+``FAIL CHATHISTORY INVALID_TARGET`` (the draft's code), so the reply does not reveal
+that a secret channel exists. An unknown ``msgid`` is ``INVALID_PARAMS``.
 """
 
 from __future__ import annotations
@@ -131,10 +132,28 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
     except _BadParams as exc:
         rb.fail("CHATHISTORY", "INVALID_PARAMS", sub, str(exc))
         return
-    readable = query if key else None
+    if key is None:
+        # The same answer for a channel that does not exist and one the user may
+        # not read, so the reply does not reveal that a secret channel exists.
+        rb.fail("CHATHISTORY", "INVALID_TARGET", sub, target, "Messages could not be retrieved")
+        return
     # Decided now: a NICK handled while the query runs must not change what it may read.
     windows = None if is_channel_name(target) else session.private_windows()
-    server.defer(rb, lambda: _messages(server, session, rb, sub, target, readable, windows))
+    shown = _canonical(server, target)
+    server.defer(rb, lambda: _messages(server, session, rb, sub, shown, query, windows))
+
+
+def _canonical(server: Server, target: str) -> str:
+    """The batch's target as everything else shows it: the channel's own name, the
+    user's nick as it is now; the name as asked when neither is known here."""
+    if is_channel_name(target):
+        channel = server.find_channel(target)
+        return target if channel is None else channel.name
+    user = server.find_user(target)
+    if user is not None:
+        return user.nick
+    remote = server.network.view.users.get(casefold(target))
+    return target if remote is None else remote.nick
 
 
 def _strip(reference: str) -> str:
@@ -189,9 +208,10 @@ async def _messages(
         try:
             messages = await store.query(query)
         except UnknownMessageError as exc:
+            # The draft's code for a reference it cannot use; no code of our own.
             rb.fail(
                 "CHATHISTORY",
-                "INVALID_MSGREFTOKEN",
+                "INVALID_PARAMS",
                 sub,
                 f"msgid={exc.msgid}",
                 "Unknown message reference",
@@ -205,7 +225,7 @@ async def _messages(
             messages = [m for m in messages if _inside(m.time, windows)]
     if session.closed:
         return
-    ref = rb.start_batch("chathistory", target)
+    ref = rb.start_batch("chathistory", target, whole=True)
     rb.stream(_replayed(messages))  # up to CHATHISTORY=N long lines: sent as read
     rb.end_batch(ref)
 

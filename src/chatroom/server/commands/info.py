@@ -1,4 +1,5 @@
-"""Server information: MOTD, LUSERS, VERSION, TIME, and the ISUPPORT burst."""
+"""Server information: MOTD, LUSERS, VERSION, TIME, INFO, ADMIN, LINKS, and the
+ISUPPORT burst (Modern IRC, "Server Queries and Commands")."""
 
 from __future__ import annotations
 
@@ -160,3 +161,38 @@ def time_(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
         "0",
         time.strftime("%A %B %d %Y -- %H:%M:%S +00:00", time.gmtime(now)),
     )
+
+
+def info(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """INFO [<target>]"""
+    if _other_server(server, line, rb):
+        return
+    for text in (
+        f"chatroom {__version__}: a chat server that speaks IRC and IRCv3",
+        "It follows https://modern.ircdocs.horse/ and https://ircv3.net/",
+        f"Running since {server.created}",
+        "HELP lists the commands it understands",
+    ):
+        rb.reply(n.RPL_INFO, text)
+    rb.reply(n.RPL_ENDOFINFO, "End of INFO list")
+
+
+def admin(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """ADMIN [<target>]"""
+    if _other_server(server, line, rb):
+        return
+    config = server.config
+    rb.reply(n.RPL_ADMINME, config.name, "Administrative info")
+    rb.reply(n.RPL_ADMINLOC1, f"{config.name}, of the {config.network} network")
+    rb.reply(n.RPL_ADMINLOC2, f"chatroom {__version__}")
+    rb.reply(n.RPL_ADMINEMAIL, config.admin_email or "No administrative contact is configured")
+
+
+def links(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
+    """LINKS
+
+    The processes of a network (``--cluster``) show as one server, as in LUSERS, so
+    the list is this server alone, at hop count 0."""
+    name = server.config.name
+    rb.reply(n.RPL_LINKS, "*", name, f"0 {server.config.network} chat server")
+    rb.reply(n.RPL_ENDOFLINKS, "*", "End of /LINKS list")

@@ -100,7 +100,6 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         name = target
         if name[:1] in "@+" and is_channel_name(name[1:]):
             status, name = name[0], name[1:]
-        message_params = (target,) if verb == "TAGMSG" else (target, text)
         recipients: list[Session]
         if is_channel_name(name):
             channel = server.find_channel(name)
@@ -118,6 +117,9 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
             else:
                 recipients = list(members)
             key = channel.folded
+            # Relayed and stored under the channel's own name, as JOIN and NAMES
+            # show it, whatever case the sender wrote.
+            shown = status + channel.name
         elif casefold(name) == "chanserv":
             if verb == "PRIVMSG":
                 # ChanServ answers on its own (it may answer later, after the store).
@@ -140,11 +142,14 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                     rb.reply(n.RPL_AWAY, elsewhere.nick, elsewhere.away)
                 recipients = []
                 key = dm_key(session.folded_nick, remote)
+                shown = elsewhere.nick
             else:
                 if verb == "PRIVMSG" and recipient.away is not None:
                     rb.reply(n.RPL_AWAY, recipient.nick, recipient.away)
                 recipients = [recipient]
                 key = dm_key(session.folded_nick, recipient.folded_nick)
+                shown = recipient.nick  # the recipient's nick as it is now
+        message_params = (shown,) if verb == "TAGMSG" else (shown, text)
         if history is not None and not history.writable:
             # Not only what history keeps: while it is failing nothing new goes out, so a
             # conversation cannot go on half in history and half not.
@@ -183,7 +188,7 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                 key,
                 MessageKind(verb),
                 session.source,
-                target,
+                shown,
                 sent,
                 session.account,
                 client_tags,

@@ -183,7 +183,7 @@ def _announce(
             "MODE",
             (channel.name, _mode_text(applied), *applied_args),
             session.source,
-            server.tags(),
+            server.tags(by=session),
         )
     )
     rb.add(out.line)

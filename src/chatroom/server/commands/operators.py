@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import calendar
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,9 @@ from chatroom.server.persistence import ban_for, without_expired
 from chatroom.storage.accounts import BanRecord
 from chatroom.storage.errors import StorageError
 from chatroom.storage.passwords import verify_password
+
+CREATED = "%Y-%m-%d %H:%M:%S UTC"
+"""How ``Server.created`` (when this process started) is written."""
 
 if TYPE_CHECKING:
     from chatroom.server.response import ResponseBuffer
@@ -155,12 +160,22 @@ def unkline(server: Server, session: Session, line: Line, rb: ResponseBuffer) ->
 def stats(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
     """STATS <query>
 
-    ``STATS N``: one ``249`` line per process of the network (``--cluster``), this
-    process first, each ``:<process id> <users> users``, ``(this process)`` after
-    ours; alone, this process only. Other queries answer only ``219`` (end).
+    ``STATS u`` (anyone, as on most servers): ``242 :Server Up <d> days <h:mm:ss>``.
+    ``STATS N`` (operators; others get ``481``): one ``249`` line per process of the
+    network (``--cluster``), this process first, each ``:<process id> <users> users``,
+    ``(this process)`` after ours; alone, this process only. Other letters answer
+    only ``219`` (end), as Modern IRC allows for queries a server does not support.
     """
     query = line.params[0]
-    if query.upper() == "N":
+    if query == "u":
+        up = int(time.time() - calendar.timegm(time.strptime(server.created, CREATED)))
+        days, rest = divmod(max(up, 0), 86400)
+        clock = time.strftime("%H:%M:%S", time.gmtime(rest))
+        rb.reply(n.RPL_STATSUPTIME, f"Server Up {days} days {clock}")
+    elif query.upper() == "N":
+        if not session.is_operator:
+            rb.reply(n.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
+            return
         for i, (process, users) in enumerate(server.network.status()):
             mine = " (this process)" if i == 0 else ""
             rb.reply(n.RPL_STATSDEBUG, f"{process} {users} users{mine}")

@@ -310,14 +310,14 @@ def away(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     if text:
         session.away = text
         rb.reply(n.RPL_NOWAWAY, "You have been marked as being away")
-        notice = Line("AWAY", (text,), session.source, server.tags())
+        notice = Line("AWAY", (text,), session.source, server.tags(by=session))
     else:
         was_away = session.away is not None
         session.away = None
         rb.reply(n.RPL_UNAWAY, "You are no longer marked as being away")
         if not was_away:
             return
-        notice = Line("AWAY", (), session.source, server.tags())
+        notice = Line("AWAY", (), session.source, server.tags(by=session))
     presence.changed(server, session, notice)
 
 
@@ -328,7 +328,7 @@ def setname(server: Server, session: Session, line: Line, rb: ResponseBuffer) ->
         rb.fail("SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     session.realname = realname
-    notice = Line("SETNAME", (realname,), session.source, server.tags())
+    notice = Line("SETNAME", (realname,), session.source, server.tags(by=session))
     if "setname" in session.caps:
         rb.add(notice)
     presence.changed(server, session, notice)

@@ -152,6 +152,10 @@ def user(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     if not allowed(session.registration, RegEvent.USER):  # registered, or USER came
         rb.reply(n.ERR_ALREADYREGISTERED, "You may not reregister")
         return
+    if not line.params[0] or not line.params[3]:
+        # An empty username or realname is a missing one (Modern IRC "USER": 461).
+        rb.reply(n.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
+        return
     username = "".join(c for c in line.params[0] if c.isascii() and (c.isalnum() or c in "-_."))
     if not username:
         username = "user"

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from chatroom.server.commands import (
     accounts,
     channels,
+    help,
     history,
     info,
     messaging,
@@ -78,12 +79,18 @@ COMMANDS = MappingProxyType(
         "LUSERS": Command(info.lusers),
         "VERSION": Command(info.version),
         "TIME": Command(info.time_),
+        "INFO": Command(info.info),
+        "ADMIN": Command(info.admin),
+        "LINKS": Command(info.links),
+        # Help (commands/help.py)
+        "HELP": Command(help.help_),
+        "HELPOP": Command(help.helpop),
         # Operators (commands/operators.py)
         "OPER": Command(operators.oper, 2),
         "KILL": Command(operators.kill, 2, oper_only=True),
         "KLINE": Command(operators.kline, 1, oper_only=True),
         "UNKLINE": Command(operators.unkline, 1, oper_only=True),
-        "STATS": Command(operators.stats, 1, oper_only=True),
+        "STATS": Command(operators.stats, 1),  # u for anyone, N for operators
         # Services (commands/services.py)
         "CHANSERV": Command(services.chanserv, 1),
         "CS": Command(services.cs, 1),
