@@ -18,7 +18,6 @@ KNOWN_FILES = {
 }
 KNOWN_FUNCTIONS = {
     "cluster/catchup.py:catch_up",
-    "cluster/deliver.py:apply",
     "server/commands/messaging.py:deliver",
 }
 
