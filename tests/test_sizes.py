@@ -17,7 +17,6 @@ KNOWN_FILES = {
     "cluster/bridge.py",
 }
 KNOWN_FUNCTIONS = {
-    "cluster/catchup.py:catch_up",
     "server/commands/messaging.py:deliver",
 }
 
