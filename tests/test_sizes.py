@@ -13,9 +13,7 @@ MAX_FUNCTION_LINES = 80
 
 #: Still over the limits, each to be split by the architecture step (issue 15). These
 #: only shrink: the test fails on a new one, and on one that is no longer over.
-KNOWN_FILES = {
-    "cluster/bridge.py",
-}
+KNOWN_FILES: set[str] = set()
 KNOWN_FUNCTIONS = {
     "server/commands/messaging.py:deliver",
 }
