@@ -14,12 +14,15 @@ from chatroom.server.config import Config
 from chatroom.server.mirror import snapshot
 from chatroom.server.network import Existing
 from chatroom.server.network.events import (
+    ChannelLine,
+    ChannelMessage,
     ChannelUpdate,
     Invite,
     Join,
     Kick,
     Leave,
     NickChange,
+    PrivateMessage,
     Quit,
     UserState,
     UserUp,
@@ -318,3 +321,78 @@ async def test_an_away_user_joining_elsewhere_is_followed_by_its_away() -> None:
     seen = transports["alice"].data
     assert seen.index(b"bob!u@h JOIN #room\r\n") < seen.index(b"bob!u@h AWAY :at lunch\r\n")
     assert b"bob!u@h AWAY" not in transports["carol"].data  # no away-notify
+
+
+# -- what local users are shown: messages, TOPIC, JOIN, a replayed PART ---------------
+
+
+async def test_messages_from_elsewhere_reach_only_whom_they_are_meant_for() -> None:
+    server, network, transports = await _server_with("alice", "carol")
+    _session(server, "alice").set_caps({"message-tags"})
+    for nick in ("alice", "carol"):  # alice first: the channel's operator
+        _session(server, nick).feed(b"JOIN #room\r\n")
+        await settle()
+    _remote_join(server, network, "#room", "bob")
+    await asyncio.sleep(0)
+    before = {nick: len(transport.data) for nick, transport in transports.items()}
+    say = Line("PRIVMSG", ("@#room", "ops only"), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", ChannelMessage("#room", say, "@"))
+    tag = Line("TAGMSG", ("#room",), "bob!u@h", {"+typing": "active"})
+    deliver.apply(server, network.view, "p2", ChannelMessage("#room", tag, "", True))
+    dm = Line("PRIVMSG", ("carol", "psst"), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", PrivateMessage("carol", dm))
+    deliver.apply(server, network.view, "p2", PrivateMessage("nobody", dm))
+    deliver.apply(server, network.view, "p2", ChannelMessage("#nowhere", say))
+    await asyncio.sleep(0)
+    seen = {nick: transport.data[before[nick] :] for nick, transport in transports.items()}
+    assert (
+        seen["alice"]
+        == b":bob!u@h PRIVMSG @#room :ops only\r\n@+typing=active :bob!u@h TAGMSG #room\r\n"
+    )
+    assert seen["carol"] == b":bob!u@h PRIVMSG carol :psst\r\n"  # text: always trailing
+
+
+async def test_a_topic_from_elsewhere_changes_the_mirror_and_is_shown() -> None:
+    server, network, transports = await _server_with("alice")
+    _session(server, "alice").feed(b"JOIN #room\r\n")
+    await settle()
+    topic = Line("TOPIC", ("#room", "new topic"), "bob!u@h", {})
+    deliver.apply(server, network.view, "p2", ChannelLine("#room", topic))
+    deliver.apply(server, network.view, "p2", ChannelLine("#nowhere", topic))
+    channel = server.find_channel("#room")
+    assert channel is not None
+    assert (channel.topic, channel.topic_setter) == ("new topic", "bob!u@h")
+    await asyncio.sleep(0)
+    assert transports["alice"].data.count(b":bob!u@h TOPIC #room :new topic\r\n") == 1
+
+
+async def test_a_join_from_elsewhere_is_shown_once_extended_to_who_asked() -> None:
+    server, network, transports = await _server_with("alice", "carol")
+    _session(server, "alice").set_caps({"extended-join"})
+    for nick in ("alice", "carol"):
+        _session(server, nick).feed(b"JOIN #room\r\n")
+        await settle()
+    _remote_join(server, network, "#room", "bob")
+    _remote_join(server, network, "#room", "bob")  # re-announced: already known
+    await asyncio.sleep(0)
+    assert transports["alice"].data.count(b":bob!u@h JOIN #room * bob\r\n") == 1
+    assert transports["carol"].data.count(b":bob!u@h JOIN #room\r\n") == 1
+    assert b"JOIN #room *" not in transports["carol"].data
+
+
+async def test_a_departure_from_a_process_that_does_not_hold_the_nick_is_ignored() -> None:
+    """A PART, QUIT or NICK replayed after a split by a process the nick has left."""
+    server, network, transports = await _server_with("alice")
+    _session(server, "alice").feed(b"JOIN #room\r\n")
+    await settle()
+    _remote_up(server, network, "bob", "p2")
+    _remote_join(server, network, "#room", "bob")
+    part = Line("PART", ("#room",), "bob!u@h", {})
+    deliver.apply(server, network.view, "p3", Leave("#room", "bob", part))
+    deliver.apply(server, network.view, "p3", Quit("bob", ("#room",), Line("QUIT", ("x",))))
+    nick = Line("NICK", ("Rob",), "bob!u@h", {})
+    deliver.apply(server, network.view, "p3", NickChange("bob", "Rob", "Rob!u@h", (), nick))
+    assert network.view.members["#room"] == {"bob": ""}
+    assert "bob" in network.view.users and "rob" not in network.view.users
+    await asyncio.sleep(0)
+    assert transports["alice"].data.endswith(b":bob!u@h JOIN #room\r\n")  # nothing after

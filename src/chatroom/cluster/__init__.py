@@ -12,7 +12,8 @@ the echoes of this process's own updates) are pure;
 and only ``--cluster`` imports it. The bridge is built in layers over the state of
 :mod:`~chatroom.cluster.state`: :mod:`~chatroom.cluster.recovery` (losing and
 regaining Redis), :mod:`~chatroom.cluster.liveness` (heartbeat, snapshot, cleanup,
-re-publishing), then the bridge itself (the Network protocol, writer, reader). When
-Redis was away, :mod:`~chatroom.cluster.catchup` brings back the missed messages
-from the shared history and :mod:`~chatroom.cluster.outage` tells local users.
+re-publishing), :mod:`~chatroom.cluster.writer` (the writer task), then the bridge
+itself (the Network protocol, the reader). When Redis was away,
+:mod:`~chatroom.cluster.catchup` brings back the missed messages from the shared
+history and :mod:`~chatroom.cluster.outage` tells local users.
 """

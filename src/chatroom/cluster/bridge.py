@@ -3,8 +3,8 @@
 What it keeps in Redis is listed in :mod:`.keys`; the records in :mod:`.records`;
 the Lua scripts in :mod:`.scripts`. :class:`RedisBridge` is built in layers (see
 :mod:`.state`): this module holds opening and closing, the
-:class:`~chatroom.server.network.Network` protocol, the writer and the reader;
-:mod:`.liveness` the heartbeat, snapshot, cleanup and re-publishing;
+:class:`~chatroom.server.network.Network` protocol and the reader; :mod:`.writer`
+the writer; :mod:`.liveness` the heartbeat, snapshot, cleanup and re-publishing;
 :mod:`.recovery` losing and regaining Redis.
 
 Everything this process writes goes through one queue and one writer task, so
@@ -24,64 +24,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import secrets
 import socket
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver
-from chatroom.cluster.events import decode, encode
+from chatroom.cluster.events import decode
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
     EVENTS,
     OWNED_PREFIX,
-    USERS,
     alive_key,
-    channel_key,
     inbox_key,
-    members_key,
     nick_key,
     owned_key,
 )
-from chatroom.cluster.liveness import Liveness
-from chatroom.cluster.records import as_text, user_record
-from chatroom.cluster.scripts import (
-    CREATE_CHANNEL,
-    FORGET_CHANNEL,
-    HDEL_OURS,
-    RELEASE,
-    UPDATE_CHANNEL,
-)
+from chatroom.cluster.records import as_text
 from chatroom.cluster.state import HEARTBEAT, TTL
-from chatroom.protocol.casemap import casefold
-from chatroom.server import presence
+from chatroom.cluster.writer import Writer
 from chatroom.server.network import Existing
 from chatroom.server.network.events import (
     ChannelCreated,
-    ChannelLine,
     ChannelUpdate,
     Event,
-    Join,
-    Kick,
-    Leave,
-    NickChange,
-    PrivateMessage,
     ProcessGone,
-    Quit,
     Resync,
-    UserState,
-    UserUp,
 )
 from chatroom.server.network.state import ChannelState
 from chatroom.server.network.view import RemoteView
@@ -94,15 +69,12 @@ __all__ = ["HEARTBEAT", "TTL", "ClusterError", "RedisBridge"]
 
 log = logging.getLogger("chatroom.cluster")
 
-MISSED = 10_000
-"""At most this many departures (quits, parts, nick changes) kept while Redis is away."""
-
 
 class ClusterError(Exception):
     """Redis could not be reached or used at start; ``str()`` says why."""
 
 
-class RedisBridge(Liveness):
+class RedisBridge(Writer):
     """Implements :class:`chatroom.server.network.Network` over Redis.
 
     Make one with :meth:`open` (which raises :class:`ClusterError` if Redis is not
@@ -227,214 +199,7 @@ class RedisBridge(Liveness):
             pass
         await self._client.aclose()
 
-    # -- tasks -------------------------------------------------------------------
-
-    async def _write(self) -> None:
-        """Send queued events (and nick releases) in order, batched per loop turn."""
-        while True:
-            batch = [await self._queue.get()]
-            while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            # What Redis missed before goes first: later changes must not overtake it.
-            missed, self._missed = self._missed, []
-            try:
-                if not self._healthy:
-                    # No waiting for a Redis known to be away (each attempt could
-                    # take the connect timeout): only the heartbeat probes it.
-                    raise RedisConnectionError("Redis is away: not waiting for it")
-                # A connection that broke under us (Redis restarted, say) is retried
-                # on a fresh one (_retry). A batch that ran before the connection
-                # broke runs twice: its messages are shown once (Delivered), other
-                # events (a KICK, a MODE) may be shown twice.
-                results = await self._send(batch, missed)
-                self._back()
-                refused = [result for result in results if isinstance(result, Exception)]
-                for result in refused:
-                    log.warning("Redis refused a command: %s", result)
-                if refused:
-                    self._owe_users(batch)
-                self._settle_creations(results)
-                for index, update in self._updates:
-                    if isinstance(results[index], Exception) and update.state is not None:
-                        self._echoes.heard_own(update.channel)  # never published
-            except RedisError as exc:
-                if not isinstance(exc, RedisConnectionError | RedisTimeoutError):
-                    # Redis answered, with an error for one command (a bad record,
-                    # say): not an outage. Redis ran every other command of the
-                    # pipeline, and sending it again would fail again: drop it.
-                    log.error("Redis refused one of %d events: %s", len(batch), exc)
-                    continue
-                self._lost(exc)
-                self._writes_failed = True
-                self._owe_users(batch)
-                self._missed[:0] = missed
-                self._keep_missed(batch)
-                self._unsent(batch)
-            except Exception:
-                # A bug must not stop every later event from leaving this process.
-                log.exception("Could not send %d events to Redis", len(batch))
-                self._unsent(batch)
-            finally:
-                for item in batch:  # unanswered (Redis failed): created here, then
-                    if isinstance(item, ChannelCreated):
-                        self._answer(item, None)
-                self._creations.clear()
-                self._updates.clear()
-                for _ in batch:
-                    self._queue.task_done()
-
-    def _keep_missed(self, batch: list[Event | str]) -> None:
-        """Keep the departures in a batch Redis did not take (quits, parts, nick
-        changes, topics, nick releases), to send first once Redis takes writes
-        again (:meth:`_republish` re-sends what still exists; messages come back
-        from history)."""
-        kept = (str, Quit, Leave, NickChange, ChannelLine)
-        self._missed.extend(item for item in batch if isinstance(item, kept))
-        for item in batch:
-            if isinstance(item, ChannelUpdate):
-                # The latest state of each channel is enough (a topic, modes), with
-                # the latest status of each member whose status changed; replayed
-                # without a line (the others' members see the result, not each step).
-                statuses: dict[str, str] = {}
-                rest: list[Event | str] = []
-                for m in self._missed:
-                    if isinstance(m, ChannelUpdate) and m.channel == item.channel:
-                        statuses.update(m.statuses)
-                    else:
-                        rest.append(m)
-                statuses.update(item.statuses)
-                rest.append(ChannelUpdate(item.channel, item.state, tuple(statuses.items())))
-                self._missed = rest
-        if len(self._missed) > MISSED:
-            log.warning("Too many changes while Redis is away: the oldest are dropped")
-            # Never a nick release: a lost one keeps the nick taken while we live.
-            excess = len(self._missed) - MISSED
-            kept_items: list[Event | str] = []
-            for item in self._missed:
-                if excess and not isinstance(item, str):
-                    excess -= 1
-                    continue
-                kept_items.append(item)
-            self._missed = kept_items
-
-    async def _send(self, batch: list[Event | str], missed: list[Event | str]) -> list[Any]:
-        pipe = self._client.pipeline(transaction=False)
-        me = self.process_id
-        self._replay_missed(pipe, missed)
-        for item in batch:
-            if isinstance(item, str):
-                pipe.eval(RELEASE, 2, nick_key(item), owned_key(me), me)
-            else:
-                self._queue_commands(pipe, item)
-        # A command Redis refuses (a script error) costs that command only.
-        return list(await pipe.execute(raise_on_error=False))
-
-    def _owe_users(self, batch: list[Event | str]) -> None:
-        """A user state in a batch Redis did not take is never sent again by itself
-        (a user who set +i would stay visible elsewhere): the heartbeat re-announces
-        every user, whole."""
-        if any(isinstance(item, UserUp | UserState | NickChange) for item in batch):
-            self._republish_due = True
-
-    def _unsent(self, batch: list[Event | str]) -> None:
-        """The channel updates of a batch that failed will never echo back."""
-        for item in batch:
-            if isinstance(item, ChannelUpdate) and item.state is not None:
-                self._echoes.heard_own(item.channel)
-
-    def _queue_commands(self, pipe: Any, event: Event) -> None:
-        me = self.process_id
-        match event:
-            case PrivateMessage(target=target) | Kick(target=target):
-                owner = self._view.users.get(target)
-                if owner is not None:
-                    pipe.publish(inbox_key(owner.process), encode(me, event))
-                return
-            case UserUp(nick):
-                pipe.hset(USERS, casefold(nick), user_record(event, me))
-            case Join(channel, nick, _source, status, _account, _realname, _line, state):
-                pipe.hset(members_key(channel), nick, json.dumps({"s": status, "p": me}))
-                if state is not None:  # its state, unless there already
-                    pipe.set(channel_key(channel), shared.dump(state), nx=True)
-            case Leave(channel, nick, line):
-                # Only the record of the user meant: a PART is of our own user (a
-                # replayed one must spare whoever took the nick since); a KICK may
-                # be of another process's user.
-                process = me
-                owner = self._view.users.get(nick)
-                if line.command == "KICK" and owner is not None and nick not in self._server.users:
-                    process = owner.process
-                pipe.eval(HDEL_OURS, 1, members_key(channel), nick, process)
-                pipe.eval(FORGET_CHANNEL, 2, members_key(channel), channel_key(channel))
-            case Quit(nick, channels, _line):
-                pipe.eval(HDEL_OURS, 1, USERS, nick, me)
-                for channel in channels:
-                    pipe.eval(HDEL_OURS, 1, members_key(channel), nick, me)
-                    pipe.eval(FORGET_CHANNEL, 2, members_key(channel), channel_key(channel))
-            case ChannelCreated(channel, nick, state):
-                # Published by the script, and only if this process really was first.
-                self._creations.append((len(pipe), event))
-                member = json.dumps({"s": "o", "p": me})
-                envelope = encode(me, event)
-                pipe.eval(
-                    CREATE_CHANNEL,
-                    2,
-                    members_key(channel),
-                    channel_key(channel),
-                    nick,
-                    member,
-                    shared.dump(state),
-                    envelope,
-                    EVENTS,
-                )
-                return
-            case ChannelUpdate(channel, state, statuses, _line):
-                pairs = [item for pair in statuses for item in pair]
-                envelope = encode(me, event)
-                keys = (channel_key(channel), members_key(channel))
-                self._updates.append((len(pipe), event))
-                text = shared.dump(state) if state is not None else ""
-                pipe.eval(UPDATE_CHANNEL, 2, *keys, text, envelope, EVENTS, *pairs)
-                return
-            case NickChange(old, new, source, memberships, _line):
-                folded = casefold(new)
-                pipe.eval(HDEL_OURS, 1, USERS, old, me)
-                record = self._record_of(folded) or user_record(UserUp(new, source), me)
-                pipe.hset(USERS, folded, record)
-                for channel, status in memberships:
-                    pipe.eval(HDEL_OURS, 1, members_key(channel), old, me)
-                    pipe.hset(members_key(channel), folded, json.dumps({"s": status, "p": me}))
-            case UserState(nick):
-                current = self._record_of(nick)
-                if current is not None:  # else it is gone: its quit removes the record
-                    pipe.hset(USERS, nick, current)
-            case _:
-                pass
-        pipe.publish(EVENTS, encode(me, event))
-
-    def _record_of(self, folded: str) -> str | None:
-        """The ``chatroom:users`` record of local user ``folded`` as it is now (if
-        it changes again, a later event in the queue writes it again), or None if
-        no local user has that nick any more."""
-        session = self._server.users.get(folded)
-        if session is None:
-            return None
-        return user_record(presence.user_up(session), self.process_id)
-
-    def _settle_creations(self, results: list[Any]) -> None:
-        """Tell each creation in the batch whether this process won it."""
-        for index, event in self._creations:
-            existing = results[index]
-            if existing is None or isinstance(existing, Exception):
-                self._answer(event, None)  # won (a script error: as if Redis were away)
-                continue
-            log.info("%s was created on another process first", event.channel)
-            self._answer(event, Existing(_state_of(existing)))
-
-    def _answer(self, event: ChannelCreated, state: Existing | None) -> None:
-        answer = self._answers.get(event)
-        if answer is not None and not answer.done():
-            answer.set_result(state)
+    # -- the reader task ---------------------------------------------------------
 
     async def _read(self) -> None:
         """Apply what the other processes publish, in the order they published it."""
@@ -498,17 +263,6 @@ class RedisBridge(Liveness):
             except Exception:
                 log.exception("Could not adopt the state of %s", event.channel)
 
-    def _replay_missed(self, pipe: Any, missed: list[Event | str]) -> None:
-        """The departures Redis missed, in order, so the others drop users and
-        memberships that are gone (in a re-publish, what exists now follows)."""
-        me = self.process_id
-        for item in missed:
-            if isinstance(item, str):
-                if item not in self._server.users:  # not taken again here meanwhile
-                    pipe.eval(RELEASE, 2, nick_key(item), owned_key(me), me)
-            else:
-                self._queue_commands(pipe, item)
-
 
 def _retry() -> Retry:
     """Each command is tried again up to three times within about half a second, on
@@ -535,14 +289,3 @@ def _safe(url: str) -> str:
     if "@" in rest:
         rest = "***@" + rest.rsplit("@", 1)[1]
     return scheme + sep + rest
-
-
-def _state_of(stored: Any) -> ChannelState | None:
-    """The channel state Redis answered with, or None if it holds none or an
-    unreadable one (not UTF-8 is as malformed as bad JSON): no mirror is made."""
-    if not isinstance(stored, bytes):
-        return None
-    try:
-        return shared.parse(stored.decode(errors="replace"))
-    except ValueError:
-        return None

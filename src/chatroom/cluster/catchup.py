@@ -125,6 +125,28 @@ def _msgid(event: Event) -> str | None:
     return event.line.tags.get("msgid")
 
 
+class _Missed:
+    """What a catch-up found: the messages to deliver, each with its event, and per
+    channel or private conversation how many older ones were left out (with whom to
+    tell, and the name to tell them)."""
+
+    def __init__(self, delivered: Delivered, own_prefix: str) -> None:
+        self._delivered = delivered
+        self._own_prefix = own_prefix
+        self.found: list[tuple[StoredMessage, Event]] = []
+        self.left_out: list[tuple[list[Session], str, int]] = []
+
+    def keep(self, messages: list[StoredMessage]) -> tuple[list[StoredMessage], int]:
+        """The most recent :data:`PER_TARGET` of ``messages`` not delivered here yet
+        (nor relayed by this process), and how many more there are."""
+        delivered, own_prefix = self._delivered, self._own_prefix
+        fresh = [
+            m for m in messages if not m.msgid.startswith(own_prefix) and m.msgid not in delivered
+        ]
+        kept = fresh[-PER_TARGET:]
+        return kept, len(fresh) - len(kept)
+
+
 async def catch_up(
     server: Server,
     view: RemoteView,
@@ -145,57 +167,79 @@ async def catch_up(
     local user who held its nick since ``held_since`` (the start of the outage)
     and whose nick is not in ``doubtful`` (given out here while Redis was away).
     What such a user missed is lost rather than shown to the wrong person."""
-    store = server.history
-    if store is None:
+    if server.history is None:
         return None
     if delivered.covers_since is not None and delivered.covers_since > since:
         since = delivered.covers_since
-    found: list[tuple[StoredMessage, Event]] = []
-    # Per channel, and per local user's private conversation: messages not replayed.
-    left_out: list[tuple[list[Session], str, int]] = []
-
-    def keep(messages: list[StoredMessage]) -> tuple[list[StoredMessage], int]:
-        """The most recent messages not delivered here yet, and how many more there are."""
-        fresh = [
-            m for m in messages if not m.msgid.startswith(own_prefix) and m.msgid not in delivered
-        ]
-        kept = fresh[-PER_TARGET:]
-        return kept, len(fresh) - len(kept)
-
+    missed = _Missed(delivered, own_prefix)
     failed = False
     try:
-        for channel in list(server.channels.values()):
-            if channel.members:
-                messages = await _window(server, channel.folded, since, until)
-                kept, missing = keep(messages)
-                if missing:
-                    left_out.append((list(channel.members), channel.name, missing))
-                for message in kept:
-                    found.append((message, ChannelMessage(channel.folded, _line(message))))
-        for folded, session in list(server.users.items()):
-            if folded in doubtful or (
-                held_since is not None and session.history_since > held_since
-            ):
-                continue  # maybe meant for another holder of the nick
-            activity = await store.targets(since, until, MAX_TARGETS, nick=folded)
-            for target in (a.target for a in activity if is_dm_key(a.target)):
-                mine: list[StoredMessage] = []
-                for message in await _window(server, target, since, until):
-                    sender = casefold(message.source.split("!", 1)[0])
-                    if sender == folded or sender not in dm_peers(target):
-                        continue  # our user sent it (or the source changed: skip)
-                    if message.time < session.history_since:
-                        continue  # said to whoever had this nick before
-                    mine.append(message)
-                kept, missing = keep(mine)
-                if missing:
-                    peer = kept[0].source.split("!", 1)[0]
-                    left_out.append(([session], peer, missing))
-                for message in kept:
-                    found.append((message, PrivateMessage(folded, _line(message))))
+        await _find_in_channels(server, missed, since, until)
+        await _find_in_private(server, missed, since, until, held_since, doubtful)
     except StorageError as exc:
+        # What was found before the failure is still delivered.
         log.error("Could not catch up from history: %s", exc)
         failed = True
+    count = await _deliver(server, view, delivered, missed.found)
+    _tell_left_out(server, missed.left_out)
+    return None if failed else count
+
+
+async def _find_in_channels(
+    server: Server, missed: _Missed, since: datetime, until: datetime
+) -> None:
+    """The messages of ``since``..``until`` in every channel with local members."""
+    for channel in list(server.channels.values()):
+        if channel.members:
+            kept, missing = missed.keep(await _window(server, channel.folded, since, until))
+            if missing:
+                missed.left_out.append((list(channel.members), channel.name, missing))
+            for message in kept:
+                missed.found.append((message, ChannelMessage(channel.folded, _line(message))))
+
+
+async def _find_in_private(
+    server: Server,
+    missed: _Missed,
+    since: datetime,
+    until: datetime,
+    held_since: datetime | None,
+    doubtful: Collection[str],
+) -> None:
+    """The private messages of ``since``..``until`` to each local user who surely
+    held its nick all along (see :func:`catch_up`)."""
+    store = server.history
+    assert store is not None
+    for folded, session in list(server.users.items()):
+        if folded in doubtful or (held_since is not None and session.history_since > held_since):
+            continue  # maybe meant for another holder of the nick
+        activity = await store.targets(since, until, MAX_TARGETS, nick=folded)
+        for target in (a.target for a in activity if is_dm_key(a.target)):
+            mine: list[StoredMessage] = []
+            for message in await _window(server, target, since, until):
+                sender = casefold(message.source.split("!", 1)[0])
+                if sender == folded or sender not in dm_peers(target):
+                    continue  # our user sent it (or the source changed: skip)
+                if message.time < session.history_since:
+                    continue  # said to whoever had this nick before
+                mine.append(message)
+            kept, missing = missed.keep(mine)
+            if missing:
+                peer = kept[0].source.split("!", 1)[0]
+                missed.left_out.append(([session], peer, missing))
+            for message in kept:
+                missed.found.append((message, PrivateMessage(folded, _line(message))))
+
+
+async def _deliver(
+    server: Server,
+    view: RemoteView,
+    delivered: Delivered,
+    found: list[tuple[StoredMessage, Event]],
+) -> int:
+    """Hand ``found`` to local users oldest first, as live messages are, skipping
+    what arrived live meanwhile; return how many were delivered. Yields to the event
+    loop every :data:`CHUNK` messages."""
     found.sort(key=lambda pair: pair[0].time)  # stable: each conversation stays in order
     count = 0
     for message, event in found:
@@ -206,6 +250,12 @@ async def catch_up(
         count += 1
         if count % CHUNK == 0:
             await asyncio.sleep(0)  # let the heartbeat and the users' output run
+    return count
+
+
+def _tell_left_out(server: Server, left_out: list[tuple[list[Session], str, int]]) -> None:
+    """Tell each user still here how many older messages of a conversation were not
+    replayed (CHATHISTORY can fetch them)."""
     for sessions, target, missing in left_out:
         text = (
             f"{missing} older message{'' if missing == 1 else 's'} with {target} from while "
@@ -215,7 +265,6 @@ async def catch_up(
         for session in sessions:
             if not session.closed:
                 session.send_line(Line("NOTICE", (session.nick, text), server.config.name))
-    return None if failed else count
 
 
 async def _window(

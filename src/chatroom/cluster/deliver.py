@@ -47,18 +47,12 @@ GONE_REASON = "Server went away"
 
 
 def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
-    """Apply one event published by process ``origin`` (never this process)."""
+    """Apply one event published by process ``origin`` (never this process): update
+    ``view`` and this process's mirrors, and queue what local sessions are shown.
+    An event of a type this process does not know is ignored."""
     match event:
-        case ChannelMessage(channel, line, status, tagmsg):
-            local = server.channels.get(channel)
-            if local is None:
-                return
-            members = local.members
-            if status:
-                recipients = [m for m, s in members.items() if s and (status == "+" or "o" in s)]
-            else:
-                recipients = list(members)
-            _send(recipients, Outgoing(line), tagmsg)
+        case ChannelMessage():
+            _channel_message(server, event)
         case PrivateMessage(target, line, tagmsg):
             session = server.users.get(target)
             if session is not None:
@@ -66,86 +60,20 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
         case UserUp():
             view.add_user(casefold(event.nick), RemoteUser.from_up(event, origin))
             monitoring.online(server.watchlist, event.nick, event.source)
-        case Join(channel, nick, source, status, account, realname, line, state):
-            if nick not in view.users:
-                logged_in = None if account == "*" else account
-                up = UserUp(_nick_of(source), source, realname=realname, account=logged_in)
-                view.add_user(nick, RemoteUser.from_up(up, origin))
-            # Known already: a process re-announcing itself after Redis lost its state.
-            known = nick in view.members.get(channel, {})
-            view.join(channel, nick, status)
-            # Every process mirrors every channel of the network (server/mirror.py).
-            # The joiner's process sends its state along: a channel this process
-            # dropped meanwhile (its last member here left) comes back with its bans.
-            local = server.channels.get(channel)
-            if local is None and state is not None:
-                local = mirror(server, state)
-            if local is not None and not known:
-                plain = Outgoing(line)
-                extended = Outgoing(
-                    Line("JOIN", (*line.params[:1], account, realname), line.source, line.tags)
-                )
-                for member in local.members:
-                    chosen = extended if "extended-join" in member.caps else plain
-                    member.send_bytes(chosen.render(member.tag_profile))
-                joiner = view.users.get(nick)
-                if joiner is not None and joiner.away is not None:
-                    # away-notify: an away user's JOIN is followed by its AWAY.
-                    tags = server.tags({"account": joiner.account} if joiner.account else None)
-                    notice = Line("AWAY", (joiner.away,), line.source, tags)
-                    presence.notify(server, local.members, Outgoing(notice))
-        case Leave(channel, nick, line):
-            if line.command != "KICK" and not _speaks_for(view, origin, nick):
-                # A PART replayed after a split, of a user who left that process:
-                # the nick may belong to someone else now (here or elsewhere).
-                return
-            view.leave(channel, nick)
-            local = server.channels.get(channel)
-            if local is not None:
-                server.send_to(local.members, Outgoing(line))
-                # A KICK from another process of a user of this one.
-                kicked = server.users.get(nick)
-                if kicked is not None and kicked in local.members:
-                    server.part_channel(kicked, local)
-                _forget_orphan(server, view, channel)
-        case ChannelLine(channel, line):
-            local = server.channels.get(channel)
-            if local is not None:
-                if line.command == "TOPIC" and len(line.params) > 1:
-                    local.topic = line.params[1]
-                    local.topic_setter = line.source or ""
-                    local.topic_time = int(time.time())
-                server.send_to(local.members, Outgoing(line))
-        case Quit(nick, _channels, line):
-            if not _speaks_for(view, origin, nick):
-                return  # a quit replayed after a split: the nick is someone else's now
-            peers = _local_peers(server, view, nick)
-            left = view.channels_of(nick)
-            _remember(server, view.remove_user(nick))
-            server.send_to(peers, Outgoing(line))
-            monitoring.offline(server.watchlist, _nick_of(line.source or nick))
-            for channel in left:
-                _forget_orphan(server, view, channel)
-        case NickChange(old, new, source, _memberships, line):
-            if not _speaks_for(view, origin, old):
-                # Replayed after a split, or a twin renamed after a clash: the user
-                # this view has under ``old`` lives on another process and stays.
-                return
-            peers = _local_peers(server, view, old)
-            _remember(server, view.users.get(old))
-            view.rename(old, casefold(new), new, source, origin)
-            server.send_to(peers, Outgoing(line))
-            monitoring.renamed(server.watchlist, line)
+        case Join():
+            _join(server, view, origin, event)
+        case Leave():
+            _leave(server, view, origin, event)
+        case ChannelLine():
+            _channel_line(server, event)
+        case Quit():
+            _quit(server, view, origin, event)
+        case NickChange():
+            _nick_change(server, view, origin, event)
         case ProcessGone(reason):
             process_gone(server, view, origin, reason)
-        case UserState(nick, realname, account, away, modes, line):
-            # Only the nick's own process speaks for it: a late state of a user that
-            # quit there must not land on whoever took the nick on another process.
-            if not _speaks_for(view, origin, nick):
-                return
-            view.set_state(nick, realname, account, away, modes)
-            if line is not None:
-                presence.notify(server, _local_peers(server, view, nick), Outgoing(line))
+        case UserState():
+            _user_state(server, view, origin, event)
         case ChannelUpdate(channel, state, statuses, line):
             channel_update(server, view, channel, state, statuses, line)
         case Invite(channel, target, line):
@@ -159,6 +87,131 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
                 mirror(server, state)
             else:
                 restore(local, state)
+
+
+def _channel_message(server: Server, event: ChannelMessage) -> None:
+    """A message to a channel (or to its ``@``/``+`` members): to its local members."""
+    local = server.channels.get(event.channel)
+    if local is None:
+        return
+    members = local.members
+    status = event.status
+    if status:
+        recipients = [m for m, s in members.items() if s and (status == "+" or "o" in s)]
+    else:
+        recipients = list(members)
+    _send(recipients, Outgoing(event.line), event.tagmsg)
+
+
+def _join(server: Server, view: RemoteView, origin: str, event: Join) -> None:
+    """A remote user joined: learn the user if new, mirror the channel if this
+    process has none, and show the JOIN (extended-join to those who asked) to the
+    local members, unless the view knew the membership already."""
+    channel, nick, source = event.channel, event.nick, event.source
+    account, realname, line = event.account, event.realname, event.line
+    if nick not in view.users:
+        logged_in = None if account == "*" else account
+        up = UserUp(_nick_of(source), source, realname=realname, account=logged_in)
+        view.add_user(nick, RemoteUser.from_up(up, origin))
+    # Known already: a process re-announcing itself after Redis lost its state.
+    known = nick in view.members.get(channel, {})
+    view.join(channel, nick, event.status)
+    # Every process mirrors every channel of the network (server/mirror.py).
+    # The joiner's process sends its state along: a channel this process
+    # dropped meanwhile (its last member here left) comes back with its bans.
+    local = server.channels.get(channel)
+    if local is None and event.state is not None:
+        local = mirror(server, event.state)
+    if local is None or known:
+        return
+    plain = Outgoing(line)
+    extended = Outgoing(Line("JOIN", (*line.params[:1], account, realname), line.source, line.tags))
+    for member in local.members:
+        chosen = extended if "extended-join" in member.caps else plain
+        member.send_bytes(chosen.render(member.tag_profile))
+    joiner = view.users.get(nick)
+    if joiner is not None and joiner.away is not None:
+        # away-notify: an away user's JOIN is followed by its AWAY.
+        tags = server.tags({"account": joiner.account} if joiner.account else None)
+        notice = Line("AWAY", (joiner.away,), line.source, tags)
+        presence.notify(server, local.members, Outgoing(notice))
+
+
+def _leave(server: Server, view: RemoteView, origin: str, event: Leave) -> None:
+    """A PART or KICK on another process: drop the membership, show the line to the
+    local members, part a local user it kicked, forget a channel left empty."""
+    channel, nick, line = event.channel, event.nick, event.line
+    if line.command != "KICK" and not _speaks_for(view, origin, nick):
+        # A PART replayed after a split, of a user who left that process:
+        # the nick may belong to someone else now (here or elsewhere).
+        return
+    view.leave(channel, nick)
+    local = server.channels.get(channel)
+    if local is None:
+        return
+    server.send_to(local.members, Outgoing(line))
+    # A KICK from another process of a user of this one.
+    kicked = server.users.get(nick)
+    if kicked is not None and kicked in local.members:
+        server.part_channel(kicked, local)
+    _forget_orphan(server, view, channel)
+
+
+def _channel_line(server: Server, event: ChannelLine) -> None:
+    """A line about a channel (a TOPIC, say) for its local members; a TOPIC also
+    changes the mirror's topic."""
+    local = server.channels.get(event.channel)
+    if local is None:
+        return
+    line = event.line
+    if line.command == "TOPIC" and len(line.params) > 1:
+        local.topic = line.params[1]
+        local.topic_setter = line.source or ""
+        local.topic_time = int(time.time())
+    server.send_to(local.members, Outgoing(line))
+
+
+def _quit(server: Server, view: RemoteView, origin: str, event: Quit) -> None:
+    """A remote user quit: shown to the local users who shared a channel with it,
+    remembered for WHOWAS; the channels it leaves empty are forgotten."""
+    nick = event.nick
+    if not _speaks_for(view, origin, nick):
+        return  # a quit replayed after a split: the nick is someone else's now
+    peers = _local_peers(server, view, nick)
+    left = view.channels_of(nick)
+    _remember(server, view.remove_user(nick))
+    server.send_to(peers, Outgoing(event.line))
+    monitoring.offline(server.watchlist, _nick_of(event.line.source or nick))
+    for channel in left:
+        _forget_orphan(server, view, channel)
+
+
+def _nick_change(server: Server, view: RemoteView, origin: str, event: NickChange) -> None:
+    """A remote user changed nick: renamed in the view, the old nick remembered for
+    WHOWAS, the NICK shown to the local users who share a channel with it."""
+    old = event.old
+    if not _speaks_for(view, origin, old):
+        # Replayed after a split, or a twin renamed after a clash: the user
+        # this view has under ``old`` lives on another process and stays.
+        return
+    peers = _local_peers(server, view, old)
+    _remember(server, view.users.get(old))
+    view.rename(old, casefold(event.new), event.new, event.source, origin)
+    server.send_to(peers, Outgoing(event.line))
+    monitoring.renamed(server.watchlist, event.line)
+
+
+def _user_state(server: Server, view: RemoteView, origin: str, event: UserState) -> None:
+    """A remote user's realname, account, away or modes changed: kept in the view,
+    and the line (if any) shown to the local peers whose caps ask for it."""
+    nick = event.nick
+    # Only the nick's own process speaks for it: a late state of a user that
+    # quit there must not land on whoever took the nick on another process.
+    if not _speaks_for(view, origin, nick):
+        return
+    view.set_state(nick, event.realname, event.account, event.away, event.modes)
+    if event.line is not None:
+        presence.notify(server, _local_peers(server, view, nick), Outgoing(event.line))
 
 
 def process_gone(server: Server, view: RemoteView, process: str, reason: str) -> list[str]:

@@ -4,9 +4,10 @@
 does: :class:`BridgeState` (this state, and the heartbeat's timings), then
 :class:`~.recovery.Recovery` (losing and regaining Redis), then
 :class:`~.liveness.Liveness` (the heartbeat, who is alive, the snapshot, putting
-our state back), then :class:`~.bridge.RedisBridge` (the Network protocol, the
-writer and the reader). A layer calls the ones below it directly; the few
-methods a lower layer needs from a higher one are declared here, abstract.
+our state back), then :class:`~.writer.Writer` (the writer task and what it sends),
+then :class:`~.bridge.RedisBridge` (the Network protocol and the reader). A layer
+calls the ones below it directly; the few methods a lower layer needs from a higher
+one are declared here, abstract.
 """
 
 from __future__ import annotations
@@ -105,11 +106,11 @@ class BridgeState(abc.ABC):
 
     @abc.abstractmethod
     def _queue_commands(self, pipe: Any, event: Event) -> None:
-        """Add what ``event`` writes to Redis to ``pipe`` (:class:`~.bridge.RedisBridge`)."""
+        """Add what ``event`` writes to Redis to ``pipe`` (:class:`~.writer.Writer`)."""
 
     @abc.abstractmethod
     def _replay_missed(self, pipe: Any, missed: list[Event | str]) -> None:
-        """Add the departures Redis missed to ``pipe`` (:class:`~.bridge.RedisBridge`)."""
+        """Add the departures Redis missed to ``pipe`` (:class:`~.writer.Writer`)."""
 
     @abc.abstractmethod
     async def _snapshot(self) -> None:

@@ -8,7 +8,11 @@ import asyncio
 
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
+from chatroom.server.network.events import ChannelMessage, PrivateMessage, UserUp
+from chatroom.server.network.view import RemoteUser
 from chatroom.server.server import Server
+from chatroom.storage.base import dm_key
+from fakes import FakeNetwork
 from support.core import FakeClient, Harness, commands, find, join, params
 
 ALL_TAGS = ("message-tags", "server-time", "echo-message", "labeled-response", "batch")
@@ -246,3 +250,57 @@ async def test_messages_without_history() -> None:
     assert commands(await alice.ask("PRIVMSG bob :no store")) == ["PRIVMSG"]
     assert find(bob.lines(), "PRIVMSG").params == ("bob", "no store")
     server.shutdown()
+
+
+async def test_messages_for_other_processes_are_published_once_and_stored(
+    harness: Harness,
+) -> None:
+    """With a network: a nick on another process gets no local copy, its process is
+    sent the message (and says if it is away); a channel message goes to the local
+    members and is published once, with its status prefix."""
+    network = FakeNetwork()
+    harness.server.network = network  # type: ignore[assignment]
+    up = UserUp("Bob", "Bob!~bob@far", away="elsewhere")
+    network.view.add_user("bob", RemoteUser.from_up(up, "p2"))
+    alice = await harness.user("alice")
+    carol = await harness.user("carol")
+    await join("#c", alice, carol)
+    replies = await alice.ask("PRIVMSG BOB :over there")
+    assert find(replies, "301").params[1:] == ("Bob", "elsewhere")
+    assert await alice.ask("NOTICE bob :no away reply") == []
+    await alice.ask("PRIVMSG @#c :ops")
+    await alice.ask("TAGMSG #c")  # no client tags: nothing to send, nothing published
+    published = [
+        (type(e).__name__, e.line.command, *e.line.params, getattr(e, "status", ""))
+        for e in network.published
+        if isinstance(e, PrivateMessage | ChannelMessage)
+    ]
+    assert published == [
+        # Under the recipient's nick as it is now, whatever case the sender wrote.
+        ("PrivateMessage", "PRIVMSG", "Bob", "over there", ""),
+        ("PrivateMessage", "NOTICE", "Bob", "no away reply", ""),
+        ("ChannelMessage", "PRIVMSG", "@#c", "ops", "@"),
+    ]
+    assert params(carol.lines(), "PRIVMSG") == []  # not an operator
+    assert harness.history is not None
+    kept = await harness.history.latest(dm_key("alice", "bob"), 10)
+    assert [m.text for m in kept] == ["over there", "no away reply"]
+
+
+async def test_notice_errors_are_silent_but_a_store_failure_is_not(harness: Harness) -> None:
+    """No automatic reply to a NOTICE (Modern IRC): no numerics, but the FAIL of a
+    store that cannot write is the server's answer, so it is sent."""
+    alice = await harness.user("alice")
+    await harness.user("bob")
+    for line in (
+        "NOTICE",
+        "NOTICE nobody :x",
+        "NOTICE #nowhere :x",
+        "NOTICE bob",
+        "NOTICE a,b,c,d,e :x",
+    ):
+        assert await alice.ask(line) == [], line
+    assert harness.history is not None
+    harness.history.fail_writes = True
+    fail = find(await alice.ask("NOTICE bob :lost"), "FAIL")
+    assert fail.params[:3] == ("NOTICE", "TEMPORARILY_UNAVAILABLE", "bob")

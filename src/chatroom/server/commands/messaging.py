@@ -33,8 +33,12 @@ if TYPE_CHECKING:
     from chatroom.server.network import Network
     from chatroom.server.server import Server
     from chatroom.server.session import Session
+    from chatroom.storage.base import HistoryStore
 
 log = logging.getLogger("chatroom.server")
+
+_Stored = tuple[StoredMessage, Callable[[], None], Line | None, str]
+"""A message waiting for the store: itself, how to relay it, its echo, its target."""
 
 
 def privmsg(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> None:
@@ -53,35 +57,15 @@ def tagmsg(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
 
 
 def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, verb: str) -> None:
-    """Relay one message to each of its targets, with the errors Modern IRC lists."""
-    is_notice = verb == "NOTICE"
-    params = line.params
-    if not params or not params[0]:
-        if not is_notice:
-            rb.reply(n.ERR_NORECIPIENT, f"No recipient given ({verb})")
+    """Relay one message to each of its targets, with the errors Modern IRC lists.
+
+    Each target is checked and sent on its own (:func:`_send_to`); a message history
+    keeps is relayed, and the sender answered, once stored (:func:`_store_then_relay`).
+    NOTICE gets no error numerics, only the FAIL of a store that cannot write."""
+    targets = _targets(server, line, rb, verb)
+    if targets is None:
         return
-    text = ""
-    if verb != "TAGMSG":
-        if len(params) < 2 or not params[1]:
-            if not is_notice:
-                rb.reply(n.ERR_NOTEXTTOSEND, "No text to send")
-            return
-        text = params[1]
-    targets = params[0].split(",")
-    if len(targets) > server.config.max_targets:
-        if not is_notice:
-            rb.reply(
-                n.ERR_TOOMANYTARGETS,
-                params[0],
-                f"Too many targets, at most {server.config.max_targets} at once",
-            )
-        return
-    # A target named twice gets the message once ("#c,#C,#c" is one channel, checked
-    # and relayed once), as other servers do.
-    once: dict[str, str] = {}
-    for target in targets:
-        once.setdefault(casefold(target), target)
-    targets = list(once.values())
+    text = line.params[1] if verb != "TAGMSG" else ""
     client_tags = (
         {k: v for k, v in line.tags.items() if k[:1] == "+"}
         if line.tags and "message-tags" in session.caps
@@ -91,121 +75,189 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         return
     if verb == "PRIVMSG":
         session.last_message = server.now()
-    echo = "echo-message" in session.caps
-    history = server.history
-    store = history if verb != "TAGMSG" else None
-    stored: list[tuple[StoredMessage, Callable[[], None], Line | None, str]] = []
+    store = server.history if verb != "TAGMSG" else None
+    stored: list[_Stored] = []
     for target in targets:
-        status = ""
-        name = target
-        if name[:1] in "@+" and is_channel_name(name[1:]):
-            status, name = name[0], name[1:]
-        recipients: list[Session]
-        if is_channel_name(name):
-            channel = server.find_channel(name)
-            if channel is None:
-                if not is_notice:
-                    rb.reply(n.ERR_NOSUCHCHANNEL, name, "No such channel")
-                continue
-            if not channel.can_speak(session):
-                if not is_notice:
-                    rb.reply(n.ERR_CANNOTSENDTOCHAN, channel.name, "Cannot send to channel")
-                continue
-            members = channel.members
-            if status:
-                recipients = [m for m, s in members.items() if s and (status == "+" or "o" in s)]
-            else:
-                recipients = list(members)
-            key = channel.folded
-            # Relayed and stored under the channel's own name, as JOIN and NAMES
-            # show it, whatever case the sender wrote.
-            shown = status + channel.name
-        elif casefold(name) == "chanserv":
-            if verb == "PRIVMSG":
-                # ChanServ answers on its own (it may answer later, after the store).
-                answer = ResponseBuffer(session, None, verb)
-                services.handle(server, session, text.split(), answer)
-                if not answer.deferred:
-                    answer.send()
-            continue
-        else:
-            recipient = server.find_user(name)
-            if recipient is None:
-                remote = casefold(name)
-                elsewhere = server.network.view.users.get(remote)
-                if elsewhere is None:
-                    if not is_notice:
-                        rb.reply(n.ERR_NOSUCHNICK, name, "No such nick/channel")
-                    continue
-                # Owned by another process of the network: it delivers.
-                if verb == "PRIVMSG" and elsewhere.away is not None:
-                    rb.reply(n.RPL_AWAY, elsewhere.nick, elsewhere.away)
-                recipients = []
-                key = dm_key(session.folded_nick, remote)
-                shown = elsewhere.nick
-            else:
-                if verb == "PRIVMSG" and recipient.away is not None:
-                    rb.reply(n.RPL_AWAY, recipient.nick, recipient.away)
-                recipients = [recipient]
-                key = dm_key(session.folded_nick, recipient.folded_nick)
-                shown = recipient.nick  # the recipient's nick as it is now
-        message_params = (shown,) if verb == "TAGMSG" else (shown, text)
-        if history is not None and not history.writable:
-            # Not only what history keeps: while it is failing nothing new goes out, so a
-            # conversation cannot go on half in history and half not.
-            _refuse(rb, verb, target)
-            continue
-        when = datetime.now(UTC)
-        msgid = server.new_msgid()
-        tags = {"time": format_time(when), "msgid": msgid, **client_tags}
-        if session.account is not None:
-            tags["account"] = session.account
-        if BOT_MODE in session.modes:
-            tags["bot"] = ""  # without a value (https://ircv3.net/specs/extensions/bot-mode)
-        out = Outgoing(Line(verb, message_params, session.source, tags))
-        # What is relayed (cut to fit 512 bytes after the source) is what is stored.
-        sent = out.line.params[-1] if verb != "TAGMSG" else text
-        # A private message to yourself arrives like any other (unless echo-message
-        # shows it); in a channel where you are the only member here, it does not.
-        to_self = recipients == [session] and not is_channel_name(name)
-        skip = session if not to_self or echo else None
-        relay: Callable[[], None] = partial(_relay, out, recipients, skip, verb == "TAGMSG")
-        if not server.network.is_local:
-            # Alone, nobody would receive the event: building it costs a tenth of
-            # this hot path (measured), so it is not built.
-            relay = partial(_relay_and_publish, relay, server.network, out.line, target, status)
-        if echo:
-            rb.add(out.line)
-        echoed = out.line if echo else None
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s %s %s: %s", session.nick, verb, target, text)
-        if store is None or status:
-            relay()
-        else:
-            message = StoredMessage(
-                msgid,
-                when,
-                key,
-                MessageKind(verb),
-                session.source,
-                shown,
-                sent,
-                session.account,
-                client_tags,
-            )
-            stored.append((message, relay, echoed, target))
+        _send_to(server, session, rb, verb, target, text, client_tags, store, stored)
     if store is not None and stored:
-        # Durability first (DESIGN.md): relay, and answer the sender, only once the
-        # store has the message. Callbacks run in append order, so the last one
-        # also sends the sender's replies.
-        rb.deferred = True
-        last = len(stored) - 1
-        for i, (message, then_relay, echoed, target) in enumerate(stored):
-            session.pending_stores += 1
-            store.append(
-                message,
-                partial(_after_store, session, rb, i == last, then_relay, echoed, verb, target),
+        _store_then_relay(store, session, rb, verb, stored)
+
+
+def _targets(server: Server, line: Line, rb: ResponseBuffer, verb: str) -> list[str] | None:
+    """The distinct targets of a message whose parameters are complete, or None
+    after the error reply (none for NOTICE) when they are not: no target, no text
+    (but TAGMSG), more targets than ``max_targets``."""
+    is_notice = verb == "NOTICE"
+    params = line.params
+    if not params or not params[0]:
+        if not is_notice:
+            rb.reply(n.ERR_NORECIPIENT, f"No recipient given ({verb})")
+        return None
+    if verb != "TAGMSG" and (len(params) < 2 or not params[1]):
+        if not is_notice:
+            rb.reply(n.ERR_NOTEXTTOSEND, "No text to send")
+        return None
+    targets = params[0].split(",")
+    if len(targets) > server.config.max_targets:
+        if not is_notice:
+            rb.reply(
+                n.ERR_TOOMANYTARGETS,
+                params[0],
+                f"Too many targets, at most {server.config.max_targets} at once",
             )
+        return None
+    # A target named twice gets the message once ("#c,#C,#c" is one channel, checked
+    # and relayed once), as other servers do.
+    once: dict[str, str] = {}
+    for target in targets:
+        once.setdefault(casefold(target), target)
+    return list(once.values())
+
+
+def _send_to(
+    server: Server,
+    session: Session,
+    rb: ResponseBuffer,
+    verb: str,
+    target: str,
+    text: str,
+    client_tags: dict[str, str],
+    store: HistoryStore | None,
+    stored: list[_Stored],
+) -> None:
+    """Check one target and send the message to it: relayed now, or added to
+    ``stored`` when ``store`` keeps it (relayed once stored). A refused target gets
+    its error reply in ``rb``; a message while history is not writable, a FAIL."""
+    status = ""
+    name = target
+    if name[:1] in "@+" and is_channel_name(name[1:]):
+        status, name = name[0], name[1:]
+    found = _recipients(server, session, rb, verb, name, status, text)
+    if found is None:
+        return
+    recipients, key, shown = found
+    history = server.history
+    if history is not None and not history.writable:
+        # Not only what history keeps: while it is failing nothing new goes out, so a
+        # conversation cannot go on half in history and half not.
+        _refuse(rb, verb, target)
+        return
+    when = datetime.now(UTC)
+    msgid = server.new_msgid()
+    tags = {"time": format_time(when), "msgid": msgid, **client_tags}
+    if session.account is not None:
+        tags["account"] = session.account
+    if BOT_MODE in session.modes:
+        tags["bot"] = ""  # without a value (https://ircv3.net/specs/extensions/bot-mode)
+    # Relayed and stored under the channel's own name (as JOIN and NAMES show it) or
+    # the recipient's nick as it is now, whatever case the sender wrote.
+    message_params = (shown,) if verb == "TAGMSG" else (shown, text)
+    out = Outgoing(Line(verb, message_params, session.source, tags))
+    echo = "echo-message" in session.caps
+    # A private message to yourself arrives like any other (unless echo-message
+    # shows it); in a channel where you are the only member here, it does not.
+    to_self = recipients == [session] and not is_channel_name(name)
+    skip = session if not to_self or echo else None
+    relay: Callable[[], None] = partial(_relay, out, recipients, skip, verb == "TAGMSG")
+    if not server.network.is_local:
+        # Alone, nobody would receive the event: building it costs a tenth of
+        # this hot path (measured), so it is not built.
+        relay = partial(_relay_and_publish, relay, server.network, out.line, target, status)
+    if echo:
+        rb.add(out.line)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s %s %s: %s", session.nick, verb, target, text)
+    if store is None or status:
+        relay()
+        return
+    # What is relayed (cut to fit 512 bytes after the source) is what is stored.
+    sent = out.line.params[-1] if verb != "TAGMSG" else text
+    message = StoredMessage(
+        msgid,
+        when,
+        key,
+        MessageKind(verb),
+        session.source,
+        shown,
+        sent,
+        session.account,
+        client_tags,
+    )
+    stored.append((message, relay, out.line if echo else None, target))
+
+
+def _recipients(
+    server: Server,
+    session: Session,
+    rb: ResponseBuffer,
+    verb: str,
+    name: str,
+    status: str,
+    text: str,
+) -> tuple[list[Session], str, str] | None:
+    """The local sessions a message to ``name`` goes to, the history key of the
+    conversation and the target as relayed (the channel's own name, with the status
+    prefix; the user's nick as it is now); None when it goes nowhere: the target was
+    refused (the error is in ``rb``, none for NOTICE) or answered (ChanServ). A nick
+    on another process of the network has no local recipient: that process delivers."""
+    is_notice = verb == "NOTICE"
+    if is_channel_name(name):
+        channel = server.find_channel(name)
+        if channel is None:
+            if not is_notice:
+                rb.reply(n.ERR_NOSUCHCHANNEL, name, "No such channel")
+            return None
+        if not channel.can_speak(session):
+            if not is_notice:
+                rb.reply(n.ERR_CANNOTSENDTOCHAN, channel.name, "Cannot send to channel")
+            return None
+        members = channel.members
+        shown = status + channel.name
+        if status:
+            chosen = [m for m, s in members.items() if s and (status == "+" or "o" in s)]
+            return chosen, channel.folded, shown
+        return list(members), channel.folded, shown
+    folded = casefold(name)
+    if folded == "chanserv":
+        if verb == "PRIVMSG":
+            _ask_chanserv(server, session, text)
+        return None
+    recipient = server.find_user(name)
+    user = recipient if recipient is not None else server.network.view.users.get(folded)
+    if user is None:
+        if not is_notice:
+            rb.reply(n.ERR_NOSUCHNICK, name, "No such nick/channel")
+        return None
+    if verb == "PRIVMSG" and user.away is not None:
+        rb.reply(n.RPL_AWAY, user.nick, user.away)
+    if recipient is None:  # owned by another process of the network: it delivers
+        return [], dm_key(session.folded_nick, folded), user.nick
+    return [recipient], dm_key(session.folded_nick, recipient.folded_nick), recipient.nick
+
+
+def _ask_chanserv(server: Server, session: Session, text: str) -> None:
+    """ChanServ answers on its own (it may answer later, after the store)."""
+    answer = ResponseBuffer(session, None, "PRIVMSG")
+    services.handle(server, session, text.split(), answer)
+    if not answer.deferred:
+        answer.send()
+
+
+def _store_then_relay(
+    store: HistoryStore, session: Session, rb: ResponseBuffer, verb: str, stored: list[_Stored]
+) -> None:
+    """Durability first (DESIGN.md): store each message, and relay it, and answer
+    the sender, only once the store has it. The sender's next lines wait meanwhile
+    (``pending_stores``)."""
+    # Callbacks run in append order, so the last one also sends the sender's replies.
+    rb.deferred = True
+    last = len(stored) - 1
+    for i, (message, then_relay, echoed, target) in enumerate(stored):
+        session.pending_stores += 1
+        store.append(
+            message,
+            partial(_after_store, session, rb, i == last, then_relay, echoed, verb, target),
+        )
 
 
 def _relay(out: Outgoing, recipients: list[Session], skip: Session | None, tagmsg: bool) -> None:
