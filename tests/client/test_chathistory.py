@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chatroom.client.events import BufferRenamed, HistoryLoaded, MessageAdded, OlderMessages
 from chatroom.client.model import BufferKind
-from client.fakes import Harness
+from support.client_protocol import Harness
 
 CAPS = "server-time echo-message batch draft/chathistory labeled-response"
 

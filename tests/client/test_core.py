@@ -16,10 +16,11 @@ from chatroom.client.events import (
     Stopped,
 )
 from chatroom.client.model import BufferKind, MessageKind
-from client.support import Running, free_port, until
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.client import Running, until
+from support.irc_client import IrcClient
+from support.ports import free_port
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 
 def texts(running: Running, buffer: str) -> list[str]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import time
 
-from accounts_helpers import PASSWORD, connect_with_sasl, register_account, sasl_plain
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
+from support.accounts import PASSWORD, connect_with_sasl, register_account, sasl_plain
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
 
 
 def test_register_then_log_in_with_plain(server: RunningServer) -> None:

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from cluster.redis_support import free_port, running_redis
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.ports import free_port
+from support.redis import running_redis
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 
 @pytest.fixture(scope="module")

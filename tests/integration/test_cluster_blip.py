@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from cluster.redis_support import RedisServer, running_redis
-from cluster.tcp_proxy import Relay
-from conftest import ServerFactory
-from irc_client import IrcClient
+from support.irc_client import IrcClient
+from support.redis import RedisServer, running_redis
+from support.server import ServerFactory
+from support.tcp_proxy import Relay
 
 
 @pytest.fixture

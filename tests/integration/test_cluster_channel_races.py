@@ -13,11 +13,11 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from accounts_helpers import register_account
-from cluster.redis_support import RedisServer, running_redis
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import eventually
+from support.accounts import register_account
+from support.irc_client import IrcClient
+from support.redis import RedisServer, running_redis
+from support.server import RunningServer, ServerFactory
+from support.timeouts import eventually
 
 
 @pytest.fixture(scope="module")

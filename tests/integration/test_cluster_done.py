@@ -20,10 +20,10 @@ import irctokens
 import pytest
 
 from chatroom.storage.passwords import hash_password
-from cluster.redis_support import RedisServer, running_redis
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import SLOWDOWN, TIMEOUT
+from support.irc_client import IrcClient
+from support.redis import RedisServer, running_redis
+from support.server import ServerFactory
+from support.timeouts import SLOWDOWN, TIMEOUT
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 CHANNEL = "#done"

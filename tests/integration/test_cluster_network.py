@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from chatroom.storage.passwords import hash_password
-from cluster.redis_support import RedisServer, running_redis
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT, eventually
+from support.irc_client import IrcClient
+from support.redis import RedisServer, running_redis
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT, eventually
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 import redis as redis_py
 
-from cluster.redis_support import RedisServer, running_redis
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.redis import RedisServer, running_redis
+from support.server import ServerFactory
+from support.timeouts import TIMEOUT
 
 
 @pytest.fixture

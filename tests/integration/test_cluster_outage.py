@@ -14,12 +14,12 @@ from pathlib import Path
 import irctokens
 import pytest
 
-from cluster.redis_support import RedisServer, running_redis
-from cluster.tcp_proxy import Relay
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from storage.postgres_support import Cluster, find_bindir
-from timeouts import TIMEOUT, eventually
+from support.irc_client import IrcClient
+from support.postgres import Cluster, find_bindir
+from support.redis import RedisServer, running_redis
+from support.server import RunningServer, ServerFactory
+from support.tcp_proxy import Relay
+from support.timeouts import TIMEOUT, eventually
 
 SPLIT = "network is split"
 WHOLE = "network is whole again"

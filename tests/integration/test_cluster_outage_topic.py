@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from cluster.redis_support import RedisServer, running_redis
-from cluster.tcp_proxy import Relay
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.redis import RedisServer, running_redis
+from support.server import ServerFactory
+from support.tcp_proxy import Relay
+from support.timeouts import TIMEOUT
 
 
 @pytest.fixture

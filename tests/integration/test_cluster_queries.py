@@ -14,12 +14,12 @@ import irctokens
 import pytest
 import redis
 
-from accounts_helpers import PASSWORD, register_account
 from chatroom.storage.passwords import hash_password
-from cluster.redis_support import running_redis
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.accounts import PASSWORD, register_account
+from support.irc_client import IrcClient
+from support.redis import running_redis
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from accounts_helpers import PASSWORD, connect_with_sasl, register_account
-from conftest import ServerFactory
-from irc_client import IrcClient
-from storage.postgres_support import Cluster, find_bindir
+from support.accounts import PASSWORD, connect_with_sasl, register_account
+from support.irc_client import IrcClient
+from support.postgres import Cluster, find_bindir
+from support.server import ServerFactory
 
 CAPS = "batch server-time message-tags draft/chathistory"
 

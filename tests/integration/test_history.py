@@ -15,9 +15,9 @@ from pathlib import Path
 import irctokens
 import pytest
 
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 CAPS = "batch server-time message-tags draft/chathistory"
 

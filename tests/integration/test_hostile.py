@@ -7,9 +7,9 @@ import socket
 import struct
 import time
 
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 
 def pair(server: RunningServer) -> tuple[IrcClient, IrcClient]:

@@ -3,8 +3,8 @@ The commands themselves are tested in memory in tests/server/commands/test_messa
 
 from __future__ import annotations
 
-from conftest import RunningServer
-from irc_client import IrcClient
+from support.irc_client import IrcClient
+from support.server import RunningServer
 
 
 def test_quit_does_not_overtake_messages_sent_before_it(server: RunningServer) -> None:

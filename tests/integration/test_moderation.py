@@ -5,10 +5,10 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from accounts_helpers import PASSWORD, connect_with_sasl, register_account
 from chatroom.storage.passwords import hash_password
-from conftest import ServerFactory
-from irc_client import IrcClient
+from support.accounts import PASSWORD, connect_with_sasl, register_account
+from support.irc_client import IrcClient
+from support.server import ServerFactory
 
 
 def chanserv(c: IrcClient, text: str) -> str:

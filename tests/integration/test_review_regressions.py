@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import socket
 
-from accounts_helpers import register_account
 from chatroom.storage.passwords import hash_password
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
+from support.accounts import register_account
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
 
 
 def alive(c: IrcClient, token: str = "alive") -> None:

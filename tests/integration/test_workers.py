@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from chatroom.storage.passwords import hash_password
-from cluster.redis_support import running_redis
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.redis import running_redis
+from support.server import ServerFactory
+from support.timeouts import TIMEOUT
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 

@@ -1,7 +1,7 @@
 """Fixtures shared by the storage tests: a fresh store of each backend.
 
 The ``postgres`` backend needs a PostgreSQL server: one throwaway cluster is started for the
-whole session (:mod:`postgres_support`) the first time a test asks for it, and removed at the
+whole session (``support.postgres``) the first time a test asks for it, and removed at the
 end; without the server binaries those tests skip, saying why.
 """
 
@@ -17,8 +17,7 @@ from chatroom.storage import HistoryStore
 from chatroom.storage.memory import MemoryHistoryStore
 from chatroom.storage.postgres import PostgresHistoryStore
 from chatroom.storage.sqlite import SQLiteHistoryStore
-
-from .postgres_support import Cluster, find_bindir
+from support.postgres import Cluster, find_bindir
 
 _schemas = itertools.count(1)
 

@@ -15,11 +15,10 @@ import pytest
 from chatroom.storage import StorageUnavailableError, dm_key
 from chatroom.storage.accounts_postgres import PostgresAccountStore
 from chatroom.storage.postgres import PostgresHistoryStore
-from timeouts import TIMEOUT
-
-from .account_support import CHEAP, ITERATIONS
-from .postgres_support import Cluster, find_bindir
-from .support import at, ids, msg, store_all
+from support.account_stores import CHEAP, ITERATIONS
+from support.history import at, ids, msg, store_all
+from support.postgres import Cluster, find_bindir
+from support.timeouts import TIMEOUT
 
 
 async def test_group_commit_writes_a_backlog_in_few_transactions(postgres_dsn: str) -> None:

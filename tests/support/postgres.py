@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import asyncpg
 
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
 
 USER = "chatroom"
 PORT = 5432  # only names the socket file: the server listens on no TCP port

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import irctokens
 
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
 
 
 class IrcClient:
