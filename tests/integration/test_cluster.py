@@ -6,29 +6,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from support.irc_client import IrcClient
 from support.ports import free_port
-from support.redis import running_redis
-from support.server import RunningServer, ServerFactory
+from support.server import RunningServer
 from support.timeouts import TIMEOUT
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with running_redis() as redis:
-        yield redis.url
-
-
-@pytest.fixture
-def pair(server_factory: ServerFactory, redis_url: str) -> tuple[RunningServer, RunningServer]:
-    first = server_factory("--no-flood-control", "--no-web", "--cluster", redis_url)
-    second = server_factory("--no-flood-control", "--no-web", "--cluster", redis_url)
-    return first, second
 
 
 def _names(client: IrcClient, channel: str) -> set[str]:

@@ -4,50 +4,19 @@ bans, key, limit, topic, KICK and INVITE work whichever process each user is on.
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 
-import pytest
-import redis
+import redis as redis_py
 
 from support.accounts import PASSWORD, connect_with_sasl, register_account
 from support.irc_client import IrcClient
-from support.redis import RedisServer, running_redis
-from support.server import RunningServer, ServerFactory
+from support.redis import RedisServer
+from support.server import RunningServer, ServerFactory, cluster_member
 from support.timeouts import eventually
-
-
-def _redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def shared_redis() -> Iterator[RedisServer]:
-    """One redis-server for the tests of this module that do not restart it (each
-    uses channels of its own)."""
-    yield from _redis()
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A redis-server for one test, which may pause and resume it."""
-    yield from _redis()
-
-
-def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:
-    return factory("--no-flood-control", "--no-web", "--cluster", redis.url)
-
-
-@pytest.fixture
-def pair(
-    server_factory: ServerFactory, shared_redis: RedisServer
-) -> tuple[RunningServer, RunningServer]:
-    return _start(server_factory, shared_redis), _start(server_factory, shared_redis)
 
 
 def _in_redis(server: RedisServer, channel: str) -> bool:
     """Whether Redis holds ``channel``'s state."""
-    with redis.Redis.from_url(server.url) as client:
+    with redis_py.Redis.from_url(server.url) as client:
         return bool(client.exists(f"chatroom:channel:{channel}"))
 
 
@@ -278,7 +247,7 @@ def test_topic_names_and_list_of_a_channel_with_members_elsewhere(
 def test_a_process_started_later_learns_every_channel(
     server_factory: ServerFactory, shared_redis: RedisServer
 ) -> None:
-    first = _start(server_factory, shared_redis)
+    first = cluster_member(server_factory, shared_redis.url)
     lea = IrcClient(first.port).register("lea")
     lea.join("#known")
     lea.send("MODE #known +kb sesame mallory!*@*")
@@ -286,7 +255,7 @@ def test_a_process_started_later_learns_every_channel(
     lea.send("TOPIC #known :learned")
     lea.expect("TOPIC")
 
-    later = _start(server_factory, shared_redis)
+    later = cluster_member(server_factory, shared_redis.url)
     lou = IrcClient(later.port).register("lou")
     assert _modes(lou, "#known") == ["+ntk", "*"]
     assert _join_reply(lou, "#known") == "475"
@@ -298,10 +267,10 @@ def test_a_process_started_later_learns_every_channel(
 
 
 def test_channel_state_survives_redis_restarting_empty(
-    server_factory: ServerFactory, own_redis: RedisServer
+    server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first = _start(server_factory, own_redis)
-    second = _start(server_factory, own_redis)
+    first = cluster_member(server_factory, redis.url)
+    second = cluster_member(server_factory, redis.url)
     alice = IrcClient(first.port).register("alice")
     alice.join("#kept")
     bob = IrcClient(second.port).register("bob")
@@ -310,15 +279,15 @@ def test_channel_state_survives_redis_restarting_empty(
     alice.send("MODE #kept +kl sesame 5")
     _mode_line(bob, "+kl sesame 5")
 
-    own_redis.pause()
+    redis.pause()
     first.wait_for_log("Lost Redis")
-    own_redis.resume()  # empty: the channel's state is gone from Redis
+    redis.resume()  # empty: the channel's state is gone from Redis
     first.wait_for_log("publishing its users again")
     second.wait_for_log("publishing its users again")
     # That line comes before the state is written back: wait for the state itself.
-    eventually(lambda: _in_redis(own_redis, "#kept"), lambda: "not put back")
+    eventually(lambda: _in_redis(redis, "#kept"), lambda: "not put back")
 
-    third = _start(server_factory, own_redis)
+    third = cluster_member(server_factory, redis.url)
     carol = IrcClient(third.port).register("carol")
     eventually(
         lambda: _modes(carol, "#kept") == ["+ntkl", "*", "5"], lambda: _modes(carol, "#kept")

@@ -14,25 +14,17 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 import irctokens
-import pytest
 
 from chatroom.storage.passwords import hash_password
 from support.irc_client import IrcClient
-from support.redis import RedisServer, running_redis
-from support.server import ServerFactory
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
 from support.timeouts import SLOWDOWN, TIMEOUT
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 CHANNEL = "#done"
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
 
 
 class User:
@@ -112,9 +104,7 @@ def _round(users: list[User], tag: str, wait: bool = True) -> dict[User, set[str
 def test_three_workers_survive_a_dead_worker_and_a_redis_restart(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    parent = server_factory(
-        "--no-flood-control", "--no-web", "--cluster", redis.url, "--workers", "3", config=OPERATOR
-    )
+    parent = cluster_member(server_factory, redis.url, "--workers", "3", config=OPERATOR)
     parent.wait_for_log(r"(?s)(Listening at 127\.0\.0\.1:\d+.*){3}")
 
     # Connect until every worker has two users (the kernel spreads connections).

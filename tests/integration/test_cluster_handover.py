@@ -11,22 +11,14 @@ the third process keeps seeing the new holders.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 import redis as redis_py
 
 from support.irc_client import IrcClient
-from support.redis import RedisServer, running_redis
-from support.server import ServerFactory
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
 from support.tcp_proxy import Relay
 from support.timeouts import eventually
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
 
 
 def _names(client: IrcClient, channel: str) -> set[str]:
@@ -45,9 +37,9 @@ def test_what_a_process_replays_after_a_split_spares_the_new_holders(
     relay = Relay(redis.port)
     store = redis_py.Redis.from_url(redis.url, decode_responses=True)
     try:
-        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
-        other = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
-        third = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+        lonely = cluster_member(server_factory, relay.url)
+        other = cluster_member(server_factory, redis.url)
+        third = cluster_member(server_factory, redis.url)
         alice = IrcClient(lonely.port).register("alice")
         alice.join("#room")
         bob = IrcClient(third.port).register("bob")

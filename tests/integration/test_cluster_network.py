@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from chatroom.storage.passwords import hash_password
 from support.irc_client import IrcClient
-from support.redis import RedisServer, running_redis
-from support.server import RunningServer, ServerFactory
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
 from support.timeouts import TIMEOUT, eventually
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:
-    return factory("--no-flood-control", "--no-web", "--cluster", redis.url, config=OPERATOR)
 
 
 def _stats(client: IrcClient) -> list[tuple[str, int, bool]]:
@@ -48,7 +35,7 @@ def _names(client: IrcClient, channel: str) -> set[str]:
 
 
 def test_three_processes_are_one_network(server_factory: ServerFactory, redis: RedisServer) -> None:
-    servers = [_start(server_factory, redis) for _ in range(3)]
+    servers = [cluster_member(server_factory, redis.url, config=OPERATOR) for _ in range(3)]
     users = [IrcClient(s.port).register(f"three{i}") for i, s in enumerate(servers)]
     for user in users:
         user.join("#three")
@@ -74,7 +61,10 @@ def test_three_processes_are_one_network(server_factory: ServerFactory, redis: R
 
 
 def test_nick_race_has_one_winner(server_factory: ServerFactory, redis: RedisServer) -> None:
-    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    first, second = (
+        cluster_member(server_factory, redis.url, config=OPERATOR),
+        cluster_member(server_factory, redis.url, config=OPERATOR),
+    )
     left = IrcClient(first.port).register("racer_a")
     right = IrcClient(second.port).register("racer_b")
     for round_ in range(6):
@@ -93,7 +83,10 @@ def test_nick_race_has_one_winner(server_factory: ServerFactory, redis: RedisSer
 def test_redis_restarting_empty_is_survived(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    first, second = (
+        cluster_member(server_factory, redis.url, config=OPERATOR),
+        cluster_member(server_factory, redis.url, config=OPERATOR),
+    )
     alice = IrcClient(first.port).register("alice")
     carol = IrcClient(first.port).register("carol")
     bob = IrcClient(second.port).register("bob")
@@ -130,7 +123,7 @@ def test_redis_restarting_empty_is_survived(
 
     # The network formed again in Redis: a new process learns who is where from it,
     # and the nicks are claimed again.
-    third = _start(server_factory, redis)
+    third = cluster_member(server_factory, redis.url, config=OPERATOR)
     dave = IrcClient(third.port).register("dave")
     dave.join("#room")
     eventually(

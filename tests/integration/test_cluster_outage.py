@@ -15,24 +15,14 @@ import irctokens
 import pytest
 
 from support.irc_client import IrcClient
-from support.postgres import Cluster, find_bindir
-from support.redis import RedisServer, running_redis
-from support.server import RunningServer, ServerFactory
+from support.postgres import running_postgres
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
 from support.tcp_proxy import Relay
 from support.timeouts import TIMEOUT, eventually
 
 SPLIT = "network is split"
 WHOLE = "network is whole again"
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:
-    return factory("--no-flood-control", "--no-web", "--cluster", redis.url)
 
 
 def _names(client: IrcClient, channel: str) -> set[str]:
@@ -61,7 +51,10 @@ def _msgids(lines: list[irctokens.Line]) -> list[str]:
 def test_messages_sent_while_redis_is_away_are_caught_up(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    first, second = (
+        cluster_member(server_factory, redis.url),
+        cluster_member(server_factory, redis.url),
+    )
     caps = "message-tags server-time"
     alice = IrcClient(first.port).register("alice", caps)
     carol = IrcClient(first.port).register("carol", caps)
@@ -112,7 +105,10 @@ def test_messages_sent_while_redis_is_away_are_caught_up(
 def test_a_nick_given_out_twice_during_a_split_is_settled(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    first, second = (
+        cluster_member(server_factory, redis.url),
+        cluster_member(server_factory, redis.url),
+    )
     redis.pause()
     first.wait_for_log("Lost Redis")
     second.wait_for_log("Lost Redis")
@@ -155,8 +151,8 @@ def test_one_process_cut_off_alone_catches_up_both_ways(
 ) -> None:
     relay = Relay(redis.port)
     try:
-        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
-        steady = _start(server_factory, redis)
+        lonely = cluster_member(server_factory, relay.url)
+        steady = cluster_member(server_factory, redis.url)
         alice = IrcClient(lonely.port).register("alice")
         bob = IrcClient(steady.port).register("bob")
         for user in (alice, bob):
@@ -198,8 +194,8 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
 ) -> None:
     relay = Relay(redis.port)
     try:
-        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
-        steady = _start(server_factory, redis)
+        lonely = cluster_member(server_factory, relay.url)
+        steady = cluster_member(server_factory, redis.url)
         alice = IrcClient(lonely.port).register("alice")
         carol = IrcClient(lonely.port).register("carol")
         dave = IrcClient(lonely.port).register("dave")
@@ -237,15 +233,8 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    bindir, why = find_bindir()
-    if bindir is None:
-        pytest.skip(why)
-    cluster = Cluster(bindir)
-    try:
-        cluster.start()
+    with running_postgres() as cluster:
         yield cluster.dsn()
-    finally:
-        cluster.remove()
 
 
 def test_catch_up_from_a_shared_postgresql(
@@ -253,8 +242,7 @@ def test_catch_up_from_a_shared_postgresql(
 ) -> None:
     # Data directories of their own: what is caught up can only come from PostgreSQL.
     first, second = (
-        server_factory(
-            "--no-flood-control", "--no-web", "--cluster", redis.url,
+        cluster_member(server_factory, redis.url,
             "--database", database_url, "--data-dir", str(tmp_path / name),
         )
         for name in ("one", "two")

@@ -3,7 +3,7 @@
 :func:`start_server` runs ``chatroom server`` on 127.0.0.1 and waits until it listens;
 the :class:`RunningServer` it returns reads the log and stops the process. The
 ``server_factory`` and ``server`` fixtures (tests/conftest.py) start them for a test
-and stop them at teardown.
+and stop them at teardown; :func:`cluster_member` starts one that joins a network in Redis.
 """
 
 from __future__ import annotations
@@ -104,3 +104,12 @@ def start_server(
 
 
 ServerFactory = Callable[..., RunningServer]
+
+
+def cluster_member(
+    factory: ServerFactory, redis_url: str, *args: str, **kwargs: object
+) -> RunningServer:
+    """A server from ``factory`` that joins the network in Redis at ``redis_url``
+    (``--cluster``), with flood control and the web listener off as the scale-out tests
+    want; ``args`` (more flags) and ``kwargs`` (``config=``) go to ``factory``."""
+    return factory("--no-flood-control", "--no-web", "--cluster", redis_url, *args, **kwargs)
