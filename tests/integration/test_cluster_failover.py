@@ -1,5 +1,5 @@
-"""Issue 9, "done when": three processes behind one port hold one chat network that
-survives the death of any one process and a Redis restart.
+"""Failover: three processes behind one port hold one chat network that survives the
+death of any one process and a Redis restart (issue 9's "done when").
 
 One run: ``--workers 3`` on one port, users on every worker chatting in one channel
 and by private message; one worker is killed with SIGKILL (the others see its users
