@@ -8,27 +8,16 @@ import sys
 import time
 from pathlib import Path
 
-from support.irc_client import IrcClient
+from support.irc_client import IrcClient, names
 from support.ports import free_port
 from support.server import RunningServer
 from support.timeouts import TIMEOUT
 
 
-def _names(client: IrcClient, channel: str) -> set[str]:
-    client.send(f"NAMES {channel}")
-    lines = client.until("366")
-    return {
-        name.lstrip("@+")
-        for line in lines
-        if line.command == "353"
-        for name in line.params[3].split()
-    }
-
-
 def _wait_names(client: IrcClient, channel: str, wanted: set[str]) -> None:
     deadline = time.monotonic() + TIMEOUT
-    while (names := _names(client, channel)) != wanted:
-        assert time.monotonic() < deadline, f"NAMES stayed {names}, not {wanted}"
+    while (seen := names(client, channel)) != wanted:
+        assert time.monotonic() < deadline, f"NAMES stayed {seen}, not {wanted}"
         time.sleep(0.05)
 
 
@@ -40,7 +29,7 @@ def test_channel_chat_across_processes(pair: tuple[RunningServer, RunningServer]
     bob = IrcClient(second.port).register("bob")
     bob.join("#room")
     alice.expect("JOIN", lambda line: line.source.startswith("bob!"))
-    assert _names(bob, "#room") == {"alice", "bob"}
+    assert names(bob, "#room") == {"alice", "bob"}
     for i in range(5):
         alice.send(f"PRIVMSG #room :hello {i}")
     texts = [bob.expect("PRIVMSG").params[1] for _ in range(5)]
@@ -113,7 +102,7 @@ def test_a_dead_process_is_noticed(pair: tuple[RunningServer, RunningServer]) ->
     assert took < 8
     frank.send("NICK erin")
     assert frank.expect("NICK").params[0] == "erin"
-    assert _names(frank, "#watch") == {"erin"}
+    assert names(frank, "#watch") == {"erin"}
 
 
 def test_redis_unreachable_at_start(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from collections import Counter
 import irctokens
 
 from chatroom.storage.passwords import hash_password
-from support.irc_client import IrcClient
+from support.irc_client import IrcClient, process_of
 from support.redis import RedisServer
 from support.server import ServerFactory, cluster_member
 from support.timeouts import SLOWDOWN, TIMEOUT
@@ -47,15 +47,6 @@ class User:
 
     def has(self, command: str, text: str) -> bool:
         return any(line.command == command and text in line.params[-1] for line in self.lines)
-
-
-def _process_of(client: IrcClient) -> str:
-    client.send("STATS N")
-    return next(
-        line.params[1].split()[0]
-        for line in client.until("219")
-        if line.command == "249" and line.params[1].endswith("(this process)")
-    )
 
 
 def _register_soon(port: int, nick: str) -> IrcClient:
@@ -113,7 +104,7 @@ def test_three_workers_survive_a_dead_worker_and_a_redis_restart(
         user = User(parent.port, f"u{i}")
         user.send("OPER op pw")
         user.client.expect("381")
-        user.process = _process_of(user.client)
+        user.process = process_of(user.client)
         group = by_process.setdefault(user.process, [])
         if len(group) < 2:
             group.append(user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from chatroom.storage.passwords import hash_password
-from support.irc_client import IrcClient
+from support.irc_client import IrcClient, names
 from support.redis import RedisServer
 from support.server import ServerFactory, cluster_member
 from support.timeouts import TIMEOUT, eventually
@@ -24,24 +24,14 @@ def _stats(client: IrcClient) -> list[tuple[str, int, bool]]:
     return rows
 
 
-def _names(client: IrcClient, channel: str) -> set[str]:
-    client.send(f"NAMES {channel}")
-    return {
-        name.lstrip("@+")
-        for line in client.until("366")
-        if line.command == "353"
-        for name in line.params[3].split()
-    }
-
-
 def test_three_processes_are_one_network(server_factory: ServerFactory, redis: RedisServer) -> None:
     servers = [cluster_member(server_factory, redis.url, config=OPERATOR) for _ in range(3)]
     users = [IrcClient(s.port).register(f"three{i}") for i, s in enumerate(servers)]
     for user in users:
         user.join("#three")
     eventually(
-        lambda: _names(users[0], "#three") == {"three0", "three1", "three2"},
-        lambda: _names(users[0], "#three"),
+        lambda: names(users[0], "#three") == {"three0", "three1", "three2"},
+        lambda: names(users[0], "#three"),
     )
     for i, sender in enumerate(users):
         sender.send(f"PRIVMSG #three :from {i}")
@@ -93,7 +83,7 @@ def test_redis_restarting_empty_is_survived(
     for user in (alice, carol, bob):
         user.join("#room")
     eventually(
-        lambda: _names(bob, "#room") == {"alice", "bob", "carol"}, lambda: _names(bob, "#room")
+        lambda: names(bob, "#room") == {"alice", "bob", "carol"}, lambda: names(bob, "#room")
     )
 
     bob.collect(0.5)  # JOINs that crossed late
@@ -127,8 +117,8 @@ def test_redis_restarting_empty_is_survived(
     dave = IrcClient(third.port).register("dave")
     dave.join("#room")
     eventually(
-        lambda: _names(dave, "#room") == {"alice", "bob", "carol", "dave"},
-        lambda: (_names(dave, "#room"), first.log, third.log),
+        lambda: names(dave, "#room") == {"alice", "bob", "carol", "dave"},
+        lambda: (names(dave, "#room"), first.log, third.log),
     )
     dave.send("NICK alice")
     dave.expect("433")

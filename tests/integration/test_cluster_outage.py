@@ -14,7 +14,7 @@ from pathlib import Path
 import irctokens
 import pytest
 
-from support.irc_client import IrcClient
+from support.irc_client import IrcClient, names
 from support.postgres import running_postgres
 from support.redis import RedisServer
 from support.server import ServerFactory, cluster_member
@@ -23,16 +23,6 @@ from support.timeouts import TIMEOUT, eventually
 
 SPLIT = "network is split"
 WHOLE = "network is whole again"
-
-
-def _names(client: IrcClient, channel: str) -> set[str]:
-    client.send(f"NAMES {channel}")
-    return {
-        name.lstrip("@+")
-        for line in client.until("366")
-        if line.command == "353"
-        for name in line.params[3].split()
-    }
 
 
 def _notice(text: str) -> Callable[[irctokens.Line], bool]:
@@ -62,7 +52,7 @@ def test_messages_sent_while_redis_is_away_are_caught_up(
     for user in (alice, carol, bob):
         user.join("#room")
     eventually(
-        lambda: _names(bob, "#room") == {"alice", "bob", "carol"}, lambda: _names(bob, "#room")
+        lambda: names(bob, "#room") == {"alice", "bob", "carol"}, lambda: names(bob, "#room")
     )
     for user in (alice, carol, bob):
         user.collect(0.3)  # JOINs that crossed late
@@ -157,7 +147,7 @@ def test_one_process_cut_off_alone_catches_up_both_ways(
         bob = IrcClient(steady.port).register("bob")
         for user in (alice, bob):
             user.join("#room")
-        eventually(lambda: _names(bob, "#room") == {"alice", "bob"}, lambda: steady.log)
+        eventually(lambda: names(bob, "#room") == {"alice", "bob"}, lambda: steady.log)
         alice.collect(0.3)
 
         # Only the lonely process loses Redis: its users are told, the others are not.
@@ -203,7 +193,7 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
         for user in (alice, carol, dave, bob):
             user.join("#room")
         eventually(
-            lambda: _names(bob, "#room") == {"alice", "bob", "carol", "dave"}, lambda: steady.log
+            lambda: names(bob, "#room") == {"alice", "bob", "carol", "dave"}, lambda: steady.log
         )
         bob.collect(0.3)
 
@@ -222,7 +212,7 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
         bob.expect("QUIT", lambda line: line.source.startswith("carol!"))
         bob.expect("PART", lambda line: line.source.startswith("dave!"))
         bob.expect("NICK", lambda line: line.source.startswith("alice!"))
-        assert _names(bob, "#room") == {"alicia", "bob"}
+        assert names(bob, "#room") == {"alicia", "bob"}
         eventually(
             lambda: bob.send("NICK carol") or bob.until_any(("NICK", "433"))[0].command == "NICK",
             lambda: lonely.log,
@@ -251,7 +241,7 @@ def test_catch_up_from_a_shared_postgresql(
     bob = IrcClient(second.port).register("bob")
     for user in (alice, bob):
         user.join("#pg")
-    eventually(lambda: _names(bob, "#pg") == {"alice", "bob"}, lambda: second.log)
+    eventually(lambda: names(bob, "#pg") == {"alice", "bob"}, lambda: second.log)
     bob.collect(0.3)
     redis.pause()
     first.wait_for_log("Lost Redis")

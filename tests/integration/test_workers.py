@@ -10,23 +10,12 @@ import time
 from pathlib import Path
 
 from chatroom.storage.passwords import hash_password
-from support.irc_client import IrcClient
+from support.irc_client import IrcClient, process_of
 from support.redis import RedisServer
 from support.server import ServerFactory, cluster_member
 from support.timeouts import TIMEOUT
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
-
-
-def _process_of(client: IrcClient) -> str:
-    """The id of the process ``client`` is connected to (``STATS N``)."""
-    client.send("STATS N")
-    lines = client.until("219")
-    return next(
-        line.params[1].split()[0]
-        for line in lines
-        if line.command == "249" and line.params[1].endswith("(this process)")
-    )
 
 
 def _gone(pid: int) -> bool:
@@ -49,7 +38,7 @@ def test_two_workers_share_one_port(server_factory: ServerFactory, redis: RedisS
         client.send("OPER op pw")
         client.expect("381")
         clients.append(client)
-        by_process.setdefault(_process_of(client), client)
+        by_process.setdefault(process_of(client), client)
         if len(by_process) == 2:
             break
     assert len(by_process) == 2, "every connection went to one worker"
