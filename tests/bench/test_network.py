@@ -17,7 +17,7 @@ from bench.network import RunningNetwork
 from bench.runner import run_all
 from bench.scenarios import Params
 from bench.servers import HOST, LAUNCHERS, OursClusterLauncher
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from chatroom.client.events import LoggedIn, LoginFailed
-from client.fakes import Harness
+from support.client_protocol import Harness
 
 
 def b64(text: str) -> str:

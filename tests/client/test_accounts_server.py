@@ -8,8 +8,8 @@ import pytest
 from chatroom.client import accounts
 from chatroom.client.events import AccountRegistered, LoggedIn, LoginFailed, RegisterFailed
 from chatroom.client.model import MessageKind
-from client.support import Running, until
-from conftest import RunningServer
+from support.client import Running, until
+from support.server import RunningServer
 
 PASSWORD = "correct horse battery staple"
 

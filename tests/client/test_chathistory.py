@@ -7,7 +7,7 @@ import pytest
 
 from chatroom.client.events import BufferRenamed, HistoryLoaded, MessageAdded, OlderMessages
 from chatroom.client.model import BufferKind
-from client.fakes import Harness
+from support.client_protocol import Harness
 
 CAPS = "server-time echo-message batch draft/chathistory labeled-response"
 

@@ -9,7 +9,7 @@ import pytest
 
 from chatroom.client.connection import ConnectError, Connection, open_connection
 from chatroom.protocol import Line
-from client.support import free_port
+from support.ports import free_port
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], object]
 

@@ -12,7 +12,7 @@ from chatroom.client.events import (
     Registered,
 )
 from chatroom.client.model import BufferKind, MessageKind
-from client.fakes import Harness
+from support.client_protocol import Harness
 
 
 def last_text(h: Harness, buffer: str) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import signal
 
 from chatroom.client.events import ConnectionLost, HistoryLoaded, OlderMessages, Registered
-from client.support import Running, until
-from conftest import ServerFactory
-from irc_client import IrcClient
+from support.client import Running, until
+from support.irc_client import IrcClient
+from support.server import ServerFactory
 
 
 def texts(running: Running, buffer: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chatroom.client.members import WHOX_TOKEN
 from chatroom.client.model import Member, MessageKind
-from client.fakes import Harness
+from support.client_protocol import Harness
 
 
 def _whox(h: Harness) -> Harness:

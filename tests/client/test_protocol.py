@@ -27,8 +27,8 @@ from chatroom.protocol import Line, parse
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
-from client.fakes import Harness
-from fakes import FakeTransport, settle
+from support.client_protocol import Harness
+from support.fakes import FakeTransport, settle
 
 
 def texts(protocol: ClientProtocol) -> list[str]:

@@ -7,9 +7,9 @@ import time
 from chatroom.client.config import ClientConfig
 from chatroom.client.events import Event, ExitReason, MessageAdded, Ready, Stopped
 from chatroom.client.thread import ClientThread
-from conftest import RunningServer
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.server import RunningServer
+from support.timeouts import TIMEOUT
 
 
 def drain_until(runner: ClientThread, seen: list[Event], kind: type[Event], text: str = "") -> None:

@@ -20,9 +20,9 @@ from chatroom.client.events import (
     Stopped,
 )
 from chatroom.client.trust import KnownServers, known_servers_path, server_key
-from client.support import Running
-from conftest import RunningServer, ServerFactory
-from timeouts import TIMEOUT
+from support.client import Running
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 
 def tls_server(factory: ServerFactory, data: Path, port: int = 0) -> tuple[RunningServer, int, str]:

@@ -30,7 +30,7 @@ from chatroom.server.network.events import (
 from chatroom.server.network.state import ChannelState
 from chatroom.server.server import Server
 from chatroom.server.session import Session
-from fakes import FakeNetwork, FakeTransport, settle
+from support.fakes import FakeNetwork, FakeTransport, settle
 
 
 async def _server_with(*nicks: str) -> tuple[Server, FakeNetwork, dict[str, FakeTransport]]:

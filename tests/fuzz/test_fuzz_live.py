@@ -9,9 +9,9 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import RunningServer
-from irc_client import IrcClient
-from irc_lines import irc_line
+from support.irc_client import IrcClient
+from support.irc_lines import irc_line
+from support.server import RunningServer
 
 # QUIT would end the connection the rest of the run needs.
 _line = irc_line.filter(lambda data: not data.upper().startswith(b"QUIT"))

@@ -17,8 +17,8 @@ from chatroom.server.session import Session
 from chatroom.storage.accounts_memory import MemoryAccountStore
 from chatroom.storage.memory import MemoryHistoryStore
 from chatroom.storage.passwords import Passwords
-from fakes import FakeTransport, settle
-from irc_lines import irc_line
+from support.fakes import FakeTransport, settle
+from support.irc_lines import irc_line
 
 # Cheap hashing: the fuzz runs hundreds of servers, each with an account store.
 _PASSWORDS = Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import time
 
-from accounts_helpers import PASSWORD, connect_with_sasl, register_account, sasl_plain
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
+from support.accounts import PASSWORD, connect_with_sasl, register_account, sasl_plain
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
 
 
 def test_register_then_log_in_with_plain(server: RunningServer) -> None:
@@ -73,3 +73,19 @@ def test_registered_nick_is_taken_back(server_factory: ServerFactory) -> None:
     owner, result = connect_with_sasl(server, "grace", "grace", PASSWORD)
     assert result == "903"
     assert not [line for line in owner.collect(1.5) if line.command == "NICK"]
+
+
+def test_reclaiming_a_protected_nick_does_not_restart_the_grace(
+    server_factory: ServerFactory,
+) -> None:
+    server = server_factory("--no-flood-control", config="[accounts]\nnick_grace = 1\n")
+    register_account(server, "owner").send("QUIT")
+    c = IrcClient(server.port).register("owner")  # no standard-replies: a NOTICE
+    assert "is registered" in c.expect("NOTICE", lambda line: line.params[0] == "owner").params[1]
+    c.send("NICK owner_")
+    c.expect("NICK")
+    c.collect(1.2)  # the grace ran out while away from the nick
+    c.send("NICK owner")
+    c.expect("NICK", lambda line: line.params[0] == "owner")
+    renamed = c.expect("NICK", lambda line: line.params[0].startswith("Guest"), timeout=5)
+    assert renamed.params[0].startswith("Guest")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import irctokens
 
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT, eventually
+from support.irc_client import IrcClient
+from support.server import ServerFactory
+from support.timeouts import TIMEOUT, eventually
 
 CAPS = "batch server-time message-tags draft/chathistory"
 

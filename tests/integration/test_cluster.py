@@ -6,45 +6,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from cluster.redis_support import free_port, running_redis
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with running_redis() as redis:
-        yield redis.url
-
-
-@pytest.fixture
-def pair(server_factory: ServerFactory, redis_url: str) -> tuple[RunningServer, RunningServer]:
-    first = server_factory("--no-flood-control", "--no-web", "--cluster", redis_url)
-    second = server_factory("--no-flood-control", "--no-web", "--cluster", redis_url)
-    return first, second
-
-
-def _names(client: IrcClient, channel: str) -> set[str]:
-    client.send(f"NAMES {channel}")
-    lines = client.until("366")
-    return {
-        name.lstrip("@+")
-        for line in lines
-        if line.command == "353"
-        for name in line.params[3].split()
-    }
+from support.irc_client import IrcClient, names
+from support.ports import free_port
+from support.server import RunningServer
+from support.timeouts import TIMEOUT
 
 
 def _wait_names(client: IrcClient, channel: str, wanted: set[str]) -> None:
     deadline = time.monotonic() + TIMEOUT
-    while (names := _names(client, channel)) != wanted:
-        assert time.monotonic() < deadline, f"NAMES stayed {names}, not {wanted}"
+    while (seen := names(client, channel)) != wanted:
+        assert time.monotonic() < deadline, f"NAMES stayed {seen}, not {wanted}"
         time.sleep(0.05)
 
 
@@ -56,7 +29,7 @@ def test_channel_chat_across_processes(pair: tuple[RunningServer, RunningServer]
     bob = IrcClient(second.port).register("bob")
     bob.join("#room")
     alice.expect("JOIN", lambda line: line.source.startswith("bob!"))
-    assert _names(bob, "#room") == {"alice", "bob"}
+    assert names(bob, "#room") == {"alice", "bob"}
     for i in range(5):
         alice.send(f"PRIVMSG #room :hello {i}")
     texts = [bob.expect("PRIVMSG").params[1] for _ in range(5)]
@@ -129,7 +102,7 @@ def test_a_dead_process_is_noticed(pair: tuple[RunningServer, RunningServer]) ->
     assert took < 8
     frank.send("NICK erin")
     assert frank.expect("NICK").params[0] == "erin"
-    assert _names(frank, "#watch") == {"erin"}
+    assert names(frank, "#watch") == {"erin"}
 
 
 def test_redis_unreachable_at_start(tmp_path: Path) -> None:

@@ -8,27 +8,18 @@ split that never healed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import redis as redis_py
 
-from cluster.redis_support import RedisServer, running_redis
-from conftest import ServerFactory
-from irc_client import IrcClient
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
+from support.irc_client import IrcClient
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
 
 
 def test_a_corrupted_user_record_does_not_stop_the_writer(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
-    second = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+    first = cluster_member(server_factory, redis.url)
+    second = cluster_member(server_factory, redis.url)
     store = redis_py.Redis.from_url(redis.url, decode_responses=True)
     try:
         alice = IrcClient(first.port).register("alice")

@@ -4,20 +4,10 @@ flaps does not flood users with split and heal notices."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from cluster.redis_support import RedisServer, running_redis
-from cluster.tcp_proxy import Relay
-from conftest import ServerFactory
-from irc_client import IrcClient
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
+from support.irc_client import IrcClient
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
+from support.tcp_proxy import Relay
 
 
 def test_a_quiet_blip_makes_nobody_catch_up(
@@ -25,8 +15,8 @@ def test_a_quiet_blip_makes_nobody_catch_up(
 ) -> None:
     relay = Relay(redis.port)
     try:
-        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
-        steady = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+        lonely = cluster_member(server_factory, relay.url)
+        steady = cluster_member(server_factory, redis.url)
         alice = IrcClient(lonely.port).register("alice")
         bob = IrcClient(steady.port).register("bob")
         for user in (alice, bob):
@@ -50,7 +40,7 @@ def test_a_quiet_blip_makes_nobody_catch_up(
 def test_a_flapping_redis_is_announced_once_a_minute(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    server = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+    server = cluster_member(server_factory, redis.url)
     alice = IrcClient(server.port).register("alice")
     redis.pause()
     alice.expect("NOTICE", lambda line: "network is split" in line.params[-1])

@@ -4,26 +4,16 @@ can fetch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from cluster.redis_support import RedisServer, running_redis
-from conftest import ServerFactory
-from irc_client import IrcClient
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
+from support.irc_client import IrcClient
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
 
 
 def test_catch_up_keeps_the_most_recent_and_says_what_it_left_out(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
-    second = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+    first = cluster_member(server_factory, redis.url)
+    second = cluster_member(server_factory, redis.url)
     alice = IrcClient(first.port).register("alice")
     bob = IrcClient(second.port).register("bob")
     for user in (alice, bob):

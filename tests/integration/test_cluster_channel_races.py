@@ -11,37 +11,19 @@ import time
 from collections.abc import Iterator
 
 import pytest
-import redis
+import redis as redis_py
 
-from accounts_helpers import register_account
-from cluster.redis_support import RedisServer, running_redis
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import eventually
-
-
-@pytest.fixture(scope="module")
-def shared_redis() -> Iterator[RedisServer]:
-    """One redis-server for this module's tests (each uses channels of its own)."""
-    with running_redis() as server:
-        yield server
-
-
-def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:
-    return factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+from support.accounts import register_account
+from support.irc_client import IrcClient
+from support.redis import RedisServer
+from support.server import RunningServer, ServerFactory, cluster_member
+from support.timeouts import eventually
 
 
 @pytest.fixture
-def pair(
-    server_factory: ServerFactory, shared_redis: RedisServer
-) -> tuple[RunningServer, RunningServer]:
-    return _start(server_factory, shared_redis), _start(server_factory, shared_redis)
-
-
-@pytest.fixture
-def store(shared_redis: RedisServer) -> Iterator[redis.Redis]:
+def store(shared_redis: RedisServer) -> Iterator[redis_py.Redis]:
     """A client of the test's Redis, to read (and spoil) what the processes keep."""
-    with redis.Redis.from_url(shared_redis.url) as client:
+    with redis_py.Redis.from_url(shared_redis.url) as client:
         yield client
 
 
@@ -52,7 +34,7 @@ def _modes(client: IrcClient, channel: str) -> list[str]:
     return reply.params[2:] if reply.command == "324" else []
 
 
-def _stored_modes(store: redis.Redis, channel: str) -> list[str]:
+def _stored_modes(store: redis_py.Redis, channel: str) -> list[str]:
     """What :func:`_modes` shows a member for the state Redis holds ([] if none)."""
     raw = store.get(f"chatroom:channel:{channel}")
     if raw is None:
@@ -85,7 +67,7 @@ def _ops_of_both(
 
 
 def test_a_bad_state_in_redis_does_not_cut_a_process_off(
-    pair: tuple[RunningServer, RunningServer], store: redis.Redis
+    pair: tuple[RunningServer, RunningServer], store: redis_py.Redis
 ) -> None:
     first, second = pair
     # Someone is in #spoilt on a process unknown here, and its state is not JSON.
@@ -107,7 +89,7 @@ def test_a_bad_state_in_redis_does_not_cut_a_process_off(
 
 
 def test_a_bad_state_of_an_emptied_channel_is_forgotten_without_losing_redis(
-    pair: tuple[RunningServer, RunningServer], store: redis.Redis
+    pair: tuple[RunningServer, RunningServer], store: redis_py.Redis
 ) -> None:
     first, _second = pair
     alice = IrcClient(first.port).register("junker")
@@ -123,9 +105,9 @@ def test_a_bad_state_of_an_emptied_channel_is_forgotten_without_losing_redis(
 
 
 def test_a_process_starting_with_a_bad_state_in_redis_makes_no_open_copy(
-    server_factory: ServerFactory, shared_redis: RedisServer, store: redis.Redis
+    server_factory: ServerFactory, shared_redis: RedisServer, store: redis_py.Redis
 ) -> None:
-    first = _start(server_factory, shared_redis)
+    first = cluster_member(server_factory, shared_redis.url)
     alice = IrcClient(first.port).register("shutter")
     alice.join("#shut")
     alice.send("MODE #shut +b mallory!*@*")
@@ -135,7 +117,7 @@ def test_a_process_starting_with_a_bad_state_in_redis_makes_no_open_copy(
     )
     store.set("chatroom:channel:#shut", b"\xff\xfe")  # not even UTF-8
 
-    later = _start(server_factory, shared_redis)
+    later = cluster_member(server_factory, shared_redis.url)
     later.wait_for_log("Ignored the bad state of channel #shut")
     mallory = IrcClient(later.port).register("mallory")
     mallory.send("JOIN #shut")
@@ -144,7 +126,7 @@ def test_a_process_starting_with_a_bad_state_in_redis_makes_no_open_copy(
 
 
 def test_changes_made_at_the_same_instant_on_two_processes_converge(
-    pair: tuple[RunningServer, RunningServer], store: redis.Redis
+    pair: tuple[RunningServer, RunningServer], store: redis_py.Redis
 ) -> None:
     first, second = pair
     alice, bob = _ops_of_both(first, second, "#lww", "lwwa", "lwwb")
@@ -167,7 +149,7 @@ def test_changes_made_at_the_same_instant_on_two_processes_converge(
 
 
 def test_a_status_change_on_another_process_does_not_undo_later_changes(
-    pair: tuple[RunningServer, RunningServer], store: redis.Redis
+    pair: tuple[RunningServer, RunningServer], store: redis_py.Redis
 ) -> None:
     first, second = pair
     rita = register_account(second, "rita")
@@ -190,7 +172,7 @@ def test_a_status_change_on_another_process_does_not_undo_later_changes(
 
 
 def test_a_status_given_to_a_user_leaving_leaves_nothing_in_redis(
-    pair: tuple[RunningServer, RunningServer], store: redis.Redis
+    pair: tuple[RunningServer, RunningServer], store: redis_py.Redis
 ) -> None:
     first, second = pair
     alice = IrcClient(first.port).register("voicer")
@@ -199,7 +181,9 @@ def test_a_status_given_to_a_user_leaving_leaves_nothing_in_redis(
         _voice_the_leaver(alice, bob, store, f"#ghost{round_}")
 
 
-def _voice_the_leaver(alice: IrcClient, bob: IrcClient, store: redis.Redis, channel: str) -> None:
+def _voice_the_leaver(
+    alice: IrcClient, bob: IrcClient, store: redis_py.Redis, channel: str
+) -> None:
     """Bob parts while alice voices him, then alice leaves: nothing may stay."""
     alice.join(channel)
     eventually(lambda: _modes(bob, channel) == ["+nt"], lambda: _modes(bob, channel))
@@ -215,7 +199,7 @@ def _voice_the_leaver(alice: IrcClient, bob: IrcClient, store: redis.Redis, chan
 
 
 def test_an_unregistered_empty_room_is_forgotten_everywhere(
-    pair: tuple[RunningServer, RunningServer], store: redis.Redis
+    pair: tuple[RunningServer, RunningServer], store: redis_py.Redis
 ) -> None:
     first, second = pair
     rita = register_account(first, "rhea")
@@ -311,7 +295,7 @@ def _kick_the_renamer(boss: IrcClient, second: RunningServer, nick: str) -> None
 
 
 def test_a_command_redis_refuses_costs_that_command_only(
-    pair: tuple[RunningServer, RunningServer], store: redis.Redis
+    pair: tuple[RunningServer, RunningServer], store: redis_py.Redis
 ) -> None:
     first, second = pair
     typer = IrcClient(first.port).register("typer")
@@ -329,19 +313,12 @@ def test_a_command_redis_refuses_costs_that_command_only(
     assert "Lost Redis" not in first.log
 
 
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A redis-server for one test, which may freeze it."""
-    with running_redis() as server:
-        yield server
-
-
 def test_a_new_channel_is_joined_even_when_redis_does_not_answer(
-    server_factory: ServerFactory, own_redis: RedisServer
+    server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    alone = _start(server_factory, own_redis)
+    alone = cluster_member(server_factory, redis.url)
     opal = IrcClient(alone.port).register("opal")
-    os.kill(own_redis.proc.pid, signal.SIGSTOP)  # connected, but silent: no answer, no error
+    os.kill(redis.proc.pid, signal.SIGSTOP)  # connected, but silent: no answer, no error
     try:
         started = time.monotonic()
         opal.send("JOIN #quiet")
@@ -350,4 +327,4 @@ def test_a_new_channel_is_joined_even_when_redis_does_not_answer(
         assert names.params[3] == "@opal"  # created here alone, availability first
         alone.wait_for_log("Redis did not answer in time for #quiet")
     finally:
-        os.kill(own_redis.proc.pid, signal.SIGCONT)
+        os.kill(redis.proc.pid, signal.SIGCONT)

@@ -4,68 +4,29 @@ bans, key, limit, topic, KICK and INVITE work whichever process each user is on.
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 
-import pytest
-import redis
+import redis as redis_py
 
-from accounts_helpers import PASSWORD, connect_with_sasl, register_account
-from cluster.redis_support import RedisServer, running_redis
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import eventually
-
-
-def _redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def shared_redis() -> Iterator[RedisServer]:
-    """One redis-server for the tests of this module that do not restart it (each
-    uses channels of its own)."""
-    yield from _redis()
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A redis-server for one test, which may pause and resume it."""
-    yield from _redis()
-
-
-def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:
-    return factory("--no-flood-control", "--no-web", "--cluster", redis.url)
-
-
-@pytest.fixture
-def pair(
-    server_factory: ServerFactory, shared_redis: RedisServer
-) -> tuple[RunningServer, RunningServer]:
-    return _start(server_factory, shared_redis), _start(server_factory, shared_redis)
+from support.accounts import PASSWORD, connect_with_sasl, register_account
+from support.irc_client import IrcClient, names
+from support.redis import RedisServer
+from support.server import RunningServer, ServerFactory, cluster_member
+from support.timeouts import eventually
 
 
 def _in_redis(server: RedisServer, channel: str) -> bool:
     """Whether Redis holds ``channel``'s state."""
-    with redis.Redis.from_url(server.url) as client:
+    with redis_py.Redis.from_url(server.url) as client:
         return bool(client.exists(f"chatroom:channel:{channel}"))
-
-
-def _names(client: IrcClient, channel: str) -> set[str]:
-    """NAMES with prefixes: ``{"@alice", "bob"}``."""
-    client.send(f"NAMES {channel}")
-    return {
-        name
-        for line in client.until("366")
-        if line.command == "353"
-        for name in line.params[3].split()
-    }
 
 
 def _known(client: IrcClient, channel: str, creator: str) -> None:
     """Wait until ``client``'s process knows ``creator`` created ``channel``: a JOIN
     racing the creation is settled by Redis, but makes an operator for a moment."""
-    eventually(lambda: _names(client, channel) == {f"@{creator}"}, lambda: _names(client, channel))
+    eventually(
+        lambda: names(client, channel, prefixes=True) == {f"@{creator}"},
+        lambda: names(client, channel, prefixes=True),
+    )
 
 
 def _modes(client: IrcClient, channel: str) -> list[str]:
@@ -93,7 +54,7 @@ def test_operators_and_status_are_network_wide(pair: tuple[RunningServer, Runnin
     bob = IrcClient(second.port).register("bob")
     _known(bob, "#ops", "alice")
     bob.join("#ops")  # the channel exists on the first process: no free ops here
-    assert _names(bob, "#ops") == {"@alice", "bob"}
+    assert names(bob, "#ops", prefixes=True) == {"@alice", "bob"}
     alice.expect("JOIN", lambda line: line.source.startswith("bob!"))
     bob.send("MODE #ops +m")
     bob.expect("482")
@@ -102,14 +63,17 @@ def test_operators_and_status_are_network_wide(pair: tuple[RunningServer, Runnin
     alice.send("MODE #ops +o bob")
     assert _mode_line(alice, "+o bob")
     assert _mode_line(bob, "+o bob")
-    assert _names(alice, "#ops") == {"@alice", "@bob"}
-    assert _names(bob, "#ops") == {"@alice", "@bob"}
+    assert names(alice, "#ops", prefixes=True) == {"@alice", "@bob"}
+    assert names(bob, "#ops", prefixes=True) == {"@alice", "@bob"}
 
     # Now op on his own process: his changes apply everywhere.
     bob.send("MODE #ops +mv-o alice alice")
     assert _mode_line(alice, "+mv-o alice alice")
-    assert _names(alice, "#ops") == {"+alice", "@bob"}
-    eventually(lambda: _names(bob, "#ops") == {"+alice", "@bob"}, lambda: _names(bob, "#ops"))
+    assert names(alice, "#ops", prefixes=True) == {"+alice", "@bob"}
+    eventually(
+        lambda: names(bob, "#ops", prefixes=True) == {"+alice", "@bob"},
+        lambda: names(bob, "#ops", prefixes=True),
+    )
     assert _modes(alice, "#ops")[0] == "+mnt"
     alice.send("MODE #ops -m")
     alice.expect("482")  # no longer operator, though the change was made elsewhere
@@ -178,7 +142,7 @@ def test_an_empty_channel_is_forgotten_network_wide(
     assert not _in_redis(shared_redis, "#brief")
     # A new channel by that name: no key, and its first member is its operator.
     assert _join_reply(ben, "#brief") == "JOIN"
-    assert _names(ben, "#brief") == {"@ben"}
+    assert names(ben, "#brief", prefixes=True) == {"@ben"}
     assert _modes(ben, "#brief") == ["+nt"]
 
 
@@ -202,8 +166,8 @@ def test_kick_of_a_user_on_the_other_process(pair: tuple[RunningServer, RunningS
     kara.send("PING sync")
     kara.expect("PONG")
     assert not [line for line in kara.collect(0.3) if line.command == "KICK"]  # once
-    assert _names(kim, "#kick") == {"@kim", "kara"}
-    assert _names(kara, "#kick") == {"@kim", "kara"}
+    assert names(kim, "#kick", prefixes=True) == {"@kim", "kara"}
+    assert names(kara, "#kick", prefixes=True) == {"@kim", "kara"}
     kyle.send("PRIVMSG #kick :still here?")
     kyle.expect("404")  # no longer a member on his own process
     assert _join_reply(kyle, "#kick") == "JOIN"  # a kick is no ban
@@ -259,7 +223,7 @@ def test_topic_names_and_list_of_a_channel_with_members_elsewhere(
     eventually(lambda: topic() == ["#far", "far away"], topic)
     ted.send("TOPIC #far")
     assert ted.expect("333").params[2].startswith("tom!")
-    assert _names(ted, "#far") == {"@tom"}
+    assert names(ted, "#far", prefixes=True) == {"@tom"}
 
     def listed() -> list[list[str]]:
         ted.send("LIST")
@@ -272,13 +236,13 @@ def test_topic_names_and_list_of_a_channel_with_members_elsewhere(
     # Joining it from here: its topic and both members, and no operator status.
     ted.send("JOIN #far")
     assert ted.expect("332").params[1:] == ["#far", "far away"]
-    assert _names(ted, "#far") == {"@tom", "tess", "ted"}
+    assert names(ted, "#far", prefixes=True) == {"@tom", "tess", "ted"}
 
 
 def test_a_process_started_later_learns_every_channel(
     server_factory: ServerFactory, shared_redis: RedisServer
 ) -> None:
-    first = _start(server_factory, shared_redis)
+    first = cluster_member(server_factory, shared_redis.url)
     lea = IrcClient(first.port).register("lea")
     lea.join("#known")
     lea.send("MODE #known +kb sesame mallory!*@*")
@@ -286,7 +250,7 @@ def test_a_process_started_later_learns_every_channel(
     lea.send("TOPIC #known :learned")
     lea.expect("TOPIC")
 
-    later = _start(server_factory, shared_redis)
+    later = cluster_member(server_factory, shared_redis.url)
     lou = IrcClient(later.port).register("lou")
     assert _modes(lou, "#known") == ["+ntk", "*"]
     assert _join_reply(lou, "#known") == "475"
@@ -294,14 +258,14 @@ def test_a_process_started_later_learns_every_channel(
     assert _join_reply(mallory, "#known", "sesame") == "474"
     lou.send("JOIN #known sesame")
     assert lou.expect("332").params[1:] == ["#known", "learned"]
-    assert _names(lou, "#known") == {"@lea", "lou"}
+    assert names(lou, "#known", prefixes=True) == {"@lea", "lou"}
 
 
 def test_channel_state_survives_redis_restarting_empty(
-    server_factory: ServerFactory, own_redis: RedisServer
+    server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first = _start(server_factory, own_redis)
-    second = _start(server_factory, own_redis)
+    first = cluster_member(server_factory, redis.url)
+    second = cluster_member(server_factory, redis.url)
     alice = IrcClient(first.port).register("alice")
     alice.join("#kept")
     bob = IrcClient(second.port).register("bob")
@@ -310,22 +274,22 @@ def test_channel_state_survives_redis_restarting_empty(
     alice.send("MODE #kept +kl sesame 5")
     _mode_line(bob, "+kl sesame 5")
 
-    own_redis.pause()
+    redis.pause()
     first.wait_for_log("Lost Redis")
-    own_redis.resume()  # empty: the channel's state is gone from Redis
+    redis.resume()  # empty: the channel's state is gone from Redis
     first.wait_for_log("publishing its users again")
     second.wait_for_log("publishing its users again")
     # That line comes before the state is written back: wait for the state itself.
-    eventually(lambda: _in_redis(own_redis, "#kept"), lambda: "not put back")
+    eventually(lambda: _in_redis(redis, "#kept"), lambda: "not put back")
 
-    third = _start(server_factory, own_redis)
+    third = cluster_member(server_factory, redis.url)
     carol = IrcClient(third.port).register("carol")
     eventually(
         lambda: _modes(carol, "#kept") == ["+ntkl", "*", "5"], lambda: _modes(carol, "#kept")
     )
     assert _join_reply(carol, "#kept") == "475"
     assert _join_reply(carol, "#kept", "sesame") == "JOIN"
-    assert _names(carol, "#kept") == {"@alice", "bob", "carol"}
+    assert names(carol, "#kept", prefixes=True) == {"@alice", "bob", "carol"}
 
 
 def test_a_registered_room_is_registered_on_every_process(
@@ -348,7 +312,7 @@ def test_a_registered_room_is_registered_on_every_process(
     founder, result = connect_with_sasl(second, "rita2", "rita", PASSWORD)
     assert result == "903"
     founder.join("#reg")  # past the key, and made operator: a founder's account
-    assert _names(founder, "#reg") == {"@rita2"}
+    assert names(founder, "#reg", prefixes=True) == {"@rita2"}
 
     # +o from the other process makes una's account an operator account of the room:
     # her own process, which knows her account, records it.
@@ -360,7 +324,7 @@ def test_a_registered_room_is_registered_on_every_process(
     una.send("PART #reg")
     una.expect("PART")
     assert _join_reply(una, "#reg") == "JOIN"  # no key needed: a trusted account
-    assert "@una" in _names(una, "#reg")
+    assert "@una" in names(una, "#reg", prefixes=True)
 
 
 def test_a_channel_whose_members_died_with_their_process_is_forgotten(
@@ -378,7 +342,7 @@ def test_a_channel_whose_members_died_with_their_process_is_forgotten(
     eventually(lambda: _modes(vic, "#doomed") == [], lambda: _modes(vic, "#doomed"))
     eventually(lambda: not _in_redis(shared_redis, "#doomed"), lambda: "still in Redis")
     assert _join_reply(vic, "#doomed") == "JOIN"
-    assert _names(vic, "#doomed") == {"@vic"}
+    assert names(vic, "#doomed", prefixes=True) == {"@vic"}
 
 
 def test_two_processes_creating_one_channel_at_once_make_one_operator(
@@ -400,12 +364,12 @@ def _create_at_once(left: IrcClient, right: IrcClient, channel: str) -> None:
     left.send(f"JOIN {channel}")
     right.send(f"JOIN {channel}")
     seen = left.until("366") + right.until("366")
-    names = [line for line in seen if line.command == "353"]
-    made_op = [f"@{line.params[0]}" in line.params[3].split() for line in names]
-    assert sum(made_op) <= 1, names  # each sees itself as it joined: one operator
+    listed = [line for line in seen if line.command == "353"]
+    made_op = [f"@{line.params[0]}" in line.params[3].split() for line in listed]
+    assert sum(made_op) <= 1, listed  # each sees itself as it joined: one operator
 
     def ops(client: IrcClient) -> set[str]:
-        return {name for name in _names(client, channel) if name.startswith("@")}
+        return {name for name in names(client, channel, prefixes=True) if name.startswith("@")}
 
     eventually(
         lambda: len(ops(left)) == 1 and ops(left) == ops(right),

@@ -5,21 +5,12 @@ and when its reader stops hearing the pings it connects again and catches up."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
-
-from cluster.redis_support import RedisServer, running_redis
-from cluster.tcp_proxy import Relay
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import SLOWDOWN, TIMEOUT
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
+from support.irc_client import IrcClient
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
+from support.tcp_proxy import Relay
+from support.timeouts import SLOWDOWN, TIMEOUT
 
 
 def test_a_silently_dead_subscription_is_noticed_and_caught_up(
@@ -27,8 +18,8 @@ def test_a_silently_dead_subscription_is_noticed_and_caught_up(
 ) -> None:
     relay = Relay(redis.port)
     try:
-        deaf = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
-        steady = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+        deaf = cluster_member(server_factory, relay.url)
+        steady = cluster_member(server_factory, redis.url)
         alice = IrcClient(deaf.port).register("alice")
         bob = IrcClient(steady.port).register("bob")
         for user in (alice, bob):
@@ -48,7 +39,7 @@ def test_a_redis_that_stops_answering_does_not_hold_registrations(
 ) -> None:
     relay = Relay(redis.port)
     try:
-        server = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
+        server = cluster_member(server_factory, relay.url)
         IrcClient(server.port).register("alice")
         relay.black_hole()
         server.wait_for_log("Lost Redis", timeout=TIMEOUT + 15)  # a read times out

@@ -11,32 +11,14 @@ the third process keeps seeing the new holders.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 import redis as redis_py
 
-from cluster.redis_support import RedisServer, running_redis
-from cluster.tcp_proxy import Relay
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import eventually
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-def _names(client: IrcClient, channel: str) -> set[str]:
-    client.send(f"NAMES {channel}")
-    return {
-        name.lstrip("@+")
-        for line in client.until("366")
-        if line.command == "353"
-        for name in line.params[3].split()
-    }
+from support.irc_client import IrcClient, names
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
+from support.tcp_proxy import Relay
+from support.timeouts import eventually
 
 
 def test_what_a_process_replays_after_a_split_spares_the_new_holders(
@@ -45,14 +27,14 @@ def test_what_a_process_replays_after_a_split_spares_the_new_holders(
     relay = Relay(redis.port)
     store = redis_py.Redis.from_url(redis.url, decode_responses=True)
     try:
-        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
-        other = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
-        third = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+        lonely = cluster_member(server_factory, relay.url)
+        other = cluster_member(server_factory, redis.url)
+        third = cluster_member(server_factory, redis.url)
         alice = IrcClient(lonely.port).register("alice")
         alice.join("#room")
         bob = IrcClient(third.port).register("bob")
         bob.join("#room")
-        eventually(lambda: _names(bob, "#room") == {"alice", "bob"}, lambda: third.log)
+        eventually(lambda: names(bob, "#room") == {"alice", "bob"}, lambda: third.log)
 
         # Cut off past its heartbeat: the others declare the lonely process dead.
         relay.cut()
@@ -65,7 +47,7 @@ def test_what_a_process_replays_after_a_split_spares_the_new_holders(
         alice_again.join("#room")
         twin = IrcClient(other.port).register("twin")
         twin.join("#room")
-        eventually(lambda: _names(bob, "#room") == {"alice", "bob", "twin"}, lambda: third.log)
+        eventually(lambda: names(bob, "#room") == {"alice", "bob", "twin"}, lambda: third.log)
         bob.collect(0.2)
         bob.send("PRIVMSG twin :for the twin on the other side only")
         twin.expect("PRIVMSG")
@@ -81,7 +63,7 @@ def test_what_a_process_replays_after_a_split_spares_the_new_holders(
         seen = bob.until("PRIVMSG")
         # Neither the replayed quit nor the rename touched the holders on `other`.
         assert not [line for line in seen if line.command in ("QUIT", "NICK")], seen
-        assert _names(bob, "#room") == {"alice", "bob", "twin"}
+        assert names(bob, "#room") == {"alice", "bob", "twin"}
         bob.send("PRIVMSG twin :still you")
         twin.expect("PRIVMSG", lambda line: line.params[1] == "still you")
         bob.send("PRIVMSG alice :still you too")

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from chatroom.storage.passwords import hash_password
-from cluster.redis_support import RedisServer, running_redis
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT, eventually
+from support.irc_client import IrcClient, names
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
+from support.timeouts import TIMEOUT, eventually
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:
-    return factory("--no-flood-control", "--no-web", "--cluster", redis.url, config=OPERATOR)
 
 
 def _stats(client: IrcClient) -> list[tuple[str, int, bool]]:
@@ -37,24 +24,14 @@ def _stats(client: IrcClient) -> list[tuple[str, int, bool]]:
     return rows
 
 
-def _names(client: IrcClient, channel: str) -> set[str]:
-    client.send(f"NAMES {channel}")
-    return {
-        name.lstrip("@+")
-        for line in client.until("366")
-        if line.command == "353"
-        for name in line.params[3].split()
-    }
-
-
 def test_three_processes_are_one_network(server_factory: ServerFactory, redis: RedisServer) -> None:
-    servers = [_start(server_factory, redis) for _ in range(3)]
+    servers = [cluster_member(server_factory, redis.url, config=OPERATOR) for _ in range(3)]
     users = [IrcClient(s.port).register(f"three{i}") for i, s in enumerate(servers)]
     for user in users:
         user.join("#three")
     eventually(
-        lambda: _names(users[0], "#three") == {"three0", "three1", "three2"},
-        lambda: _names(users[0], "#three"),
+        lambda: names(users[0], "#three") == {"three0", "three1", "three2"},
+        lambda: names(users[0], "#three"),
     )
     for i, sender in enumerate(users):
         sender.send(f"PRIVMSG #three :from {i}")
@@ -74,7 +51,10 @@ def test_three_processes_are_one_network(server_factory: ServerFactory, redis: R
 
 
 def test_nick_race_has_one_winner(server_factory: ServerFactory, redis: RedisServer) -> None:
-    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    first, second = (
+        cluster_member(server_factory, redis.url, config=OPERATOR),
+        cluster_member(server_factory, redis.url, config=OPERATOR),
+    )
     left = IrcClient(first.port).register("racer_a")
     right = IrcClient(second.port).register("racer_b")
     for round_ in range(6):
@@ -93,14 +73,17 @@ def test_nick_race_has_one_winner(server_factory: ServerFactory, redis: RedisSer
 def test_redis_restarting_empty_is_survived(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    first, second = (
+        cluster_member(server_factory, redis.url, config=OPERATOR),
+        cluster_member(server_factory, redis.url, config=OPERATOR),
+    )
     alice = IrcClient(first.port).register("alice")
     carol = IrcClient(first.port).register("carol")
     bob = IrcClient(second.port).register("bob")
     for user in (alice, carol, bob):
         user.join("#room")
     eventually(
-        lambda: _names(bob, "#room") == {"alice", "bob", "carol"}, lambda: _names(bob, "#room")
+        lambda: names(bob, "#room") == {"alice", "bob", "carol"}, lambda: names(bob, "#room")
     )
 
     bob.collect(0.5)  # JOINs that crossed late
@@ -130,12 +113,12 @@ def test_redis_restarting_empty_is_survived(
 
     # The network formed again in Redis: a new process learns who is where from it,
     # and the nicks are claimed again.
-    third = _start(server_factory, redis)
+    third = cluster_member(server_factory, redis.url, config=OPERATOR)
     dave = IrcClient(third.port).register("dave")
     dave.join("#room")
     eventually(
-        lambda: _names(dave, "#room") == {"alice", "bob", "carol", "dave"},
-        lambda: (_names(dave, "#room"), first.log, third.log),
+        lambda: names(dave, "#room") == {"alice", "bob", "carol", "dave"},
+        lambda: (names(dave, "#room"), first.log, third.log),
     )
     dave.send("NICK alice")
     dave.expect("433")

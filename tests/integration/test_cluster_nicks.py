@@ -4,21 +4,13 @@ whatever the number of users, and given back when the user leaves."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
 import redis as redis_py
 
-from cluster.redis_support import RedisServer, running_redis
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
+from support.irc_client import IrcClient
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
+from support.timeouts import TIMEOUT
 
 
 def _scripts_run(client: redis_py.Redis) -> int:
@@ -31,7 +23,7 @@ def _scripts_run(client: redis_py.Redis) -> int:
 def test_the_heartbeat_does_not_touch_nick_claims(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    server = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+    server = cluster_member(server_factory, redis.url)
     users = [IrcClient(server.port).register(f"many{i}") for i in range(20)]
     store = redis_py.Redis.from_url(redis.url, decode_responses=True)
     try:
@@ -59,7 +51,7 @@ def test_the_heartbeat_does_not_touch_nick_claims(
 def test_a_nick_listed_as_ours_without_a_user_is_given_back(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    server = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+    server = cluster_member(server_factory, redis.url)
     alice = IrcClient(server.port).register("alice")
     store = redis_py.Redis.from_url(redis.url, decode_responses=True)
     try:

@@ -14,35 +14,15 @@ from pathlib import Path
 import irctokens
 import pytest
 
-from cluster.redis_support import RedisServer, running_redis
-from cluster.tcp_proxy import Relay
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from storage.postgres_support import Cluster, find_bindir
-from timeouts import TIMEOUT, eventually
+from support.irc_client import IrcClient, names
+from support.postgres import running_postgres
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
+from support.tcp_proxy import Relay
+from support.timeouts import TIMEOUT, eventually
 
 SPLIT = "network is split"
 WHOLE = "network is whole again"
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
-
-
-def _start(factory: ServerFactory, redis: RedisServer) -> RunningServer:
-    return factory("--no-flood-control", "--no-web", "--cluster", redis.url)
-
-
-def _names(client: IrcClient, channel: str) -> set[str]:
-    client.send(f"NAMES {channel}")
-    return {
-        name.lstrip("@+")
-        for line in client.until("366")
-        if line.command == "353"
-        for name in line.params[3].split()
-    }
 
 
 def _notice(text: str) -> Callable[[irctokens.Line], bool]:
@@ -61,7 +41,10 @@ def _msgids(lines: list[irctokens.Line]) -> list[str]:
 def test_messages_sent_while_redis_is_away_are_caught_up(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    first, second = (
+        cluster_member(server_factory, redis.url),
+        cluster_member(server_factory, redis.url),
+    )
     caps = "message-tags server-time"
     alice = IrcClient(first.port).register("alice", caps)
     carol = IrcClient(first.port).register("carol", caps)
@@ -69,7 +52,7 @@ def test_messages_sent_while_redis_is_away_are_caught_up(
     for user in (alice, carol, bob):
         user.join("#room")
     eventually(
-        lambda: _names(bob, "#room") == {"alice", "bob", "carol"}, lambda: _names(bob, "#room")
+        lambda: names(bob, "#room") == {"alice", "bob", "carol"}, lambda: names(bob, "#room")
     )
     for user in (alice, carol, bob):
         user.collect(0.3)  # JOINs that crossed late
@@ -112,7 +95,10 @@ def test_messages_sent_while_redis_is_away_are_caught_up(
 def test_a_nick_given_out_twice_during_a_split_is_settled(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first, second = _start(server_factory, redis), _start(server_factory, redis)
+    first, second = (
+        cluster_member(server_factory, redis.url),
+        cluster_member(server_factory, redis.url),
+    )
     redis.pause()
     first.wait_for_log("Lost Redis")
     second.wait_for_log("Lost Redis")
@@ -155,13 +141,13 @@ def test_one_process_cut_off_alone_catches_up_both_ways(
 ) -> None:
     relay = Relay(redis.port)
     try:
-        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
-        steady = _start(server_factory, redis)
+        lonely = cluster_member(server_factory, relay.url)
+        steady = cluster_member(server_factory, redis.url)
         alice = IrcClient(lonely.port).register("alice")
         bob = IrcClient(steady.port).register("bob")
         for user in (alice, bob):
             user.join("#room")
-        eventually(lambda: _names(bob, "#room") == {"alice", "bob"}, lambda: steady.log)
+        eventually(lambda: names(bob, "#room") == {"alice", "bob"}, lambda: steady.log)
         alice.collect(0.3)
 
         # Only the lonely process loses Redis: its users are told, the others are not.
@@ -198,8 +184,8 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
 ) -> None:
     relay = Relay(redis.port)
     try:
-        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
-        steady = _start(server_factory, redis)
+        lonely = cluster_member(server_factory, relay.url)
+        steady = cluster_member(server_factory, redis.url)
         alice = IrcClient(lonely.port).register("alice")
         carol = IrcClient(lonely.port).register("carol")
         dave = IrcClient(lonely.port).register("dave")
@@ -207,7 +193,7 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
         for user in (alice, carol, dave, bob):
             user.join("#room")
         eventually(
-            lambda: _names(bob, "#room") == {"alice", "bob", "carol", "dave"}, lambda: steady.log
+            lambda: names(bob, "#room") == {"alice", "bob", "carol", "dave"}, lambda: steady.log
         )
         bob.collect(0.3)
 
@@ -226,7 +212,7 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
         bob.expect("QUIT", lambda line: line.source.startswith("carol!"))
         bob.expect("PART", lambda line: line.source.startswith("dave!"))
         bob.expect("NICK", lambda line: line.source.startswith("alice!"))
-        assert _names(bob, "#room") == {"alicia", "bob"}
+        assert names(bob, "#room") == {"alicia", "bob"}
         eventually(
             lambda: bob.send("NICK carol") or bob.until_any(("NICK", "433"))[0].command == "NICK",
             lambda: lonely.log,
@@ -237,15 +223,8 @@ def test_who_left_during_a_split_is_gone_for_the_others_after_it(
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    bindir, why = find_bindir()
-    if bindir is None:
-        pytest.skip(why)
-    cluster = Cluster(bindir)
-    try:
-        cluster.start()
+    with running_postgres() as cluster:
         yield cluster.dsn()
-    finally:
-        cluster.remove()
 
 
 def test_catch_up_from_a_shared_postgresql(
@@ -253,8 +232,7 @@ def test_catch_up_from_a_shared_postgresql(
 ) -> None:
     # Data directories of their own: what is caught up can only come from PostgreSQL.
     first, second = (
-        server_factory(
-            "--no-flood-control", "--no-web", "--cluster", redis.url,
+        cluster_member(server_factory, redis.url,
             "--database", database_url, "--data-dir", str(tmp_path / name),
         )
         for name in ("one", "two")
@@ -263,7 +241,7 @@ def test_catch_up_from_a_shared_postgresql(
     bob = IrcClient(second.port).register("bob")
     for user in (alice, bob):
         user.join("#pg")
-    eventually(lambda: _names(bob, "#pg") == {"alice", "bob"}, lambda: second.log)
+    eventually(lambda: names(bob, "#pg") == {"alice", "bob"}, lambda: second.log)
     bob.collect(0.3)
     redis.pause()
     first.wait_for_log("Lost Redis")

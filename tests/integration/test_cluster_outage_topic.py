@@ -5,21 +5,12 @@ replayed with the departures."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
-
-from cluster.redis_support import RedisServer, running_redis
-from cluster.tcp_proxy import Relay
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
+from support.irc_client import IrcClient
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
+from support.tcp_proxy import Relay
+from support.timeouts import TIMEOUT
 
 
 def test_a_topic_set_during_a_split_reaches_the_others_after_it(
@@ -27,8 +18,8 @@ def test_a_topic_set_during_a_split_reaches_the_others_after_it(
 ) -> None:
     relay = Relay(redis.port)
     try:
-        lonely = server_factory("--no-flood-control", "--no-web", "--cluster", relay.url)
-        steady = server_factory("--no-flood-control", "--no-web", "--cluster", redis.url)
+        lonely = cluster_member(server_factory, relay.url)
+        steady = cluster_member(server_factory, redis.url)
         alice = IrcClient(lonely.port).register("alice")
         alice.join("#room")  # first in: its operator
         bob = IrcClient(steady.port).register("bob")

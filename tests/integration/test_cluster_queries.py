@@ -8,37 +8,27 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Iterator
 
 import irctokens
 import pytest
-import redis
+import redis as redis_py
 
-from accounts_helpers import PASSWORD, register_account
 from chatroom.storage.passwords import hash_password
-from cluster.redis_support import running_redis
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.accounts import PASSWORD, register_account
+from support.irc_client import IrcClient
+from support.redis import RedisServer
+from support.server import RunningServer, ServerFactory, cluster_member
+from support.timeouts import TIMEOUT
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A fresh Redis per test: no users left behind by the processes of another."""
-    with running_redis() as redis:
-        yield redis.url
-
-
-def _start(server_factory: ServerFactory, redis_url: str) -> RunningServer:
-    return server_factory("--no-flood-control", "--no-web", "--cluster", redis_url, config=OPERATOR)
-
-
-@pytest.fixture
-def pair(server_factory: ServerFactory, redis_url: str) -> tuple[RunningServer, RunningServer]:
-    """Two processes on one Redis, sharing the SQLite files of one data directory."""
-    return _start(server_factory, redis_url), _start(server_factory, redis_url)
+def pair(server_factory: ServerFactory, redis: RedisServer) -> tuple[RunningServer, RunningServer]:
+    """Two processes on a Redis of this test's own (no users left behind by the processes
+    of another), sharing the SQLite files of one data directory, with an operator."""
+    first = cluster_member(server_factory, redis.url, config=OPERATOR)
+    return first, cluster_member(server_factory, redis.url, config=OPERATOR)
 
 
 def _known(client: IrcClient, nick: str) -> None:
@@ -276,9 +266,9 @@ def test_notifications_cross(pair: tuple[RunningServer, RunningServer]) -> None:
 
 
 def test_a_process_started_later_learns_the_state(
-    server_factory: ServerFactory, redis_url: str
+    server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first = _start(server_factory, redis_url)
+    first = cluster_member(server_factory, redis.url, config=OPERATOR)
     lena = register_account(first, "lena")
     lena.send("OPER op pw")
     lena.expect("381")
@@ -288,7 +278,7 @@ def test_a_process_started_later_learns_the_state(
     lena.send("MODE lena +i")
     lena.expect("MODE")
     # The new process reads chatroom:users at start: wait until the writer put it there.
-    store = redis.Redis.from_url(redis_url)
+    store = redis_py.Redis.from_url(redis.url)
     try:
         deadline = time.monotonic() + TIMEOUT
         while True:
@@ -300,7 +290,7 @@ def test_a_process_started_later_learns_the_state(
             time.sleep(0.05)
     finally:
         store.close()
-    later = _start(server_factory, redis_url)
+    later = cluster_member(server_factory, redis.url, config=OPERATOR)
     mo = IrcClient(later.port).register("mo")
     mo.send("OPER op pw")  # an operator sees invisible users
     mo.expect("381")
@@ -316,12 +306,12 @@ def test_a_process_started_later_learns_the_state(
 
 
 def test_whois_shows_tls_of_a_user_on_another_process(
-    server_factory: ServerFactory, redis_url: str
+    server_factory: ServerFactory, redis: RedisServer
 ) -> None:
     first = server_factory(
-        "--no-flood-control", "--no-web", "--tls", "--tls-port", "0", "--cluster", redis_url
+        "--no-flood-control", "--no-web", "--tls", "--tls-port", "0", "--cluster", redis.url
     )
-    second = _start(server_factory, redis_url)
+    second = cluster_member(server_factory, redis.url, config=OPERATOR)
     found = re.search(r"Listening for TLS at 127\.0\.0\.1:(\d+)", first.log)
     assert found, first.log
     context = ssl.create_default_context()
@@ -346,11 +336,11 @@ def test_whois_shows_tls_of_a_user_on_another_process(
 
 
 def test_a_bad_user_record_does_not_stop_a_process_from_starting(
-    server_factory: ServerFactory, redis_url: str
+    server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    first = _start(server_factory, redis_url)
+    first = cluster_member(server_factory, redis.url, config=OPERATOR)
     good = IrcClient(first.port).register("good")
-    store = redis.Redis.from_url(redis_url)
+    store = redis_py.Redis.from_url(redis.url)
     try:
         store.hset(
             "chatroom:users",
@@ -363,7 +353,7 @@ def test_a_bad_user_record_does_not_stop_a_process_from_starting(
         store.hset("chatroom:members:#bad", mapping={"typed": "[]", "good": '{"s":1}'})
     finally:
         store.close()
-    later = _start(server_factory, redis_url)
+    later = cluster_member(server_factory, redis.url, config=OPERATOR)
     assert "Ignored the bad record of user typed" in later.log
     assert "Ignored a bad member record of #bad" in later.log
     viewer = IrcClient(later.port).register("viewer")
@@ -372,7 +362,7 @@ def test_a_bad_user_record_does_not_stop_a_process_from_starting(
 
 
 def test_a_state_change_lost_with_redis_is_published_again(
-    pair: tuple[RunningServer, RunningServer], redis_url: str
+    pair: tuple[RunningServer, RunningServer], redis: RedisServer
 ) -> None:
     """Redis refuses the writer's batch (PUBLISH denied for a moment, the heartbeat
     still beating): the away message set meanwhile still reaches the other process."""
@@ -380,7 +370,7 @@ def test_a_state_change_lost_with_redis_is_published_again(
     kim = IrcClient(first.port).register("kim")
     viewer = IrcClient(second.port).register("viewer")
     _known(viewer, "kim")
-    store = redis.Redis.from_url(redis_url)
+    store = redis_py.Redis.from_url(redis.url)
     try:
         store.execute_command("ACL", "SETUSER", "default", "-publish")
         kim.send("AWAY :lunch")

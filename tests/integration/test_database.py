@@ -6,25 +6,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from accounts_helpers import PASSWORD, connect_with_sasl, register_account
-from conftest import ServerFactory
-from irc_client import IrcClient
-from storage.postgres_support import Cluster, find_bindir
+from support.accounts import PASSWORD, connect_with_sasl, register_account
+from support.irc_client import IrcClient
+from support.postgres import running_postgres
+from support.server import ServerFactory
 
 CAPS = "batch server-time message-tags draft/chathistory"
 
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    bindir, why = find_bindir()
-    if bindir is None:
-        pytest.skip(why)
-    cluster = Cluster(bindir)
-    try:
-        cluster.start()
+    with running_postgres() as cluster:
         yield cluster.dsn()
-    finally:
-        cluster.remove()
 
 
 def test_history_and_accounts_are_shared(server_factory: ServerFactory, database_url: str) -> None:

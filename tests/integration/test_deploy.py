@@ -23,9 +23,10 @@ from websockets.typing import Subprotocol
 
 from chatroom.cli import build_parser
 from chatroom.transports.tls import ensure_self_signed
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.ports import free_port
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
 TEXT = Subprotocol("text.ircv3.net")
@@ -78,12 +79,6 @@ def test_the_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
 
 
 # -- reverse proxies ------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:

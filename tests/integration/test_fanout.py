@@ -10,8 +10,8 @@ from collections import defaultdict
 
 import irctokens
 
-from conftest import ServerFactory
-from timeouts import TIMEOUT
+from support.server import ServerFactory
+from support.timeouts import TIMEOUT
 
 CLIENTS = 40
 SENDERS = 5

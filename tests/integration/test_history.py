@@ -15,9 +15,9 @@ from pathlib import Path
 import irctokens
 import pytest
 
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 CAPS = "batch server-time message-tags draft/chathistory"
 
@@ -373,3 +373,21 @@ def test_a_full_disk_refuses_messages_and_loses_none_anyone_received(
         assert stored_ids == [line.tags["msgid"] for line in received]  # type: ignore[index]
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_taking_a_nick_does_not_reveal_its_private_history(server: RunningServer) -> None:
+    caps = "batch server-time message-tags draft/chathistory"
+    mallory = IrcClient(server.port).register("mallory", caps)
+    alice = IrcClient(server.port).register("alicex")
+    bob = IrcClient(server.port).register("bobx")
+    alice.send("PRIVMSG bobx :a secret")
+    bob.expect("PRIVMSG")
+    bob.send("QUIT")
+    assert bob.closed()
+    mallory.send("NICK bobx")
+    mallory.expect("NICK")
+    mallory.send("CHATHISTORY LATEST alicex * 50")
+    start = mallory.expect("BATCH")
+    lines = mallory.until("BATCH")
+    assert [line.command for line in lines] == ["BATCH"], lines
+    assert start.params[1] == "chathistory"

@@ -7,9 +7,10 @@ import socket
 import struct
 import time
 
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from chatroom.storage.passwords import hash_password
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 
 def pair(server: RunningServer) -> tuple[IrcClient, IrcClient]:
@@ -223,3 +224,70 @@ def test_hostile_ban_masks_do_not_stall_the_server(server_factory: ServerFactory
         owner.expect("PRIVMSG", lambda line: line.params == ["#c", "x"])
         received += 1
     assert not [line for line in owner.collect(0.3) if line.command == "PRIVMSG"]
+
+
+def alive(c: IrcClient, token: str = "alive") -> None:
+    c.send(f"PING {token}")
+    assert c.expect("PONG").params[-1] == token
+
+
+def test_cr_inside_a_line_is_refused_and_nothing_is_stored(server: RunningServer) -> None:
+    a = IrcClient(server.port).register("alice")
+    a.join("#cr")
+    a.send_raw(b"TOPIC #cr :pwned\rx\r\n")
+    assert a.expect("FAIL").params[1] == "INVALID_LINE"
+    a.send_raw(b"USER x 0 * :real\rname\r\n")
+    a.expect("FAIL")
+    b = IrcClient(server.port).register("bob")
+    b.send("JOIN #cr")
+    b.expect("366")
+    b.send("TOPIC #cr")
+    b.expect("331")  # no topic was set
+    alive(a)
+    alive(b)
+
+
+def test_a_hostile_mask_does_not_stall_the_server(server: RunningServer) -> None:
+    a = IrcClient(server.port).register("alice")
+    a.send("SETNAME :" + "a" * 100)
+    other = IrcClient(server.port).register("bob")
+    a.send("WHO " + "*a" * 40 + "*b")  # exponential for a backtracking regex
+    a.expect("315")
+    alive(other)
+
+
+def test_empty_parameters_do_not_drop_the_connection(server: RunningServer) -> None:
+    a = IrcClient(server.port).register("alice")
+    for line in (
+        "NAMES #lobby,",
+        "WHO :",
+        "WHOIS :",
+        "WHOWAS :",
+        "MOTD :",
+        "PRIVMSG , :hi",
+        "KICK #lobby a,,b",
+        "MODE #lobby +o :",
+        "MODE #lobby +l :",
+    ):
+        a.send(line)
+    alive(a)
+    a.join("#m")
+    a.send("MODE #m +b :evil mask")
+    a.send("MODE #m +b ::x!y@z")
+    a.send("MODE #m +k ::x")
+    a.send("MODE #m +b")
+    a.until("368")
+    a.send("MODE #m")
+    a.expect("324")
+    alive(a)
+
+
+def test_kline_refuses_a_mask_it_could_not_show(server_factory: ServerFactory) -> None:
+    config = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
+    server = server_factory("--no-flood-control", config=config)
+    op = IrcClient(server.port).register("sheriff")
+    op.send("OPER op pw")
+    op.expect("381")
+    op.send("KLINE :a b")
+    assert op.expect("FAIL").params[:2] == ["KLINE", "INVALID_MASK"]
+    alive(op)

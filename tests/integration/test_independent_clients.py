@@ -7,8 +7,8 @@ import time
 
 import irc.client
 
-from conftest import RunningServer
-from timeouts import TIMEOUT
+from support.server import RunningServer
+from support.timeouts import TIMEOUT
 
 
 class Bot:

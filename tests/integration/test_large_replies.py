@@ -10,9 +10,9 @@ import time
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 CHANNELS = 2000
 TOPIC = "t" * 300

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 
 def run_cli(*args: str, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:

@@ -1,10 +1,13 @@
-"""Messages over real sockets: ordering against a QUIT sent right after them.
+"""Messages over real sockets: ordering against a QUIT sent right after them (or an
+abrupt close), and a message to yourself.
 The commands themselves are tested in memory in tests/server/commands/test_messaging.py."""
 
 from __future__ import annotations
 
-from conftest import RunningServer
-from irc_client import IrcClient
+import socket
+
+from support.irc_client import IrcClient
+from support.server import RunningServer
 
 
 def test_quit_does_not_overtake_messages_sent_before_it(server: RunningServer) -> None:
@@ -37,3 +40,22 @@ def test_targets_arrive_and_are_kept_under_their_canonical_names(server: Running
     assert opened == ["chathistory", "#Canon"]
     kept = [line.params[0] for line in replayed if line.command == "PRIVMSG" and line.tags]
     assert kept == ["#Canon"]
+
+
+def test_a_message_to_yourself_arrives(server: RunningServer) -> None:
+    a = IrcClient(server.port).register("narcissus")
+    a.send("PRIVMSG narcissus :hello me")
+    assert a.expect("PRIVMSG").params == ["narcissus", "hello me"]
+
+
+def test_messages_before_an_abrupt_close_come_before_its_quit(server: RunningServer) -> None:
+    a = IrcClient(server.port).register("alice")
+    a.join("#lobby")
+    for attempt in range(3):
+        raw = socket.create_connection(("127.0.0.1", server.port))
+        raw.sendall(f"NICK gone{attempt}\r\nUSER g 0 * :g\r\nJOIN #lobby\r\n".encode())
+        a.expect("JOIN", lambda line, n=attempt: line.source.startswith(f"gone{n}!"))
+        raw.sendall(b"PRIVMSG #lobby :last words\r\n")
+        raw.close()
+        seen = [line.command for line in a.until("QUIT")]
+        assert seen[-2:] == ["PRIVMSG", "QUIT"]

@@ -1,14 +1,15 @@
-"""Registered rooms survive restarts; operators ban users server-wide."""
+"""Registered rooms survive restarts and ChanServ answers once; operators ban users
+server-wide and guessing their password is throttled; INVITE never passes a ban."""
 
 from __future__ import annotations
 
 import signal
 from pathlib import Path
 
-from accounts_helpers import PASSWORD, connect_with_sasl, register_account
 from chatroom.storage.passwords import hash_password
-from conftest import ServerFactory
-from irc_client import IrcClient
+from support.accounts import PASSWORD, connect_with_sasl, register_account
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
 
 
 def chanserv(c: IrcClient, text: str) -> str:
@@ -86,3 +87,37 @@ def test_kline_bans_across_nicks_and_restarts(
     other.send("UNKLINE troll!*@*")
     assert other.expect("NOTE").params[:2] == ["UNKLINE", "REMOVED"]
     IrcClient(restarted.port).register("troll")
+
+
+def test_invites_only_to_existing_channels_and_never_past_a_ban(server: RunningServer) -> None:
+    a = IrcClient(server.port).register("alice")
+    m = IrcClient(server.port).register("mallory")
+    m.send("INVITE mallory #staff")
+    m.expect("403")
+    a.join("#staff")
+    a.send("MODE #staff +b mallory!*@*")
+    a.expect("MODE")
+    a.send("INVITE mallory #staff")
+    a.expect("341")
+    m.send("JOIN #staff")
+    m.expect("474")
+
+
+def test_oper_guessing_is_throttled(server_factory: ServerFactory) -> None:
+    config = f'[[operators]]\nname = "op"\npassword = "{hash_password("right")}"\n'
+    server = server_factory("--no-flood-control", config=config)
+    c = IrcClient(server.port).register("guesser")
+    for i in range(3):
+        c.send(f"OPER op wrong{i}")
+        c.expect("464")
+    c.send("OPER op right")
+    c.expect("464")  # refused without checking: too many failures
+
+
+def test_chanserv_among_other_targets_answers_once(server: RunningServer) -> None:
+    a = IrcClient(server.port).register("alice", "labeled-response batch echo-message")
+    a.join("#lobby")
+    a.send("@label=one PRIVMSG ChanServ,#lobby :INFO #lobby")
+    lines = a.collect(1.0)
+    labels = [line for line in lines if line.tags and line.tags.get("label") == "one"]
+    assert len(labels) == 1

@@ -3,8 +3,8 @@ https://ircv3.net/specs/extensions/whox, https://ircv3.net/specs/extensions/bot-
 
 from __future__ import annotations
 
-from conftest import RunningServer
-from irc_client import IrcClient
+from support.irc_client import IrcClient
+from support.server import RunningServer
 
 
 def test_whox_and_bot_mode(server: RunningServer) -> None:

@@ -4,8 +4,8 @@ memory in tests/server/commands/test_registration.py."""
 
 from __future__ import annotations
 
-from conftest import ServerFactory
-from irc_client import IrcClient
+from support.irc_client import IrcClient
+from support.server import ServerFactory
 
 
 def test_server_password(server_factory: ServerFactory) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 import irctokens
 
 from chatroom.transports.tls import ensure_self_signed, fingerprint
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.server import ServerFactory
+from support.timeouts import TIMEOUT
 
 
 def tls_port(log: str) -> int:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RunningServer, start_server
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.server import RunningServer, start_server
+from support.timeouts import TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "src" / "chatroom"

@@ -7,35 +7,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from chatroom.storage.passwords import hash_password
-from cluster.redis_support import running_redis
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient, process_of
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
+from support.timeouts import TIMEOUT
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    with running_redis() as server:
-        yield server.url
-
-
-def _process_of(client: IrcClient) -> str:
-    """The id of the process ``client`` is connected to (``STATS N``)."""
-    client.send("STATS N")
-    lines = client.until("219")
-    return next(
-        line.params[1].split()[0]
-        for line in lines
-        if line.command == "249" and line.params[1].endswith("(this process)")
-    )
 
 
 def _gone(pid: int) -> bool:
@@ -47,10 +27,8 @@ def _gone(pid: int) -> bool:
     return "\nState:\tZ" in status
 
 
-def test_two_workers_share_one_port(server_factory: ServerFactory, redis_url: str) -> None:
-    parent = server_factory(
-        "--no-flood-control", "--no-web", "--cluster", redis_url, "--workers", "2", config=OPERATOR
-    )
+def test_two_workers_share_one_port(server_factory: ServerFactory, redis: RedisServer) -> None:
+    parent = cluster_member(server_factory, redis.url, "--workers", "2", config=OPERATOR)
     parent.wait_for_log(r"(?s)Listening at 127\.0\.0\.1:(\d+).*Listening at 127\.0\.0\.1:\1")
     # The kernel spreads connections: collect clients until two processes have some.
     by_process: dict[str, IrcClient] = {}
@@ -60,7 +38,7 @@ def test_two_workers_share_one_port(server_factory: ServerFactory, redis_url: st
         client.send("OPER op pw")
         client.expect("381")
         clients.append(client)
-        by_process.setdefault(_process_of(client), client)
+        by_process.setdefault(process_of(client), client)
         if len(by_process) == 2:
             break
     assert len(by_process) == 2, "every connection went to one worker"
@@ -99,9 +77,9 @@ def test_workers_need_a_cluster(tmp_path: Path) -> None:
 
 
 def test_a_dead_worker_is_restarted_and_a_dead_parent_stops_them(
-    server_factory: ServerFactory, redis_url: str
+    server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    parent = server_factory("--no-web", "--cluster", redis_url, "--workers", "2")
+    parent = server_factory("--no-web", "--cluster", redis.url, "--workers", "2")
     started = parent.wait_for_log(
         r"(?s)Started worker 0 \(pid (\d+)\).*Started worker 1 \(pid (\d+)\)"
     )

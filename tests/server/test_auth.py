@@ -15,9 +15,9 @@ from chatroom.server.logins import Auth
 from chatroom.server.server import Server
 from chatroom.storage.accounts import Account
 from chatroom.storage.accounts_memory import MemoryAccountStore
-from fakes import FakeTransport
-from storage.account_support import CHEAP
+from support.account_stores import CHEAP
 from support.core import FakeClient, until
+from support.fakes import FakeTransport
 
 
 def test_auth_throttles_by_address_and_by_account() -> None:

@@ -12,7 +12,7 @@ from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
-from fakes import FakeTransport, settle
+from support.fakes import FakeTransport, settle
 
 # The adversarial ban list of issue 14: a hundred masks shaped like '*aaaa…aaab'.
 HOSTILE = [f"*{'a' * (k - 2)}b" for k in range(30, 130)]

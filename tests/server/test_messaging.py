@@ -11,7 +11,7 @@ from chatroom.server.server import Server
 from chatroom.server.session import Session
 from chatroom.storage.base import OnStored, StoredMessage
 from chatroom.storage.memory import MemoryHistoryStore
-from fakes import FakeTransport, settle
+from support.fakes import FakeTransport, settle
 
 
 class _Recording(MemoryHistoryStore):

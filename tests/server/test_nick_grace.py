@@ -12,7 +12,7 @@ from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.storage.accounts_memory import MemoryAccountStore
-from storage.account_support import CHEAP
+from support.account_stores import CHEAP
 from support.core import FakeClient, until
 
 PASSWORD = "correct horse battery"

@@ -13,7 +13,7 @@ from chatroom.server.network.events import Quit, UserState, UserUp
 from chatroom.server.server import Server
 from chatroom.server.session import Session
 from chatroom.storage.passwords import hash_password
-from fakes import FakeNetwork, FakeTransport, settle
+from support.fakes import FakeNetwork, FakeTransport, settle
 
 
 async def _core(*nicks: str, config: Config | None = None) -> tuple[Server, FakeNetwork]:

@@ -16,7 +16,7 @@ from chatroom.server.server import Server
 from chatroom.storage.accounts_memory import MemoryAccountStore
 from chatroom.storage.base import TargetActivity
 from chatroom.storage.memory import MemoryHistoryStore
-from storage.account_support import CHEAP
+from support.account_stores import CHEAP
 from support.core import FakeClient, until
 
 PASSWORD = "correct horse battery"

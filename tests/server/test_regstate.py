@@ -13,7 +13,7 @@ from chatroom.server.config import Config
 from chatroom.server.regstate import TRANSITIONS, RegEvent, RegState, allowed, next_state
 from chatroom.server.server import Server
 from chatroom.server.session import Session
-from fakes import FakeTransport
+from support.fakes import FakeTransport
 
 # What each state before registration has received: (a nick, USER, inside CAP negotiation).
 _HAS: dict[RegState, tuple[bool, bool, bool]] = {

@@ -8,7 +8,7 @@ from chatroom.server.addresses import address_of, host_of, is_loopback
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
-from fakes import FakeTransport
+from support.fakes import FakeTransport
 
 
 def test_is_loopback() -> None:

@@ -9,7 +9,7 @@ from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.session import Session
-from fakes import FakeTransport
+from support.fakes import FakeTransport
 
 TOPIC = "t" * 300
 

@@ -8,7 +8,7 @@ from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.server import Server
 from chatroom.server.targets import distinct
-from fakes import FakeTransport
+from support.fakes import FakeTransport
 
 
 def test_distinct_drops_repeats_and_empty_targets() -> None:

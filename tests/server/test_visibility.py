@@ -12,7 +12,7 @@ from chatroom.server.network.view import RemoteUser, RemoteView
 from chatroom.server.server import Server
 from chatroom.server.session import Session
 from chatroom.server.visibility import channel_members, sees_user, shows_channel
-from fakes import FakeNetwork, FakeTransport, settle
+from support.fakes import FakeNetwork, FakeTransport, settle
 
 
 async def _core(*nicks: str) -> tuple[Server, RemoteView, dict[str, Session]]:

@@ -1,7 +1,7 @@
 """Fixtures shared by the storage tests: a fresh store of each backend.
 
 The ``postgres`` backend needs a PostgreSQL server: one throwaway cluster is started for the
-whole session (:mod:`postgres_support`) the first time a test asks for it, and removed at the
+whole session (``support.postgres``) the first time a test asks for it, and removed at the
 end; without the server binaries those tests skip, saying why.
 """
 
@@ -17,8 +17,7 @@ from chatroom.storage import HistoryStore
 from chatroom.storage.memory import MemoryHistoryStore
 from chatroom.storage.postgres import PostgresHistoryStore
 from chatroom.storage.sqlite import SQLiteHistoryStore
-
-from .postgres_support import Cluster, find_bindir
+from support.postgres import Cluster, running_postgres
 
 _schemas = itertools.count(1)
 
@@ -26,15 +25,8 @@ _schemas = itertools.count(1)
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[Cluster]:
     """A running PostgreSQL server for the session (skips the test when there is none)."""
-    bindir, why = find_bindir()
-    if bindir is None:
-        pytest.skip(why)
-    cluster = Cluster(bindir)
-    try:
-        cluster.start()
+    with running_postgres() as cluster:
         yield cluster
-    finally:
-        cluster.remove()
 
 
 @pytest.fixture

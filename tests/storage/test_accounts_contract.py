@@ -33,8 +33,7 @@ from chatroom.storage.accounts import (
 from chatroom.storage.accounts_base import AccountStoreBase
 from chatroom.storage.errors import StorageError, StoreClosedError
 from chatroom.storage.passwords import Passwords
-
-from .account_support import ITERATIONS, open_store
+from support.account_stores import ITERATIONS, open_store
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"

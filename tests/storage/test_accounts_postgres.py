@@ -14,8 +14,7 @@ from chatroom.storage.accounts_postgres import MIGRATIONS, PostgresAccountStore
 from chatroom.storage.errors import SchemaError, StorageError
 from chatroom.storage.postgres import PostgresHistoryStore
 from chatroom.storage.postgres_db import schema_version
-
-from .account_support import CHEAP, ITERATIONS
+from support.account_stores import CHEAP, ITERATIONS
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"

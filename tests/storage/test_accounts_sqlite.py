@@ -22,8 +22,7 @@ from chatroom.storage.accounts_sqlite import (
 from chatroom.storage.errors import SchemaError, StorageCorruptError, StorageUnavailableError
 from chatroom.storage.schema import Migration
 from chatroom.storage.sqlite import SQLiteHistoryStore
-
-from .account_support import CHEAP, ITERATIONS
+from support.account_stores import CHEAP, ITERATIONS
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"

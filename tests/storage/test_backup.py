@@ -13,9 +13,8 @@ from chatroom.storage.backup import KEY_FILES, backup_data_dir
 from chatroom.storage.errors import BackupError, StorageError
 from chatroom.storage.open import open_stores
 from chatroom.transports.tls import SELF_SIGNED_CERT, SELF_SIGNED_KEY
-
-from .account_support import CHEAP
-from .support import ids, msg, store_all
+from support.account_stores import CHEAP
+from support.history import ids, msg, store_all
 
 
 async def test_a_live_data_directory_is_copied_whole(tmp_path: Path) -> None:

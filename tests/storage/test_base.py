@@ -22,8 +22,7 @@ from chatroom.storage import (
     to_ms,
     utc_now,
 )
-
-from .support import T0, msg
+from support.history import T0, msg
 
 
 def test_msgids_are_unique_and_tag_safe() -> None:

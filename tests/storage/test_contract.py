@@ -26,8 +26,7 @@ from chatroom.storage import (
     UnknownMessageError,
     dm_key,
 )
-
-from .support import T0, at, ids, msg, store_all
+from support.history import T0, at, ids, msg, store_all
 
 # Times (ms after T0) of the ten messages of #chan; m3 and m4 share a millisecond.
 TIMES = [0, 1000, 2000, 3000, 3000, 5000, 6000, 7000, 8000, 9000]

@@ -6,8 +6,7 @@ import pytest
 
 from chatroom.storage import StorageUnavailableError
 from chatroom.storage.memory import MemoryHistoryStore
-
-from .support import msg, store_all
+from support.history import msg, store_all
 
 
 async def test_simulated_write_failure_reports_false_and_stores_nothing() -> None:

@@ -14,9 +14,8 @@ from chatroom.storage.accounts_sqlite import SQLiteAccountStore
 from chatroom.storage.open import open_stores
 from chatroom.storage.postgres import PostgresHistoryStore
 from chatroom.storage.sqlite import SQLiteHistoryStore
-
-from .account_support import CHEAP
-from .support import msg, store_all
+from support.account_stores import CHEAP
+from support.history import msg, store_all
 
 
 async def test_no_url_means_sqlite_files_in_the_data_directory(tmp_path: Path) -> None:

@@ -15,11 +15,10 @@ import pytest
 from chatroom.storage import StorageUnavailableError, dm_key
 from chatroom.storage.accounts_postgres import PostgresAccountStore
 from chatroom.storage.postgres import PostgresHistoryStore
-from timeouts import TIMEOUT
-
-from .account_support import CHEAP, ITERATIONS
-from .postgres_support import Cluster, find_bindir
-from .support import at, ids, msg, store_all
+from support.account_stores import CHEAP, ITERATIONS
+from support.history import at, ids, msg, store_all
+from support.postgres import Cluster, running_postgres
+from support.timeouts import TIMEOUT
 
 
 async def test_group_commit_writes_a_backlog_in_few_transactions(postgres_dsn: str) -> None:
@@ -105,15 +104,8 @@ async def test_a_closed_pool_and_writer_refuse_cleanly(postgres_dsn: str) -> Non
 @pytest.fixture
 def own_cluster() -> Iterator[Cluster]:
     """A PostgreSQL server for this test only, which it may stop and start."""
-    bindir, why = find_bindir()
-    if bindir is None:
-        pytest.skip(why)
-    cluster = Cluster(bindir)
-    try:
-        cluster.start()
+    with running_postgres() as cluster:
         yield cluster
-    finally:
-        cluster.remove()
 
 
 async def append_one(store: PostgresHistoryStore, text: str) -> bool:

@@ -11,8 +11,7 @@ from chatroom.storage.errors import SchemaError, StorageUnavailableError
 from chatroom.storage.postgres import MIGRATIONS, PostgresHistoryStore
 from chatroom.storage.postgres_db import check_dsn, describe_error, migrate, redact, schema_version
 from chatroom.storage.schema import Migration
-
-from .postgres_support import Cluster
+from support.postgres import Cluster
 
 STEPS = (
     Migration(1, "a table", ("CREATE TABLE things (id INTEGER PRIMARY KEY)",)),

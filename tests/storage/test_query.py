@@ -24,8 +24,7 @@ from chatroom.storage.query import (
     find_targets,
     find_targets_async,
 )
-
-from .support import at, msg
+from support.history import at, msg
 
 
 class ListIndex:

@@ -19,8 +19,7 @@ from chatroom.storage.accounts_postgres import PostgresAccountStore
 from chatroom.storage.accounts_sqlite import SQLiteAccountStore
 from chatroom.storage.postgres import PostgresHistoryStore
 from chatroom.storage.sqlite import SQLiteHistoryStore
-
-from .account_support import CHEAP, ITERATIONS
+from support.account_stores import CHEAP, ITERATIONS
 
 SQLITE_HISTORY = [
     "app 1667789384 version 2",

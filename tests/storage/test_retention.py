@@ -9,9 +9,8 @@ import pytest
 
 from chatroom.storage import RetentionPolicy, run_retention
 from chatroom.storage.memory import MemoryHistoryStore
-from timeouts import TIMEOUT
-
-from .support import msg, store_all
+from support.history import msg, store_all
+from support.timeouts import TIMEOUT
 
 
 def test_policy_validates_and_knows_when_it_is_off() -> None:

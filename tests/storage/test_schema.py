@@ -16,8 +16,7 @@ from chatroom.storage.schema import (
     version_of,
 )
 from chatroom.storage.sqlite import SQLiteHistoryStore
-
-from .support import T0, at
+from support.history import T0, at
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -27,9 +27,8 @@ from chatroom.storage import (
 )
 from chatroom.storage import sqlite as sqlite_module
 from chatroom.storage.sqlite import SQLiteHistoryStore, open_history
-from timeouts import TIMEOUT
-
-from .support import at, msg, store_all
+from support.history import at, msg, store_all
+from support.timeouts import TIMEOUT
 
 LOGGER = "chatroom.storage"
 

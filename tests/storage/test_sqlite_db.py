@@ -9,8 +9,7 @@ import pytest
 
 from chatroom.storage import StorageCorruptError, StorageUnavailableError
 from chatroom.storage.sqlite_db import describe_error, from_row, to_row
-
-from .support import msg
+from support.history import msg
 
 
 def test_rows_round_trip() -> None:

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from chatroom.storage.sqlite import SQLiteHistoryStore
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
 
 CHILD = Path(__file__).with_name("durability_child.py")
 

@@ -20,8 +20,8 @@ from chatroom.server.server import Server
 from chatroom.server.session import Session
 from chatroom.storage.accounts_memory import MemoryAccountStore
 from chatroom.storage.memory import MemoryHistoryStore
-from fakes import FakeTransport, settle
-from storage.account_support import CHEAP
+from support.account_stores import CHEAP
+from support.fakes import FakeTransport, settle
 
 _ports = itertools.count(40000)
 

@@ -2,7 +2,7 @@
 
 The server core and the web listener run in-process on an event loop in a thread,
 so the tests talk to them with blocking clients: the ``websockets`` library's sync
-client and ``tests/irc_client.py`` (irctokens) as the TCP participant.
+client and ``tests/support/irc_client.py`` (irctokens) as the TCP participant.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from chatroom.transports.websocket import (
     select_subprotocol,
 )
 from chatroom.web import WebListener
-from conftest import RunningServer
-from irc_client import IrcClient
-from timeouts import TIMEOUT, eventually
+from support.irc_client import IrcClient
+from support.server import RunningServer
+from support.timeouts import TIMEOUT, eventually
 
 TEXT = Subprotocol("text.ircv3.net")
 BINARY = Subprotocol("binary.ircv3.net")

@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python tests/web/make_screenshot.py`` (needs /usr/bin/chromium).
 A server is started on free ports with a throw-away data directory; a few IRC
-clients (tests/irc_client.py) and one browser person chat; Chromium takes the
+clients (tests/support/irc_client.py) and one browser person chat; Chromium takes the
 pictures (a laptop window in light mode, a phone in dark mode).
 """
 
@@ -19,8 +19,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
-from conftest import start_server  # noqa: E402
-from irc_client import IrcClient  # noqa: E402
+from support.irc_client import IrcClient  # noqa: E402
+from support.server import start_server  # noqa: E402
 
 IMAGES = HERE.parents[1] / "docs" / "images"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -2,7 +2,7 @@
 
 Playwright drives the browser at /usr/bin/chromium; it must never download one (no
 ``playwright install``). Each person is a fresh browser context (its own storage);
-``tests/irc_client.py`` (irctokens) is the IRC client on the other end. Waits are on
+``tests/support/irc_client.py`` (irctokens) is the IRC client on the other end. Waits are on
 conditions in the page, with generous timeouts for a loaded two-core machine.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from timeouts import SLOWDOWN, TIMEOUT
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
+from support.timeouts import SLOWDOWN, TIMEOUT
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):

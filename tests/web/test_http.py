@@ -18,8 +18,8 @@ from chatroom.web.http import (
     origin_allowed,
     static_response,
 )
-from conftest import RunningServer, start_server
-from timeouts import TIMEOUT
+from support.server import RunningServer, start_server
+from support.timeouts import TIMEOUT
 
 STATIC = Path(__file__).parents[2] / "src" / "chatroom" / "web" / "static"
 

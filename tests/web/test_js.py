@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from parser_tests import data as vectors
 
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
 
 NODE = shutil.which("node")
 JS = Path(__file__).parents[2] / "src" / "chatroom" / "web" / "static" / "js"

@@ -12,8 +12,8 @@ from chatroom.server.network.events import ChannelMessage, PrivateMessage, UserU
 from chatroom.server.network.view import RemoteUser
 from chatroom.server.server import Server
 from chatroom.storage.base import dm_key
-from fakes import FakeNetwork
 from support.core import FakeClient, Harness, commands, find, join, params
+from support.fakes import FakeNetwork
 
 ALL_TAGS = ("message-tags", "server-time", "echo-message", "labeled-response", "batch")
 

@@ -12,7 +12,7 @@ from chatroom.server.config import Config
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.server import Command, Server
 from chatroom.server.session import Session
-from fakes import FakeTransport
+from support.fakes import FakeTransport
 
 
 def test_every_handler_starts_with_its_syntax_line() -> None:

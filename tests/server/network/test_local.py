@@ -15,7 +15,7 @@ from chatroom.server.network import Network
 from chatroom.server.network.events import Join, Quit
 from chatroom.server.network.local import LocalNetwork
 from chatroom.server.server import Server
-from fakes import FakeTransport
+from support.fakes import FakeTransport
 
 CORE = Path(__file__).resolve().parents[3] / "src" / "chatroom" / "server"
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ui.terminal.pty_support import PtyClient
+from support.pty import PtyClient
 
 
 @pytest.fixture

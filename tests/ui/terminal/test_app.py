@@ -9,10 +9,10 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable
 
-from client.support import free_port
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from ui.terminal.pty_support import PtyClient
+from support.irc_client import IrcClient
+from support.ports import free_port
+from support.pty import PtyClient
+from support.server import RunningServer, ServerFactory
 
 Spawn = Callable[..., PtyClient]
 

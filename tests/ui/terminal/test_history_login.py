@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import RunningServer
-from irc_client import IrcClient
-from ui.terminal.pty_support import PtyClient
+from support.irc_client import IrcClient
+from support.pty import PtyClient
+from support.server import RunningServer
 
 Spawn = Callable[..., PtyClient]
 

@@ -7,10 +7,10 @@ import subprocess
 import sys
 import time
 
-from client.support import free_port
-from conftest import RunningServer
-from irc_client import IrcClient
-from timeouts import TIMEOUT
+from support.irc_client import IrcClient
+from support.ports import free_port
+from support.server import RunningServer
+from support.timeouts import TIMEOUT
 
 
 def client_argv(server_port: int, *args: str) -> list[str]:

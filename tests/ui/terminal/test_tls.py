@@ -12,9 +12,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import RunningServer, ServerFactory
-from timeouts import TIMEOUT
-from ui.terminal.pty_support import PtyClient
+from support.pty import PtyClient
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT
 
 Spawn = Callable[..., PtyClient]
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import tkinter as tk
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from chatroom.client.config import ClientConfig
 from chatroom.ui.tk.app import RunnerFactory, TkChatApp
-from ui.tk.xvfb import Xvfb, XvfbUnavailable, start_xvfb
-
-FAST_RECONNECT = (0.2, 0.4, 0.8)
+from support.tk import FAST_RECONNECT, GuiFactory
+from support.xvfb import Xvfb, XvfbUnavailable, start_xvfb
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +38,6 @@ def root(xvfb: Xvfb) -> Iterator[tk.Tk]:
     # Tk variables must be deleted on this thread: collect them now, not when a
     # later test's client thread happens to trigger the garbage collector.
     gc.collect()
-
-
-GuiFactory = Callable[..., TkChatApp]
 
 
 @pytest.fixture

@@ -23,10 +23,10 @@ sys.path.insert(0, str(HERE.parents[1]))  # tests/, as pytest's pythonpath
 
 from chatroom.client.config import ClientConfig  # noqa: E402
 from chatroom.ui.tk.app import TkChatApp  # noqa: E402
-from conftest import start_server  # noqa: E402
-from irc_client import IrcClient  # noqa: E402
-from ui.tk.tk_support import conversation, pump, pump_until, rooms_list, type_and_send  # noqa: E402
-from ui.tk.xvfb import capture_png, start_xvfb  # noqa: E402
+from support.irc_client import IrcClient  # noqa: E402
+from support.server import start_server  # noqa: E402
+from support.tk import conversation, pump, pump_until, rooms_list, type_and_send  # noqa: E402
+from support.xvfb import capture_png, start_xvfb  # noqa: E402
 
 SIZE = (960, 620)
 

@@ -11,10 +11,10 @@ from chatroom.client.model import BufferKind
 from chatroom.ui.tk.app import TkChatApp
 from chatroom.ui.tk.formatting import LOST
 from chatroom.ui.tk.window import MAX_LINES
-from conftest import RunningServer, ServerFactory
-from irc_client import IrcClient
-from ui.tk.conftest import GuiFactory
-from ui.tk.tk_support import (
+from support.irc_client import IrcClient
+from support.server import RunningServer, ServerFactory
+from support.tk import (
+    GuiFactory,
     conversation,
     member_nicks,
     pump,

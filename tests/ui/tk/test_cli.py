@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from chatroom.cli import build_parser
-from conftest import RunningServer
-from irc_client import IrcClient
-from timeouts import TIMEOUT
-from ui.tk.xvfb import Xvfb
+from support.irc_client import IrcClient
+from support.server import RunningServer
+from support.timeouts import TIMEOUT
+from support.xvfb import Xvfb
 
 GUI = [sys.executable, "-m", "chatroom", "gui"]
 

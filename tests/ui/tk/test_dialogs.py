@@ -4,22 +4,13 @@ a connection, and the fields remembered for next time."""
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 from chatroom.ui.tk.app import TkChatApp
 from chatroom.ui.tk.settings import ConnectSettings
-from conftest import RunningServer
-from ui.tk.conftest import GuiFactory
-from ui.tk.tk_support import pump_until
-
-
-def free_port() -> int:
-    """A port nobody listens on (bound and released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from support.ports import free_port
+from support.server import RunningServer
+from support.tk import GuiFactory, pump_until
 
 
 def dialog_error(app: TkChatApp) -> str:

@@ -20,7 +20,7 @@ from chatroom.ui.tk.formatting import (
     title_text,
     topic_texts,
 )
-from ui.tk.fakes import WHEN, message, view
+from support.tk_fakes import WHEN, message, view
 
 
 def text_of(segments: list[tuple[str, tuple[str, ...]]]) -> str:

@@ -3,10 +3,9 @@ recent conversation on join, muted, and older pages when scrolling to the top.""
 
 from __future__ import annotations
 
-from conftest import RunningServer
-from irc_client import IrcClient
-from ui.tk.conftest import GuiFactory
-from ui.tk.tk_support import conversation, pump, pump_until
+from support.irc_client import IrcClient
+from support.server import RunningServer
+from support.tk import GuiFactory, conversation, pump, pump_until
 
 
 def say(port: int, count: int) -> None:

@@ -33,7 +33,7 @@ from chatroom.client.events import (
 from chatroom.client.model import SERVER_BUFFER, BufferKind, Member, MessageKind
 from chatroom.ui.tk.formatting import LOST
 from chatroom.ui.tk.presenter import Presenter
-from ui.tk.fakes import FakeRunner, FakeView, message, view
+from support.tk_fakes import FakeRunner, FakeView, message, view
 
 
 class Clock:

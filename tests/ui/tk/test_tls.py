@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 from chatroom.client.trust import KnownServers
-from conftest import ServerFactory
-from ui.tk.conftest import GuiFactory
-from ui.tk.tk_support import pump_until
+from support.server import ServerFactory
+from support.tk import GuiFactory, pump_until
 
 
 def test_trust_dialog_on_first_use(

@@ -18,10 +18,9 @@ from chatroom.client.events import (
 from chatroom.client.model import SERVER_BUFFER, BufferKind
 from chatroom.ui.tk.app import BATCH, TkChatApp
 from chatroom.ui.tk.window import MAX_LINES
-from ui.tk.conftest import GuiFactory
-from ui.tk.fakes import FakeRunner, message, view
-from ui.tk.tk_support import conversation, members_list, pump, pump_until, rooms_list
-from ui.tk.xvfb import Xvfb, capture_png
+from support.tk import GuiFactory, conversation, members_list, pump, pump_until, rooms_list
+from support.tk_fakes import FakeRunner, message, view
+from support.xvfb import Xvfb, capture_png
 
 
 def fake_app(gui: GuiFactory) -> tuple[TkChatApp, FakeRunner]:

@@ -6,7 +6,8 @@ machine can collide with it). Authentication is ``trust`` for the one superuser
 ``chatroom``. initdb refuses to run as root, so as root every command runs as the
 ``postgres`` system user (created by the Debian package).
 
-:func:`find_bindir` says where the binaries are, or why the tests must skip.
+:func:`find_bindir` says where the binaries are, or why the tests must skip;
+:func:`running_postgres` runs a throwaway :class:`Cluster` for a fixture.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
+import pytest
 
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
 
 USER = "chatroom"
 PORT = 5432  # only names the socket file: the server listens on no TCP port
@@ -134,3 +137,18 @@ class Cluster:
             + [f"{name}={quote(value, safe='')}" for name, value in settings.items()]
         )
         return f"postgresql://{USER}@/{database}?{query}"
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[Cluster]:
+    """A started throwaway :class:`Cluster` for a fixture, removed at the end; skips the
+    test (with the reason) when the PostgreSQL server binaries are not installed."""
+    bindir, why = find_bindir()
+    if bindir is None:
+        pytest.skip(why)
+    cluster = Cluster(bindir)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()

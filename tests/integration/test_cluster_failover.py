@@ -1,5 +1,5 @@
-"""Issue 9, "done when": three processes behind one port hold one chat network that
-survives the death of any one process and a Redis restart.
+"""Failover: three processes behind one port hold one chat network that survives the
+death of any one process and a Redis restart (issue 9's "done when").
 
 One run: ``--workers 3`` on one port, users on every worker chatting in one channel
 and by private message; one worker is killed with SIGKILL (the others see its users
@@ -14,25 +14,17 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 import irctokens
-import pytest
 
 from chatroom.storage.passwords import hash_password
-from cluster.redis_support import RedisServer, running_redis
-from conftest import ServerFactory
-from irc_client import IrcClient
-from timeouts import SLOWDOWN, TIMEOUT
+from support.irc_client import IrcClient, process_of
+from support.redis import RedisServer
+from support.server import ServerFactory, cluster_member
+from support.timeouts import SLOWDOWN, TIMEOUT
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 CHANNEL = "#done"
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with running_redis() as server:
-        yield server
 
 
 class User:
@@ -55,15 +47,6 @@ class User:
 
     def has(self, command: str, text: str) -> bool:
         return any(line.command == command and text in line.params[-1] for line in self.lines)
-
-
-def _process_of(client: IrcClient) -> str:
-    client.send("STATS N")
-    return next(
-        line.params[1].split()[0]
-        for line in client.until("219")
-        if line.command == "249" and line.params[1].endswith("(this process)")
-    )
 
 
 def _register_soon(port: int, nick: str) -> IrcClient:
@@ -112,9 +95,7 @@ def _round(users: list[User], tag: str, wait: bool = True) -> dict[User, set[str
 def test_three_workers_survive_a_dead_worker_and_a_redis_restart(
     server_factory: ServerFactory, redis: RedisServer
 ) -> None:
-    parent = server_factory(
-        "--no-flood-control", "--no-web", "--cluster", redis.url, "--workers", "3", config=OPERATOR
-    )
+    parent = cluster_member(server_factory, redis.url, "--workers", "3", config=OPERATOR)
     parent.wait_for_log(r"(?s)(Listening at 127\.0\.0\.1:\d+.*){3}")
 
     # Connect until every worker has two users (the kernel spreads connections).
@@ -123,7 +104,7 @@ def test_three_workers_survive_a_dead_worker_and_a_redis_restart(
         user = User(parent.port, f"u{i}")
         user.send("OPER op pw")
         user.client.expect("381")
-        user.process = _process_of(user.client)
+        user.process = process_of(user.client)
         group = by_process.setdefault(user.process, [])
         if len(group) < 2:
             group.append(user)

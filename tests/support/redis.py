@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from timeouts import TIMEOUT
+from support.ports import free_port
+from support.timeouts import TIMEOUT
 
 
 def find_redis() -> tuple[str | None, str]:
@@ -30,13 +31,6 @@ def find_redis() -> tuple[str | None, str]:
     if path is None:
         return None, "redis-server is not installed (apt-get install redis-server)"
     return path, ""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RedisServer:

@@ -1,4 +1,4 @@
-"""Helpers for driving the real Tk client in tests: pump Tk while waiting."""
+"""Helpers for driving the real Tk client in tests: pump Tk while waiting, read its widgets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import tkinter as tk
 from collections.abc import Callable
 
 from chatroom.ui.tk.app import TkChatApp
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
+
+FAST_RECONNECT = (0.2, 0.4, 0.8)
+"""Reconnect delays of the app under test (the ``gui`` fixture), so that tests wait little."""
+
+GuiFactory = Callable[..., TkChatApp]
+"""What the ``gui`` fixture (tests/ui/tk/conftest.py) gives: ``gui(port, nick=..., **config)``."""
 
 
 def pump(root: tk.Misc, seconds: float = 0.05) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -11,7 +10,7 @@ from typing import TypeVar
 from chatroom.client.config import ClientConfig
 from chatroom.client.core import ChatClient
 from chatroom.client.events import Event, ExitReason
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
 
 E = TypeVar("E", bound=Event)
 
@@ -23,14 +22,6 @@ async def until(condition: Callable[[], object], timeout: float = TIMEOUT, what:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or condition}")
         await asyncio.sleep(0.01)
-
-
-def free_port() -> int:
-    """A port nobody listens on (bound and released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Running:

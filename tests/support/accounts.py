@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from conftest import RunningServer
-from irc_client import IrcClient
+from support.irc_client import IrcClient
+from support.server import RunningServer
 
 PASSWORD = "correct horse battery"
 

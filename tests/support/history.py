@@ -1,4 +1,5 @@
-"""Helpers shared by the storage tests (fixtures live in conftest.py)."""
+"""Helpers shared by the storage tests: messages at fixed times, stored and waited for
+(fixtures live in tests/storage/conftest.py)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import irctokens
 
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
 
 
 class IrcClient:
@@ -130,3 +130,24 @@ class IrcClient:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def names(client: IrcClient, channel: str, *, prefixes: bool = False) -> set[str]:
+    """The nicks NAMES lists in ``channel``; with ``prefixes``, as shown: ``{"@alice", "bob"}``."""
+    client.send(f"NAMES {channel}")
+    return {
+        name if prefixes else name.lstrip("@+")
+        for line in client.until("366")
+        if line.command == "353"
+        for name in line.params[3].split()
+    }
+
+
+def process_of(client: IrcClient) -> str:
+    """The id of the network process ``client`` is connected to (``STATS N``)."""
+    client.send("STATS N")
+    return next(
+        line.params[1].split()[0]
+        for line in client.until("219")
+        if line.command == "249" and line.params[1].endswith("(this process)")
+    )

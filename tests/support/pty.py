@@ -14,7 +14,7 @@ import time
 
 import pexpect
 
-from timeouts import TIMEOUT
+from support.timeouts import TIMEOUT
 
 # CSI, OSC, charset and keypad sequences, and carriage returns.
 _ESCAPES = re.compile(
