@@ -138,6 +138,7 @@ class RedisBridge(Liveness):
             task = loop.create_task(work)
             task.add_done_callback(_report_death)
             bridge._tasks.append(task)
+        server.metrics.network_reachable = True
         log.info("Joined the network in Redis at %s as %s", _safe(url), process_id)
         return bridge
 
@@ -248,6 +249,7 @@ class RedisBridge(Liveness):
                 # events (a KICK, a MODE) may be shown twice.
                 results = await self._send(batch, missed)
                 self._back()
+                self._server.metrics.network_published += len(batch)
                 refused = [result for result in results if isinstance(result, Exception)]
                 for result in refused:
                     log.warning("Redis refused a command: %s", result)
@@ -479,6 +481,7 @@ class RedisBridge(Liveness):
                 # Its messages of that time reached nobody: read them from history.
                 self._resync(from_ms(event.since_ms), origin)
                 continue
+            self._server.metrics.network_received += 1
             try:
                 deliver.apply(self._server, self._view, origin, event)
                 self._delivered.remember(event)

@@ -14,7 +14,7 @@ writable every new message is refused that way up front, until it recovers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ from chatroom.server.response import ResponseBuffer
 from chatroom.storage.base import MessageKind, StoredMessage, dm_key
 
 if TYPE_CHECKING:
+    from chatroom.server.metrics import Metrics
     from chatroom.server.network import Network
     from chatroom.server.server import Server
     from chatroom.server.session import Session
@@ -102,6 +103,7 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
             status, name = name[0], name[1:]
         message_params = (target,) if verb == "TAGMSG" else (target, text)
         recipients: list[Session]
+        present: Container[Session]  # where to look for the sender, in O(1) if it can be
         if is_channel_name(name):
             channel = server.find_channel(name)
             if channel is None:
@@ -115,8 +117,10 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
             members = channel.members
             if status:
                 recipients = [m for m, s in members.items() if s and (status == "+" or "o" in s)]
+                present = recipients
             else:
                 recipients = list(members)
+                present = members
             key = channel.folded
         elif casefold(name) == "chanserv":
             if verb == "PRIVMSG":
@@ -138,12 +142,12 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
                 # Owned by another process of the network: it delivers.
                 if verb == "PRIVMSG" and elsewhere.away is not None:
                     rb.reply(n.RPL_AWAY, elsewhere.nick, elsewhere.away)
-                recipients = []
+                recipients = present = []
                 key = dm_key(session.folded_nick, remote)
             else:
                 if verb == "PRIVMSG" and recipient.away is not None:
                     rb.reply(n.RPL_AWAY, recipient.nick, recipient.away)
-                recipients = [recipient]
+                recipients = present = [recipient]
                 key = dm_key(session.folded_nick, recipient.folded_nick)
         if history is not None and not history.writable:
             # Not only what history keeps: while it is failing nothing new goes out, so a
@@ -164,7 +168,11 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         # shows it); in a channel where you are the only member here, it does not.
         to_self = recipients == [session] and not is_channel_name(name)
         skip = session if not to_self or echo else None
-        relay: Callable[[], None] = partial(_relay, out, recipients, skip, verb == "TAGMSG")
+        # Counted once per relay, never per recipient: the hot loop stays as it is.
+        count = len(recipients) - (skip is not None and skip in present)
+        relay: Callable[[], None] = partial(
+            _relay, out, recipients, skip, verb == "TAGMSG", server.metrics, count
+        )
         if not server.network.is_local:
             # Alone, nobody would receive the event: building it costs a tenth of
             # this hot path (measured), so it is not built.
@@ -195,16 +203,26 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
         # also sends the sender's replies.
         rb.deferred = True
         last = len(stored) - 1
+        started = server.now()
+        server.metrics.history_pending += len(stored)
         for i, (message, then_relay, echoed, target) in enumerate(stored):
             session.pending_stores += 1
-            store.append(
-                message,
-                partial(_after_store, session, rb, i == last, then_relay, echoed, verb, target),
-            )
+            done = partial(_after_store, session, rb, i == last, then_relay, echoed, verb, target)
+            store.append(message, partial(_measured, server, started, done))
 
 
-def _relay(out: Outgoing, recipients: list[Session], skip: Session | None, tagmsg: bool) -> None:
-    """Queue ``out`` for every recipient but ``skip`` (TAGMSG only to message-tags)."""
+def _relay(
+    out: Outgoing,
+    recipients: list[Session],
+    skip: Session | None,
+    tagmsg: bool,
+    metrics: Metrics,
+    count: int,
+) -> None:
+    """Queue ``out`` for every recipient but ``skip`` (TAGMSG only to message-tags);
+    ``count`` is how many that is (for TAGMSG, at most)."""
+    metrics.relays += 1
+    metrics.deliveries += count
     render = out.render
     if tagmsg:
         for member in recipients:
@@ -242,6 +260,12 @@ def _refuse(rb: ResponseBuffer, verb: str, target: str) -> None:
         "Message history cannot be written right now (the server's disk may be full); "
         "your message was not sent, try again later",
     )
+
+
+def _measured(server: Server, started: float, then: Callable[[bool], None], ok: bool) -> None:
+    """Count a message history stored (or not) and how long it took, then go on."""
+    server.metrics.stored(ok, server.now() - started)
+    then(ok)
 
 
 def _after_store(
