@@ -7,8 +7,8 @@ and writes, beside ``bench.json``:
   ours), every figure that has a better direction, as "times better": a bar to the right
   of 1 means the first server is better by that factor (green), to the left worse (red).
   Log scale, so twice better and twice worse are the same length.
-- ``bench-latency.png``: the message latencies (p50 and p99, in ms) of every scenario
-  that measures them, per server, side by side.
+- ``bench-latency.png``: the message latencies (p50 and p99, in ms, from zero) of every
+  scenario that measures them, per server, side by side.
 
 Run alone on an existing JSON: ``python -m bench.plots bench.json``. matplotlib (a
 development dependency) is imported only here, with the Agg backend (no display).
@@ -86,7 +86,8 @@ def _ratios_figure(document: dict[str, Any], pairs: list[tuple[str, str]], path:
         values = [value for _, value in bars]
         colours = ["tab:green" if value >= 1 else "tab:red" for value in values]
         positions = list(range(len(bars)))[::-1]
-        ax.barh(positions, values, left=0, color=colours)
+        # From 1 to the value: the length is how much better or worse, either way.
+        ax.barh(positions, [value - 1 for value in values], left=1, color=colours)
         ax.set_xscale("log")
         ax.axvline(1.0, color="black", linewidth=1)
         ax.set_yticks(positions, labels, fontsize=8)
@@ -119,10 +120,10 @@ def _latency_figure(document: dict[str, Any], path: Path) -> bool:
         for i, server in enumerate(servers):
             xs = [n + (i - (len(servers) - 1) / 2) * width for n in range(len(scenarios))]
             ys = [table.get((s, server), {}).get(key, 0.0) for s in scenarios]
-            ax.bar(xs, ys, width, label=server)
+            bars = ax.bar(xs, ys, width, label=server)
+            ax.bar_label(bars, fmt="%.3g", fontsize=7)
         ax.set_xticks(range(len(scenarios)), [f"scenario {s}" for s in scenarios])
-        ax.set_yscale("log")
-        ax.set_ylabel("ms (log scale; lower is better)")
+        ax.set_ylabel("ms (lower is better)")
         ax.set_title(key.removeprefix("latency_").removesuffix("_ms") + " message latency")
         ax.grid(axis="y", which="both", alpha=0.3)
         ax.legend(fontsize=8)
