@@ -8,6 +8,7 @@ against every available server, 1 when some failed, 2 on a usage error.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -167,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
             "workers": args.workers,
             "seed": args.seed,
         }
-        args.json.write_text(report.to_json(outcome, command, options))
+        document = report.to_json(outcome, command, options)
+        args.json.write_text(document)
+        from bench.plots import write_plots  # matplotlib only when plots are wanted
+
+        for path in write_plots(json.loads(document), args.json):
+            print(f"wrote {path}", file=sys.stderr)
     failed = any(r.error for r in outcome.results)
     return 1 if failed else 0

@@ -256,6 +256,7 @@ def to_json(outcome: Outcome, command: str, options: dict[str, Any]) -> str:
                 "error": r.error,
                 "figures": {f.key: f.value for f in r.figures},
                 "units": {f.key: f.unit for f in r.figures if f.unit},
+                "better": {f.key: f.better.value for f in r.figures if f.better.value},
                 "notes": r.notes,
             }
             for r in outcome.results

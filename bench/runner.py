@@ -8,6 +8,7 @@ of worker processes. A server that cannot run here is skipped once, with the rea
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -61,17 +62,21 @@ def run_all(
         else:
             progress(f"skipping {name}: {reason}")
         outcome.servers.append(info)
+    total = len(scenario_numbers) * len(runnable)
+    started = time.monotonic()
+    done = 0
     for number in scenario_numbers:
         scenario = SCENARIOS[number]
         title = scenario.title(params)
         for name in runnable:
+            done += 1
             if LAUNCHERS[name].processes < scenario.processes:
                 progress(
                     f"scenario {number}, {name}: not run, it needs a server of "
                     f"{scenario.processes} processes (ours-x2)"
                 )
                 continue
-            progress(f"scenario {number}, {name}: {title}")
+            progress(f"[{done}/{total}, {_elapsed(started)}] scenario {number}, {name}: {title}")
             result = ScenarioResult(number, title, name)
             outcome.results.append(result)
             if scenario.run is None:
@@ -96,3 +101,9 @@ def run_all(
             if result.error:
                 progress(f"  failed: {result.error}")
     return outcome
+
+
+def _elapsed(since: float) -> str:
+    """``1m05s`` since ``since`` (monotonic): how long a long run has been going."""
+    seconds = int(time.monotonic() - since)
+    return f"{seconds // 60}m{seconds % 60:02d}s"

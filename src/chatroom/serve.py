@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from chatroom.errors import ConfigError
+from chatroom.server.addresses import parse_networks
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
+from chatroom.server.metrics import LoopLag
 from chatroom.server.persistence import restore as restore_persistent
 from chatroom.server.server import Server
 from chatroom.storage import (
@@ -123,7 +125,9 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
         if isinstance(exc, ConfigError):
             raise
         return 1
-    web = await _start_web(server, config, tls)
+    web = await _start_web(server, config, tls, listeners)
+    lag = LoopLag(server.metrics, loop)
+    lag.start()
     retention = _start_retention(history, config)
     if os.name == "posix" and hasattr(os, "geteuid") and os.geteuid() == 0:
         log.warning("Running as root: it works, but a dedicated user is safer")
@@ -156,6 +160,7 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
             await web.wait_closed(SHUTDOWN_GRACE)
         if retention is not None:
             retention.cancel()
+        lag.stop()
         await _close_stores(history, accounts)  # flushes: a graceful shutdown loses nothing
         log.info("Shutting down the server...")
         restore()
@@ -242,10 +247,12 @@ async def _listen(
 
 
 async def _start_web(
-    server: Server, config: Config, tls: ssl.SSLContext | None
+    server: Server, config: Config, tls: ssl.SSLContext | None, listeners: list[Listener]
 ) -> WebListener | None:
     """Serve the browser client and IRC over WebSocket on ``[web]``, unless turned off;
     with ``[tls]`` on, the web port speaks HTTPS and WSS with the same certificate.
+    The same port answers ``/healthz``, ``/readyz`` (are ``listeners`` up?) and
+    ``/metrics`` (:mod:`chatroom.web.operations`).
 
     A web port that cannot be bound is logged, not fatal: IRC clients can still
     connect.
@@ -253,10 +260,21 @@ async def _start_web(
     if not config.web_enabled:
         return None
     from chatroom.web import WebListener  # websockets is loaded only when serving the web
+    from chatroom.web.operations import Operations
 
     host = config.web_host or config.host
+    operations = Operations(
+        server,
+        listening=lambda: all(listener.sockets for listener in listeners),
+        metrics_allow=config.web_metrics_allow,
+        proxies=parse_networks(config.web_trusted_proxies),
+    )
     web = WebListener(
-        server, IrcOverWebSocket(), allowed_origins=config.web_allowed_origins, ssl=tls
+        server,
+        IrcOverWebSocket(),
+        allowed_origins=config.web_allowed_origins,
+        ssl=tls,
+        operations=operations,
     )
     try:
         await web.start(host, config.web_port)

@@ -110,6 +110,7 @@ class RedisBridge(Writer):
             task = loop.create_task(work)
             task.add_done_callback(_report_death)
             bridge._tasks.append(task)
+        server.metrics.network_reachable = True
         log.info("Joined the network in Redis at %s as %s", _safe(url), process_id)
         return bridge
 
@@ -244,6 +245,7 @@ class RedisBridge(Writer):
                 # Its messages of that time reached nobody: read them from history.
                 self._resync(from_ms(event.since_ms), origin)
                 continue
+            self._server.metrics.network_received += 1
             try:
                 deliver.apply(self._server, self._view, origin, event)
                 self._delivered.remember(event)

@@ -47,6 +47,7 @@ class Recovery(BridgeState):
         # Echoes of our updates may never come now: owe none (no adoption rather
         # than a count that never comes back to zero).
         self._echoes = shared.Echoes()
+        self._server.metrics.network_reachable = False
         if self._healthy:
             self._healthy = False
             log.error("Lost Redis (%s): users here keep chatting, with this process only", exc)
@@ -58,6 +59,7 @@ class Recovery(BridgeState):
             self._split_timer = loop.call_later(SPLIT_NOTICE_AFTER, self._tell_split)
 
     def _back(self) -> None:
+        self._server.metrics.network_reachable = True
         if not self._healthy:
             self._healthy = True
             log.warning("Redis is back: events go to the other processes again")

@@ -87,6 +87,7 @@ class Writer(Liveness):
                 # events (a KICK, a MODE) may be shown twice.
                 results = await self._send(batch, missed)
                 self._back()
+                self._server.metrics.network_published += len(batch)
                 refused = [result for result in results if isinstance(result, Exception)]
                 for result in refused:
                     log.warning("Redis refused a command: %s", result)

@@ -61,6 +61,7 @@ Example (every key, with its default)::
                                 # pages served by this server always may
     trusted_proxies = []        # reverse proxies (addresses, CIDR networks) whose
                                 # X-Forwarded-For names the client; [] = trust none
+    metrics_allow = []          # who else than this machine may read /metrics
 
     [accounts]
     enabled = true              # accounts (REGISTER, SASL) kept in data_dir/accounts.db
@@ -160,6 +161,7 @@ class Config:
     web_host: str = ""
     web_allowed_origins: tuple[str, ...] = ()
     web_trusted_proxies: tuple[str, ...] = ()
+    web_metrics_allow: tuple[str, ...] = ()
     # [accounts]
     accounts_enabled: bool = True
     registration_open: bool = True
@@ -329,6 +331,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "web.host": ("web_host", _text),
     "web.allowed_origins": ("web_allowed_origins", _origins),
     "web.trusted_proxies": ("web_trusted_proxies", _networks),
+    "web.metrics_allow": ("web_metrics_allow", _networks),
     "accounts.enabled": ("accounts_enabled", _bool),
     "accounts.registration": ("registration_open", _bool),
     "accounts.registration_before_connect": ("registration_before_connect", _bool),

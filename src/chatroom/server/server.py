@@ -30,6 +30,7 @@ from chatroom.server.addresses import is_loopback
 from chatroom.server.channel import Channel
 from chatroom.server.config import Config
 from chatroom.server.logins import Auth
+from chatroom.server.metrics import Metrics
 from chatroom.server.mirror import is_orphan
 from chatroom.server.network import Network
 from chatroom.server.network.events import NickChange, Quit
@@ -81,6 +82,7 @@ class Server:
         self.history = history
         self.accounts = accounts
         self.auth = Auth()
+        self.metrics = Metrics()  # what the operator sees (chatroom.web.metrics)
         # The caps offered; chathistory only when there is history to read.
         self.caps: dict[str, str] = dict(SUPPORTED)
         if history is not None:
@@ -296,6 +298,7 @@ class Server:
         dirty, self._dirty = self._dirty, []
         for session in dirty:
             if not session.closed and not session.flush():
+                self.metrics.sendq_drops += 1
                 self.disconnect(session, "SendQ exceeded", abort=True)
 
     # -- names -------------------------------------------------------------------

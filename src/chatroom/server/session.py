@@ -25,6 +25,7 @@ from chatroom.protocol.line import Line, format_tags, parse
 from chatroom.protocol.masks import mask_matches
 from chatroom.server.addresses import host_of
 from chatroom.server.flood import TokenBucket
+from chatroom.server.metrics import Metrics
 from chatroom.server.outgoing import filter_tags, profile_for
 from chatroom.server.regstate import RegEvent, RegState, next_state
 
@@ -68,6 +69,8 @@ class Host(Protocol):
 
     @property
     def config(self) -> Config: ...
+    @property
+    def metrics(self) -> Metrics: ...
     def now(self) -> float: ...
     def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle: ...
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None: ...
@@ -260,6 +263,7 @@ class Session:
                 if not decoder.has_line:
                     break
                 if flood is not None and not flood.take(server.now()):
+                    server.metrics.flood_delays += 1
                     self._pause(flood.wait())
                     return
                 line = self._next_line()

@@ -93,6 +93,7 @@ class WebSocketTransport:
     """
 
     __slots__ = ("_closing", "_partial", "_readable", "_tasks", "text", "ws")
+    kind = "websocket"  # for the metrics (chatroom_clients by transport)
 
     def __init__(self, ws: ServerConnection, *, text: bool) -> None:
         self.ws = ws

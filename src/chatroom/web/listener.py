@@ -43,6 +43,8 @@ from chatroom.web.http import (
     static_response,
     text_response,
 )
+from chatroom.web.operations import PATHS as OPERATOR_PATHS
+from chatroom.web.operations import Operations
 
 log = logging.getLogger("chatroom.server")
 
@@ -91,8 +93,10 @@ class WebListener:
         allowed_origins: Sequence[str] = (),
         ssl: ssl_module.SSLContext | None = None,
         static: dict[str, StaticFile] | None = None,
+        operations: Operations | None = None,
     ) -> None:
         self.server = server
+        self.operations = operations  # /healthz, /readyz, /metrics
         self.websocket = websocket
         self.allowed_origins = tuple(allowed_origins)
         self.ssl = ssl
@@ -193,6 +197,9 @@ class WebListener:
             log.info("Refused a request with more than one %s header", repeated)
             return text_response(400, f"Send one {repeated} header, not several.\n", None)
         path = request.path.split("?", 1)[0]
+        if self.operations is not None and path in OPERATOR_PATHS:
+            peer = str(connection.remote_address[0])
+            return self.operations.answer(peer, request, host)
         if path != WS_PATH and not _asks_for_websocket(request.headers):
             return static_response(
                 self.static,

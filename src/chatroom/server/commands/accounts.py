@@ -99,7 +99,10 @@ def _fail(
 
 def _throttled(server: Server, session: Session, name: str) -> bool:
     """True: refuse at once. False: the attempt is counted (as failed until it succeeds)."""
-    return not server.auth.begin(session.address, name, server.now())
+    if server.auth.begin(session.address, name, server.now()):
+        return False
+    server.metrics.logins_throttled += 1
+    return True
 
 
 def _plain(
@@ -123,9 +126,11 @@ def _plain(
             log.error("Login check failed: %s", exc)
             account = None
         if account is None:  # already counted as failed by _throttled
+            server.metrics.logins_failed += 1
             log.info("Failed login as %r from %s", authcid, session.address)
             _fail(session, rb)
         else:
+            server.metrics.logins_ok += 1
             server.auth.succeeded(session.address, authcid)
             session.sasl = None
             log_in(server, session, account, rb)
@@ -169,6 +174,7 @@ def _scram(
         try:
             final = attempt.exchange.verify_client_final(payload)
         except SaslError:  # already counted as failed at client-first
+            server.metrics.logins_failed += 1
             log.info("Failed login as %r from %s", attempt.exchange.username, session.address)
             _fail(session, rb)
             return
@@ -181,6 +187,7 @@ def _scram(
         return
     # The client's empty answer to our server-final message.
     assert found.account is not None
+    server.metrics.logins_ok += 1
     server.auth.succeeded(session.address, found.account.name)
     session.sasl = None
     log_in(server, session, found.account, rb)

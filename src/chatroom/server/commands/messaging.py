@@ -14,7 +14,7 @@ writable every new message is refused that way up front, until it recovers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ from chatroom.server.response import ResponseBuffer
 from chatroom.storage.base import MessageKind, StoredMessage, dm_key
 
 if TYPE_CHECKING:
+    from chatroom.server.metrics import Metrics
     from chatroom.server.network import Network
     from chatroom.server.server import Server
     from chatroom.server.session import Session
@@ -80,7 +81,7 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
     for target in targets:
         _send_to(server, session, rb, verb, target, text, client_tags, store, stored)
     if store is not None and stored:
-        _store_then_relay(store, session, rb, verb, stored)
+        _store_then_relay(server, store, session, rb, verb, stored)
 
 
 def _targets(server: Server, line: Line, rb: ResponseBuffer, verb: str) -> list[str] | None:
@@ -135,7 +136,7 @@ def _send_to(
     found = _recipients(server, session, rb, verb, name, status, text)
     if found is None:
         return
-    recipients, key, shown = found
+    recipients, present, key, shown = found
     history = server.history
     if history is not None and not history.writable:
         # Not only what history keeps: while it is failing nothing new goes out, so a
@@ -158,7 +159,11 @@ def _send_to(
     # shows it); in a channel where you are the only member here, it does not.
     to_self = recipients == [session] and not is_channel_name(name)
     skip = session if not to_self or echo else None
-    relay: Callable[[], None] = partial(_relay, out, recipients, skip, verb == "TAGMSG")
+    # Counted once per relay, never per recipient: the hot loop stays as it is.
+    count = len(recipients) - (skip is not None and skip in present)
+    relay: Callable[[], None] = partial(
+        _relay, out, recipients, skip, verb == "TAGMSG", server.metrics, count
+    )
     if not server.network.is_local:
         # Alone, nobody would receive the event: building it costs a tenth of
         # this hot path (measured), so it is not built.
@@ -194,8 +199,9 @@ def _recipients(
     name: str,
     status: str,
     text: str,
-) -> tuple[list[Session], str, str] | None:
-    """The local sessions a message to ``name`` goes to, the history key of the
+) -> tuple[list[Session], Container[Session], str, str] | None:
+    """The local sessions a message to ``name`` goes to (as a list, and as a container
+    that answers ``in`` at once, to count them without a scan), the history key of the
     conversation and the target as relayed (the channel's own name, with the status
     prefix; the user's nick as it is now); None when it goes nowhere: the target was
     refused (the error is in ``rb``, none for NOTICE) or answered (ChanServ). A nick
@@ -215,8 +221,8 @@ def _recipients(
         shown = status + channel.name
         if status:
             chosen = [m for m, s in members.items() if s and (status == "+" or "o" in s)]
-            return chosen, channel.folded, shown
-        return list(members), channel.folded, shown
+            return chosen, members, channel.folded, shown
+        return list(members), members, channel.folded, shown
     folded = casefold(name)
     if folded == "chanserv":
         if verb == "PRIVMSG":
@@ -231,8 +237,9 @@ def _recipients(
     if verb == "PRIVMSG" and user.away is not None:
         rb.reply(n.RPL_AWAY, user.nick, user.away)
     if recipient is None:  # owned by another process of the network: it delivers
-        return [], dm_key(session.folded_nick, folded), user.nick
-    return [recipient], dm_key(session.folded_nick, recipient.folded_nick), recipient.nick
+        return [], (), dm_key(session.folded_nick, folded), user.nick
+    alone = [recipient]
+    return alone, alone, dm_key(session.folded_nick, recipient.folded_nick), recipient.nick
 
 
 def _ask_chanserv(server: Server, session: Session, text: str) -> None:
@@ -244,7 +251,12 @@ def _ask_chanserv(server: Server, session: Session, text: str) -> None:
 
 
 def _store_then_relay(
-    store: HistoryStore, session: Session, rb: ResponseBuffer, verb: str, stored: list[_Stored]
+    server: Server,
+    store: HistoryStore,
+    session: Session,
+    rb: ResponseBuffer,
+    verb: str,
+    stored: list[_Stored],
 ) -> None:
     """Durability first (DESIGN.md): store each message, and relay it, and answer
     the sender, only once the store has it. The sender's next lines wait meanwhile
@@ -252,16 +264,32 @@ def _store_then_relay(
     # Callbacks run in append order, so the last one also sends the sender's replies.
     rb.deferred = True
     last = len(stored) - 1
+    started = server.now()
+    server.metrics.history_pending += len(stored)
     for i, (message, then_relay, echoed, target) in enumerate(stored):
         session.pending_stores += 1
-        store.append(
-            message,
-            partial(_after_store, session, rb, i == last, then_relay, echoed, verb, target),
-        )
+        done = partial(_after_store, session, rb, i == last, then_relay, echoed, verb, target)
+        store.append(message, partial(_measured, server, started, done))
 
 
-def _relay(out: Outgoing, recipients: list[Session], skip: Session | None, tagmsg: bool) -> None:
-    """Queue ``out`` for every recipient but ``skip`` (TAGMSG only to message-tags)."""
+def _measured(server: Server, started: float, then: Callable[[bool], None], ok: bool) -> None:
+    """Count a message history stored (or not) and how long it took, then go on."""
+    server.metrics.stored(ok, server.now() - started)
+    then(ok)
+
+
+def _relay(
+    out: Outgoing,
+    recipients: list[Session],
+    skip: Session | None,
+    tagmsg: bool,
+    metrics: Metrics,
+    count: int,
+) -> None:
+    """Queue ``out`` for every recipient but ``skip`` (TAGMSG only to message-tags);
+    ``count`` is how many that is (for TAGMSG, at most)."""
+    metrics.relays += 1
+    metrics.deliveries += count
     render = out.render
     if tagmsg:
         for member in recipients:

@@ -39,6 +39,7 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     entry = next((o for o in server.config.operators if o.name == name), None)
     key = f"oper:{name}"
     if not server.auth.begin(session.address, key, server.now()):
+        server.metrics.logins_throttled += 1
         # Guessing is slowed down before any hashing, like SASL logins; the attempt
         # counts as failed from now on unless it succeeds.
         rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
@@ -52,9 +53,11 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         if session.closed:
             return  # it quit meanwhile: its counts (LUSERS) are already taken off
         if entry is None or not matched:
+            server.metrics.logins_failed += 1
             log.warning("Failed OPER attempt as %r from %s", name, session.address)
             rb.reply(n.ERR_PASSWDMISMATCH, "Password incorrect")
             return
+        server.metrics.logins_ok += 1
         server.auth.succeeded(session.address, key)
         session.set_mode("o", True)
         session.operator_name = entry.name

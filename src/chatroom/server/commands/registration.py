@@ -222,6 +222,7 @@ def _complete_registration(server: Server, session: Session, rb: ResponseBuffer)
         return
     session.advance(RegEvent.WELCOME)
     server.registry.register(session)
+    server.metrics.registrations += 1
     session.took_nick("")  # now, not at NICK: another could register the nick between
     send_welcome(server, session, rb)
     monitoring.online(server.watchlist, session.nick, session.source)  # MONITOR watchers
