@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cluster.redis_support import RedisServer, running_redis
-from irc_client import IrcClient
 from prometheus_client.parser import text_string_to_metric_families
-from timeouts import TIMEOUT, eventually
 
-from conftest import RunningServer, ServerFactory
+from support.irc_client import IrcClient
+from support.redis import RedisServer, running_redis
+from support.server import RunningServer, ServerFactory
+from support.timeouts import TIMEOUT, eventually
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:

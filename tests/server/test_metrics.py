@@ -7,11 +7,11 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from fakes import settle
 
 from chatroom.server.config import Config
 from chatroom.server.metrics import STORE_BUCKETS, LoopLag, Metrics
 from support.core import OPER_NAME, OPER_PASSWORD, Harness, join
+from support.fakes import settle
 
 
 @pytest.fixture
