@@ -42,6 +42,7 @@ from chatroom.storage import (
 )
 from chatroom.storage.accounts import AccountStore
 from chatroom.storage.accounts_sqlite import open_accounts
+from chatroom.storage.passwords import use_concurrency
 from chatroom.storage.sqlite import open_history
 from chatroom.transports.tcp import Listener, listen
 from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
@@ -95,6 +96,7 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
     """Start the server, run it until a stop request, shut down in order."""
     loop = asyncio.get_running_loop()
     # -- startup
+    use_concurrency(config.hash_concurrency)  # before anything hashes a password
     stores = await _open_stores(config)
     if stores is None:
         return 1

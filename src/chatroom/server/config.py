@@ -67,6 +67,8 @@ Example (every key, with its default)::
     registration = true         # anyone may create an account with REGISTER
     nick_grace = 30             # seconds to log in before a registered nick is taken back
     plain_needs_tls = false     # refuse SASL PLAIN over plain text from other machines
+    hash_concurrency = 0        # password hashes at once (19 MiB each), the rest queue
+                                # in order; 0 = one per CPU, at most 3
 
     [history]
     enabled = true              # store channel and private messages (SQLite)
@@ -164,6 +166,7 @@ class Config:
     registration_open: bool = True
     nick_grace: float = 30.0
     plain_needs_tls: bool = False
+    hash_concurrency: int = 0
     # [history]
     history_enabled: bool = True
     data_dir: str = ""
@@ -327,6 +330,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "accounts.registration": ("registration_open", _bool),
     "accounts.nick_grace": ("nick_grace", _number(1, 86400)),
     "accounts.plain_needs_tls": ("plain_needs_tls", _bool),
+    "accounts.hash_concurrency": ("hash_concurrency", _int(0, 64)),
     "database.url": ("database_url", _database_url),
     "cluster.redis": ("cluster_redis", _redis_url),
     "history.enabled": ("history_enabled", _bool),
