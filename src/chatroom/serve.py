@@ -46,7 +46,6 @@ from chatroom.storage.passwords import use_concurrency
 from chatroom.storage.sqlite import open_history
 from chatroom.transports.tcp import Listener, listen
 from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
-from chatroom.transports.websocket import IrcOverWebSocket
 
 if TYPE_CHECKING:
     from chatroom.cluster.bridge import RedisBridge
@@ -254,7 +253,9 @@ async def _start_web(
     """
     if not config.web_enabled:
         return None
-    from chatroom.web import WebListener  # websockets is loaded only when serving the web
+    # Imported here: websockets is loaded only when serving the web.
+    from chatroom.transports.websocket import IrcOverWebSocket
+    from chatroom.web import WebListener
 
     host = config.web_host or config.host
     web = WebListener(
