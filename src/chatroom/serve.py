@@ -44,10 +44,10 @@ from chatroom.storage import (
 )
 from chatroom.storage.accounts import AccountStore
 from chatroom.storage.accounts_sqlite import open_accounts
+from chatroom.storage.passwords import use_concurrency
 from chatroom.storage.sqlite import open_history
 from chatroom.transports.tcp import Listener, listen
 from chatroom.transports.tls import ensure_self_signed, fingerprint, server_context
-from chatroom.transports.websocket import IrcOverWebSocket
 
 if TYPE_CHECKING:
     from chatroom.cluster.bridge import RedisBridge
@@ -97,6 +97,7 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
     """Start the server, run it until a stop request, shut down in order."""
     loop = asyncio.get_running_loop()
     # -- startup
+    use_concurrency(config.hash_concurrency)  # before anything hashes a password
     stores = await _open_stores(config)
     if stores is None:
         return 1
@@ -259,7 +260,9 @@ async def _start_web(
     """
     if not config.web_enabled:
         return None
-    from chatroom.web import WebListener  # websockets is loaded only when serving the web
+    # Imported here: websockets is loaded only when serving the web.
+    from chatroom.transports.websocket import IrcOverWebSocket
+    from chatroom.web import WebListener
     from chatroom.web.operations import Operations
 
     host = config.web_host or config.host

@@ -13,9 +13,11 @@ from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.logins import Auth
 from chatroom.server.server import Server
+from chatroom.storage import passwords
 from chatroom.storage.accounts import Account
 from chatroom.storage.accounts_memory import MemoryAccountStore
-from support.account_stores import CHEAP
+from chatroom.storage.passwords import Passwords
+from support.account_stores import CHEAP, CountingHasher
 from support.core import FakeClient, until
 from support.fakes import FakeTransport
 
@@ -124,3 +126,19 @@ async def test_parallel_oper_guesses_run_as_few_checks_as_serial_ones(
         client.send("OPER root guess")
     await until(lambda: all(b" 464 " in c.transport.data for c in clients))
     assert len(checks) == server.auth.by_address.threshold
+
+
+async def test_oper_checks_queue_with_logins_in_the_one_bounded_hasher(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # OPER used to hash on the default thread pool, beside the account store's own:
+    # two bounds, so more hashes (each with its memory) at once than configured.
+    hasher = CountingHasher()
+    monkeypatch.setattr(passwords, "_shared", Passwords(hasher, concurrency=2))
+    server = Server(Config(), asyncio.get_running_loop(), commands=COMMANDS)
+    clients = [await FakeClient(server, f"10.0.3.{i}").register(f"op{i}") for i in range(12)]
+    for i, client in enumerate(clients):
+        client.send(f"OPER root{i} guess")
+    await until(lambda: all(b" 464 " in c.transport.data for c in clients))
+    assert len(hasher.started) == 12
+    assert hasher.most == 2

@@ -49,6 +49,10 @@ def test_every_documented_key_is_accepted(tmp_path: Path) -> None:
         ({"server": {"name": "two words"}}, "server.name: must be one word"),
         ({"server": {"default_room": "lobby"}}, "server.default_room: must be a channel name"),
         ({"flood": {"enabled": "yes"}}, "flood.enabled: must be true or false"),
+        (
+            {"accounts": {"hash_concurrency": -1}},
+            "accounts.hash_concurrency: must be an integer from 0 to 64",
+        ),
         ({"operators": [{"name": "a", "password": "plain"}]}, "operators[0].password: must be"),
         ({"operators": [{"name": "a"}]}, "operators[0]: needs both name and password"),
     ],

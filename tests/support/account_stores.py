@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from argon2 import PasswordHasher
 
@@ -34,3 +36,27 @@ async def open_store(
         assert dsn is not None, "the postgres backend needs the postgres_dsn fixture"
         return await PostgresAccountStore.open(dsn, **options)
     return await SQLiteAccountStore.open(tmp_path / "accounts.db", **options)
+
+
+class CountingHasher(PasswordHasher):
+    """Cheap argon2 that records how many verifications run at once, and in what order
+    they started."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+        self.started: list[str] = []
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            self.started.append(str(password))
+        try:
+            time.sleep(0.002)  # long enough for the others to pile up behind
+            return super().verify(hash, password)
+        finally:
+            with self.lock:
+                self.running -= 1

@@ -68,6 +68,8 @@ Example (every key, with its default)::
     registration = true         # anyone may create an account with REGISTER
     nick_grace = 30             # seconds to log in before a registered nick is taken back
     plain_needs_tls = false     # refuse SASL PLAIN over plain text from other machines
+    hash_concurrency = 0        # password hashes at once (19 MiB each), the rest queue
+                                # in order; 0 = one per CPU, at most 3
 
     [history]
     enabled = true              # store channel and private messages (SQLite)
@@ -171,6 +173,7 @@ class Config:
     min_password_length: int = 8  # characters (after SASLprep) of a new account's password
     nick_grace: float = 30.0
     plain_needs_tls: bool = False
+    hash_concurrency: int = 0
     # [history]
     history_enabled: bool = True
     data_dir: str = ""
@@ -338,6 +341,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "accounts.min_password_length": ("min_password_length", _int(1, 256)),
     "accounts.nick_grace": ("nick_grace", _number(1, 86400)),
     "accounts.plain_needs_tls": ("plain_needs_tls", _bool),
+    "accounts.hash_concurrency": ("hash_concurrency", _int(0, 64)),
     "database.url": ("database_url", _database_url),
     "cluster.redis": ("cluster_redis", _redis_url),
     "history.enabled": ("history_enabled", _bool),

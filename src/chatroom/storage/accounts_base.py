@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from chatroom.protocol.casemap import casefold, is_channel_name, is_valid_nick
 from chatroom.protocol.sasl import (
@@ -25,7 +23,7 @@ from chatroom.protocol.sasl import (
     derive_scram_credentials,
     saslprep,
 )
-from chatroom.storage.passwords import Passwords
+from chatroom.storage.passwords import Passwords, shared
 
 from .accounts import (
     MIN_PASSWORD_CHARS,
@@ -94,10 +92,6 @@ def _normalize_ban(ban: BanRecord) -> BanRecord:
     return replace(ban, created=_trunc(ban.created), expires=_trunc_opt(ban.expires))
 
 
-def _default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
-
-
 # --- the shared implementation -----------------------------------------------------------------
 
 
@@ -107,9 +101,11 @@ class AccountStoreBase(ABC):
     Backends implement the ``_load_*``/``_insert_*``/… coroutines (plain reads and writes,
     casefolded keys, no validation) and :meth:`_close_backend`.
 
-    *passwords* chooses the argon2 parameters (default: :mod:`chatroom.storage.passwords`'
-    defaults; tests pass cheaper ones). *secret* keys the fake SCRAM credentials.
-    *hash_workers* bounds concurrent hashing (each one holds the hasher's memory).
+    *passwords* chooses the argon2 parameters and how many hashes run at once (each one
+    holds the hasher's memory); default: the process's shared one
+    (:func:`chatroom.storage.passwords.shared`), whose bound OPER checks share; tests pass
+    cheaper ones. *hash_workers*, without *passwords*: a hasher of the default parameters
+    of its own, with that bound. *secret* keys the fake SCRAM credentials.
     *scram_iterations* is used for new verifiers and for fake credentials: changing it
     makes accounts made before distinguishable from missing ones (by their iteration count)
     until their password is set again, so raise it rarely. *nick_length* is the longest
@@ -126,10 +122,10 @@ class AccountStoreBase(ABC):
         nick_length: int = 32,
     ) -> None:
         self._secret = secret
-        self._passwords = passwords if passwords is not None else Passwords()
-        self._hash_pool = ThreadPoolExecutor(
-            hash_workers or _default_workers(), thread_name_prefix="chatroom-password"
-        )
+        if passwords is None:
+            passwords = Passwords(concurrency=hash_workers) if hash_workers else shared()
+        self._passwords = passwords
+        self._hashes: set[asyncio.Future[Any]] = set()  # in flight, awaited by close()
         self.scram_iterations = scram_iterations
         self.nick_length = nick_length
         self._closed = False
@@ -184,13 +180,18 @@ class AccountStoreBase(ABC):
             raise AccountStoreClosed()
 
     async def _hashing(self, work: Callable[[], T]) -> T:
+        """Run *work* in the hasher's queue (bounded, first come first served)."""
         self._check_open()
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._hash_pool, work)
-        except RuntimeError:
-            if self._closed:  # the pool was shut down while we waited our turn
-                raise AccountStoreClosed() from None
-            raise
+
+        def unless_closed() -> T:
+            if self._closed:  # closed while this waited its turn: skip the costly part
+                raise AccountStoreClosed()
+            return work()
+
+        future = asyncio.ensure_future(self._passwords.run(unless_closed))
+        self._hashes.add(future)
+        future.add_done_callback(self._hashes.discard)
+        return await future
 
     def _secrets_for(self, normalized: str) -> tuple[str, ScramCredentials]:
         # Runs on the hashing pool: argon2 plus 4096 PBKDF2 rounds.
@@ -373,5 +374,6 @@ class AccountStoreBase(ABC):
         await asyncio.shield(self._close_task)
 
     async def _shutdown(self) -> None:
-        await asyncio.to_thread(self._hash_pool.shutdown, True)
+        if self._hashes:  # the hasher may be shared: wait for ours, not for the queue
+            await asyncio.wait(list(self._hashes))
         await self._close_backend()

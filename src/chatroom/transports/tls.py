@@ -16,11 +16,6 @@ import socket
 import ssl
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from chatroom.errors import ConfigError
 
 SELF_SIGNED_CERT = "tls-cert.pem"
@@ -54,6 +49,12 @@ def ensure_self_signed(directory: Path, hostname: str | None = None) -> tuple[Pa
     key_path = directory / SELF_SIGNED_KEY
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
+    # Imported here: cryptography weighs about 10 MB and 40 ms, and only this needs it.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = hostname or socket.gethostname() or "localhost"
     key = ec.generate_private_key(ec.SECP256R1())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import logging
 import time
@@ -17,7 +16,7 @@ from chatroom.server import presence
 from chatroom.server.persistence import ban_for, without_expired
 from chatroom.storage.accounts import BanRecord
 from chatroom.storage.errors import StorageError
-from chatroom.storage.passwords import verify_password
+from chatroom.storage.passwords import shared, verify_password
 
 CREATED = "%Y-%m-%d %H:%M:%S UTC"
 """How ``Server.created`` (when this process started) is written."""
@@ -47,9 +46,10 @@ def oper(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
     stored = entry.password_hash if entry is not None else None
 
     async def check() -> None:
-        # Hashing takes tens of milliseconds: off the event loop, while this
-        # client's next lines wait for the answer.
-        matched = await asyncio.to_thread(verify_password, stored, password)
+        # Hashing takes tens of milliseconds and megabytes: off the event loop, in
+        # the queue that bounds every hash of the process, while this client's next
+        # lines wait for the answer.
+        matched = await shared().run(lambda: verify_password(stored, password))
         if session.closed:
             return  # it quit meanwhile: its counts (LUSERS) are already taken off
         if entry is None or not matched:
