@@ -226,7 +226,7 @@ def _setup_logging(args: argparse.Namespace, prefix: str = "") -> None:
 
 def _server(args: argparse.Namespace) -> int:
     from chatroom.serve import run
-    from chatroom.server.config import config_from_mapping, load_config
+    from chatroom.server.config import Config, config_from_mapping, load_config
 
     # Flags are applied as if they were in the file, so they pass the same checks.
     flags: dict[str, dict[str, object]] = {
@@ -271,10 +271,15 @@ def _server(args: argparse.Namespace) -> int:
         flags["web"]["port"] = args.web_port
     if args.no_web:
         flags["web"]["enabled"] = False
-    config = config_from_mapping(flags, load_config(args.config))
+
+    def load() -> Config:
+        """The file, then the flags: at start, and again at each reload."""
+        return config_from_mapping(flags, load_config(args.config))
+
+    config = load()
     if args.worker is not None:
         _setup_logging(args, f"[worker {args.worker}] ")
-        return run(config, console=False, worker=True)
+        return run(config, console=False, worker=True, load=load)
     if args.workers is not None:
         if args.workers < 1:
             raise ConfigError("--workers", "must be at least 1")
@@ -287,7 +292,7 @@ def _server(args: argparse.Namespace) -> int:
 
         return supervise(config, args.arguments, args.workers)
     _setup_logging(args)
-    return run(config)
+    return run(config, load=load)
 
 
 def _backup(args: argparse.Namespace) -> int:
