@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from chatroom import __version__
 from chatroom.errors import ConfigError
+from chatroom.operate import add_operator_parsers
 from chatroom.ui.terminal.cli import add_client_parser
 from chatroom.ui.tk.cli import add_gui_parser
 
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_parser(sub)
     _add_backup_parser(sub)
     _add_passwd_parser(sub)
+    add_operator_parsers(sub)
     add_client_parser(sub)
     add_gui_parser(sub)
     return parser

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from chatroom.errors import ConfigError
+from chatroom.operate import open_control
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.persistence import restore as restore_persistent
@@ -161,11 +162,7 @@ async def serve(
     if stores is None:
         return 1
     history, accounts = stores
-    server = Server(config, loop, history, accounts, commands=COMMANDS)
-    try:
-        await restore_persistent(server)
-    except StorageError as exc:
-        log.error("Could not restore registered rooms and bans: %s", exc)
+    server = await _make_server(config, loop, history, accounts)
     network = await _join_network(server, config)
     if network is False:
         await _close_stores(history, accounts)
@@ -194,10 +191,10 @@ async def serve(
     stop = _StopRequest()
     reloader = _Reloader(server, load or (lambda: config), tls, web)
     restore = _install_signals(loop, stop.request, reloader.reload)
-    if worker:
-        reader: int | None = _watch_parent(loop, stop.request)
-    else:
-        reader = _watch_console(loop, stop.request) if console else None
+    # With --workers, each process would claim the same path: the parent passes
+    # SIGHUP on instead (`systemctl reload`), and there is no `chatroom status`.
+    close_control = None if worker else await open_control(server, config, reloader.reload, history)
+    reader = _watch_input(loop, stop.request, worker=worker, console=console)
     # -- main loop
     try:
         await stop.event.wait()
@@ -206,6 +203,8 @@ async def serve(
         if reader is not None:
             loop.remove_reader(reader)
         log.info("Closing all connections...")
+        if close_control is not None:
+            close_control()
         for listener in listeners:
             listener.close()
         if web is not None:
@@ -223,6 +222,34 @@ async def serve(
         log.info("Shutting down the server...")
         restore()
     return 0
+
+
+async def _make_server(
+    config: Config,
+    loop: asyncio.AbstractEventLoop,
+    history: HistoryStore | None,
+    accounts: AccountStore | None,
+) -> Server:
+    """The core, with the registered rooms and server bans of the account store."""
+    server = Server(config, loop, history, accounts, commands=COMMANDS)
+    try:
+        await restore_persistent(server)
+    except StorageError as exc:
+        log.error("Could not restore registered rooms and bans: %s", exc)
+    return server
+
+
+def _watch_input(
+    loop: asyncio.AbstractEventLoop,
+    request: Callable[[str | None], None],
+    *,
+    worker: bool,
+    console: bool,
+) -> int | None:
+    """A worker watches its parent's pipe, a server on a terminal its console."""
+    if worker:
+        return _watch_parent(loop, request)
+    return _watch_console(loop, request) if console else None
 
 
 async def _open_stores(
