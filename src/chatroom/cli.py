@@ -214,16 +214,28 @@ def _add_logging_flags(parser: argparse.ArgumentParser) -> None:
         "-v", "--verbose", action="store_true", help="log every message (DEBUG level)"
     )
     group.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
-
-
-def _setup_logging(args: argparse.Namespace, prefix: str = "") -> None:
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(
-        level=level,
-        format=f"%(asctime)s %(levelname)s {prefix}%(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
+    parser.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="AREA=LEVEL",
+        help="the level of one area, e.g. chatroom.cluster=debug (repeatable; "
+        "LEVEL alone for every area): debug, info, warning, error",
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one object per line (time, level, logger, message) for log shippers",
+    )
+
+
+def _setup_logging(args: argparse.Namespace, worker: int | None = None) -> None:
+    from chatroom.logs import parse_levels, setup
+
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    areas = parse_levels(args.log)
+    setup(level, json_format=args.log_format == "json", areas=areas, worker=worker)
 
 
 def _server(args: argparse.Namespace) -> int:
@@ -280,7 +292,7 @@ def _server(args: argparse.Namespace) -> int:
 
     config = load()
     if args.worker is not None:
-        _setup_logging(args, f"[worker {args.worker}] ")
+        _setup_logging(args, args.worker)
         return run(config, console=False, worker=True, load=load)
     if args.workers is not None:
         if args.workers < 1:
