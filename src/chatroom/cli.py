@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from chatroom import __version__
 from chatroom.errors import ConfigError
+from chatroom.operate import add_operator_parsers
 from chatroom.ui.terminal.cli import add_client_parser
 from chatroom.ui.tk.cli import add_gui_parser
 
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_parser(sub)
     _add_backup_parser(sub)
     _add_passwd_parser(sub)
+    add_operator_parsers(sub)
     add_client_parser(sub)
     add_gui_parser(sub)
     return parser
@@ -212,21 +214,33 @@ def _add_logging_flags(parser: argparse.ArgumentParser) -> None:
         "-v", "--verbose", action="store_true", help="log every message (DEBUG level)"
     )
     group.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
-
-
-def _setup_logging(args: argparse.Namespace, prefix: str = "") -> None:
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(
-        level=level,
-        format=f"%(asctime)s %(levelname)s {prefix}%(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
+    parser.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="AREA=LEVEL",
+        help="the level of one area, e.g. chatroom.cluster=debug (repeatable; "
+        "LEVEL alone for every area): debug, info, warning, error",
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one object per line (time, level, logger, message) for log shippers",
+    )
+
+
+def _setup_logging(args: argparse.Namespace, worker: int | None = None) -> None:
+    from chatroom.logs import parse_levels, setup
+
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    areas = parse_levels(args.log)
+    setup(level, json_format=args.log_format == "json", areas=areas, worker=worker)
 
 
 def _server(args: argparse.Namespace) -> int:
     from chatroom.serve import run
-    from chatroom.server.config import config_from_mapping, load_config
+    from chatroom.server.config import Config, config_from_mapping, load_config
 
     # Flags are applied as if they were in the file, so they pass the same checks.
     flags: dict[str, dict[str, object]] = {
@@ -271,10 +285,15 @@ def _server(args: argparse.Namespace) -> int:
         flags["web"]["port"] = args.web_port
     if args.no_web:
         flags["web"]["enabled"] = False
-    config = config_from_mapping(flags, load_config(args.config))
+
+    def load() -> Config:
+        """The file, then the flags: at start, and again at each reload."""
+        return config_from_mapping(flags, load_config(args.config))
+
+    config = load()
     if args.worker is not None:
-        _setup_logging(args, f"[worker {args.worker}] ")
-        return run(config, console=False, worker=True)
+        _setup_logging(args, args.worker)
+        return run(config, console=False, worker=True, load=load)
     if args.workers is not None:
         if args.workers < 1:
             raise ConfigError("--workers", "must be at least 1")
@@ -287,7 +306,7 @@ def _server(args: argparse.Namespace) -> int:
 
         return supervise(config, args.arguments, args.workers)
     _setup_logging(args)
-    return run(config)
+    return run(config, load=load)
 
 
 def _backup(args: argparse.Namespace) -> int:

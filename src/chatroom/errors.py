@@ -10,6 +10,8 @@
     │       ├── InputTooLong        over the line or tag length limit (ERR_INPUTTOOLONG)
     │       └── InvalidUtf8         the line is not valid UTF-8
     ├── ConfigError                 a configuration value is wrong; names the key
+    ├── ControlError                (chatroom.transports.control) the control socket
+    │                               cannot be used: no server, another user's socket
     └── StorageError                (chatroom.storage.errors) history and accounts
         ├── UnknownMessageError     a msgid anchor that is not in the conversation
         ├── StorageUnavailableError disk full, locked, I/O error ...

@@ -5,7 +5,8 @@ Reads top to bottom like the life of the process::
     run(config)            choose the event loop (uvloop on Linux) and go
       serve(config)        start listeners, then wait for a stop request
         startup            listeners, "Listening at HOST:PORT", "Web chat at URL"
-        main loop          until `q` on the console, SIGINT or SIGTERM
+        main loop          until `q` on the console, SIGINT or SIGTERM; SIGHUP
+                           re-reads the configuration (_Reloader)
         shutdown           in a fixed order (below)
 
 Shutdown order: stop accepting (IRC and web listeners); send every client
@@ -29,11 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from chatroom.errors import ConfigError
+from chatroom.operate import open_control
 from chatroom.server.addresses import parse_networks
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.metrics import LoopLag
 from chatroom.server.persistence import restore as restore_persistent
+from chatroom.server.reload import reconfigure
 from chatroom.server.server import Server
 from chatroom.storage import (
     HistoryStore,
@@ -58,14 +61,22 @@ log = logging.getLogger("chatroom.server")
 SHUTDOWN_GRACE = 2.0  # seconds to let clients receive their ERROR line
 
 
-def run(config: Config, *, console: bool = True, worker: bool = False) -> int:
+def run(
+    config: Config,
+    *,
+    console: bool = True,
+    worker: bool = False,
+    load: Callable[[], Config] | None = None,
+) -> int:
     """Serve until told to stop; return the process exit code.
 
     ``worker``: this process is one of ``--workers`` (:mod:`chatroom.workers`): it
     listens with SO_REUSEPORT beside its siblings, has no console, and stops when
     its standard input (a pipe from the parent) closes, so it never outlives it.
+    ``load``: reads the configuration again (the file and the flags) for a reload;
+    without it a reload keeps ``config``.
     """
-    return _run_loop(serve(config, console=console, worker=worker))
+    return _run_loop(serve(config, console=console, worker=worker, load=load))
 
 
 def _run_loop(coro: Coroutine[Any, Any, int]) -> int:
@@ -93,7 +104,59 @@ class _StopRequest:
         self.event.set()
 
 
-async def serve(config: Config, *, console: bool = True, worker: bool = False) -> int:
+class _Reloader:
+    """Re-reads the configuration (SIGHUP, ``chatroom reload``) and applies what can
+    change live: the core's part (:func:`~chatroom.server.reload.reconfigure`), the
+    TLS certificate of new connections, the web port's allowed origins.
+
+    A configuration with an error is refused whole, before anything changes: the
+    error is logged in the one-line form of the start, the running one stays.
+    """
+
+    def __init__(
+        self,
+        server: Server,
+        load: Callable[[], Config],
+        tls: ssl.SSLContext | None,
+        web: WebListener | None,
+    ) -> None:
+        self.server = server
+        self.load = load
+        self.tls = tls
+        self.web = web
+
+    def reload(self) -> tuple[bool, str]:
+        """Reload; return whether it was applied, and the line logged about it."""
+        try:
+            new = self.load()
+            cert = _tls_files(new) if self.tls is not None else None
+            if cert is not None:
+                server_context(*cert)  # a pair that cannot be used fails here, not live
+        except ConfigError as exc:
+            log.error("Reload refused, the running configuration stays: %s", exc)
+            return False, f"refused: {exc}"
+        pending = reconfigure(self.server, new)
+        if cert is not None and self.tls is not None:
+            # New handshakes use the new pair; established connections keep theirs.
+            self.tls.load_cert_chain(str(cert[0]), str(cert[1]))
+        if self.web is not None:
+            self.web.allowed_origins = self.server.config.web_allowed_origins
+        if pending:
+            log.warning(
+                "Reload: %s changed, which takes a restart: the running value stays",
+                ", ".join(pending),
+            )
+        log.info("Configuration reloaded")
+        return True, "reloaded" + (f"; needs a restart: {', '.join(pending)}" if pending else "")
+
+
+async def serve(
+    config: Config,
+    *,
+    console: bool = True,
+    worker: bool = False,
+    load: Callable[[], Config] | None = None,
+) -> int:
     """Start the server, run it until a stop request, shut down in order."""
     loop = asyncio.get_running_loop()
     # -- startup
@@ -102,11 +165,7 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
     if stores is None:
         return 1
     history, accounts = stores
-    server = Server(config, loop, history, accounts, commands=COMMANDS)
-    try:
-        await restore_persistent(server)
-    except StorageError as exc:
-        log.error("Could not restore registered rooms and bans: %s", exc)
+    server = await _make_server(config, loop, history, accounts)
     network = await _join_network(server, config)
     if network is False:
         await _close_stores(history, accounts)
@@ -135,11 +194,12 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
     server.start()
 
     stop = _StopRequest()
-    restore = _install_signals(loop, stop.request)
-    if worker:
-        reader: int | None = _watch_parent(loop, stop.request)
-    else:
-        reader = _watch_console(loop, stop.request) if console else None
+    reloader = _Reloader(server, load or (lambda: config), tls, web)
+    restore = _install_signals(loop, stop.request, reloader.reload)
+    # With --workers, each process would claim the same path: the parent passes
+    # SIGHUP on instead (`systemctl reload`), and there is no `chatroom status`.
+    close_control = None if worker else await open_control(server, config, reloader.reload, history)
+    reader = _watch_input(loop, stop.request, worker=worker, console=console)
     # -- main loop
     try:
         await stop.event.wait()
@@ -148,6 +208,8 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
         if reader is not None:
             loop.remove_reader(reader)
         log.info("Closing all connections...")
+        if close_control is not None:
+            close_control()
         for listener in listeners:
             listener.close()
         if web is not None:
@@ -166,6 +228,34 @@ async def serve(config: Config, *, console: bool = True, worker: bool = False) -
         log.info("Shutting down the server...")
         restore()
     return 0
+
+
+async def _make_server(
+    config: Config,
+    loop: asyncio.AbstractEventLoop,
+    history: HistoryStore | None,
+    accounts: AccountStore | None,
+) -> Server:
+    """The core, with the registered rooms and server bans of the account store."""
+    server = Server(config, loop, history, accounts, commands=COMMANDS)
+    try:
+        await restore_persistent(server)
+    except StorageError as exc:
+        log.error("Could not restore registered rooms and bans: %s", exc)
+    return server
+
+
+def _watch_input(
+    loop: asyncio.AbstractEventLoop,
+    request: Callable[[str | None], None],
+    *,
+    worker: bool,
+    console: bool,
+) -> int | None:
+    """A worker watches its parent's pipe, a server on a terminal its console."""
+    if worker:
+        return _watch_parent(loop, request)
+    return _watch_console(loop, request) if console else None
 
 
 async def _open_stores(
@@ -299,18 +389,24 @@ def _tls_context(config: Config) -> ssl.SSLContext | None:
     """The TLS context for ``[tls]``, creating a self-signed pair when asked; None if off."""
     if not config.tls_enabled:
         return None
-    if config.tls_cert and config.tls_key:
-        cert, key = Path(config.tls_cert), Path(config.tls_key)
-    elif config.tls_self_signed:
+    files = _tls_files(config)
+    if files is None:
         directory = Path(config.data_dir) if config.data_dir else default_data_dir()
-        cert, key = ensure_self_signed(directory)
-        log.info("Using the self-signed certificate %s", cert)
-        log.info("Its SHA-256 fingerprint (clients will show it): %s", fingerprint(cert))
-    else:
-        raise ConfigError(
-            "tls.enabled", "needs tls.cert and tls.key, or tls.self_signed = true (--tls)"
-        )
-    return server_context(cert, key)
+        files = ensure_self_signed(directory)
+        log.info("Using the self-signed certificate %s", files[0])
+        log.info("Its SHA-256 fingerprint (clients will show it): %s", fingerprint(files[0]))
+    return server_context(*files)
+
+
+def _tls_files(config: Config) -> tuple[Path, Path] | None:
+    """``[tls]``'s certificate and key files; None for the self-signed pair."""
+    if config.tls_cert and config.tls_key:
+        return Path(config.tls_cert), Path(config.tls_key)
+    if config.tls_self_signed:
+        return None
+    raise ConfigError(
+        "tls.enabled", "needs tls.cert and tls.key, or tls.self_signed = true (--tls)"
+    )
 
 
 def _start_retention(history: HistoryStore | None, config: Config) -> asyncio.Task[None] | None:
@@ -329,13 +425,22 @@ def _start_retention(history: HistoryStore | None, config: Config) -> asyncio.Ta
 
 
 def _install_signals(
-    loop: asyncio.AbstractEventLoop, request: Callable[[str | None], None]
+    loop: asyncio.AbstractEventLoop,
+    request: Callable[[str | None], None],
+    hangup: Callable[[], object] | None = None,
 ) -> Callable[[], None]:
-    """Route SIGINT and SIGTERM to a stop request; return a function restoring them."""
+    """Route SIGINT and SIGTERM to a stop request, and SIGHUP to ``hangup`` (a
+    reload) if given; return a function restoring them."""
     installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    handlers: list[tuple[signal.Signals, Callable[..., object], tuple[object, ...]]] = [
+        (signal.SIGINT, request, (None,)),
+        (signal.SIGTERM, request, (None,)),
+    ]
+    if hangup is not None and hasattr(signal, "SIGHUP"):
+        handlers.append((signal.SIGHUP, hangup, ()))
+    for sig, handler, args in handlers:
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, request, None)
+            loop.add_signal_handler(sig, handler, *args)
             installed.append(sig)
 
     def restore() -> None:

@@ -9,7 +9,8 @@ The parent does no chat work. It::
     starts N workers      `chatroom server <same arguments> --worker K`, each in its
                            own session (Ctrl-C reaches the parent only), standard
                            input a pipe from the parent
-    waits                 for SIGINT, SIGTERM, `q` + Enter, or a worker's exit
+    waits                 for SIGINT, SIGTERM, `q` + Enter, or a worker's exit;
+                          SIGHUP is passed on to every worker (each reloads)
     stops them            SIGTERM to every worker, waits for all, exits 0
 
 Each worker listens with SO_REUSEPORT (the kernel spreads connections over them)
@@ -103,7 +104,7 @@ async def _supervise(base: list[str], count: int) -> int:
             _signal_all(workers)
         stop.set()
 
-    restore = _install_signals(loop, request)
+    restore = _install_signals(loop, request, lambda: _signal_all(workers, signal.SIGHUP))
     reader = _watch_console(loop, request)
     failed = False
     restarted: set[int] = set()
@@ -156,8 +157,8 @@ async def _supervise(base: list[str], count: int) -> int:
     return 1 if failed else 0
 
 
-def _signal_all(workers: dict[int, asyncio.subprocess.Process]) -> None:
+def _signal_all(workers: dict[int, asyncio.subprocess.Process], sig: int = signal.SIGTERM) -> None:
     for process in workers.values():
         if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
+                process.send_signal(sig)

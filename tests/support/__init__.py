@@ -15,5 +15,6 @@ Import them as ``from support.<module> import ...`` (``tests/`` is on pytest's p
   relay that cuts a process off Redis.
 - ``history``, ``account_stores``: messages and account stores for the storage tests.
 - ``irc_lines``: a hypothesis strategy for hostile IRC lines.
+- ``tls``: TLS client connections and where the server listens for TLS.
 - ``timeouts``: timeouts scaled by CHATROOM_TEST_SLOWDOWN; ``ports``: a free port.
 """

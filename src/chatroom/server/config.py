@@ -409,6 +409,45 @@ def load_config(path: str | Path | None) -> Config:
     return config_from_mapping(data)
 
 
+#: What a running server cannot take on at a reload (SIGHUP, ``chatroom reload``): the
+#: sockets it listens on, where its data lives, what it is called on the network, and
+#: limits already promised to clients or built into its stores. A reload keeps the
+#: running value and logs the key; a restart applies it.
+RESTART_ONLY: tuple[str, ...] = (
+    "server.host",
+    "server.port",
+    "server.name",
+    "server.network",
+    "limits.nicklen",
+    "limits.whowas",
+    "tls.enabled",
+    "tls.port",
+    "tls.self_signed",
+    "web.enabled",
+    "web.port",
+    "web.host",
+    "web.trusted_proxies",
+    "accounts.enabled",
+    "history.enabled",
+    "history.data_dir",
+    "database.url",
+    "cluster.redis",
+)
+
+
+def live_config(running: Config, new: Config) -> tuple[Config, list[str]]:
+    """What a reload runs with: ``new``, but with the running value of every
+    :data:`RESTART_ONLY` key; and those of them whose value differs (for the log)."""
+    kept: dict[str, Any] = {}
+    differ = []
+    for dotted in RESTART_ONLY:
+        attr = _KEYS[dotted][0]
+        if getattr(running, attr) != getattr(new, attr):
+            differ.append(dotted)
+            kept[attr] = getattr(running, attr)
+    return replace(new, **kept), differ
+
+
 def config_keys() -> list[str]:
     """Every ``table.key`` a config file may set (for docs and tests)."""
     return [*_KEYS, "operators"]
