@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from chatroom.server.config import Config
     from chatroom.server.logins import SaslAttempt
     from chatroom.server.room import Room
+    from chatroom.server.typing_limit import TypingLimiter
 
 
 log = logging.getLogger("chatroom.server")
@@ -128,6 +129,7 @@ class Session:
         self.account_created: datetime | None = None  # of the account logged in to
         self.last_message = now  # for WHOIS idle time
         self.last_recv = now
+        self.typing: TypingLimiter | None = None  # made at its first +typing
         self.ping_pending = False
         self.closed = False
         self.quit_reason = ""

@@ -304,3 +304,32 @@ async def test_notice_errors_are_silent_but_a_store_failure_is_not(harness: Harn
     harness.history.fail_writes = True
     fail = find(await alice.ask("NOTICE bob :lost"), "FAIL")
     assert fail.params[:3] == ("NOTICE", "TEMPORARILY_UNAVAILABLE", "bob")
+
+
+async def test_typing_notifications_are_rate_limited(harness: Harness) -> None:
+    # https://ircv3.net/specs/client-tags/typing: active at most every 3 s; the
+    # excess is dropped silently; a state change (paused, done) goes through.
+    clock = [100.0]
+    harness.server.now = lambda: clock[0]  # type: ignore[method-assign]
+    alice = await harness.user("alice", caps=("message-tags",))
+    bob = await harness.user("bob", caps=("message-tags",))
+    await join("#t", alice, bob)
+
+    def typing() -> list[str]:
+        return [line.tags["+typing"] for line in bob.lines() if line.command == "TAGMSG"]
+
+    for _ in range(5):
+        assert await alice.ask("@+typing=active TAGMSG #t") == []
+    assert typing() == ["active"]
+    await alice.ask("@+typing=active TAGMSG bob")  # another target, its own rate
+    assert typing() == ["active"]
+    clock[0] += 3.0
+    await alice.ask("@+typing=active TAGMSG #t")
+    await alice.ask("@+typing=done TAGMSG #t")
+    await alice.ask("@+typing=done TAGMSG #t")
+    await alice.ask("@+typing=bogus TAGMSG #t")
+    assert typing() == ["active", "done"]
+    # Other client tags on a dropped notification still go out, without +typing.
+    await alice.ask("@+typing=done;+draft/react=x TAGMSG #t")
+    tagmsg = find(bob.lines(), "TAGMSG")
+    assert "+typing" not in tagmsg.tags and tagmsg.tags["+draft/react"] == "x"

@@ -27,6 +27,7 @@ from chatroom.server.network.events import ChannelMessage, PrivateMessage
 from chatroom.server.outgoing import MSGTAGS, Outgoing, format_time
 from chatroom.server.presence import BOT_MODE
 from chatroom.server.response import ResponseBuffer
+from chatroom.server.typing_limit import TYPING_TAG, TypingLimiter
 from chatroom.storage.base import MessageKind, StoredMessage, dm_key
 
 if TYPE_CHECKING:
@@ -79,9 +80,26 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
     store = server.history if verb != "TAGMSG" else None
     stored: list[_Stored] = []
     for target in targets:
-        _send_to(server, session, rb, verb, target, text, client_tags, store, stored)
+        tags = client_tags
+        if verb == "TAGMSG" and TYPING_TAG in tags:
+            tags = _typing_limited(server, session, target, tags)
+            if not tags:
+                continue
+        _send_to(server, session, rb, verb, target, text, tags, store, stored)
     if store is not None and stored:
         _store_then_relay(server, store, session, rb, verb, stored)
+
+
+def _typing_limited(
+    server: Server, session: Session, target: str, tags: dict[str, str]
+) -> dict[str, str]:
+    """``tags`` without ``+typing`` when the spec's rate drops it for ``target``
+    (:mod:`~chatroom.server.typing_limit`), else ``tags`` as they are."""
+    if session.typing is None:
+        session.typing = TypingLimiter()
+    if session.typing.allow(casefold(target), tags[TYPING_TAG], server.now()):
+        return tags
+    return {k: v for k, v in tags.items() if k != TYPING_TAG}
 
 
 def _targets(server: Server, line: Line, rb: ResponseBuffer, verb: str) -> list[str] | None:
