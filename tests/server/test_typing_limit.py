@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-from chatroom.server.typing_limit import ACTIVE_INTERVAL, MAX_TARGETS, TypingLimiter
+from chatroom.server.typing_limit import MAX_TARGETS, MIN_INTERVAL, TypingLimiter
 
 
-def test_active_at_most_once_per_interval_per_target() -> None:
+def test_one_notification_per_interval_per_target() -> None:
     limiter = TypingLimiter()
     assert limiter.allow("#a", "active", 0.0)
     assert not limiter.allow("#a", "active", 1.0)
-    assert not limiter.allow("#a", "active", ACTIVE_INTERVAL - 0.01)
+    assert not limiter.allow("#a", "paused", MIN_INTERVAL - 0.01)
     assert limiter.allow("#b", "active", 1.0)  # another target has its own rate
-    assert limiter.allow("#a", "active", ACTIVE_INTERVAL)
+    assert limiter.allow("#a", "paused", MIN_INTERVAL)
+    assert limiter.allow("#a", "active", 2 * MIN_INTERVAL)
+    # A client keeping to the spec's 3 s is never cut.
+    assert all(limiter.allow("#c", "active", 3.0 * i) for i in range(10))
 
 
-def test_paused_and_done_pass_only_when_they_change_the_state() -> None:
+def test_done_ends_typing_at_once_but_only_once() -> None:
     limiter = TypingLimiter()
     assert limiter.allow("bob", "active", 0.0)
-    assert limiter.allow("bob", "paused", 0.1)
-    assert not limiter.allow("bob", "paused", 0.2)
-    assert not limiter.allow("bob", "active", 0.3)  # a pause does not reset the rate
-    assert limiter.allow("bob", "active", ACTIVE_INTERVAL)
-    assert limiter.allow("bob", "done", 3.1)
-    assert not limiter.allow("bob", "done", 10.0)
-    # Flipping between states: at most one active per interval gets through.
-    passed = [limiter.allow("bob", s, 10 + i * 0.1) for i, s in enumerate(["active", "done"] * 10)]
+    assert limiter.allow("bob", "done", 0.1)
+    assert not limiter.allow("bob", "done", 0.2)
+    assert not limiter.allow("bob", "active", 0.3)
+    # Flipping between states as fast as it can: two per interval at most.
+    passed = [
+        limiter.allow("bob", state, 10 + i * 0.1)
+        for i, state in enumerate(["active", "paused", "done"] * 8)
+    ]
     assert passed.count(True) == 2
 
 

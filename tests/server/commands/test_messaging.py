@@ -307,8 +307,8 @@ async def test_notice_errors_are_silent_but_a_store_failure_is_not(harness: Harn
 
 
 async def test_typing_notifications_are_rate_limited(harness: Harness) -> None:
-    # https://ircv3.net/specs/client-tags/typing: active at most every 3 s; the
-    # excess is dropped silently; a state change (paused, done) goes through.
+    # https://ircv3.net/specs/client-tags/typing: one notification per 3 s and
+    # target; the excess is dropped silently; a done may end typing at once.
     clock = [100.0]
     harness.server.now = lambda: clock[0]  # type: ignore[method-assign]
     alice = await harness.user("alice", caps=("message-tags",))
@@ -323,13 +323,15 @@ async def test_typing_notifications_are_rate_limited(harness: Harness) -> None:
     assert typing() == ["active"]
     await alice.ask("@+typing=active TAGMSG bob")  # another target, its own rate
     assert typing() == ["active"]
+    await alice.ask("@+typing=paused TAGMSG #t")
+    await alice.ask("@+typing=done TAGMSG #t")
+    await alice.ask("@+typing=done TAGMSG #t")
+    assert typing() == ["done"]
     clock[0] += 3.0
-    await alice.ask("@+typing=active TAGMSG #t")
-    await alice.ask("@+typing=done TAGMSG #t")
-    await alice.ask("@+typing=done TAGMSG #t")
     await alice.ask("@+typing=bogus TAGMSG #t")
-    assert typing() == ["active", "done"]
+    await alice.ask("@+typing=active TAGMSG #t")
+    assert typing() == ["active"]
     # Other client tags on a dropped notification still go out, without +typing.
-    await alice.ask("@+typing=done;+draft/react=x TAGMSG #t")
+    await alice.ask("@+typing=active;+draft/react=x TAGMSG #t")
     tagmsg = find(bob.lines(), "TAGMSG")
     assert "+typing" not in tagmsg.tags and tagmsg.tags["+draft/react"] == "x"
