@@ -57,6 +57,8 @@ def part(client: ClientState, line: Line) -> None:
         text = with_reason(f"{nick} has left {buffer.name}", reason)
     client.add(buffer, line_message(line, MessageKind.PART, text, nick))
     client.changed(buffer)
+    if client.typing_in.stopped(buffer.name, nick):
+        client.typing_changed(buffer.name)
 
 
 def _take_out(client: ClientState, buffer: Buffer, nick: str) -> bool:
@@ -79,6 +81,8 @@ def quit_(client: ClientState, line: Line) -> None:
         buffer.members.pop(casefold(nick), None)
         client.add(buffer, line_message(line, MessageKind.QUIT, text, nick))
         client.changed(buffer)
+    for name in client.typing_in.stopped_everywhere(nick):
+        client.typing_changed(name)
 
 
 def nick(client: ClientState, line: Line) -> None:

@@ -74,6 +74,7 @@ class ClientConfig:
     trust_new_cert: bool = False
     known_servers: Path | None = None
     backlog_lines: int = 50
+    send_typing: bool = True  # tell others while we type (+typing); we always show theirs
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before reconnection try number ``attempt`` (1-based)."""

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 Observer = Callable[[Event], None]
 
 QUIT_GRACE = 3.0  # seconds to wait for the server to close after our QUIT
+TICK = 1.0  # seconds between the protocol's ticks (typing notifications)
 BACKLOG = 50  # default of ClientConfig.backlog_lines (kept for old importers)
 
 
@@ -237,9 +238,11 @@ class ChatClient:
         self.ready.clear()
         self.protocol.connection_made()
         self._flush()
+        ticker = asyncio.create_task(self._tick())
         try:
             reason = await self._read_lines(conn)
         finally:
+            ticker.cancel()
             conn.close()
             self._conn = None
             phase = self.protocol.connection_lost()
@@ -252,6 +255,14 @@ class ChatClient:
             if not self.protocol.ever_registered:
                 return _End.REJECTED, self.protocol.server_error or reason
         return _End.LOST, reason
+
+    async def _tick(self) -> None:
+        """Give the protocol the time every :data:`TICK` seconds, while connected."""
+        loop = asyncio.get_running_loop()
+        while True:
+            self.protocol.tick(loop.time())
+            self._flush()
+            await asyncio.sleep(TICK)
 
     async def _read_lines(self, conn: Connection) -> str:
         """Handle lines until the connection ends; return why it ended."""
@@ -313,6 +324,12 @@ class ChatClient:
     def submit(self, text: str) -> None:
         """Handle one line the user typed (see :meth:`ClientProtocol.submit`)."""
         self.protocol.submit(text)
+        self._flush()
+
+    def input_changed(self, text: str) -> None:
+        """The user's input line now reads ``text``: typing notifications (see
+        :meth:`ClientProtocol.input_changed`)."""
+        self.protocol.input_changed(text, asyncio.get_running_loop().time())
         self._flush()
 
     def perform(self, action: Action) -> None:

@@ -274,3 +274,12 @@ class Stopped(Event):
 
     reason: ExitReason
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TypingChanged(Event):
+    """Who is typing in ``buffer`` changed (https://ircv3.net/specs/client-tags/typing):
+    ``nicks`` are typing there now, in the order they started (empty: nobody)."""
+
+    buffer: str
+    nicks: tuple[str, ...]

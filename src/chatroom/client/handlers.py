@@ -94,6 +94,7 @@ HANDLERS: dict[str, Entry] = {
     # messages (chatroom.client.messaging)
     "PRIVMSG": Entry(messaging.privmsg, 2),
     "NOTICE": Entry(messaging.privmsg, 2),
+    "TAGMSG": Entry(messaging.tagmsg, 1),
     # replies shown to the user (chatroom.client.replies)
     n.RPL_AWAY: Entry(replies.away_reply, 3),
     n.RPL_LISTSTART: Entry(replies.list_start),

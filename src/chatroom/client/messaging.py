@@ -1,5 +1,5 @@
-"""PRIVMSG and NOTICE as they arrive: which buffer a line belongs to, and
-answers to the harmless CTCP queries. History batches read the same lines with
+"""PRIVMSG, NOTICE and TAGMSG as they arrive: which buffer a line belongs to,
+answers to the harmless CTCP queries, and who is typing. History batches read the same lines with
 :func:`~chatroom.client.lines.chat_message` (:mod:`~chatroom.client.chathistory`).
 """
 
@@ -46,9 +46,27 @@ def privmsg(client: ClientState, line: Line) -> None:
         buffer = open_buffer(client, target if own else sender, BufferKind.PRIVATE)
     if own and not notice:
         client.echo_received()
+    if not own and client.typing_in.stopped(buffer.name, sender):
+        client.typing_changed(buffer.name)  # their message ends their typing
     message = chat_message(client, line, private=buffer.kind is BufferKind.PRIVATE)
     if message is not None:
         client.add(buffer, message)
+
+
+def tagmsg(client: ClientState, line: Line) -> None:
+    """@+typing=<state> :<nick> TAGMSG <target> (https://ircv3.net/specs/client-tags/typing);
+    other client tags on TAGMSG are not shown. Typing counts only in a buffer
+    already open: a notification never opens a private chat."""
+    state = line.tags.get("+typing")
+    sender = nick_of(line.source)
+    if state is None or not sender or "!" not in (line.source or "") or is_me(client, sender):
+        return
+    target = line.params[0].lstrip(client.isupport.get("STATUSMSG", "@+"))
+    name = target if is_channel_name(target) else sender
+    if client.model.get(name) is None:
+        return
+    if client.typing_in.received(name, sender, state, client.clock):
+        client.typing_changed(name)
 
 
 def _ctcp(client: ClientState, line: Line, sender: str, ctcp: str, rest: str) -> None:

@@ -36,6 +36,7 @@ from chatroom.client.perform import perform
 from chatroom.client.records import HistoryState
 from chatroom.client.registration import send_nick, start
 from chatroom.client.state import ClientState, Phase, Trigger
+from chatroom.client.typing_notify import Notification, TypingSender
 from chatroom.errors import LocalProtocolError
 from chatroom.protocol import Line, is_valid_nick
 
@@ -85,6 +86,16 @@ class ClientProtocol(ClientState):
         except Exception:
             log.exception("failed to handle %r", line.format())
 
+    def tick(self, now: float) -> None:
+        """Time passed: call it about once a second with the I/O layer's clock
+        (monotonic seconds). Sends a held-back or ``paused`` typing notification
+        and forgets who stopped typing without saying so; what arrives until the
+        next tick is dated ``now``."""
+        self.clock = now
+        self._notify(self.typing_out.tick(now))
+        for name in self.typing_in.expire(now):
+            self.typing_changed(name)
+
     def keepalive(self) -> None:
         """The connection has been silent for a while: ask the server for a sign
         of life (any line answers it)."""
@@ -102,6 +113,9 @@ class ClientProtocol(ClientState):
         self.advance(Trigger.DISCONNECT)
         self.names_pending.clear()
         self.whox_pending.clear()
+        self.typing_out = TypingSender()
+        for name in self.typing_in.stopped_all():
+            self.typing_changed(name)
         self.unechoed = 0
         for buffer in self.model.buffers:
             if buffer.kind is BufferKind.CHANNEL and (buffer.joined or buffer.members):
@@ -156,6 +170,23 @@ class ClientProtocol(ClientState):
         if not is_secret(text):
             self.history.add(text.rstrip("\r\n"))
         self.perform(action)
+
+    def input_changed(self, text: str, now: float) -> None:
+        """The input line now reads ``text`` (call it on every change, with the
+        clock :meth:`tick` gets): typing notifications for the active buffer,
+        at the spec's rate (:class:`~chatroom.client.typing_notify.TypingSender`)."""
+        active = self.model.active_buffer
+        chat = active.kind in (BufferKind.CHANNEL, BufferKind.PRIVATE)
+        self.clock = max(self.clock, now)
+        self._notify(self.typing_out.text_changed(active.name if chat else None, text, now))
+
+    def _notify(self, notifications: list[Notification]) -> None:
+        """Send typing notifications, when the server relays them (message-tags)
+        and the user has not turned them off."""
+        if not self.config.send_typing or "message-tags" not in self.caps or not self.registered:
+            return
+        for target, state in notifications:
+            self.send(Line("TAGMSG", (target,), tags={"+typing": state}))
 
     def perform(self, action: Action) -> None:
         """Carry out an action (see :func:`chatroom.client.perform.perform`)."""

@@ -29,11 +29,13 @@ from chatroom.client.events import (
     MessageAdded,
     NickRequired,
     Ready,
+    TypingChanged,
 )
 from chatroom.client.history import InputHistory
 from chatroom.client.model import Buffer, ChatModel, Message, MessageKind, now_utc
 from chatroom.client.records import Exchange, HistoryState
 from chatroom.client.textsplit import utf8_len
+from chatroom.client.typing_notify import TypingSender, TypingWatch
 from chatroom.protocol import Line, casefold
 
 LINE_LIMIT = 512  # Modern IRC: bytes per line, CRLF included, tags excluded
@@ -128,6 +130,12 @@ class ClientState:
         self.pending_password: str | None = None
         self.sasl: Exchange | None = None
         self.plain_warned = False
+        # Typing notifications (chatroom.client.typing_notify): ours to send, the
+        # others' received, and the time of the I/O layer's last tick, which dates
+        # what is received (the protocol owns no clock).
+        self.typing_out = TypingSender()
+        self.typing_in = TypingWatch()
+        self.clock = 0.0
         self._events: deque[Event] = deque()
         self._outgoing: list[Line] = []
 
@@ -169,11 +177,19 @@ class ClientState:
             return False
         line.format()
         self._outgoing.append(line)
+        if line.command in ("PRIVMSG", "NOTICE") and line.params:
+            self.typing_out.message_sent(line.params[0])  # the message ends our typing
         return True
 
     def emit(self, event: Event) -> None:
         """Queue an event for the UI."""
         self._events.append(event)
+
+    def typing_changed(self, name: str) -> None:
+        """Tell observers who types in the buffer called ``name`` now."""
+        buffer = self.model.get(name)
+        if buffer is not None:
+            self.emit(TypingChanged(buffer.name, self.typing_in.typing(name)))
 
     def changed(self, buffer: Buffer) -> None:
         """Tell observers that ``buffer`` changed (members, topic, unread...)."""

@@ -81,6 +81,10 @@ class ClientThread:
         """A line the user typed (see :meth:`ChatClient.submit`)."""
         self.call(lambda client: client.submit(text))
 
+    def input_changed(self, text: str) -> None:
+        """The input line now reads ``text`` (see :meth:`ChatClient.input_changed`)."""
+        self.call(lambda client: client.input_changed(text))
+
     def provide_nick(self, nick: str) -> None:
         self.call(lambda client: client.provide_nick(nick))
 
