@@ -355,6 +355,10 @@ class ChatClient:
         self._flush()
         return asked
 
+    def typing(self, name: str) -> tuple[str, ...]:
+        """Who is typing in the buffer called ``name``, in the order they started."""
+        return self.protocol.typing_in.typing(name)
+
     def backlog(self, buffer: Buffer) -> tuple[Message, ...]:
         """The latest ``config.backlog_lines`` messages of ``buffer``."""
         return self.protocol.backlog(buffer)

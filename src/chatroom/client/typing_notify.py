@@ -21,6 +21,8 @@ leave, 6 s after their last ``active`` or 30 s after their last ``paused``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chatroom.protocol import casefold
 
 THROTTLE = 3.0
@@ -182,7 +184,7 @@ class TypingWatch:
         return tuple(nick for nick, _, _ in self._typing.get(casefold(buffer), {}).values())
 
 
-def typing_text(nicks: tuple[str, ...] | list[str]) -> str:
+def typing_text(nicks: Sequence[str]) -> str:
     """The line a UI shows: "alice is typing…", "alice and bob are typing…",
     "3 people are typing…", or "" when nobody is."""
     if not nicks:

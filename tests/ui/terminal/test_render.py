@@ -142,3 +142,13 @@ def test_a_private_chats_presence_is_marked() -> None:
     assert plain(toolbar_fragments(people, "alice", "")).startswith("2:bob● 3:carol○ 4:dave ")
     assert plain(switch_header(people[0])) == "── bob ── private chat · online"
     assert plain(switch_header(people[1])) == "── carol ── private chat · offline"
+
+
+def test_toolbar_shows_who_is_typing_in_the_active_buffer() -> None:
+    views = [view("#lobby", 1, active=True)]
+    assert "typing" not in plain(toolbar_fragments(views, "bob", ""))
+    fragments = toolbar_fragments(views, "bob", "", ("alice",))
+    assert ("class:toolbar.typing", " │ alice is typing…") in fragments
+    assert "alice and carol are typing…" in plain(
+        toolbar_fragments(views, "bob", "", ("alice", "carol"))
+    )

@@ -46,6 +46,7 @@ from chatroom.client.events import (
     Ready,
     Registered,
     Stopped,
+    TypingChanged,
 )
 from chatroom.client.model import BufferKind, MessageKind
 from chatroom.ui.terminal.render import (
@@ -119,6 +120,8 @@ class TerminalApp:
             style=self.style,
             erase_when_done=True,
         )
+        # Every change of the input line, for typing notifications.
+        self.session.default_buffer.on_text_changed += lambda b: client.input_changed(b.text)
         # The name stays on screen after Enter, as in the tutorial.
         self.name_session: PromptSession[str] = PromptSession()
         client.subscribe(self.on_event)
@@ -186,7 +189,8 @@ class TerminalApp:
         return [("bold", display_name(buffer.name)), ("", "> ")]
 
     def _toolbar(self) -> Fragments:
-        return toolbar_fragments(self.client.model.views(), self.client.nick, self.status)
+        typing = self.client.typing(self.client.model.active_buffer.name)
+        return toolbar_fragments(self.client.model.views(), self.client.nick, self.status, typing)
 
     def _key_bindings(self) -> KeyBindings:
         bindings = KeyBindings()
@@ -274,7 +278,7 @@ class TerminalApp:
             self._refresh()
         elif isinstance(event, HistoryLoaded | OlderMessages):
             self._history(event)
-        elif isinstance(event, BufferChanged | BufferClosed | OwnNickChanged):
+        elif isinstance(event, BufferChanged | BufferClosed | OwnNickChanged | TypingChanged):
             self._refresh()
         elif isinstance(event, Stopped):
             refusal = refusal_text(event)

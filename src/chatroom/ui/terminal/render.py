@@ -26,6 +26,7 @@ from chatroom.client.events import (
     Stopped,
 )
 from chatroom.client.model import SERVER_BUFFER, BufferKind, BufferView, Message, MessageKind
+from chatroom.client.typing_notify import typing_text
 
 Fragments = list[tuple[str, str]]
 
@@ -65,6 +66,7 @@ STYLE_RULES = {
     "toolbar.active": "reverse bold",
     "toolbar.unread": "bold",
     "toolbar.mention": "bg:ansiyellow ansiblack bold",
+    "toolbar.typing": "italic",
 }
 
 
@@ -258,10 +260,12 @@ def presence_mark(view: BufferView) -> str:
     return "●" if view.online else "○"
 
 
-def toolbar_fragments(views: Sequence[BufferView], nick: str | None, status: str) -> Fragments:
+def toolbar_fragments(
+    views: Sequence[BufferView], nick: str | None, status: str, typing: Sequence[str] = ()
+) -> Fragments:
     """The bottom bar: every buffer with its number and unread count, the active
-    one highlighted, mentions marked; then the user's nick and the connection
-    status."""
+    one highlighted, mentions marked; then the user's nick, the connection
+    status, and who is typing in the active buffer ("alice is typing…")."""
     out: Fragments = []
     for view in views:
         label = f"{view.number}:{display_name(view.name)}{presence_mark(view)}"
@@ -279,5 +283,7 @@ def toolbar_fragments(views: Sequence[BufferView], nick: str | None, status: str
     out.append(("", f" │ {nick or '?'}"))
     if status:
         out.append(("class:error", f" │ {status}"))
+    if typing:
+        out.append(("class:toolbar.typing", f" │ {typing_text(typing)}"))
     out.append(("", "  (Alt+number or /switch; /help)"))
     return out
