@@ -50,6 +50,7 @@ class FakeRunner:
     def __init__(self, config: ClientConfig | None = None) -> None:
         self.config = config
         self.submitted: list[str] = []
+        self.inputs: list[str] = []  # the input line, as told after each change
         self.switched: list[str] = []
         self.nicks: list[str] = []
         self.calls: list[Callable[..., object]] = []
@@ -71,6 +72,9 @@ class FakeRunner:
 
     def submit(self, text: str) -> None:
         self.submitted.append(text)
+
+    def input_changed(self, text: str) -> None:
+        self.inputs.append(text)
 
     def switch_to(self, target: str) -> None:
         self.switched.append(target)
@@ -105,6 +109,7 @@ class FakeView:
         self.members: list[MemberRow] = []
         self.topic: tuple[str, str] = ("", "")
         self.status = Status("", "")
+        self.typing = ""
         self.banner: str | None = None
         self.lines: list[list[Segment]] = []
         self.asked: list[str | None] = []
@@ -129,6 +134,9 @@ class FakeView:
 
     def set_status(self, status: Status) -> None:
         self.status = status
+
+    def set_typing(self, text: str) -> None:
+        self.typing = text
 
     def set_banner(self, text: str | None) -> None:
         self.banner = text

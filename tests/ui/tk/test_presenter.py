@@ -29,6 +29,7 @@ from chatroom.client.events import (
     Ready,
     Registered,
     Stopped,
+    TypingChanged,
 )
 from chatroom.client.model import SERVER_BUFFER, BufferKind, Member, MessageKind
 from chatroom.ui.tk.formatting import LOST
@@ -370,3 +371,25 @@ def test_a_changed_certificate_is_refused_loudly(parts: Any) -> None:
     shown = "\n".join(fake_view.bodies)
     assert "AA:AA" in shown and "BB:BB" in shown and "/home/a/known.json" in shown
     assert fake_view.status.state == "down"
+
+
+def test_who_is_typing_shows_in_the_status_bar_for_the_buffer_shown(parts: Any) -> None:
+    presenter, fake_view, _, _ = parts
+    in_lobby(presenter)
+    assert fake_view.typing == ""
+    presenter.handle([TypingChanged("#lobby", ("bob",))])
+    assert fake_view.typing == "bob is typing…"
+    presenter.handle([TypingChanged("carol", ("carol",))])  # another buffer
+    assert fake_view.typing == "bob is typing…"
+    presenter.handle([ActiveBufferChanged(view("carol", 3, BufferKind.PRIVATE, active=True), ())])
+    assert fake_view.typing == "carol is typing…"
+    presenter.handle([TypingChanged("Carol", ())])
+    assert fake_view.typing == ""
+
+
+def test_the_input_line_goes_to_the_core_when_it_changes(parts: Any) -> None:
+    presenter, _, runner, _ = parts
+    in_lobby(presenter)
+    for text in ("h", "hi", "hi", "hi", ""):  # arrows and shift change nothing
+        presenter.input_changed(text)
+    assert runner.inputs == ["h", "hi", ""]

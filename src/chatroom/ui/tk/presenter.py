@@ -21,12 +21,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import Protocol
 
 from chatroom.client import casefold, is_channel_name
 from chatroom.client.commands import is_secret
 from chatroom.client.completion import complete_word
-from chatroom.client.core import ChatClient
 from chatroom.client.events import (
     ActiveBufferChanged,
     BufferChanged,
@@ -48,9 +46,11 @@ from chatroom.client.events import (
     Ready,
     Registered,
     Stopped,
+    TypingChanged,
 )
 from chatroom.client.history import InputHistory
 from chatroom.client.model import BufferKind, BufferView, Message, now_utc
+from chatroom.client.typing_notify import typing_text
 from chatroom.ui.tk.formatting import (
     ALL_SET,
     CONNECTED,
@@ -58,8 +58,6 @@ from chatroom.ui.tk.formatting import (
     LOST,
     TRYING,
     WELCOME,
-    BufferRow,
-    MemberRow,
     Segment,
     Status,
     buffer_rows,
@@ -73,59 +71,11 @@ from chatroom.ui.tk.formatting import (
     title_text,
     topic_texts,
 )
+from chatroom.ui.tk.ports import ChatView, Runner
 from chatroom.ui.tk.tabcomplete import TabCompleter
 
 NOTES_KEPT = 100
 """Connection news lines kept for the server buffer's view."""
-
-
-class ChatView(Protocol):
-    """What the presenter asks of the window. Every call replaces what was shown
-    before, except :meth:`show_lines` with ``replace=False``, which appends."""
-
-    def set_title(self, text: str) -> None: ...
-
-    def set_buffers(self, rows: Sequence[BufferRow], active: str | None) -> None:
-        """The rooms list; ``active`` is the key of the row to select."""
-
-    def set_members(self, heading: str, rows: Sequence[MemberRow]) -> None: ...
-
-    def set_topic(self, heading: str, text: str) -> None: ...
-
-    def set_status(self, status: Status) -> None: ...
-
-    def set_banner(self, text: str | None) -> None:
-        """Show a warning bar above the conversation, or hide it (``None``)."""
-
-    def show_lines(self, lines: Sequence[list[Segment]], *, replace: bool) -> None:
-        """Append lines to the conversation, or replace it with them. The window
-        keeps a bounded number of lines and scrolls to the newest, unless the
-        user has scrolled up to read."""
-
-    def prepend_lines(self, lines: Sequence[list[Segment]]) -> None:
-        """Put older lines above the conversation, keeping in view the line the
-        user was reading (they scrolled to the top to ask for these)."""
-
-    def ask_name(self, problem: str | None) -> None:
-        """Ask the user for a name; the answer goes to :meth:`Presenter.provide_nick`."""
-
-
-class Runner(Protocol):
-    """The thread-safe face of the client core (:class:`ClientThread`)."""
-
-    def submit(self, text: str) -> None: ...
-
-    def switch_to(self, target: str) -> None: ...
-
-    def provide_nick(self, nick: str) -> None: ...
-
-    def quit(self, reason: str | None = None) -> None: ...
-
-    def call(self, function: Callable[[ChatClient], object]) -> None: ...
-
-    def open_private(self, nick: str) -> None: ...
-
-    def fetch_older(self, buffer: str, limit: int = 50) -> None: ...
 
 
 OLDER_PAGE = 100
@@ -176,6 +126,8 @@ class Presenter:
         self._replace = False
         self._older: list[list[Segment]] = []
         self._dirty: set[str] = set()
+        self._typing: dict[str, tuple[str, ...]] = {}  # casefolded buffer -> who types
+        self._input = ""  # the input line as last told to the core
         view.set_status(self.status)
         view.set_title(title_text(None, ()))
         view.set_topic(*topic_texts(None))
@@ -207,7 +159,7 @@ class Presenter:
                 self._lines.insert(0, message_line(note(START_OF_HISTORY, when), self.tz))
             self._replace = True
             self._older = []
-            self._dirty.update(("rows", "members", "topic", "title"))
+            self._dirty.update(("rows", "members", "topic", "title", "typing"))
         elif isinstance(event, BufferClosed):
             self._buffer_closed(event.name)
         elif isinstance(event, HistoryLoaded):
@@ -219,6 +171,9 @@ class Presenter:
             self._older_messages(event)
         elif isinstance(event, BufferRenamed):
             self._buffer_renamed(event.old, event.new)
+        elif isinstance(event, TypingChanged):
+            self._typing[casefold(event.buffer)] = event.nicks
+            self._dirty.add("typing")
         else:
             self._connection_event(event)
 
@@ -394,6 +349,8 @@ class Presenter:
             view.set_topic(*topic_texts(active))
         if "members" in dirty:
             view.set_members(members_heading(active), member_rows(active, self.nick))
+        if "typing" in dirty:
+            view.set_typing(typing_text(self._typing.get(self.active or "", ())))
         if self._older and not self._replace:
             view.prepend_lines(self._older)
         if self._lines or self._replace:
@@ -422,6 +379,13 @@ class Presenter:
         for line in lines:
             self.runner.submit(line)
         return True
+
+    def input_changed(self, text: str) -> None:
+        """The input line reads ``text`` (after each key): the core sends typing
+        notifications from it. Keys that change nothing are not passed on."""
+        if text != self._input:
+            self._input = text
+            self.runner.input_changed(text)
 
     def select(self, name: str) -> None:
         """Show another buffer (a click in the rooms list)."""

@@ -171,7 +171,7 @@ class MainWindow:
         self.input.bind("<Up>", self._on_up)
         self.input.bind("<Down>", self._on_down)
         self.input.bind("<Tab>", self._on_tab)
-        self.input.bind("<KeyRelease>", lambda _e: self._fit_input())
+        self.input.bind("<KeyRelease>", self._on_key_release)
         return frame
 
     def _build_members(self, parent: tk.Misc) -> ttk.Frame:
@@ -197,6 +197,8 @@ class MainWindow:
         self.status_dot.pack(side="left")
         self.status = ttk.Label(bar, text="", style="Status.TLabel")
         self.status.pack(side="left", padx=(4, 0))
+        self.typing = ttk.Label(bar, text="", style="Status.TLabel", font=self.fonts.italic)
+        self.typing.pack(side="left", padx=(16, 0))
         ttk.Label(bar, text=HINT, style="Status.TLabel").pack(side="right")
 
     # -- ChatView: drawing what the presenter says -------------------------------------
@@ -257,6 +259,9 @@ class MainWindow:
     def set_topic(self, heading: str, text: str) -> None:
         self.heading.configure(text=heading)
         self.topic.configure(text=text)
+
+    def set_typing(self, text: str) -> None:
+        self.typing.configure(text=text)
 
     def set_status(self, status: Status) -> None:
         self.status.configure(text=status.text)
@@ -399,6 +404,11 @@ class MainWindow:
             self.input.insert(line_start, new_line)
             self.input.mark_set("insert", f"{line_start}+{new_cursor}c")
         return "break"
+
+    def _on_key_release(self, _event: object) -> None:
+        self._fit_input()
+        if self.presenter is not None:
+            self.presenter.input_changed(self.input.get("1.0", "end-1c"))
 
     def _fit_input(self) -> None:
         """Grow the input box with its text, up to INPUT_MAX_LINES lines."""
