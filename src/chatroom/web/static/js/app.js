@@ -4,6 +4,7 @@
 import { ChatClient } from "./client.js";
 import { Completer, runInput } from "./commands.js";
 import { casefold, isChannel } from "./irc.js";
+import { typingText } from "./typing.js";
 import { ConversationView, linkify, renderBufferList, renderMembers } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -128,6 +129,9 @@ function start(nick, password, rooms, active) {
     }
   });
   client.on("active", onActive);
+  client.on("typing", (buffer) => {
+    if (buffer === client.model.activeBuffer()) drawTyping(buffer);
+  });
   client.on("nick", (n) => {
     $("me").textContent = n;
     saveSession();
@@ -186,6 +190,7 @@ function onActive(buffer) {
   drawHeader(buffer);
   conversation.render(buffer, { keepPlace: false });
   fillScreen(buffer);
+  drawTyping(buffer);
   if (buffer.kind === "channel") history.replaceState(null, "", `#${buffer.name.replace(/^#/, "")}`);
   document.body.classList.remove("show-sidebar", "show-members");
   updateTitle();
@@ -193,6 +198,11 @@ function onActive(buffer) {
 }
 
 // -- drawing ------------------------------------------------------------------------------
+
+/** Under the messages: who is typing in the buffer shown ("alice is typing…"). */
+function drawTyping(buffer) {
+  $("typing").textContent = client ? typingText(client.chat.typingIn.nicks(buffer.name)) : "";
+}
 
 function drawBuffers() {
   if (!client) return;
@@ -321,6 +331,7 @@ function bindStatic() {
   });
   $("composer").addEventListener("submit", onSubmit);
   $("input").addEventListener("keydown", onInputKey);
+  $("input").addEventListener("input", (event) => client?.inputChanged(event.target.value));
   document.addEventListener("keydown", onGlobalKey);
   $("messages").addEventListener("scroll", () => {
     const buffer = client?.model.activeBuffer();

@@ -7,6 +7,7 @@
 import { HANDLERS } from "./handlers.js";
 import { actionText, casefold, isChannel, isCtcp, nickOf, splitText, stripFormatting, timeOf } from "./irc.js";
 import { Message, Model, SPOKEN } from "./model.js";
+import { TypingSender, TypingWatch } from "./typing.js";
 
 const HISTORY_PAGE = 50; // messages per CHATHISTORY request (capped by ISUPPORT)
 
@@ -21,6 +22,7 @@ export class Chat {
    *   history(buffer)        a batch of history was merged into the buffer
    *   active(buffer)         another buffer is shown
    *   nick(nick)             our own nick changed
+   *   typing(buffer)         who is typing in it changed (typingIn.nicks(buffer.name))
    * A private chat's `online` (true, false, null: not known) comes from IRCv3 MONITOR
    * (https://ircv3.net/specs/extensions/monitor): its person's nick is watched while
    * the chat is open and the server advertises MONITOR.
@@ -32,6 +34,11 @@ export class Chat {
     this.isSeen = () => true; // the view says whether the active buffer is visible
     this.names = new Map(); // channel key -> members, while NAMES is arriving
     this.monitored = new Set(); // folded nicks we sent MONITOR + for, this connection
+    // Typing notifications (typing.js): ours to send, the others' received, and the
+    // time of client.js's last tick, which dates what is received.
+    this.typingOut = new TypingSender();
+    this.typingIn = new TypingWatch();
+    this.clock = 0;
     for (const room of options.rooms ?? []) this.model.open(room, "channel").wanted = true;
     if (options.active) this.model.active = casefold(options.active);
   }
@@ -170,8 +177,38 @@ export class Chat {
     this.emit("buffers");
   }
 
+  // -- typing (https://ircv3.net/specs/client-tags/typing) ------------------------------
+
+  /** The input line now reads `text` (seconds `now`): notifications for the active buffer. */
+  inputChanged(text, now) {
+    const buffer = this.model.activeBuffer();
+    const target = buffer && (buffer.kind === "channel" || buffer.kind === "query") ? buffer.name : null;
+    this.clock = Math.max(this.clock, now);
+    this.sendTyping(this.typingOut.textChanged(target, text, now));
+  }
+
+  /** Time passed (client.js calls it every second): held-back or paused
+   * notifications go out, and who stopped typing without saying so is forgotten. */
+  tick(now) {
+    this.clock = now;
+    this.sendTyping(this.typingOut.tick(now));
+    for (const key of this.typingIn.expire(now)) this.typingChanged(key);
+  }
+
+  sendTyping(notifications) {
+    if (!this.registered || !this.protocol.caps.has("message-tags")) return;
+    for (const [target, state] of notifications) this.protocol.sendRaw(`@+typing=${state} TAGMSG ${target}`);
+  }
+
+  typingChanged(name) {
+    const buffer = this.model.get(name);
+    if (buffer) this.emit("typing", buffer);
+  }
+
   /** The connection closed: no room is joined any more, no history is on its way. */
   connectionLost() {
+    this.typingOut = new TypingSender();
+    for (const key of this.typingIn.stoppedAll()) this.typingChanged(key);
     for (const buffer of this.model.buffers.values()) {
       if (buffer.kind === "channel") {
         buffer.joined = false;
@@ -241,6 +278,7 @@ export class Chat {
     const buffer = this.model.get(name);
     if (!buffer || !text) return;
     const command = notice ? "NOTICE" : "PRIVMSG";
+    this.typingOut.messageSent(buffer.name); // the message ends our typing there
     for (const chunk of splitText(text, 400)) {
       this.send(command, buffer.name, action ? `\x01ACTION ${chunk}\x01` : chunk);
       if (!this.protocol.caps.has("echo-message")) {

@@ -159,6 +159,25 @@ export class ChatClient {
     this.flush();
     clearInterval(this.timers.keepalive);
     this.timers.keepalive = setInterval(() => this.keepalive(), KEEPALIVE_EVERY);
+    clearInterval(this.timers.tick);
+    this.timers.tick = setInterval(() => this.tick(), 1000);
+  }
+
+  /** The time typing notifications count in: seconds, monotonic. */
+  now() {
+    return performance.now() / 1000;
+  }
+
+  /** About every second while connected (typing notifications, see chat.js). */
+  tick() {
+    this.chat.tick(this.now());
+    this.flush();
+  }
+
+  /** The user's input line now reads `text`. */
+  inputChanged(text) {
+    this.chat.inputChanged(text, this.now());
+    this.flush();
   }
 
   /** One line from the server: through the protocol, its events to the chat, and
@@ -196,6 +215,7 @@ export class ChatClient {
 
   onClose(event) {
     clearInterval(this.timers.keepalive);
+    clearInterval(this.timers.tick);
     const { fatal, error, registered } = this.protocol;
     this.protocol.connectionLost();
     this.chat.connectionLost();

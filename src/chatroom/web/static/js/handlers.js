@@ -167,14 +167,28 @@ export const HANDLERS = {
       this.note(buffer, "part", withReason(`You have left ${buffer.name}`, reason), { nick, line });
     } else {
       buffer.removeMember(nick);
+      if (this.typingIn.stopped(buffer.name, nick)) this.typingChanged(buffer.name);
       this.note(buffer, "part", withReason(`${nick} has left ${buffer.name}`, reason), { nick, line });
     }
     this.emit("buffer", buffer);
     this.emit("buffers");
   },
+  TAGMSG(line) {
+    // Only +typing is shown (https://ircv3.net/specs/client-tags/typing), and only in
+    // a buffer already open: a notification never opens a private chat.
+    const state = line.tags["+typing"];
+    const nick = nickOf(line.source);
+    if (state === undefined || !line.source.includes("!") || this.isMe(nick)) return;
+    let target = line.params[0] ?? "";
+    const statusmsg = this.isupport.STATUSMSG ?? "";
+    while (target && statusmsg.includes(target[0])) target = target.slice(1);
+    const name = isChannel(target, this.isupport.CHANTYPES) ? target : nick;
+    if (this.model.get(name) && this.typingIn.received(name, nick, state, this.clock)) this.typingChanged(name);
+  },
   QUIT(line) {
     // (protocol.js asks for our wanted nick if this frees it.)
     const nick = nickOf(line.source);
+    for (const key of this.typingIn.stoppedEverywhere(nick)) this.typingChanged(key);
     const text = withReason(`${nick} has left the chat`, line.params[0] ?? "");
     for (const buffer of this.model.buffersWith(nick)) {
       buffer.removeMember(nick);
@@ -281,6 +295,7 @@ function onMessage(line) {
     buffer = this.model.get(peer) ?? this.openQuery(peer, { activate: false });
   }
   if (!buffer) return;
+  if (!this.isMe(nick) && this.typingIn.stopped(buffer.name, nick)) this.typingChanged(buffer.name);
   const message = this.messageFrom(line, buffer);
   if (message) this.addMessage(buffer, message, true);
 }
