@@ -395,3 +395,29 @@ def test_sign_in_with_an_account_password(
     right.page.click("#login-form button[type=submit]")
     right.wait_connected()
     expect(right.lines("signed in")).to_have_count(1)
+
+
+def test_typing_shows_under_the_messages_of_the_others(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    # https://ircv3.net/specs/client-tags/typing, between two pages and an IRC client.
+    alice = person(people, browser, server).sign_in("alice")
+    bob = person(people, browser, server).sign_in("bob")
+    carol = IrcClient(server.port).register("carol", caps="message-tags")
+    carol.join("#lobby")
+    expect(alice.lines("carol has joined #lobby. Say hi!")).to_have_count(1)
+    typing = bob.page.locator("#typing")
+    expect(typing).to_have_text("")
+    alice.page.locator("#input").press_sequentially("hello b")
+    expect(typing).to_have_text("alice is typing…")
+    tagmsg = carol.expect("TAGMSG")
+    assert tagmsg.params == ["#lobby"] and tagmsg.tags["+typing"] == "active"
+    carol.send("@+typing=active TAGMSG #lobby")
+    expect(typing).to_have_text("alice and carol are typing…")
+    expect(alice.page.locator("#typing")).to_have_text("carol is typing…")  # not herself
+    alice.page.locator("#input").press_sequentially("ob")
+    alice.page.press("#input", "Enter")
+    expect(typing).to_have_text("carol is typing…")  # her message ended her typing
+    carol.send("@+typing=done TAGMSG #lobby")
+    expect(typing).to_have_text("")
+    carol.close()
