@@ -124,11 +124,20 @@ _SCAN = (
     " AND (time, seq) > (:lo_time, :lo_seq) AND (time, seq) < (:hi_time, :hi_seq)"
     " ORDER BY time {0}, seq {0} LIMIT :limit"
 )
-_SCAN_ASC = statement(_SCAN.format("ASC"))
-_SCAN_DESC = statement(_SCAN.format("DESC"))
+# Without draft/event-playback, only messages: the kinds of base.EVENT_KINDS are left out.
+_MESSAGES_ONLY = " AND kind IN ('PRIVMSG', 'NOTICE', 'TAGMSG')"
+_SCAN_EVENTS = _SCAN.replace(" ORDER BY", "{1} ORDER BY")
+#: (newest_first, events) -> the scan
+_SCANS = {
+    (newest, events): statement(
+        _SCAN_EVENTS.format("DESC" if newest else "ASC", "" if events else _MESSAGES_ONLY)
+    )
+    for newest in (False, True)
+    for events in (False, True)
+}
 _LATEST_TIME = statement(
     "SELECT time FROM messages WHERE target = :target AND time > :lo AND time < :hi"
-    " ORDER BY time DESC LIMIT 1"
+    f"{_MESSAGES_ONLY} ORDER BY time DESC LIMIT 1"
 )
 _DM_TARGETS = statement("SELECT target FROM dm_participants WHERE nick = :nick ORDER BY target")
 _TARGETS_OVER = statement("SELECT target FROM messages GROUP BY target HAVING count(*) > :count")
@@ -172,10 +181,10 @@ def _answer(step: Step) -> SqlPlan[object]:
             row = yield from fetch_one(_KEY_OF, target=target, msgid=msgid)
             key: Key | None = None if row is None else (int(row[0]), int(row[1]))
             return key
-        case Scan(target, lo, hi, limit, newest_first):
+        case Scan(target, lo, hi, limit, newest_first, events):
             if limit <= 0:
                 return []
-            scan = _SCAN_DESC if newest_first else _SCAN_ASC
+            scan = _SCANS[newest_first, events]
             rows = yield from fetch_all(
                 scan, target=target, lo_time=lo[0], lo_seq=lo[1], hi_time=hi[0], hi_seq=hi[1],
                 limit=limit,

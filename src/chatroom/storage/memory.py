@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .base import (
+    EVENT_KINDS,
     HistoryQuery,
     OnStored,
     StoredMessage,
     TargetActivity,
-    check_retention_args,
     dm_peers,
     is_dm_key,
     to_ms,
@@ -32,6 +32,7 @@ from .base import (
 )
 from .errors import StorageUnavailableError, StoreClosedError
 from .query import Key, QueryShortcuts, execute, find_targets
+from .retention import check_retention_args
 
 __all__ = ["MemoryHistoryStore"]
 
@@ -97,7 +98,7 @@ class _MemoryIndex:
         return found[1]
 
     def scan(
-        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool, events: bool
     ) -> list[StoredMessage]:
         conv = self.conversations.get(target)
         if conv is None or limit <= 0:
@@ -106,6 +107,10 @@ class _MemoryIndex:
         end = bisect.bisect_left(conv.keys, hi)
         if start >= end:
             return []
+        if not events:
+            span = conv.messages[start:end]
+            kept = [m for m in (span[::-1] if newest_first else span) if m.kind not in EVENT_KINDS]
+            return kept[:limit]
         if newest_first:
             return conv.messages[max(start, end - limit) : end][::-1]
         return conv.messages[start : min(end, start + limit)]
@@ -115,8 +120,10 @@ class _MemoryIndex:
         if conv is None:
             return None
         end = bisect.bisect_left(conv.keys, (hi_ms, 0))
-        if end and conv.keys[end - 1][0] > lo_ms:
-            return conv.keys[end - 1][0]
+        while end and conv.keys[end - 1][0] > lo_ms:
+            if conv.messages[end - 1].kind not in EVENT_KINDS:
+                return conv.keys[end - 1][0]
+            end -= 1
         return None
 
     def dm_targets(self, nick: str) -> list[str]:
