@@ -392,8 +392,20 @@ async def test_purge_and_retention_cover_events(
     # Older than 4 s at 8000: the #b topic and #chan's first four (two of them events).
     assert await store.apply_retention(max_age=timedelta(seconds=4), now=at(8000)) == 5
     assert ids(await store.query(Latest("#chan", 50, events=True))) == ids(lively[4:])
-    assert await store.apply_retention(max_per_target=3) == 1  # events count for the cap
-    assert await store.purge("#chan") == 3
+    assert await store.purge("#chan") == 4
+    assert await store.query(Latest("#chan", 50, events=True)) == []
+
+
+async def test_the_count_rule_keeps_messages_and_events_apart(
+    store: HistoryStore, lively: list[StoredMessage]
+) -> None:
+    # A room full of joins and parts keeps its newest messages all the same.
+    await store_all(store, [event(MessageKind.JOIN, ("#chan",), ms=8000 + i) for i in range(5)])
+    assert await store.apply_retention(max_per_target=2) == 2 + 7
+    found = await store.query(Latest("#chan", 50, events=True))
+    assert [m.text for m in found if m.kind not in EVENT_KINDS] == ["m4", "m6"]
+    assert len(found) == 4
+    assert await store.apply_retention(max_per_target=0) == 4
     assert await store.query(Latest("#chan", 50, events=True)) == []
 
 

@@ -80,9 +80,24 @@ class _MemoryIndex:
             return 0
         gone = conv.messages[:count]
         del conv.keys[:count], conv.messages[:count]
+        return self._forget(target, gone)
+
+    def delete_at(self, target: str, doomed: set[int]) -> int:
+        """Delete the messages of *target* at the positions *doomed*; return how many."""
+        conv = self.conversations[target]
+        if not doomed:
+            return 0
+        keep = [i for i in range(len(conv.messages)) if i not in doomed]
+        gone = [m for i, m in enumerate(conv.messages) if i in doomed]
+        conv.keys[:] = [conv.keys[i] for i in keep]
+        conv.messages[:] = [conv.messages[i] for i in keep]
+        return self._forget(target, gone)
+
+    def _forget(self, target: str, gone: list[StoredMessage]) -> int:
+        """Forget the ids of *gone* (just deleted from *target*), and *target* if empty."""
         for message in gone:
             del self.by_msgid[message.msgid]
-        if not conv.messages:
+        if not self.conversations[target].messages:
             del self.conversations[target]
             if is_dm_key(target):
                 for nick in dm_peers(target):
@@ -220,7 +235,13 @@ class MemoryHistoryStore(QueryShortcuts):
             drop = 0
             if cutoff is not None:
                 drop = bisect.bisect_left(conv.keys, (cutoff, 0))
-            if max_per_target is not None:
-                drop = max(drop, len(conv.keys) - max_per_target)
             deleted += self._index.delete_first(target, drop)
+            if max_per_target is not None and target in self._index.conversations:
+                # The newest messages are kept, and apart from them the newest events.
+                kinds = [m.kind in EVENT_KINDS for m in conv.messages]
+                doomed = set[int]()
+                for event in (False, True):
+                    at = [i for i, is_event in enumerate(kinds) if is_event is event]
+                    doomed.update(at[: max(0, len(at) - max_per_target)])
+                deleted += self._index.delete_at(target, doomed)
         return deleted
