@@ -75,6 +75,7 @@ async def two_in_a_room(store: HeldStore) -> tuple[Client, Client]:
     alice.send("JOIN #room")
     bob.send("JOIN #room")
     await settle()
+    store.complete(True)  # the JOINs, kept for event playback after they were relayed
     alice.take(), bob.take()
     return alice, bob
 

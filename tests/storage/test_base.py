@@ -79,8 +79,9 @@ def test_message_rejects_naive_times_and_unknown_kinds() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         msg(time=datetime(2020, 1, 1))
     with pytest.raises(ValueError):
-        msg(kind="JOIN")
+        msg(kind="WALLOPS")
     assert msg(kind="NOTICE").kind is MessageKind.NOTICE
+    assert msg(kind="JOIN").kind is MessageKind.JOIN  # a channel event (event-playback)
 
 
 def test_messages_are_frozen_and_hashable_despite_tags() -> None:

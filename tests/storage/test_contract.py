@@ -26,7 +26,8 @@ from chatroom.storage import (
     UnknownMessageError,
     dm_key,
 )
-from support.history import T0, at, ids, msg, store_all
+from chatroom.storage.base import EVENT_KINDS
+from support.history import T0, at, event, ids, msg, store_all
 
 # Times (ms after T0) of the ten messages of #chan; m3 and m4 share a millisecond.
 TIMES = [0, 1000, 2000, 3000, 3000, 5000, 6000, 7000, 8000, 9000]
@@ -323,6 +324,89 @@ async def test_targets_lists_channels_and_the_users_dms_by_latest_time(
     assert [t.target for t in backwards] == ["alice,bob", "alice,carol"]
     assert await store.targets(at(0), at(10_000), 0, channels=["#a"]) == []
     assert await store.targets(at(0), at(10_000), 5, nick="nobody") == []
+
+
+# --- channel events (draft/event-playback) --------------------------------------------------------
+
+
+@pytest.fixture
+async def lively(store: HistoryStore) -> list[StoredMessage]:
+    """#chan: messages m0 m2 m4 m6 interleaved with the events e1 e3 e5 e7 (index = ms/1000)."""
+    events = [
+        event(MessageKind.JOIN, ("#chan",), ms=1000),
+        event(MessageKind.KICK, ("#chan", "bob", "out"), ms=3000),
+        event(MessageKind.QUIT, ("",), ms=5000),
+        event(MessageKind.MODE, ("#chan", "+ov", "alice", "carol"), ms=7000),
+    ]
+    found = [msg("#chan", 2000 * i, f"m{2 * i}") for i in range(4)]
+    everything = sorted(found + events, key=lambda message: message.time)
+    assert all(await store_all(store, everything))
+    return everything
+
+
+async def test_events_round_trip_with_their_parameters(
+    store: HistoryStore, lively: list[StoredMessage]
+) -> None:
+    found = await store.query(Latest("#chan", 50, events=True))
+    assert found == lively
+    assert [m.params for m in found if m.kind in EVENT_KINDS] == [
+        ("#chan",),
+        ("#chan", "bob", "out"),
+        ("",),
+        ("#chan", "+ov", "alice", "carol"),
+    ]
+    assert found[0].params == ("#chan", "m0")
+
+
+async def test_queries_leave_events_out_unless_asked(
+    store: HistoryStore, lively: list[StoredMessage]
+) -> None:
+    def only(*indexes: int) -> list[str]:
+        return [lively[i].msgid for i in indexes]
+
+    # The limit counts what is returned: two messages, not a message and an event.
+    assert ids(await store.latest("#chan", 2)) == only(4, 6)
+    assert ids(await store.query(Latest("#chan", 2, events=True))) == only(6, 7)
+    first, last = MsgidAnchor(lively[0].msgid), MsgidAnchor(lively[7].msgid)
+    assert ids(await store.before("#chan", last, 2)) == only(4, 6)
+    assert ids(await store.after("#chan", first, 2)) == only(2, 4)
+    assert ids(await store.query(After("#chan", first, 2, events=True))) == only(1, 2)
+    assert ids(await store.between("#chan", first, last, 5)) == only(2, 4, 6)
+    assert ids(await store.around("#chan", MsgidAnchor(lively[4].msgid), 3)) == only(2, 4, 6)
+    # An event's msgid is a valid anchor either way.
+    assert ids(await store.after("#chan", MsgidAnchor(lively[1].msgid), 1)) == only(2)
+
+
+async def test_targets_count_messages_not_events(
+    store: HistoryStore, lively: list[StoredMessage]
+) -> None:
+    await store_all(store, [event(MessageKind.NICK, ("newnick",), "#quiet", 9000)])
+    found = await store.targets(at(0), at(10_000), 5, channels=["#chan", "#quiet"])
+    assert found == [TargetActivity("#chan", at(6000))]
+
+
+async def test_purge_and_retention_cover_events(
+    store: HistoryStore, lively: list[StoredMessage]
+) -> None:
+    await store_all(store, [event(MessageKind.TOPIC, ("#b", "hi"), "#b", 0)])
+    # Older than 4 s at 8000: the #b topic and #chan's first four (two of them events).
+    assert await store.apply_retention(max_age=timedelta(seconds=4), now=at(8000)) == 5
+    assert ids(await store.query(Latest("#chan", 50, events=True))) == ids(lively[4:])
+    assert await store.purge("#chan") == 4
+    assert await store.query(Latest("#chan", 50, events=True)) == []
+
+
+async def test_the_count_rule_keeps_messages_and_events_apart(
+    store: HistoryStore, lively: list[StoredMessage]
+) -> None:
+    # A room full of joins and parts keeps its newest messages all the same.
+    await store_all(store, [event(MessageKind.JOIN, ("#chan",), ms=8000 + i) for i in range(5)])
+    assert await store.apply_retention(max_per_target=2) == 2 + 7
+    found = await store.query(Latest("#chan", 50, events=True))
+    assert [m.text for m in found if m.kind not in EVENT_KINDS] == ["m4", "m6"]
+    assert len(found) == 4
+    assert await store.apply_retention(max_per_target=0) == 4
+    assert await store.query(Latest("#chan", 50, events=True)) == []
 
 
 # --- purge and retention --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from chatroom.storage import (
     TimeAnchor,
     UnknownMessageError,
 )
+from chatroom.storage.base import EVENT_KINDS
 from chatroom.storage.query import (
     KEY_MAX,
     KEY_MIN,
@@ -37,13 +38,21 @@ class ListIndex:
         return next((k for k, m in self.rows if m.target == target and m.msgid == msgid), None)
 
     def scan(
-        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool, events: bool
     ) -> list[StoredMessage]:
-        found = [m for k, m in self.rows if m.target == target and lo < k < hi]
+        found = [
+            m
+            for k, m in self.rows
+            if m.target == target and lo < k < hi and (events or m.kind not in EVENT_KINDS)
+        ]
         return found[::-1][:limit] if newest_first else found[:limit]
 
     def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
-        times = [k[0] for k, m in self.rows if m.target == target and lo_ms < k[0] < hi_ms]
+        times = [
+            k[0]
+            for k, m in self.rows
+            if m.target == target and lo_ms < k[0] < hi_ms and m.kind not in EVENT_KINDS
+        ]
         return max(times, default=None)
 
     def dm_targets(self, nick: str) -> list[str]:
@@ -116,10 +125,10 @@ class AsyncListIndex:
         return self.index.key_of(target, msgid)
 
     async def scan(
-        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool, events: bool
     ) -> list[StoredMessage]:
         self.steps += 1
-        return self.index.scan(target, lo, hi, limit, newest_first)
+        return self.index.scan(target, lo, hi, limit, newest_first, events)
 
     async def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
         self.steps += 1

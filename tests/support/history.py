@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chatroom.storage import HistoryStore, MessageKind, StoredMessage, new_msgid
+from chatroom.storage.base import EVENT_PARAM_SEPARATOR
 
 #: A fixed point in time the tests build their conversations around (the spec's examples).
 T0 = datetime(2019, 1, 4, 14, 33, 26, 123000, tzinfo=UTC)
@@ -45,3 +46,10 @@ async def store_all(store: HistoryStore, messages: list[StoredMessage]) -> list[
 def ids(messages: list[StoredMessage]) -> list[str]:
     """The msgids of *messages*, to compare results readably."""
     return [m.msgid for m in messages]
+
+
+def event(
+    kind: MessageKind, params: tuple[str, ...], target: str = "#chan", ms: int = 0
+) -> StoredMessage:
+    """A channel event (JOIN, KICK …) filed under *target*, *ms* milliseconds after T0."""
+    return msg(target, ms, EVENT_PARAM_SEPARATOR.join(params), kind=kind, source="op!user@host")

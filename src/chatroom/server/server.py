@@ -25,7 +25,7 @@ from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.sasl import MECHANISMS
-from chatroom.server import monitoring
+from chatroom.server import events, monitoring
 from chatroom.server.addresses import is_loopback
 from chatroom.server.channel import Channel
 from chatroom.server.config import Config
@@ -83,10 +83,11 @@ class Server:
         self.accounts = accounts
         self.auth = Auth()
         self.metrics = Metrics()  # what the operator sees (chatroom.web.metrics)
-        # The caps offered; chathistory only when there is history to read.
+        # The caps offered; chathistory (and its event playback) only when there is
+        # history to read.
         self.caps: dict[str, str] = dict(SUPPORTED)
         if history is not None:
-            self.caps["draft/chathistory"] = ""
+            self.caps["draft/chathistory"] = self.caps["draft/event-playback"] = ""
         if accounts is not None:
             self.caps["sasl"] = ",".join(MECHANISMS)
             if config.registration_open:  # before-connect only if the config says so
@@ -276,6 +277,9 @@ class Server:
                 session.after_stores = announce
             else:
                 announce()
+            events.record(
+                self.history, self.new_msgid, quit_line.line, session.account, session.channels
+            )
             for channel in list(session.channels):
                 self.part_channel(session, channel)
             self.forget_nick(session)
@@ -339,6 +343,7 @@ class Server:
         self.remember(session.nick, session.user, session.host, session.realname)
         self.claim_nick(session, new)
         self.send_to(self.peers_of(session), out)
+        events.record(self.history, self.new_msgid, out.line, session.account, session.channels)
         memberships = tuple((c.folded, c.members[session]) for c in session.channels)
         self.network.publish(NickChange(old, new, session.source, memberships, out.line))
         if old != session.folded_nick:

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Protocol
 
 __all__ = [
+    "EVENT_KINDS",
+    "EVENT_PARAM_SEPARATOR",
     "HISTORY_FILENAME",
     "After",
     "Anchor",
@@ -178,13 +180,29 @@ class MessageKind(StrEnum):
     """The command a stored message was sent with.
 
     Only ``PRIVMSG`` and ``NOTICE`` may be replayed to a client that has not negotiated
-    ``draft/event-playback``; ``TAGMSG`` only to one that has (IRCv3 chathistory,
-    "Returned message notes"). Filtering is the server's job.
+    ``draft/event-playback``; ``TAGMSG`` and the channel events (``JOIN`` … ``NICK``, see
+    :data:`EVENT_KINDS`) only to one that has (IRCv3 chathistory, "Returned message notes"
+    and "Event playback"). Queries leave events out unless asked (``events=True``); the
+    rest of the filtering is the server's job.
     """
 
     PRIVMSG = "PRIVMSG"
     NOTICE = "NOTICE"
     TAGMSG = "TAGMSG"
+    JOIN = "JOIN"
+    PART = "PART"
+    QUIT = "QUIT"
+    KICK = "KICK"
+    MODE = "MODE"
+    TOPIC = "TOPIC"
+    NICK = "NICK"
+
+
+#: The channel events history keeps for ``draft/event-playback``: changes of a conversation,
+#: not messages sent to it. Their ``text`` holds all of their line's parameters (``params``).
+EVENT_KINDS = frozenset(k for k in MessageKind if k not in ("PRIVMSG", "NOTICE", "TAGMSG"))
+#: Separates an event's parameters in ``text``: no IRC parameter may contain a line feed.
+EVENT_PARAM_SEPARATOR = "\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,13 +223,15 @@ class StoredMessage:
     target: str
     """Conversation key: casefolded channel name, or :func:`dm_key` of the two nicks."""
     kind: MessageKind
-    """The command: PRIVMSG, NOTICE or TAGMSG."""
+    """The command: PRIVMSG, NOTICE or TAGMSG, or a channel event (:data:`EVENT_KINDS`)."""
     source: str
     """The prefix it was relayed with: ``nick!user@host``."""
     target_param: str
-    """The target parameter as the sender wrote it: a channel name or a nick."""
+    """The target parameter as relayed: a channel name or a nick (for an event: the
+    channel it is filed under, also for QUIT and NICK, whose lines name no channel)."""
     text: str
-    """The trailing parameter; empty for TAGMSG."""
+    """The trailing parameter; empty for TAGMSG. For an event, every parameter of its line
+    joined by :data:`EVENT_PARAM_SEPARATOR`."""
     account: str | None = None
     """The sender's account name when logged in (for ``account-tag`` on replay)."""
     tags: Mapping[str, str] = field(default_factory=dict, hash=False)
@@ -234,6 +254,15 @@ class StoredMessage:
     def time_ms(self) -> int:
         """``time`` as integer milliseconds since the Unix epoch."""
         return to_ms(self.time)
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The parameters to replay it with (the last one is the trailing parameter)."""
+        if self.kind in EVENT_KINDS:
+            return tuple(self.text.split(EVENT_PARAM_SEPARATOR))
+        if self.kind is MessageKind.TAGMSG:
+            return (self.target_param,)
+        return (self.target_param, self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +317,7 @@ class Latest:
     target: str
     limit: int
     after: Anchor | None = None
+    events: bool = False  # with the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
@@ -300,6 +330,7 @@ class Before:
     target: str
     anchor: Anchor
     limit: int
+    events: bool = False  # with the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
@@ -312,6 +343,7 @@ class After:
     target: str
     anchor: Anchor
     limit: int
+    events: bool = False  # with the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
@@ -330,6 +362,7 @@ class Around:
     target: str
     anchor: Anchor
     limit: int
+    events: bool = False  # with the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
@@ -347,6 +380,7 @@ class Between:
     start: Anchor
     end: Anchor
     limit: int
+    events: bool = False  # with the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
@@ -464,11 +498,3 @@ class HistoryStore(Protocol):
         """Delete messages older than *max_age* and beyond the newest *max_per_target* of
         each target; return how many were deleted. ``None`` disables a rule."""
         ...
-
-
-def check_retention_args(max_age: timedelta | None, max_per_target: int | None) -> None:
-    """Raise ``ValueError`` for a negative age or count (shared by the backends)."""
-    if max_age is not None and max_age < timedelta(0):
-        raise ValueError(f"max_age cannot be negative: {max_age}")
-    if max_per_target is not None and max_per_target < 0:
-        raise ValueError(f"max_per_target cannot be negative: {max_per_target}")

@@ -124,14 +124,29 @@ _SCAN = (
     " AND (time, seq) > (:lo_time, :lo_seq) AND (time, seq) < (:hi_time, :hi_seq)"
     " ORDER BY time {0}, seq {0} LIMIT :limit"
 )
-_SCAN_ASC = statement(_SCAN.format("ASC"))
-_SCAN_DESC = statement(_SCAN.format("DESC"))
+# Without draft/event-playback, only messages: the kinds of base.EVENT_KINDS are left out.
+_MESSAGE_KINDS = "kind IN ('PRIVMSG', 'NOTICE', 'TAGMSG')"
+_MESSAGES_ONLY = f" AND {_MESSAGE_KINDS}"
+_SCAN_EVENTS = _SCAN.replace(" ORDER BY", "{1} ORDER BY")
+#: (newest_first, events) -> the scan
+_SCANS = {
+    (newest, events): statement(
+        _SCAN_EVENTS.format("DESC" if newest else "ASC", "" if events else _MESSAGES_ONLY)
+    )
+    for newest in (False, True)
+    for events in (False, True)
+}
 _LATEST_TIME = statement(
     "SELECT time FROM messages WHERE target = :target AND time > :lo AND time < :hi"
-    " ORDER BY time DESC LIMIT 1"
+    f"{_MESSAGES_ONLY} ORDER BY time DESC LIMIT 1"
 )
 _DM_TARGETS = statement("SELECT target FROM dm_participants WHERE nick = :nick ORDER BY target")
-_TARGETS_OVER = statement("SELECT target FROM messages GROUP BY target HAVING count(*) > :count")
+# The count rule keeps the newest messages and, apart, the newest channel events of a target.
+_TARGETS_OVER = statement(
+    f"SELECT target FROM messages GROUP BY target HAVING"
+    f" sum(CASE WHEN {_MESSAGE_KINDS} THEN 1 ELSE 0 END) > :count"
+    f" OR sum(CASE WHEN {_MESSAGE_KINDS} THEN 0 ELSE 1 END) > :count"
+)
 
 # Maintenance: each DELETE takes at most :chunk rows (see sql.delete_in_chunks).
 _PURGE = statement(
@@ -142,10 +157,11 @@ _PURGE_DMS = statement("DELETE FROM dm_participants WHERE target = :target")
 _EXPIRE = statement(
     "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE time < :cutoff LIMIT :chunk)"
 )
-_TRIM = statement(
-    "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages"
-    " WHERE target = :target ORDER BY time DESC, seq DESC LIMIT :chunk OFFSET :keep)"
+_TRIM = (
+    "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE target = :target"
+    " AND {} ORDER BY time DESC, seq DESC LIMIT :chunk OFFSET :keep)"
 )
+_TRIMS = (statement(_TRIM.format(_MESSAGE_KINDS)), statement(_TRIM.format(f"NOT {_MESSAGE_KINDS}")))
 _FORGET_DMS = statement(
     "DELETE FROM dm_participants WHERE NOT EXISTS"
     " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)"
@@ -172,10 +188,10 @@ def _answer(step: Step) -> SqlPlan[object]:
             row = yield from fetch_one(_KEY_OF, target=target, msgid=msgid)
             key: Key | None = None if row is None else (int(row[0]), int(row[1]))
             return key
-        case Scan(target, lo, hi, limit, newest_first):
+        case Scan(target, lo, hi, limit, newest_first, events):
             if limit <= 0:
                 return []
-            scan = _SCAN_DESC if newest_first else _SCAN_ASC
+            scan = _SCANS[newest_first, events]
             rows = yield from fetch_all(
                 scan, target=target, lo_time=lo[0], lo_seq=lo[1], hi_time=hi[0], hi_seq=hi[1],
                 limit=limit,
@@ -191,7 +207,7 @@ def _answer(step: Step) -> SqlPlan[object]:
 
 
 def targets_over(count: int) -> SqlPlan[list[str]]:
-    """The targets holding more than *count* messages."""
+    """The targets holding more than *count* messages, or more than *count* events."""
     rows = yield from fetch_all(_TARGETS_OVER, count=count)
     return [str(row[0]) for row in rows]
 
@@ -204,14 +220,16 @@ def purge(target: str, chunk: int) -> SqlPlan[int]:
 
 
 def retention(cutoff: int | None, keep: int | None, over: list[str], chunk: int) -> SqlPlan[int]:
-    """Delete messages older than *cutoff* (ms) and all but the newest *keep* of each
-    target in *over* (found with :func:`targets_over`), then the conversations left empty;
-    return the messages deleted."""
+    """Delete messages older than *cutoff* (ms) and all but the newest *keep* messages and
+    *keep* events of each target in *over* (found with :func:`targets_over`), then the
+    conversations left empty; return the messages deleted."""
     deletes: list[tuple[Statement, dict[str, object]]] = []
     if cutoff is not None:
         deletes.append((_EXPIRE, {"cutoff": cutoff}))
     if keep is not None:
-        deletes.extend((_TRIM, {"target": target, "keep": keep}) for target in over)
+        deletes.extend(
+            (trim, {"target": target, "keep": keep}) for target in over for trim in _TRIMS
+        )
     return delete_in_chunks(deletes, [(_FORGET_DMS, {})], chunk)
 
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .base import (
+    EVENT_KINDS,
     HistoryQuery,
     OnStored,
     StoredMessage,
     TargetActivity,
-    check_retention_args,
     dm_peers,
     is_dm_key,
     to_ms,
@@ -32,6 +32,7 @@ from .base import (
 )
 from .errors import StorageUnavailableError, StoreClosedError
 from .query import Key, QueryShortcuts, execute, find_targets
+from .retention import check_retention_args
 
 __all__ = ["MemoryHistoryStore"]
 
@@ -79,9 +80,24 @@ class _MemoryIndex:
             return 0
         gone = conv.messages[:count]
         del conv.keys[:count], conv.messages[:count]
+        return self._forget(target, gone)
+
+    def delete_at(self, target: str, doomed: set[int]) -> int:
+        """Delete the messages of *target* at the positions *doomed*; return how many."""
+        conv = self.conversations[target]
+        if not doomed:
+            return 0
+        keep = [i for i in range(len(conv.messages)) if i not in doomed]
+        gone = [m for i, m in enumerate(conv.messages) if i in doomed]
+        conv.keys[:] = [conv.keys[i] for i in keep]
+        conv.messages[:] = [conv.messages[i] for i in keep]
+        return self._forget(target, gone)
+
+    def _forget(self, target: str, gone: list[StoredMessage]) -> int:
+        """Forget the ids of *gone* (just deleted from *target*), and *target* if empty."""
         for message in gone:
             del self.by_msgid[message.msgid]
-        if not conv.messages:
+        if not self.conversations[target].messages:
             del self.conversations[target]
             if is_dm_key(target):
                 for nick in dm_peers(target):
@@ -97,7 +113,7 @@ class _MemoryIndex:
         return found[1]
 
     def scan(
-        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool, events: bool
     ) -> list[StoredMessage]:
         conv = self.conversations.get(target)
         if conv is None or limit <= 0:
@@ -106,6 +122,10 @@ class _MemoryIndex:
         end = bisect.bisect_left(conv.keys, hi)
         if start >= end:
             return []
+        if not events:
+            span = conv.messages[start:end]
+            kept = [m for m in (span[::-1] if newest_first else span) if m.kind not in EVENT_KINDS]
+            return kept[:limit]
         if newest_first:
             return conv.messages[max(start, end - limit) : end][::-1]
         return conv.messages[start : min(end, start + limit)]
@@ -115,8 +135,10 @@ class _MemoryIndex:
         if conv is None:
             return None
         end = bisect.bisect_left(conv.keys, (hi_ms, 0))
-        if end and conv.keys[end - 1][0] > lo_ms:
-            return conv.keys[end - 1][0]
+        while end and conv.keys[end - 1][0] > lo_ms:
+            if conv.messages[end - 1].kind not in EVENT_KINDS:
+                return conv.keys[end - 1][0]
+            end -= 1
         return None
 
     def dm_targets(self, nick: str) -> list[str]:
@@ -213,7 +235,13 @@ class MemoryHistoryStore(QueryShortcuts):
             drop = 0
             if cutoff is not None:
                 drop = bisect.bisect_left(conv.keys, (cutoff, 0))
-            if max_per_target is not None:
-                drop = max(drop, len(conv.keys) - max_per_target)
             deleted += self._index.delete_first(target, drop)
+            if max_per_target is not None and target in self._index.conversations:
+                # The newest messages are kept, and apart from them the newest events.
+                kinds = [m.kind in EVENT_KINDS for m in conv.messages]
+                doomed = set[int]()
+                for event in (False, True):
+                    at = [i for i, is_event in enumerate(kinds) if is_event is event]
+                    doomed.update(at[: max(0, len(at) - max_per_target)])
+                deleted += self._index.delete_at(target, doomed)
         return deleted

@@ -93,17 +93,18 @@ class HistoryIndex(Protocol):
         ...
 
     def scan(
-        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool, events: bool
     ) -> list[StoredMessage]:
         """Return up to *limit* messages of *target* with ``lo < key < hi``.
 
         Oldest first, taking those nearest *lo*; or, with *newest_first*, newest first,
-        taking those nearest *hi*.
+        taking those nearest *hi*. Channel events (``EVENT_KINDS``) only with *events*.
         """
         ...
 
     def latest_time(self, target: str, lo_ms: int, hi_ms: int) -> int | None:
-        """Return the greatest message time of *target* with ``lo_ms < time < hi_ms``."""
+        """Return the greatest message time of *target* with ``lo_ms < time < hi_ms``
+        (channel events do not count: TARGETS lists conversations by their messages)."""
         ...
 
     def dm_targets(self, nick: str) -> list[str]:
@@ -119,7 +120,7 @@ class AsyncHistoryIndex(Protocol):
         ...
 
     async def scan(
-        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+        self, target: str, lo: Key, hi: Key, limit: int, newest_first: bool, events: bool
     ) -> list[StoredMessage]:
         """See :meth:`HistoryIndex.scan`."""
         ...
@@ -187,6 +188,7 @@ class Scan:
     hi: Key
     limit: int
     newest_first: bool
+    events: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +217,10 @@ def _key_of(target: str, msgid: str) -> Plan[Key | None]:
 
 
 def _scan(
-    target: str, lo: Key, hi: Key, limit: int, newest_first: bool
+    target: str, lo: Key, hi: Key, limit: int, newest_first: bool, events: bool
 ) -> Plan[list[StoredMessage]]:
-    return cast("list[StoredMessage]", (yield Scan(target, lo, hi, limit, newest_first)))
+    found = yield Scan(target, lo, hi, limit, newest_first, events)
+    return cast("list[StoredMessage]", found)
 
 
 def _latest_time(target: str, lo_ms: int, hi_ms: int) -> Plan[int | None]:
@@ -252,20 +255,20 @@ def plan_query(query: HistoryQuery) -> Plan[list[StoredMessage]]:
     match query:
         case Latest(after=None):
             # LATEST *: "the most recent messages", no restriction.
-            found = yield from _scan(target, KEY_MIN, KEY_MAX, query.limit, True)
+            found = yield from _scan(target, KEY_MIN, KEY_MAX, query.limit, True, query.events)
             return found[::-1]
         case Latest(after=anchor) if anchor is not None:
             # LATEST with a selector: "restricted to those sent after and excluding" it.
             lo, _ = yield from _bounds(target, anchor)
-            found = yield from _scan(target, lo, KEY_MAX, query.limit, True)
+            found = yield from _scan(target, lo, KEY_MAX, query.limit, True, query.events)
             return found[::-1]
         case Before(anchor=anchor):
             _, hi = yield from _bounds(target, anchor)
-            found = yield from _scan(target, KEY_MIN, hi, query.limit, True)
+            found = yield from _scan(target, KEY_MIN, hi, query.limit, True, query.events)
             return found[::-1]
         case After(anchor=anchor):
             lo, _ = yield from _bounds(target, anchor)
-            return (yield from _scan(target, lo, KEY_MAX, query.limit, False))
+            return (yield from _scan(target, lo, KEY_MAX, query.limit, False, query.events))
         case Around():
             return (yield from _around(query))
         case Between(start=start, end=end):
@@ -274,8 +277,10 @@ def plan_query(query: HistoryQuery) -> Plan[list[StoredMessage]]:
             # "counted starting from and excluding the first message selector, while
             # finishing on and excluding the second. This may be forwards or backwards."
             if start_hi <= end_hi:
-                return (yield from _scan(target, start_lo, end_hi, query.limit, False))
-            found = yield from _scan(target, end_lo, start_hi, query.limit, True)
+                return (
+                    yield from _scan(target, start_lo, end_hi, query.limit, False, query.events)
+                )
+            found = yield from _scan(target, end_lo, start_hi, query.limit, True, query.events)
             return found[::-1]
     raise TypeError(f"not a history query: {query!r}")  # pragma: no cover
 
@@ -291,8 +296,8 @@ def _around(query: Around) -> Plan[list[StoredMessage]]:
     else:
         ms = to_ms(query.anchor.time)
         pivot_hi = pivot_lo = (ms, 0)  # below every message at ms: those count as "after"
-    before = yield from _scan(query.target, KEY_MIN, pivot_hi, limit, True)
-    after = yield from _scan(query.target, pivot_lo, KEY_MAX, limit, False)
+    before = yield from _scan(query.target, KEY_MIN, pivot_hi, limit, True, query.events)
+    after = yield from _scan(query.target, pivot_lo, KEY_MAX, limit, False, query.events)
     take_before = min(len(before), max(limit // 2, limit - len(after)))
     take_after = min(len(after), limit - take_before)
     return before[:take_before][::-1] + after[:take_after]
@@ -341,8 +346,8 @@ def _answer(index: HistoryIndex, step: Step) -> object:
     match step:
         case KeyOf(target, msgid):
             return index.key_of(target, msgid)
-        case Scan(target, lo, hi, limit, newest_first):
-            return index.scan(target, lo, hi, limit, newest_first)
+        case Scan(target, lo, hi, limit, newest_first, events):
+            return index.scan(target, lo, hi, limit, newest_first, events)
         case LatestTime(target, lo_ms, hi_ms):
             return index.latest_time(target, lo_ms, hi_ms)
         case DmTargets(nick):
@@ -354,8 +359,8 @@ async def _answer_async(index: AsyncHistoryIndex, step: Step) -> object:
     match step:
         case KeyOf(target, msgid):
             return await index.key_of(target, msgid)
-        case Scan(target, lo, hi, limit, newest_first):
-            return await index.scan(target, lo, hi, limit, newest_first)
+        case Scan(target, lo, hi, limit, newest_first, events):
+            return await index.scan(target, lo, hi, limit, newest_first, events)
         case LatestTime(target, lo_ms, hi_ms):
             return await index.latest_time(target, lo_ms, hi_ms)
         case DmTargets(nick):

@@ -16,7 +16,7 @@ from datetime import timedelta
 from .base import HistoryStore
 from .errors import StorageError
 
-__all__ = ["RetentionPolicy", "run_retention"]
+__all__ = ["RetentionPolicy", "check_retention_args", "run_retention"]
 
 logger = logging.getLogger("chatroom.storage")
 
@@ -61,3 +61,11 @@ async def run_retention(store: HistoryStore, policy: RetentionPolicy) -> None:
         except StorageError as exc:
             logger.warning("history: retention failed, will retry: %s", exc)
         await asyncio.sleep(policy.interval.total_seconds())
+
+
+def check_retention_args(max_age: timedelta | None, max_per_target: int | None) -> None:
+    """Raise ``ValueError`` for a negative age or count (shared by the backends)."""
+    if max_age is not None and max_age < timedelta(0):
+        raise ValueError(f"max_age cannot be negative: {max_age}")
+    if max_per_target is not None and max_per_target < 0:
+        raise ValueError(f"max_per_target cannot be negative: {max_per_target}")

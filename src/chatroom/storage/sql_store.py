@@ -22,13 +22,13 @@ from .base import (
     OnStored,
     StoredMessage,
     TargetActivity,
-    check_retention_args,
     to_ms,
     utc_now,
 )
 from .health import PROBE_INTERVAL, WriteHealth
 from .history_sql import over_sql, purge, retention, targets_over
 from .query import QueryShortcuts, plan_query, plan_targets
+from .retention import check_retention_args
 from .sql import SqlPlan
 
 __all__ = ["SqlHistoryStore", "deliver_all"]

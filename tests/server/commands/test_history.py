@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from chatroom.protocol.line import Line
 from chatroom.server.outgoing import format_time
-from support.core import FakeClient, Harness, commands, find, join, params
+from support.core import FakeClient, Harness, commands, find, join, params, until
 
 HISTORY_CAPS = ("batch", "server-time", "message-tags", "draft/chathistory")
 EPOCH = "timestamp=2000-01-01T00:00:00.000Z"
@@ -206,7 +206,8 @@ async def test_purge(harness: Harness) -> None:
     alice, _bob = await room(harness)
     root = await harness.oper("root")
     replies = await root.expect("PURGE #h", "NOTE", "FAIL")
-    assert find(replies, "NOTE").params == ("PURGE", "DONE", "#h", "Deleted 5 messages")
+    # The five messages and the two JOINs (kept for draft/event-playback).
+    assert find(replies, "NOTE").params == ("PURGE", "DONE", "#h", "Deleted 7 messages")
     assert await alice.history("LATEST", "#h", "*", "10") == []
     fail = find(await root.ask("PURGE bob"), "FAIL")
     assert fail.params[:3] == ("PURGE", "INVALID_TARGET", "bob")
@@ -260,3 +261,79 @@ async def test_targets_lists_latest_times_in_order_inside_the_window(harness: Ha
     )
     assert [p[1] for p in early] == ["#a", "bob", "#b"]
     assert all(p[2] < middle for p in early)
+
+
+# --- draft/event-playback -------------------------------------------------------------------------
+
+PLAYBACK_CAPS = (*HISTORY_CAPS, "draft/event-playback")
+EVENTS = ("JOIN", "PART", "QUIT", "KICK", "MODE", "TOPIC", "NICK")
+
+
+def shown(lines: list[Line]) -> list[tuple[str, tuple[str, ...], str | None, str]]:
+    """Events and messages as a client sees them: command, params, source and time."""
+    return [
+        (line.command, line.params, line.source, line.tags["time"])
+        for line in lines
+        if line.command in (*EVENTS, "PRIVMSG")
+    ]
+
+
+async def lively(harness: Harness, *caps: str) -> tuple[FakeClient, list[Line]]:
+    """alice (with *caps*) watches #ev live while bob, carol and dave come and go;
+    bob is in #two too. Returns alice and the lines she saw, her own echoes included."""
+    alice = await harness.user("alice", caps=caps)
+    bob = await harness.user("bob")
+    carol = await harness.user("carol")
+    dave = await harness.user("dave")
+    seen = await alice.ask("JOIN #ev")
+    await join("#ev", bob, carol, dave)
+    await bob.ask("JOIN #two")
+    for line in ("TOPIC #ev :a topic", "MODE #ev +v bob", "KICK #ev carol :go"):
+        await asyncio.sleep(0.002)
+        seen += await alice.ask(line)
+    for client, line in ((bob, "NICK bobby"), (bob, "PRIVMSG #ev :hi"), (dave, "PART #ev :bye")):
+        await asyncio.sleep(0.002)
+        await client.ask(line)
+    bob.send("QUIT :gone")
+    await until(lambda: harness.server.find_user("bobby") is None)
+    assert harness.history is not None
+    await harness.history.flush()
+    return alice, seen + alice.lines()
+
+
+async def test_event_playback_replays_events_as_they_were_relayed(harness: Harness) -> None:
+    alice, seen = await lively(harness, *PLAYBACK_CAPS)
+    replies = await alice.ask("CHATHISTORY LATEST #ev * 50")
+    replayed = [line for line in replies if "batch" in line.tags]
+    assert [line.command for line in replayed] == [
+        "JOIN", "JOIN", "JOIN", "JOIN", "TOPIC", "MODE", "KICK", "NICK", "PRIVMSG", "PART",
+        "QUIT",
+    ]  # fmt: skip
+    # The same lines, sources and times as relayed live, each with a msgid of its own.
+    assert shown(replayed) == shown(seen)
+    assert len({line.tags["msgid"] for line in replayed}) == len(replayed)
+    # QUIT and NICK belong to every channel the user was in.
+    bob = await harness.user("bob2", caps=PLAYBACK_CAPS)
+    await bob.ask("JOIN #two")
+    two = [line for line in await bob.ask("CHATHISTORY LATEST #two * 50") if "batch" in line.tags]
+    assert [(line.command, line.params) for line in two][1:3] == [
+        ("NICK", ("bobby",)),
+        ("QUIT", ("Quit: gone",)),
+    ]
+
+
+async def test_without_event_playback_no_event_is_replayed(harness: Harness) -> None:
+    alice, _seen = await lively(harness, *HISTORY_CAPS)
+    replies = await alice.ask("CHATHISTORY LATEST #ev * 50")
+    assert [line.command for line in replies if "batch" in line.tags] == ["PRIVMSG"]
+    # The limit counts messages: the one message, though events came after it.
+    assert await alice.history("LATEST", "#ev", "*", "1") == ["hi"]
+
+
+async def test_event_playback_is_offered_with_history_only() -> None:
+    for history in (True, False):
+        harness = Harness(history=history)
+        client = harness.connect()
+        ls = " ".join(line.params[-1] for line in await client.ask("CAP LS 302"))
+        assert ("draft/event-playback" in ls.split()) is history
+        await harness.close()

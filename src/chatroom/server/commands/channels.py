@@ -13,7 +13,7 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_valid_channel
 from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
-from chatroom.server import presence
+from chatroom.server import events, presence
 from chatroom.server.channel import Channel
 from chatroom.server.mirror import mirror_of, restore, snapshot
 from chatroom.server.network.events import ChannelUpdate, Invite, Join, Kick, Leave
@@ -165,6 +165,7 @@ def join_one(
     for member in others:
         chosen = extended if "extended-join" in member.caps else out
         member.send_bytes(chosen.render(member.tag_profile))
+    events.record(server.history, server.new_msgid, out.line, session.account, (channel,))
     if session.away is not None:
         # away-notify: a user who is away when joining is announced so right after
         # the JOIN (https://ircv3.net/specs/extensions/away-notify).
@@ -278,6 +279,7 @@ def _part(
     out = Outgoing(Line("PART", params, session.source, server.tags(by=session)))
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)
+    events.record(server.history, server.new_msgid, out.line, session.account, (channel,))
     server.network.publish(Leave(channel.folded, session.folded_nick, out.line))
     server.part_channel(session, channel)
 
@@ -311,6 +313,7 @@ def topic(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> N
     out = Outgoing(Line("TOPIC", (channel.name, text), session.source, server.tags(by=session)))
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)
+    events.record(server.history, server.new_msgid, out.line, session.account, (channel,))
     share_state(server, channel, out.line)
 
 
@@ -396,6 +399,7 @@ def kick(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> No
         )
         rb.add(out.line)
         server.send_to((m for m in channel.members if m is not session), out)
+        events.record(server.history, server.new_msgid, out.line, session.account, (channel,))
         server.network.publish(Leave(channel.folded, target.folded_nick, out.line))
         server.part_channel(target, channel)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chatroom.server")
 
+#: IRCv3 chathistory "Event playback": JOIN, PART, … replayed too, to clients that ask.
+EVENT_PLAYBACK = "draft/event-playback"
 SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
 _PARAMS = {"LATEST": 3, "BEFORE": 3, "AFTER": 3, "AROUND": 3, "BETWEEN": 4, "TARGETS": 3}
 
@@ -129,6 +131,8 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
             return
         key = _readable_key(server, session, target)
         query = _build_query(sub, args, limit_max, key or "")
+        if EVENT_PLAYBACK in session.caps:  # the channel events too (see server/events.py)
+            query = replace(query, events=True)
     except _BadParams as exc:
         rb.fail("CHATHISTORY", "INVALID_PARAMS", sub, str(exc))
         return
@@ -140,7 +144,8 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
     # Decided now: a NICK handled while the query runs must not change what it may read.
     windows = None if is_channel_name(target) else session.private_windows()
     shown = _canonical(server, target)
-    server.defer(rb, lambda: _messages(server, session, rb, sub, shown, query, windows))
+    tagmsg = EVENT_PLAYBACK in session.caps and "message-tags" in session.caps
+    server.defer(rb, lambda: _messages(server, session, rb, sub, shown, query, windows, tagmsg))
 
 
 def _canonical(server: Server, target: str) -> str:
@@ -197,10 +202,12 @@ async def _messages(
     target: str,
     query: HistoryQuery | None,
     windows: list[Window] | None,
+    tagmsg: bool,
 ) -> None:
     """Answer with a chathistory batch; ``query`` None (not readable) gives an empty one.
 
-    ``windows``: for a private conversation, the times whose messages may be shown."""
+    ``windows``: for a private conversation, the times whose messages may be shown;
+    ``tagmsg``: whether TAGMSG may be replayed (only with event-playback and message-tags)."""
     store = server.history
     assert store is not None
     messages: list[StoredMessage] = []
@@ -226,19 +233,20 @@ async def _messages(
     if session.closed:
         return
     ref = rb.start_batch("chathistory", target, whole=True)
-    rb.stream(_replayed(messages))  # up to CHATHISTORY=N long lines: sent as read
+    rb.stream(_replayed(messages, tagmsg))  # up to CHATHISTORY=N long lines: sent as read
     rb.end_batch(ref)
 
 
-def _replayed(messages: list[StoredMessage]) -> Iterator[Line]:
+def _replayed(messages: list[StoredMessage], tagmsg: bool) -> Iterator[Line]:
     for message in messages:
-        # Without event-playback only PRIVMSG and NOTICE may be replayed (spec).
-        if message.kind is MessageKind.TAGMSG:
+        # Without event-playback only PRIVMSG and NOTICE may be replayed (spec); the
+        # query left the channel events out already.
+        if message.kind is MessageKind.TAGMSG and not tagmsg:
             continue
         tags = {"time": format_time(message.time), "msgid": message.msgid, **message.tags}
         if message.account:
             tags["account"] = message.account
-        yield Line(message.kind.value, (message.target_param, message.text), message.source, tags)
+        yield Line(message.kind.value, message.params, message.source, tags)
 
 
 @dataclass(frozen=True)

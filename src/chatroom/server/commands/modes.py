@@ -14,7 +14,7 @@ from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.protocol.masks import normalize_mask, valid_mask
 from chatroom.protocol.numbers import parse_number
-from chatroom.server import presence
+from chatroom.server import events, presence
 from chatroom.server.channel import FLAG_MODES, LIST_MODES, ListEntry, with_status
 from chatroom.server.commands.channels import share_state
 from chatroom.server.commands.info import MODES_PER_COMMAND
@@ -188,6 +188,7 @@ def _announce(
     )
     rb.add(out.line)
     server.send_to((m for m in channel.members if m is not session), out)
+    events.record(server.history, server.new_msgid, out.line, session.account, (channel,))
     share_state(server, channel, out.line, _statuses(server, channel, touched))
 
 

@@ -1,0 +1,84 @@
+"""Channel events in history, for ``draft/event-playback``.
+
+IRCv3 chathistory ("Event playback", https://ircv3.net/specs/extensions/chathistory):
+a server may replay JOIN, PART, KICK, MODE, TOPIC, QUIT and NICK to a client that
+negotiated ``draft/event-playback``, inside the chathistory batch, each with its
+``time`` and ``msgid``. As Ergo does, each event is filed under its channel; QUIT and
+NICK, whose lines name no channel, under every channel the user was in.
+
+An event is not a message anyone waits an acknowledgement for, so unlike PRIVMSG it is
+not held back until stored: it is relayed first and appended to history right after,
+with the same durability as a message (a failed store is logged, nobody is told).
+Only the process where the event happened stores it; an event that another process of
+the network relays here is stored there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from chatroom.protocol.line import Line
+from chatroom.storage.base import (
+    EVENT_PARAM_SEPARATOR,
+    HistoryStore,
+    MessageKind,
+    OnStored,
+    StoredMessage,
+    utc_now,
+)
+
+log = logging.getLogger("chatroom.server")
+
+
+class Room(Protocol):
+    """What an event is filed under: a channel's key and its own name."""
+
+    @property
+    def folded(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+def record(
+    store: HistoryStore | None,
+    new_msgid: Callable[[], str],
+    line: Line,
+    account: str | None,
+    channels: Iterable[Room],
+) -> None:
+    """Store the event *line* (just relayed; *account*: its sender's) in the history of
+    each of *channels*, stamped with the line's own ``time`` and a fresh msgid each.
+    Nothing without a *store* (history off), nor while it is not writable (disk full:
+    the messages it refuses meanwhile would be missing around the events anyway)."""
+    if store is None or not store.writable or line.source is None:
+        return
+    kind = MessageKind(line.command)
+    when = _time_of(line)
+    text = EVENT_PARAM_SEPARATOR.join(line.params)
+    for channel in channels:
+        event = StoredMessage(
+            new_msgid(), when, channel.folded, kind, line.source, channel.name, text, account
+        )
+        store.append(event, _logged(kind, channel.name))
+
+
+def _time_of(line: Line) -> datetime:
+    """The ``time`` tag the event was relayed with (so replay shows the same time)."""
+    stamp = line.tags.get("time")
+    if stamp is not None:
+        try:
+            return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return utc_now()
+
+
+def _logged(kind: MessageKind, channel: str) -> OnStored:
+    def on_stored(ok: bool) -> None:
+        if not ok:
+            log.warning("Could not store a %s event of %s in history", kind.value, channel)
+
+    return on_stored
