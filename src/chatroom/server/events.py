@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from chatroom.protocol.line import Line
+from chatroom.server.room import LIST_MODES, PARAM_ALWAYS, PARAM_SET, PREFIX_MODES
 from chatroom.storage.base import (
     EVENT_PARAM_SEPARATOR,
     HistoryStore,
@@ -57,12 +58,34 @@ def record(
         return
     kind = MessageKind(line.command)
     when = _time_of(line)
-    text = EVENT_PARAM_SEPARATOR.join(line.params)
+    params = _without_keys(line.params) if kind is MessageKind.MODE else line.params
+    text = EVENT_PARAM_SEPARATOR.join(params)
     for channel in channels:
         event = StoredMessage(
             new_msgid(), when, channel.folded, kind, line.source, channel.name, text, account
         )
         store.append(event, _logged(kind, channel.name))
+
+
+def _without_keys(params: tuple[str, ...]) -> tuple[str, ...]:
+    """A channel MODE's parameters with each ``+k``/``-k`` key replaced by ``*``: the
+    members who saw it live knew the key, but whoever joins later and reads history
+    (after the key changed, say) must not learn it."""
+    if len(params) < 3:
+        return params
+    out = list(params)
+    arg = 2  # params: channel, mode string, then one argument per mode that takes one
+    adding = True
+    for mode in params[1]:
+        if mode in "+-":
+            adding = mode == "+"
+        elif mode in PARAM_ALWAYS or mode in LIST_MODES or mode in PREFIX_MODES:
+            if mode == "k" and arg < len(out):
+                out[arg] = "*"
+            arg += 1
+        elif mode in PARAM_SET and adding:
+            arg += 1
+    return tuple(out)
 
 
 def _time_of(line: Line) -> datetime:

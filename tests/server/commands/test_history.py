@@ -337,3 +337,15 @@ async def test_event_playback_is_offered_with_history_only() -> None:
         ls = " ".join(line.params[-1] for line in await client.ask("CAP LS 302"))
         assert ("draft/event-playback" in ls.split()) is history
         await harness.close()
+
+
+async def test_a_channel_key_is_not_kept_in_history(harness: Harness) -> None:
+    """Who joins later (after the key changed, say) must not read it in a replayed MODE."""
+    alice = await harness.user("alice", caps=PLAYBACK_CAPS)
+    await alice.ask("JOIN #locked")
+    await alice.ask("MODE #locked +lk 10 s3cret")
+    await alice.ask("MODE #locked -k s3cret")
+    replies = await alice.ask("CHATHISTORY LATEST #locked * 50")
+    modes = [line.params[1:] for line in replies if line.command == "MODE"]
+    assert modes == [("+lk", "10", "*"), ("-k", "*")]
+    assert not any("s3cret" in " ".join(line.params) for line in replies)
