@@ -26,6 +26,7 @@ STORAGE_INTERFACES = {
     "storage.sql",  # the statement compiler and plan steps, no driver
     "storage.errors",
     "storage.query",
+    "storage.search",
     "storage.retention",
     "storage.measure",
     "storage.accounts",

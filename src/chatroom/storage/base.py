@@ -30,6 +30,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from .search import Search
+
 __all__ = [
     "HISTORY_FILENAME",
     "After",
@@ -43,6 +45,7 @@ __all__ = [
     "MessageKind",
     "MsgidAnchor",
     "OnStored",
+    "Search",
     "StoredMessage",
     "TargetActivity",
     "TimeAnchor",
@@ -448,6 +451,10 @@ class HistoryStore(Protocol):
         conversation's latest message inside the window. Counting for the limit starts at
         *start*, which may be later than *end*; results are in ascending order of that time.
         """
+        ...
+
+    async def search(self, search: Search) -> list[StoredMessage]:
+        """Run a full-text :class:`Search`; the matches come newest first."""
         ...
 
     async def purge(self, target: str) -> int:

@@ -67,6 +67,7 @@ from .history_sql import (
     INSERT_DM,
     INSERT_MESSAGE_IF_NEW,
     MESSAGES_TABLE,
+    SEARCH_INDEX_POSTGRES,
     Row,
     probe,
     to_row,
@@ -118,6 +119,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             words(DM_TABLE, Dialect.POSTGRES),
         ),
     ),
+    Migration(2, "a pg_trgm index of the text for SEARCH", SEARCH_INDEX_POSTGRES),
 )
 _OWNED_TABLES = ("messages", "dm_participants")
 
