@@ -26,10 +26,12 @@ STORAGE_INTERFACES = {
     "storage.sql",  # the statement compiler and plan steps, no driver
     "storage.errors",
     "storage.query",
+    "storage.search",
     "storage.retention",
     "storage.measure",
     "storage.accounts",
     "storage.passwords",
+    "storage.conversations",
 }
 
 #: Which layer may import which (besides itself). From docs/architecture.md.

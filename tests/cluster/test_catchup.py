@@ -13,7 +13,8 @@ from chatroom.cluster.catchup import Delivered, catch_up
 from chatroom.cluster.events import ChannelMessage, PrivateMessage, UserUp
 from chatroom.protocol.line import Line
 from chatroom.server.network.view import RemoteView
-from chatroom.storage.base import MessageKind, StoredMessage, dm_key, utc_now
+from chatroom.storage.base import MessageKind, StoredMessage, utc_now
+from chatroom.storage.conversations import dm_key
 from support.core import FakeClient, Harness, join
 
 

@@ -22,7 +22,7 @@ from chatroom.storage.sqlite import SQLiteHistoryStore
 from support.account_stores import CHEAP, ITERATIONS
 
 SQLITE_HISTORY = [
-    "app 1667789384 version 2",
+    "app 1667789384 version 3",
     "index messages_by_target on messages (target, time, seq)",
     "index messages_by_time on messages (time)",
     "index sqlite_autoindex_messages_1 on messages (msgid) unique",
@@ -30,6 +30,15 @@ SQLITE_HISTORY = [
     "table messages: seq INTEGER pk1, msgid TEXT notnull, time INTEGER notnull,"
     " target TEXT notnull, kind TEXT notnull, source TEXT notnull, account TEXT,"
     " target_param TEXT notnull, text TEXT notnull, tags TEXT",
+    # version 3: the FTS5 index for SEARCH, its shadow tables and its triggers
+    "table messages_fts: text ",
+    "table messages_fts_config WITHOUT ROWID: k  notnull pk1, v ",
+    "table messages_fts_data: id INTEGER pk1, block BLOB",
+    "table messages_fts_delete: ",
+    "table messages_fts_docsize: id INTEGER pk1, sz BLOB",
+    "table messages_fts_idx WITHOUT ROWID: segid  notnull pk1, term  notnull pk2, pgno ",
+    "table messages_fts_insert: ",
+    "table messages_fts_update: ",
 ]
 SQLITE_ACCOUNTS = [
     "app 1667789377 version 1",
@@ -66,6 +75,7 @@ POSTGRES = [
     " updated timestamp with time zone notnull default now()",
     'CREATE INDEX messages_by_target ON messages USING btree (target, "time", seq)',
     'CREATE INDEX messages_by_time ON messages USING btree ("time")',
+    "CREATE INDEX messages_text_trgm ON messages USING gin (text public.gin_trgm_ops)",
     "CREATE UNIQUE INDEX account_meta_pkey ON account_meta USING btree (key)",
     "CREATE UNIQUE INDEX accounts_pkey ON accounts USING btree (key)",
     "CREATE UNIQUE INDEX channels_pkey ON channels USING btree (key)",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chatroom.storage import SchemaError, TargetActivity, dm_key
+from chatroom.storage import SchemaError, Search, TargetActivity, dm_key
 from chatroom.storage.schema import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -50,7 +50,7 @@ def tables(conn: sqlite3.Connection) -> set[str]:
 
 def test_migrations_are_numbered_one_by_one() -> None:
     assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
-    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 2
+    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 3
 
 
 def test_a_new_file_gets_the_latest_schema(tmp_path: Path) -> None:
@@ -78,6 +78,9 @@ async def test_version_1_file_is_upgraded_without_losing_rows(tmp_path: Path) ->
         # Migration 2 back-filled the DM index from the old rows: TARGETS finds the DM.
         found = await store.targets(at(-1000), at(1000), 10, nick="bob")
         assert found == [TargetActivity("alice,bob", at(1))]
+        # Migration 3 indexed the old rows' text for SEARCH.
+        (hit,) = await store.search(Search("ell", 10, targets=("#lobby",)))
+        assert hit.msgid == "id-1"
     finally:
         await store.close()
     conn = connect(path)

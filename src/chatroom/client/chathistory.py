@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from chatroom.client import search
 from chatroom.client.events import HistoryLoaded, OlderMessages
 from chatroom.client.lines import chat_message
 from chatroom.client.model import Buffer, BufferKind, now_utc
@@ -141,7 +142,9 @@ def _batch(client: ClientState, line: Line) -> None:
         state.batches[ref] = OpenBatch(line.params[1], line.params[2:], label)
     elif sign == "-":
         batch = state.batches.pop(ref, None)
-        if batch is not None and batch.held:
+        if batch is not None and batch.kind == search.BATCH:
+            search.finish(client, batch)
+        elif batch is not None and batch.held:
             _finish(client, batch)
 
 

@@ -113,6 +113,13 @@ class FetchOlder(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class SearchHistory(Action):
+    """``/search WORDS``: search the history the server keeps (soju.im/search)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Register(Action):
     """``/register PASSWORD``: create an account named after the current nick."""
 
@@ -182,6 +189,7 @@ COMMANDS: tuple[CommandHelp, ...] = (
     ),
     CommandHelp("close", "/close [NAME]", "close a private chat, or leave and close a room"),
     CommandHelp("history", "/history [N]", "fetch N older messages here (default 50)"),
+    CommandHelp("search", "/search WORDS", "find messages containing WORDS in the history"),
     CommandHelp("register", "/register PASSWORD", "create an account for your current name"),
     CommandHelp("login", "/login PASSWORD", "log in to the account of your current name"),
     CommandHelp("quote", "/quote LINE", "send a raw IRC line", ("raw",)),
@@ -316,6 +324,11 @@ def _history(rest: str, entry: CommandHelp) -> Action:
     return FetchOlder(min(int(words[0]), MAX_HISTORY_FETCH))
 
 
+def _search(rest: str, entry: CommandHelp) -> Action:
+    text = rest.strip()
+    return SearchHistory(text) if text else _usage(entry)
+
+
 def _register(rest: str, entry: CommandHelp) -> Action:
     # The whole rest is the password: it may contain spaces.
     return Register(rest) if rest else _usage(entry)
@@ -360,6 +373,7 @@ _PARSERS = {
     "quote": _quote,
     "query": _query,
     "history": _history,
+    "search": _search,
     "register": _register,
     "login": _login,
     "help": _help,

@@ -21,6 +21,7 @@ WANTED_CAPS = (
     "setname",
     "userhost-in-names",
     "draft/chathistory",
+    "soju.im/search",
     "labeled-response",
     "standard-replies",
 )

@@ -27,6 +27,7 @@ from chatroom.client.commands import (
     Quit,
     Raw,
     Register,
+    SearchHistory,
     SendAction,
     SendMessage,
     Switch,
@@ -36,6 +37,7 @@ from chatroom.client.commands import (
 from chatroom.client.events import BufferClosed
 from chatroom.client.model import BufferKind, Message, MessageKind, now_utc
 from chatroom.client.monitor import unwatch
+from chatroom.client.search import start as start_search
 from chatroom.client.state import ClientState
 from chatroom.client.textsplit import split_text
 from chatroom.errors import ChatroomError
@@ -63,6 +65,8 @@ def perform(client: ClientState, action: Action) -> None:
         client.note("Not connected to the server: not sent.", MessageKind.ERROR)
     elif isinstance(action, SendMessage | SendAction):
         _say(client, action)
+    elif isinstance(action, SearchHistory):
+        start_search(client, action.text)
     else:
         _command(client, action)
 

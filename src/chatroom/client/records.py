@@ -60,7 +60,7 @@ class OpenBatch:
     @property
     def held(self) -> bool:
         """Whether its lines wait for the end of the batch (history does)."""
-        return self.kind == "chathistory"
+        return self.kind in ("chathistory", "soju.im/search")
 
 
 class HistoryState:

@@ -41,10 +41,9 @@ from chatroom.storage.base import (
     MsgidAnchor,
     StoredMessage,
     TimeAnchor,
-    dm_peers,
-    is_dm_key,
     utc_now,
 )
+from chatroom.storage.conversations import dm_peers, is_dm_key
 from chatroom.storage.errors import StorageError
 
 if TYPE_CHECKING:

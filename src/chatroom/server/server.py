@@ -88,6 +88,7 @@ class Server:
         self.caps: dict[str, str] = dict(SUPPORTED)
         if history is not None:
             self.caps["draft/chathistory"] = self.caps["draft/event-playback"] = ""
+            self.caps["soju.im/search"] = ""
         if accounts is not None:
             self.caps["sasl"] = ",".join(MECHANISMS)
             if config.registration_open:  # before-connect only if the config says so

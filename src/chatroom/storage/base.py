@@ -7,9 +7,9 @@ default). Both obey the same contract, checked by one shared test suite.
 
 Conversation keys
     Every message is filed under one *target key*. For a channel it is the casefolded channel
-    name (``#lobby``). For a private conversation it is :func:`dm_key` of the two casefolded
-    nicks, so both parties read the same conversation. The store never casefolds: the caller
-    passes keys that are already casefolded (``CASEMAPPING=ascii``).
+    name (``#lobby``). For a private conversation it is :func:`.conversations.dm_key` of the
+    two casefolded nicks, so both parties read the same conversation. The store never
+    casefolds: the caller passes keys that are already casefolded (``CASEMAPPING=ascii``).
 
 Order
     Messages of one target are totally ordered by ``(time, sequence)``, where the sequence is
@@ -30,6 +30,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from .search import Search
+
 __all__ = [
     "EVENT_KINDS",
     "EVENT_PARAM_SEPARATOR",
@@ -45,15 +47,12 @@ __all__ = [
     "MessageKind",
     "MsgidAnchor",
     "OnStored",
+    "Search",
     "StoredMessage",
     "TargetActivity",
     "TimeAnchor",
     "default_data_dir",
-    "dm_key",
-    "dm_peer",
-    "dm_peers",
     "from_ms",
-    "is_dm_key",
     "new_msgid",
     "to_ms",
     "utc_now",
@@ -61,10 +60,6 @@ __all__ = [
 
 #: File name of the SQLite history database inside the data directory.
 HISTORY_FILENAME = "history.db"
-
-#: Separator inside a private-conversation key. Neither nicks nor channel names may contain a
-#: comma (Modern IRC, "Clients" and "Channels"), so a DM key never collides with a channel key.
-DM_SEPARATOR = ","
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -108,52 +103,6 @@ def new_msgid() -> str:
     stores.
     """
     return secrets.token_urlsafe(16)
-
-
-def dm_key(nick_a: str, nick_b: str) -> str:
-    """Return the conversation key of the private conversation between two nicks.
-
-    Both nicks must already be casefolded. The key is the two nicks sorted and joined by a
-    comma (``dm_key("bob", "alice") == "alice,bob"``), so both parties get the same key; a
-    user talking to themself gets ``"alice,alice"``.
-
-    Raises ``ValueError`` if a nick is empty or contains a comma.
-    """
-    for nick in (nick_a, nick_b):
-        if not nick or DM_SEPARATOR in nick:
-            raise ValueError(f"not a valid nick for a conversation key: {nick!r}")
-    low, high = sorted((nick_a, nick_b))
-    return f"{low}{DM_SEPARATOR}{high}"
-
-
-def is_dm_key(target: str) -> bool:
-    """Return whether *target* is a private-conversation key made by :func:`dm_key`."""
-    return DM_SEPARATOR in target
-
-
-def dm_peers(target: str) -> tuple[str, str]:
-    """Return the two casefolded nicks of a private-conversation key, in sorted order.
-
-    Raises ``ValueError`` if *target* is not a :func:`dm_key`.
-    """
-    low, sep, high = target.partition(DM_SEPARATOR)
-    if not sep or not low or not high or DM_SEPARATOR in high:
-        raise ValueError(f"not a private-conversation key: {target!r}")
-    return low, high
-
-
-def dm_peer(target: str, me: str) -> str:
-    """Return the other party of private conversation *target*, as seen by nick *me*.
-
-    This is what the server puts in a ``CHATHISTORY TARGETS`` line for a DM key.
-    Raises ``ValueError`` if *me* is not one of the two parties.
-    """
-    low, high = dm_peers(target)
-    if me == low:
-        return high
-    if me == high:
-        return low
-    raise ValueError(f"{me!r} is not a party to conversation {target!r}")
 
 
 def default_data_dir() -> Path:
@@ -221,7 +170,7 @@ class StoredMessage:
     time: datetime
     """When the server received the message: aware, UTC, millisecond precision."""
     target: str
-    """Conversation key: casefolded channel name, or :func:`dm_key` of the two nicks."""
+    """Conversation key: casefolded channel name, or the two nicks' ``dm_key``."""
     kind: MessageKind
     """The command: PRIVMSG, NOTICE or TAGMSG, or a channel event (:data:`EVENT_KINDS`)."""
     source: str
@@ -269,8 +218,8 @@ class StoredMessage:
 class TargetActivity:
     """One line of a ``CHATHISTORY TARGETS`` reply: a conversation and its latest message time.
 
-    For a private conversation ``target`` is the :func:`dm_key`; the server shows the other
-    party's nick instead (:func:`dm_peer`).
+    For a private conversation ``target`` is the :func:`.conversations.dm_key`; the server
+    shows the other party's nick instead (:func:`.conversations.dm_peer`).
     """
 
     target: str
@@ -482,6 +431,10 @@ class HistoryStore(Protocol):
         conversation's latest message inside the window. Counting for the limit starts at
         *start*, which may be later than *end*; results are in ascending order of that time.
         """
+        ...
+
+    async def search(self, search: Search) -> list[StoredMessage]:
+        """Run a full-text :class:`Search`; the matches come newest first."""
         ...
 
     async def purge(self, target: str) -> int:

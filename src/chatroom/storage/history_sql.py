@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import TypeVar, cast
 
-from .base import MessageKind, StoredMessage, from_ms
+from .base import MessageKind, Search, StoredMessage, from_ms, to_ms
 from .query import DmTargets, Key, KeyOf, LatestTime, Plan, Scan, Step
 from .sql import SqlPlan, Statement, delete_in_chunks, execute, fetch_all, fetch_one, statement
 
@@ -26,12 +26,15 @@ __all__ = [
     "INSERT_MESSAGE",
     "INSERT_MESSAGE_IF_NEW",
     "MESSAGES_TABLE",
+    "SEARCH_INDEX_POSTGRES",
+    "SEARCH_INDEX_SQLITE",
     "Row",
     "from_row",
     "over_sql",
     "probe",
     "purge",
     "retention",
+    "search",
     "targets_over",
     "to_row",
 ]
@@ -64,6 +67,36 @@ CREATE TABLE dm_participants (
     PRIMARY KEY (nick, target)
 ){without_rowid}
 """
+
+# Full-text search (SEARCH). SQLite: an FTS5 index over the text with the trigram tokenizer,
+# so a search is a case-insensitive substring match like the memory backend's, and CJK
+# (no spaces between words) and emoji are found; unicode61 would split CJK runs into one
+# token and drop emoji. Accents are kept (SQLite before 3.45 cannot fold them with
+# trigram): "cafe" does not find "café". The triggers keep it in step with every insert,
+# purge, retention delete and edit of a text, so no writer has to remember it.
+SEARCH_INDEX_SQLITE = (
+    "CREATE VIRTUAL TABLE messages_fts USING fts5"
+    "(text, content='messages', content_rowid='seq', tokenize='trigram')",
+    "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",  # back-fill
+    """CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+    END""",
+    """CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+    END""",
+    """CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+        INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+    END""",
+)
+# PostgreSQL: pg_trgm's GIN index answers ILIKE '%text%', the same substring semantics; an
+# index on the table itself is kept in step by PostgreSQL.
+SEARCH_INDEX_POSTGRES = (
+    # In public, named in full: the extension is one per database, and each chatroom may
+    # live in a schema of its own (search_path).
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
+    "CREATE INDEX messages_text_trgm ON messages USING gin (text public.gin_trgm_ops)",
+)
 
 # --- rows ---------------------------------------------------------------------------------------
 
@@ -167,6 +200,35 @@ _FORGET_DMS = statement(
     " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)"
 )
 
+_SEARCH = (
+    f"SELECT {_NAMES} FROM messages WHERE"
+    " (target IN ({targets})"
+    " OR target IN (SELECT target FROM dm_participants WHERE nick = :dms_of))"
+    " AND time >= :after AND time <= :before AND kind IN ('PRIVMSG', 'NOTICE')"
+    " AND (:sender = '' OR lower(source) LIKE :sender ESCAPE '\\'){text}"
+    " ORDER BY time DESC, seq DESC LIMIT :limit"
+)
+_SQLITE_TARGETS = "SELECT value FROM json_each(:targets)"
+_POSTGRES_TARGETS = "SELECT json_array_elements_text(CAST(:targets AS json))"
+_LIKE = " AND text LIKE :pattern ESCAPE '\\'"
+_SEARCH_NO_TEXT = statement(
+    _SEARCH.format(targets=_SQLITE_TARGETS, text=""),
+    postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=""),
+)
+_SEARCH_INDEXED = statement(
+    _SEARCH.format(
+        targets=_SQLITE_TARGETS,
+        text=" AND seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase)",
+    ),
+    postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=" AND text ILIKE :pattern"),
+)
+# Fewer than 3 characters make no trigram: a scan (of the conversations' rows only).
+_SEARCH_SHORT = statement(
+    _SEARCH.format(targets=_SQLITE_TARGETS, text=_LIKE),
+    postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=_LIKE.replace("LIKE", "ILIKE")),
+)
+_NEVER = 2**62
+
 # --- plans --------------------------------------------------------------------------------------
 
 
@@ -231,6 +293,32 @@ def retention(cutoff: int | None, keep: int | None, over: list[str], chunk: int)
             (trim, {"target": target, "keep": keep}) for target in over for trim in _TRIMS
         )
     return delete_in_chunks(deletes, [(_FORGET_DMS, {})], chunk)
+
+
+def _like(text: str) -> str:
+    """*text* as a LIKE operand: its wildcards and the escape character escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(query: Search) -> SqlPlan[list[StoredMessage]]:
+    """The newest matches of *query* (see :class:`~chatroom.storage.base.Search`)."""
+    if query.limit <= 0:
+        return []
+    values: dict[str, object] = {
+        "targets": json.dumps(list(query.targets)),
+        "dms_of": query.dms_of or "",
+        "after": -_NEVER if query.after is None else to_ms(query.after),
+        "before": _NEVER if query.before is None else to_ms(query.before),
+        "sender": "" if query.sender is None else _like(query.sender.lower()) + "!%",
+        "limit": query.limit,
+    }
+    stmt = _SEARCH_NO_TEXT
+    if query.text:
+        stmt = _SEARCH_INDEXED if len(query.text) >= 3 else _SEARCH_SHORT
+        values["pattern"] = f"%{_like(query.text)}%"
+        values["phrase"] = '"' + query.text.replace('"', '""') + '"'
+    rows = yield from fetch_all(stmt, **values)
+    return [from_row(cast(Row, tuple(row))) for row in rows]
 
 
 def probe(target: str, nick: str) -> SqlPlan[None]:

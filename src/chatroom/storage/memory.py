@@ -22,14 +22,15 @@ from datetime import datetime, timedelta
 from .base import (
     EVENT_KINDS,
     HistoryQuery,
+    MessageKind,
     OnStored,
+    Search,
     StoredMessage,
     TargetActivity,
-    dm_peers,
-    is_dm_key,
     to_ms,
     utc_now,
 )
+from .conversations import dm_peers, is_dm_key
 from .errors import StorageUnavailableError, StoreClosedError
 from .query import Key, QueryShortcuts, execute, find_targets
 from .retention import check_retention_args
@@ -145,6 +146,19 @@ class _MemoryIndex:
         return sorted(self.dms.get(nick, ()))
 
 
+def _matches(search: Search, message: StoredMessage) -> bool:
+    """Whether *message* passes *search*'s filters other than where it was said."""
+    if message.kind not in (MessageKind.PRIVMSG, MessageKind.NOTICE):
+        return False  # what people said, not TAGMSGs nor channel events
+    if search.after is not None and message.time < search.after:
+        return False
+    if search.before is not None and message.time > search.before:
+        return False
+    if search.sender is not None and message.source.partition("!")[0].lower() != search.sender:
+        return False
+    return search.text.casefold() in message.text.casefold()
+
+
 def _deliver(on_stored: OnStored, ok: bool) -> None:
     try:
         on_stored(ok)
@@ -212,6 +226,24 @@ class MemoryHistoryStore(QueryShortcuts):
         """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
         self._check()
         return find_targets(self._index, start, end, limit, channels, nick)
+
+    async def search(self, search: Search) -> list[StoredMessage]:
+        """Run a full-text search (a scan of the conversations it may read); newest first."""
+        self._check()
+        where = set(search.targets)
+        if search.dms_of is not None:
+            where.update(self._index.dm_targets(search.dms_of))
+        found: list[tuple[int, StoredMessage]] = []
+        for target in where:
+            conv = self._index.conversations.get(target)
+            if conv is not None:
+                found.extend(
+                    (key[1], m)
+                    for key, m in zip(conv.keys, conv.messages, strict=True)
+                    if _matches(search, m)
+                )
+        found.sort(key=lambda pair: (pair[1].time, pair[0]), reverse=True)
+        return [message for _, message in found[: search.limit]]
 
     async def purge(self, target: str) -> int:
         """Delete all of *target*'s history; return the number of messages deleted."""

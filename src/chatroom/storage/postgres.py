@@ -54,9 +54,8 @@ import asyncpg
 from .base import (
     OnStored,
     StoredMessage,
-    dm_peers,
-    is_dm_key,
 )
+from .conversations import dm_peers, is_dm_key
 from .errors import StorageError, StoreClosedError
 from .health import PROBE_INTERVAL, PROBE_NICK
 from .history_sql import (
@@ -67,6 +66,7 @@ from .history_sql import (
     INSERT_DM,
     INSERT_MESSAGE_IF_NEW,
     MESSAGES_TABLE,
+    SEARCH_INDEX_POSTGRES,
     Row,
     probe,
     to_row,
@@ -118,6 +118,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             words(DM_TABLE, Dialect.POSTGRES),
         ),
     ),
+    Migration(2, "a pg_trgm index of the text for SEARCH", SEARCH_INDEX_POSTGRES),
 )
 _OWNED_TABLES = ("messages", "dm_participants")
 

@@ -16,6 +16,8 @@ Version history:
 2. ``dm_participants``: which private conversations each nick has (for CHATHISTORY TARGETS
    without scanning every key), back-filled from existing rows; an index on ``time`` so
    age-based retention does not scan the table.
+3. ``messages_fts``: an FTS5 trigram index of the text for SEARCH, back-filled, and the
+   triggers that keep it in step with every insert, delete and edit.
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ import sqlite3
 from dataclasses import dataclass
 
 from .errors import SchemaError
-from .history_sql import DM_TABLE, INDEX_BY_TARGET, INDEX_BY_TIME, MESSAGES_TABLE
+from .history_sql import (
+    DM_TABLE,
+    INDEX_BY_TARGET,
+    INDEX_BY_TIME,
+    MESSAGES_TABLE,
+    SEARCH_INDEX_SQLITE,
+)
 from .sql import Dialect, words
 
 __all__ = [
@@ -81,6 +89,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             INDEX_BY_TIME,
         ),
     ),
+    Migration(3, "messages_fts: full-text index of the text for SEARCH", SEARCH_INDEX_SQLITE),
 )
 
 #: The version this program writes; :func:`migrate` brings any older file up to it.

@@ -20,13 +20,14 @@ from typing import TypeVar
 from .base import (
     HistoryQuery,
     OnStored,
+    Search,
     StoredMessage,
     TargetActivity,
     to_ms,
     utc_now,
 )
 from .health import PROBE_INTERVAL, WriteHealth
-from .history_sql import over_sql, purge, retention, targets_over
+from .history_sql import over_sql, purge, retention, search, targets_over
 from .query import QueryShortcuts, plan_query, plan_targets
 from .retention import check_retention_args
 from .sql import SqlPlan
@@ -136,6 +137,10 @@ class SqlHistoryStore(QueryShortcuts):
     ) -> list[TargetActivity]:
         """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
         return await self._read(over_sql(plan_targets(start, end, limit, channels, nick)))
+
+    async def search(self, query: Search) -> list[StoredMessage]:
+        """Run a full-text search; see :meth:`HistoryStore.search`."""
+        return await self._read(search(query))
 
     # --- maintenance -------------------------------------------------------------------------
 

@@ -46,9 +46,8 @@ from .base import (
     OnStored,
     StoredMessage,
     default_data_dir,
-    dm_peers,
-    is_dm_key,
 )
+from .conversations import dm_peers, is_dm_key
 from .errors import (
     StorageUnavailableError,
     StoreClosedError,

@@ -11,7 +11,7 @@ from chatroom.server.config import Config
 from chatroom.server.network.events import ChannelMessage, PrivateMessage, UserUp
 from chatroom.server.network.view import RemoteUser
 from chatroom.server.server import Server
-from chatroom.storage.base import dm_key
+from chatroom.storage.conversations import dm_key
 from support.core import FakeClient, Harness, commands, find, join, params
 from support.fakes import FakeNetwork
 

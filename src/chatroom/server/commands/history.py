@@ -42,11 +42,8 @@ from chatroom.storage.base import (
     MsgidAnchor,
     StoredMessage,
     TimeAnchor,
-    dm_key,
-    dm_peer,
-    dm_peers,
-    is_dm_key,
 )
+from chatroom.storage.conversations import dm_key, dm_peer, dm_peers, is_dm_key
 from chatroom.storage.errors import StorageError, UnknownMessageError
 
 if TYPE_CHECKING:

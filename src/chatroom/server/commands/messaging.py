@@ -28,7 +28,8 @@ from chatroom.server.outgoing import MSGTAGS, Outgoing, format_time
 from chatroom.server.presence import BOT_MODE
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.typing_limit import TYPING_TAG, TypingLimiter
-from chatroom.storage.base import MessageKind, StoredMessage, dm_key
+from chatroom.storage.base import MessageKind, StoredMessage
+from chatroom.storage.conversations import dm_key
 
 if TYPE_CHECKING:
     from chatroom.server.metrics import Metrics

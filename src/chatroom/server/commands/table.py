@@ -31,6 +31,7 @@ from chatroom.server.commands import (
     operators,
     queries,
     registration,
+    search,
     services,
 )
 from chatroom.server.server import Command
@@ -64,6 +65,7 @@ COMMANDS = MappingProxyType(
         # History (commands/history.py)
         "CHATHISTORY": Command(history.chathistory, 1),
         "PURGE": Command(history.purge, 1, oper_only=True),
+        "SEARCH": Command(search.search, 1),  # commands/search.py (soju.im/search)
         # Users (commands/queries.py)
         "WHO": Command(queries.who),
         "WHOIS": Command(queries.whois, 1),
