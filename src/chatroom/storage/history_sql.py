@@ -26,12 +26,15 @@ __all__ = [
     "INSERT_MESSAGE",
     "INSERT_MESSAGE_IF_NEW",
     "MESSAGES_TABLE",
+    "READ_MARKERS_TABLE",
     "Row",
     "from_row",
     "over_sql",
     "probe",
     "purge",
+    "read_marker",
     "retention",
+    "set_read_marker",
     "targets_over",
     "to_row",
 ]
@@ -62,6 +65,16 @@ CREATE TABLE dm_participants (
     nick   TEXT NOT NULL,
     target TEXT NOT NULL,
     PRIMARY KEY (nick, target)
+){without_rowid}
+"""
+
+# Read markers (https://ircv3.net/specs/extensions/read-marker): per account and target.
+READ_MARKERS_TABLE = """
+CREATE TABLE read_markers (
+    account TEXT NOT NULL,          -- casefolded account name
+    target  TEXT NOT NULL,          -- casefolded channel name or nick, as the account sees it
+    time    {int64} NOT NULL,       -- ms since the Unix epoch, UTC
+    PRIMARY KEY (account, target)
 ){without_rowid}
 """
 
@@ -151,6 +164,17 @@ _FORGET_DMS = statement(
     " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)"
 )
 
+_GET_MARKER = statement(
+    "SELECT time FROM read_markers WHERE account = :account AND target = :target"
+)
+# The WHERE keeps a marker from moving backwards, in one statement (no read-then-write race
+# between two processes).
+_SET_MARKER = statement(
+    "INSERT INTO read_markers (account, target, time) VALUES (:account, :target, :time)"
+    " ON CONFLICT (account, target) DO UPDATE SET time = excluded.time"
+    " WHERE excluded.time > read_markers.time"
+)
+
 # --- plans --------------------------------------------------------------------------------------
 
 
@@ -213,6 +237,19 @@ def retention(cutoff: int | None, keep: int | None, over: list[str], chunk: int)
     if keep is not None:
         deletes.extend((_TRIM, {"target": target, "keep": keep}) for target in over)
     return delete_in_chunks(deletes, [(_FORGET_DMS, {})], chunk)
+
+
+def read_marker(account: str, target: str) -> SqlPlan[int | None]:
+    """The read marker of *account* in *target*, in ms, or None."""
+    row = yield from fetch_one(_GET_MARKER, account=account, target=target)
+    return None if row is None else int(row[0])
+
+
+def set_read_marker(account: str, target: str, time_ms: int) -> SqlPlan[int]:
+    """Move the marker forward to *time_ms* (never back); return the marker stored, in ms."""
+    yield from execute(_SET_MARKER, account=account, target=target, time=time_ms)
+    stored = yield from read_marker(account, target)
+    return time_ms if stored is None else stored
 
 
 def probe(target: str, nick: str) -> SqlPlan[None]:

@@ -67,6 +67,7 @@ from .history_sql import (
     INSERT_DM,
     INSERT_MESSAGE_IF_NEW,
     MESSAGES_TABLE,
+    READ_MARKERS_TABLE,
     Row,
     probe,
     to_row,
@@ -117,6 +118,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             INDEX_BY_TIME,
             words(DM_TABLE, Dialect.POSTGRES),
         ),
+    ),
+    Migration(
+        2,
+        "read_markers: per account and target (read-marker)",
+        (words(READ_MARKERS_TABLE, Dialect.POSTGRES),),
     ),
 )
 _OWNED_TABLES = ("messages", "dm_participants")

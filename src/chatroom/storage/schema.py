@@ -16,6 +16,8 @@ Version history:
 2. ``dm_participants``: which private conversations each nick has (for CHATHISTORY TARGETS
    without scanning every key), back-filled from existing rows; an index on ``time`` so
    age-based retention does not scan the table.
+3. ``read_markers``: the last message each account has read in each conversation
+   (IRCv3 read-marker).
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ import sqlite3
 from dataclasses import dataclass
 
 from .errors import SchemaError
-from .history_sql import DM_TABLE, INDEX_BY_TARGET, INDEX_BY_TIME, MESSAGES_TABLE
+from .history_sql import (
+    DM_TABLE,
+    INDEX_BY_TARGET,
+    INDEX_BY_TIME,
+    MESSAGES_TABLE,
+    READ_MARKERS_TABLE,
+)
 from .sql import Dialect, words
 
 __all__ = [
@@ -80,6 +88,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
             INDEX_BY_TIME,
         ),
+    ),
+    Migration(
+        3, "read_markers: per account and target (read-marker)", (_sqlite(READ_MARKERS_TABLE),)
     ),
 )
 

@@ -23,11 +23,12 @@ from .base import (
     StoredMessage,
     TargetActivity,
     check_retention_args,
+    from_ms,
     to_ms,
     utc_now,
 )
 from .health import PROBE_INTERVAL, WriteHealth
-from .history_sql import over_sql, purge, retention, targets_over
+from .history_sql import over_sql, purge, read_marker, retention, set_read_marker, targets_over
 from .query import QueryShortcuts, plan_query, plan_targets
 from .sql import SqlPlan
 
@@ -136,6 +137,17 @@ class SqlHistoryStore(QueryShortcuts):
     ) -> list[TargetActivity]:
         """``CHATHISTORY TARGETS``; see :meth:`HistoryStore.targets`."""
         return await self._read(over_sql(plan_targets(start, end, limit, channels, nick)))
+
+    # --- read markers ------------------------------------------------------------------------
+
+    async def read_marker(self, account: str, target: str) -> datetime | None:
+        """See :meth:`HistoryStore.read_marker`."""
+        ms = await self._read(read_marker(account, target))
+        return None if ms is None else from_ms(ms)
+
+    async def set_read_marker(self, account: str, target: str, time: datetime) -> datetime:
+        """See :meth:`HistoryStore.set_read_marker`; runs on the writer, as maintenance does."""
+        return from_ms(await self._maintain(set_read_marker(account, target, to_ms(time))))
 
     # --- maintenance -------------------------------------------------------------------------
 
