@@ -30,6 +30,7 @@ from chatroom.server.commands import (
     monitor,
     operators,
     queries,
+    readmarker,
     registration,
     services,
 )
@@ -64,6 +65,8 @@ COMMANDS = MappingProxyType(
         # History (commands/history.py)
         "CHATHISTORY": Command(history.chathistory, 1),
         "PURGE": Command(history.purge, 1, oper_only=True),
+        # Read markers (commands/readmarker.py)
+        "MARKREAD": Command(readmarker.markread, 1),
         # Users (commands/queries.py)
         "WHO": Command(queries.who),
         "WHOIS": Command(queries.whois, 1),
