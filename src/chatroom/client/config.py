@@ -23,6 +23,7 @@ WANTED_CAPS = (
     "draft/chathistory",
     "labeled-response",
     "standard-replies",
+    "draft/read-marker",
 )
 """The IRCv3 capabilities the core understands; it requests those the server offers."""
 
