@@ -21,12 +21,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import Protocol
 
 from chatroom.client import casefold, is_channel_name
 from chatroom.client.commands import is_secret
 from chatroom.client.completion import complete_word
-from chatroom.client.core import ChatClient
 from chatroom.client.events import (
     ActiveBufferChanged,
     BufferChanged,
@@ -58,8 +56,6 @@ from chatroom.ui.tk.formatting import (
     LOST,
     TRYING,
     WELCOME,
-    BufferRow,
-    MemberRow,
     Segment,
     Status,
     buffer_rows,
@@ -67,65 +63,18 @@ from chatroom.ui.tk.formatting import (
     member_rows,
     members_heading,
     message_line,
+    new_messages_line,
     note,
     reconnect_status,
     seconds,
     title_text,
     topic_texts,
 )
+from chatroom.ui.tk.seams import ChatView, Runner
 from chatroom.ui.tk.tabcomplete import TabCompleter
 
 NOTES_KEPT = 100
 """Connection news lines kept for the server buffer's view."""
-
-
-class ChatView(Protocol):
-    """What the presenter asks of the window. Every call replaces what was shown
-    before, except :meth:`show_lines` with ``replace=False``, which appends."""
-
-    def set_title(self, text: str) -> None: ...
-
-    def set_buffers(self, rows: Sequence[BufferRow], active: str | None) -> None:
-        """The rooms list; ``active`` is the key of the row to select."""
-
-    def set_members(self, heading: str, rows: Sequence[MemberRow]) -> None: ...
-
-    def set_topic(self, heading: str, text: str) -> None: ...
-
-    def set_status(self, status: Status) -> None: ...
-
-    def set_banner(self, text: str | None) -> None:
-        """Show a warning bar above the conversation, or hide it (``None``)."""
-
-    def show_lines(self, lines: Sequence[list[Segment]], *, replace: bool) -> None:
-        """Append lines to the conversation, or replace it with them. The window
-        keeps a bounded number of lines and scrolls to the newest, unless the
-        user has scrolled up to read."""
-
-    def prepend_lines(self, lines: Sequence[list[Segment]]) -> None:
-        """Put older lines above the conversation, keeping in view the line the
-        user was reading (they scrolled to the top to ask for these)."""
-
-    def ask_name(self, problem: str | None) -> None:
-        """Ask the user for a name; the answer goes to :meth:`Presenter.provide_nick`."""
-
-
-class Runner(Protocol):
-    """The thread-safe face of the client core (:class:`ClientThread`)."""
-
-    def submit(self, text: str) -> None: ...
-
-    def switch_to(self, target: str) -> None: ...
-
-    def provide_nick(self, nick: str) -> None: ...
-
-    def quit(self, reason: str | None = None) -> None: ...
-
-    def call(self, function: Callable[[ChatClient], object]) -> None: ...
-
-    def open_private(self, nick: str) -> None: ...
-
-    def fetch_older(self, buffer: str, limit: int = 50) -> None: ...
 
 
 OLDER_PAGE = 100
@@ -176,6 +125,9 @@ class Presenter:
         self._replace = False
         self._older: list[list[Segment]] = []
         self._dirty: set[str] = set()
+        # The window has the focus; the buffer shown got lines to report as read.
+        self.focused = True
+        self._read = False
         view.set_status(self.status)
         view.set_title(title_text(None, ()))
         view.set_topic(*topic_texts(None))
@@ -187,12 +139,23 @@ class Presenter:
         for event in events:
             self._apply(event)
         self._flush()
+        if self._read and self.focused:
+            self.runner.mark_read()  # read-marker: on screen and focused is read
+        self._read = False
+
+    def focus_changed(self, focused: bool) -> None:
+        """The window gained or lost the keyboard focus; what it shows is read once
+        it has it again."""
+        self.focused = focused
+        if focused and self.active is not None:
+            self.runner.mark_read()
 
     def _apply(self, event: Event) -> None:
         if isinstance(event, MessageAdded):
             # The most frequent event first: a flood is mostly these.
             if event.active and casefold(event.buffer) == self.active:
                 self._lines.append(message_line(event.message, self.tz))
+                self._read = self._read or not event.message.own
         elif isinstance(event, BufferChanged):
             self._buffer_changed(event.buffer)
         elif isinstance(event, ActiveBufferChanged):
@@ -202,6 +165,9 @@ class Presenter:
             if event.buffer.kind is BufferKind.SERVER:
                 backlog = sorted([*backlog, *self._notes], key=lambda m: m.time)
             self._lines = [message_line(m, self.tz) for m in backlog]
+            if event.new_from is not None and event.buffer.kind is not BufferKind.SERVER:
+                self._lines.insert(event.new_from, new_messages_line())
+            self._read = True
             if self.active in self._history_complete and event.buffer.kind is not BufferKind.SERVER:
                 when = backlog[0].time if backlog else now_utc()
                 self._lines.insert(0, message_line(note(START_OF_HISTORY, when), self.tz))
