@@ -483,3 +483,27 @@ async def test_close_stores_everything_appended_before_it(store: HistoryStore) -
         store.append(msg(ms=i), results.append)
     await store.close()
     assert results == [True] * 500
+
+
+# --- read markers (https://ircv3.net/specs/extensions/read-marker) ------------------------------
+
+
+async def test_a_read_marker_is_unknown_until_set(store: HistoryStore) -> None:
+    assert await store.read_marker("alice", "#chan") is None
+
+
+async def test_a_read_marker_moves_forward_only(store: HistoryStore) -> None:
+    assert await store.set_read_marker("alice", "#chan", at(2000)) == at(2000)
+    assert await store.set_read_marker("alice", "#chan", at(1000)) == at(2000)
+    assert await store.read_marker("alice", "#chan") == at(2000)
+    assert await store.set_read_marker("alice", "#chan", at(3000)) == at(3000)
+    assert await store.read_marker("alice", "#chan") == at(3000)
+
+
+async def test_read_markers_are_per_account_and_target(store: HistoryStore) -> None:
+    await store.set_read_marker("alice", "#chan", at(2000))
+    await store.set_read_marker("alice", "bob", at(5000))
+    assert await store.read_marker("bob", "#chan") is None
+    assert await store.read_marker("alice", "#other") is None
+    assert await store.read_marker("alice", "bob") == at(5000)
+    assert await store.read_marker("alice", "#chan") == at(2000)

@@ -14,7 +14,8 @@ import pytest
 
 from chatroom.storage import StorageUnavailableError, dm_key
 from chatroom.storage.accounts_postgres import PostgresAccountStore
-from chatroom.storage.postgres import PostgresHistoryStore
+from chatroom.storage.postgres import MIGRATIONS, PostgresHistoryStore
+from chatroom.storage.postgres_db import migrate
 from support.account_stores import CHEAP, ITERATIONS
 from support.history import at, ids, msg, store_all
 from support.postgres import Cluster, running_postgres
@@ -172,3 +173,19 @@ async def test_opening_with_the_server_down_is_a_clean_error(own_cluster: Cluste
         await PostgresHistoryStore.open(own_cluster.dsn(), connect_timeout=2)
     with pytest.raises(StorageUnavailableError, match="is it running"):
         await PostgresAccountStore.open(own_cluster.dsn(), connect_timeout=2)
+
+
+async def test_a_version_1_database_gains_read_markers(postgres_dsn: str) -> None:
+    conn = await asyncpg.connect(postgres_dsn)
+    try:
+        await migrate(conn, "history", MIGRATIONS[:1], ("messages", "dm_participants"))
+    finally:
+        await conn.close()
+    store = await PostgresHistoryStore.open(postgres_dsn)
+    try:
+        await store_all(store, [msg("#chan", 0, "kept")])
+        assert await store.set_read_marker("alice", "#chan", at(5)) == at(5)
+        assert await store.read_marker("alice", "#chan") == at(5)
+        assert [m.text for m in await store.latest("#chan", 10)] == ["kept"]
+    finally:
+        await store.close()

@@ -22,7 +22,7 @@ from chatroom.storage.sqlite import SQLiteHistoryStore
 from support.account_stores import CHEAP, ITERATIONS
 
 SQLITE_HISTORY = [
-    "app 1667789384 version 3",
+    "app 1667789384 version 4",
     "index messages_by_target on messages (target, time, seq)",
     "index messages_by_time on messages (time)",
     "index sqlite_autoindex_messages_1 on messages (msgid) unique",
@@ -39,6 +39,9 @@ SQLITE_HISTORY = [
     "table messages_fts_idx WITHOUT ROWID: segid  notnull pk1, term  notnull pk2, pgno ",
     "table messages_fts_insert: ",
     "table messages_fts_update: ",
+    # version 4: read markers
+    "table read_markers WITHOUT ROWID: account TEXT notnull pk1, target TEXT notnull pk2,"
+    " time INTEGER notnull",
 ]
 SQLITE_ACCOUNTS = [
     "app 1667789377 version 1",
@@ -69,6 +72,7 @@ POSTGRES = [
     " msgid text notnull, time bigint notnull, target text notnull, kind text notnull,"
     " source text notnull, account text, target_param text notnull, text text notnull,"
     " tags text",
+    "read_markers: account text notnull, target text notnull, time bigint notnull",
     "server_bans: key text notnull, mask text notnull, reason text notnull,"
     " setter text notnull, created bigint notnull, expires bigint",
     "schema_version: component text notnull, version integer notnull,"
@@ -82,6 +86,7 @@ POSTGRES = [
     "CREATE UNIQUE INDEX dm_participants_pkey ON dm_participants USING btree (nick, target)",
     "CREATE UNIQUE INDEX messages_msgid_key ON messages USING btree (msgid)",
     "CREATE UNIQUE INDEX messages_pkey ON messages USING btree (seq)",
+    "CREATE UNIQUE INDEX read_markers_pkey ON read_markers USING btree (account, target)",
     "CREATE UNIQUE INDEX server_bans_pkey ON server_bans USING btree (key)",
     "CREATE UNIQUE INDEX schema_version_pkey ON schema_version USING btree (component)",
 ]

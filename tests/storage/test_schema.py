@@ -50,7 +50,7 @@ def tables(conn: sqlite3.Connection) -> set[str]:
 
 def test_migrations_are_numbered_one_by_one() -> None:
     assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
-    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 3
+    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 4
 
 
 def test_a_new_file_gets_the_latest_schema(tmp_path: Path) -> None:
@@ -132,4 +132,22 @@ def test_migrate_rejects_an_unknown_version(tmp_path: Path) -> None:
     conn = connect(tmp_path / "h.db")
     with pytest.raises(ValueError):
         migrate(conn, target_version=SCHEMA_VERSION + 1)
+    conn.close()
+
+
+async def test_version_2_file_gains_read_markers_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    make_version_1(path)
+    conn = connect(path)
+    assert migrate(conn, target_version=2) == 1
+    conn.close()
+    store = await SQLiteHistoryStore.open(path)
+    try:
+        assert len(await store.latest("#lobby", 10)) == 2
+        assert await store.read_marker("alice", "#lobby") is None
+        assert await store.set_read_marker("alice", "#lobby", at(2)) == at(2)
+    finally:
+        await store.close()
+    conn = connect(path)
+    assert version_of(conn) == SCHEMA_VERSION >= 3
     conn.close()

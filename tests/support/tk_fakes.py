@@ -56,6 +56,7 @@ class FakeRunner:
         self.calls: list[Callable[..., object]] = []
         self.opened: list[str] = []
         self.older: list[tuple[str, int]] = []
+        self.read: list[str | None] = []
         self.quits = 0
         self.started = False
         self.events: deque[Event] = deque()
@@ -78,6 +79,9 @@ class FakeRunner:
 
     def switch_to(self, target: str) -> None:
         self.switched.append(target)
+
+    def mark_read(self, name: str | None = None) -> None:
+        self.read.append(name)
 
     def provide_nick(self, nick: str) -> None:
         self.nicks.append(nick)

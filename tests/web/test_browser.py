@@ -421,3 +421,41 @@ def test_typing_shows_under_the_messages_of_the_others(
     carol.send("@+typing=done TAGMSG #lobby")
     expect(typing).to_have_text("")
     carol.close()
+
+
+def test_reading_on_one_page_clears_the_badge_on_the_other(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    owner = IrcClient(server.port)
+    owner.send("CAP LS 302")
+    owner.send("CAP REQ :draft/account-registration sasl")
+    owner.send("NICK nora")
+    owner.send("USER nora 0 * :nora")
+    owner.send("REGISTER * * :correct horse battery")
+    assert owner.expect("REGISTER").params[:2] == ["SUCCESS", "nora"]
+    owner.send("QUIT")
+    assert owner.closed()
+    devices = []
+    for nick in ("nora", "nora"):  # two devices of one account
+        device = person(people, browser, server)
+        device.page.goto(device.base + "#side")
+        device.page.fill("#nick", nick)
+        device.page.click("#show-password")
+        device.page.fill("#password", "correct horse battery")
+        device.page.click("#login-form button[type=submit]")
+        device.wait_connected()
+        device.page.evaluate("window.dispatchEvent(new Event('focus'))")
+        device.say("/join #lobby")  # both look at #lobby, and are in #side
+        expect(device.page.locator("#title")).to_have_text("#lobby")
+        devices.append(device)
+    phone, desk = devices
+    peer = IrcClient(server.port).register("peer")
+    peer.join("#side")
+    peer.send("PRIVMSG #side :did you see this?")
+    expect(phone.buffer("#side").locator(".badge")).to_have_text("1")
+    expect(desk.buffer("#side").locator(".badge")).to_have_text("1")
+    phone.buffer("#side").click()
+    expect(phone.lines("did you see this?")).to_have_count(1)
+    # Read on the phone: the desk's badge goes too (MARKREAD through the server).
+    expect(desk.buffer("#side").locator(".badge")).to_have_count(0)
+    peer.close()

@@ -24,6 +24,7 @@ WANTED_CAPS = (
     "soju.im/search",
     "labeled-response",
     "standard-replies",
+    "draft/read-marker",
 )
 """The IRCv3 capabilities the core understands; it requests those the server offers."""
 

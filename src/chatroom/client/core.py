@@ -349,6 +349,12 @@ class ChatClient:
         self._flush()
         return opened
 
+    def mark_read(self, name: str | None = None) -> bool:
+        """The user has read a buffer (see :meth:`ClientProtocol.mark_read`)."""
+        sent = self.protocol.mark_read(name)
+        self._flush()
+        return sent
+
     def fetch_older(self, name: str, limit: int = 50) -> bool:
         """Ask for older history of a buffer (see :meth:`ClientProtocol.fetch_older`)."""
         asked = self.protocol.fetch_older(name, limit)

@@ -143,10 +143,13 @@ class BufferClosed(Event):
 @dataclass(frozen=True, slots=True)
 class ActiveBufferChanged(Event):
     """The user now looks at ``buffer`` (after a join, /switch, /msg or a close).
-    ``backlog`` holds its most recent messages, to show what was missed."""
+    ``backlog`` holds its most recent messages, to show what was missed;
+    ``new_from`` is the index in it of the first message not read yet (where a
+    "new messages" line goes), or None."""
 
     buffer: BufferView
     backlog: tuple[Message, ...]
+    new_from: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

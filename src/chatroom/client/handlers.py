@@ -24,6 +24,7 @@ from chatroom.client import (
     members,
     messaging,
     monitor,
+    readmarkers,
     registration,
     replies,
 )
@@ -88,6 +89,8 @@ HANDLERS: dict[str, Entry] = {
     n.RPL_ENDOFWHO: Entry(members.end_of_who, 2),
     "AWAY": Entry(members.away),
     "ACCOUNT": Entry(members.account, 1),
+    # read markers (chatroom.client.readmarkers)
+    "MARKREAD": Entry(readmarkers.markread, 2),
     # who of the private chats is online: MONITOR (chatroom.client.monitor)
     n.RPL_MONONLINE: Entry(monitor.online, 2),
     n.RPL_MONOFFLINE: Entry(monitor.offline, 2),

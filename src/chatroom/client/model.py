@@ -17,6 +17,7 @@ import enum
 import re
 from bisect import bisect_left
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -143,6 +144,7 @@ class Buffer:
     joined: bool = False
     msgids: set[str] = field(default_factory=set)  # of the messages kept, to drop repeats
     online: bool | None = None  # a private chat's person, from MONITOR; None: not known
+    read_marker: datetime | None = None  # the last read (draft/read-marker), if known
 
     @property
     def key(self) -> str:
@@ -375,3 +377,41 @@ class ChatModel:
             for b in self._buffers.values()
             if key in b.members or (b.kind is BufferKind.PRIVATE and b.key == key)
         ]
+
+
+# --- read markers (see chatroom.client.readmarkers) ---
+
+
+def counts(message: Message) -> bool:
+    """Whether *message* can be unread: someone else's chat line."""
+    return not message.own and message.kind in CHAT_KINDS
+
+
+def is_new(message: Message, marker: datetime) -> bool:
+    """Whether *message* is unread by *marker* (a read-marker time)."""
+    # The marker is kept to the millisecond, as the server-time tag is.
+    return (
+        counts(message)
+        and message.time.replace(
+            microsecond=message.time.microsecond - message.time.microsecond % 1000
+        )
+        > marker
+    )
+
+
+def first_new(buffer: Buffer, backlog: Sequence[Message]) -> int | None:
+    """Where the "new messages" line goes in *backlog* (the index of the first message
+    not read), or None for no line: after the read marker when the server keeps one,
+    else before the last ``buffer.unread`` messages counted as unread."""
+    marker = buffer.read_marker
+    if marker is not None:
+        return next((i for i, m in enumerate(backlog) if is_new(m, marker)), None)
+    left = buffer.unread
+    if not left:
+        return None
+    for index in range(len(backlog) - 1, -1, -1):
+        if counts(backlog[index]) and not backlog[index].history:
+            left -= 1
+            if not left:
+                return index
+    return None

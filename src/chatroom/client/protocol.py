@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 
+from chatroom.client import readmarkers
 from chatroom.client.buffers import nick_problem, open_buffer, open_private
 from chatroom.client.chathistory import fetch_older
 from chatroom.client.commands import Action, is_secret, parse_input
@@ -200,6 +201,14 @@ class ClientProtocol(ClientState):
         """Open and show the private chat with ``nick``, sending nothing; False
         (with an error note) if ``nick`` cannot be a nick."""
         return open_private(self, nick)
+
+    def mark_read(self, name: str | None = None) -> bool:
+        """The user has read the buffer called ``name`` (default: the active one): the
+        UI calls this when the buffer is on screen and the window has the focus (on
+        switching to it, on focus, on a message arriving in it). Clears its unread
+        count and tells the server (``draft/read-marker``); False if nothing was sent."""
+        buffer = self.model.get(name) if name is not None else self.model.active_buffer
+        return buffer is not None and readmarkers.mark_read(self, buffer)
 
     def fetch_older(self, name: str, limit: int = 50) -> bool:
         """Ask the server for up to ``limit`` messages older than the oldest the

@@ -32,7 +32,7 @@ from chatroom.client.events import (
     TypingChanged,
 )
 from chatroom.client.history import InputHistory
-from chatroom.client.model import Buffer, ChatModel, Message, MessageKind, now_utc
+from chatroom.client.model import Buffer, ChatModel, Message, MessageKind, first_new, now_utc
 from chatroom.client.records import Exchange, HistoryState
 from chatroom.client.textsplit import utf8_len
 from chatroom.client.typing_notify import TypingSender, TypingWatch
@@ -221,10 +221,12 @@ class ClientState:
     def activate(self, buffer: Buffer) -> None:
         """Make ``buffer`` the one the user looks at."""
         previous = self.model.active_buffer
+        backlog = self.backlog(buffer)
+        new_from = first_new(buffer, backlog)
         self.model.set_active(buffer)
         if previous is not buffer:
             self.changed(previous)
-        self.emit(ActiveBufferChanged(self.model.view(buffer), self.backlog(buffer)))
+        self.emit(ActiveBufferChanged(self.model.view(buffer), backlog, new_from))
         self.changed(buffer)
 
     def switch_to(self, target: str) -> bool:

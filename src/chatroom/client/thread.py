@@ -91,6 +91,10 @@ class ClientThread:
     def switch_to(self, target: str) -> None:
         self.call(lambda client: client.switch_to(target))
 
+    def mark_read(self, name: str | None = None) -> None:
+        """The user has read a buffer (see :meth:`ChatClient.mark_read`)."""
+        self.call(lambda client: client.mark_read(name))
+
     def quit(self, reason: str | None = None) -> None:
         self.call(lambda client: client.quit(reason))
 

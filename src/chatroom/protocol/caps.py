@@ -18,6 +18,8 @@ SUPPORTED: Mapping[str, str] = {
     "draft/no-implicit-names": "",
     # https://ircv3.net/specs/extensions/pre-away: AWAY before registration ends.
     "draft/pre-away": "",
+    # https://ircv3.net/specs/extensions/read-marker: MARKREAD (server/commands/readmarker.py).
+    "draft/read-marker": "",
     "echo-message": "",
     "extended-join": "",
     "extended-monitor": "",

@@ -95,6 +95,8 @@ class Server:
                 self.caps["draft/account-registration"] = (
                     "before-connect" if config.registration_before_connect else ""
                 )
+        # Read markers of accounts when there is no history store (commands/readmarker.py).
+        self.read_markers: dict[tuple[str, str], datetime] = {}
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.sessions: set[Session] = set()
         # Users, channels, WHOWAS, server bans and counters: changed only through

@@ -117,6 +117,7 @@ class Session:
         self.away: str | None = None
         self.operator_name: str | None = None
         self.account: str | None = None  # the account logged in to (SASL or REGISTER)
+        self.read_markers: dict[str, datetime] = {}  # MARKREAD without an account
         self.channels: set[Room[Session]] = set()
         self.invited: set[Room[Session]] = set()  # channels it was INVITEd to
         self.connected_at = now

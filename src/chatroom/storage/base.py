@@ -441,6 +441,18 @@ class HistoryStore(Protocol):
         """Delete the whole history of *target* (operator purge); return how many went."""
         ...
 
+    async def read_marker(self, account: str, target: str) -> datetime | None:
+        """The read marker of *account* in *target* (both casefolded): the time of the last
+        message the account has read there, or None if it never set one
+        (https://ircv3.net/specs/extensions/read-marker)."""
+        ...
+
+    async def set_read_marker(self, account: str, target: str, time: datetime) -> datetime:
+        """Move the read marker of *account* in *target* to *time* unless it is already
+        later (a marker never moves backwards); return the marker now stored. The change
+        is durable when this returns."""
+        ...
+
     async def apply_retention(
         self,
         max_age: timedelta | None = None,

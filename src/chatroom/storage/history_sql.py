@@ -26,6 +26,7 @@ __all__ = [
     "INSERT_MESSAGE",
     "INSERT_MESSAGE_IF_NEW",
     "MESSAGES_TABLE",
+    "READ_MARKERS_TABLE",
     "SEARCH_INDEX_POSTGRES",
     "SEARCH_INDEX_SQLITE",
     "Row",
@@ -33,8 +34,10 @@ __all__ = [
     "over_sql",
     "probe",
     "purge",
+    "read_marker",
     "retention",
     "search",
+    "set_read_marker",
     "targets_over",
     "to_row",
 ]
@@ -97,6 +100,15 @@ SEARCH_INDEX_POSTGRES = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
     "CREATE INDEX messages_text_trgm ON messages USING gin (text public.gin_trgm_ops)",
 )
+# Read markers (https://ircv3.net/specs/extensions/read-marker): per account and target.
+READ_MARKERS_TABLE = """
+CREATE TABLE read_markers (
+    account TEXT NOT NULL,          -- casefolded account name
+    target  TEXT NOT NULL,          -- casefolded channel name or nick, as the account sees it
+    time    {int64} NOT NULL,       -- ms since the Unix epoch, UTC
+    PRIMARY KEY (account, target)
+){without_rowid}
+"""
 
 # --- rows ---------------------------------------------------------------------------------------
 
@@ -228,6 +240,16 @@ _SEARCH_SHORT = statement(
     postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=_LIKE.replace("LIKE", "ILIKE")),
 )
 _NEVER = 2**62
+_GET_MARKER = statement(
+    "SELECT time FROM read_markers WHERE account = :account AND target = :target"
+)
+# The WHERE keeps a marker from moving backwards, in one statement (no read-then-write race
+# between two processes).
+_SET_MARKER = statement(
+    "INSERT INTO read_markers (account, target, time) VALUES (:account, :target, :time)"
+    " ON CONFLICT (account, target) DO UPDATE SET time = excluded.time"
+    " WHERE excluded.time > read_markers.time"
+)
 
 # --- plans --------------------------------------------------------------------------------------
 
@@ -319,6 +341,19 @@ def search(query: Search) -> SqlPlan[list[StoredMessage]]:
         values["phrase"] = '"' + query.text.replace('"', '""') + '"'
     rows = yield from fetch_all(stmt, **values)
     return [from_row(cast(Row, tuple(row))) for row in rows]
+
+
+def read_marker(account: str, target: str) -> SqlPlan[int | None]:
+    """The read marker of *account* in *target*, in ms, or None."""
+    row = yield from fetch_one(_GET_MARKER, account=account, target=target)
+    return None if row is None else int(row[0])
+
+
+def set_read_marker(account: str, target: str, time_ms: int) -> SqlPlan[int]:
+    """Move the marker forward to *time_ms* (never back); return the marker stored, in ms."""
+    yield from execute(_SET_MARKER, account=account, target=target, time=time_ms)
+    stored = yield from read_marker(account, target)
+    return time_ms if stored is None else stored
 
 
 def probe(target: str, nick: str) -> SqlPlan[None]:

@@ -27,6 +27,7 @@ from .base import (
     Search,
     StoredMessage,
     TargetActivity,
+    from_ms,
     to_ms,
     utc_now,
 )
@@ -176,6 +177,7 @@ class MemoryHistoryStore(QueryShortcuts):
 
     def __init__(self) -> None:
         self._index = _MemoryIndex()
+        self._markers: dict[tuple[str, str], datetime] = {}
         self._closed = False
         #: When true, appends fail (``on_stored(False)``) as if the disk were full.
         self.fail_writes = False
@@ -250,6 +252,22 @@ class MemoryHistoryStore(QueryShortcuts):
         self._check()
         conv = self._index.conversations.get(target)
         return self._index.delete_first(target, len(conv.messages)) if conv else 0
+
+    async def read_marker(self, account: str, target: str) -> datetime | None:
+        """See :meth:`HistoryStore.read_marker`."""
+        self._check()
+        return self._markers.get((account, target))
+
+    async def set_read_marker(self, account: str, target: str, time: datetime) -> datetime:
+        """See :meth:`HistoryStore.set_read_marker`."""
+        self._check()
+        if self.fail_writes:
+            raise StorageUnavailableError("history is unavailable (simulated failure).")
+        time = from_ms(to_ms(time))
+        stored = self._markers.get((account, target))
+        if stored is None or time > stored:
+            self._markers[account, target] = stored = time
+        return stored
 
     async def apply_retention(
         self,

@@ -66,6 +66,7 @@ from .history_sql import (
     INSERT_DM,
     INSERT_MESSAGE_IF_NEW,
     MESSAGES_TABLE,
+    READ_MARKERS_TABLE,
     SEARCH_INDEX_POSTGRES,
     Row,
     probe,
@@ -119,6 +120,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(2, "a pg_trgm index of the text for SEARCH", SEARCH_INDEX_POSTGRES),
+    Migration(
+        3,
+        "read_markers: per account and target (read-marker)",
+        (words(READ_MARKERS_TABLE, Dialect.POSTGRES),),
+    ),
 )
 _OWNED_TABLES = ("messages", "dm_participants")
 

@@ -18,6 +18,8 @@ Version history:
    age-based retention does not scan the table.
 3. ``messages_fts``: an FTS5 trigram index of the text for SEARCH, back-filled, and the
    triggers that keep it in step with every insert, delete and edit.
+4. ``read_markers``: the last message each account has read in each conversation
+   (IRCv3 read-marker).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .history_sql import (
     INDEX_BY_TARGET,
     INDEX_BY_TIME,
     MESSAGES_TABLE,
+    READ_MARKERS_TABLE,
     SEARCH_INDEX_SQLITE,
 )
 from .sql import Dialect, words
@@ -90,6 +93,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(3, "messages_fts: full-text index of the text for SEARCH", SEARCH_INDEX_SQLITE),
+    Migration(
+        4, "read_markers: per account and target (read-marker)", (_sqlite(READ_MARKERS_TABLE),)
+    ),
 )
 
 #: The version this program writes; :func:`migrate` brings any older file up to it.

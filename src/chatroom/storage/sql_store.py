@@ -23,11 +23,20 @@ from .base import (
     Search,
     StoredMessage,
     TargetActivity,
+    from_ms,
     to_ms,
     utc_now,
 )
 from .health import PROBE_INTERVAL, WriteHealth
-from .history_sql import over_sql, purge, retention, search, targets_over
+from .history_sql import (
+    over_sql,
+    purge,
+    read_marker,
+    retention,
+    search,
+    set_read_marker,
+    targets_over,
+)
 from .query import QueryShortcuts, plan_query, plan_targets
 from .retention import check_retention_args
 from .sql import SqlPlan
@@ -141,6 +150,17 @@ class SqlHistoryStore(QueryShortcuts):
     async def search(self, query: Search) -> list[StoredMessage]:
         """Run a full-text search; see :meth:`HistoryStore.search`."""
         return await self._read(search(query))
+
+    # --- read markers ------------------------------------------------------------------------
+
+    async def read_marker(self, account: str, target: str) -> datetime | None:
+        """See :meth:`HistoryStore.read_marker`."""
+        ms = await self._read(read_marker(account, target))
+        return None if ms is None else from_ms(ms)
+
+    async def set_read_marker(self, account: str, target: str, time: datetime) -> datetime:
+        """See :meth:`HistoryStore.set_read_marker`; runs on the writer, as maintenance does."""
+        return from_ms(await self._maintain(set_read_marker(account, target, to_ms(time))))
 
     # --- maintenance -------------------------------------------------------------------------
 

@@ -393,3 +393,33 @@ def test_the_input_line_goes_to_the_core_when_it_changes(parts: Any) -> None:
     for text in ("h", "hi", "hi", "hi", ""):  # arrows and shift change nothing
         presenter.input_changed(text)
     assert runner.inputs == ["h", "hi", ""]
+
+
+def texts_of(fake_view: FakeView) -> list[str]:
+    return ["".join(text for text, _tags in line) for line in fake_view.lines]
+
+
+def test_coming_to_a_room_shows_a_new_messages_line_and_reports_it_read(parts: Any) -> None:
+    presenter, fake_view, runner, _clock = parts
+    in_lobby(presenter)
+    runner.read.clear()
+    dev = view("#dev", 3, active=True)
+    backlog = (message("old"), message("new one"), message("new two"))
+    presenter.handle([ActiveBufferChanged(dev, backlog, 1)])
+    shown = texts_of(fake_view)
+    assert [i for i, text in enumerate(shown) if "new messages" in text] == [1]
+    assert "new one" in shown[2]
+    assert runner.read == [None]  # focused: the room shown is read
+
+
+def test_messages_arriving_while_unfocused_are_read_on_focus(parts: Any) -> None:
+    presenter, _fake_view, runner, _clock = parts
+    in_lobby(presenter)
+    presenter.focus_changed(False)
+    runner.read.clear()
+    presenter.handle([MessageAdded("#lobby", message("while away"), True)])
+    assert runner.read == []
+    presenter.focus_changed(True)
+    assert runner.read == [None]
+    presenter.handle([MessageAdded("#lobby", message("seen", own=True), True)])
+    assert runner.read == [None]  # our own line needs no MARKREAD

@@ -232,3 +232,49 @@ test("a private chat's person renaming is followed by MONITOR", () => {
   pair.protocol.dataToSend();
   assert.deepEqual(pair.feed(":bob!b@h NICK robert"), ["MONITOR - bob", "MONITOR + robert"]);
 });
+
+// -- read markers (IRCv3 draft/read-marker) ------------------------------------------------
+
+function readMarkerPair() {
+  const pair = new Pair({ caps: "echo-message batch draft/read-marker", rooms: ["#lobby", "#side"] });
+  pair.feed(":alice!a@h JOIN #lobby", ":alice!a@h JOIN #side");
+  pair.chat.activate("#side");
+  pair.feed(
+    "@time=2026-01-02T03:04:05.000Z :bob!b@h PRIVMSG #lobby :one",
+    "@time=2026-01-02T03:04:06.000Z :bob!b@h PRIVMSG #lobby :two",
+    "@time=2026-01-02T03:04:07.500Z :bob!b@h PRIVMSG #lobby :alice: three",
+  );
+  return pair;
+}
+
+test("reading a room sends MARKREAD with its newest message, once", () => {
+  const pair = readMarkerPair();
+  pair.protocol.dataToSend();
+  pair.chat.activate("#lobby");
+  assert.deepEqual(pair.protocol.dataToSend(), ["MARKREAD #lobby timestamp=2026-01-02T03:04:07.500Z"]);
+  pair.chat.markRead();
+  assert.deepEqual(pair.protocol.dataToSend(), []);
+});
+
+test("a marker from another device clears the badge; it never moves back", () => {
+  const pair = readMarkerPair();
+  const lobby = pair.chat.model.get("#lobby");
+  assert.equal(lobby.unread, 3);
+  pair.feed(":srv MARKREAD #lobby timestamp=2026-01-02T03:04:06.000Z");
+  assert.deepEqual([lobby.unread, lobby.mentions], [1, 1]);
+  pair.feed(":srv MARKREAD #LOBBY timestamp=2026-01-02T03:04:07.500Z");
+  assert.deepEqual([lobby.unread, lobby.mentions], [0, 0]);
+  pair.feed(":srv MARKREAD #lobby timestamp=2026-01-02T03:04:05.000Z", ":srv MARKREAD #lobby timestamp=*");
+  assert.equal(lobby.readMarker.toISOString(), "2026-01-02T03:04:07.500Z");
+});
+
+test("the new-messages line goes after the read marker; nothing is sent while unseen", () => {
+  const pair = readMarkerPair();
+  pair.chat.isSeen = () => false;
+  pair.feed(":srv MARKREAD #lobby timestamp=2026-01-02T03:04:05.000Z");
+  pair.protocol.dataToSend();
+  pair.chat.activate("#lobby");
+  const lobby = pair.chat.model.get("#lobby");
+  assert.equal(lobby.newFrom.text, "two");
+  assert.deepEqual(pair.protocol.dataToSend(), []);
+});

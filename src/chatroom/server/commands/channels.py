@@ -15,6 +15,7 @@ from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
 from chatroom.server import events, presence
 from chatroom.server.channel import Channel
+from chatroom.server.commands import readmarker
 from chatroom.server.mirror import mirror_of, restore, snapshot
 from chatroom.server.network.events import ChannelUpdate, Invite, Join, Kick, Leave
 from chatroom.server.outgoing import Outgoing
@@ -161,6 +162,7 @@ def join_one(
         Line("JOIN", (channel.name, session.account or "*", session.realname), session.source, tags)
     )
     rb.add(extended.line if "extended-join" in session.caps else out.line)
+    readmarker.after_join(server, session, channel, rb)
     others = [member for member in channel.members if member is not session]
     for member in others:
         chosen = extended if "extended-join" in member.caps else out

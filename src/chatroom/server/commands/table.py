@@ -30,6 +30,7 @@ from chatroom.server.commands import (
     monitor,
     operators,
     queries,
+    readmarker,
     registration,
     search,
     services,
@@ -66,6 +67,8 @@ COMMANDS = MappingProxyType(
         "CHATHISTORY": Command(history.chathistory, 1),
         "PURGE": Command(history.purge, 1, oper_only=True),
         "SEARCH": Command(search.search, 1),  # commands/search.py (soju.im/search)
+        # Read markers (commands/readmarker.py)
+        "MARKREAD": Command(readmarker.markread, 1),
         # Users (commands/queries.py)
         "WHO": Command(queries.who),
         "WHOIS": Command(queries.whois, 1),

@@ -63,6 +63,7 @@ from chatroom.ui.terminal.render import (
     history_header,
     history_start,
     message_fragments,
+    new_messages_line,
     reconnect_text,
     refusal_text,
     switch_header,
@@ -273,8 +274,13 @@ class TerminalApp:
             self._message(event)
         elif isinstance(event, ActiveBufferChanged):
             self.echo(switch_header(event.buffer))
-            for message in event.backlog[-BACKLOG_SHOWN:]:
+            shown = event.backlog[-BACKLOG_SHOWN:]
+            first = len(event.backlog) - len(shown)
+            for index, message in enumerate(shown, first):
+                if index == event.new_from:
+                    self.echo(new_messages_line())
                 self.echo(message_fragments(message))
+            self.client.mark_read()  # on screen: the terminal has no focus to ask about
             self._refresh()
         elif isinstance(event, HistoryLoaded | OlderMessages):
             self._history(event)
@@ -307,6 +313,8 @@ class TerminalApp:
         message = event.message
         if event.active:
             self.echo(message_fragments(message))
+            if not message.own:
+                self.client.mark_read()
             return
         # Elsewhere: only what the user must not miss, saying where it is.
         buffer = self.client.model.get(event.buffer)

@@ -122,6 +122,11 @@ def history_header(buffer: str, count: int, older: bool = False) -> Fragments:
     return [("class:where", f"── {count} earlier {messages} in {name} ──")]
 
 
+def new_messages_line() -> Fragments:
+    """The line above the first message not read yet, when coming to a buffer."""
+    return [("class:mention", "── new messages ──")]
+
+
 def history_start(buffer: str) -> Fragments:
     """The line saying there is nothing older to fetch."""
     return [("class:where", f"── start of the history of {display_name(buffer)} ──")]

@@ -106,6 +106,15 @@ def message_line(message: Message, tz: tzinfo | None = None) -> list[Segment]:
     return [time_seg, tab, who, tab, body, ("\n", line_tags)]
 
 
+NEW_MESSAGES = "── new messages ──"
+
+
+def new_messages_line() -> list[Segment]:
+    """The line above the first message not read yet (read-marker), when coming to a
+    buffer."""
+    return [(f"\t\t{NEW_MESSAGES}\n", ("line", "mention"))]
+
+
 def note(text: str, when: datetime, *, error: bool = False) -> Message:
     """A line from the window itself (connection news), shaped like a message."""
     return Message(when, MessageKind.ERROR if error else MessageKind.INFO, None, text)

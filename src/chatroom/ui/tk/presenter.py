@@ -65,6 +65,7 @@ from chatroom.ui.tk.formatting import (
     member_rows,
     members_heading,
     message_line,
+    new_messages_line,
     note,
     reconnect_status,
     seconds,
@@ -128,6 +129,9 @@ class Presenter:
         self._dirty: set[str] = set()
         self._typing: dict[str, tuple[str, ...]] = {}  # casefolded buffer -> who types
         self._input = ""  # the input line as last told to the core
+        # The window has the focus; the buffer shown got lines to report as read.
+        self.focused = True
+        self._read = False
         view.set_status(self.status)
         view.set_title(title_text(None, ()))
         view.set_topic(*topic_texts(None))
@@ -139,12 +143,23 @@ class Presenter:
         for event in events:
             self._apply(event)
         self._flush()
+        if self._read and self.focused:
+            self.runner.mark_read()  # read-marker: on screen and focused is read
+        self._read = False
+
+    def focus_changed(self, focused: bool) -> None:
+        """The window gained or lost the keyboard focus; what it shows is read once
+        it has it again."""
+        self.focused = focused
+        if focused and self.active is not None:
+            self.runner.mark_read()
 
     def _apply(self, event: Event) -> None:
         if isinstance(event, MessageAdded):
             # The most frequent event first: a flood is mostly these.
             if event.active and casefold(event.buffer) == self.active:
                 self._lines.append(message_line(event.message, self.tz))
+                self._read = self._read or not event.message.own
         elif isinstance(event, BufferChanged):
             self._buffer_changed(event.buffer)
         elif isinstance(event, ActiveBufferChanged):
@@ -154,6 +169,9 @@ class Presenter:
             if event.buffer.kind is BufferKind.SERVER:
                 backlog = sorted([*backlog, *self._notes], key=lambda m: m.time)
             self._lines = [message_line(m, self.tz) for m in backlog]
+            if event.new_from is not None and event.buffer.kind is not BufferKind.SERVER:
+                self._lines.insert(event.new_from, new_messages_line())
+            self._read = True
             if self.active in self._history_complete and event.buffer.kind is not BufferKind.SERVER:
                 when = backlog[0].time if backlog else now_utc()
                 self._lines.insert(0, message_line(note(START_OF_HISTORY, when), self.tz))

@@ -82,7 +82,16 @@ class MainWindow:
         self._build_status(outer)
         for number in range(1, 10):
             root.bind_all(f"<Alt-Key-{number}>", self._switch_number)
+        # read-marker: what is on screen counts as read only while the window has the focus.
+        root.bind("<FocusIn>", lambda e: self._focus(e, True), add="+")
+        root.bind("<FocusOut>", lambda e: self._focus(e, False), add="+")
         self.input.focus_set()
+
+    def _focus(self, event: tk.Event[tk.Misc], focused: bool) -> None:
+        if (
+            event.widget is self.root and self.presenter is not None
+        ):  # the toplevel's own, not each child's
+            self.presenter.focus_changed(focused)
 
     # -- building ------------------------------------------------------------------
 

@@ -112,7 +112,8 @@ function start(nick, password, rooms, active) {
     rooms: [...new Map(wanted.filter(Boolean).map((r) => [casefold(r), r])).values()],
     active: fromHash ?? active ?? settings.default_room,
   });
-  client.chat.isSeen = () => !document.hidden;
+  // Read (draft/read-marker) only while the page is visible and has the focus.
+  client.chat.isSeen = () => !document.hidden && document.hasFocus();
   client.on("state", onState);
   client.on("buffers", () => {
     drawBuffers();
@@ -366,6 +367,9 @@ function bindStatic() {
       if (buffer && buffer.unread) client.activate(buffer.name);
       client.reconnectNow();
     }
+  });
+  window.addEventListener("focus", () => {
+    if (client && client.chat.isSeen()) client.markRead();
   });
 }
 

@@ -225,9 +225,49 @@ export class Chat {
     const buffer = this.model.get(name);
     if (!buffer) return;
     this.model.active = buffer.key;
+    buffer.newFrom = firstNew(buffer);
     buffer.unread = 0;
     buffer.mentions = 0;
     this.emit("active", buffer);
+    this.emit("buffers");
+    if (this.isSeen()) this.markRead(buffer);
+  }
+
+  // -- read markers (IRCv3 draft/read-marker) ------------------------------------------
+
+  /** The user has read `buffer` (default: the active one) to its newest message: it is
+   * shown, the page visible and focused. Clears its count and, with the capability,
+   * sends MARKREAD so the account's other devices clear theirs. */
+  markRead(buffer = this.model.activeBuffer()) {
+    if (!buffer) return;
+    if (buffer.unread || buffer.mentions) {
+      buffer.unread = buffer.mentions = 0;
+      this.emit("buffers");
+    }
+    if (buffer.kind === "server" || !this.protocol.caps.has("draft/read-marker")) return;
+    const newest = buffer.messages.findLast((m) => SPOKEN.has(m.kind));
+    if (!newest || (buffer.readMarker && newest.time <= buffer.readMarker)) return;
+    buffer.readMarker = newest.time;
+    this.send("MARKREAD", buffer.name, `timestamp=${newest.time.toISOString()}`);
+  }
+
+  /** MARKREAD from the server: after a JOIN, or another device of the account read on. */
+  readMarkerMoved(target, value) {
+    const buffer = this.model.get(target);
+    const match = /^timestamp=(.+)$/.exec(value ?? "");
+    const when = match && match[1] !== "*" ? new Date(match[1]) : null;
+    if (!buffer || !when || Number.isNaN(when.getTime())) return;
+    if (buffer.readMarker && when <= buffer.readMarker) return;
+    buffer.readMarker = when;
+    this.recount(buffer);
+  }
+
+  /** Count `buffer`'s unread messages again from its read marker (history included). */
+  recount(buffer) {
+    const seen = buffer.key === this.model.active && this.isSeen();
+    const unread = seen ? [] : buffer.messages.filter((m) => isNew(m, buffer.readMarker));
+    buffer.unread = unread.length;
+    buffer.mentions = unread.filter((m) => m.highlight).length;
     this.emit("buffers");
   }
 
@@ -330,6 +370,7 @@ export class Chat {
     if ((pending.kind === "before" || pending.kind === "latest") && pending.count < pending.limit) {
       buffer.reachedStart = true;
     }
+    if (buffer.readMarker) this.recount(buffer);
     this.emit("history", buffer);
     // Catching up after a reconnect: a full page means there may be more.
     if (pending.kind === "after" && pending.count >= pending.limit) this.fetchHistory(buffer, "after");
@@ -376,6 +417,8 @@ export class Chat {
         buffer.unread++;
         if (message.highlight) buffer.mentions++;
         this.emit("buffers");
+      } else {
+        this.markRead(buffer);
       }
     }
     this.emit("message", buffer, message, { how, live });
@@ -392,4 +435,21 @@ export class Chat {
   showError(text) {
     this.note(null, "error", text);
   }
+}
+
+function isNew(message, marker) {
+  return !message.self && SPOKEN.has(message.kind) && message.time > marker;
+}
+
+/** The first message of `buffer` not read yet (where the "new messages" line goes), or
+ * null: after the read marker when the server keeps one, else the last `unread` ones. */
+function firstNew(buffer) {
+  if (buffer.readMarker) return buffer.messages.find((m) => isNew(m, buffer.readMarker)) ?? null;
+  let left = buffer.unread;
+  if (!left) return null;
+  for (let i = buffer.messages.length - 1; i >= 0; i--) {
+    const m = buffer.messages[i];
+    if (!m.self && SPOKEN.has(m.kind) && --left === 0) return m;
+  }
+  return null;
 }

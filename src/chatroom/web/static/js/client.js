@@ -74,6 +74,13 @@ export class ChatClient {
 
   activate(name) {
     this.chat.activate(name);
+    this.flush();
+  }
+
+  /** The page shows the active buffer again, visible and focused (draft/read-marker). */
+  markRead() {
+    this.chat.markRead();
+    this.flush();
   }
 
   join(name, options) {

@@ -14,6 +14,10 @@ function withReason(text, reason) {
 }
 
 export const HANDLERS = {
+  MARKREAD(line) {
+    // https://ircv3.net/specs/extensions/read-marker: MARKREAD <target> timestamp=<time|*>
+    this.readMarkerMoved(line.params[0], line.params[1]);
+  },
   "432"(line) {
     // ERR_ERRONEUSNICKNAME after registration (before it, protocol.js gives up).
     this.showError(`“${line.params[1]}” cannot be used as a name.`);

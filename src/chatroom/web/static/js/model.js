@@ -33,6 +33,8 @@ export class Buffer {
     this.historyPending = null; // {kind, limit} of the CHATHISTORY request in flight
     this.lastStored = null; // newest message with a msgid: where catch-up starts
     this.online = null; // a private chat's person (MONITOR): true, false, or null (not known)
+    this.readMarker = null; // Date of the last message read (draft/read-marker), if known
+    this.newFrom = null; // the first message not read when the buffer was shown: the "new messages" line
   }
 
   /**

@@ -135,6 +135,7 @@ export class ConversationView {
     let previous = null;
     for (const message of buffer.messages) {
       if (!previous || !sameDay(previous.time, message.time)) fragment.append(this.divider(message.time));
+      if (message === buffer.newFrom) fragment.append(el("div", "day new-messages", "New messages"));
       fragment.append(messageElement(message, previous));
       previous = message;
     }
