@@ -110,3 +110,10 @@ def find_message(buffer: Buffer, chosen: str = "") -> Message | None:
         return None
     others = [m for m in with_id if not m.own]
     return others[0] if others else (with_id[0] if with_id else None)
+
+
+def message_by_id(buffer: Buffer, msgid: str) -> Message | None:
+    """The message of ``buffer`` with ``msgid``, if it is still kept (newest first)."""
+    if msgid not in buffer.msgids:
+        return None
+    return next((m for m in reversed(buffer.messages) if m.msgid == msgid), None)
