@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from chatroom.client import search
+from chatroom.client import reactions, search
 from chatroom.client.events import HistoryLoaded, OlderMessages
 from chatroom.client.lines import chat_message
 from chatroom.client.model import Buffer, BufferKind, now_utc
@@ -181,6 +181,9 @@ def _finish(client: ClientState, batch: OpenBatch) -> None:
     ]
     older = request is not None and request.purpose is Purpose.OLDER
     inserted = tuple(client.model.insert_history(buffer, messages, older=older))
+    for line in batch.lines:
+        if line.command == "TAGMSG":  # reactions, with draft/event-playback
+            reactions.received(client, line, buffer)
     if request is not None and older:
         complete = len(batch.lines) < request.limit
         client.emit(OlderMessages(buffer.name, inserted, complete))

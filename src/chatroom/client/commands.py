@@ -24,10 +24,12 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class SendMessage(Action):
-    """Send ``text`` to a room or person; ``target`` None means the active buffer."""
+    """Send ``text`` to a room or person; ``target`` None means the active buffer.
+    ``reply_to``: the msgid it answers (+draft/reply), if any."""
 
     target: str | None
     text: str
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,24 @@ class SendAction(Action):
 
     target: str | None
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTo(Action):
+    """``/reply WHO TEXT``: answer the newest message here from the nick ``chosen``,
+    or with a msgid starting so."""
+
+    chosen: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class React(Action):
+    """``/react EMOJI [WHO]``: react to (or take back a reaction to) the newest
+    message here from someone else, or the one ``chosen`` names as ``/reply`` does."""
+
+    text: str
+    chosen: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +208,8 @@ COMMANDS: tuple[CommandHelp, ...] = (
         "switch", "/switch NAME|NUMBER", "look at another room or private chat (or Alt+number)"
     ),
     CommandHelp("close", "/close [NAME]", "close a private chat, or leave and close a room"),
+    CommandHelp("reply", "/reply NICK|MSGID TEXT", "answer NICK's last message (or that msgid)"),
+    CommandHelp("react", "/react EMOJI [NICK|MSGID]", "react to the last message; again: undo"),
     CommandHelp("history", "/history [N]", "fetch N older messages here (default 50)"),
     CommandHelp("search", "/search WORDS", "find messages containing WORDS in the history"),
     CommandHelp("register", "/register PASSWORD", "create an account for your current name"),
@@ -329,6 +351,16 @@ def _search(rest: str, entry: CommandHelp) -> Action:
     return SearchHistory(text) if text else _usage(entry)
 
 
+def _reply(rest: str, entry: CommandHelp) -> Action:
+    chosen, _, text = rest.strip().partition(" ")
+    return ReplyTo(chosen, text.strip()) if chosen and text.strip() else _usage(entry)
+
+
+def _react(rest: str, entry: CommandHelp) -> Action:
+    words = rest.split()
+    return React(words[0], words[1] if len(words) > 1 else "") if words else _usage(entry)
+
+
 def _register(rest: str, entry: CommandHelp) -> Action:
     # The whole rest is the password: it may contain spaces.
     return Register(rest) if rest else _usage(entry)
@@ -374,6 +406,8 @@ _PARSERS = {
     "query": _query,
     "history": _history,
     "search": _search,
+    "reply": _reply,
+    "react": _react,
     "register": _register,
     "login": _login,
     "help": _help,

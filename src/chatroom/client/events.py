@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from chatroom.client.model import BufferView, Message
+from chatroom.client.model import BufferView, Message, Reaction
 
 
 class ExitReason(enum.Enum):
@@ -286,3 +286,14 @@ class TypingChanged(Event):
 
     buffer: str
     nicks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionsChanged(Event):
+    """The reactions to the message ``msgid`` of ``buffer`` changed
+    (https://ircv3.net/specs/client-tags/react): ``reactions`` as they are now, in
+    the order they were first given (empty: none left)."""
+
+    buffer: str
+    msgid: str
+    reactions: tuple[Reaction, ...]

@@ -46,6 +46,7 @@ def line_message(
         mention=mention,
         msgid=line.tags.get("msgid"),
         history=history,
+        reply_to=line.tags.get("+draft/reply") or None,
     )
 
 

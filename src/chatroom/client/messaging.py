@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from chatroom.client import reactions
 from chatroom.client.buffers import open_buffer
 from chatroom.client.lines import chat_message, is_me, nick_of
 from chatroom.client.model import BufferKind
+from chatroom.client.reactions import REPLY_TAG
 from chatroom.client.state import ClientState
 from chatroom.protocol import Line
 from chatroom.protocol.casemap import is_channel_name
@@ -55,8 +57,10 @@ def privmsg(client: ClientState, line: Line) -> None:
 
 def tagmsg(client: ClientState, line: Line) -> None:
     """@+typing=<state> :<nick> TAGMSG <target> (https://ircv3.net/specs/client-tags/typing);
-    other client tags on TAGMSG are not shown. Typing counts only in a buffer
+    and reactions (:mod:`~chatroom.client.reactions`). Typing counts only in a buffer
     already open: a notification never opens a private chat."""
+    if REPLY_TAG in line.tags:
+        reactions.received(client, line)
     state = line.tags.get("+typing")
     sender = nick_of(line.source)
     if state is None or not sender or "!" not in (line.source or "") or is_me(client, sender):

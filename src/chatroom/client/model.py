@@ -83,6 +83,21 @@ class Message:
     mention: bool = False
     msgid: str | None = None
     history: bool = False
+    reply_to: str | None = None  # the msgid it answers (+draft/reply), if any
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """One reaction to a message (https://ircv3.net/specs/client-tags/react): its
+    text (an emoji, or a short word), who gave it, and whether the user did."""
+
+    text: str
+    nicks: tuple[str, ...]
+    mine: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.nicks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +160,8 @@ class Buffer:
     msgids: set[str] = field(default_factory=set)  # of the messages kept, to drop repeats
     online: bool | None = None  # a private chat's person, from MONITOR; None: not known
     read_marker: datetime | None = None  # the last read (draft/read-marker), if known
+    # msgid -> reaction -> who reacted so, in order (chatroom.client.reactions)
+    reactions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

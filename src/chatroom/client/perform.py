@@ -26,7 +26,9 @@ from chatroom.client.commands import (
     Problem,
     Quit,
     Raw,
+    React,
     Register,
+    ReplyTo,
     SearchHistory,
     SendAction,
     SendMessage,
@@ -37,6 +39,7 @@ from chatroom.client.commands import (
 from chatroom.client.events import BufferClosed
 from chatroom.client.model import BufferKind, Message, MessageKind, now_utc
 from chatroom.client.monitor import unwatch
+from chatroom.client.reactions import REPLY_TAG, find_message, toggle_line
 from chatroom.client.search import start as start_search
 from chatroom.client.state import ClientState
 from chatroom.client.textsplit import split_text
@@ -67,6 +70,8 @@ def perform(client: ClientState, action: Action) -> None:
         _say(client, action)
     elif isinstance(action, SearchHistory):
         start_search(client, action.text)
+    elif isinstance(action, ReplyTo | React):
+        _respond(client, action)
     else:
         _command(client, action)
 
@@ -169,13 +174,35 @@ def _say(client: ClientState, action: SendMessage | SendAction) -> None:
         if buffer.kind is BufferKind.PRIVATE:
             client.activate(buffer)
     action_text = isinstance(action, SendAction)
+    reply_to = action.reply_to if isinstance(action, SendMessage) else None
     overhead = 9 if action_text else 0  # "\x01ACTION " ... "\x01"
     budget = client.text_budget(buffer.name) - overhead
     for piece in split_text(action.text, budget):
         text = f"\x01ACTION {piece}\x01" if action_text else piece
-        client.send(Line("PRIVMSG", (buffer.name, text)))
+        tags = {REPLY_TAG: reply_to} if reply_to and "message-tags" in client.caps else {}
+        client.send(Line("PRIVMSG", (buffer.name, text), tags=tags))
         if "echo-message" in client.caps:
             client.expect_echo()
         else:
             kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
-            client.add(buffer, Message(now_utc(), kind, client.nick, piece, own=True))
+            own = Message(now_utc(), kind, client.nick, piece, own=True, reply_to=reply_to)
+            client.add(buffer, own)
+
+
+def _respond(client: ClientState, action: ReplyTo | React) -> None:
+    """/reply and /react: find the message meant in the active buffer, answer it."""
+    buffer = client.model.active_buffer
+    message = (
+        find_message(buffer, action.chosen)
+        if buffer.joined or buffer.kind is BufferKind.PRIVATE
+        else None
+    )
+    if message is None or message.msgid is None:
+        what = f"from {action.chosen} " if action.chosen else ""
+        client.note(f"No message {what}here to answer.", MessageKind.ERROR)
+    elif "message-tags" not in client.caps:
+        client.note("This server does not relay replies and reactions.", MessageKind.ERROR)
+    elif isinstance(action, ReplyTo):
+        _say(client, SendMessage(None, action.text, reply_to=message.msgid))
+    else:
+        client.send(toggle_line(client, buffer, message.msgid, action.text))

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from chatroom.server.config import Config
     from chatroom.server.logins import SaslAttempt
+    from chatroom.server.reactions import ReactionLimiter
     from chatroom.server.room import Room
     from chatroom.server.typing_limit import TypingLimiter
 
@@ -131,6 +132,7 @@ class Session:
         self.last_message = now  # for WHOIS idle time
         self.last_recv = now
         self.typing: TypingLimiter | None = None  # made at its first +typing
+        self.reactions: ReactionLimiter | None = None  # made at its first reaction
         self.ping_pending = False
         self.closed = False
         self.quit_reason = ""

@@ -332,6 +332,55 @@ async def test_typing_notifications_are_rate_limited(harness: Harness) -> None:
     await alice.ask("@+typing=active TAGMSG #t")
     assert typing() == ["active"]
     # Other client tags on a dropped notification still go out, without +typing.
-    await alice.ask("@+typing=active;+draft/react=x TAGMSG #t")
+    await alice.ask("@+typing=active;+draft/reply=m1;+draft/react=x TAGMSG #t")
     tagmsg = find(bob.lines(), "TAGMSG")
     assert "+typing" not in tagmsg.tags and tagmsg.tags["+draft/react"] == "x"
+
+
+# --- replies and reactions (https://ircv3.net/specs/client-tags/react, .../reply) ----------------
+
+REACT_CAPS = ("message-tags", "batch", "server-time", "draft/chathistory", "draft/event-playback")
+
+
+async def test_reactions_and_replies_are_kept_and_replayed(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=(*REACT_CAPS, "echo-message"))
+    bob = await harness.user("bob", caps=REACT_CAPS)
+    await join("#r", alice, bob)
+    msgid = find(await alice.ask("PRIVMSG #r :hello"), "PRIVMSG").tags["msgid"]
+    await bob.ask(f"@+draft/reply={msgid} PRIVMSG #r :hi back")
+    await bob.ask(f"@+draft/reply={msgid};+draft/react=👍;+typing=done TAGMSG #r")
+    await bob.ask(f"@+draft/reply={msgid};+draft/unreact=👍 TAGMSG #r")
+    relayed = [line for line in alice.lines() if line.command == "TAGMSG"]
+    assert [line.tags.get("+draft/react") for line in relayed] == ["👍", None]
+    await alice.ask("@+typing=active TAGMSG #r")  # not kept: typing is not history
+    replayed = await bob.ask("CHATHISTORY LATEST #r * 10")
+    kept = [line for line in replayed if line.command in ("PRIVMSG", "TAGMSG")]
+    kept = [line for line in kept if "batch" in line.tags]
+    assert [line.command for line in kept] == ["PRIVMSG", "PRIVMSG", "TAGMSG", "TAGMSG"]
+    assert kept[1].tags["+draft/reply"] == msgid
+    assert kept[2].tags["+draft/react"] == "👍" and kept[2].tags["+draft/reply"] == msgid
+    assert "+typing" not in kept[2].tags  # a typing notification is not history
+    assert kept[3].tags["+draft/unreact"] == "👍"
+    # A client without event-playback gets the messages only (chathistory spec).
+    plain = await harness.user("carol", caps=("message-tags", "batch", "draft/chathistory"))
+    await join("#r", plain)
+    again = await plain.ask("CHATHISTORY LATEST #r * 10")
+    assert [line.command for line in again if line.command in ("PRIVMSG", "TAGMSG")] == [
+        "PRIVMSG",
+        "PRIVMSG",
+    ]
+
+
+async def test_reactions_beyond_the_bound_are_refused(harness: Harness) -> None:
+    alice = await harness.user("alice", caps=("message-tags",))
+    bob = await harness.user("bob", caps=("message-tags",))
+    await join("#r", alice, bob)
+    for i in range(12):
+        assert await alice.ask(f"@+draft/reply=m1;+draft/react=e{i} TAGMSG #r") == []
+    assert len(bob.lines()) == 12
+    fail = find(await alice.ask("@+draft/reply=m1;+draft/react=more TAGMSG #r"), "FAIL")
+    assert fail.params[:3] == ("TAGMSG", "INVALID_REACTION", "#r")
+    assert bob.lines() == []
+    fail = find(await alice.ask("@+draft/react=nowhere TAGMSG #r"), "FAIL")
+    assert fail.params[1] == "INVALID_REACTION"
+    assert bob.lines() == []

@@ -158,3 +158,31 @@ def test_connection_refused_is_one_clear_line(spawn: Spawn) -> None:
     term.expect(f"Could not connect to 127.0.0.1:{port}: connection refused")
     assert term.wait_exit() == 1
     assert "Traceback" not in term.screen
+
+
+def test_reply_and_react_as_compact_lines(server: RunningServer, spawn: Spawn) -> None:
+    peer = IrcClient(server.port).register("peer", "message-tags echo-message")
+    peer.join("#lobby")
+    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "rea")
+    term.expect("All set!")
+    peer.expect("JOIN", lambda line: line.source.startswith("rea!"))
+    peer.send("PRIVMSG #lobby :lunch at noon?")
+    msgid = peer.expect("PRIVMSG").tags["msgid"]
+    term.expect("peer: lunch at noon?")
+    term.enter("/reply peer yes please")
+    line = peer.expect("PRIVMSG")
+    assert line.params == ["#lobby", "yes please"] and line.tags["+draft/reply"] == msgid
+    term.expect("┌ peer: lunch at noon?")
+    term.enter("/react 👍")
+    line = peer.expect("TAGMSG")
+    assert line.tags["+draft/react"] == "👍" and line.tags["+draft/reply"] == msgid
+    term.expect("└ 👍* 1  (peer: lunch at noon?)")
+    peer.send(f"@+draft/reply={msgid};+draft/react=👍 TAGMSG #lobby")
+    term.expect("└ 👍* 2  (peer: lunch at noon?)")
+    term.enter("/react 👍")  # again: taken back
+    line = peer.expect("TAGMSG", lambda line: line.source.startswith("rea!"))
+    assert line.tags["+draft/unreact"] == "👍"
+    term.expect("└ 👍 1  (peer: lunch at noon?)")
+    term.enter("QUIT")
+    assert term.wait_exit() == 0
+    peer.close()

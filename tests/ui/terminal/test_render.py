@@ -14,15 +14,17 @@ from chatroom.client.events import (
     Registered,
     Stopped,
 )
-from chatroom.client.model import BufferKind, BufferView, Member, Message, MessageKind
+from chatroom.client.model import BufferKind, BufferView, Member, Message, MessageKind, Reaction
 from chatroom.ui.terminal.render import (
     clock,
     event_text,
     message_fragments,
     nick_colour,
     plain,
+    reactions_fragments,
     reconnect_text,
     refusal_text,
+    reply_fragments,
     switch_header,
     toolbar_fragments,
 )
@@ -152,3 +154,12 @@ def test_toolbar_shows_who_is_typing_in_the_active_buffer() -> None:
     assert "alice and carol are typing…" in plain(
         toolbar_fragments(views, "bob", "", ("alice", "carol"))
     )
+
+
+def test_reply_and_reaction_lines_quote_the_message() -> None:
+    lunch = Message(datetime(2026, 1, 1, tzinfo=UTC), MessageKind.MESSAGE, "alice", "x" * 50)
+    assert plain(reply_fragments(lunch)) == "   ┌ alice: " + "x" * 39 + "…"
+    assert plain(reply_fragments(None)) == "   ┌ an earlier message"
+    shown = (Reaction("👍", ("bob", "me"), True), Reaction("🎉", ("bob",)))
+    assert plain(reactions_fragments(None, shown)) == "   └ 👍* 2 🎉 1  (an earlier message)"
+    assert "no reactions" in plain(reactions_fragments(lunch, ()))

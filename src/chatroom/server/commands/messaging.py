@@ -26,6 +26,7 @@ from chatroom.server.commands import services
 from chatroom.server.network.events import ChannelMessage, PrivateMessage
 from chatroom.server.outgoing import MSGTAGS, Outgoing, format_time
 from chatroom.server.presence import BOT_MODE
+from chatroom.server.reactions import KEPT_TAGS, ReactionLimiter
 from chatroom.server.response import ResponseBuffer
 from chatroom.server.typing_limit import TYPING_TAG, TypingLimiter
 from chatroom.storage.base import MessageKind, StoredMessage
@@ -82,13 +83,34 @@ def deliver(server: Server, session: Session, line: Line, rb: ResponseBuffer, ve
     stored: list[_Stored] = []
     for target in targets:
         tags = client_tags
-        if verb == "TAGMSG" and TYPING_TAG in tags:
-            tags = _typing_limited(server, session, target, tags)
-            if not tags:
-                continue
-        _send_to(server, session, rb, verb, target, text, tags, store, stored)
-    if store is not None and stored:
-        _store_then_relay(server, store, session, rb, verb, stored)
+        kept = store
+        if verb == "TAGMSG":
+            if TYPING_TAG in tags:
+                tags = _typing_limited(server, session, target, tags)
+                if not tags:
+                    continue
+            if not KEPT_TAGS.isdisjoint(tags):
+                # A reaction is kept in history like a message (react spec, issue 18).
+                if _reaction_refused(session, rb, target, tags):
+                    continue
+                kept = server.history
+        _send_to(server, session, rb, verb, target, text, tags, kept, stored)
+    if server.history is not None and stored:
+        _store_then_relay(server, server.history, session, rb, verb, stored)
+
+
+def _reaction_refused(
+    session: Session, rb: ResponseBuffer, target: str, tags: dict[str, str]
+) -> bool:
+    """True, after a ``FAIL TAGMSG INVALID_REACTION``, when the reaction in ``tags``
+    breaks a bound of :mod:`~chatroom.server.reactions`; nothing of it goes out."""
+    if session.reactions is None:
+        session.reactions = ReactionLimiter()
+    why = session.reactions.check(casefold(target), tags)
+    if why is None:
+        return False
+    rb.fail("TAGMSG", "INVALID_REACTION", target, why)
+    return True
 
 
 def _typing_limited(
@@ -100,6 +122,10 @@ def _typing_limited(
         session.typing = TypingLimiter()
     if session.typing.allow(casefold(target), tags[TYPING_TAG], server.now()):
         return tags
+    return {k: v for k, v in tags.items() if k != TYPING_TAG}
+
+
+def _without_typing(tags: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in tags.items() if k != TYPING_TAG}
 
 
@@ -205,7 +231,8 @@ def _send_to(
         shown,
         sent,
         session.account,
-        client_tags,
+        # A typing notification riding along with a reaction is not history.
+        client_tags if TYPING_TAG not in client_tags else _without_typing(client_tags),
     )
     stored.append((message, relay, out.line if echo else None, target))
 

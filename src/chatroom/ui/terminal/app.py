@@ -43,12 +43,14 @@ from chatroom.client.events import (
     NickRequired,
     OlderMessages,
     OwnNickChanged,
+    ReactionsChanged,
     Ready,
     Registered,
     Stopped,
     TypingChanged,
 )
 from chatroom.client.model import BufferKind, MessageKind
+from chatroom.client.reactions import message_by_id
 from chatroom.ui.terminal.render import (
     ALL_SET,
     STYLE_RULES,
@@ -64,8 +66,10 @@ from chatroom.ui.terminal.render import (
     history_start,
     message_fragments,
     new_messages_line,
+    reactions_fragments,
     reconnect_text,
     refusal_text,
+    reply_fragments,
     switch_header,
     toolbar_fragments,
 )
@@ -284,6 +288,8 @@ class TerminalApp:
             self._refresh()
         elif isinstance(event, HistoryLoaded | OlderMessages):
             self._history(event)
+        elif isinstance(event, ReactionsChanged):
+            self._reactions(event)
         elif isinstance(event, BufferChanged | BufferClosed | OwnNickChanged | TypingChanged):
             self._refresh()
         elif isinstance(event, Stopped):
@@ -309,9 +315,18 @@ class TerminalApp:
         if isinstance(event, OlderMessages) and event.complete:
             self.echo(history_start(event.buffer))
 
+    def _reactions(self, event: ReactionsChanged) -> None:
+        """Reactions in the buffer on screen, as a compact line naming the message."""
+        buffer = self.client.model.get(event.buffer)
+        if buffer is not None and buffer.key == self.client.model.active:
+            self.echo(reactions_fragments(message_by_id(buffer, event.msgid), event.reactions))
+
     def _message(self, event: MessageAdded) -> None:
         message = event.message
         if event.active:
+            buffer = self.client.model.get(event.buffer)
+            if message.reply_to and buffer is not None:
+                self.echo(reply_fragments(message_by_id(buffer, message.reply_to)))
             self.echo(message_fragments(message))
             if not message.own:
                 self.client.mark_read()

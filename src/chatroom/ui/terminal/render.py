@@ -25,7 +25,14 @@ from chatroom.client.events import (
     Registered,
     Stopped,
 )
-from chatroom.client.model import SERVER_BUFFER, BufferKind, BufferView, Message, MessageKind
+from chatroom.client.model import (
+    SERVER_BUFFER,
+    BufferKind,
+    BufferView,
+    Message,
+    MessageKind,
+    Reaction,
+)
 from chatroom.client.typing_notify import typing_text
 
 Fragments = list[tuple[str, str]]
@@ -111,6 +118,27 @@ def message_fragments(message: Message, where: str | None = None) -> Fragments:
         # Replayed from the server's history: the whole line muted, colours dropped.
         return [("class:history", text) for _, text in out]
     return out
+
+
+def quoted(message: Message | None, limit: int = 40) -> str:
+    """A message as a reply or a reaction names it: ``alice: lunch?``, cut to ``limit``."""
+    if message is None:
+        return "an earlier message"
+    text = message.text if len(message.text) <= limit else message.text[: limit - 1] + "…"
+    return f"{message.sender}: {text}" if message.sender else text
+
+
+def reply_fragments(answered: Message | None) -> Fragments:
+    """The compact line above a reply, quoting what it answers."""
+    return [("class:info", f"   ┌ {quoted(answered)}")]
+
+
+def reactions_fragments(reacted: Message | None, reactions: tuple[Reaction, ...]) -> Fragments:
+    """The compact line saying how people reacted to a message, as it is now."""
+    if not reactions:
+        return [("class:info", f"   └ no reactions left to {quoted(reacted)}")]
+    counts = " ".join(f"{r.text}{'*' if r.mine else ''} {r.count}" for r in reactions)
+    return [("class:info", f"   └ {counts}  ({quoted(reacted)})")]
 
 
 def history_header(buffer: str, count: int, older: bool = False) -> Fragments:
