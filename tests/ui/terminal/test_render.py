@@ -17,6 +17,7 @@ from chatroom.client.events import (
 from chatroom.client.model import BufferKind, BufferView, Member, Message, MessageKind
 from chatroom.ui.terminal.render import (
     clock,
+    deleted_line,
     event_text,
     message_fragments,
     nick_colour,
@@ -152,3 +153,8 @@ def test_toolbar_shows_who_is_typing_in_the_active_buffer() -> None:
     assert "alice and carol are typing…" in plain(
         toolbar_fragments(views, "bob", "", ("alice", "carol"))
     )
+
+
+def test_a_deleted_message_is_said_on_a_line_of_its_own() -> None:
+    gone = Message(WHEN, MessageKind.MESSAGE, "bob", "message deleted", deleted=True)
+    assert plain(deleted_line(gone)).endswith("-- bob's message deleted (12:00)")

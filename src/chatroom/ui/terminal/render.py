@@ -25,7 +25,14 @@ from chatroom.client.events import (
     Registered,
     Stopped,
 )
-from chatroom.client.model import SERVER_BUFFER, BufferKind, BufferView, Message, MessageKind
+from chatroom.client.model import (
+    SERVER_BUFFER,
+    BufferKind,
+    BufferView,
+    Message,
+    MessageKind,
+    now_utc,
+)
 from chatroom.client.typing_notify import typing_text
 
 Fragments = list[tuple[str, str]]
@@ -111,6 +118,16 @@ def message_fragments(message: Message, where: str | None = None) -> Fragments:
         # Replayed from the server's history: the whole line muted, colours dropped.
         return [("class:history", text) for _, text in out]
     return out
+
+
+def deleted_line(message: Message) -> Fragments:
+    """The line saying a message shown earlier was deleted (draft/message-redaction)."""
+    who = f"{message.sender}'s " if message.sender else "a "
+    when = clock(message.time)
+    return [
+        ("class:time", clock(now_utc()) + " "),
+        ("class:info", f"-- {who}{message.text} ({when})"),
+    ]
 
 
 def history_header(buffer: str, count: int, older: bool = False) -> Fragments:
