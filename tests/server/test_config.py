@@ -96,3 +96,10 @@ def test_web_trusted_proxies() -> None:
     for bad in ("127.0.0.1", ["proxy.example"], ["10.0.0.0/33"], [1]):
         with pytest.raises(ConfigError, match=r"web\.trusted_proxies: must"):
             config_from_mapping({"web": {"trusted_proxies": bad}})
+
+
+def test_the_redaction_window_is_seconds_from_zero() -> None:
+    assert config_from_mapping({"history": {"redaction_window": 0}}).redaction_window == 0
+    assert config_from_mapping({}).redaction_window == 900
+    with pytest.raises(ConfigError, match="redaction_window"):
+        config_from_mapping({"history": {"redaction_window": -1}})

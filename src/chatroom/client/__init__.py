@@ -86,6 +86,9 @@ Events (``chatroom.client.events``, frozen dataclasses, subclasses of ``Event``)
 - ``BufferClosed(name)``.
 - ``ActiveBufferChanged(buffer: BufferView, backlog: tuple[Message, ...])``.
 - ``MessageAdded(buffer: str, message: Message, active: bool)``.
+- ``MessageDeleted(buffer, message, backlog, active)`` -- a message was deleted
+  (draft/message-redaction): ``message`` is it now (``deleted``, its text "message
+  deleted"); ``backlog`` for a UI that redraws.
 - ``BufferRenamed(old, new)`` -- a private chat's person changed nick.
 - ``HistoryLoaded(buffer, messages, backlog, active)`` -- recent history (after
   a join, opening a private chat, a reconnection) was put in the buffer by time;
@@ -102,7 +105,7 @@ Events (``chatroom.client.events``, frozen dataclasses, subclasses of ``Event``)
 - ``Stopped(reason: ExitReason, detail)`` -- the last event.
 
 Model values (``chatroom.client.model``): ``Message(time, kind, sender, text,
-own, mention, msgid, history)`` with ``time`` an aware UTC datetime (server-time) and
+own, mention, msgid, history, deleted)`` with ``time`` an aware UTC datetime (server-time) and
 ``kind`` a ``MessageKind`` (MESSAGE, ACTION, NOTICE, JOIN, PART, QUIT, NICK,
 TOPIC, KICK, MODE, ERROR, INFO); ``text`` of notices is the sentence to show
 ("alice has joined #lobby. Say hi!"); ``history`` marks lines replayed from

@@ -163,6 +163,20 @@ class MessageAdded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MessageDeleted(Event):
+    """The message ``message.msgid`` of the buffer called ``buffer`` was deleted
+    (draft/message-redaction): ``message`` is it as shown now (``deleted`` set, its text
+    :data:`~chatroom.client.model.DELETED_TEXT`). ``backlog`` is the buffer's most recent
+    messages now, for a UI that redraws the buffer; ``active`` says whether the user is
+    looking at it."""
+
+    buffer: str
+    message: Message
+    backlog: tuple[Message, ...]
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
 class BufferRenamed(Event):
     """The private chat called ``old`` is now called ``new``: its person changed
     nick. It keeps its number, messages and place; a ``BufferChanged`` under

@@ -25,6 +25,7 @@ from chatroom.client import (
     messaging,
     monitor,
     readmarkers,
+    redaction,
     registration,
     replies,
 )
@@ -91,6 +92,7 @@ HANDLERS: dict[str, Entry] = {
     "ACCOUNT": Entry(members.account, 1),
     # read markers (chatroom.client.readmarkers)
     "MARKREAD": Entry(readmarkers.markread, 2),
+    "REDACT": Entry(redaction.redact, 2),  # draft/message-redaction
     # who of the private chats is online: MONITOR (chatroom.client.monitor)
     n.RPL_MONONLINE: Entry(monitor.online, 2),
     n.RPL_MONOFFLINE: Entry(monitor.offline, 2),

@@ -18,7 +18,7 @@ import re
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from chatroom.protocol.casemap import casefold, is_channel_name
@@ -84,6 +84,7 @@ class Message:
     msgid: str | None = None
     history: bool = False
     reply_to: str | None = None  # the msgid it answers (+draft/reply), if any
+    deleted: bool = False  # its sender or an operator deleted it (draft/message-redaction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,10 @@ class Reaction:
     @property
     def count(self) -> int:
         return len(self.nicks)
+
+
+DELETED_TEXT = "message deleted"
+"""What every UI shows in place of a deleted message's text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +350,16 @@ class ChatModel:
             if message.mention:
                 buffer.mentioned = True
         return True
+
+    def delete(self, buffer: Buffer, msgid: str) -> Message | None:
+        """Show the message *msgid* of *buffer* as deleted; return it as it is now, or
+        None if the buffer does not hold it (or it was deleted already)."""
+        for at, message in enumerate(buffer.messages):
+            if message.msgid == msgid and not message.deleted:
+                gone = replace(message, text=DELETED_TEXT, deleted=True, mention=False)
+                buffer.messages[at] = gone
+                return gone
+        return None
 
     def insert_history(
         self, buffer: Buffer, messages: list[Message], *, older: bool = False

@@ -15,6 +15,9 @@ SUPPORTED: Mapping[str, str] = {
     "batch": "",
     "cap-notify": "",
     # https://ircv3.net/specs/extensions/no-implicit-names: no NAMES after a JOIN.
+    # https://ircv3.net/specs/extensions/message-redaction: REDACT
+    # (server/commands/redaction.py).
+    "draft/message-redaction": "",
     "draft/no-implicit-names": "",
     # https://ircv3.net/specs/extensions/pre-away: AWAY before registration ends.
     "draft/pre-away": "",

@@ -180,6 +180,7 @@ class Config:
     history_max_age_days: float = 0.0
     history_max_per_room: int = 0
     history_query_limit: int = 100
+    redaction_window: int = 900  # seconds a message may be deleted (REDACT) after; 0: always
     # [database]
     database_url: str = ""
     # [cluster]
@@ -349,6 +350,7 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "history.max_age_days": ("history_max_age_days", _number(0, 1e6)),
     "history.max_per_room": ("history_max_per_room", _int(0, 1 << 40)),
     "history.query_limit": ("history_query_limit", _int(1, 10_000)),
+    "history.redaction_window": ("redaction_window", _int(0, 10 * 365 * 86400)),
 }
 
 

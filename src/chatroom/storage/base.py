@@ -145,6 +145,11 @@ class MessageKind(StrEnum):
     MODE = "MODE"
     TOPIC = "TOPIC"
     NICK = "NICK"
+    REDACT = "REDACT"
+    """A redacted message's tombstone (https://ircv3.net/specs/extensions/message-redaction):
+    the row keeps its msgid, time and place, so anchors and read markers still resolve;
+    its text is emptied, ``source``/``account`` name who redacted it, and it replays as
+    ``REDACT <target> <msgid>``, to clients with the cap only."""
 
 
 #: The channel events history keeps for ``draft/event-playback``: changes of a conversation,
@@ -207,6 +212,8 @@ class StoredMessage:
     @property
     def params(self) -> tuple[str, ...]:
         """The parameters to replay it with (the last one is the trailing parameter)."""
+        if self.kind is MessageKind.REDACT:
+            return (self.target_param, self.msgid)
         if self.kind in EVENT_KINDS:
             return tuple(self.text.split(EVENT_PARAM_SEPARATOR))
         if self.kind is MessageKind.TAGMSG:
@@ -439,6 +446,19 @@ class HistoryStore(Protocol):
 
     async def purge(self, target: str) -> int:
         """Delete the whole history of *target* (operator purge); return how many went."""
+        ...
+
+    async def message(self, target: str, msgid: str) -> StoredMessage | None:
+        """The message *msgid* of conversation *target* as stored (a tombstone once
+        redacted), or None if there is none."""
+        ...
+
+    async def redact(self, target: str, msgid: str, source: str, account: str | None) -> bool:
+        """Turn message *msgid* of *target* into a tombstone (:attr:`MessageKind.REDACT`):
+        its text and tags are emptied, *source* and *account* (who redacted it) replace
+        the sender's, its msgid, time and place stay. Only PRIVMSG, NOTICE and TAGMSG can
+        be redacted; return False (and change nothing) for any other row or none. The
+        change is durable when this returns."""
         ...
 
     async def read_marker(self, account: str, target: str) -> datetime | None:

@@ -31,10 +31,12 @@ __all__ = [
     "SEARCH_INDEX_SQLITE",
     "Row",
     "from_row",
+    "message",
     "over_sql",
     "probe",
     "purge",
     "read_marker",
+    "redact",
     "retention",
     "search",
     "set_read_marker",
@@ -239,6 +241,12 @@ _SEARCH_SHORT = statement(
     _SEARCH.format(targets=_SQLITE_TARGETS, text=_LIKE),
     postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=_LIKE.replace("LIKE", "ILIKE")),
 )
+_GET_MESSAGE = statement(f"SELECT {_NAMES} FROM messages WHERE msgid = :msgid AND target = :target")
+# Emptying ``text`` fires SQLite's messages_fts_update trigger: the words leave the index.
+_REDACT = statement(
+    "UPDATE messages SET kind = 'REDACT', text = '', tags = NULL, source = :source,"
+    f" account = :account WHERE msgid = :msgid AND target = :target AND {_MESSAGE_KINDS}"
+)
 _NEVER = 2**62
 _GET_MARKER = statement(
     "SELECT time FROM read_markers WHERE account = :account AND target = :target"
@@ -354,6 +362,17 @@ def set_read_marker(account: str, target: str, time_ms: int) -> SqlPlan[int]:
     yield from execute(_SET_MARKER, account=account, target=target, time=time_ms)
     stored = yield from read_marker(account, target)
     return time_ms if stored is None else stored
+
+
+def message(target: str, msgid: str) -> SqlPlan[StoredMessage | None]:
+    """The message *msgid* of *target*, or None."""
+    row = yield from fetch_one(_GET_MESSAGE, target=target, msgid=msgid)
+    return None if row is None else from_row(cast(Row, tuple(row)))
+
+
+def redact(target: str, msgid: str, source: str, account: str | None) -> SqlPlan[int]:
+    """Make message *msgid* of *target* a tombstone; return 1 if it was a message, else 0."""
+    return (yield from execute(_REDACT, target=target, msgid=msgid, source=source, account=account))
 
 
 def probe(target: str, nick: str) -> SqlPlan[None]:

@@ -16,7 +16,7 @@ import asyncio
 import bisect
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .base import (
@@ -143,6 +143,14 @@ class _MemoryIndex:
             end -= 1
         return None
 
+    def find(self, target: str, msgid: str) -> tuple[_Conversation, int] | None:
+        """The conversation holding *msgid* of *target*, and its position there."""
+        key = self.key_of(target, msgid)
+        if key is None:
+            return None
+        conv = self.conversations[target]
+        return conv, bisect.bisect_left(conv.keys, key)
+
     def dm_targets(self, nick: str) -> list[str]:
         return sorted(self.dms.get(nick, ()))
 
@@ -252,6 +260,30 @@ class MemoryHistoryStore(QueryShortcuts):
         self._check()
         conv = self._index.conversations.get(target)
         return self._index.delete_first(target, len(conv.messages)) if conv else 0
+
+    async def message(self, target: str, msgid: str) -> StoredMessage | None:
+        """See :meth:`HistoryStore.message`."""
+        self._check()
+        found = self._index.find(target, msgid)
+        return None if found is None else found[0].messages[found[1]]
+
+    async def redact(self, target: str, msgid: str, source: str, account: str | None) -> bool:
+        """See :meth:`HistoryStore.redact`."""
+        self._check()
+        if self.fail_writes:
+            raise StorageUnavailableError("history is unavailable (simulated failure).")
+        found = self._index.find(target, msgid)
+        if found is None:
+            return False
+        conv, at = found
+        old = conv.messages[at]
+        if old.kind in EVENT_KINDS:
+            return False
+        kind = MessageKind.REDACT
+        conv.messages[at] = replace(
+            old, kind=kind, text="", tags={}, source=source, account=account
+        )
+        return True
 
     async def read_marker(self, account: str, target: str) -> datetime | None:
         """See :meth:`HistoryStore.read_marker`."""

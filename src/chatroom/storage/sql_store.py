@@ -29,9 +29,11 @@ from .base import (
 )
 from .health import PROBE_INTERVAL, WriteHealth
 from .history_sql import (
+    message,
     over_sql,
     purge,
     read_marker,
+    redact,
     retention,
     search,
     set_read_marker,
@@ -150,6 +152,16 @@ class SqlHistoryStore(QueryShortcuts):
     async def search(self, query: Search) -> list[StoredMessage]:
         """Run a full-text search; see :meth:`HistoryStore.search`."""
         return await self._read(search(query))
+
+    # --- redaction --------------------------------------------------------------------------
+
+    async def message(self, target: str, msgid: str) -> StoredMessage | None:
+        """See :meth:`HistoryStore.message`."""
+        return await self._read(message(target, msgid))
+
+    async def redact(self, target: str, msgid: str, source: str, account: str | None) -> bool:
+        """See :meth:`HistoryStore.redact`; runs on the writer, as maintenance does."""
+        return bool(await self._maintain(redact(target, msgid, source, account)))
 
     # --- read markers ------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from dataclasses import replace
 
-from support.core import Harness, commands, find, join
+from support.core import Harness, commands, find, join, params
 
 PASSWORD = "correct horse battery"
 
@@ -81,13 +81,13 @@ async def test_register_of_an_existing_account_before_nick_is_account_exists(
 
 async def test_registration_before_connect_follows_its_config_key(harness: Harness) -> None:
     client = harness.connect()
-    offered = find(await client.ask("CAP LS 302"), "CAP").params[-1].split()
+    offered = " ".join(p[-1] for p in params(await client.ask("CAP LS 302"), "CAP")).split()
     assert "draft/account-registration=before-connect" in offered
     config = replace(harness.server.config, registration_before_connect=False)
     late = Harness(config)
     try:
         client = late.connect()
-        offered = find(await client.ask("CAP LS 302"), "CAP").params[-1].split()
+        offered = " ".join(p[-1] for p in params(await client.ask("CAP LS 302"), "CAP")).split()
         assert "draft/account-registration" in offered  # no before-connect value
         client.send("NICK alice", "USER alice 0 * :Alice")
         fail = find(await client.ask(f"REGISTER * * :{PASSWORD}"), "FAIL")

@@ -17,6 +17,7 @@ from chatroom.client.events import (
 from chatroom.client.model import BufferKind, BufferView, Member, Message, MessageKind, Reaction
 from chatroom.ui.terminal.render import (
     clock,
+    deleted_line,
     event_text,
     message_fragments,
     nick_colour,
@@ -163,3 +164,8 @@ def test_reply_and_reaction_lines_quote_the_message() -> None:
     shown = (Reaction("👍", ("bob", "me"), True), Reaction("🎉", ("bob",)))
     assert plain(reactions_fragments(None, shown)) == "   └ 👍* 2 🎉 1  (an earlier message)"
     assert "no reactions" in plain(reactions_fragments(lunch, ()))
+
+
+def test_a_deleted_message_is_said_on_a_line_of_its_own() -> None:
+    gone = Message(WHEN, MessageKind.MESSAGE, "bob", "message deleted", deleted=True)
+    assert plain(deleted_line(gone)).endswith("-- bob's message deleted (12:00)")

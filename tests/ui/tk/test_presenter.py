@@ -23,6 +23,7 @@ from chatroom.client.events import (
     ExitReason,
     HistoryLoaded,
     MessageAdded,
+    MessageDeleted,
     NickRequired,
     OlderMessages,
     OwnNickChanged,
@@ -317,6 +318,15 @@ def test_history_on_join_redraws_the_room_muted(parts: Any) -> None:
     assert "history" in fake_view.lines[-2][0][1]
     presenter.handle([HistoryLoaded("#dev", (old,), (old,), False)])  # elsewhere: not drawn
     assert fake_view.bodies[-1] == "You have joined #lobby"
+
+
+def test_a_deleted_message_is_redrawn_as_deleted(parts: Any) -> None:
+    presenter, fake_view, _runner, _clock = parts
+    said = message("oops")
+    in_lobby(presenter, MessageAdded("#lobby", said, True))
+    gone = replace(said, text="message deleted", deleted=True)
+    presenter.handle([MessageDeleted("#lobby", gone, (gone,), True)])
+    assert fake_view.bodies[-1] == "message deleted"
 
 
 def test_scrolling_to_the_top_pages_back_until_the_start(parts: Any) -> None:

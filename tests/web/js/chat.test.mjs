@@ -278,3 +278,23 @@ test("the new-messages line goes after the read marker; nothing is sent while un
   assert.equal(lobby.newFrom.text, "two");
   assert.deepEqual(pair.protocol.dataToSend(), []);
 });
+
+// -- deleted messages (IRCv3 draft/message-redaction) ------------------------------------
+
+test("REDACT shows the message as deleted and redraws its buffer", () => {
+  const pair = new Pair({ caps: "echo-message batch draft/message-redaction" });
+  assert.ok(pair.sent[0].includes("draft/message-redaction"));
+  pair.feed(":alice!a@h JOIN #lobby");
+  pair.feed("@msgid=m1 :bob!b@h PRIVMSG #lobby :oops", "@msgid=m2 :bob!b@h PRIVMSG #lobby :ok");
+  pair.seen.length = 0;
+  pair.feed(":bob!b@h REDACT #lobby m1 :typo", ":bob!b@h REDACT #lobby nosuch", ":bob!b@h REDACT #lobby");
+  assert.deepEqual(pair.texts("#lobby").slice(-2), ["message deleted", "ok"]);
+  assert.ok(pair.chat.model.get("#lobby").messages.find((m) => m.id === "m1").deleted);
+  assert.deepEqual(pair.seen, ["history"]);
+});
+
+test("REDACT of a private message finds the other person's buffer", () => {
+  const pair = new Pair({ caps: "echo-message batch draft/message-redaction" });
+  pair.feed("@msgid=p1 :bob!b@h PRIVMSG alice :psst", ":bob!b@h REDACT alice p1");
+  assert.deepEqual(pair.texts("bob"), ["message deleted"]);
+});

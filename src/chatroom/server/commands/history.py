@@ -55,6 +55,7 @@ log = logging.getLogger("chatroom.server")
 
 #: IRCv3 chathistory "Event playback": JOIN, PART, … replayed too, to clients that ask.
 EVENT_PLAYBACK = "draft/event-playback"
+REDACTION = "draft/message-redaction"
 SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
 _PARAMS = {"LATEST": 3, "BEFORE": 3, "AFTER": 3, "AROUND": 3, "BETWEEN": 4, "TARGETS": 3}
 
@@ -142,7 +143,12 @@ def chathistory(server: Server, session: Session, line: Line, rb: ResponseBuffer
     windows = None if is_channel_name(target) else session.private_windows()
     shown = _canonical(server, target)
     tagmsg = EVENT_PLAYBACK in session.caps and "message-tags" in session.caps
-    server.defer(rb, lambda: _messages(server, session, rb, sub, shown, query, windows, tagmsg))
+    # A redacted message's tombstone replays as REDACT only to clients with the cap.
+    skip = frozenset(
+        ([] if tagmsg else [MessageKind.TAGMSG])
+        + ([] if REDACTION in session.caps else [MessageKind.REDACT])
+    )
+    server.defer(rb, lambda: _messages(server, session, rb, sub, shown, query, windows, skip))
 
 
 def _canonical(server: Server, target: str) -> str:
@@ -199,12 +205,13 @@ async def _messages(
     target: str,
     query: HistoryQuery | None,
     windows: list[Window] | None,
-    tagmsg: bool,
+    skip: frozenset[MessageKind],
 ) -> None:
     """Answer with a chathistory batch; ``query`` None (not readable) gives an empty one.
 
     ``windows``: for a private conversation, the times whose messages may be shown;
-    ``tagmsg``: whether TAGMSG may be replayed (only with event-playback and message-tags)."""
+    ``skip``: the kinds not to replay (TAGMSG but with event-playback and message-tags,
+    REDACT but with message-redaction)."""
     store = server.history
     assert store is not None
     messages: list[StoredMessage] = []
@@ -230,15 +237,15 @@ async def _messages(
     if session.closed:
         return
     ref = rb.start_batch("chathistory", target, whole=True)
-    rb.stream(_replayed(messages, tagmsg))  # up to CHATHISTORY=N long lines: sent as read
+    rb.stream(_replayed(messages, skip))  # up to CHATHISTORY=N long lines: sent as read
     rb.end_batch(ref)
 
 
-def _replayed(messages: list[StoredMessage], tagmsg: bool) -> Iterator[Line]:
+def _replayed(messages: list[StoredMessage], skip: frozenset[MessageKind]) -> Iterator[Line]:
     for message in messages:
         # Without event-playback only PRIVMSG and NOTICE may be replayed (spec); the
         # query left the channel events out already.
-        if message.kind is MessageKind.TAGMSG and not tagmsg:
+        if message.kind in skip:
             continue
         tags = {"time": format_time(message.time), "msgid": message.msgid, **message.tags}
         if message.account:

@@ -31,7 +31,7 @@ from chatroom.server.commands.history import (
     _replayed,
     parse_timestamp,
 )
-from chatroom.storage.base import Search, StoredMessage
+from chatroom.storage.base import MessageKind, Search, StoredMessage
 from chatroom.storage.conversations import dm_key, is_dm_key
 from chatroom.storage.errors import StorageError
 
@@ -138,5 +138,7 @@ async def _run(
     if session.closed:
         return
     ref = rb.start_batch(BATCH, whole=True)
-    rb.stream(_replayed(found[::-1], tagmsg=False))  # the spec asks for ascending time
+    rb.stream(
+        _replayed(found[::-1], frozenset([MessageKind.TAGMSG]))
+    )  # the spec asks for ascending time
     rb.end_batch(ref)

@@ -31,6 +31,7 @@ from chatroom.server.commands import (
     operators,
     queries,
     readmarker,
+    redaction,
     registration,
     search,
     services,
@@ -63,6 +64,7 @@ COMMANDS = MappingProxyType(
         "PRIVMSG": Command(messaging.privmsg),
         "NOTICE": Command(messaging.notice),
         "TAGMSG": Command(messaging.tagmsg, 1),
+        "REDACT": Command(redaction.redact, 2),  # commands/redaction.py (message-redaction)
         # History (commands/history.py)
         "CHATHISTORY": Command(history.chathistory, 1),
         "PURGE": Command(history.purge, 1, oper_only=True),

@@ -40,6 +40,7 @@ from chatroom.client.events import (
     ExitReason,
     HistoryLoaded,
     MessageAdded,
+    MessageDeleted,
     NickRequired,
     OlderMessages,
     OwnNickChanged,
@@ -60,6 +61,7 @@ from chatroom.ui.terminal.render import (
     certificate_changed,
     certificate_question,
     certificate_trusted,
+    deleted_line,
     display_name,
     event_text,
     history_header,
@@ -290,6 +292,8 @@ class TerminalApp:
             self._history(event)
         elif isinstance(event, ReactionsChanged):
             self._reactions(event)
+        elif isinstance(event, MessageDeleted) and event.active:
+            self.echo(deleted_line(event.message))  # printed lines cannot be edited
         elif isinstance(event, BufferChanged | BufferClosed | OwnNickChanged | TypingChanged):
             self._refresh()
         elif isinstance(event, Stopped):

@@ -32,6 +32,7 @@ from chatroom.client.model import (
     Message,
     MessageKind,
     Reaction,
+    now_utc,
 )
 from chatroom.client.typing_notify import typing_text
 
@@ -139,6 +140,16 @@ def reactions_fragments(reacted: Message | None, reactions: tuple[Reaction, ...]
         return [("class:info", f"   └ no reactions left to {quoted(reacted)}")]
     counts = " ".join(f"{r.text}{'*' if r.mine else ''} {r.count}" for r in reactions)
     return [("class:info", f"   └ {counts}  ({quoted(reacted)})")]
+
+
+def deleted_line(message: Message) -> Fragments:
+    """The line saying a message shown earlier was deleted (draft/message-redaction)."""
+    who = f"{message.sender}'s " if message.sender else "a "
+    when = clock(message.time)
+    return [
+        ("class:time", clock(now_utc()) + " "),
+        ("class:info", f"-- {who}{message.text} ({when})"),
+    ]
 
 
 def history_header(buffer: str, count: int, older: bool = False) -> Fragments:

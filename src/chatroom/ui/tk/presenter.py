@@ -39,6 +39,7 @@ from chatroom.client.events import (
     ExitReason,
     HistoryLoaded,
     MessageAdded,
+    MessageDeleted,
     NickRequired,
     NickTaken,
     OlderMessages,
@@ -180,9 +181,10 @@ class Presenter:
             self._dirty.update(("rows", "members", "topic", "title", "typing"))
         elif isinstance(event, BufferClosed):
             self._buffer_closed(event.name)
-        elif isinstance(event, HistoryLoaded):
+        elif isinstance(event, HistoryLoaded | MessageDeleted):
             if event.active and casefold(event.buffer) == self.active:
-                # History goes above lines already shown: redraw the buffer.
+                # History goes above lines already shown, or one of them changed
+                # (deleted): redraw the buffer.
                 self._lines = [message_line(m, self.tz) for m in event.backlog]
                 self._replace = True
         elif isinstance(event, OlderMessages):

@@ -9,6 +9,9 @@ import { actionText, casefold, isChannel, isCtcp, nickOf, splitText, stripFormat
 import { Message, Model, SPOKEN } from "./model.js";
 import { TypingSender, TypingWatch } from "./typing.js";
 
+/** What is shown in place of a deleted message's text (draft/message-redaction). */
+export const DELETED_TEXT = "message deleted";
+
 const HISTORY_PAGE = 50; // messages per CHATHISTORY request (capped by ISUPPORT)
 
 export class Chat {
@@ -260,6 +263,18 @@ export class Chat {
     if (buffer.readMarker && when <= buffer.readMarker) return;
     buffer.readMarker = when;
     this.recount(buffer);
+  }
+
+  /** REDACT from the server (draft/message-redaction): the message `msgid` of `target`
+   * (a channel, or a private chat: the other person) shows "message deleted". */
+  messageDeleted(target, msgid, source) {
+    const channel = isChannel(target, this.isupport.CHANTYPES);
+    const name = channel || casefold(target) !== casefold(this.nick) ? target : nickOf(source);
+    const buffer = this.model.get(name);
+    const message = buffer?.messages.find((m) => m.id === msgid && !m.deleted);
+    if (!message) return;
+    Object.assign(message, { text: DELETED_TEXT, deleted: true, highlight: false });
+    this.emit("history", buffer); // redraws the buffer when it is on screen
   }
 
   /** Count `buffer`'s unread messages again from its read marker (history included). */

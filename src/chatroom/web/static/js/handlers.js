@@ -18,6 +18,10 @@ export const HANDLERS = {
     // https://ircv3.net/specs/extensions/read-marker: MARKREAD <target> timestamp=<time|*>
     this.readMarkerMoved(line.params[0], line.params[1]);
   },
+  REDACT(line) {
+    // https://ircv3.net/specs/extensions/message-redaction: REDACT <target> <msgid> [reason]
+    if (line.params.length >= 2) this.messageDeleted(line.params[0], line.params[1], line.source);
+  },
   "432"(line) {
     // ERR_ERRONEUSNICKNAME after registration (before it, protocol.js gives up).
     this.showError(`“${line.params[1]}” cannot be used as a name.`);

@@ -77,6 +77,7 @@ export function messageElement(message, previous) {
   const row = el("div", `msg kind-${message.kind}`);
   if (message.self) row.classList.add("self");
   if (message.highlight) row.classList.add("highlight");
+  if (message.deleted) row.classList.add("deleted"); // draft/message-redaction
   if (message.id) row.dataset.msgid = message.id;
   const time = el("time", "", message.time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }));
   time.dateTime = message.time.toISOString();
