@@ -120,6 +120,13 @@ class SearchHistory(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class Upload(Action):
+    """``/upload PATH``: share a file (soju.im/FILEHOST) and send its link."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
 class Register(Action):
     """``/register PASSWORD``: create an account named after the current nick."""
 
@@ -190,6 +197,7 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("close", "/close [NAME]", "close a private chat, or leave and close a room"),
     CommandHelp("history", "/history [N]", "fetch N older messages here (default 50)"),
     CommandHelp("search", "/search WORDS", "find messages containing WORDS in the history"),
+    CommandHelp("upload", "/upload PATH", "share a file: upload it and send its link here"),
     CommandHelp("register", "/register PASSWORD", "create an account for your current name"),
     CommandHelp("login", "/login PASSWORD", "log in to the account of your current name"),
     CommandHelp("quote", "/quote LINE", "send a raw IRC line", ("raw",)),
@@ -329,6 +337,11 @@ def _search(rest: str, entry: CommandHelp) -> Action:
     return SearchHistory(text) if text else _usage(entry)
 
 
+def _upload(rest: str, entry: CommandHelp) -> Action:
+    path = rest.strip()  # the whole rest: a path may contain spaces
+    return Upload(path) if path else _usage(entry)
+
+
 def _register(rest: str, entry: CommandHelp) -> Action:
     # The whole rest is the password: it may contain spaces.
     return Register(rest) if rest else _usage(entry)
@@ -374,6 +387,7 @@ _PARSERS = {
     "query": _query,
     "history": _history,
     "search": _search,
+    "upload": _upload,
     "register": _register,
     "login": _login,
     "help": _help,

@@ -32,6 +32,7 @@ from chatroom.client.commands import (
     SendMessage,
     Switch,
     Topic,
+    Upload,
     help_lines,
 )
 from chatroom.client.events import BufferClosed
@@ -40,6 +41,7 @@ from chatroom.client.monitor import unwatch
 from chatroom.client.search import start as start_search
 from chatroom.client.state import ClientState
 from chatroom.client.textsplit import split_text
+from chatroom.client.upload import plan as plan_upload
 from chatroom.errors import ChatroomError
 from chatroom.protocol import Line, is_valid_nick, parse
 
@@ -67,6 +69,8 @@ def perform(client: ClientState, action: Action) -> None:
         _say(client, action)
     elif isinstance(action, SearchHistory):
         start_search(client, action.text)
+    elif isinstance(action, Upload):
+        plan_upload(client, action.path)
     else:
         _command(client, action)
 
