@@ -160,3 +160,18 @@ def test_parsing_the_head() -> None:
 
 async def test_the_upload_url_is_advertised(web: Web) -> None:
     assert web.harness.server.config.files_url == f"http://127.0.0.1:{web.port}/upload"
+
+
+async def test_an_unusable_directory_turns_uploads_off(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from chatroom.web.upload import uploads_for
+
+    harness = Harness()
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    harness.server.config = replace(harness.server.config, files_dir=str(blocker / "files"))
+    assert uploads_for(harness.server, secure=False) is None
+    harness.server.config = replace(harness.server.config, files_dir=str(tmp_path / "ok"))
+    assert uploads_for(harness.server, secure=False) is not None
+    await harness.close()

@@ -265,8 +265,13 @@ def uploads_for(server: Server, *, secure: bool) -> Uploads | None:
         directory = base / "files"
     limits = FileLimits(config.files_max_size, config.files_quota, config.files_per_minute)
     public = urlsplit(config.files_url)
+    try:
+        files = FileStore(directory, limits)
+    except OSError as exc:  # the chat works without uploads; say why they are off
+        log.error("Uploads are off: cannot use %s: %s", directory, exc.strerror or exc)
+        return None
     return Uploads(
-        FileStore(directory, limits),
+        files,
         server.accounts,
         secure=secure,
         public_base=f"{public.scheme}://{public.netloc}" if public.netloc else "",
