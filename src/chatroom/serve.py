@@ -354,6 +354,7 @@ async def _start_web(
     from chatroom.transports.websocket import IrcOverWebSocket
     from chatroom.web import WebListener
     from chatroom.web.operations import Operations
+    from chatroom.web.upload import uploads_for
 
     host = config.web_host or config.host
     operations = Operations(
@@ -368,6 +369,7 @@ async def _start_web(
         allowed_origins=config.web_allowed_origins,
         ssl=tls,
         operations=operations,
+        uploads=uploads_for(server, secure=tls is not None),
     )
     try:
         await web.start(host, config.web_port)

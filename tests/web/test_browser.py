@@ -459,3 +459,47 @@ def test_reading_on_one_page_clears_the_badge_on_the_other(
     # Read on the phone: the desk's badge goes too (MARKREAD through the server).
     expect(desk.buffer("#side").locator(".badge")).to_have_count(0)
     peer.close()
+
+
+def test_share_an_image_with_the_attach_button(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    import io
+
+    from PIL import Image
+
+    owner = IrcClient(server.port)
+    owner.send("CAP LS 302")
+    owner.send("CAP REQ :draft/account-registration")
+    owner.send("NICK lena")
+    owner.send("USER lena 0 * :lena")
+    owner.send("REGISTER * * :correct horse battery")
+    assert owner.expect("REGISTER").params[:2] == ["SUCCESS", "lena"]
+    owner.send("QUIT")
+    assert owner.closed()
+    irc = tcp_client(server, "watcher")
+    guest = person(people, browser, server).sign_in("guest")
+    expect(guest.page.locator("#attach")).to_be_hidden()  # no account, no uploads
+
+    lena = person(people, browser, server)
+    lena.page.goto(lena.base)
+    lena.page.fill("#nick", "lena")
+    lena.page.click("#show-password")
+    lena.page.fill("#password", "correct horse battery")
+    lena.page.click("#login-form button[type=submit]")
+    lena.wait_connected()
+    expect(lena.page.locator("#attach")).to_be_visible()
+    picture = io.BytesIO()
+    Image.new("RGB", (640, 480), (20, 120, 220)).save(picture, "PNG")
+    lena.page.set_input_files(
+        "#attach-file",
+        files=[{"name": "shot.png", "mimeType": "image/png", "buffer": picture.getvalue()}],
+    )
+    # Every IRC client sees a link; the pages show the server's thumbnail.
+    line = irc.expect("PRIVMSG")
+    link = line.params[1]
+    assert link.startswith(f"http://127.0.0.1:{server.web_port}/files/")
+    for page in (lena.page, guest.page):
+        thumb = page.locator(f'#messages img.thumb[src="{link}/thumb"]')
+        expect(thumb).to_have_count(1)
+        wait_until(page, "document.querySelector('#messages img.thumb').naturalWidth === 320")

@@ -140,6 +140,13 @@ class SearchHistory(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class Upload(Action):
+    """``/upload PATH``: share a file (soju.im/FILEHOST) and send its link."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
 class Register(Action):
     """``/register PASSWORD``: create an account named after the current nick."""
 
@@ -212,6 +219,7 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("react", "/react EMOJI [NICK|MSGID]", "react to the last message; again: undo"),
     CommandHelp("history", "/history [N]", "fetch N older messages here (default 50)"),
     CommandHelp("search", "/search WORDS", "find messages containing WORDS in the history"),
+    CommandHelp("upload", "/upload PATH", "share a file: upload it and send its link here"),
     CommandHelp("register", "/register PASSWORD", "create an account for your current name"),
     CommandHelp("login", "/login PASSWORD", "log in to the account of your current name"),
     CommandHelp("quote", "/quote LINE", "send a raw IRC line", ("raw",)),
@@ -361,6 +369,11 @@ def _react(rest: str, entry: CommandHelp) -> Action:
     return React(words[0], words[1] if len(words) > 1 else "") if words else _usage(entry)
 
 
+def _upload(rest: str, entry: CommandHelp) -> Action:
+    path = rest.strip()  # the whole rest: a path may contain spaces
+    return Upload(path) if path else _usage(entry)
+
+
 def _register(rest: str, entry: CommandHelp) -> Action:
     # The whole rest is the password: it may contain spaces.
     return Register(rest) if rest else _usage(entry)
@@ -408,6 +421,7 @@ _PARSERS = {
     "search": _search,
     "reply": _reply,
     "react": _react,
+    "upload": _upload,
     "register": _register,
     "login": _login,
     "help": _help,

@@ -20,7 +20,7 @@ import enum
 import logging
 from collections.abc import Callable
 
-from chatroom.client.commands import Action
+from chatroom.client.commands import Action, SendMessage
 from chatroom.client.config import ClientConfig
 from chatroom.client.connection import ConnectError, Connection
 from chatroom.client.events import (
@@ -35,10 +35,12 @@ from chatroom.client.events import (
     Stopped,
 )
 from chatroom.client.history import InputHistory
-from chatroom.client.model import Buffer, ChatModel, Message
+from chatroom.client.model import Buffer, ChatModel, Message, MessageKind
 from chatroom.client.protocol import ClientProtocol
+from chatroom.client.records import UploadRequest
 from chatroom.client.state import REGISTERED, WAITING_FOR_NICK
 from chatroom.client.trust import CertificateRefused, open_trusted
+from chatroom.client.upload import UploadFailed, post, take
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ class ChatClient:
         self._all_echoed = asyncio.Event()
         self._all_echoed.set()
         self._trust_answer: asyncio.Future[bool] | None = None
+        self._uploads: set[asyncio.Task[None]] = set()
 
     # -- read-only views of the protocol's state ---------------------------------------
 
@@ -160,6 +163,10 @@ class ChatClient:
             if isinstance(event, Ready):
                 self.ready.set()
             self.emit(event)
+        for request in take(protocol):
+            task = asyncio.get_running_loop().create_task(self._upload(request))
+            self._uploads.add(task)
+            task.add_done_callback(self._uploads.discard)
         if protocol.unechoed:
             self._all_echoed.clear()
         else:
@@ -170,6 +177,16 @@ class ChatClient:
             self.trust_certificate(False)
             if conn is not None and not conn.closed:
                 asyncio.get_running_loop().call_later(QUIT_GRACE, conn.abort)
+
+    async def _upload(self, request: UploadRequest) -> None:
+        """``/upload``: post the file on a thread, then send its link as a message."""
+        try:
+            link = await asyncio.to_thread(post, request, self.config.tls_verify)
+        except UploadFailed as exc:
+            self.protocol.note(f"Upload of {request.path} failed: {exc}", MessageKind.ERROR)
+        else:
+            self.protocol.perform(SendMessage(request.target, link))
+        self._flush()
 
     # -- the life cycle ------------------------------------------------------------
 

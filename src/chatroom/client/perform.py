@@ -34,6 +34,7 @@ from chatroom.client.commands import (
     SendMessage,
     Switch,
     Topic,
+    Upload,
     help_lines,
 )
 from chatroom.client.events import BufferClosed
@@ -43,6 +44,7 @@ from chatroom.client.reactions import REPLY_TAG, find_message, toggle_line
 from chatroom.client.search import start as start_search
 from chatroom.client.state import ClientState
 from chatroom.client.textsplit import split_text
+from chatroom.client.upload import plan as plan_upload
 from chatroom.errors import ChatroomError
 from chatroom.protocol import Line, is_valid_nick, parse
 
@@ -72,6 +74,8 @@ def perform(client: ClientState, action: Action) -> None:
         start_search(client, action.text)
     elif isinstance(action, ReplyTo | React):
         _respond(client, action)
+    elif isinstance(action, Upload):
+        plan_upload(client, action.path)
     else:
         _command(client, action)
 

@@ -63,6 +63,18 @@ class OpenBatch:
         return self.kind in ("chathistory", "soju.im/search")
 
 
+@dataclass(frozen=True)
+class UploadRequest:
+    """``/upload``: one file to send as ``account`` to ``url`` (soju.im/FILEHOST),
+    its link then sent to ``target`` (client/upload.py)."""
+
+    url: str
+    account: str
+    password: str
+    path: str
+    target: str
+
+
 class HistoryState:
     """The requests and batches of one connection (forgotten when it ends)."""
 

@@ -164,6 +164,13 @@ class Config:
     web_allowed_origins: tuple[str, ...] = ()
     web_trusted_proxies: tuple[str, ...] = ()
     web_metrics_allow: tuple[str, ...] = ()
+    # [files]: uploads on the web port (soju.im/FILEHOST)
+    files_enabled: bool = True
+    files_dir: str = ""  # "" = data_dir/files
+    files_max_size: int = 25 * 1024 * 1024  # bytes per file
+    files_quota: int = 500 * 1024 * 1024  # bytes per account
+    files_per_minute: int = 10  # uploads per account per minute
+    files_url: str = ""  # the upload URL advertised; "" = the web port's own
     # [accounts]
     accounts_enabled: bool = True
     registration_open: bool = True
@@ -336,6 +343,12 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "web.allowed_origins": ("web_allowed_origins", _origins),
     "web.trusted_proxies": ("web_trusted_proxies", _networks),
     "web.metrics_allow": ("web_metrics_allow", _networks),
+    "files.enabled": ("files_enabled", _bool),
+    "files.dir": ("files_dir", _text),
+    "files.max_size": ("files_max_size", _int(1, 1 << 40)),
+    "files.quota": ("files_quota", _int(0, 1 << 50)),
+    "files.per_minute": ("files_per_minute", _int(1, 10_000)),
+    "files.url": ("files_url", _text),
     "accounts.enabled": ("accounts_enabled", _bool),
     "accounts.registration": ("registration_open", _bool),
     "accounts.registration_before_connect": ("registration_before_connect", _bool),
@@ -429,6 +442,9 @@ RESTART_ONLY: tuple[str, ...] = (
     "web.port",
     "web.host",
     "web.trusted_proxies",
+    "files.enabled",
+    "files.dir",
+    "files.url",
     "accounts.enabled",
     "history.enabled",
     "history.data_dir",

@@ -45,6 +45,14 @@ from chatroom.web.http import (
 )
 from chatroom.web.operations import PATHS as OPERATOR_PATHS
 from chatroom.web.operations import Operations
+from chatroom.web.upload import (
+    FILES_PATH,
+    Uploads,
+    advertised_url,
+    expire_files,
+    file_response,
+    with_uploads,
+)
 
 log = logging.getLogger("chatroom.server")
 
@@ -94,8 +102,10 @@ class WebListener:
         ssl: ssl_module.SSLContext | None = None,
         static: dict[str, StaticFile] | None = None,
         operations: Operations | None = None,
+        uploads: Uploads | None = None,
     ) -> None:
         self.server = server
+        self.uploads = uploads  # POST /upload and GET /files/ (web/upload.py)
         self.operations = operations  # /healthz, /readyz, /metrics
         self.websocket = websocket
         self.allowed_origins = tuple(allowed_origins)
@@ -112,6 +122,7 @@ class WebListener:
         )
         self.proxies = parse_networks(config.web_trusted_proxies)
         self._ws: WsServer | None = None
+        self._expiry: asyncio.Task[None] | None = None
 
     async def start(self, host: str, port: int) -> None:
         """Start listening; raises :class:`OSError` when ``host:port`` cannot be bound."""
@@ -125,7 +136,7 @@ class WebListener:
             select_subprotocol=self.websocket.select_subprotocol,
             process_request=self._process_request,
             process_response=_add_security_headers,
-            create_connection=self.websocket.connection_class(self.server, self.proxies),
+            create_connection=self._connection_class(),
             # Chat lines are short; permessage-deflate would cost CPU and ~100 KiB of
             # zlib state per connection to save little.
             compression=None,
@@ -140,6 +151,17 @@ class WebListener:
             backlog=4096,
             reuse_address=True,
         )
+        if self.uploads is not None:
+            advertised_url(self.server, self.urls)
+            if self.uploads.max_age > 0:
+                expiry = expire_files(self.uploads.files, self.uploads.max_age)
+                self._expiry = asyncio.get_running_loop().create_task(expiry)
+
+    def _connection_class(self) -> type[ServerConnection]:
+        connection = self.websocket.connection_class(self.server, self.proxies)
+        if self.uploads is None:
+            return connection
+        return with_uploads(connection, self.uploads)
 
     @property
     def addresses(self) -> list[tuple[str, int]]:
@@ -162,6 +184,8 @@ class WebListener:
 
     def close(self) -> None:
         """Stop accepting connections. Open sessions are the core's to close. Idempotent."""
+        if self._expiry is not None:
+            self._expiry.cancel()
         if self._ws is not None:
             self._ws.close(close_connections=False)
 
@@ -200,10 +224,13 @@ class WebListener:
         if self.operations is not None and path in OPERATOR_PATHS:
             peer = str(connection.remote_address[0])
             return self.operations.answer(peer, request, host)
+        method = getattr(request, "method", "GET")  # older websockets parse only GET
+        if path.startswith(FILES_PATH) and self.uploads is not None:
+            return file_response(self.uploads.files, method, path, host)
         if path != WS_PATH and not _asks_for_websocket(request.headers):
             return static_response(
                 self.static,
-                getattr(request, "method", "GET"),  # older websockets parse only GET
+                method,
                 path,
                 host,
                 request.headers.get("If-None-Match"),

@@ -103,3 +103,15 @@ async def test_admin_shows_the_configured_contact() -> None:
     alice = await harness.user("alice")
     assert find(await alice.ask("ADMIN"), "259").params[1] == "ops@chat.example"
     await harness.close()
+
+
+async def test_isupport_advertises_the_upload_url() -> None:
+    # https://soju.im/filehost: the token's value is where to POST a file.
+    url = "https://chat.example/upload"
+    config = Config(files_url=url, flood_enabled=False)
+    server = Server(config, asyncio.get_running_loop(), commands=COMMANDS)
+    alice = FakeClient(server)
+    alice.send("NICK alice", "USER a 0 * :A")
+    tokens = [t for p in params(await alice.ask("PING x"), "005") for t in p[1:-1]]
+    assert f"soju.im/FILEHOST={url}" in tokens
+    server.shutdown()

@@ -57,6 +57,8 @@ def isupport(server: Server) -> dict[str, str | None]:
     if server.history is not None:
         tokens["CHATHISTORY"] = str(c.history_query_limit)
         tokens["MSGREFTYPES"] = "msgid,timestamp"
+    if c.files_url:  # https://soju.im/filehost: where to POST a file to share
+        tokens["soju.im/FILEHOST"] = c.files_url
     return dict(sorted(tokens.items()))
 
 

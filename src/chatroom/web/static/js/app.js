@@ -5,6 +5,7 @@ import { ChatClient } from "./client.js";
 import { Completer, runInput } from "./commands.js";
 import { casefold, isChannel } from "./irc.js";
 import { typingText } from "./typing.js";
+import { uploadFile, uploadUrl } from "./upload.js";
 import { ConversationView, linkify, renderBufferList, renderMembers } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -117,6 +118,7 @@ function start(nick, password, rooms, active) {
   client.on("state", onState);
   client.on("buffers", () => {
     drawBuffers();
+    currentUploadUrl(); // after a JOIN, so the welcome's ISUPPORT is in
     saveSession();
   });
   client.on("buffer", (buffer) => {
@@ -278,6 +280,57 @@ function onSubmit(event) {
   input.value = "";
 }
 
+// -- sharing files (upload.js) ---------------------------------------------------------
+
+/** Where to upload now, or null; the attach button shows only when there is one. */
+function currentUploadUrl() {
+  const url = client ? uploadUrl(client.isupport, client.password, location.origin) : null;
+  $("attach").hidden = url === null;
+  return url;
+}
+
+/** Upload each file, then send its link to the active conversation as a message. */
+async function share(files) {
+  const url = currentUploadUrl();
+  const buffer = client?.model.activeBuffer();
+  if (!url || !buffer || !files.length) return;
+  for (const file of files) {
+    try {
+      const link = await uploadFile(url, file, client.wantedNick, client.password);
+      const error = runInput(client, buffer, link, {});
+      if (error) client.note(buffer, "error", error);
+    } catch (error) {
+      client.note(buffer, "error", `${file.name || "The file"}: ${error.message}`);
+    }
+  }
+}
+
+function bindSharing() {
+  $("attach").addEventListener("click", () => $("attach-file").click());
+  $("attach-file").addEventListener("change", (event) => {
+    share([...event.target.files]);
+    event.target.value = "";
+  });
+  $("input").addEventListener("paste", (event) => {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length && currentUploadUrl()) {
+      event.preventDefault();
+      share(files);
+    }
+  });
+  const chat = $("messages").parentElement;
+  chat.addEventListener("dragover", (event) => {
+    if (currentUploadUrl() && event.dataTransfer?.types.includes("Files")) event.preventDefault();
+  });
+  chat.addEventListener("drop", (event) => {
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (files.length && currentUploadUrl()) {
+      event.preventDefault();
+      share(files);
+    }
+  });
+}
+
 function onInputKey(event) {
   const input = event.target;
   if (event.key === "Tab" && !event.shiftKey && !event.altKey && !event.ctrlKey && input.value && client) {
@@ -331,6 +384,7 @@ function bindStatic() {
     $("password").focus();
   });
   $("composer").addEventListener("submit", onSubmit);
+  bindSharing();
   $("input").addEventListener("keydown", onInputKey);
   $("input").addEventListener("input", (event) => client?.inputChanged(event.target.value));
   document.addEventListener("keydown", onGlobalKey);

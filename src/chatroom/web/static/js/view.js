@@ -4,6 +4,7 @@
 // built with DOM APIs, for http and https URLs only.
 
 import { casefold } from "./irc.js";
+import { thumbnailFor } from "./upload.js";
 
 const NICK_COLOURS = 12; // .c0 ... .c11 in style.css, readable in light and dark mode
 const GROUP_GAP = 5 * 60 * 1000; // lines by the same person within 5 minutes share a name
@@ -94,6 +95,7 @@ export function messageElement(message, previous) {
     const text = el("span", "text");
     text.append(linkify(message.text));
     body.append(text);
+    addThumbnails(body, text);
   } else if (message.kind === "action") {
     const text = el("span", "text");
     text.append(el("span", `nick ${nickClass(message.nick)}`, message.nick), document.createTextNode(" "), linkify(message.text));
@@ -103,6 +105,29 @@ export function messageElement(message, previous) {
   }
   row.append(body);
   return row;
+}
+
+/**
+ * After the text, a thumbnail for each link to one of this server's shared files
+ * (the server's small PNG, never the original); a file without one (not an
+ * image) removes its <img> when the thumbnail is not found.
+ */
+function addThumbnails(body, text) {
+  for (const link of text.querySelectorAll("a")) {
+    const thumb = thumbnailFor(link.href, globalThis.location?.origin);
+    if (!thumb) continue;
+    const image = el("img", "thumb");
+    image.src = thumb;
+    image.alt = "";
+    image.loading = "lazy";
+    image.addEventListener("error", () => anchor.remove());
+    const anchor = el("a", "thumb-link");
+    anchor.href = link.href;
+    anchor.rel = "noopener noreferrer";
+    anchor.target = "_blank";
+    anchor.append(image);
+    body.append(anchor);
+  }
 }
 
 export class ConversationView {

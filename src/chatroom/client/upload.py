@@ -1,0 +1,101 @@
+"""``/upload PATH``: share a file through the server's filehost (soju.im/FILEHOST,
+https://soju.im/specs/filehost), then send its link to the active room or chat.
+
+Split like the rest of the client: :func:`plan` (sans I/O) checks what it can and
+queues an :class:`UploadRequest` on the state; the I/O layer
+(:class:`chatroom.client.core.ChatClient`) takes them with :func:`take`, runs
+:func:`post` on a thread and, with the link it returns, sends it as a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import ssl
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from chatroom.client.model import BufferKind, MessageKind
+from chatroom.client.records import UploadRequest
+from chatroom.client.state import ClientState
+
+TOKEN = "soju.im/FILEHOST"
+
+REFUSALS = {
+    401: "the server did not accept your account",
+    411: "the request was malformed",
+    413: "the file is too large, or your storage is full",
+    429: "too many uploads; wait a minute",
+    507: "the server has no room for it",
+}
+
+
+class UploadFailed(Exception):
+    """The upload did not work; ``str()`` says why, for the user."""
+
+
+def plan(client: ClientState, path: str) -> None:
+    """Queue an upload of ``path`` for the I/O layer, or tell the user why not."""
+    url = client.isupport.get(TOKEN, "")
+    buffer = client.model.active_buffer
+    problem = None
+    if not url.startswith(("https://", "http://")):
+        problem = "This server does not take uploads (it advertises no soju.im/FILEHOST)."
+    elif url.startswith("http://") and client.config.tls:
+        # The spec: never send over plain HTTP what the IRC connection encrypts.
+        problem = "The server's upload address is not encrypted (http): not sent."
+    elif client.account is None or not client.account_password:
+        problem = "Log in to an account first (/login): uploads are made by an account."
+    elif buffer.kind not in (BufferKind.CHANNEL, BufferKind.PRIVATE):
+        problem = "Switch to a room or a private chat first."
+    if problem is not None:
+        client.note(problem, MessageKind.ERROR)
+        return
+    assert client.account is not None and client.account_password is not None
+    client.uploads.append(
+        UploadRequest(url, client.account, client.account_password, path, buffer.name)
+    )
+    client.note(f"Uploading {Path(path).name}...")
+
+
+def take(client: ClientState) -> list[UploadRequest]:
+    """The uploads queued since the last call (the I/O layer runs them)."""
+    queued, client.uploads = client.uploads, []
+    return queued
+
+
+def post(request: UploadRequest, verify: bool = True, timeout: float = 60.0) -> str:
+    """Upload the file (blocking: run it on a thread); return its URL or raise
+    :class:`UploadFailed`. ``verify`` False accepts a self-signed certificate
+    (the same choice as for the IRC connection)."""
+    path = Path(request.path).expanduser()
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise UploadFailed(f"cannot read {path}: {exc.strerror or exc}") from None
+    credentials = base64.b64encode(f"{request.account}:{request.password}".encode()).decode()
+    name = "".join(ch for ch in path.name if ch.isascii() and (ch.isalnum() or ch in "._- "))
+    http_request = urllib.request.Request(
+        request.url,
+        data=body,
+        method="POST",
+        headers={
+            "Authorization": f"Basic {credentials}",
+            "Content-Disposition": f'attachment; filename="{name or "file"}"',
+            "Content-Type": "application/octet-stream",
+        },
+    )
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(http_request, timeout=timeout, context=context) as response:
+            location = response.headers.get("Location")
+            if response.status == 201 and location:
+                return str(location)
+            raise UploadFailed(f"unexpected answer {response.status}")
+    except urllib.error.HTTPError as exc:
+        raise UploadFailed(REFUSALS.get(exc.code, f"the server answered {exc.code}")) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise UploadFailed(f"cannot reach the server: {exc}") from None
