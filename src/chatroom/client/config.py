@@ -25,6 +25,7 @@ WANTED_CAPS = (
     "labeled-response",
     "standard-replies",
     "draft/read-marker",
+    "draft/multiline",
 )
 """The IRCv3 capabilities the core understands; it requests those the server offers."""
 
