@@ -459,3 +459,25 @@ def test_reading_on_one_page_clears_the_badge_on_the_other(
     # Read on the phone: the desk's badge goes too (MARKREAD through the server).
     expect(desk.buffer("#side").locator(".badge")).to_have_count(0)
     peer.close()
+
+
+def test_lines_typed_with_shift_enter_are_one_multiline_message(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    alice = person(people, browser, server).sign_in("alice")
+    bob = person(people, browser, server).sign_in("bob")
+    carol = tcp_client(server, "carol")  # no draft/multiline: separate lines
+    expect(alice.lines("carol has joined #lobby. Say hi!")).to_have_count(1)
+    box = alice.page.locator("#input")
+    box.press_sequentially("first line")
+    box.press("Shift+Enter")
+    box.press_sequentially("second line")
+    box.press("Enter")
+    expect(box).to_have_value("")
+    shown = bob.lines("first line")
+    expect(shown).to_have_count(1)  # one message holding both lines
+    expect(shown.filter(has_text="second line")).to_have_count(1)
+    assert shown.locator(".text").inner_text() == "first line\nsecond line"  # shown on two lines
+    expect(alice.lines("second line")).to_have_count(1)
+    assert carol.expect("PRIVMSG").params == ["#lobby", "first line"]
+    assert carol.expect("PRIVMSG").params == ["#lobby", "second line"]
