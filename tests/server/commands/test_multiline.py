@@ -186,3 +186,20 @@ async def test_history_keeps_one_message_and_replays_it(harness: Harness) -> Non
         "Traceback (most recent call last):",
         "  File x, line 1, in <module>",
     ]
+
+
+async def test_flood_control_counts_each_line() -> None:
+    """A batch of more lines than the burst waits like as many PRIVMSGs would."""
+    harness = Harness(Config(flood_burst=20, flood_rate=0.01))
+    try:
+        alice = await harness.user("alice", caps=ML)
+        bob = await harness.user("bob", caps=ML)
+        await join("#c", alice, bob)
+        short = _lines("s", "#c", "one", "two")
+        assert await send(alice, "BATCH +s draft/multiline #c", *short, "BATCH -s") == []
+        assert commands(bob.lines()) == ["BATCH", "PRIVMSG", "PRIVMSG", "BATCH"]
+        long = _lines("l", "#c", *(f"line {i}" for i in range(30)))
+        assert await send(alice, "BATCH +l draft/multiline #c", *long, "BATCH -l") == []
+        assert bob.lines() == []  # not relayed yet: alice's lines wait for tokens
+    finally:
+        await harness.close()
