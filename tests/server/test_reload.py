@@ -49,6 +49,12 @@ async def test_registration_closed_live(harness: Harness) -> None:
     assert find(replies, "FAIL").params[:2] == ("REGISTER", "TEMPORARILY_UNAVAILABLE")
 
 
+async def test_multiline_limits_change_live_with_the_cap_value(harness: Harness) -> None:
+    new = replace(harness.server.config, multiline_max_bytes=1000, multiline_max_lines=5)
+    reconfigure(harness.server, new)
+    assert harness.server.caps["draft/multiline"] == "max-bytes=1000,max-lines=5"
+
+
 async def test_what_takes_a_restart_keeps_its_running_value(harness: Harness) -> None:
     running = harness.server.config
     new = replace(running, port=7000, nicklen=9, data_dir="/elsewhere", topiclen=10)

@@ -99,8 +99,10 @@ async def test_every_field_round_trips(store: HistoryStore) -> None:
         tags={"+draft/reply": "abc", "+bare": "", "+semi": "a;b c\\d"},
     )
     tagmsg = msg(ms=6, text="", kind=MessageKind.TAGMSG, tags={"+draft/react": "👍"})
-    await store_all(store, [message, tagmsg])
-    assert await store.latest("#chan", 10) == [message, tagmsg]
+    # A draft/multiline message is one row: its lines joined with line breaks.
+    multiline = msg(ms=7, text="Traceback:\n\n  File x, line 1\nend", msgid="multi")
+    await store_all(store, [message, tagmsg, multiline])
+    assert await store.latest("#chan", 10) == [message, tagmsg, multiline]
 
 
 async def test_times_are_kept_in_utc_to_the_millisecond(store: HistoryStore) -> None:

@@ -503,3 +503,25 @@ def test_share_an_image_with_the_attach_button(
         thumb = page.locator(f'#messages img.thumb[src="{link}/thumb"]')
         expect(thumb).to_have_count(1)
         wait_until(page, "document.querySelector('#messages img.thumb').naturalWidth === 320")
+
+
+def test_lines_typed_with_shift_enter_are_one_multiline_message(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    alice = person(people, browser, server).sign_in("alice")
+    bob = person(people, browser, server).sign_in("bob")
+    carol = tcp_client(server, "carol")  # no draft/multiline: separate lines
+    expect(alice.lines("carol has joined #lobby. Say hi!")).to_have_count(1)
+    box = alice.page.locator("#input")
+    box.press_sequentially("first line")
+    box.press("Shift+Enter")
+    box.press_sequentially("second line")
+    box.press("Enter")
+    expect(box).to_have_value("")
+    shown = bob.lines("first line")
+    expect(shown).to_have_count(1)  # one message holding both lines
+    expect(shown.filter(has_text="second line")).to_have_count(1)
+    assert shown.locator(".text").inner_text() == "first line\nsecond line"  # shown on two lines
+    expect(alice.lines("second line")).to_have_count(1)
+    assert carol.expect("PRIVMSG").params == ["#lobby", "first line"]
+    assert carol.expect("PRIVMSG").params == ["#lobby", "second line"]

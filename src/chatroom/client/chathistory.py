@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from chatroom.client import reactions, search
+from chatroom.client import multiline, reactions, search
 from chatroom.client.events import HistoryLoaded, OlderMessages
 from chatroom.client.lines import chat_message
 from chatroom.client.model import Buffer, BufferKind, now_utc
@@ -112,40 +112,56 @@ def _send(client: ClientState, request: Request) -> None:
 # -- reading the replies ------------------------------------------------------------
 
 
-def collect(client: ClientState, line: Line) -> bool:
-    """Called with every line before its handler: returns True if the line was
-    taken here (a ``BATCH`` line, or a line held in a history batch)."""
+def collect(client: ClientState, line: Line) -> Line | None:
+    """Called with every line before its handler: returns the line to handle, None
+    if the line was taken here (a ``BATCH`` line, or a line held in a history or
+    multiline batch). At the end of a multiline message outside history, that is the
+    whole message as one line (:func:`chatroom.client.multiline.joined`)."""
     state = client.chathistory
     if line.command == "BATCH":
-        _batch(client, line)
-        return True
+        return _batch(client, line)
     ref = line.tags.get("batch")
     if ref is not None:
         batch = state.batches.get(ref)
         if batch is not None and batch.held:
             batch.lines.append(line)
-            return True
-    return False
+            return None
+    return line
 
 
-def _batch(client: ClientState, line: Line) -> None:
+def _batch(client: ClientState, line: Line) -> Line | None:
     """BATCH +<ref> <type> [<params>...] | BATCH -<ref>"""
     if not line.params or len(line.params[0]) < 2:
-        return
+        return None
     state = client.chathistory
     sign, ref = line.params[0][0], line.params[0][1:]
+    parent = state.batches.get(line.tags.get("batch", ""))
     if sign == "+" and len(line.params) >= 2:
-        parent = state.batches.get(line.tags.get("batch", ""))
         # A labeled-response batch wraps the chathistory batch: the label is
         # on the outer one.
         label = line.tags.get("label") or (parent.label if parent else None)
-        state.batches[ref] = OpenBatch(line.params[1], line.params[2:], label)
+        state.batches[ref] = OpenBatch(line.params[1], line.params[2:], label, opening=line)
     elif sign == "-":
         batch = state.batches.pop(ref, None)
         if batch is not None and batch.kind == search.BATCH:
             search.finish(client, batch)
+        elif batch is not None and batch.kind == multiline.BATCH:
+            return _multiline_done(client, batch)
         elif batch is not None and batch.held:
             _finish(client, batch)
+    return None
+
+
+def _multiline_done(client: ClientState, batch: OpenBatch) -> Line | None:
+    """A multiline message is complete: kept in the history batch it came in, else
+    handed back to be handled as one message."""
+    message = multiline.joined(batch)
+    opening = batch.opening
+    parent = client.chathistory.batches.get(opening.tags.get("batch", "")) if opening else None
+    if message is not None and parent is not None and parent.held:
+        parent.lines.append(message)
+        return None
+    return message
 
 
 def _take(client: ClientState, label: str | None, target: str | None) -> Request | None:

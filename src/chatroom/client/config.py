@@ -26,6 +26,7 @@ WANTED_CAPS = (
     "standard-replies",
     "draft/read-marker",
     "draft/message-redaction",
+    "draft/multiline",
 )
 """The IRCv3 capabilities the core understands; it requests those the server offers."""
 

@@ -138,8 +138,10 @@ generic display of the reply is skipped for these."""
 def handle(client: ClientState, line: Line) -> None:
     """Apply one line from the server to the client. Lines inside a history
     batch are held until the batch ends (see :mod:`chatroom.client.chathistory`)."""
-    if chathistory.collect(client, line):
+    taken = chathistory.collect(client, line)
+    if taken is None:
         return
+    line = taken
     entry = HANDLERS.get(line.command)
     if entry is None:
         if line.command.isdigit():

@@ -7,6 +7,7 @@ error lines in the active buffer; nothing here raises.
 
 from __future__ import annotations
 
+from chatroom.client import multiline
 from chatroom.client.accounts import perform as perform_account
 from chatroom.client.buffers import nick_problem, open_buffer, open_private
 from chatroom.client.chathistory import fetch_older
@@ -38,7 +39,7 @@ from chatroom.client.commands import (
     help_lines,
 )
 from chatroom.client.events import BufferClosed
-from chatroom.client.model import BufferKind, Message, MessageKind, now_utc
+from chatroom.client.model import Buffer, BufferKind, Message, MessageKind, now_utc
 from chatroom.client.monitor import unwatch
 from chatroom.client.reactions import REPLY_TAG, find_message, toggle_line
 from chatroom.client.search import start as start_search
@@ -181,16 +182,32 @@ def _say(client: ClientState, action: SendMessage | SendAction) -> None:
     reply_to = action.reply_to if isinstance(action, SendMessage) else None
     overhead = 9 if action_text else 0  # "\x01ACTION " ... "\x01"
     budget = client.text_budget(buffer.name) - overhead
-    for piece in split_text(action.text, budget):
-        text = f"\x01ACTION {piece}\x01" if action_text else piece
-        tags = {REPLY_TAG: reply_to} if reply_to and "message-tags" in client.caps else {}
-        client.send(Line("PRIVMSG", (buffer.name, text), tags=tags))
-        if "echo-message" in client.caps:
-            client.expect_echo()
-        else:
-            kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
-            own = Message(now_utc(), kind, client.nick, piece, own=True, reply_to=reply_to)
-            client.add(buffer, own)
+    kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
+    whole = action.text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in whole and not action_text:
+        batch = multiline.batch_lines(client, buffer.name, whole, budget)
+        if batch is not None:  # one message however many lines (draft/multiline)
+            for line in batch:
+                client.send(line)
+            _sent(client, buffer, kind, whole, reply_to)
+            return
+    tags = {REPLY_TAG: reply_to} if reply_to and "message-tags" in client.caps else {}
+    for text_line in whole.split("\n"):  # without it: each line a message
+        for piece in split_text(text_line, budget):
+            text = f"\x01ACTION {piece}\x01" if action_text else piece
+            client.send(Line("PRIVMSG", (buffer.name, text), tags=tags))
+            _sent(client, buffer, kind, piece, reply_to)
+
+
+def _sent(
+    client: ClientState, buffer: Buffer, kind: MessageKind, text: str, reply_to: str | None
+) -> None:
+    """Show a message we sent: now, or when the server echoes it (echo-message)."""
+    if "echo-message" in client.caps:
+        client.expect_echo()
+    else:
+        own = Message(now_utc(), kind, client.nick, text, own=True, reply_to=reply_to)
+        client.add(buffer, own)
 
 
 def _respond(client: ClientState, action: ReplyTo | React) -> None:

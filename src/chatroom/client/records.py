@@ -56,11 +56,13 @@ class OpenBatch:
     params: tuple[str, ...]
     label: str | None
     lines: list[Line] = field(default_factory=list)
+    opening: Line | None = None  # its BATCH + line (a multiline message's tags)
 
     @property
     def held(self) -> bool:
-        """Whether its lines wait for the end of the batch (history does)."""
-        return self.kind in ("chathistory", "soju.im/search")
+        """Whether its lines wait for the end of the batch (history and a multiline
+        message do)."""
+        return self.kind in ("chathistory", "soju.im/search", "draft/multiline")
 
 
 @dataclass(frozen=True)

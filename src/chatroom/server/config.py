@@ -34,6 +34,8 @@ Example (every key, with its default)::
     recvq = 65536               # bytes of unprocessed input before "Excess Flood"
     whowas = 1000               # nick records kept for WHOWAS
     monitor = 100               # nicks one client may MONITOR
+    multiline_max_bytes = 4096  # bytes of text in one draft/multiline message
+    multiline_max_lines = 100   # lines in one draft/multiline message
 
     [flood]
     enabled = true              # "fakelag": a burst, then a steady rate
@@ -142,6 +144,8 @@ class Config:
     recvq: int = 65_536
     whowas: int = 1000
     monitor: int = 100
+    multiline_max_bytes: int = 4096
+    multiline_max_lines: int = 100
     # [flood]
     flood_enabled: bool = True
     flood_burst: int = 20
@@ -325,6 +329,8 @@ _KEYS: Mapping[str, tuple[str, _Checker]] = {
     "limits.recvq": ("recvq", _int(1024, 1 << 31)),
     "limits.whowas": ("whowas", _int(0, 1_000_000)),
     "limits.monitor": ("monitor", _int(1, 100_000)),
+    "limits.multiline_max_bytes": ("multiline_max_bytes", _int(512, 1 << 20)),
+    "limits.multiline_max_lines": ("multiline_max_lines", _int(2, 10_000)),
     "flood.enabled": ("flood_enabled", _bool),
     "flood.burst": ("flood_burst", _int(1, 1_000_000)),
     "flood.rate": ("flood_rate", _number(0.01, 1e9)),

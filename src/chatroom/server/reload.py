@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatroom.server import multiline
 from chatroom.server.config import Config, live_config
 
 if TYPE_CHECKING:
@@ -37,6 +38,10 @@ def reconfigure(server: Server, new: Config) -> list[str]:
             server.caps["draft/account-registration"] = "before-connect"
         else:
             server.caps.pop("draft/account-registration", None)
+    # The limits a draft/multiline batch is checked against, as offered from now on.
+    server.caps[multiline.CAP] = multiline.cap_value(
+        applied.multiline_max_bytes, applied.multiline_max_lines
+    )
     for session in server.sessions:
         if session.flood is not None:
             session.flood.burst = float(applied.flood_burst)

@@ -105,7 +105,7 @@ class ResponseBuffer:
         other work: it must iterate over a snapshot, not over a live dict."""
         if self._batches:
             ref = self._batches[-1]
-            lines = (_tagged(line, "batch", ref) for line in lines)
+            lines = (_in_batch(line, ref) for line in lines)
         self._parts.append(lines)
 
     def clear(self) -> None:

@@ -25,7 +25,7 @@ from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.sasl import MECHANISMS
-from chatroom.server import events, monitoring
+from chatroom.server import events, monitoring, multiline
 from chatroom.server.addresses import is_loopback
 from chatroom.server.channel import Channel
 from chatroom.server.config import Config
@@ -89,6 +89,9 @@ class Server:
         if history is not None:
             self.caps["draft/chathistory"] = self.caps["draft/event-playback"] = ""
             self.caps["soju.im/search"] = ""
+        self.caps[multiline.CAP] = multiline.cap_value(
+            config.multiline_max_bytes, config.multiline_max_lines
+        )
         if accounts is not None:
             self.caps["sasl"] = ",".join(MECHANISMS)
             if config.registration_open:  # before-connect only if the config says so
@@ -422,7 +425,8 @@ class Server:
         """Run one line from a session through the command table, replying through a
         response buffer (sent at the end unless the handler deferred it)."""
         rb = ResponseBuffer(session, line.tags.get("label"), line.command)
-        command = self.commands.get(line.command)
+        # A line of a client's batch goes to BATCH, whatever its verb (commands/multiline.py).
+        command = self.commands.get("BATCH" if "batch" in line.tags else line.command)
         if command is None:
             if session.registered:
                 rb.reply(n.ERR_UNKNOWNCOMMAND, line.command, "Unknown command")

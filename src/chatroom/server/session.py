@@ -26,6 +26,7 @@ from chatroom.protocol.masks import mask_matches
 from chatroom.server.addresses import host_of
 from chatroom.server.flood import TokenBucket
 from chatroom.server.metrics import Metrics
+from chatroom.server.multiline import CONCAT, Pending
 from chatroom.server.outgoing import filter_tags, profile_for
 from chatroom.server.regstate import RegEvent, RegState, next_state
 
@@ -133,6 +134,7 @@ class Session:
         self.last_recv = now
         self.typing: TypingLimiter | None = None  # made at its first +typing
         self.reactions: ReactionLimiter | None = None  # made at its first reaction
+        self.multiline: Pending | None = None  # a draft/multiline batch being received
         self.ping_pending = False
         self.closed = False
         self.quit_reason = ""
@@ -443,7 +445,7 @@ class Session:
     def _send_line(self, line: Line) -> None:
         if line.tags:
             tags = filter_tags(line.tags, self.tag_profile)
-            for key in ("batch", "label"):
+            for key in ("batch", "label", CONCAT):
                 if key in line.tags:
                     tags[key] = line.tags[key]
             if tags:

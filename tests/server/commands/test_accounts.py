@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import replace
 
+from chatroom.protocol.line import Line
 from support.core import Harness, commands, find, join, params
 
 PASSWORD = "correct horse battery"
@@ -79,15 +80,20 @@ async def test_register_of_an_existing_account_before_nick_is_account_exists(
     assert harness.accounts is not None and await harness.accounts.get("free") is None
 
 
+def _offered(replies: list[Line]) -> list[str]:
+    """The caps of a CAP LS reply, over all its lines (CAP 302 splits a long list)."""
+    return " ".join(p[-1] for p in params(replies, "CAP")).split()
+
+
 async def test_registration_before_connect_follows_its_config_key(harness: Harness) -> None:
     client = harness.connect()
-    offered = " ".join(p[-1] for p in params(await client.ask("CAP LS 302"), "CAP")).split()
+    offered = _offered(await client.ask("CAP LS 302"))
     assert "draft/account-registration=before-connect" in offered
     config = replace(harness.server.config, registration_before_connect=False)
     late = Harness(config)
     try:
         client = late.connect()
-        offered = " ".join(p[-1] for p in params(await client.ask("CAP LS 302"), "CAP")).split()
+        offered = _offered(await client.ask("CAP LS 302"))
         assert "draft/account-registration" in offered  # no before-connect value
         client.send("NICK alice", "USER alice 0 * :Alice")
         fail = find(await client.ask(f"REGISTER * * :{PASSWORD}"), "FAIL")

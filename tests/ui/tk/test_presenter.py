@@ -261,15 +261,18 @@ def test_closing_a_buffer_renumbers_the_rest(parts: Any) -> None:
     assert [row.key for row in fake_view.rows] == [SERVER_BUFFER, "#lobby", "carol", "dave"]
 
 
-def test_sending_submits_each_line_and_remembers_the_input(parts: Any) -> None:
+def test_sending_submits_a_paste_whole_and_remembers_the_input(parts: Any) -> None:
     presenter, _fake_view, runner, _clock = parts
     assert presenter.send("   \n") is False
     assert presenter.send("hello") is True
-    assert presenter.send("first line\n\nsecond line\n") is True
-    assert runner.submitted == ["hello", "first line", "second line"]
-    assert presenter.history_previous("draft") == "first line\n\nsecond line"
+    assert presenter.send("first line\n\nsecond line\n") is True  # one (multiline) message
+    assert presenter.send("/join #a\n/join #b") is True  # commands: each on its own
+    assert runner.submitted == ["hello", "first line\n\nsecond line", "/join #a", "/join #b"]
+    assert presenter.history_previous("draft") == "/join #a\n/join #b"
+    assert presenter.history_previous("") == "first line\n\nsecond line"
     assert presenter.history_previous("") == "hello"
     assert presenter.history_next() == "first line\n\nsecond line"
+    assert presenter.history_next() == "/join #a\n/join #b"
     assert presenter.history_next() == "draft"
 
 

@@ -73,11 +73,11 @@ def test_enter_sends_shift_enter_adds_a_line_and_up_recalls(gui: GuiFactory) -> 
     entry.insert("end", "second")
     assert int(entry.cget("height")) == 2  # the box grows with its text
     press(entry, "<Return>")
-    assert runner.submitted == ["first", "second"]
+    assert runner.submitted == ["first\nsecond"]  # one message (draft/multiline where offered)
     assert entry.get("1.0", "end-1c") == ""
     assert int(entry.cget("height")) == 1
     app.window.send_button.invoke()  # nothing typed: nothing sent
-    assert runner.submitted == ["first", "second"]
+    assert runner.submitted == ["first\nsecond"]
     press(entry, "<Up>")
     assert entry.get("1.0", "end-1c") == "first\nsecond"
     press(entry, "<Down>")

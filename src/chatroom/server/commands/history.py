@@ -29,7 +29,11 @@ from chatroom.protocol import numerics as n
 from chatroom.protocol.casemap import casefold, is_channel_name, is_valid_channel, is_valid_nick
 from chatroom.protocol.line import Line
 from chatroom.protocol.numbers import parse_number
+from chatroom.server.commands.multiline import in_batch, in_lines, with_ref
+from chatroom.server.multiline import CAP as MULTILINE
+from chatroom.server.multiline import split_stored
 from chatroom.server.outgoing import format_time
+from chatroom.server.response import new_batch_id
 from chatroom.storage.base import (
     After,
     Anchor,
@@ -237,11 +241,16 @@ async def _messages(
     if session.closed:
         return
     ref = rb.start_batch("chathistory", target, whole=True)
-    rb.stream(_replayed(messages, skip))  # up to CHATHISTORY=N long lines: sent as read
+    # Up to CHATHISTORY=N long lines: sent as read.
+    rb.stream(_replayed(messages, skip, MULTILINE in session.caps))
     rb.end_batch(ref)
 
 
-def _replayed(messages: list[StoredMessage], skip: frozenset[MessageKind]) -> Iterator[Line]:
+def _replayed(
+    messages: list[StoredMessage], skip: frozenset[MessageKind], multiline: bool = False
+) -> Iterator[Line]:
+    """The messages as lines, but the kinds in ``skip``; one kept from a multiline batch
+    as a (nested) ``draft/multiline`` batch when ``multiline``, else as separate lines."""
     for message in messages:
         # Without event-playback only PRIVMSG and NOTICE may be replayed (spec); the
         # query left the channel events out already.
@@ -250,7 +259,24 @@ def _replayed(messages: list[StoredMessage], skip: frozenset[MessageKind]) -> It
         tags = {"time": format_time(message.time), "msgid": message.msgid, **message.tags}
         if message.account:
             tags["account"] = message.account
-        yield Line(message.kind.value, message.params, message.source, tags)
+        line = Line(message.kind.value, message.params, message.source, tags)
+        if message.kind in _TEXT and "\n" in message.text:  # events join params with \n
+            yield from _multiline(line, message.text, multiline)
+        else:
+            yield line
+
+
+_TEXT = (MessageKind.PRIVMSG, MessageKind.NOTICE)
+
+
+def _multiline(head: Line, text: str, as_batch: bool) -> Iterator[Line]:
+    parts = split_stored(text)
+    if not as_batch:
+        yield from in_lines(head, parts)
+        return
+    ref = new_batch_id()
+    for line in in_batch(head, parts):
+        yield with_ref(line, ref)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from chatroom.server.commands import (
     messaging,
     modes,
     monitor,
+    multiline,
     operators,
     queries,
     readmarker,
@@ -65,6 +66,9 @@ COMMANDS = MappingProxyType(
         "NOTICE": Command(messaging.notice),
         "TAGMSG": Command(messaging.tagmsg, 1),
         "REDACT": Command(redaction.redact, 2),  # commands/redaction.py (message-redaction)
+        # A client's draft/multiline batch (commands/multiline.py); the dispatcher also
+        # sends here every line tagged batch=, whatever its verb.
+        "BATCH": Command(multiline.batch, 1),
         # History (commands/history.py)
         "CHATHISTORY": Command(history.chathistory, 1),
         "PURGE": Command(history.purge, 1, oper_only=True),

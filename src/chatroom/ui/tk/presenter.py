@@ -387,15 +387,20 @@ class Presenter:
         return self.views.get(self.active or "")
 
     def send(self, text: str) -> bool:
-        """Send what the user typed: each non-blank line on its own (a pasted
-        paragraph becomes several messages; long lines are split by the core).
-        Returns whether anything was sent, i.e. whether to clear the input."""
+        """Send what the user typed. Several lines of text (a paste, or Shift+Enter)
+        are one message: the core sends it as one multiline message where the server
+        takes them, else line by line. Lines with a command (``/join``) are submitted
+        each on its own. Returns whether anything was sent, i.e. whether to clear
+        the input."""
         lines = [line for line in text.splitlines() if line.strip()]
         if not lines:
             return False
         if not any(is_secret(line) for line in lines):  # never recall a password
             self.history.add(text.strip("\n"))
         self.completer.reset()
+        if len(lines) > 1 and not any(line.startswith("/") for line in lines):
+            self.runner.submit(text.strip("\r\n"))
+            return True
         for line in lines:
             self.runner.submit(line)
         return True

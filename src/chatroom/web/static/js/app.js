@@ -343,7 +343,11 @@ function onInputKey(event) {
     return;
   }
   completer.reset();
-  if (event.key === "ArrowUp" && !event.altKey && sentIndex > 0 && (input.value === "" || input.value === sent[sentIndex])) {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    // Enter sends; Shift+Enter (or a paste) makes a new line: one multiline message.
+    event.preventDefault();
+    $("composer").requestSubmit();
+  } else if (event.key === "ArrowUp" && !event.altKey && sentIndex > 0 && (input.value === "" || input.value === sent[sentIndex])) {
     sentIndex--;
     input.value = sent[sentIndex];
     event.preventDefault();

@@ -5,7 +5,7 @@
 // WebSocket, no DOM, no timers: client.js sends what the protocol queued.
 
 import { HANDLERS } from "./handlers.js";
-import { actionText, casefold, isChannel, isCtcp, nickOf, splitText, stripFormatting, timeOf } from "./irc.js";
+import { CONCAT, MULTILINE, actionText, casefold, cutExact, formatLine, isChannel, isCtcp, nickOf, splitText, stripFormatting, timeOf } from "./irc.js";
 import { Message, Model, SPOKEN } from "./model.js";
 import { TypingSender, TypingWatch } from "./typing.js";
 
@@ -35,6 +35,7 @@ export class Chat {
     this.model = new Model();
     this.listeners = new Map();
     this.isSeen = () => true; // the view says whether the active buffer is visible
+    this.multilineRefs = 0; // our draft/multiline batch references
     this.names = new Map(); // channel key -> members, while NAMES is arriving
     this.monitored = new Set(); // folded nicks we sent MONITOR + for, this connection
     // Typing notifications (typing.js): ours to send, the others' received, and the
@@ -327,19 +328,48 @@ export class Chat {
     return buffer;
   }
 
-  /** Send text to a buffer, split to fit a 512-byte line. Without echo-message,
-   * show it at once ourselves. */
+  /** Send text to a buffer, split to fit a 512-byte line. Text with line breaks is one
+   * draft/multiline message where the server takes it (within its limits), else each
+   * line a message. Without echo-message, show it at once ourselves. */
   say(name, text, { action = false, notice = false } = {}) {
     const buffer = this.model.get(name);
     if (!buffer || !text) return;
     const command = notice ? "NOTICE" : "PRIVMSG";
+    const kind = action ? "action" : notice ? "notice" : "message";
     this.typingOut.messageSent(buffer.name); // the message ends our typing there
-    for (const chunk of splitText(text, 400)) {
-      this.send(command, buffer.name, action ? `\x01ACTION ${chunk}\x01` : chunk);
-      if (!this.protocol.caps.has("echo-message")) {
-        const kind = action ? "action" : notice ? "notice" : "message";
-        this.addMessage(buffer, new Message({ kind, nick: this.nick, text: chunk, self: true }), true);
+    text = text.replace(/\r\n?/g, "\n");
+    if (text.includes("\n") && !action && this.sayMultiline(buffer, command, text)) {
+      this.shownSent(buffer, kind, text);
+      return;
+    }
+    for (const line of text.split("\n")) {
+      for (const chunk of splitText(line, 400)) {
+        this.send(command, buffer.name, action ? `\x01ACTION ${chunk}\x01` : chunk);
+        this.shownSent(buffer, kind, chunk);
       }
+    }
+  }
+
+  /** Send `text` as one multiline batch; false (nothing sent) if the server takes none
+   * or the text is over its limits. */
+  sayMultiline(buffer, command, text) {
+    const limits = this.protocol.multilineLimits();
+    if (!limits) return false;
+    const parts = text.split("\n").flatMap((line) => cutExact(line, 400).map((piece, i) => [piece, i > 0]));
+    if (parts.length > limits.maxLines || new TextEncoder().encode(text).length > limits.maxBytes) return false;
+    const ref = `m${++this.multilineRefs}`;
+    this.protocol.sendRaw(formatLine("BATCH", `+${ref}`, MULTILINE, buffer.name));
+    for (const [piece, concat] of parts) {
+      const tags = concat ? `@batch=${ref};${CONCAT} ` : `@batch=${ref} `;
+      this.protocol.sendRaw(tags + formatLine(command, buffer.name, piece));
+    }
+    this.protocol.sendRaw(formatLine("BATCH", `-${ref}`));
+    return true;
+  }
+
+  shownSent(buffer, kind, text) {
+    if (!this.protocol.caps.has("echo-message")) {
+      this.addMessage(buffer, new Message({ kind, nick: this.nick, text, self: true }), true);
     }
   }
 

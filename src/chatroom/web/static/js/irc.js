@@ -138,3 +138,30 @@ export function splitText(text, max) {
   if (rest) out.push(rest);
   return out;
 }
+
+/**
+ * Cut one line of text into pieces of at most `max` UTF-8 bytes that join back to it
+ * exactly (for draft/multiline-concat): a cut falls after a space when one is in the
+ * second half, never inside a character. [""] for "".
+ */
+export function cutExact(text, max) {
+  const out = [];
+  const encoder = new TextEncoder();
+  let rest = text;
+  while (encoder.encode(rest).length > max) {
+    let cut = Math.min(rest.length, max);
+    while (cut > 1 && encoder.encode(rest.slice(0, cut)).length > max) cut--;
+    if (cut < rest.length && /[\uDC00-\uDFFF]/.test(rest[cut])) cut--; // not inside a surrogate pair
+    const space = rest.lastIndexOf(" ", cut - 1);
+    if (space + 1 > cut / 2) cut = space + 1;
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  out.push(rest);
+  return out.filter(Boolean).length ? out.filter(Boolean) : [""];
+}
+
+/** IRCv3 multiline (https://ircv3.net/specs/extensions/multiline): the batch type (also
+ * the capability) and the tag that joins a line to the one before without a line break. */
+export const MULTILINE = "draft/multiline";
+export const CONCAT = "draft/multiline-concat";

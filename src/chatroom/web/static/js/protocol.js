@@ -14,7 +14,7 @@
 // batches, PING, and why a sign-in failed. What it leaves to chat.js: rooms,
 // messages, members, history.
 
-import { casefold, formatLine, nickOf, parseLine } from "./irc.js";
+import { CONCAT, MULTILINE, casefold, formatLine, nickOf, parseLine } from "./irc.js";
 
 /** Registration states (Modern IRC "Connection Registration", IRCv3 CAP 302). */
 export const State = Object.freeze({
@@ -53,8 +53,23 @@ export const TRANSITIONS = Object.freeze({
 export const WANTED_CAPS = Object.freeze([
   "message-tags", "server-time", "echo-message", "batch", "draft/chathistory",
   "away-notify", "multi-prefix", "userhost-in-names", "account-notify", "extended-join",
-  "draft/read-marker", "draft/message-redaction",
+  "draft/read-marker", "draft/message-redaction", "draft/multiline",
 ]);
+
+/** A received multiline batch as one PRIVMSG/NOTICE line: the tags and source of its
+ * BATCH + line, its lines' texts joined with "\n" (a concatenated one without). */
+export function joinMultiline(batch) {
+  const lines = batch.lines.filter((l) => l.command === "PRIVMSG" || l.command === "NOTICE");
+  if (!lines.length) return null;
+  let text = "";
+  lines.forEach((l, i) => {
+    const piece = l.params[1] ?? "";
+    text += i === 0 || CONCAT in l.tags ? piece : "\n" + piece;
+  });
+  const tags = { ...batch.opening.tags };
+  delete tags.batch;
+  return { tags, source: batch.opening.source, command: lines[0].command, params: [batch.target, text] };
+}
 
 /** ISUPPORT values assumed until the server says otherwise (RPL_ISUPPORT). */
 const DEFAULT_ISUPPORT = { PREFIX: "(ov)@+", CHANTYPES: "#", CHATHISTORY: "100", NICKLEN: "32" };
@@ -93,7 +108,8 @@ export class IrcProtocol {
     this.needsPassword = false; // the sign-in form should ask for a password
     this.error = ""; // the reason of the server's ERROR, shown when it closes
     this.offered = null; // capabilities of a CAP LS still arriving
-    this.batches = new Map(); // reference -> {type, target}
+    this.capValues = new Map(); // CAP LS 302 values: "draft/multiline" -> "max-bytes=…"
+    this.batches = new Map(); // reference -> {type, target, opening, lines}
     this.events = [];
     this.outgoing = [];
   }
@@ -119,6 +135,7 @@ export class IrcProtocol {
   connectionMade() {
     this.move("open");
     this.caps.clear();
+    this.capValues.clear();
     this.batches.clear();
     this.offered = null;
     this.outgoing = [];
@@ -142,6 +159,16 @@ export class IrcProtocol {
   /** Queue a command; the caller sends it with dataToSend(). */
   send(command, ...params) {
     this.outgoing.push(formatLine(command, ...params));
+  }
+
+  /** The server's multiline limits {maxBytes, maxLines}, or null when it takes none. */
+  multilineLimits() {
+    if (!this.caps.has(MULTILINE) || !this.caps.has("batch")) return null;
+    const values = Object.fromEntries((this.capValues.get(MULTILINE) ?? "").split(",").map((kv) => kv.split("=")));
+    const maxBytes = Number(values["max-bytes"]);
+    if (!Number.isInteger(maxBytes) || maxBytes <= 0) return null;
+    const maxLines = Number(values["max-lines"]);
+    return { maxBytes, maxLines: Number.isInteger(maxLines) && maxLines > 0 ? maxLines : maxBytes };
   }
 
   /** Queue a line typed by the user (/quote) as it is, made one line. */
@@ -176,7 +203,11 @@ export class IrcProtocol {
     if (this.state === State.DISCONNECTED) throw new LocalProtocolError("a line while disconnected");
     const line = parseLine(text);
     const batch = line.tags.batch ? (this.batches.get(line.tags.batch) ?? null) : null;
-    if (batch && batch.type === "chathistory") {
+    if (batch && batch.type === MULTILINE) {
+      batch.lines.push(line); // one message, made at the end of the batch
+      return;
+    }
+    if (batch && batch.type === "chathistory" && line.command !== "BATCH") {
       this.events.push({ type: "line", line, batch });
       return;
     }
@@ -238,7 +269,12 @@ const SESSION = {
     if (sub === "LS") {
       if (!this.allows("capEnd")) return;
       this.offered = this.offered ?? new Set();
-      for (const cap of list.split(" ")) if (cap) this.offered.add(cap.split("=")[0]);
+      for (const cap of list.split(" ")) {
+        if (!cap) continue;
+        const [name, ...value] = cap.split("=");
+        this.offered.add(name);
+        this.capValues.set(name, value.join("="));
+      }
       if (line.params[2] === "*") return; // more LS lines follow (CAP 302)
       const wanted = WANTED_CAPS.filter((c) => this.offered.has(c));
       // An account password goes with SASL PLAIN (IRCv3 SASL 3.1); a server without
@@ -324,11 +360,16 @@ const SESSION = {
     // IRCv3 batch: "+ref type target..." opens, "-ref" closes.
     const ref = line.params[0] ?? "";
     if (ref.startsWith("+")) {
-      this.batches.set(ref.slice(1), { type: line.params[1] ?? "", target: line.params[2] ?? "" });
+      this.batches.set(ref.slice(1), { type: line.params[1] ?? "", target: line.params[2] ?? "", opening: line, lines: [] });
     } else if (ref.startsWith("-")) {
       const batch = this.batches.get(ref.slice(1));
       this.batches.delete(ref.slice(1));
-      if (batch) this.events.push({ type: "batch-end", batch });
+      if (batch && batch.type === MULTILINE) {
+        // One message; inside a history batch, part of the history.
+        const message = joinMultiline(batch);
+        const parent = this.batches.get(batch.opening.tags.batch ?? "") ?? null;
+        if (message) this.events.push({ type: "line", line: message, batch: parent && parent.type === "chathistory" ? parent : null });
+      } else if (batch) this.events.push({ type: "batch-end", batch });
     }
   },
   NOTE(line) {
