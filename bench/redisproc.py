@@ -85,7 +85,8 @@ class RedisCounters:
         return cls(
             cpu_s=cpu_s,
             commands=int(info.get("total_commands_processed", "0")),
-            publishes=command_calls(info, "publish"),
+            # Channel messages go by SPUBLISH (sharded pub/sub) where Redis has it.
+            publishes=command_calls(info, "publish") + command_calls(info, "spublish"),
             evals=command_calls(info, "eval") + command_calls(info, "evalsha"),
             in_bytes=int(info.get("total_net_input_bytes", "0")),
             out_bytes=int(info.get("total_net_output_bytes", "0")),

@@ -193,7 +193,7 @@ class SQLiteAccountStore(SqlAccountStore):
         def call(conn: sqlite3.Connection) -> T:
             if not atomic:
                 return run(conn, plan)
-            conn.execute("BEGIN")
+            conn.execute("BEGIN IMMEDIATE")  # writes: the lock now, within busy_timeout
             try:
                 result = run(conn, plan)
                 conn.execute("COMMIT")

@@ -75,6 +75,11 @@ DELETE_CHUNK = 5000
 #: The probe row's ``target``: a page's worth, so the probe needs room as a message does.
 _PROBE_TARGET = "probe:" + "x" * 1024
 
+BUSY_TIMEOUT = 5.0
+"""Seconds a write waits for the lock another process holds (``--workers`` share one
+file) before it fails. Commits are short, so only a stuck process makes one wait long;
+failing sooner would refuse messages (a store that cannot write refuses them)."""
+
 
 class _Job:
     """Work for the writer thread other than appends. ``step`` returns True when finished;
@@ -171,7 +176,7 @@ class SQLiteHistoryStore(SqlHistoryStore):
         path: Path | str,
         *,
         max_bytes: int | None = None,
-        busy_timeout: float = 1.0,
+        busy_timeout: float = BUSY_TIMEOUT,
         probe_interval: float = PROBE_INTERVAL,
     ) -> SQLiteHistoryStore:
         """Open (creating or migrating it as needed) the history database at *path*.
@@ -307,7 +312,7 @@ class SQLiteHistoryStore(SqlHistoryStore):
         try:
             rows = [to_row(message) for message, _ in batch]
             new_dms = {row[2] for row in rows if is_dm_key(row[2])} - self._known_dms
-            conn.execute("BEGIN")
+            conn.execute("BEGIN IMMEDIATE")  # the write lock now, waiting busy_timeout for it
             try:
                 try:
                     conn.executemany(INSERT_MESSAGE.sqlite.sql, rows)
@@ -316,7 +321,7 @@ class SQLiteHistoryStore(SqlHistoryStore):
                     # A duplicate msgid. The rows before it are in the transaction already:
                     # start again row by row, so that only the culprit fails.
                     conn.execute("ROLLBACK")
-                    conn.execute("BEGIN")
+                    conn.execute("BEGIN IMMEDIATE")
                     results = [self._insert_one(row) for row in rows]
                 for target in new_dms:
                     conn.executemany(
@@ -412,7 +417,7 @@ async def open_history(
     data_dir: Path | str | None = None,
     *,
     max_bytes: int | None = None,
-    busy_timeout: float = 1.0,
+    busy_timeout: float = BUSY_TIMEOUT,
 ) -> SQLiteHistoryStore:
     """Open ``history.db`` in *data_dir* (default :func:`default_data_dir`), creating the
     directory (mode 0700: history is private) if needed. Raises like
