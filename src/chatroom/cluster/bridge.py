@@ -29,20 +29,24 @@ import os
 import secrets
 import socket
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from chatroom.cluster import deliver
+from chatroom.cluster.catchup import catch_up_channel
 from chatroom.cluster.events import decode
+from chatroom.cluster.interest import Interest
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
     EVENTS,
     OWNED_PREFIX,
     alive_key,
+    channel_of_events_key,
     inbox_key,
     nick_key,
     owned_key,
@@ -55,12 +59,13 @@ from chatroom.server.network.events import (
     ChannelCreated,
     ChannelUpdate,
     Event,
+    Join,
     ProcessGone,
     Resync,
 )
 from chatroom.server.network.state import ChannelState
 from chatroom.server.network.view import RemoteView
-from chatroom.storage.base import from_ms
+from chatroom.storage.base import from_ms, utc_now
 
 if TYPE_CHECKING:
     from chatroom.server.server import Server
@@ -98,6 +103,7 @@ class RedisBridge(Writer):
         try:
             await client.ping()
             await client.set(alive_key(process_id), "1", ex=TTL)
+            bridge._interest = Interest(sharded=await _has_sharded_pubsub(client))
             # Subscribe before the snapshot: nothing published in between is missed.
             await bridge._pubsub.subscribe(EVENTS, inbox_key(process_id))
             await bridge._snapshot()
@@ -123,6 +129,8 @@ class RedisBridge(Writer):
     def publish(self, event: Event) -> None:
         if isinstance(event, ChannelUpdate) and event.state is not None:
             self._echoes.sent(event.channel)
+        elif isinstance(event, Join | ChannelCreated):
+            self._interest.joined(event.channel, utc_now())
         self._queue.put_nowait(event)
 
     async def claim_nick(self, folded: str) -> bool:
@@ -218,7 +226,11 @@ class RedisBridge(Writer):
                 continue
             if message is None:
                 continue
-            if message.get("type") == "subscribe" and as_text(message["channel"]) == EVENTS:
+            kind = message.get("type")
+            if kind in ("subscribe", "ssubscribe") and as_text(message["channel"]) != EVENTS:
+                self._subscribed_to(as_text(message["channel"]))
+                continue
+            if kind == "subscribe" and as_text(message["channel"]) == EVENTS:
                 if self._subscribed:
                     # Subscribed again (redis-py reconnects by itself, sometimes
                     # without raising): whatever is published from now on reaches
@@ -226,7 +238,7 @@ class RedisBridge(Writer):
                     await self._catch_up()
                 self._subscribed = True
                 continue
-            if message.get("type") != "message":
+            if kind not in ("message", "smessage"):
                 continue
             self._heard_at = asyncio.get_running_loop().time()  # not deaf
             if message.get("data") == self._ping:
@@ -252,6 +264,35 @@ class RedisBridge(Writer):
             except Exception:
                 log.exception("Could not apply %s from %s", type(event).__name__, origin)
 
+    def _subscribed_to(self, key: str) -> None:
+        """Redis confirmed a subscription: if it is a channel's first local JOIN,
+        catch up what was published before (:mod:`.interest`)."""
+        channel = channel_of_events_key(key)
+        since = None if channel is None else self._interest.confirmed(channel)
+        if channel is None or since is None:
+            return
+        if self._server.history is None:
+            log.warning("Messages of %s sent just before its first JOIN here may be lost", channel)
+            return
+        task = asyncio.get_running_loop().create_task(self._close_gap(channel, since))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _close_gap(self, channel: str, since: datetime) -> None:
+        """Deliver the messages of ``channel`` stored since ``since`` and not heard."""
+        try:
+            await catch_up_channel(
+                self._server,
+                self._view,
+                self._delivered,
+                self._server.msgid_prefix,
+                channel,
+                since,
+                utc_now() + timedelta(minutes=1),  # later ones arrive live
+            )
+        except Exception:
+            log.exception("Could not catch up %s after subscribing", channel)
+
     def _heard_update(self, origin: str, event: ChannelUpdate) -> None:
         """Keep :class:`~.channels.Echoes` up to date; adopt an own state that was
         overtaken here by another process's but is the one Redis holds."""
@@ -264,6 +305,15 @@ class RedisBridge(Writer):
                 )
             except Exception:
                 log.exception("Could not adopt the state of %s", event.channel)
+
+
+async def _has_sharded_pubsub(client: aioredis.Redis) -> bool:
+    """Whether Redis has sharded pub/sub (``SPUBLISH``, Redis 7): asked once, at start."""
+    try:
+        await client.spublish("chatroom:probe", "")
+    except ResponseError:
+        return False  # an unknown command: an older Redis
+    return True
 
 
 def _retry() -> Retry:

@@ -184,6 +184,34 @@ async def catch_up(
     return None if failed else count
 
 
+async def catch_up_channel(
+    server: Server,
+    view: RemoteView,
+    delivered: Delivered,
+    own_prefix: str,
+    channel: str,
+    since: datetime,
+    until: datetime,
+) -> int | None:
+    """Deliver to the local members of ``channel`` (folded) the messages other
+    processes stored in it between ``since`` and ``until`` that were not delivered
+    here live (the subscribe gap of :mod:`.interest`); return how many, or None if
+    history failed (logged, not raised)."""
+    local = server.channels.get(channel)
+    if server.history is None or local is None or not local.members:
+        return 0
+    missed = _Missed(delivered, own_prefix)
+    try:
+        kept, _missing = missed.keep(await _window(server, channel, since, until))
+    except StorageError as exc:
+        log.error("Could not catch up %s from history: %s", local.name, exc)
+        return None
+    found: list[tuple[StoredMessage, Event]] = [
+        (m, ChannelMessage(channel, _line(m))) for m in kept
+    ]
+    return await _deliver(server, view, delivered, found)
+
+
 async def _find_in_channels(
     server: Server, missed: _Missed, since: datetime, until: datetime
 ) -> None:

@@ -22,7 +22,10 @@ docs/scale-out.md), in one place so every part of the bridge spells them alike:
   if ``members:<channel>`` is gone and the channel is not permanent) when the
   last member leaves. The scripts are in :mod:`.scripts`.
 * pub/sub ``chatroom:events``: one message per event (see :mod:`.events`) for
-  every process; ``chatroom:proc:<process>``: private messages for one process.
+  every process, except channel messages; ``chatroom:chan:{<channel>}``: the
+  messages of one channel, heard by the processes with local members there (a
+  shard channel on Redis 7: see :mod:`.interest`); ``chatroom:proc:<process>``:
+  private messages for one process.
 """
 
 from __future__ import annotations
@@ -55,3 +58,19 @@ def channel_key(channel: str) -> str:
 
 def inbox_key(process: str) -> str:
     return f"chatroom:proc:{process}"
+
+
+CHANNEL_EVENTS_PREFIX = "chatroom:chan:"
+
+
+def channel_events_key(channel: str) -> str:
+    """The pub/sub channel of the messages of ``channel`` (folded). The name in
+    braces is its Redis Cluster hash tag: one chat channel, one shard."""
+    return f"{CHANNEL_EVENTS_PREFIX}{{{channel}}}"
+
+
+def channel_of_events_key(key: str) -> str | None:
+    """The folded channel whose messages pub/sub channel ``key`` carries, or None."""
+    if key.startswith(CHANNEL_EVENTS_PREFIX + "{") and key.endswith("}"):
+        return key[len(CHANNEL_EVENTS_PREFIX) + 1 : -1]
+    return None

@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 
 from chatroom.cluster import channels as shared
 from chatroom.cluster.catchup import Delivered
+from chatroom.cluster.interest import Interest
 from chatroom.cluster.scripts import CLAIM
 from chatroom.server.network.events import ChannelCreated, ChannelUpdate, Event
 from chatroom.server.network.view import RemoteView
@@ -58,6 +59,7 @@ class BridgeState(abc.ABC):
         self._updates: list[tuple[int, ChannelUpdate]] = []  # in the batch being written
         self._claim = client.register_script(CLAIM)
         self._pubsub = client.pubsub()
+        self._interest = Interest(sharded=False)  # the bridge's open() detects sharding
         # The current outage (see _lost and _maybe_healed); None while all is well.
         self._down_since: datetime | None = None
         self._reader_down = False  # the subscription broke; catch up when it is back

@@ -12,6 +12,7 @@ heartbeat (:mod:`.liveness`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from typing import Any
@@ -25,6 +26,7 @@ from chatroom.cluster.events import encode
 from chatroom.cluster.keys import (
     EVENTS,
     USERS,
+    channel_events_key,
     channel_key,
     inbox_key,
     members_key,
@@ -46,6 +48,7 @@ from chatroom.server.network import Existing
 from chatroom.server.network.events import (
     ChannelCreated,
     ChannelLine,
+    ChannelMessage,
     ChannelUpdate,
     Event,
     Join,
@@ -85,6 +88,7 @@ class Writer(Liveness):
                 # on a fresh one (_retry). A batch that ran before the connection
                 # broke runs twice: its messages are shown once (Delivered), other
                 # events (a KICK, a MODE) may be shown twice.
+                await self._follow()
                 results = await self._send(batch, missed)
                 self._back()
                 self._server.metrics.network_published += len(batch)
@@ -135,6 +139,28 @@ class Writer(Liveness):
         # A command Redis refuses (a script error) costs that command only.
         return list(await pipe.execute(raise_on_error=False))
 
+    async def _follow(self) -> None:
+        """Subscribe to the messages of every channel with local members, and only
+        those (:mod:`.interest`), before this batch's JOINs reach the others."""
+        wanted = {c.folded for c in self._server.channels.values() if c.members}
+        add, drop = self._interest.changes(wanted)
+        sharded = self._interest.sharded
+        pubsub = self._pubsub
+        try:
+            # One command per channel: on a Redis Cluster, every shard channel of
+            # one SSUBSCRIBE must be in one slot.
+            for channel in add:
+                key = channel_events_key(channel)
+                await (pubsub.ssubscribe(key) if sharded else pubsub.subscribe(key))
+        except (RedisError, OSError) as exc:
+            # Asked again with the next event; the reader's reconnection catches up.
+            log.warning("Could not subscribe to channel messages: %s", exc)
+            self._interest.failed(add)
+        for channel in drop:
+            key = channel_events_key(channel)
+            with contextlib.suppress(RedisError):  # the reconnection drops it anyway
+                await (pubsub.sunsubscribe(key) if sharded else pubsub.unsubscribe(key))
+
     def _replay_missed(self, pipe: Any, missed: list[Event | str]) -> None:
         """The departures Redis missed, in order, so the others drop users and
         memberships that are gone (in a re-publish, what exists now follows)."""
@@ -149,6 +175,14 @@ class Writer(Liveness):
     def _queue_commands(self, pipe: Any, event: Event) -> None:
         me = self.process_id
         match event:
+            case ChannelMessage(channel=channel):
+                # Heard only by the processes with members there (.interest).
+                key, envelope = channel_events_key(channel), encode(me, event)
+                if self._interest.sharded:
+                    pipe.spublish(key, envelope)
+                else:
+                    pipe.publish(key, envelope)
+                return
             case PrivateMessage(target=target) | Kick(target=target):
                 owner = self._view.users.get(target)
                 if owner is not None:

@@ -1,0 +1,82 @@
+"""Interest-based routing: a channel's messages reach only the processes with
+members there, on a shard channel of their own, and a first JOIN loses nothing."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+
+from support.irc_client import IrcClient
+from support.redis import RedisServer
+from support.server import RunningServer
+from support.timeouts import TIMEOUT
+
+
+def _subscribers(client: redis.Redis, channel: str) -> int:
+    _name, count = client.execute_command("PUBSUB", "SHARDNUMSUB", f"chatroom:chan:{{{channel}}}")
+    return int(count)
+
+
+def _wait_subscribers(client: redis.Redis, channel: str, wanted: int) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while (seen := _subscribers(client, channel)) != wanted:
+        assert time.monotonic() < deadline, f"{seen} subscribers to {channel}, not {wanted}"
+        time.sleep(0.05)
+
+
+def test_channel_messages_reach_only_processes_with_members(
+    pair: tuple[RunningServer, RunningServer], shared_redis: RedisServer
+) -> None:
+    first, second = pair
+    client = redis.Redis.from_url(shared_redis.url)
+    network = client.pubsub()
+    network.subscribe("chatroom:events")
+    alice = IrcClient(first.port).register("rt_alice")
+    alice.join("#routed")
+    _wait_subscribers(client, "#routed", 1)  # the first process only
+    bob = IrcClient(second.port).register("rt_bob")
+    bob.join("#routed")
+    _wait_subscribers(client, "#routed", 2)
+    alice.send("PRIVMSG #routed :through the shard channel")
+    assert bob.expect("PRIVMSG").params[1] == "through the shard channel"
+    bob.send("PART #routed")
+    alice.expect("PART")
+    _wait_subscribers(client, "#routed", 1)
+    bob.send("PING sync")
+    bob.expect("PONG")
+    kinds = []
+    while (message := network.get_message(timeout=0.2)) is not None:
+        if message["type"] == "message":
+            kinds.append(message["data"])
+    assert kinds and not [k for k in kinds if b'"t":"msg"' in k]  # none network-wide
+    network.close()
+    client.close()
+    alice.close()
+    bob.close()
+
+
+def test_a_first_join_misses_no_message(pair: tuple[RunningServer, RunningServer]) -> None:
+    """bob joins while alice talks without pause: from the first message bob gets,
+    he gets every later one, once. (This end-to-end check rarely hits the gap on a
+    loopback Redis; tests/cluster/test_interest.py covers the catch-up itself.)"""
+    first, second = pair
+    alice = IrcClient(first.port).register("gap_alice", "echo-message")
+    alice.join("#gap")
+    bob = IrcClient(second.port).register("gap_bob")
+    sent = 0
+    for sent in range(20):
+        alice.send(f"PRIVMSG #gap :{sent}")
+    bob.send("JOIN #gap")
+    for sent in range(20, 200):
+        alice.send(f"PRIVMSG #gap :{sent}")
+    alice.send("PRIVMSG #gap :end")
+    got: list[int] = []
+    while (line := bob.expect("PRIVMSG")).params[1] != "end":
+        got.append(int(line.params[1]))
+    time.sleep(0.3)  # the catch-up may deliver after later live ones
+    got += [int(line.params[1]) for line in bob.collect(0.3) if line.command == "PRIVMSG"]
+    assert got, "bob heard nothing"
+    assert sorted(got) == list(range(min(got), sent + 1)), "a message was lost or doubled"
+    alice.close()
+    bob.close()
