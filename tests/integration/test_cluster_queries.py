@@ -167,6 +167,7 @@ def test_bot_mode_and_whox_across_processes(pair: tuple[RunningServer, RunningSe
     robo.expect("MODE")
     erin = IrcClient(second.port).register("erin")
     _known(erin, "robo")
+    _known(robo, "erin")  # the sync message below must find her
     _sync(robo, erin)
     assert "335" in _whois(erin, "robo")
     erin.send("WHO robo %nfa")

@@ -159,7 +159,7 @@ def test_parsing_the_head() -> None:
 
 
 async def test_the_upload_url_is_advertised(web: Web) -> None:
-    assert web.harness.server.config.files_url == f"http://127.0.0.1:{web.port}/upload"
+    assert web.harness.server.upload_url == f"http://127.0.0.1:{web.port}/upload"
 
 
 async def test_an_unusable_directory_turns_uploads_off(tmp_path: Path) -> None:

@@ -83,6 +83,7 @@ class Server:
         self.accounts = accounts
         self.auth = Auth()
         self.metrics = Metrics()  # what the operator sees (chatroom.web.metrics)
+        self.upload_url = ""  # soju.im/FILEHOST when files.url is unset (web/upload.py)
         # The caps offered; chathistory (and its event playback) only when there is
         # history to read.
         self.caps: dict[str, str] = dict(SUPPORTED)

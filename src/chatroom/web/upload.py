@@ -24,7 +24,7 @@ import base64
 import binascii
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -288,7 +288,9 @@ def advertised_url(server: Server, page_urls: list[str]) -> None:
     host = urlsplit(page_urls[0]).hostname or ""
     if host in ("0.0.0.0", "::", ""):
         return
-    server.config = replace(server.config, files_url=page_urls[0].rstrip("/") + UPLOAD_PATH)
+    # Kept beside the configuration, not in it: a reload must neither lose it nor take it
+    # for a changed files.url.
+    server.upload_url = page_urls[0].rstrip("/") + UPLOAD_PATH
 
 
 async def expire_files(files: FileStore, max_age: float, every: float = 3600.0) -> None:

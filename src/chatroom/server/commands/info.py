@@ -57,8 +57,9 @@ def isupport(server: Server) -> dict[str, str | None]:
     if server.history is not None:
         tokens["CHATHISTORY"] = str(c.history_query_limit)
         tokens["MSGREFTYPES"] = "msgid,timestamp"
-    if c.files_url:  # https://soju.im/filehost: where to POST a file to share
-        tokens["soju.im/FILEHOST"] = c.files_url
+    upload = c.files_url or server.upload_url
+    if upload:  # https://soju.im/filehost: where to POST a file to share
+        tokens["soju.im/FILEHOST"] = upload
     return dict(sorted(tokens.items()))
 
 
