@@ -108,11 +108,15 @@ class OursLauncher(Launcher):
 
     def command(self, port: int, workdir: Path, history: bool) -> tuple[list[str], dict[str, str]]:
         config = workdir / "chatroom.toml"
+        # CHATROOM_BENCH_WEB_PORT=N serves the web port (and /metrics) on N, to watch a
+        # run from outside (curl http://127.0.0.1:N/metrics); off by default.
+        web = os.environ.get("CHATROOM_BENCH_WEB_PORT", "")
+        web_section = f"enabled = true\nport = {int(web)}" if web else "enabled = false"
         config.write_text(
             "# written by chatroom bench: lift every limit that would throttle the load\n"
             "[flood]\nenabled = false\n\n"
             "[limits]\nmax_clients = 0\nmax_per_address = 0\nmax_channels = 10000\n\n"
-            "[web]\nenabled = false\n\n"
+            f"[web]\n{web_section}\n\n"
             f"[history]\nenabled = {'true' if history else 'false'}\n"
             f"data_dir = {json.dumps(str(workdir))}\n"
         )
