@@ -7,6 +7,7 @@
 import { HANDLERS } from "./handlers.js";
 import { CONCAT, MULTILINE, actionText, casefold, cutExact, formatLine, isChannel, isCtcp, nickOf, splitText, stripFormatting, timeOf } from "./irc.js";
 import { Message, Model, SPOKEN } from "./model.js";
+import { REACT_TAG, REPLY_TAG, UNREACT_TAG, escapeTag, reactLine, reactionReceived, reactionSummary } from "./reactions.js";
 import { TypingSender, TypingWatch } from "./typing.js";
 
 /** What is shown in place of a deleted message's text (draft/message-redaction). */
@@ -331,34 +332,36 @@ export class Chat {
   /** Send text to a buffer, split to fit a 512-byte line. Text with line breaks is one
    * draft/multiline message where the server takes it (within its limits), else each
    * line a message. Without echo-message, show it at once ourselves. */
-  say(name, text, { action = false, notice = false } = {}) {
+  say(name, text, { action = false, notice = false, replyTo = null } = {}) {
     const buffer = this.model.get(name);
     if (!buffer || !text) return;
     const command = notice ? "NOTICE" : "PRIVMSG";
     const kind = action ? "action" : notice ? "notice" : "message";
     this.typingOut.messageSent(buffer.name); // the message ends our typing there
     text = text.replace(/\r\n?/g, "\n");
-    if (text.includes("\n") && !action && this.sayMultiline(buffer, command, text)) {
-      this.shownSent(buffer, kind, text);
+    // A reply (+draft/reply) tags each line, or the multiline batch, it is sent as.
+    const tags = replyTo && this.protocol.caps.has("message-tags") ? `@${REPLY_TAG}=${escapeTag(replyTo)} ` : "";
+    if (text.includes("\n") && !action && this.sayMultiline(buffer, command, text, tags)) {
+      this.shownSent(buffer, kind, text, replyTo);
       return;
     }
     for (const line of text.split("\n")) {
       for (const chunk of splitText(line, 400)) {
-        this.send(command, buffer.name, action ? `\x01ACTION ${chunk}\x01` : chunk);
-        this.shownSent(buffer, kind, chunk);
+        this.protocol.sendRaw(tags + formatLine(command, buffer.name, action ? `\x01ACTION ${chunk}\x01` : chunk));
+        this.shownSent(buffer, kind, chunk, replyTo);
       }
     }
   }
 
   /** Send `text` as one multiline batch; false (nothing sent) if the server takes none
    * or the text is over its limits. */
-  sayMultiline(buffer, command, text) {
+  sayMultiline(buffer, command, text, tags = "") {
     const limits = this.protocol.multilineLimits();
     if (!limits) return false;
     const parts = text.split("\n").flatMap((line) => cutExact(line, 400).map((piece, i) => [piece, i > 0]));
     if (parts.length > limits.maxLines || new TextEncoder().encode(text).length > limits.maxBytes) return false;
     const ref = `m${++this.multilineRefs}`;
-    this.protocol.sendRaw(formatLine("BATCH", `+${ref}`, MULTILINE, buffer.name));
+    this.protocol.sendRaw(tags + formatLine("BATCH", `+${ref}`, MULTILINE, buffer.name));
     for (const [piece, concat] of parts) {
       const tags = concat ? `@batch=${ref};${CONCAT} ` : `@batch=${ref} `;
       this.protocol.sendRaw(tags + formatLine(command, buffer.name, piece));
@@ -367,10 +370,32 @@ export class Chat {
     return true;
   }
 
-  shownSent(buffer, kind, text) {
+  shownSent(buffer, kind, text, replyTo = null) {
     if (!this.protocol.caps.has("echo-message")) {
-      this.addMessage(buffer, new Message({ kind, nick: this.nick, text, self: true }), true);
+      this.addMessage(buffer, new Message({ kind, nick: this.nick, text, self: true, replyTo }), true);
     }
+  }
+
+  // -- reactions (https://ircv3.net/specs/client-tags/react) ----------------------------
+
+  /** Clicking the reaction `text` under `msgid` of `name`: react, or take back our own.
+   * Without echo-message, shown at once. */
+  toggleReaction(name, msgid, text) {
+    const buffer = this.model.get(name);
+    if (!buffer || !msgid || !text || !this.protocol.caps.has("message-tags")) return;
+    const mine = reactionSummary(buffer, msgid, this.nick).some((r) => r.text === text && r.mine);
+    this.protocol.sendRaw(reactLine(buffer.name, msgid, text, mine));
+    if (!this.protocol.caps.has("echo-message")) this.reacted({ tags: tagsOf(msgid, text, mine), source: this.nick, params: [buffer.name] }, buffer);
+  }
+
+  /** A reaction TAGMSG, live (`buffer` null) or replayed: tell the views if it changed. */
+  reacted(line, buffer = null) {
+    const changed = reactionReceived(this, line, buffer);
+    if (changed) this.emit("reactions", changed, line.tags[REPLY_TAG]);
+  }
+
+  reactions(buffer, msgid) {
+    return reactionSummary(buffer, msgid, this.nick);
   }
 
   setNick(nick) {
@@ -423,10 +448,13 @@ export class Chat {
 
   handleHistoryLine(batch, line) {
     const buffer = this.model.get(batch.target) ?? this.model.open(batch.target, isChannel(batch.target, this.isupport.CHANTYPES) ? "channel" : "query");
+    if (buffer.historyPending) buffer.historyPending.count++; // events count in the page too
+    // draft/event-playback replays reactions as TAGMSG (and joins, parts...: not shown).
+    if (line.command === "TAGMSG") this.reacted(line, buffer);
+    else if (line.command === "REDACT") this.messageDeleted(line.params[0] ?? "", line.params[1] ?? "", line.source);
+    if (line.command !== "PRIVMSG" && line.command !== "NOTICE") return;
     const message = this.messageFrom(line, buffer);
-    if (!message) return;
-    if (buffer.historyPending) buffer.historyPending.count++;
-    this.addMessage(buffer, message, false);
+    if (message) this.addMessage(buffer, message, false);
   }
 
   // -- messages ------------------------------------------------------------------------------
@@ -446,7 +474,8 @@ export class Chat {
     }
     text = stripFormatting(text);
     const highlight = !self && (buffer.kind === "query" || this.mentionsMe(text));
-    return new Message({ id: line.tags.msgid || null, time: timeOf(line), kind, nick, text, self, highlight });
+    const replyTo = line.tags[REPLY_TAG] || null;
+    return new Message({ id: line.tags.msgid || null, time: timeOf(line), kind, nick, text, self, highlight, replyTo });
   }
 
   mentionsMe(text) {
@@ -480,6 +509,10 @@ export class Chat {
   showError(text) {
     this.note(null, "error", text);
   }
+}
+
+function tagsOf(msgid, text, undo) {
+  return { [REPLY_TAG]: msgid, [undo ? UNREACT_TAG : REACT_TAG]: text };
 }
 
 function isNew(message, marker) {

@@ -182,8 +182,12 @@ export const HANDLERS = {
     this.emit("buffers");
   },
   TAGMSG(line) {
-    // Only +typing is shown (https://ircv3.net/specs/client-tags/typing), and only in
-    // a buffer already open: a notification never opens a private chat.
+    // Reactions (reactions.js) and +typing (https://ircv3.net/specs/client-tags/typing),
+    // only in a buffer already open: a notification never opens a private chat.
+    if ("+draft/react" in line.tags || "+draft/unreact" in line.tags) {
+      this.reacted(line);
+      return;
+    }
     const state = line.tags["+typing"];
     const nick = nickOf(line.source);
     if (state === undefined || !line.source.includes("!") || this.isMe(nick)) return;

@@ -9,10 +9,11 @@ export const SPOKEN = new Set(["message", "action", "notice"]);
 /**
  * One line of a conversation.
  * kind: message | action | notice | join | part | quit | nick | topic | kick | mode | info | error
+ * replyTo: the msgid this message answers (+draft/reply), or null.
  */
 export class Message {
-  constructor({ id = null, time = new Date(), kind = "message", nick = "", text = "", self = false, highlight = false }) {
-    Object.assign(this, { id, time, kind, nick, text, self, highlight });
+  constructor({ id = null, time = new Date(), kind = "message", nick = "", text = "", self = false, highlight = false, replyTo = null }) {
+    Object.assign(this, { id, time, kind, nick, text, self, highlight, replyTo });
   }
 }
 
@@ -35,6 +36,7 @@ export class Buffer {
     this.online = null; // a private chat's person (MONITOR): true, false, or null (not known)
     this.readMarker = null; // Date of the last message read (draft/read-marker), if known
     this.newFrom = null; // the first message not read when the buffer was shown: the "new messages" line
+    this.reactions = new Map(); // msgid -> Map(reaction -> [nicks]) (reactions.js)
   }
 
   /**
