@@ -53,7 +53,7 @@ export const TRANSITIONS = Object.freeze({
 export const WANTED_CAPS = Object.freeze([
   "message-tags", "server-time", "echo-message", "batch", "draft/chathistory",
   "away-notify", "multi-prefix", "userhost-in-names", "account-notify", "extended-join",
-  "draft/read-marker", "draft/message-redaction", "draft/multiline", "draft/event-playback",
+  "draft/read-marker", "draft/message-redaction", "draft/multiline",
 ]);
 
 /** A received multiline batch as one PRIVMSG/NOTICE line: the tags and source of its
