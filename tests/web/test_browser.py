@@ -525,3 +525,48 @@ def test_lines_typed_with_shift_enter_are_one_multiline_message(
     expect(alice.lines("second line")).to_have_count(1)
     assert carol.expect("PRIVMSG").params == ["#lobby", "first line"]
     assert carol.expect("PRIVMSG").params == ["#lobby", "second line"]
+
+
+def test_reply_quotes_the_message_and_reactions_toggle_on_click(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    # +draft/reply and +draft/react between two pages and an IRC client.
+    alice = person(people, browser, server).sign_in("alice")
+    bob = person(people, browser, server).sign_in("bob")
+    carol = IrcClient(server.port).register("carol", caps="message-tags")
+    carol.join("#lobby")
+    carol.send("PRIVMSG #lobby :lunch at noon?")
+    expect(alice.lines("lunch at noon?")).to_have_count(1)
+    msgid = alice.lines("lunch at noon?").get_attribute("data-msgid")
+    assert msgid
+    question = alice.page.locator(f'#messages .msg[data-msgid="{msgid}"]')
+    question.hover()
+    question.locator(".actions .reply").click()
+    expect(alice.page.locator("#replying")).to_contain_text("Replying to carol")
+    alice.say("count me in")
+    reply = carol.expect("PRIVMSG")
+    assert reply.params == ["#lobby", "count me in"] and reply.tags["+draft/reply"] == msgid
+    expect(alice.page.locator("#replying")).to_be_hidden()
+    quote = bob.lines("count me in").locator(".quote")
+    expect(quote).to_have_text("carollunch at noon?")
+    # Bob reacts from the hover bar; Alice clicks the count to add hers, then again.
+    bob_question = bob.page.locator(f'#messages .msg[data-msgid="{msgid}"]')
+    bob_question.hover()
+    bob_question.locator(".actions .react", has_text="👍").click()
+    sent = carol.expect("TAGMSG")
+    assert sent.tags["+draft/reply"] == msgid and sent.tags["+draft/react"] == "👍"
+    count = question.locator(".reactions .reaction")
+    expect(count).to_have_text("👍 1")
+    count.click()
+    expect(count).to_have_text("👍 2")
+    expect(count).to_have_attribute("aria-pressed", "true")
+    expect(bob_question.locator(".reaction")).to_have_text("👍 2")
+    count.click()
+    expect(count).to_have_text("👍 1")
+    expect(count).to_have_attribute("aria-pressed", "false")
+    carol.send(f"@+draft/reply={msgid};+draft/react=🎉 TAGMSG #lobby")
+    expect(question.locator(".reaction", has_text="🎉")).to_have_text("🎉 1")
+    shot = os.environ.get("CHATROOM_REACTIONS_SHOT")
+    if shot:  # a picture of it for the docs or a review
+        alice.page.screenshot(path=shot)
+    carol.close()

@@ -6,6 +6,7 @@ import { Completer, runInput } from "./commands.js";
 import { casefold, isChannel } from "./irc.js";
 import { typingText } from "./typing.js";
 import { uploadFile, uploadUrl } from "./upload.js";
+import { messageById } from "./reactions.js";
 import { ConversationView, linkify, renderBufferList, renderMembers } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -132,6 +133,7 @@ function start(nick, password, rooms, active) {
     }
   });
   client.on("active", onActive);
+  client.on("reactions", (buffer, msgid) => conversation.updateReactions(buffer, msgid));
   client.on("typing", (buffer) => {
     if (buffer === client.model.activeBuffer()) drawTyping(buffer);
   });
@@ -191,6 +193,8 @@ function onMessage(buffer, message, { how, live }) {
 function onActive(buffer) {
   drawBuffers();
   drawHeader(buffer);
+  if (replying && replying.buffer !== buffer) replyTo(null);
+  conversation.context = replyContext(buffer);
   conversation.render(buffer, { keepPlace: false });
   fillScreen(buffer);
   drawTyping(buffer);
@@ -198,6 +202,28 @@ function onActive(buffer) {
   document.body.classList.remove("show-sidebar", "show-members");
   updateTitle();
   saveSession();
+}
+
+// -- replies and reactions (reactions.js) -----------------------------------------------
+
+let replying = null; // {buffer, message} the next message answers, or null
+
+/** What the conversation needs to quote replies and count reactions in `buffer`. */
+function replyContext(buffer) {
+  return {
+    quoted: (msgid) => messageById(buffer, msgid),
+    reactions: (msgid) => client?.chat.reactions(buffer, msgid) ?? [],
+    onReact: (msgid, text) => client?.toggleReaction(buffer.name, msgid, text),
+    onReply: (message) => replyTo({ buffer, message }),
+  };
+}
+
+/** Answer `to` ({buffer, message}) with the next message, or not (null): a bar above the input says so. */
+function replyTo(to) {
+  replying = to;
+  $("replying").hidden = !to;
+  $("replying-text").textContent = to ? `Replying to ${to.message.nick}: ${to.message.text.split("\n")[0]}` : "";
+  if (to) $("input").focus();
 }
 
 // -- drawing ------------------------------------------------------------------------------
@@ -270,11 +296,13 @@ function onSubmit(event) {
   const line = input.value;
   if (!line.trim() || !client) return;
   const buffer = client.model.activeBuffer();
-  const error = runInput(client, buffer, line, { onQuit: () => sessionStorage.removeItem(SESSION_KEY) });
+  const replyToId = replying && replying.buffer === buffer ? replying.message.id : null;
+  const error = runInput(client, buffer, line, { onQuit: () => sessionStorage.removeItem(SESSION_KEY), replyTo: replyToId });
   if (error) {
     client.note(buffer, "error", error);
     return;
   }
+  replyTo(null);
   sent.push(line);
   sentIndex = sent.length;
   input.value = "";
@@ -375,6 +403,7 @@ function onGlobalKey(event) {
     client.activate(list[Number(event.key) - 1].name);
     event.preventDefault();
   } else if (event.key === "Escape") {
+    if (replying) replyTo(null);
     document.body.classList.remove("show-sidebar", "show-members");
     $("input").focus();
   }
@@ -388,6 +417,7 @@ function bindStatic() {
     $("password").focus();
   });
   $("composer").addEventListener("submit", onSubmit);
+  $("replying-cancel").addEventListener("click", () => replyTo(null));
   bindSharing();
   $("input").addEventListener("keydown", onInputKey);
   $("input").addEventListener("input", (event) => client?.inputChanged(event.target.value));

@@ -108,6 +108,12 @@ export class ChatClient {
     this.flush();
   }
 
+  /** Click on the reaction `text` under `msgid` of `name`: give it or take it back. */
+  toggleReaction(name, msgid, text) {
+    this.chat.toggleReaction(name, msgid, text);
+    this.flush();
+  }
+
   setNick(nick) {
     this.protocol.setNick(nick);
     this.flush();

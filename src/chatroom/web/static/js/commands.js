@@ -26,13 +26,13 @@ function roomName(text, chantypes) {
  * Run one line typed by the user in `buffer` (the active one, may be null).
  * Returns an error message to show, or "" when done. "//text" sends "/text".
  */
-export function runInput(client, buffer, line, { onQuit } = {}) {
+export function runInput(client, buffer, line, { onQuit, replyTo = null } = {}) {
   if (!line.trim()) return "";
   if (!line.startsWith("/") || line.startsWith("//")) {
     if (!buffer || buffer.kind === "server") return "Join a room first: /join #lobby";
     if (client.state !== "connected") return "Not connected: your message was not sent. It will be possible again once reconnected.";
     if (buffer.kind === "channel" && !buffer.joined) return `You are not in ${buffer.name}: /join ${buffer.name}`;
-    client.say(buffer.name, line.startsWith("//") ? line.slice(1) : line);
+    client.say(buffer.name, line.startsWith("//") ? line.slice(1) : line, { replyTo });
     return "";
   }
   const space = line.indexOf(" ");

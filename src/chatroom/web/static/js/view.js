@@ -4,6 +4,7 @@
 // built with DOM APIs, for http and https URLs only.
 
 import { casefold } from "./irc.js";
+import { DEFAULT_REACTIONS } from "./reactions.js";
 import { thumbnailFor } from "./upload.js";
 
 const NICK_COLOURS = 12; // .c0 ... .c11 in style.css, readable in light and dark mode
@@ -72,8 +73,10 @@ function dayLabel(date) {
 
 const EVENT_ICONS = { join: "→", part: "←", quit: "←", nick: "↔", topic: "✎", kick: "✕", mode: "⚙", info: "ℹ", error: "⚠" };
 
-/** One line of the conversation as an element. `previous` decides grouping. */
-export function messageElement(message, previous) {
+/** One line of the conversation as an element. `previous` decides grouping; `context`
+ * (optional) quotes replies and counts reactions: {quoted(msgid) -> Message|null,
+ * reactions(msgid) -> [{text, nicks, mine}], onReact(msgid, text), onReply(message)}. */
+export function messageElement(message, previous, context = null) {
   const spoken = message.kind === "message" || message.kind === "notice" || message.kind === "action";
   const row = el("div", `msg kind-${message.kind}`);
   if (message.self) row.classList.add("self");
@@ -89,7 +92,8 @@ export function messageElement(message, previous) {
     const grouped =
       previous && previous.kind === message.kind && casefold(previous.nick) === casefold(message.nick) &&
       message.time - previous.time < GROUP_GAP && sameDay(previous.time, message.time);
-    if (grouped) row.classList.add("cont");
+    if (grouped && !message.replyTo) row.classList.add("cont");
+    if (message.replyTo && context) body.append(quoteElement(context.quoted(message.replyTo)));
     const nick = el("span", `nick ${nickClass(message.nick)}`, message.nick);
     body.append(nick);
     const text = el("span", "text");
@@ -104,7 +108,52 @@ export function messageElement(message, previous) {
     body.append(el("span", "icon", EVENT_ICONS[message.kind] ?? "•"), el("span", "text", message.text));
   }
   row.append(body);
+  if (spoken && message.id && !message.deleted && context) {
+    body.append(reactionsElement(message.id, context.reactions(message.id), context));
+    row.append(actionsElement(message, context));
+  }
   return row;
+}
+
+/** The line above a reply: who said what it answers (or that it is not loaded). */
+function quoteElement(quoted) {
+  const quote = el("div", "quote");
+  if (quoted) quote.append(el("span", `nick ${nickClass(quoted.nick)}`, quoted.nick), el("span", "text", quoted.text.split("\n")[0]));
+  else quote.append(el("span", "text", "a message not loaded"));
+  return quote;
+}
+
+/** The counts under a message: one button per reaction; clicking toggles ours. */
+export function reactionsElement(msgid, reactions, context) {
+  const row = el("div", "reactions");
+  for (const { text, nicks, mine } of reactions) {
+    const button = el("button", mine ? "reaction mine" : "reaction", `${text} ${nicks.length}`);
+    button.type = "button";
+    button.title = `${nicks.join(", ")} reacted with ${text}`;
+    button.setAttribute("aria-pressed", String(mine));
+    button.addEventListener("click", () => context.onReact(msgid, text));
+    row.append(button);
+  }
+  return row;
+}
+
+/** What shows on hovering a message: reply, and a few reactions to give. */
+function actionsElement(message, context) {
+  const actions = el("div", "actions");
+  const reply = el("button", "reply", "↩");
+  reply.type = "button";
+  reply.title = `Reply to ${message.nick}`;
+  reply.setAttribute("aria-label", reply.title);
+  reply.addEventListener("click", () => context.onReply(message));
+  actions.append(reply);
+  for (const text of DEFAULT_REACTIONS) {
+    const react = el("button", "react", text);
+    react.type = "button";
+    react.title = `React with ${text}`;
+    react.addEventListener("click", () => context.onReact(message.id, text));
+    actions.append(react);
+  }
+  return actions;
 }
 
 /**
@@ -135,6 +184,14 @@ export class ConversationView {
   constructor(list) {
     this.list = list;
     this.buffer = null;
+    this.context = null; // messageElement's: replies and reactions (set by app.js)
+  }
+
+  /** The reactions to `msgid` changed: redraw its counts if it is on screen. */
+  updateReactions(buffer, msgid) {
+    if (this.buffer !== buffer || !this.context) return;
+    const row = [...this.list.querySelectorAll(".msg[data-msgid]")].find((r) => r.dataset.msgid === msgid);
+    row?.querySelector(".reactions")?.replaceWith(reactionsElement(msgid, this.context.reactions(msgid), this.context));
   }
 
   atBottom() {
@@ -162,7 +219,7 @@ export class ConversationView {
     for (const message of buffer.messages) {
       if (!previous || !sameDay(previous.time, message.time)) fragment.append(this.divider(message.time));
       if (message === buffer.newFrom) fragment.append(el("div", "day new-messages", "New messages"));
-      fragment.append(messageElement(message, previous));
+      fragment.append(messageElement(message, previous, this.context));
       previous = message;
     }
     this.list.replaceChildren(fragment);
@@ -183,7 +240,7 @@ export class ConversationView {
     const list = buffer.messages;
     const previous = list.length > 1 ? list[list.length - 2] : null;
     if (!previous || !sameDay(previous.time, message.time)) this.list.append(this.divider(message.time));
-    this.list.append(messageElement(message, previous));
+    this.list.append(messageElement(message, previous, this.context));
     if (stick) this.scrollToBottom();
   }
 }
