@@ -397,6 +397,47 @@ def test_sign_in_with_an_account_password(
     expect(right.lines("signed in")).to_have_count(1)
 
 
+def test_create_an_account_from_the_page_then_sign_in_with_it(
+    browser: Browser, server: RunningServer, people: list[Person]
+) -> None:
+    maker = person(people, browser, server)
+    maker.page.goto(maker.base)
+    maker.page.fill("#nick", "nadia")
+    maker.page.click("#create-account")
+    expect(maker.page.locator("#login-submit")).to_have_text("Create the account and join")
+    maker.page.fill("#password", "short")
+    maker.page.screenshot(path="/tmp/webreg-signin-create.png")
+    maker.page.click("#login-submit")
+    expect(maker.page.locator("#login-error")).to_contain_text("That password is too weak")
+    # The form stays in its create mode with the name filled in: try again.
+    maker.page.fill("#password", "a long enough secret")
+    maker.page.click("#login-submit")
+    maker.wait_connected()
+    expect(maker.page.locator("#me")).to_have_text("nadia")
+
+    # The name is taken now: creating it again says so.
+    maker.page.click("#leave")
+    expect(maker.page.locator("#login")).to_be_visible()
+    again = person(people, browser, server)
+    again.page.goto(again.base)
+    again.page.fill("#nick", "nadia")
+    again.page.click("#create-account")
+    again.page.fill("#password", "another long secret")
+    again.page.click("#login-submit")
+    expect(again.page.locator("#login-error")).to_contain_text("The account nadia already exists")
+
+    # A second page signs in to the account with its password.
+    second = person(people, browser, server)
+    second.page.goto(second.base)
+    second.page.fill("#nick", "nadia")
+    second.page.click("#show-password")
+    second.page.fill("#password", "a long enough secret")
+    second.page.click("#login-submit")
+    second.wait_connected()
+    expect(second.page.locator("#me")).to_have_text("nadia")
+    expect(second.page.locator(".msg.kind-error", has_text="is registered")).to_have_count(0)
+
+
 def test_typing_shows_under_the_messages_of_the_others(
     browser: Browser, server: RunningServer, people: list[Person]
 ) -> None:

@@ -264,3 +264,70 @@ test("lines that make no sense are ignored or passed on, never thrown", () => {
     for (const line of junk) assert.doesNotThrow(() => p.receiveLine(line), `${state}: ${JSON.stringify(line)}`);
   }
 });
+
+// -- creating an account (draft/account-registration) ------------------------------------
+
+test("creating an account before connecting: REGISTER before CAP END, then logged in", () => {
+  const p = opened({ password: "s3cret-pass", create: true });
+  let [events, sent] = feed(p, ":srv CAP * LS :batch sasl=PLAIN draft/account-registration=before-connect");
+  assert.deepEqual(sent, ["CAP REQ batch"]); // no sasl: there is no account to log in to yet
+  [events, sent] = feed(p, ":srv CAP alice ACK :batch");
+  assert.deepEqual(sent, ["REGISTER alice * s3cret-pass"]);
+  assert.equal(p.state, State.CREATING);
+  [events, sent] = feed(p, ":srv REGISTER SUCCESS alice :Account created");
+  assert.deepEqual(events, [{ type: "account-created", account: "alice" }]);
+  assert.deepEqual(sent, ["CAP END"]);
+  assert.equal(p.state, State.REGISTERING);
+  feed(p, ":srv 001 alice :Welcome");
+  assert.equal(p.state, State.REGISTERED);
+  // A reconnect logs in to the account it made, with SASL.
+  p.connectionLost();
+  p.connectionMade();
+  p.dataToSend();
+  assert.deepEqual(feed(p, ":srv CAP * LS :sasl draft/account-registration=before-connect")[1], ["CAP REQ sasl"]);
+});
+
+test("creating an account on a server that takes REGISTER only after connecting", () => {
+  const p = opened({ password: "s3cret-pass", create: true });
+  let [, sent] = feed(p, ":srv CAP * LS :sasl draft/account-registration");
+  assert.deepEqual(sent, ["CAP END"]); // nothing wanted: no sasl, and no PASS either
+  [, sent] = feed(p, ":srv 001 alice :Welcome");
+  assert.deepEqual(sent, ["REGISTER alice * s3cret-pass"]);
+  const [events] = feed(p, ":srv REGISTER SUCCESS alice :Account created");
+  assert.deepEqual(events, [{ type: "account-created", account: "alice" }]);
+  assert.equal(p.state, State.REGISTERED);
+  assert.equal(p.create, false);
+});
+
+test("FAIL REGISTER closes with a sentence for the sign-in form", () => {
+  const cases = [
+    ["ACCOUNT_EXISTS", /account alice already exists/],
+    ["WEAK_PASSWORD", /password is too weak/],
+    ["BAD_ACCOUNT_NAME", /cannot be an account name/],
+    ["ACCOUNT_NAME_MUST_BE_NICK", /using the name alice/],
+    ["TEMPORARILY_UNAVAILABLE", /cannot be created right now/],
+    ["SOMETHING_NEW", /could not be created/],
+  ];
+  for (const [code, sentence] of cases) {
+    const p = opened({ password: "pw", create: true });
+    feed(p, ":srv CAP * LS :draft/account-registration=before-connect");
+    const [events] = feed(p, `:srv FAIL REGISTER ${code} alice :Server says why`);
+    assert.deepEqual(events, [{ type: "close" }], code);
+    assert.match(p.fatal, sentence, code);
+    assert.match(p.fatal, /Server says why/, code);
+  }
+});
+
+test("creating an account where the server offers no registration says so", () => {
+  const p = opened({ password: "pw", create: true });
+  const [events, sent] = feed(p, ":srv CAP * LS :sasl batch");
+  assert.deepEqual([events, sent], [[{ type: "close" }], []]);
+  assert.match(p.fatal, /does not let you create an account/);
+});
+
+test("a FAIL REGISTER when not creating one is for chat.js", () => {
+  const p = registered();
+  const [events] = feed(p, ":srv FAIL REGISTER ACCOUNT_EXISTS alice :exists");
+  assert.equal(events[0].type, "line");
+  assert.equal(p.fatal, "");
+});

@@ -4,6 +4,7 @@
 import { ChatClient } from "./client.js";
 import { Completer, runInput } from "./commands.js";
 import { casefold, isChannel } from "./irc.js";
+import { NOTIFY_KEY, Notifier, readLevel } from "./notify.js";
 import { typingText } from "./typing.js";
 import { uploadFile, uploadUrl } from "./upload.js";
 import { messageById } from "./reactions.js";
@@ -20,6 +21,15 @@ let conversation = null;
 const completer = new Completer();
 const sent = []; // lines typed, for ArrowUp/ArrowDown
 let sentIndex = 0;
+const notifier = new Notifier({
+  Notification: "Notification" in window ? window.Notification : null,
+  level: () => readLevel(localStorage),
+  seen: (buffer) => !document.hidden && buffer === client?.model.activeBuffer(),
+  open: (buffer) => {
+    window.focus();
+    client?.activate(buffer.name);
+  },
+});
 
 // -- start ---------------------------------------------------------------------------
 
@@ -72,6 +82,19 @@ function saveSession() {
 
 // -- sign in -----------------------------------------------------------------------------
 
+/** The sign-in form logs in (creating = false) or creates an account (REGISTER). */
+function setCreating(creating) {
+  $("login-form").dataset.mode = creating ? "create" : "login";
+  $("password-row").hidden = false;
+  $("password").autocomplete = creating ? "new-password" : "current-password";
+  $("login-submit").textContent = creating ? "Create the account and join" : "Join the chat";
+  $("show-password").hidden = !creating;
+  $("show-password").textContent = "I have an account";
+  $("create-account").hidden = creating;
+  $("login-error").textContent = "";
+  $("password").focus();
+}
+
 function showLogin(error, { needsPassword = false } = {}) {
   $("app").hidden = true;
   $("login").hidden = false;
@@ -81,6 +104,7 @@ function showLogin(error, { needsPassword = false } = {}) {
   if (needsPassword) {
     $("password-row").hidden = false;
     $("show-password").hidden = true;
+    $("create-account").hidden = false;
   }
   const room = hashRoom();
   $("login-room").textContent = room ?? settings.default_room;
@@ -96,11 +120,17 @@ function onLogin(event) {
     $("nick").focus();
     return;
   }
+  const create = $("login-form").dataset.mode === "create";
+  if (create && !$("password").value) {
+    $("login-error").textContent = "An account needs a password.";
+    $("password").focus();
+    return;
+  }
   const saved = readSession(); // after a reload: the rooms that were open
-  start(nick, $("password").value, saved?.rooms ?? [], saved?.active ?? null);
+  start(nick, $("password").value, saved?.rooms ?? [], saved?.active ?? null, create);
 }
 
-function start(nick, password, rooms, active) {
+function start(nick, password, rooms, active, create = false) {
   const wanted = [settings.default_room, ...rooms];
   const fromHash = hashRoom();
   if (fromHash) wanted.push(fromHash);
@@ -111,6 +141,7 @@ function start(nick, password, rooms, active) {
     url: url.href,
     nick,
     password,
+    create,
     rooms: [...new Map(wanted.filter(Boolean).map((r) => [casefold(r), r])).values()],
     active: fromHash ?? active ?? settings.default_room,
   });
@@ -186,7 +217,7 @@ function onMessage(buffer, message, { how, live }) {
     if (how === "append") conversation.append(buffer, message);
     else conversation.render(buffer);
   }
-  if (message.highlight && !message.self) notify(buffer, message);
+  notifier.notify(buffer, message);
   updateTitle();
 }
 
@@ -274,18 +305,6 @@ function fillScreen(buffer) {
   if (list.scrollHeight <= list.clientHeight + 10 && !buffer.reachedStart && buffer.messages.length) {
     client.loadOlder(buffer);
   }
-}
-
-function notify(buffer, message) {
-  const visible = !document.hidden && buffer === client.model.activeBuffer();
-  if (visible || !("Notification" in window) || Notification.permission !== "granted") return;
-  const title = buffer.kind === "query" ? message.nick : `${message.nick} in ${buffer.name}`;
-  const note = new Notification(title, { body: message.text, tag: buffer.key });
-  note.onclick = () => {
-    window.focus();
-    client?.activate(buffer.name);
-    note.close();
-  };
 }
 
 // -- input ---------------------------------------------------------------------------------
@@ -411,11 +430,8 @@ function onGlobalKey(event) {
 
 function bindStatic() {
   $("login-form").addEventListener("submit", onLogin);
-  $("show-password").addEventListener("click", () => {
-    $("password-row").hidden = false;
-    $("show-password").hidden = true;
-    $("password").focus();
-  });
+  $("show-password").addEventListener("click", () => setCreating(false));
+  $("create-account").addEventListener("click", () => setCreating(true));
   $("composer").addEventListener("submit", onSubmit);
   $("replying-cancel").addEventListener("click", () => replyTo(null));
   bindSharing();
@@ -436,6 +452,9 @@ function bindStatic() {
     sessionStorage.removeItem(SESSION_KEY);
     client?.quit("Leaving");
   });
+  const level = $("notify-level");
+  level.value = readLevel(localStorage);
+  level.addEventListener("change", () => localStorage.setItem(NOTIFY_KEY, level.value));
   const bell = $("notifications");
   if ("Notification" in window && Notification.permission === "default") {
     bell.hidden = false;

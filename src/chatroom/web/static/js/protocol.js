@@ -10,7 +10,7 @@
 // dataToSend() the same way. Lines it cannot send (the socket is not open) it drops.
 //
 // What this owns: registration (one state, one transition table), capability
-// negotiation (CAP 302), SASL PLAIN, ISUPPORT, our nick and the nick we want,
+// negotiation (CAP 302), SASL PLAIN, creating an account (REGISTER), ISUPPORT, our nick and the nick we want,
 // batches, PING, and why a sign-in failed. What it leaves to chat.js: rooms,
 // messages, members, history.
 
@@ -21,6 +21,7 @@ export const State = Object.freeze({
   DISCONNECTED: "disconnected", // no connection
   NEGOTIATING: "negotiating", // CAP LS 302, NICK, USER sent; agreeing on capabilities
   AUTHENTICATING: "authenticating", // AUTHENTICATE PLAIN sent; waiting for 903/904
+  CREATING: "creating", // REGISTER sent before CAP END (before-connect); waiting for its answer
   REGISTERING: "registering", // CAP END sent; waiting for RPL_WELCOME
   REGISTERED: "registered", // RPL_WELCOME received
 });
@@ -36,6 +37,7 @@ export const TRANSITIONS = Object.freeze({
   [State.DISCONNECTED]: { open: State.NEGOTIATING },
   [State.NEGOTIATING]: {
     sasl: State.AUTHENTICATING,
+    create: State.CREATING,
     capEnd: State.REGISTERING,
     welcome: State.REGISTERED,
     close: State.DISCONNECTED,
@@ -45,6 +47,7 @@ export const TRANSITIONS = Object.freeze({
     welcome: State.REGISTERED,
     close: State.DISCONNECTED,
   },
+  [State.CREATING]: { created: State.REGISTERING, close: State.DISCONNECTED },
   [State.REGISTERING]: { welcome: State.REGISTERED, close: State.DISCONNECTED },
   [State.REGISTERED]: { close: State.DISCONNECTED },
 });
@@ -71,6 +74,27 @@ export function joinMultiline(batch) {
   return { tags, source: batch.opening.source, command: lines[0].command, params: [batch.target, text] };
 }
 
+/** The account-registration cap (IRCv3 draft); its value lists "before-connect" when
+ * REGISTER may come before CAP END. */
+export const ACCOUNT_REGISTRATION = "draft/account-registration";
+
+/** What a FAIL REGISTER code means for the person filling in the sign-in form. */
+const REGISTER_FAILURES = {
+  ACCOUNT_EXISTS: (name) => `The account ${name} already exists. Sign in with its password, or pick another name.`,
+  WEAK_PASSWORD: () => "That password is too weak: choose a longer one.",
+  UNACCEPTABLE_PASSWORD: () => "That password cannot be used: choose another one.",
+  BAD_ACCOUNT_NAME: (name) => `The name “${name}” cannot be an account name.`,
+  ACCOUNT_NAME_MUST_BE_NICK: (name) => `Someone online is using the name ${name}: pick another name.`,
+  TEMPORARILY_UNAVAILABLE: () => "Accounts cannot be created right now.",
+};
+
+/** The sign-in form's text for FAIL REGISTER <code> <name> :<description>. */
+export function registerFailure(code, name, description) {
+  const known = REGISTER_FAILURES[code];
+  const text = known ? known(name) : "The account could not be created.";
+  return description ? `${text} (${description})` : text;
+}
+
 /** ISUPPORT values assumed until the server says otherwise (RPL_ISUPPORT). */
 const DEFAULT_ISUPPORT = { PREFIX: "(ov)@+", CHANTYPES: "#", CHATHISTORY: "100", NICKLEN: "32" };
 
@@ -89,17 +113,21 @@ export class LocalProtocolError extends Error {
  *   {type: "line", line, batch}        any other line, for chat.js; `batch` is the
  *                                      open batch it belongs to ({type, target}) or null
  *   {type: "batch-end", batch}         a batch ended
+ *   {type: "account-created", account}  REGISTER SUCCESS: the account exists and we
+ *                                      are logged in to it
  *   {type: "close"}                    sign-in failed for good (see `fatal`): close
  *                                      the connection, do not reconnect
  * Lines of a chathistory batch are content, replayed: they reach chat.js as "line"
  * events and never change the session (a NICK in history does not rename us).
  */
 export class IrcProtocol {
-  /** options: {nick, password, realname} */
-  constructor({ nick, password = "", realname = "" }) {
+  /** options: {nick, password, realname, create}; `create`: make an account named `nick`
+   * with `password` (REGISTER) instead of logging in to it. */
+  constructor({ nick, password = "", realname = "", create = false }) {
     this.wantedNick = nick;
     this.nick = nick;
     this.password = password;
+    this.create = create && !!password; // until the account exists; then we log in
     this.realname = realname || nick;
     this.state = State.DISCONNECTED;
     this.caps = new Set(); // enabled capabilities
@@ -232,10 +260,24 @@ export class IrcProtocol {
     }
   }
 
-  /** Capabilities agreed (or none to agree on): let registration finish. */
+  /** Capabilities agreed (or none to agree on): create the account first if the
+   * server takes REGISTER before connecting, else let registration finish. */
   endCaps() {
+    if (this.create && this.registerBeforeConnect()) {
+      this.move("create");
+      this.sendRegister();
+      return;
+    }
     this.move("capEnd");
     this.send("CAP", "END");
+  }
+
+  registerBeforeConnect() {
+    return (this.capValues.get(ACCOUNT_REGISTRATION) ?? "").split(",").includes("before-connect");
+  }
+
+  sendRegister() {
+    this.send("REGISTER", this.wantedNick, "*", this.password);
   }
 
   /** Sign-in failed for good: say why, and ask the caller to close. */
@@ -279,8 +321,13 @@ const SESSION = {
       const wanted = WANTED_CAPS.filter((c) => this.offered.has(c));
       // An account password goes with SASL PLAIN (IRCv3 SASL 3.1); a server without
       // accounts may want a server password (PASS) instead. Both before CAP END.
-      if (this.password && this.offered.has("sasl")) wanted.push("sasl");
-      else if (this.password) this.send("PASS", this.password);
+      // Creating an account: REGISTER instead, before CAP END or after the welcome.
+      if (this.create && !this.offered.has(ACCOUNT_REGISTRATION)) {
+        this.fail("This server does not let you create an account here.");
+        return;
+      }
+      if (this.password && !this.create && this.offered.has("sasl")) wanted.push("sasl");
+      else if (this.password && !this.create) this.send("PASS", this.password);
       this.offered = null;
       if (wanted.length) this.send("CAP", "REQ", wanted.join(" "));
       else this.endCaps();
@@ -290,7 +337,7 @@ const SESSION = {
         else if (cap) this.caps.add(cap);
       }
       if (!this.allows("capEnd")) return;
-      if (this.caps.has("sasl") && this.password) {
+      if (this.caps.has("sasl") && this.password && !this.create) {
         this.move("sasl");
         this.send("AUTHENTICATE", "PLAIN");
       } else this.endCaps();
@@ -322,6 +369,25 @@ const SESSION = {
     this.move("welcome");
     this.nick = line.params[0] ?? this.nick;
     this.events.push({ type: "registered", nick: this.nick });
+    if (this.create) this.sendRegister(); // the server takes it only now
+  },
+  REGISTER(line) {
+    // REGISTER SUCCESS <account> :<message>; the server has logged us in.
+    if (line.params[0] !== "SUCCESS" || !this.create) return;
+    this.create = false; // from now on (a reconnect) we log in with SASL
+    this.events.push({ type: "account-created", account: line.params[1] ?? this.wantedNick });
+    if (this.allows("created")) {
+      this.move("created");
+      this.send("CAP", "END");
+    }
+  },
+  FAIL(line) {
+    // FAIL REGISTER <code> <account> :<description>: the sign-in form says why.
+    if (line.params[0] !== "REGISTER" || !this.create) return PASS;
+    const [, code = "", name = this.wantedNick] = line.params;
+    const description = line.params.length > 3 ? line.params[line.params.length - 1] : "";
+    this.fail(registerFailure(code, name, description));
+    return undefined;
   },
   "005"(line) {
     // RPL_ISUPPORT: TOKEN, TOKEN=value, -TOKEN (removed).
