@@ -11,7 +11,8 @@ PostgreSQL's ``COPY`` and connection handling.
 from __future__ import annotations
 
 import json
-from typing import TypeVar, cast
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
 
 from .base import MessageKind, Search, StoredMessage, from_ms, to_ms
 from .query import DmTargets, Key, KeyOf, LatestTime, Plan, Scan, Step
@@ -229,13 +230,42 @@ _SEARCH_NO_TEXT = statement(
     _SEARCH.format(targets=_SQLITE_TARGETS, text=""),
     postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=""),
 )
-_SEARCH_INDEXED = statement(
-    _SEARCH.format(
-        targets=_SQLITE_TARGETS,
-        text=" AND seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase)",
-    ),
-    postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=" AND text ILIKE :pattern"),
+# The first page without collecting every match (see _indexed): the matches' keys newest
+# first by seq (the insert order, which is time order for appends), a window at a time, the
+# LIMIT inside the index's own scan; then the filters over that window only.
+_SEARCH_HITS = statement(
+    "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase"
+    " AND rowid < :below AND rowid >= :floor ORDER BY rowid DESC LIMIT :window",
+    postgres="SELECT seq FROM messages WHERE text ILIKE :pattern"
+    " AND seq < :below AND seq >= :floor ORDER BY seq DESC LIMIT :window",
 )
+_AMONG = _SEARCH.replace(f"SELECT {_NAMES} ", f"SELECT {_NAMES}, seq ")
+_SEARCH_AMONG = statement(
+    _AMONG.format(targets=_SQLITE_TARGETS, text=" AND seq IN (SELECT value FROM json_each(:seqs))"),
+    postgres=_AMONG.format(
+        targets=_POSTGRES_TARGETS,
+        text=" AND seq IN (SELECT CAST(v AS BIGINT)"
+        " FROM json_array_elements_text(CAST(:seqs AS json)) AS v)",
+    ),
+)
+# The oldest message said after a time: a message stored late (a relayed one, an import)
+# may be newer than its seq says; from this seq up, every newer one has been looked at.
+# (min of seq + 0: on a bare min(seq) SQLite walks the table in seq order instead of the
+# index on time.)
+_FIRST_SEQ_AFTER = statement("SELECT min(seq + 0) FROM messages WHERE time > :time")
+# When a few windows have not filled the page, the filters are selective: the rest of the
+# matches in one statement, where the sort only takes the rows that pass them.
+_SEARCH_REST = statement(
+    _AMONG.format(
+        targets=_SQLITE_TARGETS,
+        text=" AND seq < :below AND seq IN"
+        " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase AND rowid < :below)",
+    ),
+    postgres=_AMONG.format(
+        targets=_POSTGRES_TARGETS, text=" AND seq < :below AND text ILIKE :pattern"
+    ),
+)
+_WINDOWS = (200, 2_000)
 # Fewer than 3 characters make no trigram: a scan (of the conversations' rows only).
 _SEARCH_SHORT = statement(
     _SEARCH.format(targets=_SQLITE_TARGETS, text=_LIKE),
@@ -344,11 +374,65 @@ def search(query: Search) -> SqlPlan[list[StoredMessage]]:
     }
     stmt = _SEARCH_NO_TEXT
     if query.text:
-        stmt = _SEARCH_INDEXED if len(query.text) >= 3 else _SEARCH_SHORT
         values["pattern"] = f"%{_like(query.text)}%"
         values["phrase"] = '"' + query.text.replace('"', '""') + '"'
+        if len(query.text) >= 3:
+            return (yield from _indexed(values, query.limit))
+        stmt = _SEARCH_SHORT
     rows = yield from fetch_all(stmt, **values)
     return [from_row(cast(Row, tuple(row))) for row in rows]
+
+
+def _indexed(values: dict[str, object], limit: int) -> SqlPlan[list[StoredMessage]]:
+    """The newest *limit* matches of an indexed text, read a growing window at a time.
+
+    The index gives the matches' seqs newest first; each window is filtered (conversations,
+    sender, time) until *limit* rows pass or the matches run out, so a common word costs a
+    page, not every match and a sort; after the last window, the rest in one statement (a
+    filter that few matches pass is no faster a window at a time). Seq order is time order
+    only for appends: before the
+    page is final, the matches from the oldest message newer than its last row are read too.
+    """
+    found: list[Sequence[Any]] = []
+    below = _NEVER
+    for window in _WINDOWS:
+        hits = yield from _hits(values, below, -_NEVER, window)
+        found.extend((yield from _among(values, hits)))
+        if len(hits) < window:
+            return _page(found, limit)  # every match read
+        below = hits[-1]
+        if len(found) >= limit:
+            break
+    else:
+        found.extend((yield from fetch_all(_SEARCH_REST, **values, below=below)))
+        return _page(found, limit)
+    page = _page(found, limit)
+    row = yield from fetch_one(_FIRST_SEQ_AFTER, time=to_ms(page[-1].time))
+    floor = below if row is None or row[0] is None else int(row[0])
+    if floor < below:
+        hits = yield from _hits(values, below, floor, _NEVER)
+        found.extend((yield from _among(values, hits)))
+        page = _page(found, limit)
+    return page
+
+
+def _hits(values: dict[str, object], below: int, floor: int, window: int) -> SqlPlan[list[int]]:
+    """The seqs of the matches in [*floor*, *below*), newest first, at most *window*."""
+    rows = yield from fetch_all(_SEARCH_HITS, **values, below=below, floor=floor, window=window)
+    return [int(row[0]) for row in rows]
+
+
+def _among(values: dict[str, object], seqs: list[int]) -> SqlPlan[list[Sequence[Any]]]:
+    """The rows (with their seq last) of *seqs* that pass the search's filters."""
+    if not seqs:
+        return []
+    return (yield from fetch_all(_SEARCH_AMONG, **values, seqs=json.dumps(seqs)))
+
+
+def _page(rows: list[Sequence[Any]], limit: int) -> list[StoredMessage]:
+    """The newest *limit* of *rows* (each ends with its seq), by time then seq."""
+    rows.sort(key=lambda row: (int(row[1]), int(row[-1])), reverse=True)
+    return [from_row(cast(Row, tuple(row[:-1]))) for row in rows[:limit]]
 
 
 def read_marker(account: str, target: str) -> SqlPlan[int | None]:
