@@ -230,42 +230,28 @@ _SEARCH_NO_TEXT = statement(
     _SEARCH.format(targets=_SQLITE_TARGETS, text=""),
     postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=""),
 )
-# The first page without collecting every match (see _indexed): the matches' keys newest
-# first by seq (the insert order, which is time order for appends), a window at a time, the
-# LIMIT inside the index's own scan; then the filters over that window only.
-_SEARCH_HITS = statement(
-    "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase"
-    " AND rowid < :below AND rowid >= :floor ORDER BY rowid DESC LIMIT :window",
-    postgres="SELECT seq FROM messages WHERE text ILIKE :pattern"
-    " AND seq < :below AND seq >= :floor ORDER BY seq DESC LIMIT :window",
-)
+# The first page without collecting every match (see _indexed): the matches in a range of
+# seq (the insert order, which is time order for appends), newest range first; the index
+# reads only that range of its lists.
 _AMONG = _SEARCH.replace(f"SELECT {_NAMES} ", f"SELECT {_NAMES}, seq ")
-_SEARCH_AMONG = statement(
-    _AMONG.format(targets=_SQLITE_TARGETS, text=" AND seq IN (SELECT value FROM json_each(:seqs))"),
+_SEARCH_RANGE = statement(
+    _AMONG.format(
+        targets=_SQLITE_TARGETS,
+        text=" AND seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase"
+        " AND rowid >= :floor AND rowid < :below)",
+    ),
     postgres=_AMONG.format(
         targets=_POSTGRES_TARGETS,
-        text=" AND seq IN (SELECT CAST(v AS BIGINT)"
-        " FROM json_array_elements_text(CAST(:seqs AS json)) AS v)",
+        text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
     ),
 )
+_LAST_SEQ = statement("SELECT max(seq) FROM messages")
 # The oldest message said after a time: a message stored late (a relayed one, an import)
 # may be newer than its seq says; from this seq up, every newer one has been looked at.
 # (min of seq + 0: on a bare min(seq) SQLite walks the table in seq order instead of the
 # index on time.)
 _FIRST_SEQ_AFTER = statement("SELECT min(seq + 0) FROM messages WHERE time > :time")
-# When a few windows have not filled the page, the filters are selective: the rest of the
-# matches in one statement, where the sort only takes the rows that pass them.
-_SEARCH_REST = statement(
-    _AMONG.format(
-        targets=_SQLITE_TARGETS,
-        text=" AND seq < :below AND seq IN"
-        " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase AND rowid < :below)",
-    ),
-    postgres=_AMONG.format(
-        targets=_POSTGRES_TARGETS, text=" AND seq < :below AND text ILIKE :pattern"
-    ),
-)
-_WINDOWS = (200, 2_000)
+_FIRST_SPAN = 2_000  # seqs in the first range; each next one is 4 times wider
 # Fewer than 3 characters make no trigram: a scan (of the conversations' rows only).
 _SEARCH_SHORT = statement(
     _SEARCH.format(targets=_SQLITE_TARGETS, text=_LIKE),
@@ -384,49 +370,29 @@ def search(query: Search) -> SqlPlan[list[StoredMessage]]:
 
 
 def _indexed(values: dict[str, object], limit: int) -> SqlPlan[list[StoredMessage]]:
-    """The newest *limit* matches of an indexed text, read a growing window at a time.
+    """The newest *limit* matches of an indexed text, read a range of seq at a time.
 
-    The index gives the matches' seqs newest first; each window is filtered (conversations,
-    sender, time) until *limit* rows pass or the matches run out, so a common word costs a
-    page, not every match and a sort; after the last window, the rest in one statement (a
-    filter that few matches pass is no faster a window at a time). Seq order is time order
-    only for appends: before the
+    Newest range first, each 4 times wider than the last, until *limit* rows pass the
+    filters (conversations, sender, time) or no range is left, so a common word costs about
+    a page, not every match and a sort. Seq order is time order only for appends: before the
     page is final, the matches from the oldest message newer than its last row are read too.
     """
-    found: list[Sequence[Any]] = []
-    below = _NEVER
-    for window in _WINDOWS:
-        hits = yield from _hits(values, below, -_NEVER, window)
-        found.extend((yield from _among(values, hits)))
-        if len(hits) < window:
-            return _page(found, limit)  # every match read
-        below = hits[-1]
-        if len(found) >= limit:
-            break
-    else:
-        found.extend((yield from fetch_all(_SEARCH_REST, **values, below=below)))
-        return _page(found, limit)
-    page = _page(found, limit)
-    row = yield from fetch_one(_FIRST_SEQ_AFTER, time=to_ms(page[-1].time))
-    floor = below if row is None or row[0] is None else int(row[0])
-    if floor < below:
-        hits = yield from _hits(values, below, floor, _NEVER)
-        found.extend((yield from _among(values, hits)))
-        page = _page(found, limit)
-    return page
-
-
-def _hits(values: dict[str, object], below: int, floor: int, window: int) -> SqlPlan[list[int]]:
-    """The seqs of the matches in [*floor*, *below*), newest first, at most *window*."""
-    rows = yield from fetch_all(_SEARCH_HITS, **values, below=below, floor=floor, window=window)
-    return [int(row[0]) for row in rows]
-
-
-def _among(values: dict[str, object], seqs: list[int]) -> SqlPlan[list[Sequence[Any]]]:
-    """The rows (with their seq last) of *seqs* that pass the search's filters."""
-    if not seqs:
+    row = yield from fetch_one(_LAST_SEQ)
+    if row is None or row[0] is None:
         return []
-    return (yield from fetch_all(_SEARCH_AMONG, **values, seqs=json.dumps(seqs)))
+    found: list[Sequence[Any]] = []
+    below, span = int(row[0]) + 1, _FIRST_SPAN
+    while below > 0 and len(found) < limit:
+        floor = max(below - span, 0)
+        found.extend((yield from fetch_all(_SEARCH_RANGE, **values, floor=floor, below=below)))
+        below, span = floor, span * 4
+    page = _page(found, limit)
+    if below > 0 and page:
+        row = yield from fetch_one(_FIRST_SEQ_AFTER, time=to_ms(page[-1].time))
+        if row is not None and row[0] is not None and int(row[0]) < below:
+            late = yield from fetch_all(_SEARCH_RANGE, **values, floor=int(row[0]), below=below)
+            page = _page(found + late, limit)
+    return page
 
 
 def _page(rows: list[Sequence[Any]], limit: int) -> list[StoredMessage]:
