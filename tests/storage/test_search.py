@@ -91,3 +91,18 @@ async def test_channel_events_are_not_found(store: HistoryStore) -> None:
     found = await store.search(Search("quick", 10, targets=("#chan",)))
     assert ids(found) == ids([m[3], m[0]])
     assert ids(await store.search(Search("", 10, targets=("#chan",), sender="quickie"))) == []
+
+
+async def test_late_stored_older_and_newer_messages_keep_time_order(store: HistoryStore) -> None:
+    # Stored order is not time order (a relayed or imported message): the newest by time
+    # come first even when they were stored first, past the first range of seqs read.
+    newer = [msg("#chan", 1_000_000 + i, f"quick {i}", source="bob!b@h") for i in range(300)]
+    older = [msg("#chan", i, f"quick old {i}", source="bob!b@h") for i in range(3000)]
+    older[10] = msg("#chan", 10, "quick old by alice", source="alice!a@h")
+    assert all(await store_all(store, newer + older))
+    found = await store.search(Search("quick", 5, targets=("#chan",)))
+    assert ids(found) == ids(newer[:-6:-1])
+    by_alice = await store.search(Search("quick", 5, targets=("#chan",), sender="alice"))
+    assert ids(by_alice) == ids([older[10]])
+    window = Search("uick old", 3, targets=("#chan",), before=at(400))
+    assert ids(await store.search(window)) == ids(older[400:397:-1])

@@ -11,7 +11,8 @@ PostgreSQL's ``COPY`` and connection handling.
 from __future__ import annotations
 
 import json
-from typing import TypeVar, cast
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
 
 from .base import MessageKind, Search, StoredMessage, from_ms, to_ms
 from .query import DmTargets, Key, KeyOf, LatestTime, Plan, Scan, Step
@@ -229,13 +230,28 @@ _SEARCH_NO_TEXT = statement(
     _SEARCH.format(targets=_SQLITE_TARGETS, text=""),
     postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=""),
 )
-_SEARCH_INDEXED = statement(
-    _SEARCH.format(
+# The first page without collecting every match (see _indexed): the matches in a range of
+# seq (the insert order, which is time order for appends), newest range first; the index
+# reads only that range of its lists.
+_AMONG = _SEARCH.replace(f"SELECT {_NAMES} ", f"SELECT {_NAMES}, seq ")
+_SEARCH_RANGE = statement(
+    _AMONG.format(
         targets=_SQLITE_TARGETS,
-        text=" AND seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase)",
+        text=" AND seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase"
+        " AND rowid >= :floor AND rowid < :below)",
     ),
-    postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=" AND text ILIKE :pattern"),
+    postgres=_AMONG.format(
+        targets=_POSTGRES_TARGETS,
+        text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
+    ),
 )
+_LAST_SEQ = statement("SELECT max(seq) FROM messages")
+# The oldest message said after a time: a message stored late (a relayed one, an import)
+# may be newer than its seq says; from this seq up, every newer one has been looked at.
+# (min of seq + 0: on a bare min(seq) SQLite walks the table in seq order instead of the
+# index on time.)
+_FIRST_SEQ_AFTER = statement("SELECT min(seq + 0) FROM messages WHERE time > :time")
+_FIRST_SPAN = 2_000  # seqs in the first range; each next one is 4 times wider
 # Fewer than 3 characters make no trigram: a scan (of the conversations' rows only).
 _SEARCH_SHORT = statement(
     _SEARCH.format(targets=_SQLITE_TARGETS, text=_LIKE),
@@ -344,11 +360,45 @@ def search(query: Search) -> SqlPlan[list[StoredMessage]]:
     }
     stmt = _SEARCH_NO_TEXT
     if query.text:
-        stmt = _SEARCH_INDEXED if len(query.text) >= 3 else _SEARCH_SHORT
         values["pattern"] = f"%{_like(query.text)}%"
         values["phrase"] = '"' + query.text.replace('"', '""') + '"'
+        if len(query.text) >= 3:
+            return (yield from _indexed(values, query.limit))
+        stmt = _SEARCH_SHORT
     rows = yield from fetch_all(stmt, **values)
     return [from_row(cast(Row, tuple(row))) for row in rows]
+
+
+def _indexed(values: dict[str, object], limit: int) -> SqlPlan[list[StoredMessage]]:
+    """The newest *limit* matches of an indexed text, read a range of seq at a time.
+
+    Newest range first, each 4 times wider than the last, until *limit* rows pass the
+    filters (conversations, sender, time) or no range is left, so a common word costs about
+    a page, not every match and a sort. Seq order is time order only for appends: before the
+    page is final, the matches from the oldest message newer than its last row are read too.
+    """
+    row = yield from fetch_one(_LAST_SEQ)
+    if row is None or row[0] is None:
+        return []
+    found: list[Sequence[Any]] = []
+    below, span = int(row[0]) + 1, _FIRST_SPAN
+    while below > 0 and len(found) < limit:
+        floor = max(below - span, 0)
+        found.extend((yield from fetch_all(_SEARCH_RANGE, **values, floor=floor, below=below)))
+        below, span = floor, span * 4
+    page = _page(found, limit)
+    if below > 0 and page:
+        row = yield from fetch_one(_FIRST_SEQ_AFTER, time=to_ms(page[-1].time))
+        if row is not None and row[0] is not None and int(row[0]) < below:
+            late = yield from fetch_all(_SEARCH_RANGE, **values, floor=int(row[0]), below=below)
+            page = _page(found + late, limit)
+    return page
+
+
+def _page(rows: list[Sequence[Any]], limit: int) -> list[StoredMessage]:
+    """The newest *limit* of *rows* (each ends with its seq), by time then seq."""
+    rows.sort(key=lambda row: (int(row[1]), int(row[-1])), reverse=True)
+    return [from_row(cast(Row, tuple(row[:-1]))) for row in rows[:limit]]
 
 
 def read_marker(account: str, target: str) -> SqlPlan[int | None]:
