@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from support.accounts import register_account
 from support.irc_client import IrcClient
 from support.server import RunningServer, ServerFactory
 from support.timeouts import SLOWDOWN, TIMEOUT
@@ -357,13 +358,7 @@ def test_phone_sized_screen(browser: Browser, server: RunningServer, people: lis
 def test_sign_in_with_an_account_password(
     browser: Browser, server: RunningServer, people: list[Person]
 ) -> None:
-    owner = IrcClient(server.port)
-    owner.send("CAP LS 302")
-    owner.send("CAP REQ :draft/account-registration sasl")
-    owner.send("NICK maya")
-    owner.send("USER maya 0 * :maya")
-    owner.send("REGISTER * * :correct horse battery")
-    assert owner.expect("REGISTER").params[:2] == ["SUCCESS", "maya"]
+    owner = register_account(server, "maya")
     owner.send("QUIT")
     assert owner.closed()
 
@@ -467,13 +462,7 @@ def test_typing_shows_under_the_messages_of_the_others(
 def test_reading_on_one_page_clears_the_badge_on_the_other(
     browser: Browser, server: RunningServer, people: list[Person]
 ) -> None:
-    owner = IrcClient(server.port)
-    owner.send("CAP LS 302")
-    owner.send("CAP REQ :draft/account-registration sasl")
-    owner.send("NICK nora")
-    owner.send("USER nora 0 * :nora")
-    owner.send("REGISTER * * :correct horse battery")
-    assert owner.expect("REGISTER").params[:2] == ["SUCCESS", "nora"]
+    owner = register_account(server, "nora")
     owner.send("QUIT")
     assert owner.closed()
     devices = []
@@ -509,13 +498,7 @@ def test_share_an_image_with_the_attach_button(
 
     from PIL import Image
 
-    owner = IrcClient(server.port)
-    owner.send("CAP LS 302")
-    owner.send("CAP REQ :draft/account-registration")
-    owner.send("NICK lena")
-    owner.send("USER lena 0 * :lena")
-    owner.send("REGISTER * * :correct horse battery")
-    assert owner.expect("REGISTER").params[:2] == ["SUCCESS", "lena"]
+    owner = register_account(server, "lena")
     owner.send("QUIT")
     assert owner.closed()
     irc = tcp_client(server, "watcher")
