@@ -7,27 +7,13 @@ import json
 import pytest
 
 from chatroom.cluster.channels import Echoes, dump, parse
-from chatroom.server.channel import Channel, ListEntry
+from chatroom.server.channel import Channel
 from chatroom.server.mirror import snapshot
-
-
-def _busy_channel() -> Channel:
-    channel = Channel("#Room", "#room")
-    channel.created = 1_700_000_000
-    channel.modes = {"i", "m", "n", "t"}
-    channel.key = "sesame"
-    channel.limit = 12
-    channel.topic, channel.topic_setter, channel.topic_time = "hello", "a!u@h", 1_700_000_100
-    channel.lists["b"] += (ListEntry("bad!*@*", "a!u@h", 1_700_000_200),)
-    channel.lists["I"] += (ListEntry("*!*@friends", "a!u@h", 1_700_000_300),)
-    channel.founder = "Alice"
-    channel.op_accounts = {"alice", "bob"}
-    channel.permanent = True
-    return channel
+from support.channels import busy_channel
 
 
 def test_the_state_round_trips_through_json() -> None:
-    state = snapshot(_busy_channel())
+    state = snapshot(busy_channel())
     assert parse(dump(state)) == state
     plain = snapshot(Channel("#Room", "#room"))
     assert parse(dump(plain)) == plain
@@ -35,7 +21,7 @@ def test_the_state_round_trips_through_json() -> None:
 
 def test_the_json_is_what_older_processes_wrote() -> None:
     """Redis holds states written by older processes, and they read ours."""
-    body = json.loads(dump(snapshot(_busy_channel())))
+    body = json.loads(dump(snapshot(busy_channel())))
     assert body == {
         "n": "#Room",
         "c": 1_700_000_000,
@@ -66,7 +52,7 @@ def test_the_json_is_what_older_processes_wrote() -> None:
     ],
 )
 def test_a_bad_state_is_a_value_error(change: dict[str, object]) -> None:
-    body = json.loads(dump(snapshot(_busy_channel())))
+    body = json.loads(dump(snapshot(busy_channel())))
     body.update(change)
     with pytest.raises(ValueError):
         parse(json.dumps(body))

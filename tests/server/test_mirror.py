@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from chatroom.server.channel import Channel, ListEntry
+from chatroom.server.channel import Channel
 from chatroom.server.mirror import is_orphan, mirror_of, restore, snapshot
 from chatroom.server.network.state import ChannelState
 from chatroom.server.network.view import RemoteUser, RemoteView
-
-
-def _busy_channel() -> Channel:
-    channel = Channel("#Room", "#room")
-    channel.created = 1_700_000_000
-    channel.modes = {"i", "m", "n", "t"}
-    channel.key = "sesame"
-    channel.limit = 12
-    channel.topic, channel.topic_setter, channel.topic_time = "hello", "a!u@h", 1_700_000_100
-    channel.lists["b"] += (ListEntry("bad!*@*", "a!u@h", 1_700_000_200),)
-    channel.lists["I"] += (ListEntry("*!*@friends", "a!u@h", 1_700_000_300),)
-    channel.founder = "Alice"
-    channel.op_accounts = {"alice", "bob"}
-    channel.permanent = True
-    return channel
+from support.channels import busy_channel
 
 
 def test_the_state_round_trips_and_leaves_members_alone() -> None:
-    source = _busy_channel()
+    source = busy_channel()
     mirror = Channel("#room", "#room")
     member = object()
     mirror.members[member] = "o"  # type: ignore[index]
@@ -47,13 +33,13 @@ def test_the_state_round_trips_and_leaves_members_alone() -> None:
 
 def test_a_snapshot_is_a_value() -> None:
     """Equal channels give equal, hashable snapshots (events holding one are keys)."""
-    assert snapshot(_busy_channel()) == snapshot(_busy_channel())
-    assert hash(snapshot(_busy_channel())) == hash(snapshot(_busy_channel()))
-    assert snapshot(_busy_channel()).modes == "imnt"
+    assert snapshot(busy_channel()) == snapshot(busy_channel())
+    assert hash(snapshot(busy_channel())) == hash(snapshot(busy_channel()))
+    assert snapshot(busy_channel()).modes == "imnt"
 
 
 def test_a_mirror_is_made_only_from_a_state() -> None:
-    state = snapshot(_busy_channel())
+    state = snapshot(busy_channel())
     mirror = mirror_of(state)
     assert (mirror.name, mirror.folded, mirror.members) == ("#Room", "#room", {})
     assert snapshot(mirror) == state

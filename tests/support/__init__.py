@@ -15,6 +15,7 @@ Import them as ``from support.<module> import ...`` (``tests/`` is on pytest's p
   relay that cuts a process off Redis.
 - ``history``, ``account_stores``: messages and account stores for the storage tests.
 - ``irc_lines``: a hypothesis strategy for hostile IRC lines.
-- ``tls``: TLS client connections and where the server listens for TLS.
+- ``tls``: TLS client connections and where the server listens for TLS; ``channels``: a
+  channel with all its shared state set.
 - ``timeouts``: timeouts scaled by CHATROOM_TEST_SLOWDOWN; ``ports``: a free port.
 """
