@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from chatroom.client.chathistory import AroundLoaded
 from chatroom.client.events import BufferRenamed, HistoryLoaded, MessageAdded, OlderMessages
 from chatroom.client.model import BufferKind
 from support.client_protocol import Harness
@@ -192,3 +193,48 @@ def test_backlog_size_is_configurable() -> None:
         "line 4",
         "line 5",
     ]
+
+
+def test_around_a_message_goes_to_the_ui_and_not_into_the_buffer() -> None:
+    h = history_harness().join()
+    h.feed(
+        "@label=h1 :srv BATCH +lr labeled-response",
+        "@batch=lr :srv BATCH +b1 chathistory #lobby",
+        privmsg(50, "latest"),
+        ":srv BATCH -b1",
+        ":srv BATCH -lr",
+    )
+    assert h.client.fetch_around("#lobby", "m5", 3)
+    assert h.conn.texts()[-1] == "@label=h2 CHATHISTORY AROUND #lobby msgid=m5 3"
+    h.feed(
+        "@label=h2 :srv BATCH +b2 chathistory #lobby",
+        privmsg(4, "before", batch="b2"),
+        privmsg(5, "the one found", batch="b2"),
+        "@batch=b2;msgid=r1;+draft/reply=m5;+draft/react=👍 :carol!~c@h TAGMSG #lobby",
+        privmsg(6, "after", batch="b2"),
+        ":srv BATCH -b2",
+    )
+    [around] = h.of(AroundLoaded)
+    assert isinstance(around, AroundLoaded)
+    assert (around.buffer, around.msgid) == ("#lobby", "m5")
+    assert [m.text for m in around.messages] == ["before", "the one found", "after"]
+    assert all(m.history for m in around.messages)
+    lobby = h.client.model.get("#lobby")
+    assert lobby is not None
+    # Not inserted: paging back must still start before "latest", leaving no gap.
+    assert "before" not in [m.text for m in lobby.messages]
+    assert list(lobby.reactions["m5"]) == ["👍"]
+
+
+def test_around_a_private_message_opens_the_chat_and_a_refusal_ends_it_empty() -> None:
+    h = history_harness()
+    assert h.client.fetch_around("carol", "m7", 5)
+    carol = h.client.model.get("carol")
+    assert carol is not None and carol.key == h.client.model.active
+    sent = h.conn.texts()[-1]
+    assert sent.endswith("CHATHISTORY AROUND carol msgid=m7 5"), sent
+    label = sent.split()[0].removeprefix("@label=")
+    h.feed(f"@label={label} :srv FAIL CHATHISTORY INVALID_TARGET AROUND carol :No such target")
+    [around] = h.of(AroundLoaded)
+    assert isinstance(around, AroundLoaded) and around.messages == ()
+    assert not h.client.fetch_around("#nowhere", "m1", 5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chatroom.client.commands import SearchHistory, parse_input
+from chatroom.client.search import SearchResults
 from support.client_protocol import Harness
 
 CAPS = "server-time batch message-tags soju.im/search"
@@ -64,3 +65,28 @@ def test_without_the_cap_the_user_is_told() -> None:
     h.client.submit("/search fast")
     assert not any(text.startswith("SEARCH") for text in h.conn.texts())
     assert notes(h)[-1] == "This server does not offer search."
+
+
+def test_a_quiet_search_in_one_room_ends_with_the_results_event_only() -> None:
+    h = search_harness()
+    before = notes(h)
+    h.client.perform(SearchHistory("fast", room="#lobby", quiet=True))
+    assert h.conn.texts()[-1] == "SEARCH in=#lobby;text=fast;limit=20"
+    h.feed(
+        ":srv BATCH +s1 soju.im/search",
+        "@batch=s1;time=2026-01-02T11:30:00.000Z;msgid=b :carol!~c@h PRIVMSG alice :fast dm",
+        ":srv BATCH -s1",
+    )
+    assert notes(h) == before  # nothing said in the conversation
+    [results] = h.of(SearchResults)
+    assert isinstance(results, SearchResults) and results.text == "fast"
+    [hit] = results.hits
+    assert (hit.where, hit.sender, hit.text, hit.msgid) == ("carol", "carol", "fast dm", "b")
+    assert hit.time.isoformat() == "2026-01-02T11:30:00+00:00"
+
+
+def test_a_search_without_the_cap_ends_with_no_results() -> None:
+    h = search_harness("server-time batch")
+    h.client.perform(SearchHistory("x", quiet=True))
+    [results] = h.of(SearchResults)
+    assert isinstance(results, SearchResults) and results.hits == ()

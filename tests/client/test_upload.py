@@ -12,7 +12,7 @@ from chatroom.client.model import BufferKind
 from chatroom.client.protocol import ClientProtocol
 from chatroom.client.upload import TOKEN, plan, take
 from support.client import Running, until
-from support.server import RunningServer
+from support.server import RunningServer, ServerFactory
 
 PASSWORD = "correct horse battery staple"
 
@@ -72,3 +72,21 @@ async def test_upload_sends_the_link(server: RunningServer, tmp_path: Path) -> N
     await until(lambda: any("cannot read" in e for e in errors(alice.client.protocol)))
     await alice.stop()
     await bob.stop()
+
+
+async def test_a_refused_upload_says_the_servers_reason(
+    server_factory: ServerFactory, tmp_path: Path
+) -> None:
+    server = server_factory("--no-flood-control", config="[files]\nmax_size = 10\n")
+    alice = await Running(server.port, "alice", rooms=("#lobby",)).ready()
+    alice.client.submit(f"/register {PASSWORD}")
+    await until(lambda: alice.client.account == "alice", what="account")
+    big = tmp_path / "big.txt"
+    big.write_text("more than ten bytes\n")
+    alice.client.switch_to("#lobby")
+    alice.client.submit(f"/upload {big}")
+    await until(lambda: any("failed" in e for e in errors(alice.client.protocol)))
+    assert errors(alice.client.protocol)[-1] == (
+        f"Upload of {big} failed: Files may be at most 10 bytes"
+    )
+    await alice.stop()

@@ -19,6 +19,10 @@ https://ircv3.net/specs/extensions/batch. The rules this module keeps:
 - Requests carry a ``label`` when the server offers ``labeled-response``, which
   ties each reply (or ``FAIL``) to its request; without it, replies are matched
   by target, oldest request first.
+- :func:`fetch_around` opens a conversation at one message (a search result):
+  ``CHATHISTORY AROUND <target> msgid=<id> <n>``. Those lines are *not* put in the
+  buffer (that would leave a gap before the newest ones that paging back would
+  skip); they come to the UI as an :class:`AroundLoaded` event.
 - A ``msgid`` the server no longer knows (``FAIL CHATHISTORY INVALID_PARAMS``
   naming it, or ``INVALID_MSGREFTOKEN``) is retried once by time instead.
 """
@@ -26,12 +30,13 @@ https://ircv3.net/specs/extensions/batch. The rules this module keeps:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chatroom.client import multiline, reactions, search
-from chatroom.client.events import HistoryLoaded, OlderMessages
+from chatroom.client.events import Event, HistoryLoaded, OlderMessages
 from chatroom.client.lines import chat_message
-from chatroom.client.model import Buffer, BufferKind, now_utc
+from chatroom.client.model import Buffer, BufferKind, Message, now_utc
 from chatroom.client.records import OpenBatch, Purpose, Request
 from chatroom.client.state import ClientState
 from chatroom.protocol import Line, casefold
@@ -39,6 +44,17 @@ from chatroom.protocol import Line, casefold
 log = logging.getLogger(__name__)
 
 CAP = "draft/chathistory"
+
+
+@dataclass(frozen=True, slots=True)
+class AroundLoaded(Event):
+    """The answer to :func:`fetch_around`: ``messages`` of ``buffer`` around the one
+    with ``msgid`` (oldest first, ``history`` set), for the UI to show; the buffer
+    itself is unchanged. Empty when the server had none (or refused: a note says why)."""
+
+    buffer: str
+    msgid: str
+    messages: tuple[Message, ...]
 
 
 def available(client: ClientState) -> bool:
@@ -95,6 +111,16 @@ def fetch_older(client: ClientState, buffer: Buffer, limit: int) -> bool:
         Purpose.OLDER, buffer.name, "BEFORE", anchor, _limit(client, limit), None, fallback
     )
     _send(client, request)
+    return True
+
+
+def fetch_around(client: ClientState, buffer: Buffer, msgid: str, limit: int) -> bool:
+    """Ask for up to ``limit`` lines of ``buffer`` around the message ``msgid``
+    (they arrive as :class:`AroundLoaded`). False (nothing sent) without history."""
+    if not available(client) or buffer.kind is BufferKind.SERVER or limit <= 0:
+        return False
+    anchor = f"msgid={msgid}"
+    _send(client, Request(Purpose.AROUND, buffer.name, "AROUND", anchor, _limit(client, limit)))
     return True
 
 
@@ -195,6 +221,13 @@ def _finish(client: ClientState, batch: OpenBatch) -> None:
         if line.command in ("PRIVMSG", "NOTICE")
         and (message := chat_message(client, line, private=private, history=True)) is not None
     ]
+    if request is not None and request.purpose is Purpose.AROUND:
+        for line in batch.lines:
+            if line.command == "TAGMSG":
+                reactions.received(client, line, buffer)
+        msgid = request.anchor.removeprefix("msgid=")
+        client.emit(AroundLoaded(buffer.name, msgid, tuple(messages)))
+        return
     older = request is not None and request.purpose is Purpose.OLDER
     inserted = tuple(client.model.insert_history(buffer, messages, older=older))
     for line in batch.lines:
@@ -251,3 +284,5 @@ def chathistory_failed(client: ClientState, line: Line) -> None:
     client.note(f"Could not load the history of {buffer.name}: {line.params[-1]}", buffer=buffer)
     if request.purpose is Purpose.OLDER:
         client.emit(OlderMessages(buffer.name, (), False))
+    elif request.purpose is Purpose.AROUND:
+        client.emit(AroundLoaded(buffer.name, request.anchor.removeprefix("msgid="), ()))

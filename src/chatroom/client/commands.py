@@ -134,9 +134,12 @@ class FetchOlder(Action):
 
 @dataclass(frozen=True, slots=True)
 class SearchHistory(Action):
-    """``/search WORDS``: search the history the server keeps (soju.im/search)."""
+    """``/search WORDS``: search the history the server keeps (soju.im/search).
+    ``room``: only there; ``quiet``: answer with the results event only (a search box)."""
 
     text: str
+    room: str | None = None
+    quiet: bool = False
 
 
 @dataclass(frozen=True, slots=True)

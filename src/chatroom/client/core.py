@@ -378,6 +378,12 @@ class ChatClient:
         self._flush()
         return asked
 
+    def fetch_around(self, name: str, msgid: str, limit: int = 40) -> bool:
+        """Open a buffer at a message (see :meth:`ClientProtocol.fetch_around`)."""
+        asked = self.protocol.fetch_around(name, msgid, limit)
+        self._flush()
+        return asked
+
     def typing(self, name: str) -> tuple[str, ...]:
         """Who is typing in the buffer called ``name``, in the order they started."""
         return self.protocol.typing_in.typing(name)

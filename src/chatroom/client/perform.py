@@ -72,7 +72,7 @@ def perform(client: ClientState, action: Action) -> None:
     elif isinstance(action, SendMessage | SendAction):
         _say(client, action)
     elif isinstance(action, SearchHistory):
-        start_search(client, action.text)
+        start_search(client, action.text, room=action.room, quiet=action.quiet)
     elif isinstance(action, ReplyTo | React):
         _respond(client, action)
     elif isinstance(action, Upload):

@@ -27,12 +27,12 @@ import logging
 
 from chatroom.client import readmarkers
 from chatroom.client.buffers import nick_problem, open_buffer, open_private
-from chatroom.client.chathistory import fetch_older
+from chatroom.client.chathistory import fetch_around, fetch_older
 from chatroom.client.commands import Action, is_secret, parse_input
 from chatroom.client.completion import complete_word
 from chatroom.client.events import Event, NickRequired
 from chatroom.client.handlers import handle
-from chatroom.client.model import Buffer, BufferKind
+from chatroom.client.model import Buffer, BufferKind, MessageKind
 from chatroom.client.perform import perform
 from chatroom.client.records import HistoryState
 from chatroom.client.registration import send_nick, start
@@ -40,6 +40,7 @@ from chatroom.client.state import ClientState, Phase, Trigger
 from chatroom.client.typing_notify import Notification, TypingSender
 from chatroom.errors import LocalProtocolError
 from chatroom.protocol import Line, is_valid_nick
+from chatroom.protocol.casemap import is_channel_name
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +220,22 @@ class ClientProtocol(ClientState):
         if buffer is None:
             return False
         return fetch_older(self, buffer, limit)
+
+    def fetch_around(self, name: str, msgid: str, limit: int = 40) -> bool:
+        """Ask for the messages of the buffer called ``name`` around ``msgid`` (a
+        search result); they arrive as an ``AroundLoaded`` event. The buffer is
+        shown first; a private chat not open yet is opened. False when there is no
+        such room or no history."""
+        buffer = self.model.get(name)
+        if buffer is None and not is_channel_name(name):
+            open_private(self, name)
+            buffer = self.model.get(name)
+        if buffer is None:
+            self.note(f"You are not in {name}: join it to read there.", MessageKind.ERROR)
+            return False
+        if buffer.key != self.model.active:
+            self.activate(buffer)
+        return fetch_around(self, buffer, msgid, limit)
 
     def complete(self, word: str, first: bool = False) -> list[str]:
         """Completions for ``word`` (see :func:`~chatroom.client.completion.complete_word`)."""

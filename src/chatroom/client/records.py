@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+from collections import deque
 from dataclasses import dataclass, field
 
 from chatroom.client.scram import ScramClient
@@ -33,6 +34,7 @@ class Purpose(enum.Enum):
 
     RECENT = "recent"  # on join, on opening a private chat, after reconnecting
     OLDER = "older"  # the user scrolled up or typed /history
+    AROUND = "around"  # the user opened a search result (kept out of the buffer)
 
 
 @dataclass(slots=True)
@@ -83,6 +85,7 @@ class HistoryState:
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.batches: dict[str, OpenBatch] = {}
+        self.searches: deque[tuple[str, bool]] = deque()  # SEARCHes sent: (text, quiet)
         self._labels = itertools.count(1)
 
     def next_label(self) -> str:

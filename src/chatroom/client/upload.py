@@ -96,6 +96,19 @@ def post(request: UploadRequest, verify: bool = True, timeout: float = 60.0) -> 
                 return str(location)
             raise UploadFailed(f"unexpected answer {response.status}")
     except urllib.error.HTTPError as exc:
-        raise UploadFailed(REFUSALS.get(exc.code, f"the server answered {exc.code}")) from None
+        reason = _server_reason(exc) or REFUSALS.get(exc.code, f"the server answered {exc.code}")
+        raise UploadFailed(reason) from None
     except (urllib.error.URLError, OSError) as exc:
         raise UploadFailed(f"cannot reach the server: {exc}") from None
+
+
+def _server_reason(refusal: urllib.error.HTTPError) -> str:
+    """The server's own sentence for a refusal (its short text body), or ""."""
+    if "text/plain" not in (refusal.headers.get("Content-Type") or ""):
+        return ""
+    try:
+        text = refusal.read(300).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    line = " ".join(text.split())
+    return line.rstrip(".") if 0 < len(line) < 200 else ""
