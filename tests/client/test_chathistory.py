@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from chatroom.client.chathistory import AroundLoaded
-from chatroom.client.events import BufferRenamed, HistoryLoaded, MessageAdded, OlderMessages
+from chatroom.client.events import (
+    ActiveBufferChanged,
+    BufferRenamed,
+    HistoryLoaded,
+    MessageAdded,
+    OlderMessages,
+)
 from chatroom.client.model import BufferKind
 from support.client_protocol import Harness
 
@@ -224,6 +230,11 @@ def test_around_a_message_goes_to_the_ui_and_not_into_the_buffer() -> None:
     # Not inserted: paging back must still start before "latest", leaving no gap.
     assert "before" not in [m.text for m in lobby.messages]
     assert list(lobby.reactions["m5"]) == ["👍"]
+    # Back to the latest: the active buffer is shown again with its own messages.
+    assert h.client.show("#lobby") and not h.client.show("#gone")
+    shown = h.of(ActiveBufferChanged)[-1]
+    assert isinstance(shown, ActiveBufferChanged) and shown.buffer.name == "#lobby"
+    assert "latest" in [m.text for m in shown.backlog]
 
 
 def test_around_a_private_message_opens_the_chat_and_a_refusal_ends_it_empty() -> None:

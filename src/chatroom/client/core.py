@@ -378,6 +378,12 @@ class ChatClient:
         self._flush()
         return asked
 
+    def show(self, name: str) -> bool:
+        """Redraw a buffer at its latest messages (see :meth:`ClientProtocol.show`)."""
+        shown = self.protocol.show(name)
+        self._flush()
+        return shown
+
     def fetch_around(self, name: str, msgid: str, limit: int = 40) -> bool:
         """Open a buffer at a message (see :meth:`ClientProtocol.fetch_around`)."""
         asked = self.protocol.fetch_around(name, msgid, limit)

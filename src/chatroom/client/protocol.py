@@ -221,6 +221,15 @@ class ClientProtocol(ClientState):
             return False
         return fetch_older(self, buffer, limit)
 
+    def show(self, name: str) -> bool:
+        """Show the buffer called ``name`` again (an ``ActiveBufferChanged`` with its
+        latest messages) even when it is the active one: a UI that showed something
+        else in its place (a search result's surroundings) goes back to the latest."""
+        buffer = self.model.get(name)
+        if buffer is not None:
+            self.activate(buffer)
+        return buffer is not None
+
     def fetch_around(self, name: str, msgid: str, limit: int = 40) -> bool:
         """Ask for the messages of the buffer called ``name`` around ``msgid`` (a
         search result); they arrive as an ``AroundLoaded`` event. The buffer is
