@@ -43,6 +43,7 @@ from chatroom.client.events import (
 )
 from chatroom.client.thread import ClientThread
 from chatroom.ui.tk.dialogs import ConnectDialog, TrustDialog
+from chatroom.ui.tk.features import Features
 from chatroom.ui.tk.formatting import COULD_NOT_CONNECT
 from chatroom.ui.tk.presenter import Presenter
 from chatroom.ui.tk.settings import ConnectSettings, save_settings
@@ -59,6 +60,9 @@ BATCH = 150
 BACKLOG_LINES = 500
 """Messages redrawn when switching rooms: the window scrolls, so show plenty
 (the terminal shows a screenful; the core's default is 50)."""
+
+
+EVENT_PLAYBACK = "draft/event-playback"
 
 
 class Runner(Protocol):
@@ -118,6 +122,8 @@ class TkChatApp:
         self.runner_factory = runner_factory
         self._utest = _utest
         self.window = MainWindow(root, _utest=_utest)
+        self.features = Features(self, _utest=_utest)
+        self.window.on_send = self.features.send
         self.runner: Runner | None = None
         self.presenter: Presenter | None = None
         self.dialog: ConnectDialog | None = None
@@ -154,6 +160,10 @@ class TkChatApp:
             self._retired.append(self.runner)
         if config.backlog_lines == ClientConfig().backlog_lines:
             config = dataclasses.replace(config, backlog_lines=BACKLOG_LINES)
+        if EVENT_PLAYBACK not in config.caps:
+            # Reactions are TAGMSGs: the server replays them with history only then
+            # (joins and parts come too, and take some of the history's lines).
+            config = dataclasses.replace(config, caps=(*config.caps, EVENT_PLAYBACK))
         runner = self.runner_factory(config)
         self.runner = runner
         self.config = config
@@ -191,10 +201,12 @@ class TkChatApp:
                     if self.dialog is not None:
                         self._dialog_events(events)
                     presenter.handle(events)
+                    self.features.handle(events)
                 except Exception:
                     # A drawing bug must not stop the window from following the chat.
                     log.exception("failed to show %d events", len(events))
                 self._after_events(events)
+        self.features.tick()
         now = time.monotonic()
         if presenter is not None and now - self._last_second >= 0.25:
             self._last_second = now
@@ -298,6 +310,7 @@ class TkChatApp:
             self.runner.quit()
         for runner in self._retired:
             runner.quit()
+        self.features.close()
         self.root.destroy()
 
     def wait(self, timeout: float = QUIT_GRACE + 2) -> None:

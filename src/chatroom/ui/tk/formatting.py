@@ -74,9 +74,12 @@ def message_line(message: Message, tz: tzinfo | None = None) -> list[Segment]:
     column). Whole-line tags say what the line is: ``history`` for lines
     replayed from the server's history (muted), ``own`` for the user's own
     messages, ``mention`` when it names the user, ``event`` for joins, parts and
-    other notices about the room, ``error`` for problems.
+    other notices about the room, ``error`` for problems; ``m:<msgid>`` names the
+    message (:mod:`chatroom.ui.tk.annotations` adds its quote and reactions).
     """
     line_tags: tuple[str, ...] = ("line",)
+    if message.msgid:  # finds the line again: its reply quote, reactions, menu
+        line_tags += (f"m:{message.msgid}",)
     if message.history:
         line_tags += ("history",)
     if message.own:

@@ -19,7 +19,7 @@ Layout (works from 800x600 up; the side panes can be dragged)::
 from __future__ import annotations
 
 import tkinter as tk
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from tkinter import ttk
 from typing import TYPE_CHECKING
 
@@ -71,6 +71,8 @@ class MainWindow:
         self._rows: dict[str, BufferRow] = {}
         self._members: list[MemberRow] = []
         self._at_top = False
+        self.paging = True  # scrolling to the top fetches older messages
+        self.on_send: Callable[[str], bool] | None = None  # instead of presenter.send
 
         outer = ttk.Frame(root)
         outer.pack(fill="both", expand=True)
@@ -363,7 +365,7 @@ class MainWindow:
         """The Send button and Enter: hand the text to the presenter, then clear."""
         if self.presenter is None:
             return
-        if self.presenter.send(self.input.get("1.0", "end-1c")):
+        if (self.on_send or self.presenter.send)(self.input.get("1.0", "end-1c")):
             self.input.delete("1.0", "end")
             self._fit_input()
         self.input.focus_set()
@@ -464,6 +466,6 @@ class MainWindow:
         scroll.set(first, last)
         # Reaching the top asks for older messages (once per arrival there).
         at_top = float(first) <= 0.0 and float(last) < 1.0
-        if at_top and not self._at_top and self.presenter is not None:
+        if at_top and not self._at_top and self.presenter is not None and self.paging:
             self.presenter.load_older()
         self._at_top = at_top
