@@ -139,7 +139,6 @@ class Features:
             if isinstance(event, ReactionsChanged):
                 changed.append(event.msgid)
             elif isinstance(event, ActiveBufferChanged):
-                self.around = None
                 self.window.paging = True
                 if self.replying is not None:
                     self.cancel_reply()
@@ -273,7 +272,8 @@ class Features:
         if presenter is None or presenter.active != casefold(event.buffer):
             return
         if event.msgid != self.around:
-            return
+            return  # an answer to an earlier choice
+        self.around = None
         if self.decorations.highlight(event.msgid) or not event.messages:
             return
         tz = presenter.tz
