@@ -4,10 +4,11 @@ Run from the repository root::
 
     .venv/bin/python tests/ui/tk/screenshot.py [OUTPUT.png [WIDTHxHEIGHT]]
 
-It starts Xvfb, a server and two independent IRC clients (bob and carol), opens
-the desktop client as alice, lets them talk in a few rooms, and saves the
-window as a PNG (pixels read from the X server; see ``xvfb.capture_png``).
-Needs only Xvfb; no image tools.
+It starts Xvfb, a server and independent IRC clients (bob, carol, dave), opens
+the desktop client as alice, lets them talk in a few rooms (a reply, reactions,
+someone typing, and news that arrived while alice was in another room, under a
+"new messages" line), and saves the window as a PNG (pixels read from the X
+server; see ``xvfb.capture_png``). Needs only Xvfb; no image tools.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from support.tk import conversation, pump, pump_until, rooms_list, type_and_send
 from support.xvfb import capture_png, start_xvfb  # noqa: E402
 
 SIZE = (960, 620)
+TAGS = "message-tags echo-message"
 
 
 def main(output: Path, size: tuple[int, int] = SIZE) -> None:
@@ -48,8 +50,8 @@ def main(output: Path, size: tuple[int, int] = SIZE) -> None:
 def take(
     port: int, display: str, output: Path, peers: list[IrcClient], size: tuple[int, int]
 ) -> None:
-    bob = IrcClient(port).register("bob")
-    carol = IrcClient(port).register("carol")
+    bob = IrcClient(port).register("bob", TAGS)
+    carol = IrcClient(port).register("carol", TAGS)
     peers += [bob, carol]
     bob.join("#lobby")
     bob.send("TOPIC #lobby :Welcome! Be kind · demo on Friday at 15:00 ☕")
@@ -80,10 +82,7 @@ def take(
     say(carol, "#lobby", "Hi bob! Did the new build land?")
     type_and_send(app, "It did. The desktop client is ready to try, screenshots coming")
     pump_until(root, lambda: "screenshots coming" in conversation(app), what="own message")
-    say(bob, "#lobby", "alice: nice work! Does it do emoji? ★ ♥ ✓")
-    type_and_send(app, "/me nods: Grüße, Привет, ¡hola! ✓")
-    pump_until(root, lambda: "Grüße" in conversation(app), what="action")
-    dave = IrcClient(port).register("dave")
+    dave = IrcClient(port).register("dave", TAGS)
     peers.append(dave)
     dave.join("#lobby")
     pump_until(root, lambda: "dave has joined" in conversation(app), what="join")
@@ -91,13 +90,31 @@ def take(
     say(carol, "#lobby", "dave: general chat; #dev is for the code, #design for looks")
     say(carol, "#design", "New colour palette is up, feedback welcome")
     say(carol, "#design", "alice: can you check the contrast on the sidebar?")
-    say(bob, "#dev", "Release notes drafted")
-    say(bob, "#dev", "Tagging v0.2 after lunch")
-    say(bob, "#dev", "Anyone against?")
     say(bob, "alice", "got a minute after the demo?")
     pump_until(root, lambda: "bob" in rooms_list(app), what="private chat")
-    pump_until(root, lambda: rooms_list(app)["#dev"][1] == "3", what="unread")
-    type_and_send(app, "Sure, let's pair on the docs")
+
+    # alice reads #dev meanwhile; #lobby goes on without her.
+    app.presenter.select("#dev")
+    pump_until(root, lambda: app.window.heading.cget("text") == "#dev", what="dev")
+    say(bob, "#dev", "Release notes drafted, tagging v0.2 after lunch")
+    bob.send("PRIVMSG #lobby :Demo moved to 15:30, room B 📽")
+    demo = bob.expect("PRIVMSG", lambda line: "Demo moved" in line.params[1])
+    assert demo.tags is not None
+    msgid = demo.tags["msgid"]
+    carol.send(f"@+draft/reply={msgid} PRIVMSG #lobby :Works for me, I'll bring the projector")
+    for who, emoji in ((carol, "👍"), (dave, "👍"), (dave, "🎉")):
+        who.send(f"@+draft/reply={msgid};+draft/react={emoji} TAGMSG #lobby")
+    dave.send("PRIVMSG #lobby :See you there!")
+    pump_until(root, lambda: rooms_list(app)["#lobby"][1] == "3", what="unread")
+
+    # Back to #lobby: the news is under the "new messages" line.
+    app.presenter.select("#lobby")
+    pump_until(root, lambda: "See you there!" in conversation(app), what="lobby again")
+    pump_until(root, lambda: "👍 2" in conversation(app), what="reactions")
+    app.features.react(msgid, "👍")
+    pump_until(root, lambda: "👍 3" in conversation(app), what="own reaction")
+    bob.send("@+typing=active TAGMSG #lobby")
+    pump_until(root, lambda: "typing" in app.window.typing.cget("text"), what="typing")
     pump(root, 0.6)  # let the last redraws and the status settle
     window = app.window.root
     box = (window.winfo_rootx(), window.winfo_rooty(), window.winfo_width(), window.winfo_height())
