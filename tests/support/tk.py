@@ -69,3 +69,42 @@ def type_and_send(app: TkChatApp, text: str) -> None:
     entry.insert("insert", text)
     entry.event_generate("<Return>")
     app.root.update()
+
+
+# -- replies, reactions, search (chatroom.ui.tk.features) --------------------------
+
+
+def ready(app: TkChatApp, other: str, room: str = "#lobby") -> None:
+    pump_until(
+        app.root,
+        lambda: str(app.window.heading.cget("text")) == room and other in member_nicks(app),
+        what=f"{room} with {other}",
+    )
+
+
+def line_of(app: TkChatApp, text: str) -> str:
+    """The msgid of the message line showing ``text``."""
+    widget = app.window.conversation
+    start = widget.search(text, "1.0", "end")
+    assert start, f"{text!r} is not shown"
+    tags = [t for t in widget.tag_names(start) if str(t).startswith("m:")]
+    assert tags, f"{text!r} has no msgid"
+    return str(tags[0])[2:]
+
+
+def msgid_when_shown(app: TkChatApp, text: str) -> str:
+    pump_until(app.root, lambda: text in conversation(app), what=text)
+    return line_of(app, text)
+
+
+def chips(app: TkChatApp) -> list[str]:
+    """The reaction chips on screen, as their text."""
+    widget = app.window.conversation
+    ranges = widget.tag_ranges("chip")
+    return [widget.get(a, b).strip() for a, b in zip(ranges[::2], ranges[1::2], strict=True)]
+
+
+def found_text(app: TkChatApp) -> str:
+    widget = app.window.conversation
+    ranges = widget.tag_ranges("found")
+    return widget.get(ranges[0], ranges[1]) if ranges else ""

@@ -14,9 +14,7 @@ from support.accounts import PASSWORD, register_account
 from support.irc_client import IrcClient
 from support.server import RunningServer, ServerFactory
 from support.timeouts import TIMEOUT
-from support.tk import GuiFactory, conversation, pump_until
-
-from .test_features import ready
+from support.tk import GuiFactory, conversation, pump_until, ready
 
 
 def picture(path: Path) -> Path:
@@ -63,6 +61,7 @@ def test_a_refused_attachment_shows_the_servers_reason(
         what="the refusal",
     )
     assert app.window.conversation.tag_ranges("error")
+    assert app.window.input.get("1.0", "end-1c") == ""  # Ctrl+O opened no line in the input
 
 
 def test_thumbnails_of_nothing_never_block_or_raise() -> None:

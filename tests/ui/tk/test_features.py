@@ -3,42 +3,20 @@ real server, with an independent IRC client (irctokens) on the other side."""
 
 from __future__ import annotations
 
-from chatroom.ui.tk.app import TkChatApp
 from support.irc_client import IrcClient
 from support.server import RunningServer
-from support.tk import GuiFactory, conversation, member_nicks, pump, pump_until, type_and_send
+from support.tk import (
+    GuiFactory,
+    chips,
+    conversation,
+    msgid_when_shown,
+    pump,
+    pump_until,
+    ready,
+    type_and_send,
+)
 
 CAPS = "message-tags server-time echo-message draft/message-redaction"
-
-
-def ready(app: TkChatApp, other: str, room: str = "#lobby") -> None:
-    pump_until(
-        app.root,
-        lambda: str(app.window.heading.cget("text")) == room and other in member_nicks(app),
-        what=f"{room} with {other}",
-    )
-
-
-def line_of(app: TkChatApp, text: str) -> str:
-    """The msgid of the message line showing ``text``."""
-    widget = app.window.conversation
-    start = widget.search(text, "1.0", "end")
-    assert start, f"{text!r} is not shown"
-    tags = [t for t in widget.tag_names(start) if str(t).startswith("m:")]
-    assert tags, f"{text!r} has no msgid"
-    return str(tags[0])[2:]
-
-
-def msgid_when_shown(app: TkChatApp, text: str) -> str:
-    pump_until(app.root, lambda: text in conversation(app), what=text)
-    return line_of(app, text)
-
-
-def chips(app: TkChatApp) -> list[str]:
-    """The reaction chips on screen, as their text."""
-    widget = app.window.conversation
-    ranges = widget.tag_ranges("chip")
-    return [widget.get(a, b).strip() for a, b in zip(ranges[::2], ranges[1::2], strict=True)]
 
 
 def test_reply_from_the_menu_sends_the_reply_tag_and_quotes_above(
@@ -159,3 +137,40 @@ def test_reactions_and_replies_replayed_with_history(
     pump_until(app.root, lambda: "me, obviously" in conversation(app), what="history")
     pump_until(app.root, lambda: chips(app) == ["☕ 1"], what="replayed reaction")
     assert "↪ bob: who wants coffee?" in conversation(app)
+
+
+def test_an_operator_may_delete_others_messages_and_a_refusal_is_shown(
+    server: RunningServer, gui: GuiFactory
+) -> None:
+    app = gui(server.port, rooms=("#lobby",))
+    pump_until(
+        app.root,
+        lambda: (
+            "@alice"
+            in [str(app.window.members.item(i, "text")) for i in app.window.members.get_children()]
+        ),
+        what="op",
+    )
+    bob = IrcClient(server.port).register("bob", CAPS)
+    bob.join("#lobby")
+    bob.join("#dev")  # first in #dev: bob is its operator, alice is not
+    ready(app, "bob")
+    bob.send("PRIVMSG #lobby :spam spam spam")
+    msgid = msgid_when_shown(app, "spam spam spam")
+    menu = app.features.menu
+    assert menu.build(msgid) and "Delete" in menu.labels()  # alice is #lobby's operator
+    menu.invoke("Delete")
+    assert bob.expect("REDACT").params[:2] == ["#lobby", msgid]
+    pump_until(app.root, lambda: "spam spam spam" not in conversation(app), what="deleted")
+
+    type_and_send(app, "/join #dev")
+    pump_until(app.root, lambda: str(app.window.heading.cget("text")) == "#dev", what="#dev")
+    bob.send("PRIVMSG #dev :mine to keep")
+    other = msgid_when_shown(app, "mine to keep")
+    assert menu.build(other) and "Delete" not in menu.labels()
+    app.features.delete(other)  # as an older client might: the server refuses
+    pump_until(app.root, lambda: bool(app.window.conversation.tag_ranges("error")), what="FAIL")
+    widget = app.window.conversation
+    refusal = widget.get(*widget.tag_ranges("error")[-2:])
+    assert refusal.strip() and "Traceback" not in refusal
+    assert "mine to keep" in conversation(app)

@@ -7,20 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chatroom.client.search import SearchHit, SearchResults
-from chatroom.ui.tk.app import TkChatApp
 from chatroom.ui.tk.features import LATEST
 from chatroom.ui.tk.search_panel import result_rows, results_status
 from support.irc_client import IrcClient
 from support.server import RunningServer
-from support.tk import GuiFactory, conversation, member_nicks, pump_until
-
-from .test_features import ready
-
-
-def found_text(app: TkChatApp) -> str:
-    widget = app.window.conversation
-    ranges = widget.tag_ranges("found")
-    return widget.get(ranges[0], ranges[1]) if ranges else ""
+from support.tk import GuiFactory, conversation, found_text, member_nicks, pump_until, ready
 
 
 def test_rows_are_newest_first() -> None:
