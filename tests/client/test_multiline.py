@@ -4,6 +4,7 @@ live or in history, is one message."""
 
 from __future__ import annotations
 
+from chatroom.client.commands import SendMessage
 from chatroom.client.multiline import cut
 from chatroom.protocol import parse
 from support.client_protocol import Harness
@@ -89,3 +90,12 @@ def test_cut_keeps_every_character() -> None:
     pieces = cut(text, 20)
     assert "".join(pieces) == text and all(len(p.encode()) <= 20 for p in pieces)
     assert cut("", 20) == [""]
+
+
+def test_a_multiline_reply_carries_the_reply_tag_on_the_batch() -> None:
+    h = with_caps("batch message-tags draft/multiline")
+    h.client.perform(SendMessage(None, "line one\nline two", reply_to="abc"))
+    sent = [parse(text) for text in h.conn.texts()]
+    assert sent[0].command == "BATCH" and sent[0].tags == {"+draft/reply": "abc"}
+    assert [line.params[-1] for line in sent[1:-1]] == ["line one", "line two"]
+    assert all("+draft/reply" not in line.tags for line in sent[1:])

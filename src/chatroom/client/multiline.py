@@ -44,10 +44,18 @@ def limits(client: ClientState) -> tuple[int, int] | None:
     return max_bytes, max_lines
 
 
-def batch_lines(client: ClientState, target: str, text: str, budget: int) -> list[Line] | None:
+def batch_lines(
+    client: ClientState,
+    target: str,
+    text: str,
+    budget: int,
+    tags: dict[str, str] | None = None,
+) -> list[Line] | None:
     """``text`` as the lines of one multiline batch to ``target`` (each fits
     ``budget`` bytes), or None when the server takes none or the text exceeds its
-    limits (the caller then sends the lines one by one)."""
+    limits (the caller then sends the lines one by one). ``tags`` (client tags such
+    as ``+draft/reply``) go on the opening ``BATCH``: the spec applies them to the
+    whole message."""
     found = limits(client)
     if found is None or budget < MIN_BUDGET:
         return None
@@ -58,7 +66,7 @@ def batch_lines(client: ClientState, target: str, text: str, budget: int) -> lis
     if len(parts) > max_lines or utf8_len(text) > max_bytes:
         return None
     ref = f"m{next(_refs)}"
-    out = [Line("BATCH", (f"+{ref}", BATCH, target))]
+    out = [Line("BATCH", (f"+{ref}", BATCH, target), None, dict(tags or {}))]
     for piece, concat in parts:
         tags = {"batch": ref, CONCAT: ""} if concat else {"batch": ref}
         out.append(Line("PRIVMSG", (target, piece), None, tags))

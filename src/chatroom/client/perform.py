@@ -184,14 +184,14 @@ def _say(client: ClientState, action: SendMessage | SendAction) -> None:
     budget = client.text_budget(buffer.name) - overhead
     kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
     whole = action.text.replace("\r\n", "\n").replace("\r", "\n")
+    tags = {REPLY_TAG: reply_to} if reply_to and "message-tags" in client.caps else {}
     if "\n" in whole and not action_text:
-        batch = multiline.batch_lines(client, buffer.name, whole, budget)
+        batch = multiline.batch_lines(client, buffer.name, whole, budget, tags)
         if batch is not None:  # one message however many lines (draft/multiline)
             for line in batch:
                 client.send(line)
             _sent(client, buffer, kind, whole, reply_to)
             return
-    tags = {REPLY_TAG: reply_to} if reply_to and "message-tags" in client.caps else {}
     for text_line in whole.split("\n"):  # without it: each line a message
         for piece in split_text(text_line, budget):
             text = f"\x01ACTION {piece}\x01" if action_text else piece
