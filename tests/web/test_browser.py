@@ -447,6 +447,22 @@ def test_lines_typed_with_shift_enter_are_one_multiline_message(
     expect(alice.lines("second line")).to_have_count(1)
     assert carol.expect("PRIVMSG").params == ["#lobby", "first line"]
     assert carol.expect("PRIVMSG").params == ["#lobby", "second line"]
+    # An IRC client with the cap sends a batch (a concatenated line joins without a
+    # break): the pages show one message.
+    dave = tcp_client(server, "dave", "batch message-tags draft/multiline")
+    dave.send("BATCH +m draft/multiline #lobby")
+    dave.send("@batch=m PRIVMSG #lobby :Traceback:")
+    dave.send("@batch=m PRIVMSG #lobby :  File x.py, line 1")
+    dave.send("@batch=m;draft/multiline-concat PRIVMSG #lobby :, in main")
+    dave.send("BATCH -m")
+    pasted = alice.lines("Traceback:")
+    expect(pasted).to_have_count(1)
+    expect(pasted.locator(".nick")).to_have_text("dave")
+    assert pasted.locator(".text").inner_text() == "Traceback:\n  File x.py, line 1, in main"
+    expect(bob.lines("in main")).to_have_count(1)
+    fallback = [carol.expect("PRIVMSG").params[1] for _ in range(3)]  # one per line
+    assert fallback == ["Traceback:", "  File x.py, line 1", ", in main"]
+    dave.close()
 
 
 def test_reply_quotes_the_message_and_reactions_toggle_on_click(

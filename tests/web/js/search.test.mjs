@@ -130,3 +130,17 @@ test("a REDACT replayed in place of a message shows where it was", () => {
   assert.equal(gone.deleted, true);
   assert.equal(gone.text, "message deleted");
 });
+
+test("a page AROUND that reaches the messages shown leaves no gap", () => {
+  const { chat, feed, lobby } = chatting();
+  feed("@msgid=n2;time=2026-01-01T10:00:02.000Z :bob!b@h PRIVMSG #lobby :shown");
+  chat.openAt("#lobby", "n1");
+  chat.protocol.dataToSend();
+  feed(
+    "BATCH +a chathistory #lobby",
+    "@batch=a;msgid=n1;time=2026-01-01T10:00:01.000Z :bob!b@h PRIVMSG #lobby :found",
+    "@batch=a;msgid=n2;time=2026-01-01T10:00:02.000Z :bob!b@h PRIVMSG #lobby :shown",
+    "BATCH -a",
+  );
+  assert.deepEqual(lobby.messages.filter((m) => m.gapBefore), []);
+});
