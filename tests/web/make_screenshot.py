@@ -2,12 +2,14 @@
 
 Run: ``.venv/bin/python tests/web/make_screenshot.py`` (needs /usr/bin/chromium).
 A server is started on free ports with a throw-away data directory; a few IRC
-clients (tests/support/irc_client.py) and one browser person chat; Chromium takes the
-pictures (a laptop window in light mode, a phone in dark mode).
+clients (tests/support/irc_client.py) and one browser person chat, reply, react and
+type; Chromium takes the pictures (a laptop window in light mode with the "New
+messages" line, the search results, and a phone in dark mode).
 """
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 import tempfile
@@ -28,7 +30,7 @@ ARGS += ["--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def irc(port: int, nick: str, *rooms: str) -> IrcClient:
-    client = IrcClient(port).register(nick)
+    client = IrcClient(port).register(nick, "message-tags")
     for room in rooms:
         client.join(room)
     return client
@@ -48,6 +50,12 @@ def type_line(page: Page, text: str) -> None:
     time.sleep(0.1)
 
 
+def msgid(page: Page, text: str) -> str:
+    line = page.locator("#messages .msg", has_text=text).last
+    expect(line).to_have_attribute("data-msgid", re.compile(".+"))
+    return line.get_attribute("data-msgid") or ""
+
+
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,6 +64,13 @@ def main() -> None:
             run(server.port, server.web_port)
         finally:
             server.stop(signal.SIGTERM)
+
+
+def sign_in(page: Page, web_port: int, nick: str) -> None:
+    page.goto(f"http://127.0.0.1:{web_port}/")
+    page.fill("#nick", nick)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#status")).to_have_attribute("data-state", "connected")
 
 
 def run(port: int, web_port: int) -> None:
@@ -68,40 +83,51 @@ def run(port: int, web_port: int) -> None:
     say(tom, "#lobby", "Morning all! Who is in for Friday?")
     say(priya, "#lobby", "Count me in. I can host this time, the flat is big enough now")
     say(sam, "#lobby", "\x01ACTION checks the calendar\x01")
-    say(sam, "#lobby", "Yes! Unless the train strike goes ahead")
-    say(tom, "#lobby", "It was called off this morning")
-    say(tom, "#lobby", "So no excuses :)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         laptop = browser.new_context(viewport={"width": 1280, "height": 760}, color_scheme="light")
         page = laptop.new_page()
-        page.goto(f"http://127.0.0.1:{web_port}/")
-        page.fill("#nick", "maya")
-        page.click("#login-form button[type=submit]")
-        expect(page.locator("#status")).to_have_attribute("data-state", "connected")
+        sign_in(page, web_port, "maya")
         type_line(page, "/join #games")
         type_line(page, "/join #random")
         page.locator("#buffers .buffer", has_text="#lobby").click()
         type_line(page, "Hi everyone! I'll bring the board games")
         say(tom, "#lobby", "maya: could you bring Catan? Last time was legendary")
+        catan = msgid(page, "could you bring Catan")
         type_line(page, "Sure, and Ticket to Ride for the ones who lose at Catan")
-        say(priya, "#lobby", "Ha! Map to my place: https://example.org/map")
+        page.locator("#buffers .buffer", has_text="#games").click()
         say(tom, "#games", "Rules question for Friday: does the longest road count double?")
-        say(priya, "#games", "Only in the expansion")
+        # Said while maya looks at #games: unread in #lobby, under a "New messages" line.
+        say(priya, "#lobby", "Ha! Map to my place: https://example.org/map")
+        say(sam, "#lobby", "Yes! Unless the train strike goes ahead")
+        say(tom, "#lobby", "It was called off this morning, so no excuses")
+        tom.send(f"@+draft/reply={catan} PRIVMSG #lobby :Thanks for the Catan, maya!")
+        for client, emoji in ((priya, "🎉"), (sam, "🎉"), (tom, "👍"), (lena, "😂")):
+            client.send(f"@+draft/reply={catan};+draft/react={emoji} TAGMSG #lobby")
         say(tom, "maya", "Thanks for organising this, by the way")
         expect(page.locator("#buffers .buffer", has_text="tom")).to_be_visible()
+        expect(
+            page.locator("#buffers .buffer", has_text="#lobby").locator(".badge")
+        ).to_be_visible()
+        page.locator("#buffers .buffer", has_text="#lobby").click()
+        expect(page.locator("#messages .new-messages")).to_have_count(1)
+        priya.send("@+typing=active TAGMSG #lobby")
+        expect(page.locator("#typing")).to_have_text("priya is typing…")
         page.mouse.move(640, 740)
         time.sleep(0.5)
         page.screenshot(path=str(IMAGES / "web-client.png"))
+        page.keyboard.press("Control+k")
+        page.fill("#search-text", "catan")
+        page.press("#search-text", "Enter")
+        expect(page.locator("#search-results .result")).to_have_count(3)
+        time.sleep(0.3)
+        page.screenshot(path=str(IMAGES / "web-client-search.png"))
         phone = browser.new_context(
             viewport={"width": 390, "height": 760}, color_scheme="dark", device_scale_factor=1
         )
         small = phone.new_page()
-        small.goto(f"http://127.0.0.1:{web_port}/")
-        small.fill("#nick", "lena_phone")
-        small.click("#login-form button[type=submit]")
-        expect(small.locator("#status")).to_have_attribute("data-state", "connected")
-        expect(small.locator(".msg", has_text="Map to my place")).to_be_visible()
+        sign_in(small, web_port, "lena_phone")
+        expect(small.locator(".msg", has_text="Thanks for the Catan")).to_be_visible()
         time.sleep(0.5)
         small.screenshot(path=str(IMAGES / "web-client-phone.png"))
         browser.close()

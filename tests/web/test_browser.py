@@ -10,119 +10,16 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 
 from support.accounts import register_account
+from support.browser import WAIT_MS, Person, person, require_browser, tcp_client, wait_until
 from support.irc_client import IrcClient
 from support.server import RunningServer, ServerFactory
-from support.timeouts import SLOWDOWN, TIMEOUT
+from support.timeouts import SLOWDOWN
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
-Browser = sync_api.Browser
-Page = sync_api.Page
-expect = sync_api.expect
-
-WAIT_MS = 2 * TIMEOUT * 1000  # the longest a condition in the page may take
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    expect.set_options(timeout=WAIT_MS)
-    with sync_api.sync_playwright() as playwright:
-        # launch() gives the browser a fresh, temporary user-data-dir of its own.
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=ARGS, timeout=WAIT_MS
-        )
-        yield browser
-        browser.close()
-
-
-class Person:
-    """One browser tab in its own context, and what it saw."""
-
-    def __init__(self, browser: Browser, web_port: int, **context: Any) -> None:
-        self.context = browser.new_context(**context)
-        self.page: Page = self.context.new_page()
-        self.page.set_default_timeout(WAIT_MS)
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.base = f"http://127.0.0.1:{web_port}/"
-
-    def sign_in(self, nick: str, path: str = "") -> Person:
-        self.page.goto(self.base + path)
-        self.page.fill("#nick", nick)
-        self.page.click("#login-form button[type=submit]")
-        self.wait_connected()
-        return self
-
-    def wait_connected(self) -> None:
-        expect(self.page.locator("#status")).to_have_attribute("data-state", "connected")
-        expect(self.page.locator(".msg.kind-join", has_text="You have joined")).not_to_have_count(0)
-
-    def say(self, text: str) -> None:
-        self.page.fill("#input", text)
-        self.page.press("#input", "Enter")
-        expect(self.page.locator("#input")).to_have_value("")
-
-    def lines(self, text: str) -> Any:
-        return self.page.locator("#messages .msg", has_text=text)
-
-    def buffer(self, name: str) -> Any:
-        return self.page.locator("#buffers .buffer", has_text=name)
-
-    def close(self) -> None:
-        assert not self.errors, self.errors
-        self.context.close()
-
-
-@pytest.fixture
-def people(browser: Browser) -> Iterator[list[Person]]:
-    """Persons opened in a test; closed (and checked for script errors) at the end."""
-    opened: list[Person] = []
-    yield opened
-    for person in opened:
-        person.close()
-
-
-def person(people: list[Person], browser: Browser, server: RunningServer, **kw: Any) -> Person:
-    p = Person(browser, server.web_port, **kw)
-    people.append(p)
-    return p
-
-
-def wait_until(page: Page, script: str) -> None:
-    """Poll a JavaScript expression until it is true. (Playwright's wait_for_function
-    evaluates a string inside the page, which our Content-Security-Policy forbids.)"""
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not page.evaluate(script):
-        assert time.monotonic() < deadline, f"never true: {script}"
-        time.sleep(0.05)
-
-
-def tcp_client(server: RunningServer, nick: str) -> IrcClient:
-    client = IrcClient(server.port).register(nick)
-    client.join("#lobby")
-    return client
+browser_api = require_browser()
+Browser = browser_api.Browser
+expect = browser_api.expect
 
 
 def test_pages_and_an_irc_client_chat(
@@ -248,7 +145,8 @@ def test_history_on_join_on_scroll_up_and_after_reload(
     carol.expect("PONG")
     alice = person(people, browser, server).sign_in("alice")
     expect(alice.lines("line 80")).to_have_count(1)
-    expect(alice.lines("line 31")).to_have_count(1)  # the latest 50 on join
+    # The latest 50 on join: 49 messages and alice's own JOIN (draft/event-playback).
+    expect(alice.lines("line 32")).to_have_count(1)
     expect(alice.lines("line 1")).to_have_count(0)  # "line 1" and not "line 10".."line 19"
     alice.page.locator("#messages").evaluate("list => { list.scrollTop = 0; }")
     expect(alice.page.locator(".msg", has_text="line 1").first).to_be_attached()
@@ -549,6 +447,22 @@ def test_lines_typed_with_shift_enter_are_one_multiline_message(
     expect(alice.lines("second line")).to_have_count(1)
     assert carol.expect("PRIVMSG").params == ["#lobby", "first line"]
     assert carol.expect("PRIVMSG").params == ["#lobby", "second line"]
+    # An IRC client with the cap sends a batch (a concatenated line joins without a
+    # break): the pages show one message.
+    dave = tcp_client(server, "dave", "batch message-tags draft/multiline")
+    dave.send("BATCH +m draft/multiline #lobby")
+    dave.send("@batch=m PRIVMSG #lobby :Traceback:")
+    dave.send("@batch=m PRIVMSG #lobby :  File x.py, line 1")
+    dave.send("@batch=m;draft/multiline-concat PRIVMSG #lobby :, in main")
+    dave.send("BATCH -m")
+    pasted = alice.lines("Traceback:")
+    expect(pasted).to_have_count(1)
+    expect(pasted.locator(".nick")).to_have_text("dave")
+    assert pasted.locator(".text").inner_text() == "Traceback:\n  File x.py, line 1, in main"
+    expect(bob.lines("in main")).to_have_count(1)
+    fallback = [carol.expect("PRIVMSG").params[1] for _ in range(3)]  # one per line
+    assert fallback == ["Traceback:", "  File x.py, line 1", ", in main"]
+    dave.close()
 
 
 def test_reply_quotes_the_message_and_reactions_toggle_on_click(

@@ -99,3 +99,32 @@ test("history replays reactions and replies; other played-back events add no lin
   assert.deepEqual(spoken.map((m) => [m.id, m.text, m.replyTo]), [["m1", "lunch?", null], ["m2", "yes", "m1"]]);
   assert.deepEqual(changed, [["#lobby", "m1", [{ text: "🎉", nicks: ["carol"], mine: false }]]]);
 });
+
+test("replayed out of order, a reaction older than its taking back stays taken back", () => {
+  // Pages come newest first: the unreact (newer page) arrives before the react (older page).
+  const { feed, lobby, chat } = chatting();
+  feed(
+    ":srv BATCH +n chathistory #lobby",
+    "@batch=n;msgid=m2;time=2026-01-01T10:00:05.000Z :bob!b@h PRIVMSG #lobby :later",
+    "@batch=n;msgid=u1;time=2026-01-01T10:00:04.000Z;+draft/reply=m1;+draft/unreact=👍 :carol!c@h TAGMSG #lobby",
+    ":srv BATCH -n",
+    ":srv BATCH +o chathistory #lobby",
+    "@batch=o;msgid=m1;time=2026-01-01T10:00:00.000Z :bob!b@h PRIVMSG #lobby :lunch?",
+    "@batch=o;msgid=r1;time=2026-01-01T10:00:01.000Z;+draft/reply=m1;+draft/react=👍 :carol!c@h TAGMSG #lobby",
+    "@batch=o;msgid=r2;time=2026-01-01T10:00:02.000Z;+draft/reply=m1;+draft/react=🎉 :dave!d@h TAGMSG #lobby",
+    ":srv BATCH -o",
+  );
+  assert.deepEqual(chat.reactions(lobby, "m1"), [{ text: "🎉", nicks: ["dave"], mine: false }]);
+});
+
+test("a reaction seen live and replayed after a reconnect counts once, and live ones still toggle", () => {
+  const { feed, lobby, chat } = chatting();
+  const react = "msgid=r1;time=2026-01-01T10:00:01.000Z;+draft/reply=m1;+draft/react=👍 :carol!c@h TAGMSG #lobby";
+  feed("@msgid=m1;time=2026-01-01T10:00:00.000Z :bob!b@h PRIVMSG #lobby :lunch?", `@${react}`);
+  feed(":srv BATCH +a chathistory #lobby", `@batch=a;${react}`, ":srv BATCH -a");
+  assert.deepEqual(chat.reactions(lobby, "m1"), [{ text: "👍", nicks: ["carol"], mine: false }]);
+  feed("@time=2026-01-01T10:00:09.000Z;+draft/reply=m1;+draft/unreact=👍 :carol!c@h TAGMSG #lobby");
+  assert.deepEqual(chat.reactions(lobby, "m1"), []);
+  feed("@+draft/reply=m1;+draft/react=👍 :carol!c@h TAGMSG #lobby"); // no server-time: applied
+  assert.deepEqual(chat.reactions(lobby, "m1"), [{ text: "👍", nicks: ["carol"], mine: false }]);
+});

@@ -8,6 +8,7 @@ import { NOTIFY_KEY, Notifier, readLevel } from "./notify.js";
 import { typingText } from "./typing.js";
 import { uploadFile, uploadUrl } from "./upload.js";
 import { messageById } from "./reactions.js";
+import { SearchPanel } from "./searchview.js";
 import { ConversationView, linkify, renderBufferList, renderMembers } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,6 +19,7 @@ const NICK_PATTERN = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]*$/;
 const settings = { network: "chatroom", default_room: "#lobby", nicklen: 32 };
 let client = null;
 let conversation = null;
+let search = null; // the search box (searchview.js)
 const completer = new Completer();
 const sent = []; // lines typed, for ArrowUp/ArrowDown
 let sentIndex = 0;
@@ -44,6 +46,7 @@ async function main() {
   $("brand").textContent = settings.network;
   $("login-title").textContent = settings.network;
   conversation = new ConversationView($("messages"));
+  search = new SearchPanel(conversation);
   bindStatic();
   const saved = readSession();
   if (saved && saved.nick && !saved.password) {
@@ -148,6 +151,7 @@ function start(nick, password, rooms, active, create = false) {
   // Read (draft/read-marker) only while the page is visible and has the focus.
   client.chat.isSeen = () => !document.hidden && document.hasFocus();
   client.on("state", onState);
+  search.attach(client);
   client.on("buffers", () => {
     drawBuffers();
     currentUploadUrl(); // after a JOIN, so the welcome's ISUPPORT is in
@@ -246,6 +250,8 @@ function replyContext(buffer) {
     reactions: (msgid) => client?.chat.reactions(buffer, msgid) ?? [],
     onReact: (msgid, text) => client?.toggleReaction(buffer.name, msgid, text),
     onReply: (message) => replyTo({ buffer, message }),
+    canDelete: (message) => client?.chat.canDelete(buffer, message) ?? false,
+    onDelete: (msgid) => client?.deleteMessage(buffer.name, msgid),
   };
 }
 
@@ -316,7 +322,8 @@ function onSubmit(event) {
   if (!line.trim() || !client) return;
   const buffer = client.model.activeBuffer();
   const replyToId = replying && replying.buffer === buffer ? replying.message.id : null;
-  const error = runInput(client, buffer, line, { onQuit: () => sessionStorage.removeItem(SESSION_KEY), replyTo: replyToId });
+  const onSearch = (words) => search.open(words);
+  const error = runInput(client, buffer, line, { onQuit: () => sessionStorage.removeItem(SESSION_KEY), replyTo: replyToId, onSearch });
   if (error) {
     client.note(buffer, "error", error);
     return;

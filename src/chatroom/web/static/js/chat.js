@@ -5,15 +5,16 @@
 // WebSocket, no DOM, no timers: client.js sends what the protocol queued.
 
 import { HANDLERS } from "./handlers.js";
+import { Presence } from "./presence.js";
+import { firstNew, markRead } from "./readmarkers.js";
+import { DELETED_TEXT, endHistory, fetchHistory, historyLine, openAt } from "./history.js";
 import { CONCAT, MULTILINE, actionText, casefold, cutExact, formatLine, isChannel, isCtcp, nickOf, splitText, stripFormatting, timeOf } from "./irc.js";
 import { Message, Model, SPOKEN } from "./model.js";
 import { REACT_TAG, REPLY_TAG, UNREACT_TAG, escapeTag, reactLine, reactionReceived, reactionSummary } from "./reactions.js";
+import { SEARCH_BATCH, SEARCH_CAP, Search, searchAttributes } from "./search.js";
 import { TypingSender, TypingWatch } from "./typing.js";
 
-/** What is shown in place of a deleted message's text (draft/message-redaction). */
-export const DELETED_TEXT = "message deleted";
-
-const HISTORY_PAGE = 50; // messages per CHATHISTORY request (capped by ISUPPORT)
+export { DELETED_TEXT };
 
 export class Chat {
   /**
@@ -27,9 +28,11 @@ export class Chat {
    *   active(buffer)         another buffer is shown
    *   nick(nick)             our own nick changed
    *   typing(buffer)         who is typing in it changed (typingIn.nicks(buffer.name))
+   *   reactions(buffer, msgid)  the reactions to a message changed
+   *   search(search)         a search (search.js) got its results, or failed
+   *   focus(buffer, msgid)   show `msgid` of `buffer` (openAt); null: it could not be found
    * A private chat's `online` (true, false, null: not known) comes from IRCv3 MONITOR
-   * (https://ircv3.net/specs/extensions/monitor): its person's nick is watched while
-   * the chat is open and the server advertises MONITOR.
+   * (presence.js).
    */
   constructor(protocol, options = {}) {
     this.protocol = protocol;
@@ -38,7 +41,7 @@ export class Chat {
     this.isSeen = () => true; // the view says whether the active buffer is visible
     this.multilineRefs = 0; // our draft/multiline batch references
     this.names = new Map(); // channel key -> members, while NAMES is arriving
-    this.monitored = new Set(); // folded nicks we sent MONITOR + for, this connection
+    this.presence = new Presence(this); // who of the private chats is online (MONITOR)
     // Typing notifications (typing.js): ours to send, the others' received, and the
     // time of client.js's last tick, which dates what is received.
     this.typingOut = new TypingSender();
@@ -95,13 +98,15 @@ export class Chat {
     if (event.type === "registered") this.registeredNow();
     else if (event.type === "nick") this.renamed(event.old, event.nick, event.line);
     else if (event.type === "batch-end") {
-      if (event.batch.type === "chathistory") {
+      if (event.batch.type === SEARCH_BATCH) this.searchDone();
+      else if (event.batch.type === "chathistory") {
         const buffer = this.model.get(event.batch.target);
-        if (buffer) this.endHistory(buffer);
+        if (buffer) endHistory(this, buffer);
       }
     } else if (event.type === "line") {
       const { line, batch } = event;
-      if (batch && batch.type === "chathistory") this.handleHistoryLine(batch, line);
+      if (batch && batch.type === "chathistory") historyLine(this, batch, line);
+      else if (batch && batch.type === SEARCH_BATCH) this.searchLine(line);
       else if (HANDLERS[line.command]) HANDLERS[line.command].call(this, line);
       else if (/^[45]\d\d$/.test(line.command)) this.showError(line.params.slice(1).join(" "));
     }
@@ -114,46 +119,7 @@ export class Chat {
     for (const buffer of this.model.buffers.values()) {
       if (buffer.kind === "query") this.fetchHistory(buffer, buffer.lastStored ? "after" : "latest");
     }
-    this.monitored.clear(); // the server forgot the last connection's list
-  }
-
-  // -- who of the private chats is online (MONITOR) ---------------------------------------
-
-  /** The welcome burst is over (ISUPPORT has arrived): watch every private chat's person. */
-  watchQueries() {
-    this.watch([...this.model.buffers.values()].filter((b) => b.kind === "query").map((b) => b.name));
-  }
-
-  /** Watch `nicks` not watched yet, within the server's MONITOR=<n>, in lines that fit. */
-  watch(nicks) {
-    if (!this.registered || !("MONITOR" in this.isupport)) return;
-    const limit = Number(this.isupport.MONITOR) || Infinity;
-    let chunk = [];
-    for (const nick of nicks) {
-      const key = casefold(nick);
-      if (this.monitored.has(key) || this.monitored.size >= limit) continue;
-      this.monitored.add(key);
-      if (chunk.length && [...chunk, nick].join(",").length > 400) {
-        this.send("MONITOR", "+", chunk.join(","));
-        chunk = [];
-      }
-      chunk.push(nick);
-    }
-    if (chunk.length) this.send("MONITOR", "+", chunk.join(","));
-  }
-
-  unwatch(nick) {
-    if (this.monitored.delete(casefold(nick))) this.send("MONITOR", "-", nick);
-  }
-
-  /** 730/731: `nick` is online (true) or offline (false); a line says so when it changes. */
-  presence(nick, online, line) {
-    const buffer = this.model.get(nick);
-    if (!buffer || buffer.kind !== "query" || buffer.online === online) return;
-    buffer.online = online;
-    this.note(buffer, "info", `${buffer.name} is ${online ? "online" : "offline"}`, { line });
-    this.emit("buffer", buffer);
-    this.emit("buffers");
+    this.presence.forget(); // the server forgot the last connection's list
   }
 
   /** `old` (our nick, or another's when `self` is false) is now `now`. */
@@ -173,8 +139,8 @@ export class Chat {
       }
       if (buffer.kind === "query" && buffer.key === casefold(old)) {
         this.model.rename(old, now);
-        this.unwatch(old); // MONITOR follows the person to the new nick
-        this.watch([now]);
+        this.presence.unwatch(old); // MONITOR follows the person to the new nick
+        this.presence.watch([now]);
       }
       this.note(buffer, "nick", text, { nick: old, line });
       this.emit("buffer", buffer);
@@ -238,33 +204,9 @@ export class Chat {
     if (this.isSeen()) this.markRead(buffer);
   }
 
-  // -- read markers (IRCv3 draft/read-marker) ------------------------------------------
-
-  /** The user has read `buffer` (default: the active one) to its newest message: it is
-   * shown, the page visible and focused. Clears its count and, with the capability,
-   * sends MARKREAD so the account's other devices clear theirs. */
+  /** The user has read `buffer` (default: the active one): see readmarkers.js. */
   markRead(buffer = this.model.activeBuffer()) {
-    if (!buffer) return;
-    if (buffer.unread || buffer.mentions) {
-      buffer.unread = buffer.mentions = 0;
-      this.emit("buffers");
-    }
-    if (buffer.kind === "server" || !this.protocol.caps.has("draft/read-marker")) return;
-    const newest = buffer.messages.findLast((m) => SPOKEN.has(m.kind));
-    if (!newest || (buffer.readMarker && newest.time <= buffer.readMarker)) return;
-    buffer.readMarker = newest.time;
-    this.send("MARKREAD", buffer.name, `timestamp=${newest.time.toISOString()}`);
-  }
-
-  /** MARKREAD from the server: after a JOIN, or another device of the account read on. */
-  readMarkerMoved(target, value) {
-    const buffer = this.model.get(target);
-    const match = /^timestamp=(.+)$/.exec(value ?? "");
-    const when = match && match[1] !== "*" ? new Date(match[1]) : null;
-    if (!buffer || !when || Number.isNaN(when.getTime())) return;
-    if (buffer.readMarker && when <= buffer.readMarker) return;
-    buffer.readMarker = when;
-    this.recount(buffer);
+    markRead(this, buffer);
   }
 
   /** REDACT from the server (draft/message-redaction): the message `msgid` of `target`
@@ -277,15 +219,6 @@ export class Chat {
     if (!message) return;
     Object.assign(message, { text: DELETED_TEXT, deleted: true, highlight: false });
     this.emit("history", buffer); // redraws the buffer when it is on screen
-  }
-
-  /** Count `buffer`'s unread messages again from its read marker (history included). */
-  recount(buffer) {
-    const seen = buffer.key === this.model.active && this.isSeen();
-    const unread = seen ? [] : buffer.messages.filter((m) => isNew(m, buffer.readMarker));
-    buffer.unread = unread.length;
-    buffer.mentions = unread.filter((m) => m.highlight).length;
-    this.emit("buffers");
   }
 
   join(name, { activate = true } = {}) {
@@ -310,7 +243,7 @@ export class Chat {
 
   /** Forget a buffer (a private chat, or a room already left). */
   close(name) {
-    if (this.model.get(name)?.kind === "query") this.unwatch(name);
+    if (this.model.get(name)?.kind === "query") this.presence.unwatch(name);
     this.model.remove(name);
     this.emit("buffers");
     const active = this.model.activeBuffer();
@@ -322,7 +255,7 @@ export class Chat {
     const buffer = this.model.open(nick, "query");
     if (!existed) {
       this.fetchHistory(buffer, "latest");
-      this.watch([buffer.name]);
+      this.presence.watch([buffer.name]);
     }
     if (activate) this.activate(buffer.name);
     this.emit("buffers");
@@ -376,6 +309,61 @@ export class Chat {
     }
   }
 
+  // -- search (search.js) and showing one message ------------------------------------------
+
+  /** Search the history for `query` ({text, target, from}); an error to show, or "". */
+  search(query) {
+    if (!this.registered || !this.protocol.caps.has(SEARCH_CAP)) return "This server cannot search its history.";
+    this.searching = new Search(query);
+    this.send("SEARCH", searchAttributes(query));
+    return "";
+  }
+
+  searchLine(line) {
+    if (!this.searching || this.searching.done || (line.command !== "PRIVMSG" && line.command !== "NOTICE")) return;
+    const message = this.messageFrom(line, { kind: "channel" });
+    if (message) this.searching.add(line, message, this.nick, this.isupport.CHANTYPES);
+  }
+
+  /** The search's batch ended, or FAIL SEARCH said why not (`error`). */
+  searchDone(error = "") {
+    if (!this.searching || this.searching.done) return;
+    this.searching.finish(error);
+    this.emit("search", this.searching);
+  }
+
+  /** Show the conversation `name` at its message `msgid` (a search result): opened
+   * (joined) if it is not, the page around the message fetched if not loaded. */
+  openAt(name, msgid) {
+    let buffer = this.model.get(name);
+    if (isChannel(name, this.isupport.CHANTYPES)) {
+      if (!buffer?.joined) this.join(name);
+      else this.activate(name);
+    } else {
+      this.openQuery(name);
+    }
+    buffer = this.model.get(name);
+    if (buffer) openAt(this, buffer, msgid);
+  }
+
+  // -- deleting (https://ircv3.net/specs/extensions/message-redaction) --------------------
+
+  /** May we delete `message` of `buffer`? Our own, or any in a channel we operate. */
+  canDelete(buffer, message) {
+    if (!message.id || message.deleted || !this.protocol.caps.has("draft/message-redaction")) return false;
+    if (message.self) return true;
+    const me = buffer.kind === "channel" ? buffer.members.get(casefold(this.nick)) : null;
+    const symbols = this.prefixSymbols();
+    const op = symbols.indexOf("@");
+    return !!me && op >= 0 && [...me.prefix].some((s) => symbols.indexOf(s) >= 0 && symbols.indexOf(s) <= op);
+  }
+
+  /** Ask the server to delete `msgid` of `name`; it answers REDACT (shown as deleted) or FAIL. */
+  deleteMessage(name, msgid) {
+    const buffer = this.model.get(name);
+    if (buffer && msgid) this.send("REDACT", buffer.name, msgid);
+  }
+
   // -- reactions (https://ircv3.net/specs/client-tags/react) ----------------------------
 
   /** Clicking the reaction `text` under `msgid` of `name`: react, or take back our own.
@@ -409,52 +397,8 @@ export class Chat {
 
   // -- history (IRCv3 draft/chathistory) -------------------------------------------------
 
-  historyLimit() {
-    return Math.max(1, Math.min(HISTORY_PAGE * 2, Number(this.isupport.CHATHISTORY) || 100));
-  }
-
   fetchHistory(buffer, kind) {
-    if (!this.registered || !this.protocol.caps.has("draft/chathistory") || buffer.kind === "server") return;
-    let anchor = "*";
-    let sub = "LATEST";
-    let limit = Math.min(HISTORY_PAGE, this.historyLimit());
-    if (kind === "before") {
-      const oldest = buffer.oldestStored();
-      if (oldest) {
-        sub = "BEFORE";
-        anchor = `msgid=${oldest.id}`;
-      }
-    } else if (kind === "after" && buffer.lastStored) {
-      sub = "AFTER";
-      anchor = `msgid=${buffer.lastStored.id}`;
-      limit = this.historyLimit();
-    }
-    buffer.historyPending = { kind: sub.toLowerCase(), anchor, limit, count: 0 };
-    this.send("CHATHISTORY", sub, buffer.name, anchor, String(limit));
-  }
-
-  endHistory(buffer) {
-    const pending = buffer.historyPending;
-    buffer.historyPending = null;
-    if (!pending) return;
-    if ((pending.kind === "before" || pending.kind === "latest") && pending.count < pending.limit) {
-      buffer.reachedStart = true;
-    }
-    if (buffer.readMarker) this.recount(buffer);
-    this.emit("history", buffer);
-    // Catching up after a reconnect: a full page means there may be more.
-    if (pending.kind === "after" && pending.count >= pending.limit) this.fetchHistory(buffer, "after");
-  }
-
-  handleHistoryLine(batch, line) {
-    const buffer = this.model.get(batch.target) ?? this.model.open(batch.target, isChannel(batch.target, this.isupport.CHANTYPES) ? "channel" : "query");
-    if (buffer.historyPending) buffer.historyPending.count++; // events count in the page too
-    // draft/event-playback replays reactions as TAGMSG (and joins, parts...: not shown).
-    if (line.command === "TAGMSG") this.reacted(line, buffer);
-    else if (line.command === "REDACT") this.messageDeleted(line.params[0] ?? "", line.params[1] ?? "", line.source);
-    if (line.command !== "PRIVMSG" && line.command !== "NOTICE") return;
-    const message = this.messageFrom(line, buffer);
-    if (message) this.addMessage(buffer, message, false);
+    fetchHistory(this, buffer, kind);
   }
 
   // -- messages ------------------------------------------------------------------------------
@@ -513,21 +457,4 @@ export class Chat {
 
 function tagsOf(msgid, text, undo) {
   return { [REPLY_TAG]: msgid, [undo ? UNREACT_TAG : REACT_TAG]: text };
-}
-
-function isNew(message, marker) {
-  return !message.self && SPOKEN.has(message.kind) && message.time > marker;
-}
-
-/** The first message of `buffer` not read yet (where the "new messages" line goes), or
- * null: after the read marker when the server keeps one, else the last `unread` ones. */
-function firstNew(buffer) {
-  if (buffer.readMarker) return buffer.messages.find((m) => isNew(m, buffer.readMarker)) ?? null;
-  let left = buffer.unread;
-  if (!left) return null;
-  for (let i = buffer.messages.length - 1; i >= 0; i--) {
-    const m = buffer.messages[i];
-    if (!m.self && SPOKEN.has(m.kind) && --left === 0) return m;
-  }
-  return null;
 }

@@ -114,6 +114,25 @@ export class ChatClient {
     this.flush();
   }
 
+  /** Search the history (search.js): an error to show, or "" (results come as "search"). */
+  search(query) {
+    const error = this.chat.search(query);
+    this.flush();
+    return error;
+  }
+
+  /** Show the conversation `name` at its message `msgid` (a search result). */
+  openAt(name, msgid) {
+    this.chat.openAt(name, msgid);
+    this.flush();
+  }
+
+  /** Delete our message (or, as a channel operator, anyone's) `msgid` of `name`. */
+  deleteMessage(name, msgid) {
+    this.chat.deleteMessage(name, msgid);
+    this.flush();
+  }
+
   setNick(nick) {
     this.protocol.setNick(nick);
     this.flush();

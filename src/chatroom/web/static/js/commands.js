@@ -12,11 +12,12 @@ export const HELP = [
   ["/nick name", "change your name"],
   ["/topic [text]", "show or set the room's topic"],
   ["/away [text]", "mark yourself away (no text: back)"],
+  ["/search words", "search the history (from:nick, in:#room narrow it)"],
   ["/quit [reason]", "leave the chat"],
   ["/help", "this list"],
 ];
 
-const COMMANDS = ["away", "help", "join", "leave", "me", "msg", "nick", "notice", "part", "query", "quit", "quote", "topic"];
+const COMMANDS = ["away", "help", "join", "leave", "me", "msg", "nick", "notice", "part", "query", "quit", "quote", "search", "topic"];
 
 function roomName(text, chantypes) {
   return isChannel(text, chantypes) ? text : `#${text}`;
@@ -26,7 +27,7 @@ function roomName(text, chantypes) {
  * Run one line typed by the user in `buffer` (the active one, may be null).
  * Returns an error message to show, or "" when done. "//text" sends "/text".
  */
-export function runInput(client, buffer, line, { onQuit, replyTo = null } = {}) {
+export function runInput(client, buffer, line, { onQuit, onSearch, replyTo = null } = {}) {
   if (!line.trim()) return "";
   if (!line.startsWith("/") || line.startsWith("//")) {
     if (!buffer || buffer.kind === "server") return "Join a room first: /join #lobby";
@@ -95,6 +96,11 @@ export function runInput(client, buffer, line, { onQuit, replyTo = null } = {}) 
     case "away":
       if (rest) client.send("AWAY", rest);
       else client.send("AWAY");
+      return "";
+    case "search":
+      if (!rest) return "Usage: /search words";
+      if (!client.protocol.caps.has("soju.im/search")) return "This server cannot search its history.";
+      onSearch?.(rest);
       return "";
     case "quote":
       if (rest) client.sendRaw(rest);

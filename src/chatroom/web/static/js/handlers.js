@@ -4,6 +4,7 @@
 // protocol.js's; a numeric 4xx/5xx without a handler here is shown as an error.
 
 import { casefold, isChannel, nickOf, stripFormatting } from "./irc.js";
+import { readMarkerMoved } from "./readmarkers.js";
 
 /** The token of our own WHOX queries (https://ircv3.net/specs/extensions/whox): it
  * tells their replies from those of a WHO the user typed. */
@@ -16,7 +17,7 @@ function withReason(text, reason) {
 export const HANDLERS = {
   MARKREAD(line) {
     // https://ircv3.net/specs/extensions/read-marker: MARKREAD <target> timestamp=<time|*>
-    this.readMarkerMoved(line.params[0], line.params[1]);
+    readMarkerMoved(this, line.params[0], line.params[1]);
   },
   REDACT(line) {
     // https://ircv3.net/specs/extensions/message-redaction: REDACT <target> <msgid> [reason]
@@ -43,19 +44,19 @@ export const HANDLERS = {
   "479": joinRefused,
   "376"() {
     // RPL_ENDOFMOTD: the welcome burst (and ISUPPORT) is over.
-    this.watchQueries();
+    this.presence.watchQueries();
   },
   "422"(line) {
     // ERR_NOMOTD: the same, without a MOTD (shown, as any 4xx).
-    this.watchQueries();
+    this.presence.watchQueries();
     this.showError(line.params.slice(1).join(" "));
   },
   // IRCv3 MONITOR: RPL_MONONLINE <nick> :<nick!user@host>,... / RPL_MONOFFLINE <nick> :<nick>,...
   "730"(line) {
-    for (const target of (line.params[1] ?? "").split(",")) if (target) this.presence(nickOf(target), true, line);
+    for (const target of (line.params[1] ?? "").split(",")) if (target) this.presence.changed(nickOf(target), true, line);
   },
   "731"(line) {
-    for (const target of (line.params[1] ?? "").split(",")) if (target) this.presence(target, false, line);
+    for (const target of (line.params[1] ?? "").split(",")) if (target) this.presence.changed(target, false, line);
   },
   "332"(line) {
     const buffer = this.model.get(line.params[1] ?? "");
@@ -125,6 +126,7 @@ export const HANDLERS = {
       }
       return;
     }
+    if (line.params[0] === "SEARCH") this.searchDone(line.params[line.params.length - 1] ?? "The search failed.");
     this.showError(line.params[line.params.length - 1] ?? "");
   },
   NOTE(line) {

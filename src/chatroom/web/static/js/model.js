@@ -37,6 +37,8 @@ export class Buffer {
     this.readMarker = null; // Date of the last message read (draft/read-marker), if known
     this.newFrom = null; // the first message not read when the buffer was shown: the "new messages" line
     this.reactions = new Map(); // msgid -> Map(reaction -> [nicks]) (reactions.js)
+    this.reactionTimes = new Map(); // msgid -> Map(reaction and nick -> time of its last change)
+    this.focus = null; // {msgid, asked}: the message to show once loaded (history.js openAt)
   }
 
   /**

@@ -56,7 +56,8 @@ export const TRANSITIONS = Object.freeze({
 export const WANTED_CAPS = Object.freeze([
   "message-tags", "server-time", "echo-message", "batch", "draft/chathistory",
   "away-notify", "multi-prefix", "userhost-in-names", "account-notify", "extended-join",
-  "draft/read-marker", "draft/message-redaction", "draft/multiline",
+  "draft/read-marker", "draft/message-redaction", "draft/multiline", "draft/event-playback",
+  "soju.im/search",
 ]);
 
 /** A received multiline batch as one PRIVMSG/NOTICE line: the tags and source of its
@@ -73,6 +74,9 @@ export function joinMultiline(batch) {
   delete tags.batch;
   return { tags, source: batch.opening.source, command: lines[0].command, params: [batch.target, text] };
 }
+
+/** Batches whose lines are replayed content (history, search results), never live. */
+const REPLAYED = new Set(["chathistory", "soju.im/search"]);
 
 /** The account-registration cap (IRCv3 draft); its value lists "before-connect" when
  * REGISTER may come before CAP END. */
@@ -117,7 +121,7 @@ export class LocalProtocolError extends Error {
  *                                      are logged in to it
  *   {type: "close"}                    sign-in failed for good (see `fatal`): close
  *                                      the connection, do not reconnect
- * Lines of a chathistory batch are content, replayed: they reach chat.js as "line"
+ * Lines of a chathistory or soju.im/search batch are content, replayed: they reach chat.js as "line"
  * events and never change the session (a NICK in history does not rename us).
  */
 export class IrcProtocol {
@@ -235,7 +239,7 @@ export class IrcProtocol {
       batch.lines.push(line); // one message, made at the end of the batch
       return;
     }
-    if (batch && batch.type === "chathistory" && line.command !== "BATCH") {
+    if (batch && REPLAYED.has(batch.type) && line.command !== "BATCH") {
       this.events.push({ type: "line", line, batch });
       return;
     }
@@ -434,7 +438,7 @@ const SESSION = {
         // One message; inside a history batch, part of the history.
         const message = joinMultiline(batch);
         const parent = this.batches.get(batch.opening.tags.batch ?? "") ?? null;
-        if (message) this.events.push({ type: "line", line: message, batch: parent && parent.type === "chathistory" ? parent : null });
+        if (message) this.events.push({ type: "line", line: message, batch: parent && REPLAYED.has(parent.type) ? parent : null });
       } else if (batch) this.events.push({ type: "batch-end", batch });
     }
   },

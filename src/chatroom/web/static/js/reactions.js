@@ -21,8 +21,13 @@ export function escapeTag(value) {
 }
 
 /** Record that `nick` reacted to `msgid` with `text` (`on`) or took it back; whether
- * anything changed. `buffer.reactions`: msgid -> Map(text -> [nicks]). */
-export function applyReaction(buffer, msgid, text, nick, on) {
+ * anything changed. `buffer.reactions`: msgid -> Map(text -> [nicks]). `time` (ms,
+ * the line's server-time) orders what arrives out of order: history is fetched
+ * newest page first and a reconnect replays what was seen live, so a reaction or
+ * its taking back older than the last one applied for the same nick is ignored
+ * (replayed twice, a reaction changes nothing the second time). */
+export function applyReaction(buffer, msgid, text, nick, on, time = null) {
+  if (time !== null && !newest(buffer, msgid, `${text}\n${casefold(nick)}`, time)) return false;
   let given = buffer.reactions.get(msgid);
   if (!given) {
     if (!on) return false;
@@ -36,6 +41,21 @@ export function applyReaction(buffer, msgid, text, nick, on) {
   const now = on ? [...nicks, nick] : nicks.filter((n) => casefold(n) !== casefold(nick));
   if (now.length) given.set(text, now);
   else given.delete(text);
+  return true;
+}
+
+/** Is `time` later than the last reaction event of `key` (reaction and nick) to
+ * `msgid`? Remembers it if so, for the last MAX_MESSAGES messages. */
+function newest(buffer, msgid, key, time) {
+  const times = buffer.reactionTimes;
+  let seen = times.get(msgid);
+  if (!seen) {
+    if (times.size >= MAX_MESSAGES) times.delete(times.keys().next().value);
+    seen = new Map();
+    times.set(msgid, seen);
+  }
+  if (seen.has(key) && seen.get(key) > time) return false; // the same millisecond: in arrival order
+  seen.set(key, time);
   return true;
 }
 
@@ -66,7 +86,8 @@ export function reactionReceived(chat, line, buffer = null) {
     while (target && statusmsg.includes(target[0])) target = target.slice(1);
     buffer = chat.model.get(isChannel(target, chat.isupport.CHANTYPES) || chat.isMe(nick) ? target : nick);
   }
-  return buffer && applyReaction(buffer, msgid, text, nick, on) ? buffer : null;
+  const time = line.tags.time ? Date.parse(line.tags.time) : NaN;
+  return buffer && applyReaction(buffer, msgid, text, nick, on, Number.isNaN(time) ? null : time) ? buffer : null;
 }
 
 /** The message of `buffer` with `msgid` (a reply's quote), if it is still kept. */

@@ -75,7 +75,8 @@ const EVENT_ICONS = { join: "→", part: "←", quit: "←", nick: "↔", topic:
 
 /** One line of the conversation as an element. `previous` decides grouping; `context`
  * (optional) quotes replies and counts reactions: {quoted(msgid) -> Message|null,
- * reactions(msgid) -> [{text, nicks, mine}], onReact(msgid, text), onReply(message)}. */
+ * reactions(msgid) -> [{text, nicks, mine}], onReact(msgid, text), onReply(message),
+ * canDelete(message), onDelete(msgid)}. */
 export function messageElement(message, previous, context = null) {
   const spoken = message.kind === "message" || message.kind === "notice" || message.kind === "action";
   const row = el("div", `msg kind-${message.kind}`);
@@ -153,7 +154,29 @@ function actionsElement(message, context) {
     react.addEventListener("click", () => context.onReact(message.id, text));
     actions.append(react);
   }
+  if (context.canDelete?.(message)) actions.append(deleteButton(message, context));
   return actions;
+}
+
+/** Delete (draft/message-redaction): a first click asks "Delete?", a second sends it. */
+function deleteButton(message, context) {
+  const button = el("button", "delete", "🗑");
+  button.type = "button";
+  button.title = message.self ? "Delete your message" : `Delete ${message.nick}'s message`;
+  button.setAttribute("aria-label", button.title);
+  button.addEventListener("click", () => {
+    if (!button.classList.contains("confirm")) {
+      button.classList.add("confirm");
+      button.textContent = "Delete?";
+      return;
+    }
+    context.onDelete(message.id);
+  });
+  button.addEventListener("blur", () => {
+    button.classList.remove("confirm");
+    button.textContent = "🗑";
+  });
+  return button;
 }
 
 /**
@@ -185,6 +208,7 @@ export class ConversationView {
     this.list = list;
     this.buffer = null;
     this.context = null; // messageElement's: replies and reactions (set by app.js)
+    this.found = null; // the msgid of the message a search result opened
   }
 
   /** The reactions to `msgid` changed: redraw its counts if it is on screen. */
@@ -192,6 +216,20 @@ export class ConversationView {
     if (this.buffer !== buffer || !this.context) return;
     const row = [...this.list.querySelectorAll(".msg[data-msgid]")].find((r) => r.dataset.msgid === msgid);
     row?.querySelector(".reactions")?.replaceWith(reactionsElement(msgid, this.context.reactions(msgid), this.context));
+  }
+
+  /** Scroll to the message `msgid` and mark it (a search result), if it is shown. */
+  showMessage(msgid) {
+    this.found = msgid; // stays marked when the buffer is drawn again (older history...)
+    const row = this.markFound();
+    row?.scrollIntoView({ block: "center" });
+  }
+
+  markFound() {
+    for (const old of this.list.querySelectorAll(".msg.found")) old.classList.remove("found");
+    const row = [...this.list.querySelectorAll(".msg[data-msgid]")].find((r) => r.dataset.msgid === this.found);
+    row?.classList.add("found");
+    return row;
   }
 
   atBottom() {
@@ -218,11 +256,14 @@ export class ConversationView {
     let previous = null;
     for (const message of buffer.messages) {
       if (!previous || !sameDay(previous.time, message.time)) fragment.append(this.divider(message.time));
+      if (message.gapBefore) fragment.append(el("div", "day gap", "Messages in between are not loaded"));
       if (message === buffer.newFrom) fragment.append(el("div", "day new-messages", "New messages"));
       fragment.append(messageElement(message, previous, this.context));
       previous = message;
     }
     this.list.replaceChildren(fragment);
+    if (switching) this.found = null;
+    else if (this.found) this.markFound();
     if (wasAtBottom || !keepPlace) this.scrollToBottom();
     else this.list.scrollTop = this.list.scrollHeight - fromBottom;
   }
