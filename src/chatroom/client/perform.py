@@ -16,6 +16,7 @@ from chatroom.client.commands import (
     Away,
     ChangeNick,
     Close,
+    Delete,
     FetchOlder,
     Help,
     Join,
@@ -42,6 +43,7 @@ from chatroom.client.events import BufferClosed
 from chatroom.client.model import Buffer, BufferKind, Message, MessageKind, now_utc
 from chatroom.client.monitor import unwatch
 from chatroom.client.reactions import REPLY_TAG, find_message, toggle_line
+from chatroom.client.redaction import delete
 from chatroom.client.search import start as start_search
 from chatroom.client.state import ClientState
 from chatroom.client.textsplit import split_text
@@ -75,6 +77,8 @@ def perform(client: ClientState, action: Action) -> None:
         start_search(client, action.text)
     elif isinstance(action, ReplyTo | React):
         _respond(client, action)
+    elif isinstance(action, Delete):
+        delete(client, action.chosen)
     elif isinstance(action, Upload):
         plan_upload(client, action.path)
     else:
