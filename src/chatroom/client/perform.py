@@ -46,7 +46,7 @@ from chatroom.client.reactions import REPLY_TAG, find_message, toggle_line
 from chatroom.client.redaction import delete
 from chatroom.client.search import start as start_search
 from chatroom.client.state import ClientState
-from chatroom.client.textsplit import split_text
+from chatroom.client.textsplit import split_text, utf8_len
 from chatroom.client.upload import plan as plan_upload
 from chatroom.errors import ChatroomError
 from chatroom.protocol import Line, is_valid_nick, parse
@@ -188,9 +188,9 @@ def _say(client: ClientState, action: SendMessage | SendAction) -> None:
     budget = client.text_budget(buffer.name) - overhead
     kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
     whole = action.text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\n" in whole and not action_text:
+    if ("\n" in whole or utf8_len(whole) > budget) and not action_text:
         batch = multiline.batch_lines(client, buffer.name, whole, budget)
-        if batch is not None:  # one message however many lines (draft/multiline)
+        if batch is not None:  # one message however many or long lines (draft/multiline)
             for line in batch:
                 client.send(line)
             _sent(client, buffer, kind, whole, reply_to)
