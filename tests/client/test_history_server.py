@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 
 from chatroom.client.events import ConnectionLost, HistoryLoaded, OlderMessages, Registered
+from chatroom.client.reactions import summary
 from support.client import Running, until
 from support.irc_client import IrcClient
 from support.server import ServerFactory
@@ -114,3 +115,43 @@ async def test_without_history_on_the_server_nothing_is_asked(
     assert not alice.client.fetch_older("#lobby")
     assert not alice.of(HistoryLoaded)
     await alice.stop()
+
+
+async def test_reactions_and_deletions_come_back_with_history(
+    server_factory: ServerFactory,
+) -> None:
+    server = server_factory("--no-flood-control")
+    caps = "message-tags echo-message batch server-time draft/message-redaction"
+    bob = IrcClient(server.port).register("bob", caps)
+    bob.join("#lobby")
+    ids = {}
+    for text in ("lunch?", "oops, wrong room", "noon then"):
+        bob.send(f"PRIVMSG #lobby :{text}")
+        ids[text] = bob.expect("PRIVMSG").tags["msgid"]
+    bob.send(f"@+draft/reply={ids['lunch?']};+draft/react=👍 TAGMSG #lobby")
+    bob.expect("TAGMSG")
+    bob.send(f"REDACT #lobby {ids['oops, wrong room']}")
+    bob.expect("REDACT")
+    # The core asks for draft/event-playback: without it the spec allows no TAGMSG.
+    alice = await Running(server.port, "alice").ready()
+    assert "draft/event-playback" in alice.client.caps
+    loaded = await alice.event(HistoryLoaded)
+    assert [m.text for m in loaded.messages] == ["lunch?", "noon then"]
+    lobby = alice.client.model.get("#lobby")
+    assert lobby is not None
+    assert [(r.text, r.count) for r in summary(lobby, ids["lunch?"], "alice")] == [("👍", 1)]
+    await alice.stop()
+    # An independent client without event-playback: only the two messages, no
+    # TAGMSG, no REDACT, no tombstone's text.
+    plain = IrcClient(server.port).register("plain", "batch message-tags draft/chathistory")
+    plain.join("#lobby")
+    plain.send("CHATHISTORY LATEST #lobby * 2")
+    plain.expect("BATCH", lambda line: line.params[0].startswith("+"))
+    batch = plain.until("BATCH", lambda line: line.params[0].startswith("-"))
+    replayed = [line for line in batch if "batch" in (line.tags or {})]
+    assert [(line.command, line.params[-1]) for line in replayed] == [
+        ("PRIVMSG", "lunch?"),
+        ("PRIVMSG", "noon then"),
+    ]
+    bob.close()
+    plain.close()

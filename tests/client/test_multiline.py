@@ -39,6 +39,22 @@ def test_a_pasted_block_is_one_batch_with_long_lines_concatenated() -> None:
     assert shown.text == f"first\n\n{long}" and shown.own
 
 
+def test_one_long_line_is_one_message_of_concatenated_parts() -> None:
+    h = with_caps(CAPS)
+    long = "éè " * 400  # about 2 kB: several lines' worth
+    h.client.submit(long)
+    sent = [parse(text) for text in h.conn.texts()]
+    assert sent[0].command == "BATCH" and sent[-1].command == "BATCH"
+    body = sent[1:-1]
+    assert len(body) > 2 and "draft/multiline-concat" not in body[0].tags
+    assert all("draft/multiline-concat" in line.tags for line in body[1:])
+    assert "".join(line.params[1] for line in body) == long
+    # Without the cap: several messages, as before.
+    plain = with_caps("batch message-tags")
+    plain.client.submit(long)
+    assert [line.command for line in map(parse, plain.conn.texts())] == ["PRIVMSG"] * len(body)
+
+
 def test_without_the_cap_or_over_the_limits_each_line_is_a_message() -> None:
     h = with_caps("batch message-tags")
     h.client.submit("one\ntwo\r\nthree")

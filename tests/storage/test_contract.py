@@ -14,6 +14,9 @@ import pytest
 
 from chatroom.storage import (
     After,
+    Around,
+    Before,
+    Between,
     HistoryStore,
     Latest,
     MessageKind,
@@ -102,7 +105,12 @@ async def test_every_field_round_trips(store: HistoryStore) -> None:
     # A draft/multiline message is one row: its lines joined with line breaks.
     multiline = msg(ms=7, text="Traceback:\n\n  File x, line 1\nend", msgid="multi")
     await store_all(store, [message, tagmsg, multiline])
-    assert await store.latest("#chan", 10) == [message, tagmsg, multiline]
+    everything = await store.query(Latest("#chan", 10, events=True))
+    assert everything == [message, tagmsg, multiline]
+    # Without event-playback a page is what such a client may be sent: no TAGMSG.
+    assert await store.latest("#chan", 10) == [message, multiline]
+    assert await store.latest("#chan", 1) == [multiline]
+    assert await store.before("#chan", MsgidAnchor("multi"), 1) == [message]
 
 
 async def test_times_are_kept_in_utc_to_the_millisecond(store: HistoryStore) -> None:
@@ -366,13 +374,22 @@ async def test_queries_leave_events_out_unless_asked(
     def only(*indexes: int) -> list[str]:
         return [lively[i].msgid for i in indexes]
 
-    # The limit counts what is returned: two messages, not a message and an event.
+    # The limit counts messages; with events, those of the span the page covers ride
+    # along (from the query's bound to its farthest message), not counted.
     assert ids(await store.latest("#chan", 2)) == only(4, 6)
-    assert ids(await store.query(Latest("#chan", 2, events=True))) == only(6, 7)
+    assert ids(await store.query(Latest("#chan", 2, events=True))) == only(4, 5, 6, 7)
     first, last = MsgidAnchor(lively[0].msgid), MsgidAnchor(lively[7].msgid)
     assert ids(await store.before("#chan", last, 2)) == only(4, 6)
+    assert ids(await store.query(Before("#chan", last, 2, events=True))) == only(4, 5, 6)
+    # The next page back holds what lies before, nothing twice, nothing lost.
+    m4 = MsgidAnchor(lively[4].msgid)
+    assert ids(await store.query(Before("#chan", m4, 5, events=True))) == only(0, 1, 2, 3)
     assert ids(await store.after("#chan", first, 2)) == only(2, 4)
-    assert ids(await store.query(After("#chan", first, 2, events=True))) == only(1, 2)
+    assert ids(await store.query(After("#chan", first, 2, events=True))) == only(1, 2, 3, 4)
+    assert ids(await store.query(After("#chan", m4, 5, events=True))) == only(5, 6, 7)
+    pivot = MsgidAnchor(lively[4].msgid)
+    assert ids(await store.query(Around("#chan", pivot, 3, events=True))) == only(2, 3, 4, 5, 6)
+    assert ids(await store.query(Between("#chan", first, last, 2, events=True))) == only(1, 2, 3, 4)
     assert ids(await store.between("#chan", first, last, 5)) == only(2, 4, 6)
     assert ids(await store.around("#chan", MsgidAnchor(lively[4].msgid), 3)) == only(2, 4, 6)
     # An event's msgid is a valid anchor either way.

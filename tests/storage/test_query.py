@@ -9,6 +9,7 @@ from chatroom.storage import (
     Between,
     HistoryQuery,
     Latest,
+    MessageKind,
     MsgidAnchor,
     StoredMessage,
     TargetActivity,
@@ -25,7 +26,9 @@ from chatroom.storage.query import (
     find_targets,
     find_targets_async,
 )
-from support.history import at, msg
+from support.history import at, event, msg
+
+TEXT = (MessageKind.PRIVMSG, MessageKind.NOTICE)
 
 
 class ListIndex:
@@ -43,7 +46,7 @@ class ListIndex:
         found = [
             m
             for k, m in self.rows
-            if m.target == target and lo < k < hi and (events or m.kind not in EVENT_KINDS)
+            if m.target == target and lo < k < hi and (events or m.kind in TEXT)
         ]
         return found[::-1][:limit] if newest_first else found[:limit]
 
@@ -161,3 +164,21 @@ async def test_the_async_driver_raises_like_the_sync_one() -> None:
     index = ListIndex([msg("#b", 5), msg("x,y", 7)])
     found = await find_targets_async(AsyncListIndex(index), at(0), at(100), 10, ["#b"], "x")
     assert found == find_targets(index, at(0), at(100), 10, ["#b"], "x")
+
+
+def test_a_flood_of_events_neither_counts_nor_pushes_messages_out() -> None:
+    # m0, 150 reactions and joins, m1, m2: a page of three with events holds the three
+    # messages in order, and as many of the others as are allowed to ride along.
+    riders = [
+        msg(ms=1 + i, text="", kind=MessageKind.TAGMSG)
+        if i % 2
+        else event(MessageKind.JOIN, ("#chan",), ms=1 + i)
+        for i in range(150)
+    ]
+    m0, m1, m2 = msg(ms=0, text="m0"), msg(ms=500, text="m1"), msg(ms=600, text="m2")
+    index = ListIndex([m0, *riders, m1, m2])
+    found = execute(index, Latest("#chan", 3, events=True))
+    assert [m.text for m in found if m.kind in TEXT] == ["m0", "m1", "m2"]
+    kept = len(found) - 3  # about _riders(3), 100: the newest of the 150
+    assert 100 <= kept <= 101 and found[0] is m0 and found[1:-2] == riders[-kept:]
+    assert [m.text for m in execute(index, Latest("#chan", 3))] == ["m0", "m1", "m2"]

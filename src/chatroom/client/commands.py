@@ -59,6 +59,14 @@ class React(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class Delete(Action):
+    """``/delete [WHO]``: delete (REDACT) one's newest message here, or the newest one
+    ``chosen`` names as ``/reply`` does (a msgid prefix, or a nick: an operator's)."""
+
+    chosen: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Join(Action):
     channel: str
     key: str = ""
@@ -220,6 +228,7 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("close", "/close [NAME]", "close a private chat, or leave and close a room"),
     CommandHelp("reply", "/reply NICK|MSGID TEXT", "answer NICK's last message (or that msgid)"),
     CommandHelp("react", "/react EMOJI [NICK|MSGID]", "react to the last message; again: undo"),
+    CommandHelp("delete", "/delete [MSGID|NICK]", "delete your last message (or that one)"),
     CommandHelp("history", "/history [N]", "fetch N older messages here (default 50)"),
     CommandHelp("search", "/search WORDS", "find messages containing WORDS in the history"),
     CommandHelp("upload", "/upload PATH", "share a file: upload it and send its link here"),
@@ -372,6 +381,11 @@ def _react(rest: str, entry: CommandHelp) -> Action:
     return React(words[0], words[1] if len(words) > 1 else "") if words else _usage(entry)
 
 
+def _delete(rest: str, entry: CommandHelp) -> Action:
+    words = rest.split()
+    return _usage(entry) if len(words) > 1 else Delete(words[0] if words else "")
+
+
 def _upload(rest: str, entry: CommandHelp) -> Action:
     path = rest.strip()  # the whole rest: a path may contain spaces
     return Upload(path) if path else _usage(entry)
@@ -424,6 +438,7 @@ _PARSERS = {
     "search": _search,
     "reply": _reply,
     "react": _react,
+    "delete": _delete,
     "upload": _upload,
     "register": _register,
     "login": _login,

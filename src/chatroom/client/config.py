@@ -21,6 +21,9 @@ WANTED_CAPS = (
     "setname",
     "userhost-in-names",
     "draft/chathistory",
+    # Reactions (TAGMSG) are replayed only with it (chathistory spec: without it, only
+    # PRIVMSG and NOTICE); the channel events that come too are skipped (chathistory.py).
+    "draft/event-playback",
     "soju.im/search",
     "labeled-response",
     "standard-replies",

@@ -128,6 +128,7 @@ numerics not listed go to :func:`chatroom.client.replies.other_numeric`."""
 REPLY_HANDLERS: dict[str, Handler] = {
     "REGISTER": accounts.register_failed,
     "CHATHISTORY": chathistory.chathistory_failed,
+    "REDACT": redaction.redact_failed,
     "*": accounts.nick_registered,
     "NICK": accounts.nick_registered,
 }

@@ -16,6 +16,7 @@ from chatroom.client.commands import (
     Away,
     ChangeNick,
     Close,
+    Delete,
     FetchOlder,
     Help,
     Join,
@@ -42,9 +43,10 @@ from chatroom.client.events import BufferClosed
 from chatroom.client.model import Buffer, BufferKind, Message, MessageKind, now_utc
 from chatroom.client.monitor import unwatch
 from chatroom.client.reactions import REPLY_TAG, find_message, toggle_line
+from chatroom.client.redaction import delete
 from chatroom.client.search import start as start_search
 from chatroom.client.state import ClientState
-from chatroom.client.textsplit import split_text
+from chatroom.client.textsplit import split_text, utf8_len
 from chatroom.client.upload import plan as plan_upload
 from chatroom.errors import ChatroomError
 from chatroom.protocol import Line, is_valid_nick, parse
@@ -75,6 +77,8 @@ def perform(client: ClientState, action: Action) -> None:
         start_search(client, action.text, room=action.room, quiet=action.quiet)
     elif isinstance(action, ReplyTo | React):
         _respond(client, action)
+    elif isinstance(action, Delete):
+        delete(client, action.chosen)
     elif isinstance(action, Upload):
         plan_upload(client, action.path)
     else:
@@ -185,9 +189,9 @@ def _say(client: ClientState, action: SendMessage | SendAction) -> None:
     kind = MessageKind.ACTION if action_text else MessageKind.MESSAGE
     whole = action.text.replace("\r\n", "\n").replace("\r", "\n")
     tags = {REPLY_TAG: reply_to} if reply_to and "message-tags" in client.caps else {}
-    if "\n" in whole and not action_text:
+    if ("\n" in whole or utf8_len(whole) > budget) and not action_text:
         batch = multiline.batch_lines(client, buffer.name, whole, budget, tags)
-        if batch is not None:  # one message however many lines (draft/multiline)
+        if batch is not None:  # one message however many or long lines (draft/multiline)
             for line in batch:
                 client.send(line)
             _sent(client, buffer, kind, whole, reply_to)

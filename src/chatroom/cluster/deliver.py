@@ -11,9 +11,10 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from chatroom.protocol.casemap import casefold
+from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.server import monitoring, presence
+from chatroom.server.commands.redaction import CAP as REDACTION
 from chatroom.server.mirror import is_orphan, mirror_of, restore
 from chatroom.server.network.events import (
     ChannelCreated,
@@ -29,6 +30,7 @@ from chatroom.server.network.events import (
     PrivateMessage,
     ProcessGone,
     Quit,
+    Redaction,
     UserState,
     UserUp,
 )
@@ -80,6 +82,8 @@ def apply(server: Server, view: RemoteView, origin: str, event: Event) -> None:
             invite(server, channel, target, line)
         case Kick(channel, target, line):
             kick(server, channel, target, line)
+        case Redaction(target, line):
+            _redaction(server, target, line)
         case ChannelCreated(channel, _nick, state):
             # Comes before the creator's JOIN: the mirror is made here.
             local = server.channels.get(channel)
@@ -101,6 +105,22 @@ def _channel_message(server: Server, event: ChannelMessage) -> None:
     else:
         recipients = list(members)
     _send(recipients, Outgoing(event.line), event.tagmsg)
+
+
+def _redaction(server: Server, target: str, line: Line) -> None:
+    """A REDACT on another process: to the local sessions of the conversation that
+    enabled draft/message-redaction (the others get nothing, as on the process where
+    it happened)."""
+    if is_channel_name(target):
+        local = server.channels.get(target)
+        recipients = list(local.members) if local is not None else []
+    else:
+        user = server.users.get(target)
+        recipients = [user] if user is not None else []
+    out = Outgoing(line)
+    for session in recipients:
+        if REDACTION in session.caps:
+            session.send_bytes(out.render(session.tag_profile))
 
 
 def _join(server: Server, view: RemoteView, origin: str, event: Join) -> None:

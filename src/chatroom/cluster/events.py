@@ -37,6 +37,7 @@ from chatroom.server.network.events import (
     PrivateMessage,
     ProcessGone,
     Quit,
+    Redaction,
     Resync,
     UserState,
     UserUp,
@@ -59,6 +60,7 @@ _TYPES: dict[str, type[Event]] = {
     "created": ChannelCreated,
     "resync": Resync,
     "kick": Kick,
+    "redact": Redaction,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 

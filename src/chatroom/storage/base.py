@@ -131,8 +131,9 @@ class MessageKind(StrEnum):
     Only ``PRIVMSG`` and ``NOTICE`` may be replayed to a client that has not negotiated
     ``draft/event-playback``; ``TAGMSG`` and the channel events (``JOIN`` … ``NICK``, see
     :data:`EVENT_KINDS`) only to one that has (IRCv3 chathistory, "Returned message notes"
-    and "Event playback"). Queries leave events out unless asked (``events=True``); the
-    rest of the filtering is the server's job.
+    and "Event playback"). Queries return only ``PRIVMSG`` and ``NOTICE`` unless asked for
+    everything (``events=True``), so a page for such a client is all messages it can be
+    sent; the rest of the filtering is the server's job.
     """
 
     PRIVMSG = "PRIVMSG"
@@ -273,7 +274,7 @@ class Latest:
     target: str
     limit: int
     after: Anchor | None = None
-    events: bool = False  # with the channel events (draft/event-playback)
+    events: bool = False  # with TAGMSG and the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
@@ -286,7 +287,7 @@ class Before:
     target: str
     anchor: Anchor
     limit: int
-    events: bool = False  # with the channel events (draft/event-playback)
+    events: bool = False  # with TAGMSG and the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
@@ -299,7 +300,7 @@ class After:
     target: str
     anchor: Anchor
     limit: int
-    events: bool = False  # with the channel events (draft/event-playback)
+    events: bool = False  # with TAGMSG and the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
@@ -318,7 +319,7 @@ class Around:
     target: str
     anchor: Anchor
     limit: int
-    events: bool = False  # with the channel events (draft/event-playback)
+    events: bool = False  # with TAGMSG and the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
@@ -336,7 +337,7 @@ class Between:
     start: Anchor
     end: Anchor
     limit: int
-    events: bool = False  # with the channel events (draft/event-playback)
+    events: bool = False  # with TAGMSG and the channel events (draft/event-playback)
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)

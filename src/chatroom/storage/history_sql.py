@@ -172,14 +172,17 @@ _SCAN = (
     " AND (time, seq) > (:lo_time, :lo_seq) AND (time, seq) < (:hi_time, :hi_seq)"
     " ORDER BY time {0}, seq {0} LIMIT :limit"
 )
-# Without draft/event-playback, only messages: the kinds of base.EVENT_KINDS are left out.
+# Messages, as against the channel events (base.EVENT_KINDS): what retention counts apart.
 _MESSAGE_KINDS = "kind IN ('PRIVMSG', 'NOTICE', 'TAGMSG')"
 _MESSAGES_ONLY = f" AND {_MESSAGE_KINDS}"
+# Without draft/event-playback a page holds only what such a client may be sent, PRIVMSG
+# and NOTICE, so a TAGMSG (a reaction) never takes the place of a message in its limit.
+_TEXT_ONLY = " AND kind IN ('PRIVMSG', 'NOTICE')"
 _SCAN_EVENTS = _SCAN.replace(" ORDER BY", "{1} ORDER BY")
 #: (newest_first, events) -> the scan
 _SCANS = {
     (newest, events): statement(
-        _SCAN_EVENTS.format("DESC" if newest else "ASC", "" if events else _MESSAGES_ONLY)
+        _SCAN_EVENTS.format("DESC" if newest else "ASC", "" if events else _TEXT_ONLY)
     )
     for newest in (False, True)
     for events in (False, True)

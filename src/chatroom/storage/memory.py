@@ -126,7 +126,9 @@ class _MemoryIndex:
             return []
         if not events:
             span = conv.messages[start:end]
-            kept = [m for m in (span[::-1] if newest_first else span) if m.kind not in EVENT_KINDS]
+            # What a client without draft/event-playback may be sent (see history_sql._TEXT_ONLY).
+            ordered = span[::-1] if newest_first else span
+            kept = [m for m in ordered if m.kind in (MessageKind.PRIVMSG, MessageKind.NOTICE)]
             return kept[:limit]
         if newest_first:
             return conv.messages[max(start, end - limit) : end][::-1]

@@ -231,6 +231,47 @@ def _dm_targets(nick: str) -> Plan[list[str]]:
     return cast("list[str]", (yield DmTargets(nick)))
 
 
+def _riders(limit: int) -> int:
+    """How many TAGMSGs and channel events may ride along with a page of *limit*
+    messages: enough for several per message, bounded so a flood of joins cannot make
+    one reply unbounded."""
+    return max(4 * limit, 100)
+
+
+def _page(
+    target: str, lo: Key, hi: Key, limit: int, newest_first: bool, events: bool
+) -> Plan[list[StoredMessage]]:
+    """Up to *limit* messages (PRIVMSG, NOTICE) in ``(lo, hi)``, in scan order.
+
+    With *events* (draft/event-playback) the TAGMSGs and channel events of the span the
+    page covers ride along without counting towards *limit*, as the message-redaction
+    spec allows for REDACT ("not counting toward message limits"): a page of 50 is 50
+    messages however many people joined, left or reacted meanwhile. The span runs from
+    the scan's starting bound to the page's farthest message (to the other bound when the
+    page is not full), so consecutive pages share no line and miss none.
+    """
+    page = yield from _scan(target, lo, hi, limit, newest_first, False)
+    if not events or limit <= 0:
+        return page
+    if len(page) == limit:
+        far = yield from _key_of(target, page[-1].msgid)
+        if far is not None:
+            lo, hi = (far, hi) if newest_first else (lo, far)
+    return (yield from _ride_along(target, page, lo, hi, newest_first, limit))
+
+
+def _ride_along(
+    target: str, page: list[StoredMessage], lo: Key, hi: Key, newest_first: bool, limit: int
+) -> Plan[list[StoredMessage]]:
+    """*page* (in scan order) with everything else of ``(lo, hi)`` among it, up to
+    :func:`_riders` more lines. The scan returns a prefix of the span in scan order; the
+    page's messages beyond that prefix (the far one, excluded by the bound, or those
+    after a flood of events) follow it in the same order."""
+    rows = yield from _scan(target, lo, hi, len(page) + _riders(limit), newest_first, True)
+    seen = {m.msgid for m in rows}
+    return rows + [m for m in page if m.msgid not in seen]
+
+
 # --- the semantics ------------------------------------------------------------------------------
 
 
@@ -255,20 +296,20 @@ def plan_query(query: HistoryQuery) -> Plan[list[StoredMessage]]:
     match query:
         case Latest(after=None):
             # LATEST *: "the most recent messages", no restriction.
-            found = yield from _scan(target, KEY_MIN, KEY_MAX, query.limit, True, query.events)
+            found = yield from _page(target, KEY_MIN, KEY_MAX, query.limit, True, query.events)
             return found[::-1]
         case Latest(after=anchor) if anchor is not None:
             # LATEST with a selector: "restricted to those sent after and excluding" it.
             lo, _ = yield from _bounds(target, anchor)
-            found = yield from _scan(target, lo, KEY_MAX, query.limit, True, query.events)
+            found = yield from _page(target, lo, KEY_MAX, query.limit, True, query.events)
             return found[::-1]
         case Before(anchor=anchor):
             _, hi = yield from _bounds(target, anchor)
-            found = yield from _scan(target, KEY_MIN, hi, query.limit, True, query.events)
+            found = yield from _page(target, KEY_MIN, hi, query.limit, True, query.events)
             return found[::-1]
         case After(anchor=anchor):
             lo, _ = yield from _bounds(target, anchor)
-            return (yield from _scan(target, lo, KEY_MAX, query.limit, False, query.events))
+            return (yield from _page(target, lo, KEY_MAX, query.limit, False, query.events))
         case Around():
             return (yield from _around(query))
         case Between(start=start, end=end):
@@ -278,9 +319,9 @@ def plan_query(query: HistoryQuery) -> Plan[list[StoredMessage]]:
             # finishing on and excluding the second. This may be forwards or backwards."
             if start_hi <= end_hi:
                 return (
-                    yield from _scan(target, start_lo, end_hi, query.limit, False, query.events)
+                    yield from _page(target, start_lo, end_hi, query.limit, False, query.events)
                 )
-            found = yield from _scan(target, end_lo, start_hi, query.limit, True, query.events)
+            found = yield from _page(target, end_lo, start_hi, query.limit, True, query.events)
             return found[::-1]
     raise TypeError(f"not a history query: {query!r}")  # pragma: no cover
 
@@ -296,11 +337,20 @@ def _around(query: Around) -> Plan[list[StoredMessage]]:
     else:
         ms = to_ms(query.anchor.time)
         pivot_hi = pivot_lo = (ms, 0)  # below every message at ms: those count as "after"
-    before = yield from _scan(query.target, KEY_MIN, pivot_hi, limit, True, query.events)
-    after = yield from _scan(query.target, pivot_lo, KEY_MAX, limit, False, query.events)
+    before = yield from _scan(query.target, KEY_MIN, pivot_hi, limit, True, False)
+    after = yield from _scan(query.target, pivot_lo, KEY_MAX, limit, False, False)
     take_before = min(len(before), max(limit // 2, limit - len(after)))
     take_after = min(len(after), limit - take_before)
-    return before[:take_before][::-1] + after[:take_after]
+    page = before[:take_before][::-1] + after[:take_after]
+    if not query.events or not page:
+        return page
+    # What happened between the first and the last message rides along.
+    first = yield from _key_of(query.target, page[0].msgid)
+    last = yield from _key_of(query.target, page[-1].msgid)
+    if first is None or last is None:
+        return page  # purged meanwhile
+    below_first = (first[0], first[1] - 1)
+    return (yield from _ride_along(query.target, page, below_first, last, False, limit))
 
 
 def plan_targets(

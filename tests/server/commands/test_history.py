@@ -131,6 +131,49 @@ async def test_limit_is_capped_and_tagmsg_not_replayed(harness: Harness) -> None
     assert len(await alice.history("LATEST", "#h", "*", "10000")) == 5
 
 
+async def reacted(harness: Harness) -> FakeClient:
+    """#h with bob's one to five, alice's three reactions to each (newest last) and
+    then her reply to "five"; returns alice."""
+    alice, _bob = await room(harness)
+    lines = await alice.ask("CHATHISTORY LATEST #h * 5")
+    ids = [line.tags["msgid"] for line in lines if line.command == "PRIVMSG"]
+    for msgid in ids:
+        for emoji in ("👍", "🎉", "👀"):
+            await alice.ask(f"@+draft/reply={msgid};+draft/react={emoji} TAGMSG #h")
+    await alice.ask(f"@+draft/reply={ids[-1]} PRIVMSG #h :a reply")
+    assert harness.history is not None
+    await harness.history.flush()
+    return alice
+
+
+async def test_without_event_playback_reactions_do_not_take_the_place_of_messages(
+    harness: Harness,
+) -> None:
+    alice = await reacted(harness)
+    # Spec: without draft/event-playback only PRIVMSG and NOTICE; the limit counts those
+    # (the 15 reactions stored among them neither show nor shorten the page).
+    replies = await alice.ask("CHATHISTORY LATEST #h * 3")
+    assert [line.command for line in replies if "batch" in line.tags] == ["PRIVMSG"] * 3
+    assert texts(replies) == ["four", "five", "a reply"]
+    # The reply carries its +draft/reply, so a client can still quote it.
+    five, reply = replies[-3], replies[-2]
+    assert reply.tags["+draft/reply"] == five.tags["msgid"]
+    anchor = f"msgid={five.tags['msgid']}"
+    assert await alice.history("BEFORE", "#h", anchor, "2") == ["three", "four"]
+
+
+async def test_with_event_playback_reactions_ride_along_uncounted(harness: Harness) -> None:
+    alice = await reacted(harness)
+    await alice.ask("CAP REQ draft/event-playback")
+    replies = await alice.ask("CHATHISTORY LATEST #h * 4")
+    replayed = [line for line in replies if "batch" in line.tags]
+    # Four messages, as asked; the 15 reactions said among them come too, not counted.
+    assert texts(replies) == ["three", "four", "five", "a reply"]
+    reactions = [line for line in replayed if line.command == "TAGMSG"]
+    assert [line.tags["+draft/react"] for line in reactions] == ["👍", "🎉", "👀"] * 5
+    assert [line.command for line in replayed] == ["PRIVMSG"] * 3 + ["TAGMSG"] * 15 + ["PRIVMSG"]
+
+
 async def test_account_and_client_tags_are_replayed(harness: Harness) -> None:
     caps = (*HISTORY_CAPS, "account-tag")
     alice = await harness.user("alice", "REGISTER * * :a good password", caps=caps)

@@ -186,3 +186,44 @@ def test_reply_and_react_as_compact_lines(server: RunningServer, spawn: Spawn) -
     term.enter("QUIT")
     assert term.wait_exit() == 0
     peer.close()
+
+
+def test_a_paste_goes_as_one_multiline_message(server: RunningServer, spawn: Spawn) -> None:
+    modern = IrcClient(server.port).register("modern", "batch message-tags draft/multiline")
+    modern.join("#lobby")
+    plain = peer_in_lobby(server, "plain")
+    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "paster")
+    term.expect("All set!")
+    plain.expect("JOIN", lambda line: line.source.startswith("paster!"))
+    long = "x" * 300 + " " + "y" * 300  # longer than one IRC line
+    pasted = f"Traceback:\n  File x, line 1\n{long}\nValueError: bad"
+    # A terminal wraps a paste in bracketed-paste markers: the line breaks stay text.
+    term.send(f"\x1b[200~{pasted}\x1b[201~")
+    term.send("\r")
+    batch = modern.until("BATCH", lambda line: line.params[0].startswith("-"))
+    opening = next(line for line in batch if line.command == "BATCH")
+    assert opening.params[1:] == ["draft/multiline", "#lobby"]
+    body = [line for line in batch if line.command == "PRIVMSG"]
+    text = ""
+    for line in body:
+        text += line.params[1] if "draft/multiline-concat" in line.tags else "\n" + line.params[1]
+    assert text[1:] == pasted and len(body) > 4  # the long line went in concatenated parts
+    # A client without the cap gets the lines one by one (the server's fallback).
+    first = plain.expect("PRIVMSG").params[1]
+    assert first == "Traceback:"
+    assert plain.expect("PRIVMSG").params[1] == "  File x, line 1"
+    # Shown back (the server's echo) as one message, its lines under the first.
+    term.expect("paster: Traceback:")
+    term.expect("  File x, line 1")
+    term.expect("ValueError: bad")
+    # One long line typed: one message of concatenated parts, not several messages.
+    term.enter("z" * 1200)
+    batch = modern.until("BATCH", lambda line: line.params[0].startswith("-"))
+    parts = [line for line in batch if line.command == "PRIVMSG"]
+    assert len(parts) > 2 and "".join(line.params[1] for line in parts) == "z" * 1200
+    assert all("draft/multiline-concat" in line.tags for line in parts[1:])
+    term.enter("QUIT")
+    assert term.wait_exit() == 0
+    assert term.screen.count("paster: Traceback:") == 1
+    modern.close()
+    plain.close()

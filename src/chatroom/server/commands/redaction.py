@@ -13,8 +13,8 @@ once that is durable relays ``REDACT <target> <msgid> [reason]`` to the sender a
 conversation's other local sessions that enabled ``draft/message-redaction``; clients
 without the cap get nothing (they keep the text they were shown). CHATHISTORY leaves a
 redacted message out, or with ``draft/event-playback`` replays a REDACT in its place (one of
-the spec's choices). Other processes of a network are not told live: their clients see the
-tombstone on their next CHATHISTORY.
+the spec's choices). The conversation's sessions on the other processes of a network
+are told live too (a :class:`~chatroom.server.network.events.Redaction` event).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from chatroom.protocol.casemap import casefold, is_channel_name, is_valid_nick
 from chatroom.protocol.line import Line
+from chatroom.server.network.events import Redaction
 from chatroom.server.outgoing import format_time
 from chatroom.storage.base import EVENT_KINDS, StoredMessage, utc_now
 from chatroom.storage.conversations import dm_key
@@ -48,6 +49,7 @@ def redact(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
     reason = line.params[2] if len(line.params) > 2 else ""
     store = server.history
     channel = server.find_channel(target) if is_channel_name(target) else None
+    peer = None  # the other party of a private conversation, when on this process
     if channel is not None:
         if session not in channel.members:  # never joined, or left
             rb.fail("REDACT", "INVALID_TARGET", target, "You are not on that channel")
@@ -60,6 +62,7 @@ def redact(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
         peer = server.find_user(target)
         key, op = dm_key(session.folded_nick, casefold(target)), False
         audience = [session] if peer is None else [session, peer]
+    remote = casefold(target)
     if store is None:
         rb.fail("REDACT", "UNKNOWN_MSGID", target, msgid, "History is off on this server")
         return
@@ -90,6 +93,9 @@ def redact(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
         if CAP in session.caps:
             rb.add(relay)
         _tell(session, audience, relay)
+        if channel is not None or peer is None:
+            # The conversation's sessions on the network's other processes.
+            server.network.publish(Redaction(key if channel is not None else remote, relay))
 
     server.defer(rb, run, block=True)
 

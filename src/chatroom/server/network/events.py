@@ -193,6 +193,17 @@ class Kick:
     line: Line
 
 
+@dataclass(frozen=True)
+class Redaction:
+    """A ``REDACT`` (draft/message-redaction) for the sessions of the receiving process
+    that enabled the capability: the members of channel ``target`` (folded), or the
+    user with nick ``target`` (folded) in a private conversation. The redacting
+    process checked the rules and tombstoned the message; ``line`` is the REDACT."""
+
+    target: str
+    line: Line
+
+
 Event = (
     ChannelMessage
     | PrivateMessage
@@ -209,6 +220,7 @@ Event = (
     | ChannelCreated
     | Resync
     | Kick
+    | Redaction
 )
 
 

@@ -62,9 +62,6 @@ BACKLOG_LINES = 500
 (the terminal shows a screenful; the core's default is 50)."""
 
 
-EVENT_PLAYBACK = "draft/event-playback"
-
-
 class Runner(Protocol):
     """What the app needs of a :class:`ClientThread` (tests may pass another)."""
 
@@ -160,10 +157,6 @@ class TkChatApp:
             self._retired.append(self.runner)
         if config.backlog_lines == ClientConfig().backlog_lines:
             config = dataclasses.replace(config, backlog_lines=BACKLOG_LINES)
-        if EVENT_PLAYBACK not in config.caps:
-            # Reactions are TAGMSGs: the server replays them with history only then
-            # (joins and parts come too, and take some of the history's lines).
-            config = dataclasses.replace(config, caps=(*config.caps, EVENT_PLAYBACK))
         runner = self.runner_factory(config)
         self.runner = runner
         self.config = config
