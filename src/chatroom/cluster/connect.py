@@ -268,11 +268,17 @@ class _ClusterSubscription(Subscription):
             await self._plain.unsubscribe(*channels)
 
     async def ssubscribe(self, *channels: str) -> None:
-        await self._sharded.ssubscribe(*channels)
+        try:
+            await self._sharded.ssubscribe(*channels)
+        except RedisClusterException as exc:  # no master for the slot yet
+            raise _away(exc) from None
         self._start()
 
     async def sunsubscribe(self, *channels: str) -> None:
-        await self._sharded.sunsubscribe(*channels)
+        try:
+            await self._sharded.sunsubscribe(*channels)
+        except RedisClusterException as exc:
+            raise _away(exc) from None
 
     async def get_message(self, timeout: float) -> dict[str, Any] | None:
         try:
@@ -360,8 +366,8 @@ class _ClusterSubscription(Subscription):
         while True:
             try:
                 message = await self._sharded.get_sharded_message(timeout=1.0)
-            except (RedisError, OSError) as exc:
-                self._queue.put_nowait(exc)
+            except (RedisError, OSError, RedisClusterException) as exc:
+                self._queue.put_nowait(exc if isinstance(exc, RedisError) else _away(exc))
                 await asyncio.sleep(0.2)
                 continue
             if message is not None:
