@@ -149,7 +149,8 @@ def _add_storage_and_cluster_flags(server: argparse.ArgumentParser) -> None:
         "--cluster",
         metavar="URL",
         help="join the chat network of every server sharing this Redis "
-        "(redis://host:6379/0); see docs/scale-out.md",
+        "(redis://host:6379/0), or this Redis Cluster (redis+cluster://host:7000,host:7001); "
+        "see docs/scale-out.md",
     )
     server.add_argument(
         "--workers",

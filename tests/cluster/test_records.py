@@ -1,4 +1,4 @@
-"""The chatroom:users record: small, complete, and readable from older processes."""
+"""The ``{chatroom}:users`` record: small, complete, and readable from older processes."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ def test_a_corrupted_user_record_does_not_stop_the_writer(
         bob = IrcClient(second.port).register("bob")
         for user in (alice, carol, bob):
             user.join("#room")
-        store.hset("chatroom:users", "alice", "{not json")
+        store.hset("{chatroom}:users", "alice", "{not json")
         alice.send("QUIT :bye")
         alice.closed()
         bob.expect("QUIT", lambda line: line.source.startswith("alice!"))

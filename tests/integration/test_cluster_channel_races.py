@@ -36,7 +36,7 @@ def _modes(client: IrcClient, channel: str) -> list[str]:
 
 def _stored_modes(store: redis_py.Redis, channel: str) -> list[str]:
     """What :func:`_modes` shows a member for the state Redis holds ([] if none)."""
-    raw = store.get(f"chatroom:channel:{channel}")
+    raw = store.get(f"{{chatroom}}:channel:{channel}")
     if raw is None:
         return []
     state = json.loads(raw)
@@ -71,8 +71,8 @@ def test_a_bad_state_in_redis_does_not_cut_a_process_off(
 ) -> None:
     first, second = pair
     # Someone is in #spoilt on a process unknown here, and its state is not JSON.
-    store.hset("chatroom:members:#spoilt", "ghost", '{"s":"","p":"elsewhere"}')
-    store.set("chatroom:channel:#spoilt", b"\xff not a state")
+    store.hset("{chatroom}:members:#spoilt", "ghost", '{"s":"","p":"elsewhere"}')
+    store.set("{chatroom}:channel:#spoilt", b"\xff not a state")
     alice = IrcClient(first.port).register("spoiler")
     alice.send("JOIN #spoilt")  # new here, but Redis says it exists: its state is junk
     assert alice.until_any(("JOIN", "437"))[0].command == "437"
@@ -94,13 +94,13 @@ def test_a_bad_state_of_an_emptied_channel_is_forgotten_without_losing_redis(
     first, _second = pair
     alice = IrcClient(first.port).register("junker")
     alice.join("#junk")
-    eventually(lambda: store.exists("chatroom:channel:#junk") == 1, lambda: "not stored")
-    store.set("chatroom:channel:#junk", "not json")
+    eventually(lambda: store.exists("{chatroom}:channel:#junk") == 1, lambda: "not stored")
+    store.set("{chatroom}:channel:#junk", "not json")
     alice.send("PART #junk")
     alice.expect("PART")
-    eventually(lambda: store.exists("chatroom:channel:#junk") == 0, lambda: "still stored")
+    eventually(lambda: store.exists("{chatroom}:channel:#junk") == 0, lambda: "still stored")
     alice.join("#next")  # written in a later batch: Redis was never thought lost
-    eventually(lambda: store.exists("chatroom:channel:#next") == 1, lambda: "not stored")
+    eventually(lambda: store.exists("{chatroom}:channel:#next") == 1, lambda: "not stored")
     assert "Lost Redis" not in first.log
 
 
@@ -113,9 +113,9 @@ def test_a_process_starting_with_a_bad_state_in_redis_makes_no_open_copy(
     alice.send("MODE #shut +b mallory!*@*")
     _mode_line(alice, "+b mallory!*@*")
     eventually(
-        lambda: b"mallory" in (store.get("chatroom:channel:#shut") or b""), lambda: "not stored"
+        lambda: b"mallory" in (store.get("{chatroom}:channel:#shut") or b""), lambda: "not stored"
     )
-    store.set("chatroom:channel:#shut", b"\xff\xfe")  # not even UTF-8
+    store.set("{chatroom}:channel:#shut", b"\xff\xfe")  # not even UTF-8
 
     later = cluster_member(server_factory, shared_redis.url)
     later.wait_for_log("Ignored the bad state of channel #shut")
@@ -168,7 +168,7 @@ def test_a_status_change_on_another_process_does_not_undo_later_changes(
     assert _modes(una, "#regd") == ["+ntk", "sesame"]
     assert _modes(rita, "#regd") == ["+ntk", "sesame"]
     assert _stored_modes(store, "#regd") == ["+ntk", "sesame"]
-    assert json.loads(store.get("chatroom:channel:#regd") or "")["a"] == ["rita", "una"]
+    assert json.loads(store.get("{chatroom}:channel:#regd") or "")["a"] == ["rita", "una"]
 
 
 def test_a_status_given_to_a_user_leaving_leaves_nothing_in_redis(
@@ -194,7 +194,7 @@ def _voice_the_leaver(
     alice.until_any(("MODE", "441", "401"))
     alice.send(f"PART {channel}")
     alice.expect("PART")
-    keys = (f"chatroom:members:{channel}", f"chatroom:channel:{channel}")
+    keys = (f"{{chatroom}}:members:{channel}", f"{{chatroom}}:channel:{channel}")
     eventually(lambda: store.exists(*keys) == 0, lambda: store.hgetall(keys[0]))
 
 
@@ -214,7 +214,7 @@ def test_an_unregistered_empty_room_is_forgotten_everywhere(
     assert "no longer registered" in rita.expect("NOTICE").params[1]
     eventually(lambda: _modes(sam, "#brief") == [], lambda: _modes(sam, "#brief"))
     assert _modes(rita, "#brief") == []
-    eventually(lambda: store.exists("chatroom:channel:#brief") == 0, lambda: "still stored")
+    eventually(lambda: store.exists("{chatroom}:channel:#brief") == 0, lambda: "still stored")
 
 
 def test_a_secret_channel_shows_nothing_to_outsiders_on_any_process(
@@ -304,7 +304,7 @@ def test_a_command_redis_refuses_costs_that_command_only(
     eventually(lambda: _modes(watcher, "#typed") == ["+nt"], lambda: _modes(watcher, "#typed"))
     watcher.join("#typed")
     typer.expect("JOIN", lambda line: line.source.startswith("watcher!"))
-    store.set("chatroom:members:#typed", "not a hash")  # the +v's script fails on it
+    store.set("{chatroom}:members:#typed", "not a hash")  # the +v's script fails on it
     typer.send("MODE #typed +v typer")
     _mode_line(typer, "+v typer")
     first.wait_for_log("Redis refused a command")

@@ -17,7 +17,7 @@ from support.timeouts import eventually
 def _in_redis(server: RedisServer, channel: str) -> bool:
     """Whether Redis holds ``channel``'s state."""
     with redis_py.Redis.from_url(server.url) as client:
-        return bool(client.exists(f"chatroom:channel:{channel}"))
+        return bool(client.exists(f"{{chatroom}}:channel:{channel}"))
 
 
 def _known(client: IrcClient, channel: str, creator: str) -> None:

@@ -15,9 +15,8 @@ import signal
 import time
 from collections import Counter
 
-import irctokens
-
 from chatroom.storage.passwords import hash_password
+from support.chat_rounds import User, chat_round, wait_all
 from support.irc_client import IrcClient, process_of
 from support.redis import RedisServer
 from support.server import ServerFactory, cluster_member
@@ -25,28 +24,6 @@ from support.timeouts import SLOWDOWN, TIMEOUT
 
 OPERATOR = f'[[operators]]\nname = "op"\npassword = "{hash_password("pw")}"\n'
 CHANNEL = "#done"
-
-
-class User:
-    """A client that keeps every line it was sent, for exactly-once checks."""
-
-    def __init__(self, port: int, nick: str) -> None:
-        self.client = IrcClient(port).register(nick, "message-tags server-time")
-        self.nick = nick
-        self.lines: list[irctokens.Line] = []
-        self.process = ""
-
-    def send(self, text: str) -> None:
-        self.client.send(text)
-
-    def pump(self, seconds: float = 0.1) -> None:
-        self.lines += self.client.collect(seconds)
-
-    def texts(self) -> list[str]:
-        return [line.params[1] for line in self.lines if line.command == "PRIVMSG"]
-
-    def has(self, command: str, text: str) -> bool:
-        return any(line.command == command and text in line.params[-1] for line in self.lines)
 
 
 def _register_soon(port: int, nick: str) -> IrcClient:
@@ -60,36 +37,6 @@ def _register_soon(port: int, nick: str) -> IrcClient:
             return client
         assert time.monotonic() < deadline, f"{nick} stayed taken"
         time.sleep(0.2)
-
-
-def _wait(users: list[User], done: object, what: str) -> None:
-    """Pump every user until ``done(user)`` holds for all of them."""
-    assert callable(done)
-    deadline = time.monotonic() + TIMEOUT * 2
-    while True:
-        waiting = [u for u in users if not done(u)]
-        if not waiting:
-            return
-        assert time.monotonic() < deadline, f"{what}: still waiting for {[u.nick for u in waiting]}"
-        for user in waiting:
-            user.pump(0.05)
-
-
-def _round(users: list[User], tag: str, wait: bool = True) -> dict[User, set[str]]:
-    """Every user says one line in the channel and one privately to the next user;
-    return what each user must receive."""
-    expected: dict[User, set[str]] = {u: set() for u in users}
-    for i, sender in enumerate(users):
-        peer = users[(i + 1) % len(users)]
-        sender.send(f"PRIVMSG {CHANNEL} :{tag} room {sender.nick}")
-        sender.send(f"PRIVMSG {peer.nick} :{tag} pm {sender.nick}>{peer.nick}")
-        for other in users:
-            if other is not sender:
-                expected[other].add(f"{tag} room {sender.nick}")
-        expected[peer].add(f"{tag} pm {sender.nick}>{peer.nick}")
-    if wait:
-        _wait(users, lambda u: expected[u] <= set(u.texts()), f"round {tag}")
-    return expected
 
 
 def test_three_workers_survive_a_dead_worker_and_a_redis_restart(
@@ -118,21 +65,21 @@ def test_three_workers_survive_a_dead_worker_and_a_redis_restart(
         user.client.join(CHANNEL)
     # Each user sees the JOIN of everyone who joined after it.
     later = {u: {v.nick for v in users[i + 1 :]} for i, u in enumerate(users)}
-    _wait(
+    wait_all(
         users,
         lambda u: (
             {line.source.split("!")[0] for line in u.lines if line.command == "JOIN"} >= later[u]
         ),
         "joins",
     )
-    _round(users, "r1")
+    chat_round(CHANNEL, users, "r1")
 
     # One worker dies without a word: its users quit for the others, with a reason.
     victim_process, victims = next(iter(by_process.items()))
     survivors = [u for u in users if u not in victims]
     killed_at = time.monotonic()
     os.kill(int(victim_process.split(":")[1]), signal.SIGKILL)
-    _wait(
+    wait_all(
         survivors,
         lambda u: all(
             any(
@@ -151,16 +98,16 @@ def test_three_workers_survive_a_dead_worker_and_a_redis_restart(
     # a worker starting while the dead one's heartbeat lasts knows within seconds.
     for victim in victims:
         _register_soon(parent.port, victim.nick).send("QUIT")
-    _round(survivors, "r2")
+    chat_round(CHANNEL, survivors, "r2")
 
     # Redis restarts with empty memory. Everyone is told of the split; chat goes on.
     redis.pause()
-    _wait(survivors, lambda u: u.has("NOTICE", "network is split"), "split notices")
-    during = _round(survivors, "r3", wait=False)
+    wait_all(survivors, lambda u: u.has("NOTICE", "network is split"), "split notices")
+    during = chat_round(CHANNEL, survivors, "r3", wait=False)
     redis.resume()
-    _wait(survivors, lambda u: u.has("NOTICE", "network is whole again"), "heal notices")
-    _wait(survivors, lambda u: during[u] <= set(u.texts()), "messages of the outage")
-    _round(survivors, "r4")
+    wait_all(survivors, lambda u: u.has("NOTICE", "network is whole again"), "heal notices")
+    wait_all(survivors, lambda u: during[u] <= set(u.texts()), "messages of the outage")
+    chat_round(CHANNEL, survivors, "r4")
 
     # Exactly once, for everyone who stayed connected: no text and no msgid twice.
     for user in survivors:

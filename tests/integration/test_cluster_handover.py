@@ -74,11 +74,11 @@ def test_what_a_process_replays_after_a_split_spares_the_new_holders(
         assert not [line for line in got if line.command == "PRIVMSG"], got
         # ...nor their records in Redis (what a starting process reads).
         records = {
-            nick: json.loads(store.hget("chatroom:users", nick) or "{}")
+            nick: json.loads(store.hget("{chatroom}:users", nick) or "{}")
             for nick in ("alice", "twin")
         }
         assert records["alice"].get("p") == records["twin"].get("p") is not None
-        assert "alice" in store.hgetall("chatroom:members:#room")
+        assert "alice" in store.hgetall("{chatroom}:members:#room")
     finally:
         store.close()
         relay.close()

@@ -283,7 +283,7 @@ def test_a_process_started_later_learns_the_state(
     try:
         deadline = time.monotonic() + TIMEOUT
         while True:
-            raw = store.hget("chatroom:users", "lena")
+            raw = store.hget("{chatroom}:users", "lena")
             record = json.loads(raw) if raw else {}
             if (record.get("r"), record.get("w"), record.get("m")) == ("Lena L", "away", "io"):
                 break
@@ -344,14 +344,14 @@ def test_a_bad_user_record_does_not_stop_a_process_from_starting(
     store = redis_py.Redis.from_url(redis.url)
     try:
         store.hset(
-            "chatroom:users",
+            "{chatroom}:users",
             mapping={
                 "broken": "not json",
                 "partial": json.dumps({"n": "partial"}),
                 "typed": json.dumps({"n": "typed", "s": "typed!u@h", "p": "x", "t": "soon"}),
             },
         )
-        store.hset("chatroom:members:#bad", mapping={"typed": "[]", "good": '{"s":1}'})
+        store.hset("{chatroom}:members:#bad", mapping={"typed": "[]", "good": '{"s":1}'})
     finally:
         store.close()
     later = cluster_member(server_factory, redis.url, config=OPERATOR)

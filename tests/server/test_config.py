@@ -103,3 +103,23 @@ def test_the_redaction_window_is_seconds_from_zero() -> None:
     assert config_from_mapping({}).redaction_window == 900
     with pytest.raises(ConfigError, match="redaction_window"):
         config_from_mapping({"history": {"redaction_window": -1}})
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("redis+cluster://h1:7000,h2:7000", "redis+cluster://h1:7000,h2:7000"),
+        ("rediss+cluster://h1:7000", "rediss+cluster://h1:7000"),
+        ("h1:7000,h2:7000", "redis+cluster://h1:7000,h2:7000"),
+        (["h1:7000", " h2:7000"], "redis+cluster://h1:7000,h2:7000"),
+    ],
+)
+def test_cluster_redis_is_one_redis_or_a_redis_cluster(value: object, url: str) -> None:
+    assert config_from_mapping({"cluster": {"redis": value}}).cluster_redis == url
+
+
+@pytest.mark.parametrize("value", ["http://h:1", [], ["h1"], [7000], 6379])
+def test_a_bad_cluster_redis_names_the_key(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"cluster\.redis: "):
+        config_from_mapping({"cluster": {"redis": value}})

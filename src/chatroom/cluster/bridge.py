@@ -9,7 +9,7 @@ the writer; :mod:`.liveness` the heartbeat, snapshot, cleanup and re-publishing;
 
 Everything this process writes goes through one queue and one writer task, so
 the other processes see its events in the order they happened here (a batch
-whose connection broke is sent again on a fresh connection: :func:`_retry`). When Redis is
+whose connection broke is sent again on a fresh connection: :mod:`.connect`). When Redis is
 unreachable, events are dropped with a log line, local chat goes on, and local
 users are told the network is split (:mod:`.recovery`). When Redis is back the
 process sends the departures Redis missed (quits, parts, nick changes), publishes
@@ -30,15 +30,13 @@ import secrets
 import socket
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError, ResponseError
 
 from chatroom.cluster import deliver
 from chatroom.cluster.catchup import catch_up_channel
+from chatroom.cluster.connect import connect, parse_target, safe, subscription
 from chatroom.cluster.events import decode
 from chatroom.cluster.interest import Interest
 from chatroom.cluster.keys import (
@@ -92,16 +90,17 @@ class RedisBridge(Writer):
     async def open(cls, url: str, server: Server) -> RedisBridge:
         """Connect, announce this process, read who is where, start listening."""
         try:
-            client = aioredis.from_url(
-                url, socket_connect_timeout=2, socket_timeout=3, retry=_retry()
-            )
+            target = parse_target(url)
         except ValueError as exc:
             raise ClusterError(f"bad Redis URL: {exc}") from None
+        try:
+            client = await connect(target)
+        except (RedisError, OSError) as exc:
+            raise ClusterError(f"cannot reach Redis at {safe(url)}: {_reason(exc)}") from None
         process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        bridge = cls(client, server, process_id)
+        bridge = cls(client, server, process_id, subscription(client, target))
         bridge._heard_at = asyncio.get_running_loop().time()
         try:
-            await client.ping()
             await client.set(alive_key(process_id), "1", ex=TTL)
             bridge._interest = Interest(sharded=await _has_sharded_pubsub(client))
             # Subscribe before the snapshot: nothing published in between is missed.
@@ -109,15 +108,16 @@ class RedisBridge(Writer):
             await bridge._snapshot()
             await bridge._survey()
         except (RedisError, OSError) as exc:
+            await bridge._pubsub.aclose()
             await client.aclose()
-            raise ClusterError(f"cannot use Redis at {_safe(url)}: {exc}") from None
+            raise ClusterError(f"cannot use Redis at {safe(url)}: {_reason(exc)}") from None
         loop = asyncio.get_running_loop()
         for work in (bridge._write(), bridge._read(), bridge._heartbeat()):
             task = loop.create_task(work)
             task.add_done_callback(_report_death)
             bridge._tasks.append(task)
         server.metrics.network_reachable = True
-        log.info("Joined the network in Redis at %s as %s", _safe(url), process_id)
+        log.info("Joined the network in Redis at %s as %s", safe(url), process_id)
         return bridge
 
     @property
@@ -307,21 +307,13 @@ class RedisBridge(Writer):
                 log.exception("Could not adopt the state of %s", event.channel)
 
 
-async def _has_sharded_pubsub(client: aioredis.Redis) -> bool:
+async def _has_sharded_pubsub(client: Any) -> bool:
     """Whether Redis has sharded pub/sub (``SPUBLISH``, Redis 7): asked once, at start."""
     try:
         await client.spublish("chatroom:probe", "")
     except ResponseError:
         return False  # an unknown command: an older Redis
     return True
-
-
-def _retry() -> Retry:
-    """Each command is tried again up to three times within about half a second, on
-    a fresh connection: enough to ride over a restarted Redis, short enough that a
-    registration or the heartbeat does not hang while Redis is away (redis-py's
-    default tries for seconds)."""
-    return Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.02), 3)
 
 
 def _report_death(task: asyncio.Task[None]) -> None:
@@ -335,9 +327,7 @@ def _report_death(task: asyncio.Task[None]) -> None:
         )
 
 
-def _safe(url: str) -> str:
-    """``url`` without its password, for logs and errors."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        rest = "***@" + rest.rsplit("@", 1)[1]
-    return scheme + sep + rest
+def _reason(exc: BaseException) -> str:
+    """One line for an error at start (redis-py's may span several, or be empty)."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

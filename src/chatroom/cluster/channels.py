@@ -5,12 +5,12 @@ state (modes, key, limit, ban/exception/invite-exception lists, topic with sette
 and time, creation time, and for a registered room its founder and operator
 accounts) lives in two places:
 
-* **Redis**, key ``chatroom:channel:<folded name>``: the JSON text :func:`dump`
+* **Redis**, key ``{chatroom}:channel:<folded name>``: the JSON text :func:`dump`
   writes of a :class:`~chatroom.server.network.state.ChannelState`, the
   authoritative copy a starting process reads (the bridge's snapshot) and that is
   put back after Redis restarted empty (the bridge's republish, ``SET NX``: the
   first process to re-publish wins). It is deleted when the channel is empty
-  network-wide (its ``chatroom:members:<folded>`` hash is gone) and not
+  network-wide (its ``{chatroom}:members:<folded>`` hash is gone) and not
   permanent (registered, or the default room): a Lua script checks both
   atomically.
 * **Memory of every process**: a :class:`~chatroom.server.channel.Channel` in

@@ -1,4 +1,5 @@
-"""The names of what the network keeps in Redis (all under ``chatroom:``; see
+"""The names of what the network keeps in Redis (keys under ``{chatroom}:``, the
+pub/sub channels under ``chatroom:``; see
 docs/scale-out.md), in one place so every part of the bridge spells them alike:
 
 * ``alive:<process>``: a heartbeat, set every :data:`~.state.HEARTBEAT` seconds to
@@ -30,10 +31,17 @@ docs/scale-out.md), in one place so every part of the bridge spells them alike:
 
 from __future__ import annotations
 
+STATE_TAG = "{chatroom}"
+"""The Redis Cluster hash tag of every key: one slot, so a script may touch any of
+them together, and what the scripts store and publish keeps one order (see
+:mod:`.connect`). On one Redis a hash tag changes nothing."""
+
 EVENTS = "chatroom:events"
-USERS = "chatroom:users"
-ALIVE_PREFIX = "chatroom:alive:"
-OWNED_PREFIX = "chatroom:owned:"
+USERS = f"{STATE_TAG}:users"
+ALIVE_PREFIX = f"{STATE_TAG}:alive:"
+OWNED_PREFIX = f"{STATE_TAG}:owned:"
+MEMBERS_PREFIX = f"{STATE_TAG}:members:"
+CHANNEL_PREFIX = f"{STATE_TAG}:channel:"
 
 
 def alive_key(process: str) -> str:
@@ -45,15 +53,15 @@ def owned_key(process: str) -> str:
 
 
 def nick_key(folded: str) -> str:
-    return f"chatroom:nick:{folded}"
+    return f"{STATE_TAG}:nick:{folded}"
 
 
 def members_key(channel: str) -> str:
-    return f"chatroom:members:{channel}"
+    return f"{MEMBERS_PREFIX}{channel}"
 
 
 def channel_key(channel: str) -> str:
-    return f"chatroom:channel:{channel}"
+    return f"{CHANNEL_PREFIX}{channel}"
 
 
 def inbox_key(process: str) -> str:

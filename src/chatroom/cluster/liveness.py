@@ -19,6 +19,8 @@ from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver, outage
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
+    CHANNEL_PREFIX,
+    MEMBERS_PREFIX,
     OWNED_PREFIX,
     USERS,
     alive_key,
@@ -219,8 +221,8 @@ class Liveness(Recovery):
     async def _survey(self) -> None:
         """Learn which processes have a heartbeat; log the list when it changes."""
         found: set[str] = set()
-        async for key in self._client.scan_iter(match="chatroom:alive:*", count=500):
-            found.add(as_text(key).removeprefix("chatroom:alive:"))
+        async for key in self._client.scan_iter(match=f"{ALIVE_PREFIX}*", count=500):
+            found.add(as_text(key).removeprefix(ALIVE_PREFIX))
         found.add(self.process_id)
         if found != self._processes:
             self._processes = found
@@ -236,8 +238,8 @@ class Liveness(Recovery):
             except ValueError as exc:
                 log.warning("Ignored the bad record of user %s: %s", as_text(key), exc)
         memberships: list[tuple[str, str, str, str]] = []
-        async for key in self._client.scan_iter(match="chatroom:members:*", count=500):
-            channel = as_text(key).removeprefix("chatroom:members:")
+        async for key in self._client.scan_iter(match=f"{MEMBERS_PREFIX}*", count=500):
+            channel = as_text(key).removeprefix(MEMBERS_PREFIX)
             for nick, value in (await self._client.hgetall(key)).items():
                 try:
                     status, process = membership(json.loads(value))
@@ -266,10 +268,10 @@ class Liveness(Recovery):
         """Mirror the state of every channel of the network that has members (or is
         permanent); a channel this process restored from the database takes the
         state Redis holds, which is newer."""
-        keys = [key async for key in self._client.scan_iter(match="chatroom:channel:*", count=500)]
+        keys = [key async for key in self._client.scan_iter(match=f"{CHANNEL_PREFIX}*", count=500)]
         states = await self._client.mget(keys) if keys else []
         for key, state in zip(keys, states, strict=True):
-            folded = as_text(key).removeprefix("chatroom:channel:")
+            folded = as_text(key).removeprefix(CHANNEL_PREFIX)
             try:
                 if state is None:
                     continue
@@ -301,7 +303,7 @@ class Liveness(Recovery):
                 for folded in set(nicks):
                     pipe.eval(HDEL_OURS, 1, key, folded, process)
             for key in channels:  # their states, if nobody is left in them
-                name = key.removeprefix("chatroom:members:")
+                name = key.removeprefix(MEMBERS_PREFIX)
                 pipe.eval(FORGET_CHANNEL, 2, key, channel_key(name))
         else:
             for channel, folded, _status, owner in memberships:
@@ -315,5 +317,5 @@ class Liveness(Recovery):
             self._lost(exc)
 
     async def _scan_channels(self) -> Any:
-        async for key in self._client.scan_iter(match="chatroom:members:*", count=500):
-            yield as_text(key).removeprefix("chatroom:members:")
+        async for key in self._client.scan_iter(match=f"{MEMBERS_PREFIX}*", count=500):
+            yield as_text(key).removeprefix(MEMBERS_PREFIX)

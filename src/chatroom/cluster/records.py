@@ -1,5 +1,5 @@
-"""The records the bridge keeps in Redis's ``chatroom:users`` and
-``chatroom:members:*`` hashes: written short, read defensively (a bad record,
+"""The records the bridge keeps in Redis's ``{chatroom}:users`` and
+``{chatroom}:members:*`` hashes: written short, read defensively (a bad record,
 a bug's or an operator's, must cost one user, never the process).
 """
 
@@ -19,7 +19,7 @@ def as_text(value: bytes | str) -> str:
 
 
 def user_record(up: UserUp, process: str) -> str:
-    """The ``chatroom:users`` value for a user: short keys, and fields at their
+    """The ``{chatroom}:users`` value for a user: short keys, and fields at their
     default (no account, not away, no modes, no TLS) left out, to stay small."""
     record: dict[str, Any] = {"n": up.nick, "s": up.source, "p": process, "r": up.realname}
     if up.account is not None:
@@ -36,7 +36,7 @@ def user_record(up: UserUp, process: str) -> str:
 
 
 def remote_user(record: Any) -> RemoteUser:
-    """The :class:`RemoteUser` a ``chatroom:users`` record describes (a record
+    """The :class:`RemoteUser` a ``{chatroom}:users`` record describes (a record
     written by an older process, with ``n``, ``s`` and ``p`` only, still reads);
     :class:`ValueError` if it is not such a record."""
     if not isinstance(record, dict):
@@ -75,7 +75,7 @@ def _field(record: dict[str, Any], key: str, default: str | None = _MISSING) -> 
 
 
 def membership(record: Any) -> tuple[str, str]:
-    """``(status, process)`` from a ``chatroom:members:*`` record, or :class:`ValueError`."""
+    """``(status, process)`` from a ``{chatroom}:members:*`` record, or :class:`ValueError`."""
     if not isinstance(record, dict):
         raise ValueError("not an object")
     status, process = record.get("s"), record.get("p")

@@ -3,11 +3,15 @@ in between), for what must not race between processes: claiming and giving back
 nicks, removing a record only if its process wrote it, and creating, changing and
 forgetting a channel's shared state.
 
-Nick keys (``chatroom:nick:<folded>``) hold the owning process and never expire;
-``chatroom:owned:<process>`` lists a process's nick keys. A nick whose owner has
-no heartbeat (``chatroom:alive:<process>`` gone) counts as free, so a dead
+Nick keys (``{chatroom}:nick:<folded>``) hold the owning process and never expire;
+``{chatroom}:owned:<process>`` lists a process's nick keys. A nick whose owner has
+no heartbeat (``{chatroom}:alive:<process>`` gone) counts as free, so a dead
 process's nicks need no cleanup to be taken again (cleanup happens anyway, by
 whoever notices the death, with :data:`FORGET`).
+
+Every key a script touches, declared or not (the owner's heartbeat and owned set),
+carries the hash tag ``{chatroom}`` (:mod:`.keys`): on a Redis Cluster a script runs
+only on keys of one slot.
 """
 
 # KEYS[1], a nick key: free, already ours, or its owner has no heartbeat (dead,

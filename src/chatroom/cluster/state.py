@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 
 from chatroom.cluster import channels as shared
 from chatroom.cluster.catchup import Delivered
+from chatroom.cluster.connect import Subscription
 from chatroom.cluster.interest import Interest
 from chatroom.cluster.scripts import CLAIM
 from chatroom.server.network.events import ChannelCreated, ChannelUpdate, Event
@@ -41,7 +42,9 @@ TTL = 3
 class BridgeState(abc.ABC):
     """What every layer of the bridge reads and writes (see the module docstring)."""
 
-    def __init__(self, client: aioredis.Redis, server: Server, process_id: str) -> None:
+    def __init__(
+        self, client: aioredis.Redis, server: Server, process_id: str, pubsub: Subscription
+    ) -> None:
         self.process_id = process_id
         self._client = client
         self._server = server
@@ -58,7 +61,7 @@ class BridgeState(abc.ABC):
         self._echoes = shared.Echoes()  # own channel updates not heard back yet
         self._updates: list[tuple[int, ChannelUpdate]] = []  # in the batch being written
         self._claim = client.register_script(CLAIM)
-        self._pubsub = client.pubsub()
+        self._pubsub = pubsub  # one Redis or a cluster alike (.connect)
         self._interest = Interest(sharded=False)  # the bridge's open() detects sharding
         # The current outage (see _lost and _maybe_healed); None while all is well.
         self._down_since: datetime | None = None

@@ -86,7 +86,9 @@ Example (every key, with its default)::
 
     [cluster]
     redis = ""                  # redis://host:6379/0: one chat network with every
-                                # server sharing that Redis; "" = this server alone
+                                # server sharing that Redis; "" = this server alone;
+                                # a Redis Cluster: "redis+cluster://h1:7000,h2:7000"
+                                # or a list of its nodes ["h1:7000", "h2:7000"]
 
     [[operators]]
     name = "admin"
@@ -260,9 +262,21 @@ def _database_url(key: str, value: Any) -> str:
 
 
 def _redis_url(key: str, value: Any) -> str:
+    """One Redis (a URL) or a Redis Cluster: a ``redis+cluster://`` URL, or its seed
+    nodes (``"h1:7000,h2:7000"`` or ``["h1:7000", …]``, read as that URL). The URL itself
+    is checked when the server joins the network (docs/scale-out.md)."""
+    if isinstance(value, list):
+        if not value or not all(isinstance(seed, str) and ":" in seed for seed in value):
+            raise ConfigError(key, 'a list must name the cluster\'s nodes: ["host:port", …]')
+        return "redis+cluster://" + ",".join(seed.strip() for seed in value)
     text = _text(key, value)
-    if text and not text.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(key, "must be a redis://, rediss:// or unix:// URL, or empty")
+    if text and "://" not in text and ":" in text:
+        return "redis+cluster://" + text  # seed nodes: host:port[,host:port…]
+    schemes = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
+    if text and not text.startswith(schemes):
+        raise ConfigError(
+            key, "must be a redis://, rediss://, unix:// or redis+cluster:// URL, or empty"
+        )
     return text
 
 
