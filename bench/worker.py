@@ -53,6 +53,20 @@ def raise_nofile_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+CLIENTS_PER_SOURCE = 20_000
+"""Clients connecting from one loopback address: below its 28,000 ephemeral ports
+(``net.ipv4.ip_local_port_range``), so 50,000 clients do not run out of them."""
+
+
+def source_address(host: str, gid: int) -> str | None:
+    """The loopback address client ``gid`` connects from: the system's choice (None) for
+    the first :data:`CLIENTS_PER_SOURCE`, then 127.0.0.2, 127.0.0.3, ..."""
+    extra = gid // CLIENTS_PER_SOURCE
+    if extra == 0 or not host.startswith("127."):
+        return None
+    return f"127.0.{(1 + extra) // 256}.{(1 + extra) % 256}"
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, ClientFailed):
         return str(exc)
@@ -127,6 +141,9 @@ class Worker:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if spec.slow:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_RCVBUF)
+            source = source_address(host, spec.gid)
+            if source is not None:
+                sock.bind((source, 0))
             await self.loop.sock_connect(sock, (host, port))
             _transport, client = await self.loop.create_connection(
                 lambda: BenchClient(spec, self.tally, self.loop), sock=sock

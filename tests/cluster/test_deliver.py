@@ -120,7 +120,7 @@ async def test_a_kick_from_elsewhere_takes_the_local_user_out() -> None:
 async def test_an_invite_from_elsewhere_is_remembered_and_shown() -> None:
     server, network, transports = await _server_with("alice", "oscar")
     oscar = _session(server, "oscar")
-    oscar.caps.add("invite-notify")
+    oscar.set_caps({*oscar.caps, "invite-notify"})
     oscar.feed(b"JOIN #room\r\n")  # operator: the first member
     await settle()
     _remote_join(server, network, "#room", "bob")

@@ -83,3 +83,15 @@ def test_queued_bytes_counts_waiting_lines() -> None:
     assert d.queued_bytes == len(b"PING a") + len(b"PING b") + len(b"partial")
     drain(d)
     assert d.queued_bytes == len(b"partial")
+
+
+def test_lines_taken_between_reads_come_out_in_order_and_the_queue_empties() -> None:
+    decoder = LineDecoder()
+    decoder.receive_data(b"a\r\nb\r\n")
+    assert decoder.next_line() == "a"
+    decoder.receive_data(b"c\r\nd")  # arrives while "b" is still waiting
+    assert decoder.queued_bytes == 3
+    assert [decoder.next_line(), decoder.next_line(), decoder.next_line()] == ["b", "c", None]
+    assert not decoder.has_line and decoder.queued_bytes == 1
+    decoder.receive_data(b"\r\n")
+    assert decoder.has_line and decoder.next_line() == "d" and not decoder.has_line

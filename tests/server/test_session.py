@@ -4,6 +4,8 @@ bytes waiting stay bounded, and the whole reply arrives, labelled and in order."
 from __future__ import annotations
 
 import asyncio
+import gc
+import tracemalloc
 
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
@@ -152,3 +154,47 @@ async def test_the_sweep_pings_an_idle_client_and_drops_a_silent_one() -> None:
     assert transport.data.endswith(b"PING :x\r\n")
     user.check_alive(start + 16, b"PING :x\r\n")
     assert user.closed and user.quit_reason == "Ping timeout: 16 seconds"
+
+
+# -- memory per idle session (issue 20, item 6) ------------------------------------------
+
+IDLE_SESSIONS = 500
+IDLE_SESSION_BYTES = 2000
+"""Python memory one registered, idle session may hold (the session, its decoder, its
+name strings and sets), without its transport: 4,900 bytes with a __dict__, a deque in
+the session and in its decoder and four empty sets; about 1,700 now."""
+
+
+async def test_a_session_keeps_its_attributes_in_slots_and_shares_its_empty_sets() -> None:
+    server = Server(Config(default_room=""), asyncio.get_running_loop(), commands=COMMANDS)
+    one = server.connect(FakeTransport(), "10.0.0.1", 1)
+    two = server.connect(FakeTransport(), "10.0.0.2", 1)
+    assert one is not None and two is not None
+    assert not hasattr(one, "__dict__")
+    assert one.caps is two.caps and one.modes is two.modes and one.invited is two.invited
+    one.feed(b"NICK one\r\nUSER o 0 * :O\r\nMODE one +i\r\n")
+    assert one.invisible and not two.invisible and not two.modes
+
+
+async def test_an_idle_registered_session_costs_little_python_memory() -> None:
+    server = Server(
+        Config(default_room="", max_per_address=0), asyncio.get_running_loop(), commands=COMMANDS
+    )
+    transports = [FakeTransport() for _ in range(IDLE_SESSIONS)]
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i, transport in enumerate(transports):
+            session = server.connect(transport, "10.0.0.1", i)
+            assert session is not None
+            session.feed(f"NICK idle{i}\r\nUSER i 0 * :Idle\r\n".encode())
+        await asyncio.sleep(0)  # the replies are flushed to the transports
+        for transport in transports:
+            transport.data = b""  # what was sent is the transport's, not the session's
+        gc.collect()
+        per_session = (tracemalloc.get_traced_memory()[0] - before) / IDLE_SESSIONS
+    finally:
+        tracemalloc.stop()
+    assert all(s.registered for s in server.sessions)
+    assert per_session < IDLE_SESSION_BYTES, per_session

@@ -5,8 +5,6 @@ answers to the harmless CTCP queries, and who is typing. History batches read th
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from chatroom.client import reactions
 from chatroom.client.buffers import open_buffer
 from chatroom.client.lines import chat_message, is_me, nick_of
@@ -19,6 +17,10 @@ from chatroom.protocol.casemap import is_channel_name
 
 def _version() -> str:
     """Our version, as CTCP VERSION tells it (read from the installed package)."""
+    # Imported here: importlib.metadata costs 10 ms of the client's start, for a reply
+    # rarely asked for.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("chatroom")
     except PackageNotFoundError:

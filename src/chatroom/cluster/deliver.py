@@ -303,7 +303,7 @@ def invite(server: Server, channel: str, target: str, line: Line) -> None:
             session.send_bytes(Outgoing(line).render(session.tag_profile))
         return
     if session is not None and session not in local.members:
-        session.invited.add(local)
+        session.invited |= {local}
         session.send_bytes(Outgoing(line).render(session.tag_profile))
     ops = (m for m in local.members if m is not session and local.is_op(m))
     server.send_to(ops, Outgoing(line), cap="invite-notify")

@@ -23,8 +23,6 @@ Empty lines (a bare ``\\n`` or ``\\r\\n``) are skipped, as Modern IRC asks.
 
 from __future__ import annotations
 
-from collections import deque
-
 from chatroom.errors import InputTooLong, InvalidUtf8, RemoteProtocolError
 
 MAX_BODY = 512
@@ -37,14 +35,17 @@ MAX_CLIENT_TAGS = 4094
 class LineDecoder:
     """Split a byte stream into lines, enforcing length limits and UTF-8."""
 
-    __slots__ = ("_buffer", "_discarding", "_lines", "_queued", "max_body", "max_tags")
+    __slots__ = ("_buffer", "_discarding", "_head", "_lines", "_queued", "max_body", "max_tags")
 
     def __init__(self, max_body: int = MAX_BODY, max_tags: int = MAX_CLIENT_TAGS) -> None:
         self.max_body = max_body
         self.max_tags = max_tags
         self._buffer = b""
         self._discarding = False
-        self._lines: deque[bytes | RemoteProtocolError] = deque()
+        # Lines not yet taken are _lines[_head:]. A list with a read index, not a deque:
+        # an idle connection's empty list costs 56 bytes, an empty deque 760.
+        self._lines: list[bytes | RemoteProtocolError] = []
+        self._head = 0
         self._queued = 0
 
     @property
@@ -97,9 +98,14 @@ class LineDecoder:
         Raises :class:`InputTooLong` or :class:`InvalidUtf8` for a line that
         breaks the rules; that line is consumed and the next call goes on.
         """
-        if not self._lines:
+        lines = self._lines
+        if self._head >= len(lines):
             return None
-        item = self._lines.popleft()
+        item = lines[self._head]
+        self._head += 1
+        if self._head == len(lines):
+            lines.clear()
+            self._head = 0
         if isinstance(item, RemoteProtocolError):
             raise item
         self._queued -= len(item)
@@ -111,7 +117,7 @@ class LineDecoder:
     @property
     def has_line(self) -> bool:
         """True if :meth:`next_line` has a line (or an error) to give."""
-        return bool(self._lines)
+        return self._head < len(self._lines)
 
     @property
     def queued_bytes(self) -> int:

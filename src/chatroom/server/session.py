@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -54,6 +53,10 @@ clients are served between chunks, big enough to fill a fast reader's socket."""
 LINES_PER_TOKEN = 10
 """Flood control charges a large reply one line token per this many lines sent."""
 
+# The empty set every session starts with, shared (since Python 3.10, each frozenset()
+# is a new object).
+_EMPTY: frozenset[Any] = frozenset()
+
 
 class Transport(Protocol):
     """What the core needs from a connection. ``asyncio.Transport`` satisfies it."""
@@ -88,6 +91,23 @@ class Host(Protocol):
 class Session:
     """A connected client, registered or not."""
 
+    # Slots, not a __dict__: a server holds tens of thousands of sessions, and a dict
+    # of this many attributes costs about 2 KB more per session (docs/performance.md).
+    # Every attribute is set in __init__; add a new one here too.
+    # fmt: off
+    __slots__ = (
+        "_held", "_paused", "_pending", "_pump_handle", "_queued", "_resume_handle",
+        "_streamed", "_streams", "account", "account_created", "address", "after_stores",
+        "away", "blocked", "cap_version", "caps", "channels", "closed", "connected_at",
+        "decoder", "flood", "folded_nick", "history_since", "host", "invited", "last_message",
+        "last_recv", "modes", "multiline", "nick", "nick_spells", "nick_timer",
+        "operator_name", "password_ok", "pending_stores", "ping_pending", "port",
+        "quit_reason", "reactions", "read_markers", "realname", "registration", "sasl",
+        "secure", "server", "signon", "tag_profile", "transport", "typing", "user",
+        "writing_paused",
+    )
+    # fmt: on
+
     def __init__(
         self,
         server: Host,
@@ -113,15 +133,17 @@ class Session:
         self.registration = RegState.START  # changed only by advance()
         self.cap_version = 0
         self.password_ok = not config.password
-        self.caps: set[str] = set()
+        # caps, modes and invited are replaced, not changed, so that a session
+        # shares the one empty frozenset until it has some (a set costs 216 bytes).
+        self.caps: frozenset[str] = _EMPTY
         self.tag_profile = 0
-        self.modes: set[str] = set()
+        self.modes: frozenset[str] = _EMPTY
         self.away: str | None = None
         self.operator_name: str | None = None
         self.account: str | None = None  # the account logged in to (SASL or REGISTER)
         self.read_markers: dict[str, datetime] = {}  # MARKREAD without an account
         self.channels: set[Room[Session]] = set()
-        self.invited: set[Room[Session]] = set()  # channels it was INVITEd to
+        self.invited: frozenset[Room[Session]] = _EMPTY  # channels it was INVITEd to
         self.connected_at = now
         self.signon = int(time.time())
         # Private history is keyed by nick, and nicks change hands: a session reads only
@@ -147,7 +169,9 @@ class Session:
         self._resume_handle: object | None = None
         self._pending: list[bytes] = []
         self._queued = 0  # bytes in _pending
-        self._streams: deque[Iterator[Line]] = deque()  # replies sent as the client reads
+        # Replies sent as the client reads; rarely more than one, so a list (56 bytes
+        # empty) rather than a deque (760).
+        self._streams: list[Iterator[Line]] = []
         self._pump_handle: object | None = None
         self._streamed = 0  # lines of streams sent and not yet charged to flood control
         self.writing_paused = False  # the transport's buffer is full: wait for it to drain
@@ -235,14 +259,14 @@ class Session:
         server's counts (for LUSERS) in step, so nobody has to count users one by one."""
         if on == (mode in self.modes):
             return False
-        (self.modes.add if on else self.modes.discard)(mode)
+        self.modes = self.modes | {mode} if on else self.modes - {mode}
         if self.registered:
             self.server.user_mode_changed(mode, on)
         return True
 
     def set_caps(self, caps: Iterable[str]) -> None:
         """Replace the enabled capabilities and refresh the tag profile."""
-        self.caps = set(caps)
+        self.caps = frozenset(caps)
         self.tag_profile = profile_for(self.caps)
 
     # -- input ----------------------------------------------------------------
@@ -411,12 +435,12 @@ class Session:
             try:
                 line = next(streams[0])
             except StopIteration:
-                streams.popleft()
+                del streams[0]
                 continue
             except Exception:
                 # A bug must cost one reply, not the connection (nor stop its input).
                 log.exception("Internal error streaming a reply to %s", self.source)
-                streams.popleft()
+                del streams[0]
                 self._fail("*", "INTERNAL_ERROR", "Something went wrong on the server")
                 continue
             self.send_line(line)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from chatroom.cli import build_parser
 from chatroom.ui.terminal.cli import config_from_args, run_client
 
@@ -53,3 +56,15 @@ def test_account_password_from_flag_env_or_prompt() -> None:
 def test_history_and_certificate_flags() -> None:
     config = config_from_args(parse("--history", "0", "--tls", "--trust-new-cert"))  # type: ignore[arg-type]
     assert config.history_lines == 0 and config.trust_new_cert
+
+
+def test_the_client_loads_nothing_its_first_screen_does_not_need() -> None:
+    # importlib.metadata (for the CTCP VERSION reply) cost 10 ms of the start;
+    # nothing of the server, its storage or the web belongs in the client.
+    code = (
+        "import sys, chatroom.cli, chatroom.client.core, chatroom.ui.terminal.app\n"
+        "print(sorted(m for m in sys.modules if m == 'importlib.metadata'"
+        " or m.startswith(('chatroom.server', 'chatroom.storage', 'chatroom.web', 'PIL'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

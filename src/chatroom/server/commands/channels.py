@@ -154,7 +154,8 @@ def join_one(
         channel = server.get_or_create_channel(name)
     channel.members[session] = "o" if creating or trusted else ""
     session.channels.add(channel)
-    session.invited.discard(channel)
+    if channel in session.invited:
+        session.invited -= {channel}
     tags = server.tags(by=session)
     out = Outgoing(Line("JOIN", (channel.name,), session.source, tags))
     # extended-join: the account ("*" for none) and real name ride along.
@@ -449,7 +450,7 @@ def invite(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
         rb.reply(n.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel")
         return
     # Kept with this very channel object: the invite dies with the channel.
-    target.invited.add(channel)
+    target.invited |= {channel}
     rb.reply(n.RPL_INVITING, target.nick, channel.name)
     if target.away is not None:
         rb.reply(n.RPL_AWAY, target.nick, target.away)
