@@ -87,3 +87,56 @@ class Outgoing:
             data = b"@" + format_tags(tags).encode() + b" " + self._body if tags else self._body
             self._cache[profile] = data
         return data
+
+
+class Segment:
+    """The messages relayed to one channel in one event-loop turn, shared by its members.
+
+    Fan-out is the hot path (issue 20): appending each message to each member's output
+    costs a Python call per delivery. Instead, the first message of a turn puts one
+    segment in the output of every member (:meth:`Session.queue_segment`), and the
+    messages after it are only added here, once each, while the segment stays *open*.
+    When the members' output is written, each member takes the segment's bytes for its
+    tag profile, joined once per profile and shared; a member some message skips (its
+    sender) gets its own join without those.
+
+    The segment must close before anything could come between its messages for one of
+    its members, and it does: when any member is sent anything else
+    (:meth:`Session.send_bytes`, another segment), when its bytes are first rendered,
+    and when the channel's membership changes (its ``epoch``, compared by the caller).
+    """
+
+    __slots__ = ("_cache", "epoch", "items", "open", "skips")
+
+    def __init__(self, epoch: int) -> None:
+        self.open = True
+        self.epoch = epoch
+        self.items: list[tuple[Outgoing, object]] = []
+        self.skips: set[object] = set()  # members some item is not for
+        self._cache: dict[int, bytes] = {}
+
+    def add(self, out: Outgoing, skip: object) -> None:
+        """Add a message for every member but ``skip`` (None: for all)."""
+        self.items.append((out, skip))
+        if skip is not None:
+            self.skips.add(skip)
+
+    def render_for(self, member: object, profile: int) -> bytes:
+        """The bytes of every message for ``member``, whose tag profile is ``profile``.
+        Closes the segment: what was rendered must not grow."""
+        self.open = False
+        if member in self.skips:
+            return b"".join([out.render(profile) for out, skip in self.items if skip is not member])
+        data = self._cache.get(profile)
+        if data is None:
+            data = b"".join([out.render(profile) for out, _ in self.items])
+            self._cache[profile] = data
+        return data
+
+
+def rendered(queued: list[bytes | Segment], member: object, profile: int) -> list[bytes]:
+    """A member's queued output as bytes: each segment rendered for ``member``, whose
+    tag profile is ``profile`` (the segments close)."""
+    return [
+        item if isinstance(item, bytes) else item.render_for(member, profile) for item in queued
+    ]

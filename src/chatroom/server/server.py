@@ -376,7 +376,7 @@ class Server:
     def part_channel(self, session: Session, channel: Channel) -> None:
         """Remove a member; drop the channel when empty (unless permanent, or it has
         members on other processes: then it stays, as their state's mirror)."""
-        channel.members.pop(session, None)
+        channel.remove(session)
         session.channels.discard(channel)
         if is_orphan(channel, self.network.view):
             self.registry.remove_channel(channel)

@@ -27,7 +27,7 @@ from chatroom.server.addresses import host_of
 from chatroom.server.flood import TokenBucket
 from chatroom.server.metrics import Metrics
 from chatroom.server.multiline import CONCAT, Pending
-from chatroom.server.outgoing import filter_tags, profile_for
+from chatroom.server.outgoing import Segment, filter_tags, profile_for, rendered
 from chatroom.server.regstate import RegEvent, RegState, next_state
 
 if TYPE_CHECKING:
@@ -145,8 +145,9 @@ class Session:
         )
         self._paused = False
         self._resume_handle: object | None = None
-        self._pending: list[bytes] = []
-        self._queued = 0  # bytes in _pending
+        self._pending: list[bytes | Segment] = []
+        self._queued = 0  # bytes in _pending, not counting segments
+        self._tail: Segment | None = None  # the segment last in _pending, while open
         self._streams: deque[Iterator[Line]] = deque()  # replies sent as the client reads
         self._pump_handle: object | None = None
         self._streamed = 0  # lines of streams sent and not yet charged to flood control
@@ -243,7 +244,12 @@ class Session:
     def set_caps(self, caps: Iterable[str]) -> None:
         """Replace the enabled capabilities and refresh the tag profile."""
         self.caps = set(caps)
-        self.tag_profile = profile_for(self.caps)
+        profile = profile_for(self.caps)
+        if profile != self.tag_profile:
+            # What was relayed before the change keeps the tags it was relayed with.
+            self._tail = None
+            self._pending = [*rendered(self._pending, self, self.tag_profile)]
+        self.tag_profile = profile
 
     # -- input ----------------------------------------------------------------
 
@@ -365,8 +371,24 @@ class Session:
             return
         if not self._pending:
             self.server.mark_dirty(self)
+        elif self._tail is not None:
+            self._tail.open = False  # nothing more may go in before ``data``
+            self._tail = None
         self._pending.append(data)
         self._queued += len(data)
+
+    def queue_segment(self, segment: Segment) -> None:
+        """Queue a channel's shared :class:`~chatroom.server.outgoing.Segment`: the
+        messages added to it while it is open reach this session at this point."""
+        if self.closed:
+            return
+        pending = self._pending
+        if not pending:
+            self.server.mark_dirty(self)
+        elif self._tail is not None:
+            self._tail.open = False
+        self._tail = segment
+        pending.append(segment)
 
     def send_stream(self, lines: Iterable[Line]) -> None:
         """Send ``lines`` as the client reads: a chunk (:data:`STREAM_CHUNK`) per
@@ -463,10 +485,13 @@ class Session:
         """Write what is queued. Return False if the send queue overflowed."""
         if not self._pending:
             return True
-        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
-        self._pending.clear()
+        self._tail = None
+        parts = rendered(self._pending, self, self.tag_profile)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        self._pending = []
         self._queued = 0
-        self.transport.write(data)  # may call pause_writing()
+        if data:  # a segment of only this session's own messages renders empty
+            self.transport.write(data)  # may call pause_writing()
         if self._streams and not self.writing_paused:
             self._schedule_pump()
         return self.transport.get_write_buffer_size() <= self.server.config.sendq
