@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from chatroom.protocol.line import Line, parse
 from chatroom.server.outgoing import (
     ACCOUNT,
@@ -10,6 +12,7 @@ from chatroom.server.outgoing import (
     Outgoing,
     Segment,
     filter_tags,
+    format_time,
     profile_for,
 )
 
@@ -73,3 +76,10 @@ def test_segment_of_only_a_members_own_messages_renders_empty_for_it() -> None:
     segment = Segment(epoch=0)
     segment.add(Outgoing(Line("PRIVMSG", ("#c", "mine"), "a!u@h")), a)
     assert segment.render_for(a, 0) == b""
+
+
+def test_server_time_is_utc_with_milliseconds_whether_or_not_the_time_is_aware() -> None:
+    aware = datetime(2026, 1, 2, 3, 4, 5, 678_901, tzinfo=UTC)
+    assert format_time(aware) == "2026-01-02T03:04:05.678Z"
+    assert format_time(aware.replace(tzinfo=None)) == "2026-01-02T03:04:05.678Z"
+    assert format_time(aware.replace(microsecond=0)) == "2026-01-02T03:04:05.000Z"

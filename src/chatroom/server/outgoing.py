@@ -27,7 +27,8 @@ FREE_TEXT = frozenset({"PRIVMSG", "NOTICE", "QUIT", "PART", "KICK", "TOPIC", "AW
 def format_time(when: datetime) -> str:
     """The server-time tag value: ISO 8601 UTC with milliseconds
     (https://ircv3.net/specs/extensions/server-time). ``when`` must be in UTC."""
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    # isoformat is done in C; strftime cost a tenth of relaying a message (issue 20).
+    return when.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def profile_for(caps: set[str] | frozenset[str]) -> int:
@@ -113,7 +114,8 @@ class Segment:
         self.epoch = epoch
         self.items: list[tuple[Outgoing, object]] = []
         self.skips: set[object] = set()  # members some item is not for
-        self._cache: dict[int, bytes] = {}
+        # profile -> (every item's bytes joined, each item's bytes)
+        self._cache: dict[int, tuple[bytes, list[bytes]]] = {}
 
     def add(self, out: Outgoing, skip: object) -> None:
         """Add a message for every member but ``skip`` (None: for all)."""
@@ -125,13 +127,14 @@ class Segment:
         """The bytes of every message for ``member``, whose tag profile is ``profile``.
         Closes the segment: what was rendered must not grow."""
         self.open = False
+        cached = self._cache.get(profile)
+        if cached is None:
+            parts = [out.render(profile) for out, _ in self.items]
+            cached = self._cache[profile] = (b"".join(parts), parts)
         if member in self.skips:
-            return b"".join([out.render(profile) for out, skip in self.items if skip is not member])
-        data = self._cache.get(profile)
-        if data is None:
-            data = b"".join([out.render(profile) for out, _ in self.items])
-            self._cache[profile] = data
-        return data
+            items = self.items
+            return b"".join([part for i, part in enumerate(cached[1]) if items[i][1] is not member])
+        return cached[0]
 
 
 def rendered(queued: list[bytes | Segment], member: object, profile: int) -> list[bytes]:
