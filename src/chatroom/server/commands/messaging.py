@@ -17,7 +17,7 @@ writable every new message is refused that way up front, until it recovers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection, Container
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -186,6 +186,9 @@ def _send_to(
     if found is None:
         return
     recipients, present, key, shown, channel = found
+    if channel is not None and store is not None:
+        # Relayed once stored: to the members as they are now, not as they will be.
+        recipients = list(recipients)
     history = server.history
     if history is not None and not history.writable:
         # Not only what history keeps: while it is failing nothing new goes out, so a
@@ -253,9 +256,10 @@ def _recipients(
     name: str,
     status: str,
     text: str,
-) -> tuple[list[Session], Container[Session], str, str, Channel | None] | None:
-    """The local sessions a message to ``name`` goes to (as a list, and as a container
-    that answers ``in`` at once, to count them without a scan), the history key of the
+) -> tuple[Collection[Session], Container[Session], str, str, Channel | None] | None:
+    """The local sessions a message to ``name`` goes to (for a whole channel, its live
+    members: copy them to relay later), the same as a container that answers ``in`` at
+    once (to count them without a scan), the history key of the
     conversation, the target as relayed (the channel's own name, with the status
     prefix; the user's nick as it is now) and the channel when the message is for all
     its members (no status prefix); None when it goes nowhere: the target was
@@ -277,7 +281,8 @@ def _recipients(
         if status:
             chosen = [m for m, s in members.items() if s and (status == "+" or "o" in s)]
             return chosen, members, channel.folded, shown, None
-        return list(members), members, channel.folded, shown, channel
+        # The live members, not a copy: a message relayed at once goes to them as they are.
+        return members, members, channel.folded, shown, channel
     folded = casefold(name)
     if folded == "chanserv":
         if verb == "PRIVMSG":
@@ -335,7 +340,7 @@ def _measured(server: Server, started: float, then: Callable[[bool], None], ok: 
 
 def _relay(
     out: Outgoing,
-    recipients: list[Session],
+    recipients: Collection[Session],
     skip: Session | None,
     tagmsg: bool,
     metrics: Metrics,
@@ -361,7 +366,7 @@ def _relay_to_channel(
     out: Outgoing,
     channel: Channel,
     epoch: int,
-    recipients: list[Session],
+    recipients: Collection[Session],
     skip: Session | None,
     metrics: Metrics,
     count: int,
