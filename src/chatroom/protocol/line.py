@@ -107,32 +107,33 @@ class Line:
 
         Raises :class:`LocalProtocolError` if any part would break framing.
         """
+        # Every relayed message is formatted here once: the checks are substring tests
+        # in C, and CR, LF and NUL are looked for once in the whole line, not per part.
         out: list[str] = []
-        if tags and self.tags:
-            out.append("@" + format_tags(self.tags))
-        if self.source is not None:
-            _check_atom(self.source, "source")
-            out.append(":" + self.source)
-        _check_atom(self.command, "command")
-        out.append(self.command)
+        source = self.source
+        if source is not None:
+            if not source or " " in source:
+                raise LocalProtocolError(f"Invalid source {source!r}")
+            out.append(":" + source)
+        command = self.command
+        if not command or " " in command:
+            raise LocalProtocolError(f"Invalid command {command!r}")
+        out.append(command)
         params = self.params
         if params:
-            last = len(params) - 1
-            text_at = TEXT_AT.get(self.command)
-            for i, param in enumerate(params):
-                if i == last:
-                    if _breaks_framing(param):
-                        raise LocalProtocolError("Parameter contains CR, LF or NUL")
-                    if not param or " " in param or param[0] == ":" or i == text_at:
-                        out.append(":" + param)
-                    else:
-                        out.append(param)
-                else:
-                    _check_atom(param, "middle parameter")
-                    if param[0] == ":":
-                        raise LocalProtocolError("Only the last parameter may start with ':'")
-                    out.append(param)
-        return " ".join(out)
+            *middle, last = params
+            for param in middle:
+                if not param or " " in param or param[0] == ":":
+                    raise LocalProtocolError(f"Invalid middle parameter {param!r}")
+                out.append(param)
+            if not last or " " in last or last[0] == ":" or TEXT_AT.get(command) == len(middle):
+                out.append(":" + last)
+            else:
+                out.append(last)
+        text = " ".join(out)
+        if _breaks_framing(text):
+            raise LocalProtocolError(f"Line contains CR, LF or NUL: {text!r}")
+        return "@" + format_tags(self.tags) + " " + text if tags and self.tags else text
 
     def to_bytes(self, *, tags: bool = True) -> bytes:
         """The line as UTF-8 wire bytes with CRLF (without its tags if ``tags`` is False)."""
@@ -157,11 +158,6 @@ def fit(line: Line, limit: int = MAX_BODY) -> Line:
     last = line.params[-1].encode()
     cut = last[: max(0, len(last) - (size - limit))].decode("utf-8", "ignore")
     return Line(line.command, (*line.params[:-1], cut), line.source, line.tags)
-
-
-def _check_atom(value: str, what: str) -> None:
-    if not value or " " in value or _breaks_framing(value):
-        raise LocalProtocolError(f"Invalid {what} {value!r}")
 
 
 def parse(text: str) -> Line:
