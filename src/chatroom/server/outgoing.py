@@ -143,3 +143,12 @@ def rendered(queued: list[bytes | Segment], member: object, profile: int) -> lis
     return [
         item if isinstance(item, bytes) else item.render_for(member, profile) for item in queued
     ]
+
+
+def joined(queued: list[bytes | Segment], member: object, profile: int) -> bytes:
+    """:func:`rendered`, joined into one write. Once per member and loop turn under load,
+    where the queue is most often one segment: that case makes no list."""
+    if len(queued) == 1:
+        item = queued[0]
+        return item if isinstance(item, bytes) else item.render_for(member, profile)
+    return b"".join(rendered(queued, member, profile))

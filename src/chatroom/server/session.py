@@ -27,7 +27,7 @@ from chatroom.server.addresses import host_of
 from chatroom.server.flood import TokenBucket
 from chatroom.server.metrics import Metrics
 from chatroom.server.multiline import CONCAT, Pending
-from chatroom.server.outgoing import Segment, filter_tags, profile_for, rendered
+from chatroom.server.outgoing import Segment, filter_tags, joined, profile_for, rendered
 from chatroom.server.regstate import RegEvent, RegState, next_state
 
 if TYPE_CHECKING:
@@ -486,8 +486,7 @@ class Session:
         if not self._pending:
             return True
         self._tail = None
-        parts = rendered(self._pending, self, self.tag_profile)
-        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        data = joined(self._pending, self, self.tag_profile)
         self._pending = []
         self._queued = 0
         if data:  # a segment of only this session's own messages renders empty
