@@ -213,17 +213,7 @@ def _send_to(
     skip = session if not to_self or echo else None
     # Counted once per relay, never per recipient: the hot loop stays as it is.
     count = len(recipients) - (skip is not None and skip in present)
-    relay: Callable[[], None]
-    if channel is not None and verb != "TAGMSG":
-        relay = partial(
-            _relay_to_channel, out, channel, channel.epoch, recipients, skip, server.metrics, count
-        )
-    else:
-        relay = partial(_relay, out, recipients, skip, verb == "TAGMSG", server.metrics, count)
-    if not server.network.is_local:
-        # Alone, nobody would receive the event: building it costs a tenth of
-        # this hot path (measured), so it is not built.
-        relay = partial(_relay_and_publish, relay, server.network, out.line, target, status)
+    relay = _how_to_relay(server, out, channel, recipients, skip, count, target, status)
     if echo:
         rb.add(out.line)
     if log.isEnabledFor(logging.DEBUG):
@@ -246,6 +236,34 @@ def _send_to(
         client_tags if TYPING_TAG not in client_tags else _without_typing(client_tags),
     )
     stored.append((message, relay, out.line if echo else None, target))
+
+
+def _how_to_relay(
+    server: Server,
+    out: Outgoing,
+    channel: Channel | None,
+    recipients: Collection[Session],
+    skip: Session | None,
+    count: int,
+    target: str,
+    status: str,
+) -> Callable[[], None]:
+    """What relays ``out``, now or once stored: to a whole channel through its shared
+    segment, to anyone else one by one; published to the network's other processes."""
+    relay: Callable[[], None]
+    tagmsg = out.line.command == "TAGMSG"
+    if channel is not None and not tagmsg:
+        epoch = channel.epoch
+        relay = partial(
+            _relay_to_channel, out, channel, epoch, recipients, skip, server.metrics, count
+        )
+    else:
+        relay = partial(_relay, out, recipients, skip, tagmsg, server.metrics, count)
+    if not server.network.is_local:
+        # Alone, nobody would receive the event: building it costs a tenth of
+        # this hot path (measured), so it is not built.
+        relay = partial(_relay_and_publish, relay, server.network, out.line, target, status)
+    return relay
 
 
 def _recipients(
