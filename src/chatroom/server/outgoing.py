@@ -107,7 +107,7 @@ class Segment:
     and when the channel's membership changes (its ``epoch``, compared by the caller).
     """
 
-    __slots__ = ("_cache", "epoch", "items", "open", "skips")
+    __slots__ = ("__weakref__", "_cache", "epoch", "items", "open", "skips")
 
     def __init__(self, epoch: int) -> None:
         self.open = True

@@ -10,6 +10,7 @@ sessions, and the session names its channels back without a loop of imports.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Container, Hashable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -100,8 +101,9 @@ class Room(Generic[M]):
         self._banned: dict[M, tuple[Hashable, bool]] = {}
         # Messages relayed to all members this event-loop turn (server/outgoing.py), for
         # one membership: ``epoch`` counts changes of membership, so a segment made
-        # before one is never added to after it.
-        self.segment: Segment | None = None
+        # before one is never added to after it. A weak reference: once every member
+        # has written it, the segment and its bytes go, even if the room stays quiet.
+        self.segment: weakref.ref[Segment] | None = None
         self.epoch = 0
 
     def __repr__(self) -> str:

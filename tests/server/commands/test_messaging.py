@@ -515,3 +515,16 @@ async def test_a_member_removed_silently_gets_nothing_relayed_after() -> None:
     assert _texts(bob) == ["PRIVMSG #c one"]
     assert _texts(carol) == ["PRIVMSG #c one", "PRIVMSG #c two"]
     await made.close()
+
+
+async def test_a_quiet_channel_keeps_no_segment_once_its_members_have_it() -> None:
+    """What a burst queued is freed once written, even if nobody speaks again."""
+    made, (alice, bob) = await _quiet_room("alice", "bob")
+    channel = made.server.find_channel("#c")
+    assert channel is not None
+    alice.send("PRIVMSG #c :hello")
+    assert channel.segment is not None and channel.segment() is not None  # still queued
+    await asyncio.sleep(0)
+    assert _texts(bob) == ["PRIVMSG #c hello"]
+    assert channel.segment() is None
+    await made.close()

@@ -17,6 +17,7 @@ writable every new message is refused that way up front, until it recovers.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Collection, Container
 from datetime import UTC, datetime
 from functools import partial
@@ -396,9 +397,11 @@ def _relay_to_channel(
     metrics.deliveries += count
     # The hot path of a busy channel: per member, work only once per loop turn (when a
     # segment opens); per message, one append. bench/relay.py measures it.
-    segment = channel.segment
+    ref = channel.segment
+    segment = ref() if ref is not None else None
     if segment is None or not segment.open or segment.epoch != epoch or channel.epoch != epoch:
-        segment = channel.segment = Segment(epoch)
+        segment = Segment(epoch)
+        channel.segment = weakref.ref(segment)
         for member in recipients:
             member.queue_segment(segment)
     segment.add(out, skip)
