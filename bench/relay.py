@@ -10,7 +10,8 @@ share of a real run (socket writes, loopback delivery) is not in it. With ``--pr
 prints cProfile's top functions of one more run instead.
 
 Nothing here is a timed test; it is the micro-benchmark beside the hot loops of
-``server/fanout.py`` and ``commands/messaging.py`` (docs/performance.md, "Fan-out").
+``server/outgoing.py`` (the shared segment) and ``server/commands/messaging.py``
+(docs/performance.md, "Fan-out").
 """
 
 from __future__ import annotations
