@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bench.runner import run_all
-from bench.scenarios import Params
+from bench.scenarios import FANOUT_SENDS, Params
 from bench.servers import LAUNCHERS
 
 
@@ -23,8 +23,8 @@ def test_tiny_fanout(server: str) -> None:
     (result,) = outcome.results
     assert result.error is None, result.error
     assert result.value("clients") == 5
-    # One sender writes 100 messages; each of the 4 others receives all of them.
-    assert result.value("delivered") == 400
+    # One sender writes FANOUT_SENDS messages; each of the 4 others receives all of them.
+    assert result.value("delivered") == 4 * FANOUT_SENDS == 2000
     assert result.value("lost") == 0
     server_cpu = result.value("server_cpu_s")
     assert isinstance(server_cpu, float) and server_cpu >= 0

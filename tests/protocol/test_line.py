@@ -63,6 +63,20 @@ def test_format_refuses_injection(params: tuple[str, ...]) -> None:
         Line("PRIVMSG", params).format()
 
 
+@pytest.mark.parametrize("bad", ["\r", "\n", "\0"])
+@pytest.mark.parametrize("where", ["source", "command", "middle", "last", "tagless"])
+def test_format_refuses_cr_lf_nul_in_every_part(bad: str, where: str) -> None:
+    """Framing is checked once over the whole line: no part may slip through."""
+    source = f"a{bad}b!u@h" if where == "source" else "a!u@h"
+    command = f"PRIV{bad}MSG" if where == "command" else "PRIVMSG"
+    params = (f"#a{bad}", "x") if where == "middle" else ("#a", f"x{bad}y")
+    line = Line(command, params, source, {"k": "v"})
+    with pytest.raises(LocalProtocolError):
+        line.format(tags=where != "tagless")
+    with pytest.raises(LocalProtocolError):
+        line.to_bytes(tags=where != "tagless")
+
+
 def test_format_refuses_bad_source_and_tag_key() -> None:
     with pytest.raises(LocalProtocolError):
         Line("PRIVMSG", ("#a", "x"), "evil\r\nKILL").format()

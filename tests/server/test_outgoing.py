@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from chatroom.protocol.line import Line, parse
-from chatroom.server.outgoing import ACCOUNT, MSGTAGS, TIME, Outgoing, filter_tags, profile_for
+from chatroom.server.outgoing import (
+    ACCOUNT,
+    MSGTAGS,
+    TIME,
+    Outgoing,
+    Segment,
+    filter_tags,
+    format_time,
+    profile_for,
+)
 
 TAGS = {"time": "2026-01-01T00:00:00.000Z", "msgid": "abc", "+react": "👍", "account": "al"}
 
@@ -42,3 +53,33 @@ def test_free_text_is_cut_to_fit_but_masks_are_not() -> None:
         assert out.render(TIME).endswith(out.render(0))
     mode = Line("MODE", ("#c", "+b", "m" * 480), source)
     assert Outgoing(mode).line is mode
+
+
+def test_segment_renders_once_per_profile_without_the_skipped_senders_own() -> None:
+    a, b, c = object(), object(), object()
+    one = Outgoing(Line("PRIVMSG", ("#c", "one"), "a!u@h", {"time": TAGS["time"]}))
+    two = Outgoing(Line("PRIVMSG", ("#c", "two"), "b!u@h", {"time": TAGS["time"]}))
+    segment = Segment(epoch=3)
+    segment.add(one, a)
+    segment.add(two, b)
+    plain = segment.render_for(c, 0)
+    assert plain == one.render(0) + two.render(0)
+    assert not segment.open  # rendered: nothing more may be added
+    assert segment.render_for(object(), 0) is plain  # shared by members of one profile
+    assert segment.render_for(c, TIME) == one.render(TIME) + two.render(TIME)
+    assert segment.render_for(a, 0) == two.render(0)
+    assert segment.render_for(b, TIME) == one.render(TIME)
+
+
+def test_segment_of_only_a_members_own_messages_renders_empty_for_it() -> None:
+    a = object()
+    segment = Segment(epoch=0)
+    segment.add(Outgoing(Line("PRIVMSG", ("#c", "mine"), "a!u@h")), a)
+    assert segment.render_for(a, 0) == b""
+
+
+def test_server_time_is_utc_with_milliseconds_whether_or_not_the_time_is_aware() -> None:
+    aware = datetime(2026, 1, 2, 3, 4, 5, 678_901, tzinfo=UTC)
+    assert format_time(aware) == "2026-01-02T03:04:05.678Z"
+    assert format_time(aware.replace(tzinfo=None)) == "2026-01-02T03:04:05.678Z"
+    assert format_time(aware.replace(microsecond=0)) == "2026-01-02T03:04:05.000Z"

@@ -24,7 +24,6 @@ _EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
 # message-tags: "Escaping values" (https://ircv3.net/specs/extensions/message-tags)
 _ESCAPE = {";": r"\:", " ": r"\s", "\\": "\\\\", "\r": r"\r", "\n": r"\n"}
 _UNESCAPE = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
-_FORBIDDEN = ("\r", "\n", "\0")
 
 TEXT_AT: Mapping[str, int] = MappingProxyType(
     {"PRIVMSG": 1, "NOTICE": 1, "PART": 1, "QUIT": 0, "KICK": 2, "TOPIC": 1}
@@ -34,9 +33,15 @@ is always written as a trailing parameter (``:text``), even a single word: legal
 either way, but naive bots split on `` :`` (InspIRCd and Ergo do the same)."""
 
 
+def _breaks_framing(value: str) -> bool:
+    """Whether ``value`` holds CR, LF or NUL. Every relayed line asks this of each part:
+    three substring searches in C, not a generator over the characters."""
+    return "\r" in value or "\n" in value or "\0" in value
+
+
 def escape_tag_value(value: str) -> str:
     """Escape a tag value for the wire."""
-    if not any(c in value for c in _ESCAPE):
+    if not (";" in value or " " in value or "\\" in value or _breaks_framing(value)):
         return value
     return "".join(_ESCAPE.get(c, c) for c in value)
 
@@ -77,7 +82,7 @@ def format_tags(tags: Mapping[str, str]) -> str:
     """Format tags (without the leading '@'); an empty value is written bare."""
     parts = []
     for key, value in tags.items():
-        if not key or any(c in key for c in " ;=\r\n\0"):
+        if not key or " " in key or ";" in key or "=" in key or _breaks_framing(key):
             raise LocalProtocolError(f"Invalid tag key {key!r}")
         parts.append(f"{key}={escape_tag_value(value)}" if value else key)
     return ";".join(parts)
@@ -96,42 +101,43 @@ class Line:
     source: str | None = None
     tags: Mapping[str, str] = field(default_factory=lambda: _EMPTY_TAGS)
 
-    def format(self) -> str:
-        """Return the line as wire text, without CRLF.
+    def format(self, *, tags: bool = True) -> str:
+        """Return the line as wire text, without CRLF (without its tags if ``tags`` is
+        False).
 
         Raises :class:`LocalProtocolError` if any part would break framing.
         """
+        # Every relayed message is formatted here once: the checks are substring tests
+        # in C, and CR, LF and NUL are looked for once in the whole line, not per part.
         out: list[str] = []
-        if self.tags:
-            out.append("@" + format_tags(self.tags))
-        if self.source is not None:
-            _check_atom(self.source, "source")
-            out.append(":" + self.source)
-        _check_atom(self.command, "command")
-        out.append(self.command)
+        source = self.source
+        if source is not None:
+            if not source or " " in source:
+                raise LocalProtocolError(f"Invalid source {source!r}")
+            out.append(":" + source)
+        command = self.command
+        if not command or " " in command:
+            raise LocalProtocolError(f"Invalid command {command!r}")
+        out.append(command)
         params = self.params
         if params:
-            last = len(params) - 1
-            text_at = TEXT_AT.get(self.command)
-            for i, param in enumerate(params):
-                if i == last:
-                    if any(c in param for c in _FORBIDDEN):
-                        raise LocalProtocolError("Parameter contains CR, LF or NUL")
-                    if not param or " " in param or param[0] == ":" or i == text_at:
-                        out.append(":" + param)
-                    else:
-                        out.append(param)
-                else:
-                    _check_atom(param, "middle parameter")
-                    if param[0] == ":":
-                        raise LocalProtocolError("Only the last parameter may start with ':'")
-                    out.append(param)
-        return " ".join(out)
+            *middle, last = params
+            for param in middle:
+                if not param or " " in param or param[0] == ":":
+                    raise LocalProtocolError(f"Invalid middle parameter {param!r}")
+                out.append(param)
+            if not last or " " in last or last[0] == ":" or TEXT_AT.get(command) == len(middle):
+                out.append(":" + last)
+            else:
+                out.append(last)
+        text = " ".join(out)
+        if _breaks_framing(text):
+            raise LocalProtocolError(f"Line contains CR, LF or NUL: {text!r}")
+        return "@" + format_tags(self.tags) + " " + text if tags and self.tags else text
 
     def to_bytes(self, *, tags: bool = True) -> bytes:
         """The line as UTF-8 wire bytes with CRLF (without its tags if ``tags`` is False)."""
-        line = self if tags or not self.tags else Line(self.command, self.params, self.source)
-        return line.format().encode() + b"\r\n"
+        return self.format(tags=tags).encode() + b"\r\n"
 
     def __str__(self) -> str:
         return self.format()
@@ -152,11 +158,6 @@ def fit(line: Line, limit: int = MAX_BODY) -> Line:
     last = line.params[-1].encode()
     cut = last[: max(0, len(last) - (size - limit))].decode("utf-8", "ignore")
     return Line(line.command, (*line.params[:-1], cut), line.source, line.tags)
-
-
-def _check_atom(value: str, what: str) -> None:
-    if not value or " " in value or any(c in value for c in _FORBIDDEN):
-        raise LocalProtocolError(f"Invalid {what} {value!r}")
 
 
 def parse(text: str) -> Line:

@@ -10,11 +10,13 @@ sessions, and the session names its channels back without a loop of imports.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Container, Hashable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from chatroom.protocol.casemap import casefold
+from chatroom.server.outgoing import Segment
 
 # Membership prefixes, highest first (ISUPPORT PREFIX=(ov)@+).
 PREFIX_MODES = "ov"
@@ -97,9 +99,27 @@ class Room(Generic[M]):
         self.op_accounts: set[str] = set()  # casefolded accounts made operator on join
         # member -> (what the answer depends on, is_banned's answer); see is_banned.
         self._banned: dict[M, tuple[Hashable, bool]] = {}
+        # Messages relayed to all members this event-loop turn (server/outgoing.py), for
+        # one membership: ``epoch`` counts changes of membership, so a segment made
+        # before one is never added to after it. A weak reference: once every member
+        # has written it, the segment and its bytes go, even if the room stays quiet.
+        self.segment: weakref.ref[Segment] | None = None
+        self.epoch = 0
 
     def __repr__(self) -> str:
         return f"<Channel {self.name} {len(self.members)} members>"
+
+    # -- membership ---------------------------------------------------------
+
+    def add(self, member: M, status: str) -> None:
+        """Make ``member`` a member with ``status`` ('' for none)."""
+        self.members[member] = status
+        self.epoch += 1
+
+    def remove(self, member: M) -> None:
+        """Remove ``member`` (if it is one)."""
+        self.members.pop(member, None)
+        self.epoch += 1
 
     # -- status -------------------------------------------------------------
 

@@ -25,10 +25,10 @@ from chatroom.protocol.caps import SUPPORTED
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.line import Line
 from chatroom.protocol.sasl import MECHANISMS
-from chatroom.server import events, monitoring, multiline
-from chatroom.server.addresses import is_loopback
+from chatroom.server import admission, events, monitoring, multiline
 from chatroom.server.channel import Channel
 from chatroom.server.config import Config
+from chatroom.server.host import Transport
 from chatroom.server.logins import Auth
 from chatroom.server.metrics import Metrics
 from chatroom.server.mirror import is_orphan
@@ -39,7 +39,7 @@ from chatroom.server.outgoing import Outgoing, format_time
 from chatroom.server.registry import Registry
 from chatroom.server.regstate import RegEvent
 from chatroom.server.response import ResponseBuffer
-from chatroom.server.session import Session, Transport
+from chatroom.server.session import Session
 from chatroom.server.watchlist import Watchlist
 from chatroom.storage.accounts import AccountStore
 from chatroom.storage.base import HistoryStore
@@ -168,21 +168,16 @@ class Server:
         takes the count over, or :meth:`release` it when the handshake fails. Otherwise
         one address could hold any number of unfinished handshakes (issue 14).
         """
-        limit = self.config.max_per_address
         if self.closing:
-            return "Server shutting down"
-        if limit and self.per_address.get(address, 0) >= limit:
-            return f"Too many connections from your address ({limit})"
-        self.per_address[address] = self.per_address.get(address, 0) + 1
-        return None
+            return admission.SHUTTING_DOWN
+        refused = admission.too_many(self.config, self.per_address, address)
+        if refused is None:
+            admission.count(self.per_address, address)
+        return refused
 
     def release(self, address: str) -> None:
         """Give back a :meth:`reserve` whose handshake never became a session."""
-        count = self.per_address.get(address, 1) - 1
-        if count > 0:
-            self.per_address[address] = count
-        else:
-            self.per_address.pop(address, None)
+        admission.uncount(self.per_address, address)
 
     def connect(
         self,
@@ -198,18 +193,12 @@ class Server:
         ``reserved``: ``address`` was counted by :meth:`reserve` (its handshake is
         done); the session takes that count over, or gives it back if refused.
         """
-        config = self.config
-        reason = None
         if reserved:
             self.release(address)  # counted again below, by the same rule as everyone
-        if self.closing:
-            reason = "Server shutting down"
-        elif config.tls_required_remote and not secure and not is_loopback(address):
-            reason = f"TLS is required: connect with TLS to port {config.tls_port}"
-        elif config.max_clients and len(self.sessions) >= config.max_clients:
-            reason = "The server is full, try again later"
-        elif config.max_per_address and self.per_address.get(address, 0) >= config.max_per_address:
-            reason = f"Too many connections from your address ({config.max_per_address})"
+        reason = admission.SHUTTING_DOWN if self.closing else None
+        reason = reason or admission.refusal(
+            self.config, self.per_address, address, secure=secure, sessions=len(self.sessions)
+        )
         if reason is not None:
             log.info("Refused a connection from %s:%s: %s", address, port, reason)
             transport.write(f"ERROR :Closing Link: {address} ({reason})\r\n".encode())
@@ -218,7 +207,7 @@ class Server:
         session = Session(self, transport, address, port, secure=secure)
         self.sessions.add(session)
         self._live.add(session)
-        self.per_address[address] = self.per_address.get(address, 0) + 1
+        admission.count(self.per_address, address)
         log.info("Accepted a new connection from %s:%s", address, port)
         return session
 
@@ -376,7 +365,7 @@ class Server:
     def part_channel(self, session: Session, channel: Channel) -> None:
         """Remove a member; drop the channel when empty (unless permanent, or it has
         members on other processes: then it stays, as their state's mirror)."""
-        channel.members.pop(session, None)
+        channel.remove(session)
         session.channels.discard(channel)
         if is_orphan(channel, self.network.view):
             self.registry.remove_channel(channel)

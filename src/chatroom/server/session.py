@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from chatroom.errors import InputTooLong, InvalidUtf8, LocalProtocolError, MalformedLine
 from chatroom.protocol import numerics as n
@@ -24,15 +24,14 @@ from chatroom.protocol.line import Line, format_tags, parse
 from chatroom.protocol.masks import mask_matches
 from chatroom.server.addresses import host_of
 from chatroom.server.flood import TokenBucket
-from chatroom.server.metrics import Metrics
+from chatroom.server.host import Host, Transport
 from chatroom.server.multiline import CONCAT, Pending
-from chatroom.server.outgoing import filter_tags, profile_for
+from chatroom.server.outgoing import Segment, filter_tags, joined, profile_for, rendered
 from chatroom.server.regstate import RegEvent, RegState, next_state
 
 if TYPE_CHECKING:
     import asyncio
 
-    from chatroom.server.config import Config
     from chatroom.server.logins import SaslAttempt
     from chatroom.server.reactions import ReactionLimiter
     from chatroom.server.room import Room
@@ -58,36 +57,6 @@ LINES_PER_TOKEN = 10
 _EMPTY: frozenset[Any] = frozenset()
 
 
-class Transport(Protocol):
-    """What the core needs from a connection. ``asyncio.Transport`` satisfies it."""
-
-    def write(self, data: bytes) -> None: ...
-    def close(self) -> None: ...
-    def abort(self) -> None: ...
-    def pause_reading(self) -> None: ...
-    def resume_reading(self) -> None: ...
-    def get_write_buffer_size(self) -> int: ...
-
-
-class Host(Protocol):
-    """What a session needs of the server it belongs to (:class:`~chatroom.server.server.Server`
-    is one): its configuration, its clock and timers, and where lines go."""
-
-    @property
-    def config(self) -> Config: ...
-    @property
-    def metrics(self) -> Metrics: ...
-    def now(self) -> float: ...
-    def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle: ...
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None: ...
-    def dispatch(self, session: Session, line: Line) -> None: ...
-    def mark_dirty(self, session: Session) -> None: ...
-    def user_mode_changed(self, mode: str, on: bool) -> None: ...
-    def disconnect(
-        self, session: Session, reason: str, *, error: str | None = None, abort: bool = False
-    ) -> None: ...
-
-
 class Session:
     """A connected client, registered or not."""
 
@@ -97,7 +66,7 @@ class Session:
     # fmt: off
     __slots__ = (
         "_held", "_paused", "_pending", "_pump_handle", "_queued", "_resume_handle",
-        "_streamed", "_streams", "account", "account_created", "address", "after_stores",
+        "_streamed", "_streams", "_tail", "account", "account_created", "address", "after_stores",
         "away", "blocked", "cap_version", "caps", "channels", "closed", "connected_at",
         "decoder", "flood", "folded_nick", "history_since", "host", "invited", "last_message",
         "last_recv", "modes", "multiline", "nick", "nick_spells", "nick_timer",
@@ -167,8 +136,9 @@ class Session:
         )
         self._paused = False
         self._resume_handle: object | None = None
-        self._pending: list[bytes] = []
-        self._queued = 0  # bytes in _pending
+        self._pending: list[bytes | Segment] = []
+        self._queued = 0  # bytes in _pending, not counting segments
+        self._tail: Segment | None = None  # the segment last in _pending, while open
         # Replies sent as the client reads; rarely more than one, so a list (56 bytes
         # empty) rather than a deque (760).
         self._streams: list[Iterator[Line]] = []
@@ -267,7 +237,12 @@ class Session:
     def set_caps(self, caps: Iterable[str]) -> None:
         """Replace the enabled capabilities and refresh the tag profile."""
         self.caps = frozenset(caps)
-        self.tag_profile = profile_for(self.caps)
+        profile = profile_for(self.caps)
+        if profile != self.tag_profile:
+            # What was relayed before the change keeps the tags it was relayed with.
+            self._tail = None
+            self._pending = [*rendered(self._pending, self, self.tag_profile)]
+        self.tag_profile = profile
 
     # -- input ----------------------------------------------------------------
 
@@ -389,8 +364,24 @@ class Session:
             return
         if not self._pending:
             self.server.mark_dirty(self)
+        elif self._tail is not None:
+            self._tail.open = False  # nothing more may go in before ``data``
+            self._tail = None
         self._pending.append(data)
         self._queued += len(data)
+
+    def queue_segment(self, segment: Segment) -> None:
+        """Queue a channel's shared :class:`~chatroom.server.outgoing.Segment`: the
+        messages added to it while it is open reach this session at this point."""
+        if self.closed:
+            return
+        pending = self._pending
+        if not pending:
+            self.server.mark_dirty(self)
+        elif self._tail is not None:
+            self._tail.open = False
+        self._tail = segment
+        pending.append(segment)
 
     def send_stream(self, lines: Iterable[Line]) -> None:
         """Send ``lines`` as the client reads: a chunk (:data:`STREAM_CHUNK`) per
@@ -487,10 +478,12 @@ class Session:
         """Write what is queued. Return False if the send queue overflowed."""
         if not self._pending:
             return True
-        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
-        self._pending.clear()
+        self._tail = None
+        data = joined(self._pending, self, self.tag_profile)
+        self._pending = []
         self._queued = 0
-        self.transport.write(data)  # may call pause_writing()
+        if data:  # a segment of only this session's own messages renders empty
+            self.transport.write(data)  # may call pause_writing()
         if self._streams and not self.writing_paused:
             self._schedule_pump()
         return self.transport.get_write_buffer_size() <= self.server.config.sendq

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.network.events import ChannelMessage, PrivateMessage, UserUp
 from chatroom.server.network.view import RemoteUser
 from chatroom.server.server import Server
+from chatroom.server.session import Session
 from chatroom.storage.conversations import dm_key
 from support.core import FakeClient, Harness, commands, find, join, params
 from support.fakes import FakeNetwork
@@ -384,3 +387,144 @@ async def test_reactions_beyond_the_bound_are_refused(harness: Harness) -> None:
     fail = find(await alice.ask("@+draft/react=nowhere TAGMSG #r"), "FAIL")
     assert fail.params[1] == "INVALID_REACTION"
     assert bob.lines() == []
+
+
+# -- one loop turn of a busy channel (the shared segment of server/outgoing.py) ----------
+# FakeClient.send feeds the core at once and the server writes at the end of the loop
+# turn, so sends without an await between them happen in one turn, as a burst does.
+
+
+async def _quiet_room(*nicks: str, caps: tuple[str, ...] = ()) -> tuple[Harness, list[FakeClient]]:
+    """A harness without history (messages relay at once) and ``nicks`` in #c."""
+    made = Harness(history=False)
+    clients = [await made.user(nick, caps=caps) for nick in nicks]
+    await join("#c", *clients)
+    return made, clients
+
+
+def _texts(client: FakeClient) -> list[str]:
+    return [f"{line.command} {' '.join(line.params)}" for line in client.lines()]
+
+
+async def test_a_burst_reaches_each_member_in_order_without_its_own() -> None:
+    made, (alice, bob, carol) = await _quiet_room("alice", "bob", "carol")
+    alice.send("PRIVMSG #c :a1", "PRIVMSG #c :a2")
+    bob.send("PRIVMSG #c :b1")
+    alice.send("PRIVMSG #c :a3")
+    await asyncio.sleep(0)
+    assert _texts(carol) == ["PRIVMSG #c a1", "PRIVMSG #c a2", "PRIVMSG #c b1", "PRIVMSG #c a3"]
+    assert _texts(alice) == ["PRIVMSG #c b1"]
+    assert _texts(bob) == ["PRIVMSG #c a1", "PRIVMSG #c a2", "PRIVMSG #c a3"]
+    await made.close()
+
+
+async def test_other_output_in_the_same_turn_keeps_its_place() -> None:
+    made, (alice, bob, carol) = await _quiet_room("alice", "bob", "carol")
+    await join("#d", bob, carol)
+    alice.send("PRIVMSG #c :one")
+    alice.send("PRIVMSG bob :private")  # to bob only, between two channel messages
+    carol.send("PRIVMSG #d :elsewhere")  # another channel bob is in
+    alice.send("PRIVMSG #c :two")
+    bob.send("PING :x")  # a reply to bob himself
+    alice.send("PRIVMSG #c :three")
+    await asyncio.sleep(0)
+    assert _texts(bob) == [
+        "PRIVMSG #c one",
+        "PRIVMSG bob private",
+        "PRIVMSG #d elsewhere",
+        "PRIVMSG #c two",
+        f"PONG {made.server.config.name} x",
+        "PRIVMSG #c three",
+    ]
+    assert _texts(carol) == ["PRIVMSG #c one", "PRIVMSG #c two", "PRIVMSG #c three"]
+    await made.close()
+
+
+async def test_joining_and_parting_in_a_burst_see_exactly_their_share() -> None:
+    made, (alice, bob, carol) = await _quiet_room("alice", "bob", "carol")
+    dave = await made.user("dave")
+    alice.send("PRIVMSG #c :before")
+    dave.send("JOIN #c")
+    bob.send("PART #c")
+    alice.send("PRIVMSG #c :after")
+    await asyncio.sleep(0)
+    got_dave = [t for t in _texts(dave) if t.startswith(("PRIVMSG", "PART"))]
+    assert got_dave == ["PART #c", "PRIVMSG #c after"]  # not what was said before he came
+    assert _texts(bob) == ["PRIVMSG #c before", "JOIN #c", "PART #c"]  # nothing after he left
+    assert _texts(carol) == ["PRIVMSG #c before", "JOIN #c", "PART #c", "PRIVMSG #c after"]
+    await made.close()
+
+
+async def test_tags_follow_the_caps_in_force_when_each_message_was_relayed() -> None:
+    made, (alice, bob) = await _quiet_room("alice", "bob")
+    alice.send("PRIVMSG #c :plain")
+    bob.send("CAP REQ :server-time")
+    alice.send("PRIVMSG #c :stamped")
+    await asyncio.sleep(0)
+    got = [line for line in bob.lines() if line.command == "PRIVMSG"]
+    assert [(line.params[1], "time" in line.tags) for line in got] == [
+        ("plain", False),
+        ("stamped", True),
+    ]
+    await made.close()
+
+
+async def test_a_burst_queues_once_per_member_not_once_per_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The per-member work of a channel burst is per loop turn (issue 20): 20 messages
+    from 4 senders to 50 members queue 50 things, not 20 x 49 lines, yet all arrive."""
+    made, clients = await _quiet_room(*(f"u{i}" for i in range(50)))
+
+    queued = 0
+
+    def counted(name: str) -> None:
+        original = getattr(Session, name, None)
+        if original is None:
+            return
+
+        def count(self: Session, item: object) -> None:
+            nonlocal queued
+            queued += 1
+            original(self, item)
+
+        monkeypatch.setattr(Session, name, count)
+
+    counted("send_bytes")
+    counted("queue_segment")
+    for k in range(5):
+        for sender in clients[:4]:
+            sender.send(f"PRIVMSG #c :{sender.session.nick} {k}")
+    await asyncio.sleep(0)
+    assert queued == 50
+    writes = [len([t for t in _texts(c) if t.startswith("PRIVMSG")]) for c in clients]
+    assert writes == [15] * 4 + [20] * 46
+    await made.close()
+
+
+async def test_a_member_removed_silently_gets_nothing_relayed_after() -> None:
+    """Membership, not only the lines announcing it, decides who gets the rest of a
+    burst: part_channel (which QUIT and KICK build on) closes the shared segment."""
+    made, (alice, bob, carol) = await _quiet_room("alice", "bob", "carol")
+    channel = made.server.find_channel("#c")
+    assert channel is not None
+    alice.send("PRIVMSG #c :one")
+    made.server.part_channel(bob.session, channel)
+    alice.send("PRIVMSG #c :two")
+    await asyncio.sleep(0)
+    assert _texts(bob) == ["PRIVMSG #c one"]
+    assert _texts(carol) == ["PRIVMSG #c one", "PRIVMSG #c two"]
+    await made.close()
+
+
+async def test_a_quiet_channel_keeps_no_segment_once_its_members_have_it() -> None:
+    """What a burst queued is freed once written, even if nobody speaks again."""
+    made, (alice, bob) = await _quiet_room("alice", "bob")
+    channel = made.server.find_channel("#c")
+    assert channel is not None
+    alice.send("PRIVMSG #c :hello")
+    assert channel.segment is not None and channel.segment() is not None  # still queued
+    await asyncio.sleep(0)
+    assert _texts(bob) == ["PRIVMSG #c hello"]
+    assert channel.segment() is None
+    await made.close()

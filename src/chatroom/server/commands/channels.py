@@ -152,7 +152,7 @@ def join_one(
             return
     if channel is None:
         channel = server.get_or_create_channel(name)
-    channel.members[session] = "o" if creating or trusted else ""
+    channel.add(session, "o" if creating or trusted else "")
     session.channels.add(channel)
     if channel in session.invited:
         session.invited -= {channel}

@@ -3,6 +3,9 @@
 This is the hot path. A message is formatted once per tag profile
 (:class:`~chatroom.server.outgoing.Outgoing`) and the same bytes are queued
 for every recipient; writes are coalesced per event-loop turn by the server.
+A message to a whole channel is not even queued per member: the channel's
+messages of one loop turn share one :class:`~chatroom.server.outgoing.Segment`
+in every member's output (:func:`_relay_to_channel`).
 
 Durability (DESIGN.md): a message that history keeps is relayed, and echoed
 to its sender, only once the store reports it durable. If the store cannot
@@ -14,7 +17,8 @@ writable every new message is refused that way up front, until it recovers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Container
+import weakref
+from collections.abc import Callable, Collection, Container
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -24,7 +28,7 @@ from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
 from chatroom.server.commands import services
 from chatroom.server.network.events import ChannelMessage, PrivateMessage
-from chatroom.server.outgoing import MSGTAGS, Outgoing, format_time
+from chatroom.server.outgoing import MSGTAGS, Outgoing, Segment, format_time
 from chatroom.server.presence import BOT_MODE
 from chatroom.server.reactions import KEPT_TAGS, ReactionLimiter
 from chatroom.server.response import ResponseBuffer
@@ -33,6 +37,7 @@ from chatroom.storage.base import MessageKind, StoredMessage
 from chatroom.storage.conversations import dm_key
 
 if TYPE_CHECKING:
+    from chatroom.server.channel import Channel
     from chatroom.server.metrics import Metrics
     from chatroom.server.network import Network
     from chatroom.server.server import Server
@@ -181,7 +186,10 @@ def _send_to(
     found = _recipients(server, session, rb, verb, name, status, text)
     if found is None:
         return
-    recipients, present, key, shown = found
+    recipients, present, key, shown, channel = found
+    if channel is not None and store is not None:
+        # Relayed once stored: to the members as they are now, not as they will be.
+        recipients = list(recipients)
     history = server.history
     if history is not None and not history.writable:
         # Not only what history keeps: while it is failing nothing new goes out, so a
@@ -206,13 +214,7 @@ def _send_to(
     skip = session if not to_self or echo else None
     # Counted once per relay, never per recipient: the hot loop stays as it is.
     count = len(recipients) - (skip is not None and skip in present)
-    relay: Callable[[], None] = partial(
-        _relay, out, recipients, skip, verb == "TAGMSG", server.metrics, count
-    )
-    if not server.network.is_local:
-        # Alone, nobody would receive the event: building it costs a tenth of
-        # this hot path (measured), so it is not built.
-        relay = partial(_relay_and_publish, relay, server.network, out.line, target, status)
+    relay = _how_to_relay(server, out, channel, recipients, skip, count, target, status)
     if echo:
         rb.add(out.line)
     if log.isEnabledFor(logging.DEBUG):
@@ -237,6 +239,34 @@ def _send_to(
     stored.append((message, relay, out.line if echo else None, target))
 
 
+def _how_to_relay(
+    server: Server,
+    out: Outgoing,
+    channel: Channel | None,
+    recipients: Collection[Session],
+    skip: Session | None,
+    count: int,
+    target: str,
+    status: str,
+) -> Callable[[], None]:
+    """What relays ``out``, now or once stored: to a whole channel through its shared
+    segment, to anyone else one by one; published to the network's other processes."""
+    relay: Callable[[], None]
+    tagmsg = out.line.command == "TAGMSG"
+    if channel is not None and not tagmsg:
+        epoch = channel.epoch
+        relay = partial(
+            _relay_to_channel, out, channel, epoch, recipients, skip, server.metrics, count
+        )
+    else:
+        relay = partial(_relay, out, recipients, skip, tagmsg, server.metrics, count)
+    if not server.network.is_local:
+        # Alone, nobody would receive the event: building it costs a tenth of
+        # this hot path (measured), so it is not built.
+        relay = partial(_relay_and_publish, relay, server.network, out.line, target, status)
+    return relay
+
+
 def _recipients(
     server: Server,
     session: Session,
@@ -245,11 +275,13 @@ def _recipients(
     name: str,
     status: str,
     text: str,
-) -> tuple[list[Session], Container[Session], str, str] | None:
-    """The local sessions a message to ``name`` goes to (as a list, and as a container
-    that answers ``in`` at once, to count them without a scan), the history key of the
-    conversation and the target as relayed (the channel's own name, with the status
-    prefix; the user's nick as it is now); None when it goes nowhere: the target was
+) -> tuple[Collection[Session], Container[Session], str, str, Channel | None] | None:
+    """The local sessions a message to ``name`` goes to (for a whole channel, its live
+    members: copy them to relay later), the same as a container that answers ``in`` at
+    once (to count them without a scan), the history key of the
+    conversation, the target as relayed (the channel's own name, with the status
+    prefix; the user's nick as it is now) and the channel when the message is for all
+    its members (no status prefix); None when it goes nowhere: the target was
     refused (the error is in ``rb``, none for NOTICE) or answered (ChanServ). A nick
     on another process of the network has no local recipient: that process delivers."""
     is_notice = verb == "NOTICE"
@@ -267,8 +299,9 @@ def _recipients(
         shown = status + channel.name
         if status:
             chosen = [m for m, s in members.items() if s and (status == "+" or "o" in s)]
-            return chosen, members, channel.folded, shown
-        return list(members), members, channel.folded, shown
+            return chosen, members, channel.folded, shown, None
+        # The live members, not a copy: a message relayed at once goes to them as they are.
+        return members, members, channel.folded, shown, channel
     folded = casefold(name)
     if folded == "chanserv":
         if verb == "PRIVMSG":
@@ -283,9 +316,9 @@ def _recipients(
     if verb == "PRIVMSG" and user.away is not None:
         rb.reply(n.RPL_AWAY, user.nick, user.away)
     if recipient is None:  # owned by another process of the network: it delivers
-        return [], (), dm_key(session.folded_nick, folded), user.nick
+        return [], (), dm_key(session.folded_nick, folded), user.nick, None
     alone = [recipient]
-    return alone, alone, dm_key(session.folded_nick, recipient.folded_nick), recipient.nick
+    return alone, alone, dm_key(session.folded_nick, recipient.folded_nick), recipient.nick, None
 
 
 def _ask_chanserv(server: Server, session: Session, text: str) -> None:
@@ -326,7 +359,7 @@ def _measured(server: Server, started: float, then: Callable[[bool], None], ok: 
 
 def _relay(
     out: Outgoing,
-    recipients: list[Session],
+    recipients: Collection[Session],
     skip: Session | None,
     tagmsg: bool,
     metrics: Metrics,
@@ -346,6 +379,32 @@ def _relay(
     for member in recipients:
         if member is not skip:
             member.send_bytes(render(member.tag_profile))
+
+
+def _relay_to_channel(
+    out: Outgoing,
+    channel: Channel,
+    epoch: int,
+    recipients: Collection[Session],
+    skip: Session | None,
+    metrics: Metrics,
+    count: int,
+) -> None:
+    """Relay ``out`` to every member of ``channel`` but ``skip``, as ``recipients`` were
+    its members when the message came (membership ``epoch``): add it to the channel's
+    open segment for that membership, or open one in every recipient's output first."""
+    metrics.relays += 1
+    metrics.deliveries += count
+    # The hot path of a busy channel: per member, work only once per loop turn (when a
+    # segment opens); per message, one append. bench/relay.py measures it.
+    ref = channel.segment
+    segment = ref() if ref is not None else None
+    if segment is None or not segment.open or segment.epoch != epoch or channel.epoch != epoch:
+        segment = Segment(epoch)
+        channel.segment = weakref.ref(segment)
+        for member in recipients:
+            member.queue_segment(segment)
+    segment.add(out, skip)
 
 
 def _relay_and_publish(

@@ -117,7 +117,7 @@ def _send(server: Server, session: Session, rb: ResponseBuffer, pending: Pending
     found = _recipients(server, session, rb, verb, name, status, pending.text())
     if found is None:
         return
-    recipients, _, key, shown = found
+    recipients, _, key, shown, _ = found
     history = server.history
     if history is not None and not history.writable:
         _refuse(rb, verb, target)
