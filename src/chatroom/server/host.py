@@ -7,7 +7,7 @@ and by the real server alike, and neither side imports the other's module.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import asyncio
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from chatroom.protocol.line import Line
     from chatroom.server.config import Config
     from chatroom.server.metrics import Metrics
-    from chatroom.server.session import Session
 
 
 class Transport(Protocol):
@@ -29,7 +28,11 @@ class Transport(Protocol):
     def get_write_buffer_size(self) -> int: ...
 
 
-class Host(Protocol):
+S = TypeVar("S", contravariant=True)
+"""The session type (a parameter, so this module need not import the session's)."""
+
+
+class Host(Protocol[S]):
     """What a session needs of the server it belongs to (:class:`~chatroom.server.server.Server`
     is one): its configuration, its clock and timers, and where lines go."""
 
@@ -40,9 +43,9 @@ class Host(Protocol):
     def now(self) -> float: ...
     def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle: ...
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None: ...
-    def dispatch(self, session: Session, line: Line) -> None: ...
-    def mark_dirty(self, session: Session) -> None: ...
+    def dispatch(self, session: S, line: Line) -> None: ...
+    def mark_dirty(self, session: S) -> None: ...
     def user_mode_changed(self, mode: str, on: bool) -> None: ...
     def disconnect(
-        self, session: Session, reason: str, *, error: str | None = None, abort: bool = False
+        self, session: S, reason: str, *, error: str | None = None, abort: bool = False
     ) -> None: ...

@@ -79,7 +79,7 @@ class Session:
 
     def __init__(
         self,
-        server: Host,
+        server: Host[Session],
         transport: Transport,
         address: str,
         port: int,
