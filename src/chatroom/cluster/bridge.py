@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import secrets
 import socket
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -131,6 +132,7 @@ class RedisBridge(Writer):
             self._echoes.sent(event.channel)
         elif isinstance(event, Join | ChannelCreated):
             self._interest.joined(event.channel, utc_now())
+        self._numbering.number(event)  # every attempt at it carries this number
         self._queue.put_nowait(event)
 
     async def claim_nick(self, folded: str) -> bool:
@@ -169,6 +171,7 @@ class RedisBridge(Writer):
         event = ChannelCreated(channel, nick, state)
         answer: asyncio.Future[Existing | None] = asyncio.get_running_loop().create_future()
         self._answers[event] = answer
+        self._numbering.number(event)
         self._queue.put_nowait(event)
         try:
             # Bounded: a JOIN never hangs on a Redis that stopped answering.
@@ -244,25 +247,36 @@ class RedisBridge(Writer):
             if message.get("data") == self._ping:
                 self._maybe_healed()
                 continue
-            try:
-                origin, event = decode(message["data"])
-            except ValueError as exc:
-                log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
-                continue
-            if isinstance(event, ChannelUpdate) and event.state is not None:
-                self._heard_update(origin, event)
-            if origin == self.process_id or not self._delivered.is_new(event):
-                continue
-            if isinstance(event, Resync):
-                # Its messages of that time reached nobody: read them from history.
-                self._resync(from_ms(event.since_ms), origin)
-                continue
-            self._server.metrics.network_received += 1
-            try:
-                deliver.apply(self._server, self._view, origin, event)
-                self._delivered.remember(event)
-            except Exception:
-                log.exception("Could not apply %s from %s", type(event).__name__, origin)
+            await self._received(message)
+
+    async def _received(self, message: dict[str, Any]) -> None:
+        """Apply one event another process published (drop our own, and repeats)."""
+        try:
+            origin, seq, event = decode(message["data"])
+        except ValueError as exc:
+            log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
+            return
+        if origin != self.process_id and not self._seen.first_time(origin, seq):
+            return  # a write retried after its connection broke (.sequence)
+        if isinstance(event, ChannelUpdate) and event.state is not None:
+            self._heard_update(origin, event)
+        if origin == self.process_id or not self._delivered.is_new(event):
+            return
+        if isinstance(event, Resync):
+            # Its messages of that time reached nobody: read them from history.
+            self._resync(from_ms(event.since_ms), origin)
+            return
+        if isinstance(event, Join) and event.channel not in self._server.channels:
+            # No copy of the channel here: its state is in Redis, not in the event.
+            event = dataclasses.replace(event, state=await self._stored_state(event.channel))
+        self._server.metrics.network_received += 1
+        try:
+            deliver.apply(self._server, self._view, origin, event)
+            self._delivered.remember(event)
+        except Exception:
+            log.exception("Could not apply %s from %s", type(event).__name__, origin)
+        if isinstance(event, ProcessGone):
+            self._seen.forget(origin)
 
     def _subscribed_to(self, key: str) -> None:
         """Redis confirmed a subscription: if it is a channel's first local JOIN,

@@ -1,24 +1,39 @@
 """The wire form of the events processes exchange through Redis
 (:mod:`chatroom.server.network.events`).
 
-Pure: JSON (de)serialisation, no I/O. Every event is published once, by the
-process where it happened, wrapped in an envelope naming that process. A channel
-state travels as the JSON text of :mod:`.channels` (the same text Redis stores),
-inside the envelope as a string ("" for none).
+Pure: msgpack (de)serialisation, no I/O. Every event is published once, by the
+process where it happened, as one msgpack array, positional so that a chat
+message crosses Redis as little more than its line::
+
+    [kind, origin process, sequence number, field 1, field 2, ...]
+
+The fields follow the order of the event's dataclass; a :class:`Line` is
+``[command, [params], source or nil, {tags}, time]``, its server-time tag as
+milliseconds since the epoch (nil if it has none, or one in another form, which
+then stays among the tags); a channel state is the JSON text
+of :mod:`.channels` (the same text Redis stores; "" for none). A :class:`Join`
+carries no channel state on the wire: a process without a copy of the channel
+reads it from Redis (``chatroom:channel:<name>``, written before the JOIN is
+published). The sequence number counts the events of one origin process
+(:mod:`.sequence`): a receiver drops one it has seen, so a retried write shows
+nothing twice.
 
 :func:`decode` raises :class:`ValueError` for anything that is not an envelope this
-module wrote, down to the type of each field: a bad publish on the shared channel
-costs one log line, never a crash. Fields it does not know are ignored, so a field
-added later (with a default) does not stop older processes from reading an event.
+module wrote, down to the type of each field: a bad publish costs one log line,
+never a crash. Trailing fields it does not know are ignored and missing trailing
+fields take their defaults, so a field added later (at the end, with a default)
+does not stop older processes from reading an event.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import types
 import typing
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import msgpack  # type: ignore[import-untyped]  # no stubs; only packb/unpackb used
 
 from chatroom.cluster import channels
 from chatroom.protocol.line import Line
@@ -42,6 +57,7 @@ from chatroom.server.network.events import (
     UserUp,
 )
 from chatroom.server.network.state import ChannelState
+from chatroom.server.outgoing import format_time
 
 _TYPES: dict[str, type[Event]] = {
     "msg": ChannelMessage,
@@ -63,67 +79,110 @@ _TYPES: dict[str, type[Event]] = {
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 
 
+_OFF_WIRE: dict[type[Event], tuple[str, ...]] = {Join: ("state",)}
+"""Fields that stay home: a JOIN's channel state is read from Redis by whoever needs it."""
+
+
 def _line_out(line: Line) -> list[Any]:
-    return [dict(line.tags), line.source, line.command, list(line.params)]
+    tags = dict(line.tags)
+    stamp = tags.get("time")
+    when = _ms_of(stamp) if stamp is not None else None
+    if when is not None:
+        del tags["time"]  # travels as a number: 6 bytes, not 26
+    return [line.command, list(line.params), line.source, tags, when]
+
+
+def _ms_of(stamp: str) -> int | None:
+    """A server-time stamp as milliseconds since the epoch, if it reads back as
+    exactly the same text (else it travels as it is)."""
+    try:
+        when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    ms = (when - _EPOCH) // timedelta(milliseconds=1)
+    return ms if _stamp_of(ms) == stamp else None
+
+
+def _stamp_of(ms: int) -> str:
+    return format_time(_EPOCH + timedelta(milliseconds=ms))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_MS = 253_402_300_800_000  # year 10000: beyond, no stamp to make
 
 
 def _line_in(value: Any) -> Line:
-    if not isinstance(value, list) or len(value) != 4:
+    if not isinstance(value, list) or len(value) != 5:
         raise ValueError("malformed line")
-    tags, source, command, params = value
+    command, params, source, tags, when = value
     if not (
         isinstance(tags, dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items())
-        and (source is None or isinstance(source, str))
-        and isinstance(command, str)
+        and all(type(k) is str and type(v) is str for k, v in tags.items())
+        and (source is None or type(source) is str)
+        and type(command) is str
         and isinstance(params, list)
-        and all(isinstance(p, str) for p in params)
+        and all(type(p) is str for p in params)
+        and (when is None or (type(when) is int and 0 <= when < _MAX_MS))
     ):
         raise ValueError("malformed line")
+    if when is not None:
+        tags["time"] = _stamp_of(when)
     return Line(command, tuple(params), source, tags)
 
 
-def encode(origin: str, event: Event) -> bytes:
-    """The envelope for ``event`` published by process ``origin``."""
-    body: dict[str, Any] = {"o": origin, "t": _NAMES[type(event)]}
-    for key, value in vars(event).items():
-        if isinstance(value, Line):
-            body[key] = _line_out(value)
-        elif isinstance(value, ChannelState):
-            body[key] = channels.dump(value)
-        elif key == "state":  # a state that is None: "" as older processes wrote
-            body[key] = ""
-        elif key == "memberships" or key == "statuses":
-            body[key] = [list(pair) for pair in value]
-        else:
-            body[key] = value
-    return json.dumps(body, separators=(",", ":")).encode()
+def _field_out(key: str, value: Any) -> Any:
+    if isinstance(value, Line):
+        return _line_out(value)
+    if isinstance(value, ChannelState):
+        return channels.dump(value)
+    if key == "state":  # a state that is None
+        return ""
+    return value  # tuples of tuples pack as arrays of arrays
 
 
-def decode(data: bytes | str) -> tuple[str, Event]:
-    """``(origin, event)`` from an envelope; :class:`ValueError` if it is not one.
+def encode(origin: str, seq: int, event: Event) -> bytes:
+    """The envelope for ``event``, the ``seq``-th event published by process ``origin``."""
+    cls = type(event)
+    skip = _OFF_WIRE.get(cls, ())
+    body: list[Any] = [_NAMES[cls], origin, seq]
+    body += [
+        _field_out(f.name, getattr(event, f.name))
+        for f in dataclasses.fields(cls)
+        if f.name not in skip
+    ]
+    packed: bytes = msgpack.packb(body, use_bin_type=True)
+    return packed
 
-    Every field is checked against its annotation (a ``str`` is a ``str``, ``null``
+
+def decode(data: bytes) -> tuple[str, int, Event]:
+    """``(origin, seq, event)`` from an envelope; :class:`ValueError` if it is not one.
+
+    Every field is checked against its annotation (a ``str`` is a ``str``, nil
     only where the field may be None, pairs are pairs), so a bad value is refused
-    here rather than raising later in the code that delivers it. Keys this version
-    does not know are ignored: a newer process may add fields to an event (with a
-    default) and older ones still read it. A kind of event this version does not
-    know is refused (see docs/scale-out.md on upgrades)."""
+    here rather than raising later in the code that delivers it. Trailing fields
+    this version does not know are ignored: a newer process may add fields to an
+    event (with a default) and older ones still read it. A kind of event this
+    version does not know is refused (see docs/scale-out.md on upgrades)."""
     try:
-        body = json.loads(data)
-        origin = body.pop("o")
-        cls = _TYPES[body.pop("t")]
+        body = msgpack.unpackb(data, raw=False, strict_map_key=True, use_list=True)
+        if not isinstance(body, list) or len(body) < 3:
+            raise ValueError("not an array")
+        kind, origin, seq, *values = body
+        cls = _TYPES[kind]
         hints = _hints(cls)
-        fields = {key: _value(body[key], hints[key]) for key in hints if key in body}
+        names = [name for name in hints if name not in _OFF_WIRE.get(cls, ())]
+        fields = {
+            name: _value(value, hints[name]) for name, value in zip(names, values, strict=False)
+        }
         event = cls(**fields)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except Exception as exc:  # msgpack raises several kinds: all mean "not ours"
         raise ValueError(f"not a chatroom cluster event: {exc}") from None
-    if not isinstance(origin, str):
-        raise ValueError("not a chatroom cluster event: bad origin")
+    if type(origin) is not str or type(seq) is not int:
+        raise ValueError("not a chatroom cluster event: bad origin or sequence number")
     state_line = event.line if isinstance(event, UserState) else None
     if state_line is not None and state_line.command not in USER_STATE_COMMANDS:
         raise ValueError(f"not a chatroom cluster event: a {state_line.command} state line")
-    return origin, event
+    return origin, seq, event
 
 
 _HINTS: dict[type[Any], dict[str, Any]] = {}
@@ -139,7 +198,7 @@ def _hints(cls: type[Any]) -> dict[str, Any]:
 
 
 def _value(value: Any, hint: Any) -> Any:
-    """``value`` from JSON as a field of type ``hint``, or :class:`ValueError`.
+    """``value`` from msgpack as a field of type ``hint``, or :class:`ValueError`.
 
     Knows the types events use: ``str``, ``int``, ``bool``, :class:`Line`,
     :class:`ChannelState` (its JSON text: a malformed one refuses the event), a

@@ -38,6 +38,7 @@ from chatroom.server import presence
 from chatroom.server.auth import guest_nick
 from chatroom.server.mirror import restore, snapshot
 from chatroom.server.network.events import Join
+from chatroom.server.network.state import ChannelState
 from chatroom.server.network.view import RemoteUser
 
 log = logging.getLogger("chatroom.cluster")
@@ -215,6 +216,7 @@ class Liveness(Recovery):
         except BaseException:
             self._missed[:0] = missed
             raise
+        self._numbering.done(missed)
 
     async def _survey(self) -> None:
         """Learn which processes have a heartbeat; log the list when it changes."""
@@ -282,6 +284,22 @@ class Liveness(Recovery):
                     deliver.mirror(self._server, shared_state)
             except (ValueError, AttributeError) as exc:  # UnicodeDecodeError included
                 log.warning("Ignored the bad state of channel %s: %s", folded, exc)
+
+    async def _stored_state(self, folded: str) -> ChannelState | None:
+        """The state Redis holds of channel ``folded`` (a JOIN event carries none),
+        or None if there is none, it cannot be read, or Redis did not answer."""
+        try:
+            stored = await self._client.get(channel_key(folded))
+        except RedisError as exc:
+            log.warning("Could not read the state of channel %s: %s", folded, exc)
+            return None
+        if stored is None:
+            return None
+        try:
+            return shared.parse(as_text(stored))
+        except (ValueError, AttributeError) as exc:  # UnicodeDecodeError included
+            log.warning("Ignored the bad state of channel %s: %s", folded, exc)
+            return None
 
     async def _cleanup(
         self,

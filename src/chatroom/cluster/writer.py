@@ -119,6 +119,8 @@ class Writer(Liveness):
                 log.exception("Could not send %d events to Redis", len(batch))
                 self._unsent(batch)
             finally:
+                kept = {id(item) for item in self._missed}  # sent again: same number
+                self._numbering.done(i for i in (*batch, *missed) if id(i) not in kept)
                 for item in batch:  # unanswered (Redis failed): created here, then
                     if isinstance(item, ChannelCreated):
                         self._answer(item, None)
@@ -174,10 +176,11 @@ class Writer(Liveness):
 
     def _queue_commands(self, pipe: Any, event: Event) -> None:
         me = self.process_id
+        seq = self._numbering.of(event)
         match event:
             case ChannelMessage(channel=channel):
                 # Heard only by the processes with members there (.interest).
-                key, envelope = channel_events_key(channel), encode(me, event)
+                key, envelope = channel_events_key(channel), encode(me, seq, event)
                 if self._interest.sharded:
                     pipe.spublish(key, envelope)
                 else:
@@ -186,7 +189,7 @@ class Writer(Liveness):
             case PrivateMessage(target=target) | Kick(target=target):
                 owner = self._view.users.get(target)
                 if owner is not None:
-                    pipe.publish(inbox_key(owner.process), encode(me, event))
+                    pipe.publish(inbox_key(owner.process), encode(me, seq, event))
                 return
             case UserUp(nick):
                 pipe.hset(USERS, casefold(nick), user_record(event, me))
@@ -213,7 +216,7 @@ class Writer(Liveness):
                 # Published by the script, and only if this process really was first.
                 self._creations.append((len(pipe), event))
                 member = json.dumps({"s": "o", "p": me})
-                envelope = encode(me, event)
+                envelope = encode(me, seq, event)
                 pipe.eval(
                     CREATE_CHANNEL,
                     2,
@@ -228,7 +231,7 @@ class Writer(Liveness):
                 return
             case ChannelUpdate(channel, state, statuses, _line):
                 pairs = [item for pair in statuses for item in pair]
-                envelope = encode(me, event)
+                envelope = encode(me, seq, event)
                 keys = (channel_key(channel), members_key(channel))
                 self._updates.append((len(pipe), event))
                 text = shared.dump(state) if state is not None else ""
@@ -248,7 +251,7 @@ class Writer(Liveness):
                     pipe.hset(USERS, nick, current)
             case _:
                 pass
-        pipe.publish(EVENTS, encode(me, event))
+        pipe.publish(EVENTS, encode(me, seq, event))
 
     def _record_of(self, folded: str) -> str | None:
         """The ``chatroom:users`` record of local user ``folded`` as it is now (if
