@@ -34,6 +34,8 @@ from types import TracebackType
 from bench.redisproc import RedisProcess, find_redis
 
 HOST = "127.0.0.1"
+#: The environment variable naming a directory for cProfile output of our servers.
+PROFILE_ENV = "CHATROOM_BENCH_PROFILE"
 #: How long a server may take to accept connections after it was started.
 START_TIMEOUT_S = 20.0
 #: How long a server has to exit after SIGTERM before it is killed.
@@ -137,6 +139,12 @@ class OursLauncher(Launcher):
         root = str(self._src_root())
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         argv = [sys.executable, "-m", "chatroom", "server", HOST, "-p", str(port)]
+        # CHATROOM_BENCH_PROFILE=DIR runs each of our processes under cProfile, writing
+        # DIR/<server>-<port>.prof when it stops (for where the time goes, not for speed).
+        profile = os.environ.get(PROFILE_ENV, "")
+        if profile:
+            out = Path(profile) / f"{self.name.replace(':', '-')}-{port}.prof"
+            argv[1:1] = ["-m", "cProfile", "-o", str(out)]
         return [*argv, "--config", str(config)], env
 
 

@@ -132,6 +132,17 @@ def test_before_runs_the_source_tree_named_in_the_environment(
     assert servers.launcher("ours-x2") is LAUNCHERS["ours-x2"]
 
 
+def test_profiling_runs_our_server_under_cprofile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(servers.PROFILE_ENV, str(tmp_path))
+    argv, _env = servers.launcher("before:ours").command(7, tmp_path, False)
+    assert argv[1:5] == ["-m", "cProfile", "-o", str(tmp_path / "before-ours-7.prof")]
+    assert argv[5:7] == ["-m", "chatroom"]
+    monkeypatch.delenv(servers.PROFILE_ENV)
+    assert "cProfile" not in LAUNCHERS["ours"].command(7, tmp_path, False)[0]
+
+
 def test_without_redis_the_kind_is_skipped_with_the_reason(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
