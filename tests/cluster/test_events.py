@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgpack
@@ -29,6 +30,7 @@ from chatroom.server.network.events import (
     UserUp,
 )
 from chatroom.server.network.state import ChannelState
+from chatroom.server.outgoing import format_time
 
 LINE = Line("PRIVMSG", ("#room", "hi: there"), "a!u@h", {"msgid": "x1", "time": "t"})
 STATE = ChannelState(
@@ -161,12 +163,29 @@ def test_a_chat_message_is_little_more_than_its_line() -> None:
 
 @pytest.mark.parametrize(
     "stamp",
-    ["2026-12-05T12:00:00.000Z", "1970-01-01T00:00:00.001Z", "2026-12-05T12:00:00Z", "soon"],
+    [
+        "2026-12-05T12:00:00.000Z",
+        "1970-01-01T00:00:00.001Z",
+        "2026-12-05T12:00:00Z",
+        "2026-13-05T12:00:00.000Z",
+        "1969-12-31T23:59:59.999Z",
+        "soon",
+    ],
 )
 def test_a_time_tag_comes_back_exactly(stamp: str) -> None:
     """A server-time stamp travels as a number when that gives back the same
     text, else as it is."""
     line = Line("PRIVMSG", ("#a", "hi"), "a!u@h", {"time": stamp, "msgid": "m"})
+    _round_trip(ChannelMessage("#a", line))
+
+
+@pytest.mark.parametrize("ms", [0, 1, 999, 1_764_936_000_123, 253_402_300_799_999])
+def test_a_time_as_a_number_reads_back_as_the_server_writes_it(ms: int) -> None:
+    when = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    stamp = format_time(when)
+    line = Line("PRIVMSG", ("#a", "hi"), "a!u@h", {"time": stamp})
+    body = msgpack.unpackb(encode("p", 1, ChannelMessage("#a", line)))
+    assert body[4][4] == ms and "time" not in body[4][3]
     _round_trip(ChannelMessage("#a", line))
 
 

@@ -28,9 +28,12 @@ does not stop older processes from reading an event.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 import types
 import typing
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import msgpack  # type: ignore[import-untyped]  # no stubs; only packb/unpackb used
@@ -57,7 +60,6 @@ from chatroom.server.network.events import (
     UserUp,
 )
 from chatroom.server.network.state import ChannelState
-from chatroom.server.outgoing import format_time
 
 _TYPES: dict[str, type[Event]] = {
     "msg": ChannelMessage,
@@ -92,35 +94,61 @@ def _line_out(line: Line) -> list[Any]:
     return [line.command, list(line.params), line.source, tags, when]
 
 
-def _ms_of(stamp: str) -> int | None:
-    """A server-time stamp as milliseconds since the epoch, if it reads back as
-    exactly the same text (else it travels as it is)."""
-    try:
-        when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-    ms = (when - _EPOCH) // timedelta(milliseconds=1)
-    return ms if _stamp_of(ms) == stamp else None
-
-
-def _stamp_of(ms: int) -> str:
-    return format_time(_EPOCH + timedelta(milliseconds=ms))
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+_EPOCH = date(1970, 1, 1)  # the stamps are UTC
+_DAY_MS = 86_400_000
 _MAX_MS = 253_402_300_800_000  # year 10000: beyond, no stamp to make
 
 
+def _ms_of(stamp: str) -> int | None:
+    """A server-time stamp (``format_time``'s form, in UTC) as milliseconds since the
+    epoch, or None if it is not exactly of that form (it then travels as it is).
+    Plain arithmetic, the day cached: this runs for every message."""
+    if not _STAMP.fullmatch(stamp):
+        return None
+    hour, minute, second = int(stamp[11:13]), int(stamp[14:16]), int(stamp[17:19])
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    try:
+        days = _day_of(stamp[:10])
+    except ValueError:  # a 13th month, say
+        return None
+    if days < 0:
+        return None
+    return days * _DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + int(stamp[20:23])
+
+
+def _stamp_of(ms: int) -> str:
+    """The stamp of ``ms``, as ``chatroom.server.outgoing.format_time`` writes it."""
+    days, rest = divmod(ms, _DAY_MS)
+    seconds, milli = divmod(rest, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{_date_of(days)}T{hour:02d}:{minute:02d}:{second:02d}.{milli:03d}Z"
+
+
+@functools.lru_cache(maxsize=16)
+def _day_of(text: str) -> int:
+    """Days since the epoch of ``YYYY-MM-DD``; :class:`ValueError` if no such day."""
+    return (date.fromisoformat(text) - _EPOCH).days
+
+
+@functools.lru_cache(maxsize=16)
+def _date_of(days: int) -> str:
+    when = _EPOCH + timedelta(days=days)
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
+
+
 def _line_in(value: Any) -> Line:
-    if not isinstance(value, list) or len(value) != 5:
+    if type(value) is not list or len(value) != 5:
         raise ValueError("malformed line")
     command, params, source, tags, when = value
     if not (
-        isinstance(tags, dict)
+        type(tags) is dict
         and all(type(k) is str and type(v) is str for k, v in tags.items())
         and (source is None or type(source) is str)
         and type(command) is str
-        and isinstance(params, list)
+        and type(params) is list
         and all(type(p) is str for p in params)
         and (when is None or (type(when) is int and 0 <= when < _MAX_MS))
     ):
@@ -130,26 +158,91 @@ def _line_in(value: Any) -> Line:
     return Line(command, tuple(params), source, tags)
 
 
-def _field_out(key: str, value: Any) -> Any:
-    if isinstance(value, Line):
-        return _line_out(value)
-    if isinstance(value, ChannelState):
-        return channels.dump(value)
-    if key == "state":  # a state that is None
-        return ""
-    return value  # tuples of tuples pack as arrays of arrays
+Convert = Callable[[Any], Any]
+
+
+def _state_out(state: ChannelState | None) -> str:
+    return "" if state is None else channels.dump(state)
+
+
+def _writer(hint: Any) -> Convert | None:
+    """How a field of type ``hint`` goes on the wire (None: as it is; tuples of
+    tuples pack as arrays of arrays)."""
+    inner = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if hint is Line or inner == [Line]:
+        return lambda line: None if line is None else _line_out(line)
+    if hint is ChannelState or inner == [ChannelState]:
+        return _state_out
+    return None
+
+
+def _reader(hint: Any) -> Convert:
+    """How a field of type ``hint`` comes off the wire, checked: a function that
+    returns the value or raises :class:`ValueError`.
+
+    Knows the types events use: ``str``, ``int``, ``bool`` (exact types: a bool is
+    not an int here), :class:`Line`, :class:`ChannelState` (its JSON text: a
+    malformed one refuses the event; "" is None), a union with None,
+    ``tuple[X, ...]`` and fixed tuples such as ``tuple[str, str]``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        read, state = _reader(inner), inner is ChannelState
+        return lambda v: None if v is None or (state and v == "") else read(v)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _reader(args[0])
+        return lambda v: tuple(map(item, _list(v, None)))
+    if origin is tuple:
+        readers = [_reader(arg) for arg in args]
+        return lambda v: tuple(r(x) for r, x in zip(readers, _list(v, len(readers)), strict=True))
+    if hint is Line:
+        return _line_in
+    if hint is ChannelState:
+        return lambda v: channels.parse(_exact(v, str))
+    if hint in (str, int, bool):
+        return lambda v: _exact(v, hint)
+    raise TypeError(f"no wire form for {hint!r}")  # a new field type: teach it here
+
+
+def _exact(value: Any, kind: type[Any]) -> Any:
+    if type(value) is not kind:
+        raise ValueError(f"{value!r} is not a {kind.__name__}")
+    return value
+
+
+def _list(value: Any, length: int | None) -> list[Any]:
+    if type(value) is not list or (length is not None and len(value) != length):
+        raise ValueError(f"{value!r} is not a list of {length or 'any number of'} items")
+    return value
+
+
+Schema = list[tuple[str, Convert | None, Convert]]
+_SCHEMAS: dict[type[Event], Schema] = {}
+
+
+def _schema(cls: type[Event]) -> Schema:
+    """Each field of ``cls`` that goes on the wire, in order: its name, writer and
+    reader (made once: this module's annotations are strings under ``from
+    __future__ import annotations``)."""
+    schema = _SCHEMAS.get(cls)
+    if schema is None:
+        hints = typing.get_type_hints(cls)
+        skip = _OFF_WIRE.get(cls, ())
+        schema = _SCHEMAS[cls] = [
+            (f.name, _writer(hints[f.name]), _reader(hints[f.name]))
+            for f in dataclasses.fields(cls)
+            if f.name not in skip
+        ]
+    return schema
 
 
 def encode(origin: str, seq: int, event: Event) -> bytes:
     """The envelope for ``event``, the ``seq``-th event published by process ``origin``."""
     cls = type(event)
-    skip = _OFF_WIRE.get(cls, ())
     body: list[Any] = [_NAMES[cls], origin, seq]
-    body += [
-        _field_out(f.name, getattr(event, f.name))
-        for f in dataclasses.fields(cls)
-        if f.name not in skip
-    ]
+    for name, write, _read in _schema(cls):
+        value = getattr(event, name)
+        body.append(value if write is None else write(value))
     packed: bytes = msgpack.packb(body, use_bin_type=True)
     return packed
 
@@ -165,14 +258,13 @@ def decode(data: bytes) -> tuple[str, int, Event]:
     version does not know is refused (see docs/scale-out.md on upgrades)."""
     try:
         body = msgpack.unpackb(data, raw=False, strict_map_key=True, use_list=True)
-        if not isinstance(body, list) or len(body) < 3:
+        if type(body) is not list or len(body) < 3:
             raise ValueError("not an array")
         kind, origin, seq, *values = body
         cls = _TYPES[kind]
-        hints = _hints(cls)
-        names = [name for name in hints if name not in _OFF_WIRE.get(cls, ())]
         fields = {
-            name: _value(value, hints[name]) for name, value in zip(names, values, strict=False)
+            name: read(value)
+            for (name, _write, read), value in zip(_schema(cls), values, strict=False)
         }
         event = cls(**fields)
     except Exception as exc:  # msgpack raises several kinds: all mean "not ours"
@@ -183,48 +275,3 @@ def decode(data: bytes) -> tuple[str, int, Event]:
     if state_line is not None and state_line.command not in USER_STATE_COMMANDS:
         raise ValueError(f"not a chatroom cluster event: a {state_line.command} state line")
     return origin, seq, event
-
-
-_HINTS: dict[type[Any], dict[str, Any]] = {}
-
-
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    """The field types of an event class (resolved once: this module's annotations
-    are strings under ``from __future__ import annotations``)."""
-    if cls not in _HINTS:
-        hints = typing.get_type_hints(cls)
-        _HINTS[cls] = {field.name: hints[field.name] for field in dataclasses.fields(cls)}
-    return _HINTS[cls]
-
-
-def _value(value: Any, hint: Any) -> Any:
-    """``value`` from msgpack as a field of type ``hint``, or :class:`ValueError`.
-
-    Knows the types events use: ``str``, ``int``, ``bool``, :class:`Line`,
-    :class:`ChannelState` (its JSON text: a malformed one refuses the event), a
-    union with None, ``tuple[X, ...]`` and fixed tuples such as ``tuple[str, str]``."""
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (types.UnionType, typing.Union):
-        if value is None and type(None) in args:
-            return None
-        if value == "" and ChannelState in args:
-            return None  # no state (or an older process's event without one)
-        (inner,) = [arg for arg in args if arg is not type(None)]
-        return _value(value, inner)
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise ValueError(f"{value!r} is not a list")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_value(item, args[0]) for item in value)
-        if len(value) != len(args):
-            raise ValueError(f"{value!r} does not have {len(args)} items")
-        return tuple(_value(item, arg) for item, arg in zip(value, args, strict=True))
-    if hint is Line:
-        return _line_in(value)
-    if hint is ChannelState and type(value) is str:
-        return channels.parse(value)
-    # bool is an int in Python, but not in an event: exact types only.
-    if hint in (str, int, bool) and type(value) is hint:
-        return value
-    raise ValueError(f"{value!r} is not a {getattr(hint, '__name__', hint)}")
