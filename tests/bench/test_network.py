@@ -103,7 +103,7 @@ def test_tiny_chat_and_hop_over_two_processes(cluster_launcher: OursClusterLaunc
 @pytest.mark.timeout(240)
 def test_rooms_stay_local_over_four_processes(cluster_launcher: OursClusterLauncher) -> None:
     """Scenario 8 on ours-x4: each room on one process; everything is delivered and
-    each message crosses Redis once, heard back by its own process only."""
+    no message crosses Redis (only heartbeats and joins do)."""
     outcome = run_all(
         ["ours-x4"], [8], Params(clients=40, duration_s=1.0), workers=1, progress=lambda _: None
     )
@@ -113,7 +113,7 @@ def test_rooms_stay_local_over_four_processes(cluster_launcher: OursClusterLaunc
     assert local.value("delivered") == 40 * 19 * 2
     assert local.value("lost") == 0
     per_msg = local.value("redis_publish_per_msg")
-    assert isinstance(per_msg, float) and 1.0 <= per_msg < 1.2
+    assert isinstance(per_msg, float) and per_msg < 0.5, per_msg
 
 
 def test_before_runs_the_source_tree_named_in_the_environment(

@@ -1,20 +1,26 @@
 """The compact wire form over a real Redis: an event published twice (a retried
 write) is applied once, a new number from the same process is applied, garbage
-costs a log line; a JOIN without channel state has it read from Redis. The wire
-form itself is tested in tests/cluster/test_events.py."""
+costs a log line; a JOIN without channel state has it read from Redis; a room
+nobody else is in is not published until someone joins. The wire form itself is
+tested in tests/cluster/test_events.py."""
 
 from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
 
 import redis
 
 from chatroom.cluster import channels
-from chatroom.cluster.events import encode
+from chatroom.cluster.events import decode, encode
 from chatroom.protocol.line import Line
-from chatroom.server.network.events import ChannelLine, Join
+from chatroom.server.network.events import ChannelLine, ChannelMessage, Join
 from chatroom.server.network.state import ChannelState
+from chatroom.server.outgoing import format_time
 from support.irc_client import IrcClient
 from support.redis import RedisServer
 from support.server import ServerFactory, cluster_member
+from support.timeouts import TIMEOUT
 
 
 def test_an_event_published_twice_is_shown_once(
@@ -64,3 +70,47 @@ def test_a_join_of_a_channel_unknown_here_reads_its_state_from_redis(
     assert "far" in replies["353"].params[-1].lower()
     store.close()
     bob.close()
+
+
+def test_a_room_nobody_else_is_in_costs_redis_nothing_until_someone_joins(
+    server_factory: ServerFactory, shared_redis: RedisServer
+) -> None:
+    """alice is alone in #solo: her messages are not published. When a JOIN from
+    another process arrives, those she sent since its time are published after all
+    (its process subscribed before publishing the JOIN), the older ones never."""
+    server = cluster_member(server_factory, shared_redis.url)
+    store = redis.Redis.from_url(shared_redis.url)
+    shard = store.pubsub()
+    shard.ssubscribe("chatroom:chan:{#solo}")
+    assert shard.get_message(timeout=TIMEOUT)["type"] == "ssubscribe"
+    alice = IrcClient(server.port).register("solo_alice")
+    alice.join("#solo")
+    alice.send("PRIVMSG #solo :before the join")
+    alice.send("PING sync")
+    alice.expect("PONG")
+    time.sleep(0.05)
+    joined_at = format_time(datetime.now(UTC))
+    time.sleep(0.05)
+    for text in ("after 1", "after 2"):
+        alice.send(f"PRIVMSG #solo :{text}")
+    alice.send("PING sync")
+    alice.expect("PONG")
+    assert shard.get_message(timeout=0.3) is None  # nothing crossed Redis
+    line = Line("JOIN", ("#solo",), "far!u@elsewhere", {"time": joined_at})
+    join = Join("#solo", "far", "far!u@elsewhere", "", "*", "Far", line)
+    store.publish("chatroom:events", encode("elsewhere:3:abcdef", 1, join))
+    texts = []
+    while len(texts) < 2:
+        message = shard.get_message(timeout=TIMEOUT)
+        assert message is not None, f"only {texts} were published"
+        if message["type"] == "smessage":
+            _origin, _seq, event = decode(message["data"])
+            assert isinstance(event, ChannelMessage)
+            texts.append(event.line.params[1])
+    assert texts == ["after 1", "after 2"]
+    alice.send("PRIVMSG #solo :now published at once")
+    message = shard.get_message(timeout=TIMEOUT)
+    assert message is not None and b"now published at once" in message["data"]
+    shard.close()
+    store.close()
+    alice.close()

@@ -40,7 +40,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from chatroom.cluster import deliver
 from chatroom.cluster.catchup import catch_up_channel
-from chatroom.cluster.events import decode
+from chatroom.cluster.events import decode, stamp_ms
 from chatroom.cluster.interest import Interest
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
@@ -277,6 +277,16 @@ class RedisBridge(Writer):
             log.exception("Could not apply %s from %s", type(event).__name__, origin)
         if isinstance(event, ProcessGone):
             self._seen.forget(origin)
+        elif isinstance(event, Join):
+            self._publish_unheard(event)
+
+    def _publish_unheard(self, join: Join) -> None:
+        """Another process's user joined: publish the channel's messages sent here
+        since that JOIN that nobody elsewhere could hear then (:mod:`.unheard`)."""
+        stamp = join.line.tags.get("time")
+        since = None if stamp is None else stamp_ms(stamp)
+        for message in self._unheard.take(join.channel, 0 if since is None else since):
+            self.publish(message)
 
     def _subscribed_to(self, key: str) -> None:
         """Redis confirmed a subscription: if it is a channel's first local JOIN,

@@ -100,6 +100,12 @@ _DAY_MS = 86_400_000
 _MAX_MS = 253_402_300_800_000  # year 10000: beyond, no stamp to make
 
 
+def stamp_ms(stamp: str) -> int | None:
+    """A server-time tag's value as milliseconds since the epoch, or None if it is
+    not of the form this server writes."""
+    return _ms_of(stamp)
+
+
 def _ms_of(stamp: str) -> int | None:
     """A server-time stamp (``format_time``'s form, in UTC) as milliseconds since the
     epoch, or None if it is not exactly of that form (it then travels as it is).

@@ -61,6 +61,7 @@ from chatroom.server.network.events import (
     UserUp,
 )
 from chatroom.server.network.state import ChannelState
+from chatroom.storage.base import to_ms, utc_now
 
 log = logging.getLogger("chatroom.cluster")
 
@@ -179,6 +180,10 @@ class Writer(Liveness):
         seq = self._numbering.of(event)
         match event:
             case ChannelMessage(channel=channel):
+                if channel not in self._view.members:
+                    # Nobody elsewhere to hear it: kept a moment, not sent (.unheard).
+                    self._unheard.keep(to_ms(utc_now()), event)
+                    return
                 # Heard only by the processes with members there (.interest).
                 key, envelope = channel_events_key(channel), encode(me, seq, event)
                 if self._interest.sharded:
