@@ -9,7 +9,7 @@ import msgpack
 import pytest
 
 from chatroom.cluster import channels
-from chatroom.cluster.events import decode, encode
+from chatroom.cluster.events import decode, encode, peek
 from chatroom.protocol.line import Line
 from chatroom.server.network.events import (
     ChannelCreated,
@@ -263,3 +263,11 @@ def test_a_channel_state_travels_as_the_text_redis_stores() -> None:
     body = msgpack.unpackb(encode("p", 1, ChannelUpdate("#room", STATE)))
     assert body[4] == channels.dump(STATE)
     assert msgpack.unpackb(encode("p", 1, ChannelUpdate("#room", None)))[4] == ""
+
+
+def test_peek_reads_the_kind_and_origin_only() -> None:
+    assert peek(encode("proc-1", 7, EVENTS[0])) == (ChannelMessage, "proc-1")
+    assert peek(encode("proc-1", 8, Resync(1))) == (Resync, "proc-1")
+    for data in (b"", b"\xc1", _pack("nope", "p", 1), _pack("gone", 5, 1), _pack("gone")):
+        assert peek(data) is None
+    assert peek(_pack("gone", "p", "not checked here")) == (ProcessGone, "p")

@@ -40,7 +40,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from chatroom.cluster import deliver
 from chatroom.cluster.catchup import catch_up_channel
-from chatroom.cluster.events import decode, stamp_ms
+from chatroom.cluster.events import decode, peek, stamp_ms
 from chatroom.cluster.interest import Interest
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
@@ -251,6 +251,9 @@ class RedisBridge(Writer):
 
     async def _received(self, message: dict[str, Any]) -> None:
         """Apply one event another process published (drop our own, and repeats)."""
+        head = peek(message["data"])
+        if head is not None and head[1] == self.process_id and head[0] is not ChannelUpdate:
+            return  # our own, heard back (only a channel update's echo counts)
         try:
             origin, seq, event = decode(message["data"])
         except ValueError as exc:

@@ -253,6 +253,22 @@ def encode(origin: str, seq: int, event: Event) -> bytes:
     return packed
 
 
+def peek(data: bytes) -> tuple[type[Event], str] | None:
+    """The kind of event and origin of an envelope, reading nothing else (a process
+    drops its own events, heard back from Redis, for less than a decode); None if
+    ``data`` does not start as an envelope (:func:`decode` says why)."""
+    try:
+        unpacker = msgpack.Unpacker(raw=False)
+        unpacker.feed(data)
+        if unpacker.read_array_header() < 3:
+            return None
+        kind, origin = unpacker.unpack(), unpacker.unpack()
+        cls = _TYPES.get(kind) if type(kind) is str else None
+    except Exception:  # msgpack's errors, of several kinds
+        return None
+    return None if cls is None or type(origin) is not str else (cls, origin)
+
+
 def decode(data: bytes) -> tuple[str, int, Event]:
     """``(origin, seq, event)`` from an envelope; :class:`ValueError` if it is not one.
 
