@@ -179,22 +179,8 @@ class Writer(Liveness):
         me = self.process_id
         seq = self._numbering.of(event)
         match event:
-            case ChannelMessage(channel=channel):
-                if channel not in self._view.members:
-                    # Nobody elsewhere to hear it: kept a moment, not sent (.unheard).
-                    self._unheard.keep(to_ms(utc_now()), event)
-                    return
-                # Heard only by the processes with members there (.interest).
-                key, envelope = channel_events_key(channel), encode(me, seq, event)
-                if self._interest.sharded:
-                    pipe.spublish(key, envelope)
-                else:
-                    pipe.publish(key, envelope)
-                return
-            case PrivateMessage(target=target) | Kick(target=target):
-                owner = self._view.users.get(target)
-                if owner is not None:
-                    pipe.publish(inbox_key(owner.process), encode(me, seq, event))
+            case ChannelMessage() | PrivateMessage() | Kick():
+                self._queue_message(pipe, seq, event)
                 return
             case UserUp(nick):
                 pipe.hset(USERS, casefold(nick), user_record(event, me))
@@ -257,6 +243,27 @@ class Writer(Liveness):
             case _:
                 pass
         pipe.publish(EVENTS, encode(me, seq, event))
+
+    def _queue_message(
+        self, pipe: Any, seq: int, event: ChannelMessage | PrivateMessage | Kick
+    ) -> None:
+        """A message for the processes that can hear it, and only those."""
+        me = self.process_id
+        if isinstance(event, ChannelMessage):
+            if event.channel not in self._view.members:
+                # Nobody elsewhere to hear it: kept a moment, not sent (.unheard).
+                self._unheard.keep(to_ms(utc_now()), event)
+                return
+            # Heard only by the processes with members there (.interest).
+            key, envelope = channel_events_key(event.channel), encode(me, seq, event)
+            if self._interest.sharded:
+                pipe.spublish(key, envelope)
+            else:
+                pipe.publish(key, envelope)
+            return
+        owner = self._view.users.get(event.target)  # a private message, a KICK
+        if owner is not None:
+            pipe.publish(inbox_key(owner.process), encode(me, seq, event))
 
     def _record_of(self, folded: str) -> str | None:
         """The ``chatroom:users`` record of local user ``folded`` as it is now (if
