@@ -58,6 +58,7 @@ from chatroom.cluster.writer import Writer
 from chatroom.server.network import Existing
 from chatroom.server.network.events import (
     ChannelCreated,
+    ChannelMessage,
     ChannelUpdate,
     Event,
     Join,
@@ -66,7 +67,7 @@ from chatroom.server.network.events import (
 )
 from chatroom.server.network.state import ChannelState
 from chatroom.server.network.view import RemoteView
-from chatroom.storage.base import from_ms, utc_now
+from chatroom.storage.base import from_ms, to_ms, utc_now
 
 if TYPE_CHECKING:
     from chatroom.server.server import Server
@@ -128,6 +129,10 @@ class RedisBridge(Writer):
     # -- the Network protocol ----------------------------------------------------
 
     def publish(self, event: Event) -> None:
+        if isinstance(event, ChannelMessage) and event.channel not in self._view.members:
+            # Nobody elsewhere to hear it: not even queued (.unheard).
+            self._unheard.keep(to_ms(utc_now()), event)
+            return
         if isinstance(event, ChannelUpdate) and event.state is not None:
             self._echoes.sent(event.channel)
         elif isinstance(event, Join | ChannelCreated):
