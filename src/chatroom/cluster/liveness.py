@@ -114,6 +114,7 @@ class Liveness(Recovery):
             if not alive:
                 log.warning("Process %s went away; its users quit", process)
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
+                self._seen.forget(process)  # its numbers: memory for the living only
                 await self._cleanup(process, gone)
 
     async def _sweep_nicks(self) -> None:
