@@ -17,7 +17,7 @@ from pathlib import Path
 from bench import report
 from bench.runner import run_all
 from bench.scenarios import SCENARIOS, Params
-from bench.servers import DEFAULT_SERVERS, LAUNCHERS
+from bench.servers import BEFORE, DEFAULT_SERVERS, LAUNCHERS, known
 from bench.worker import raise_nofile_limit
 
 
@@ -39,9 +39,11 @@ def _int_list(text: str) -> list[int]:
 
 def _name_list(text: str) -> list[str]:
     names = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [n for n in names if n not in LAUNCHERS]
+    unknown = [n for n in names if not known(n)]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"servers are {', '.join(LAUNCHERS)}; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"servers are {', '.join(LAUNCHERS)} (ours ones also as {BEFORE}NAME); got {text!r}"
+        )
     return names
 
 
@@ -68,10 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
             "started by the bench on a free loopback port with flood control and "
             "per-address limits lifted, and stopped afterwards. Scenarios: "
             "1 fan-out flat out, 2 people chatting, 3 connection storm, 4 capacity, "
-            "5 slow reader, 6 history, 7 Redis hop (ours-x2 only). The server "
-            "ours-x2 is ours as two processes joined through a throwaway redis-server, "
-            "with clients alternating between them: run '--servers ours,ours-x2 "
-            "--scenarios 2,7' to see what scaling out buys and costs."
+            "5 slow reader, 6 history, 7 Redis hop (ours-x2/x4 only), 8 rooms stay local. "
+            "The servers ours-x1, ours-x2 and ours-x4 are ours as 1, 2 or 4 processes "
+            "joined through a throwaway redis-server, with clients spread over them: run "
+            "'--servers ours,ours-x2 --scenarios 2,7' to see what scaling out buys and "
+            "costs. before:NAME runs NAME from the source tree in CHATROOM_BENCH_BEFORE "
+            "(a src directory), to measure a change side by side with the code before it."
         ),
     )
     parser.add_argument(
@@ -85,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenarios",
         type=_int_list,
         default=[1, 2, 3, 4, 5, 6],
-        help="comma-separated scenario numbers (default: 1,2,3,4,5,6; 7 needs ours-x2)",
+        help="comma-separated scenario numbers (default: 1,2,3,4,5,6; 7 needs ours-x2/x4)",
     )
     parser.add_argument(
         "--scale",
@@ -143,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         msg_bytes=args.msg_bytes,
         seed=args.seed,
     )
-    full = {1: 200, 2: 1000, 3: 1000, 4: 10_000, 5: 1001, 6: 0, 7: 200}
+    full = {1: 200, 2: 1000, 3: 1000, 4: 10_000, 5: 1001, 6: 0, 7: 200, 8: 1000}
     biggest = max(params.size(full[n]) for n in args.scenarios)
     if biggest + 100 > limit:
         print(
@@ -152,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     outcome = run_all(args.servers, args.scenarios, params, args.workers)
     text = report.table(outcome)
-    extra = report.slow_vs_chat(outcome) + report.scale_out(outcome)
+    extra = report.slow_vs_chat(outcome) + report.scale_out(outcome) + report.capacity(outcome)
     if extra:
         text += "\n" + "\n".join(extra) + "\n"
     sys.stdout.write(text)

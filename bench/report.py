@@ -1,9 +1,10 @@
 """The benchmark's output: a plain-text table, ratios, and a JSON document.
 
 The table has one block per scenario and one row per figure, a column per server and, when
-both ran, a column with the ratio ours / ngircd, and one with ours-x2 / ours (two processes
-against one: what scaling out buys and costs). For "lower is better" figures a ratio under 1
-is good; the label says which way each figure improves.
+both ran, a column with the ratio ours / ngircd, one with ours-xN / ours for each network
+of N processes (what scaling out buys and costs), and NAME / before:NAME for a server also
+run from the code before a change (:func:`ratio_pairs`). For "lower is better" figures a
+ratio under 1 is good; the label says which way each figure improves.
 """
 
 from __future__ import annotations
@@ -21,8 +22,20 @@ from bench.runner import Outcome
 OURS = "ours"
 REFERENCE = "ngircd"
 SCALED = "ours-x2"
-#: The ratio columns, each (numerator, denominator), shown when both servers ran.
-RATIOS = ((OURS, REFERENCE), (SCALED, OURS))
+BEFORE = "before:"
+
+
+def ratio_pairs(names: Sequence[str]) -> list[tuple[str, str]]:
+    """The ratio columns for the servers that ran, each (numerator, denominator): ours over
+    ngircd, each ``ours-xN`` over one process (``before:ours-xN`` over ``before:ours``),
+    and each server over its ``before:`` twin."""
+    pairs = [(OURS, REFERENCE)]
+    for name in names:
+        base = name.removeprefix(BEFORE)
+        if base.startswith("ours-x"):
+            pairs.append((name, name[: len(name) - len(base)] + OURS))
+    pairs += [(name, BEFORE + name) for name in names if not name.startswith(BEFORE)]
+    return [(top, bottom) for top, bottom in pairs if top in names and bottom in names]
 
 
 def ratio(ours: Value, reference: Value) -> float | None:
@@ -82,7 +95,7 @@ def servers_run(outcome: Outcome) -> list[str]:
 def table(outcome: Outcome) -> str:
     """The whole report as text: servers and settings, then one block per scenario."""
     names = servers_run(outcome)
-    pairs = [(top, bottom) for top, bottom in RATIOS if top in names and bottom in names]
+    pairs = ratio_pairs(names)
     out: list[str] = []
     for info in outcome.servers:
         if info.skipped:
@@ -202,6 +215,39 @@ def scale_out(outcome: Outcome) -> list[str]:
     return lines
 
 
+def processes_of(name: str) -> int:
+    """The server processes of a server named ``ours-xN`` (or ``before:ours-xN``): N; else 1."""
+    base = name.removeprefix(BEFORE)
+    digits = base.removeprefix("ours-x")
+    return int(digits) if base.startswith("ours-x") and digits.isdigit() else 1
+
+
+def capacity(outcome: Outcome, scenarios: Sequence[int] = (1, 2, 8)) -> list[str]:
+    """The capacity table: deliveries per CPU-second (server + Redis) of each of our
+    servers, and times its number of processes: what it would carry with a core per
+    process (this machine may have fewer; the CPU figures do not depend on it)."""
+    lines = []
+    by_key = {(r.number, r.server): r for r in outcome.results}
+    for number in scenarios:
+        parts = []
+        for name in servers_run(outcome):
+            result = by_key.get((number, name))
+            cost = None if result is None or result.error else result.value("total_cpu_s_per_m")
+            if not name.removeprefix(BEFORE).startswith(OURS) or isinstance(cost, bool):
+                continue
+            if not isinstance(cost, (int, float)) or cost <= 0:
+                continue
+            per_core = 1e6 / cost
+            cores = processes_of(name)
+            parts.append(
+                f"{name} {format_value(round(per_core), '/s')} per core x {cores} = "
+                f"{format_value(round(per_core * cores), '/s')}"
+            )
+        if parts:
+            lines.append(f"capacity, scenario {number} (deliveries/s): " + "; ".join(parts))
+    return lines
+
+
 def machine() -> dict[str, Any]:
     """A description of this machine for the JSON report."""
     model = ""
@@ -262,9 +308,8 @@ def to_json(outcome: Outcome, command: str, options: dict[str, Any]) -> str:
             for r in outcome.results
         ],
     }
-    for top, bottom in RATIOS:
-        if top in names and bottom in names:
-            document[f"ratios_{top}_over_{bottom}"] = _ratios(by_key, top, bottom)
+    for top, bottom in ratio_pairs(names):
+        document[f"ratios_{top}_over_{bottom}"] = _ratios(by_key, top, bottom)
     return json.dumps(document, indent=2) + "\n"
 
 

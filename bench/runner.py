@@ -17,7 +17,7 @@ from bench.network import start
 from bench.pool import WorkerFailed, WorkerPool
 from bench.results import ScenarioResult
 from bench.scenarios import SCENARIOS, Params
-from bench.servers import LAUNCHERS, ServerStartError
+from bench.servers import ServerStartError, launcher
 
 
 @dataclass
@@ -52,12 +52,12 @@ def run_all(
     """Measure every (scenario, server) pair; never leaves a server or worker running."""
     outcome = Outcome()
     runnable = []
+    launchers = {name: launcher(name) for name in server_names}
     for name in server_names:
-        launcher = LAUNCHERS[name]
-        reason = launcher.unavailable()
-        info = ServerInfo(name, settings=launcher.settings, skipped=reason)
+        reason = launchers[name].unavailable()
+        info = ServerInfo(name, settings=launchers[name].settings, skipped=reason)
         if reason is None:
-            info.version = launcher.version()
+            info.version = launchers[name].version()
             runnable.append(name)
         else:
             progress(f"skipping {name}: {reason}")
@@ -70,10 +70,10 @@ def run_all(
         title = scenario.title(params)
         for name in runnable:
             done += 1
-            if LAUNCHERS[name].processes < scenario.processes:
+            if launchers[name].processes < scenario.processes:
                 progress(
                     f"scenario {number}, {name}: not run, it needs a server of "
-                    f"{scenario.processes} processes (ours-x2)"
+                    f"{scenario.processes} processes (ours-x2, ours-x4)"
                 )
                 continue
             progress(f"[{done}/{total}, {_elapsed(started)}] scenario {number}, {name}: {title}")
@@ -86,7 +86,7 @@ def run_all(
                 continue
             try:
                 with (
-                    start(LAUNCHERS[name], scenario.history) as server,
+                    start(launchers[name], scenario.history) as server,
                     WorkerPool(workers) as pool,
                 ):
                     result.figures, result.notes = scenario.run(Harness(server, pool), params)

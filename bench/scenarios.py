@@ -13,14 +13,19 @@ with ``--scale`` (or are set with ``--clients``); rooms hold 20 people throughou
 6. history: stored messages per second, with our server's history on (peers have none).
 7. Redis hop (two processes only): latency to a receiver on the sender's process against
    one on the other process, for the same messages.
+8. rooms stay local: scenario 2, but every room's members on one process (room r on
+   process r mod N): with interest-based routing no process hears another's rooms, so
+   CPU per delivery should stay near one process's whatever N.
 
-Against a server that is several processes (``ours-x2``), clients alternate between the
-processes (see :func:`bench.plan.assign_ports`) and Redis's own figures are added:
-its CPU, and its PUBLISH calls and commands per message sent.
+Against a server that is several processes (``ours-x2``, ``ours-x4``), clients alternate
+between the processes (see :func:`bench.plan.assign_ports`; scenario 8 places them by
+room) and Redis's own figures are added: its CPU, and its PUBLISH calls, commands and
+bytes per message sent.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable
@@ -221,7 +226,12 @@ def fanout(h: Harness, p: Params) -> Figures:
 def chatting(h: Harness, p: Params) -> Figures:
     """Scenario 2: rooms of 20, everyone sends 2 messages a second."""
     count = p.size(1000)
-    specs = _chat_specs("b2", count, random.Random(p.seed), p.duration_s)
+    return chatting_on(h, p, _chat_specs("b2", count, random.Random(p.seed), p.duration_s))
+
+
+def chatting_on(h: Harness, p: Params, specs: list[ClientSpec]) -> Figures:
+    """Scenarios 2 and 8: connect ``specs`` (people chatting), run, and draw the figures."""
+    count = len(specs)
     joined = h.connect(specs, SETUP_CONCURRENCY, 30.0, _connect_deadline(count))
     run = h.run(specs, joined.ready, msg_bytes=p.msg_bytes, quiet_s=3.0, max_extra_s=30.0)
     figures = [
@@ -235,6 +245,17 @@ def chatting(h: Harness, p: Params) -> Figures:
         *redis_figures(run),
     ]
     return figures, _connect_notes(joined) + _run_notes(run)
+
+
+def local_specs(p: Params) -> list[ClientSpec]:
+    """Scenario 8's clients: scenario 2's, room ``r`` wholly on process ``r`` mod N."""
+    specs = _chat_specs("b8", p.size(1000), random.Random(p.seed), p.duration_s)
+    return [dataclasses.replace(spec, node=spec.gid // ROOM_SIZE) for spec in specs]
+
+
+def local_rooms(h: Harness, p: Params) -> Figures:
+    """Scenario 8: scenario 2 with each room's members all on one process."""
+    return chatting_on(h, p, local_specs(p))
 
 
 def storm(h: Harness, p: Params) -> Figures:
@@ -574,6 +595,14 @@ SCENARIOS: dict[int, Scenario] = {
             ),
             redis_hop,
             processes=2,
+        ),
+        Scenario(
+            8,
+            lambda p: (
+                f"rooms stay local (scenario 2 with {p.size(1000)} clients, every room's "
+                "members on one process)"
+            ),
+            local_rooms,
         ),
     )
 }

@@ -1,4 +1,9 @@
-"""Launchers for the servers under test: ours, ngircd, miniircd, and ours as two processes.
+"""Launchers for the servers under test: ours, ngircd, miniircd, and ours as a network of
+1, 2 or 4 processes on Redis (``ours-x1``, ``ours-x2``, ``ours-x4``).
+
+``before:NAME`` is NAME run from another source tree, the one in the environment variable
+``CHATROOM_BENCH_BEFORE`` (the ``src`` directory of a worktree of an older commit), so that
+one run measures a change side by side with the code before it (:func:`launcher`).
 
 Each launcher writes a temporary configuration that lifts flood control and per-address
 limits (the load comes from one address, 127.0.0.1, and far faster than any person types),
@@ -29,6 +34,8 @@ from types import TracebackType
 from bench.redisproc import RedisProcess, find_redis
 
 HOST = "127.0.0.1"
+#: The environment variable naming a directory for cProfile output of our servers.
+PROFILE_ENV = "CHATROOM_BENCH_PROFILE"
 #: How long a server may take to accept connections after it was started.
 START_TIMEOUT_S = 20.0
 #: How long a server has to exit after SIGTERM before it is killed.
@@ -85,13 +92,19 @@ class OursLauncher(Launcher):
         "limit; no web port; history off except in scenario 6 (SQLite in a temporary directory)"
     )
     has_history = True
+    #: The source tree the server runs from; None: the one the bench imports.
+    src: Path | None = None
 
     def _src_root(self) -> Path:
+        if self.src is not None:
+            return self.src
         import chatroom
 
         return Path(chatroom.__file__).resolve().parent.parent
 
     def unavailable(self) -> str | None:
+        if self.src is not None and not (self.src / "chatroom").is_dir():
+            return f"no chatroom package in {self.src} (set {BEFORE_ENV} to a src directory)"
         for module in ("chatroom.cli", "chatroom.server.server"):
             try:
                 found = importlib.util.find_spec(module)
@@ -102,6 +115,8 @@ class OursLauncher(Launcher):
         return None
 
     def version(self) -> str:
+        if self.src is not None:
+            return f"chatroom from {self.src}"
         import chatroom
 
         return f"chatroom {getattr(chatroom, '__version__', '?')}"
@@ -124,6 +139,12 @@ class OursLauncher(Launcher):
         root = str(self._src_root())
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         argv = [sys.executable, "-m", "chatroom", "server", HOST, "-p", str(port)]
+        # CHATROOM_BENCH_PROFILE=DIR runs each of our processes under cProfile, writing
+        # DIR/<server>-<port>.prof when it stops (for where the time goes, not for speed).
+        profile = os.environ.get(PROFILE_ENV, "")
+        if profile:
+            out = Path(profile) / f"{self.name.replace(':', '-')}-{port}.prof"
+            argv[1:1] = ["-m", "cProfile", "-o", str(out)]
         return [*argv, "--config", str(config)], env
 
 
@@ -196,21 +217,25 @@ class MiniircdLauncher(Launcher):
 
 
 class OursClusterLauncher(OursLauncher):
-    """Our server as two processes on two ports, one network through a throwaway Redis.
+    """Our server as ``processes`` processes on as many ports, one network through a
+    throwaway Redis (``ours-x1`` is one process paying for Redis, the base of scaling).
 
     The bench starts Redis itself (:mod:`bench.redisproc`) and one process per
-    :meth:`member`; clients are spread over the two ports round-robin, so the spread is
-    known (``--workers 2`` on one port would leave it to the kernel). No history: each
+    :meth:`member`; clients are spread over the ports round-robin, so the spread is
+    known (``--workers N`` on one port would leave it to the kernel). No history: each
     process would keep its own SQLite file in its own directory.
     """
 
-    name = "ours-x2"
-    settings = (
-        "as ours, as 2 processes (chatroom server --cluster) on 2 ports, clients alternating "
-        "between them; a throwaway redis-server without persistence; history off"
-    )
     has_history = False
-    processes = 2
+
+    def __init__(self, processes: int = 2) -> None:
+        self.processes = processes
+        self.name = f"ours-x{processes}"
+        self.settings = (
+            f"as ours, as {processes} process{'es' if processes > 1 else ''} (chatroom server "
+            f"--cluster) on {processes} port{'s' if processes > 1 else ''}, clients spread "
+            "round-robin; a throwaway redis-server without persistence; history off"
+        )
 
     def unavailable(self) -> str | None:
         reason = super().unavailable()
@@ -223,33 +248,64 @@ class OursClusterLauncher(OursLauncher):
         binary = find_redis()[0] or "redis-server"
         words = _first_line([binary, "--version"]).split()
         redis = next((w[2:] for w in words if w.startswith("v=")), "?")
-        return f"{super().version()} x 2, Redis {redis}"
+        return f"{super().version()} x {self.processes}, Redis {redis}"
 
     def member(self, redis_url: str) -> Launcher:
         """The launcher of one of the processes, joined to the Redis at ``redis_url``."""
-        return _ClusterMember(redis_url)
+        return _ClusterMember(self.name, redis_url, self.src)
 
 
 class _ClusterMember(OursLauncher):
     """One process of :class:`OursClusterLauncher`: ours with ``--cluster URL``."""
 
-    name = "ours-x2"
-
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, name: str, redis_url: str, src: Path | None) -> None:
+        self.name = name
         self.redis_url = redis_url
+        self.src = src
 
     def command(self, port: int, workdir: Path, history: bool) -> tuple[list[str], dict[str, str]]:
         argv, env = super().command(port, workdir, False)
         return [*argv, "--cluster", self.redis_url], env
 
 
-#: The server kinds ``--servers`` accepts; "ours-x2" runs only when asked for.
+#: The server kinds ``--servers`` accepts; the "ours-xN" run only when asked for.
 LAUNCHERS: dict[str, Launcher] = {
     launcher.name: launcher
-    for launcher in (OursLauncher(), NgircdLauncher(), MiniircdLauncher(), OursClusterLauncher())
+    for launcher in (
+        OursLauncher(),
+        NgircdLauncher(),
+        MiniircdLauncher(),
+        *(OursClusterLauncher(n) for n in (1, 2, 4)),
+    )
 }
 #: The servers run when ``--servers`` is not given.
 DEFAULT_SERVERS = ["ours", "ngircd", "miniircd"]
+#: ``before:NAME`` runs NAME from the source tree in this environment variable.
+BEFORE = "before:"
+BEFORE_ENV = "CHATROOM_BENCH_BEFORE"
+
+
+def known(name: str) -> bool:
+    """Whether ``--servers`` accepts ``name``: a launcher, or ``before:`` one of ours."""
+    base = name.removeprefix(BEFORE)
+    return base in LAUNCHERS and (base == name or isinstance(LAUNCHERS[base], OursLauncher))
+
+
+def launcher(name: str) -> Launcher:
+    """The launcher called ``name`` (see :func:`known`). ``before:NAME`` is a copy of NAME's
+    that runs the source tree named by ``CHATROOM_BENCH_BEFORE`` (unavailable without it)."""
+    base = LAUNCHERS[name.removeprefix(BEFORE)]
+    if name == base.name:
+        return base
+    assert isinstance(base, OursLauncher)
+    copy = (
+        OursClusterLauncher(base.processes)
+        if isinstance(base, OursClusterLauncher)
+        else OursLauncher()
+    )
+    copy.name = name
+    copy.src = Path(os.environ.get(BEFORE_ENV, "") or f"${BEFORE_ENV}").resolve()
+    return copy
 
 
 def free_port() -> int:

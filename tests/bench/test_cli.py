@@ -14,7 +14,7 @@ def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [["--scenarios", "8"], ["--servers", "ircd-x"], ["--scale", "0"], ["--clients", "-3"]],
+    [["--scenarios", "9"], ["--servers", "ircd-x"], ["--scale", "0"], ["--clients", "-3"]],
 )
 def test_bad_arguments_exit_two(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
@@ -35,3 +35,15 @@ def test_two_process_kind_is_asked_for_not_run_by_default() -> None:
     args = parser.parse_args(["--servers", "ours,ours-x2", "--scenarios", "2,7"])
     assert args.servers == ["ours", "ours-x2"]
     assert args.scenarios == [2, 7]
+
+
+def test_networks_of_one_two_and_four_and_the_code_before_are_named() -> None:
+    parser = build_parser()
+    names = "ours,ours-x1,ours-x2,ours-x4,before:ours,before:ours-x4"
+    assert parser.parse_args(["--servers", names]).servers == names.split(",")
+
+
+@pytest.mark.parametrize("servers", ["before:ngircd", "ours-x3", "before:"])
+def test_unknown_kinds_are_refused(servers: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--servers", servers]) == 2
+    assert "servers are" in capsys.readouterr().err

@@ -8,7 +8,9 @@ asserts on speed.
 
 from __future__ import annotations
 
+import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -96,6 +98,49 @@ def test_tiny_chat_and_hop_over_two_processes(cluster_launcher: OursClusterLaunc
     assert isinstance(hop.value("hop_p50_ms"), float)
     hop_per_msg = hop.value("redis_publish_per_msg")
     assert isinstance(hop_per_msg, float) and 1.0 <= hop_per_msg < 1.2
+
+
+@pytest.mark.timeout(240)
+def test_rooms_stay_local_over_four_processes(cluster_launcher: OursClusterLauncher) -> None:
+    """Scenario 8 on ours-x4: each room on one process; everything is delivered and
+    no message crosses Redis (only heartbeats and joins do)."""
+    outcome = run_all(
+        ["ours-x4"], [8], Params(clients=40, duration_s=1.0), workers=1, progress=lambda _: None
+    )
+    (local,) = outcome.results
+    assert local.error is None, local.error
+    assert local.value("processes") == 4
+    assert local.value("delivered") == 40 * 19 * 2
+    assert local.value("lost") == 0
+    per_msg = local.value("redis_publish_per_msg")
+    assert isinstance(per_msg, float) and per_msg < 0.5, per_msg
+
+
+def test_before_runs_the_source_tree_named_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(servers.BEFORE_ENV, raising=False)
+    assert "CHATROOM_BENCH_BEFORE" in (servers.launcher("before:ours-x2").unavailable() or "")
+    (tmp_path / "chatroom").mkdir()
+    monkeypatch.setenv(servers.BEFORE_ENV, str(tmp_path))
+    before = servers.launcher("before:ours-x2")
+    assert isinstance(before, OursClusterLauncher) and before.processes == 2
+    assert before.name == "before:ours-x2" and before.src == tmp_path
+    member = before.member("redis://127.0.0.1:1/0")
+    _argv, env = member.command(1, tmp_path, False)
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(tmp_path)
+    assert servers.launcher("ours-x2") is LAUNCHERS["ours-x2"]
+
+
+def test_profiling_runs_our_server_under_cprofile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(servers.PROFILE_ENV, str(tmp_path))
+    argv, _env = servers.launcher("before:ours").command(7, tmp_path, False)
+    assert argv[1:5] == ["-m", "cProfile", "-o", str(tmp_path / "before-ours-7.prof")]
+    assert argv[5:7] == ["-m", "chatroom"]
+    monkeypatch.delenv(servers.PROFILE_ENV)
+    assert "cProfile" not in LAUNCHERS["ours"].command(7, tmp_path, False)[0]
 
 
 def test_without_redis_the_kind_is_skipped_with_the_reason(

@@ -11,9 +11,11 @@ from bench.scenarios import (
     ACROSS,
     ROOM_SIZE,
     SAME,
+    Params,
     _chat_specs,
     hop_senders,
     hop_specs,
+    local_specs,
 )
 
 
@@ -74,3 +76,15 @@ def test_hop_receivers_hear_the_same_senders_from_two_processes() -> None:
         assert not same[0][0].sends and not across[0][0].sends
         assert same[0][0].sample and across[0][0].sample
     assert sum(1 for s in specs if s.sends) == hop_senders(len(specs)) == 18
+
+
+def test_local_rooms_put_each_room_on_one_process() -> None:
+    """Scenario 8: every room's members on one process, the rooms spread over all four."""
+    specs = local_specs(Params(clients=160))
+    ports = assign_ports(specs, (1, 2, 3, 4))
+    by_room: dict[str, set[int]] = {}
+    for spec, port in zip(specs, ports, strict=True):
+        by_room.setdefault(spec.room, set()).add(port)
+    assert len(by_room) == 8
+    assert all(len(used) == 1 for used in by_room.values())
+    assert {port for used in by_room.values() for port in used} == {1, 2, 3, 4}

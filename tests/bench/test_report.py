@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 from bench.report import (
+    capacity,
     format_value,
+    processes_of,
     ratio,
+    ratio_pairs,
     scale_out,
     slow_vs_chat,
     table,
@@ -150,3 +153,37 @@ def test_json_has_ratios_of_two_processes_over_one() -> None:
     document = json.loads(to_json(_scaled_outcome(), "chatroom bench", {}))
     assert document["ratios_ours-x2_over_ours"]["2"]["latency_p99_ms"] == 1.5
     assert "ratios_ours_over_ngircd" not in document
+
+
+def test_ratio_pairs_compare_networks_with_one_process_and_changes_with_before() -> None:
+    names = ["ours", "ours-x1", "ours-x4", "before:ours", "before:ours-x4", "ngircd"]
+    assert ratio_pairs(names) == [
+        ("ours", "ngircd"),
+        ("ours-x1", "ours"),
+        ("ours-x4", "ours"),
+        ("before:ours-x4", "before:ours"),
+        ("ours", "before:ours"),
+        ("ours-x4", "before:ours-x4"),
+    ]
+    assert ratio_pairs(["ours-x2"]) == []
+
+
+def test_processes_of_a_server_name() -> None:
+    assert [processes_of(n) for n in ("ours", "ours-x4", "before:ours-x2", "ngircd")] == [
+        1,
+        4,
+        2,
+        1,
+    ]
+
+
+def test_capacity_is_deliveries_per_cpu_second_times_processes() -> None:
+    outcome = Outcome(servers=[ServerInfo("ours"), ServerInfo("ours-x4"), ServerInfo("ngircd")])
+    for server, cost in (("ours", 10.0), ("ours-x4", 12.5), ("ngircd", 5.0)):
+        figure = Figure("total_cpu_s_per_m", "CPU per M", cost, "s", Better.LOWER)
+        outcome.results.append(ScenarioResult(8, "local", server, [figure]))
+    (line,) = capacity(outcome)
+    assert line.startswith("capacity, scenario 8 (deliveries/s): ")
+    assert "ours 100 k/s per core x 1 = 100 k/s" in line
+    assert "ours-x4 80 k/s per core x 4 = 320 k/s" in line
+    assert "ngircd" not in line  # its CPU is not ours to plan with

@@ -1,13 +1,15 @@
-"""Cluster events survive the trip through JSON; anything else is a ValueError."""
+"""Cluster events survive the trip through msgpack; anything else is a ValueError."""
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import msgpack
 import pytest
 
 from chatroom.cluster import channels
-from chatroom.cluster.events import decode, encode
+from chatroom.cluster.events import decode, encode, peek
 from chatroom.protocol.line import Line
 from chatroom.server.network.events import (
     ChannelCreated,
@@ -29,6 +31,7 @@ from chatroom.server.network.events import (
     UserUp,
 )
 from chatroom.server.network.state import ChannelState
+from chatroom.server.outgoing import format_time
 
 LINE = Line("PRIVMSG", ("#room", "hi: there"), "a!u@h", {"msgid": "x1", "time": "t"})
 STATE = ChannelState(
@@ -54,21 +57,39 @@ EVENTS: list[Event] = [
 ]
 
 
+def _pack(*items: Any) -> bytes:
+    return bytes(msgpack.packb(list(items), use_bin_type=True))
+
+
+def _round_trip(event: Event) -> None:
+    assert decode(encode("proc-1", 7, event)) == ("proc-1", 7, event)
+
+
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: type(e).__name__)
 def test_round_trip(event: Event) -> None:
-    assert decode(encode("proc-1", event)) == ("proc-1", event)
+    _round_trip(event)
 
 
 @pytest.mark.parametrize(
     "data",
     [
         b"",
-        b"[]",
-        b"{}",
-        b'{"o":"p","t":"nope"}',
-        b'{"o":"p","t":"gone"}',
-        b'{"o":1,"t":"gone","reason":"x"}',
-        b'{"o":"p","t":"leave","channel":"#a","nick":"b","line":[{},null,"PART",[1]]}',
+        b"\xc1",  # never used in msgpack
+        b'{"o":"p","t":"gone","reason":"x"}',  # the JSON form of older versions
+        _pack(),
+        _pack("gone", "p"),  # no sequence number
+        _pack("nope", "p", 1),
+        _pack("gone", "p", 1),  # a field without default missing
+        _pack("gone", 1, 1, "x"),  # origin not a string
+        _pack("gone", "p", "1", "x"),  # sequence number not an int
+        _pack("gone", "p", True, "x"),
+        _pack(["gone"], "p", 1, "x"),  # an unhashable kind
+        _pack("leave", "p", 1, "#a", "b", ["PART", [1], None, {}, None]),
+        _pack("leave", "p", 1, "#a", "b", ["PART", ["x"], None, {}, "1"]),
+        _pack("leave", "p", 1, "#a", "b", ["PART", ["x"], None, {}, -1]),
+        _pack("leave", "p", 1, "#a", "b", ["PART", ["x"], None, {1: "x"}, None]),
+        msgpack.packb({"t": "gone"}),
+        _pack("gone", "p", 1, "x") + b"\x00",  # trailing bytes
     ],
 )
 def test_garbage_is_a_value_error(data: bytes) -> None:
@@ -88,11 +109,12 @@ def test_garbage_is_a_value_error(data: bytes) -> None:
     ids=["UserUp-full", "UserState-line", "UserState-no-line"],
 )
 def test_user_state_round_trip(event: Event) -> None:
-    assert decode(encode("proc-1", event)) == ("proc-1", event)
+    _round_trip(event)
 
 
 def test_a_user_up_from_an_older_process_decodes_with_defaults() -> None:
-    _origin, event = decode(b'{"o":"p","t":"up","nick":"Al","source":"Al!u@h"}')
+    """Missing trailing fields (an older process's event) take their defaults."""
+    _origin, _seq, event = decode(_pack("up", "p", 1, "Al", "Al!u@h"))
     assert event == UserUp("Al", "Al!u@h")
     assert isinstance(event, UserUp)
     assert (event.account, event.away, event.modes, event.signon, event.secure) == (
@@ -114,97 +136,140 @@ def test_a_user_up_from_an_older_process_decodes_with_defaults() -> None:
         ChannelCreated("#room", "alice", STATE),
         Kick("#room", "bob", Line("KICK", ("#Room", "Bob", "out"), "a!u@h", {"time": "t"})),
         Redaction("#room", Line("REDACT", ("#Room", "m1", "typo"), "a!u@h", {"time": "t"})),
-        Join("#room", "al", "Al!u@h", "", "*", "Al", Line("JOIN", ("#Room",), "a"), STATE),
     ],
     ids=lambda e: type(e).__name__,
 )
 def test_channel_state_events_round_trip(event: Event) -> None:
-    assert decode(encode("proc-1", event)) == ("proc-1", event)
+    _round_trip(event)
+
+
+def test_a_join_leaves_the_channel_state_at_home() -> None:
+    """No channel state in a JOIN: a process that needs it reads it from Redis."""
+    join = Join("#room", "al", "Al!u@h", "", "*", "Al", Line("JOIN", ("#Room",), "a"), STATE)
+    data = encode("p", 1, join)
+    assert b"sesame" not in data
+    assert decode(data) == ("p", 1, Join(*[getattr(join, f) for f in _JOIN_FIELDS], None))
+
+
+_JOIN_FIELDS = ("channel", "nick", "source", "status", "account", "realname", "line")
+
+
+def test_a_chat_message_is_little_more_than_its_line() -> None:
+    """An 80-byte PRIVMSG crosses Redis as its formatted line plus a few bytes."""
+    text = "x" * 80
+    tags = {"msgid": "aBcDeFgHiJkLmNoPqRsTuV", "time": "2026-12-05T12:00:00.000Z"}
+    line = Line("PRIVMSG", ("#Room", text), "alice!alice@127.0.0.1", tags)
+    data = encode("host:12345:abcdef", 123_456, ChannelMessage("#room", line))
+    assert len(data) <= len(line.format()) + 20, (len(data), len(line.format()))
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-12-05T12:00:00.000Z",
+        "1970-01-01T00:00:00.001Z",
+        "2026-12-05T12:00:00Z",
+        "2026-13-05T12:00:00.000Z",
+        "1969-12-31T23:59:59.999Z",
+        "soon",
+    ],
+)
+def test_a_time_tag_comes_back_exactly(stamp: str) -> None:
+    """A server-time stamp travels as a number when that gives back the same
+    text, else as it is."""
+    line = Line("PRIVMSG", ("#a", "hi"), "a!u@h", {"time": stamp, "msgid": "m"})
+    _round_trip(ChannelMessage("#a", line))
+
+
+@pytest.mark.parametrize("ms", [0, 1, 999, 1_764_936_000_123, 253_402_300_799_999])
+def test_a_time_as_a_number_reads_back_as_the_server_writes_it(ms: int) -> None:
+    when = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    stamp = format_time(when)
+    line = Line("PRIVMSG", ("#a", "hi"), "a!u@h", {"time": stamp})
+    body = msgpack.unpackb(encode("p", 1, ChannelMessage("#a", line)))
+    assert body[4][4] == ms and "time" not in body[4][3]
+    _round_trip(ChannelMessage("#a", line))
 
 
 def test_only_a_channel_update_may_come_without_a_line() -> None:
     with pytest.raises(ValueError):
-        decode(b'{"o":"p","t":"invite","channel":"#a","target":"b","line":null}')
+        decode(_pack("invite", "p", 1, "#a", "b", None))
 
 
 def test_fields_this_version_does_not_know_are_ignored() -> None:
-    """A newer process may add a field to an event: older ones still read it."""
-    data = b'{"o":"p","t":"up","nick":"Al","source":"Al!u@h","colour":"blue","x":[1]}'
-    assert decode(data) == ("p", UserUp("Al", "Al!u@h"))
+    """A newer process may add fields to an event (at the end): older ones still read it."""
+    data = _pack("up", "p", 1, "Al", "Al!u@h", "", None, None, "", 0, False, "blue", [1])
+    assert decode(data) == ("p", 1, UserUp("Al", "Al!u@h"))
 
 
-_AWAY = '[{},"a!u@h","AWAY",["lunch"]]'
-_JOIN = '[{},"a!u@h","JOIN",["#a"]]'
+_AWAY = ["AWAY", ["lunch"], "a!u@h", {}, None]
+_JOIN = ["JOIN", ["#a"], "a!u@h", {}, None]
 
 
 @pytest.mark.parametrize(
     "body",
     [
         # UserUp: every field has its type
-        '"t":"up","nick":"Al","source":"Al!u@h","modes":null',
-        '"t":"up","nick":"Al","source":"Al!u@h","modes":5',
-        '"t":"up","nick":"Al","source":"Al!u@h","away":5',
-        '"t":"up","nick":"Al","source":"Al!u@h","account":["a"]',
-        '"t":"up","nick":null,"source":"Al!u@h"',
-        '"t":"up","nick":"Al","source":"Al!u@h","signon":"1"',
-        '"t":"up","nick":"Al","source":"Al!u@h","signon":true',
-        '"t":"up","nick":"Al","source":"Al!u@h","secure":1',
+        ["up", "Al", "Al!u@h", "", None, None, None],
+        ["up", "Al", "Al!u@h", "", None, None, 5],
+        ["up", "Al", "Al!u@h", "", None, 5],
+        ["up", "Al", "Al!u@h", "", ["a"]],
+        ["up", None, "Al!u@h"],
+        ["up", "Al", "Al!u@h", "", None, None, "", "1"],
+        ["up", "Al", "Al!u@h", "", None, None, "", True],
+        ["up", "Al", "Al!u@h", "", None, None, "", 0, 1],
+        ["up", "Al", b"Al!u@h"],  # bytes are not a string
         # UserState: modes a string, a line only AWAY/ACCOUNT/SETNAME
-        '"t":"state","nick":"al","realname":"R","account":null,"away":null,"modes":null',
-        '"t":"state","nick":"al","realname":"R","account":null,"away":null,"modes":"",'
-        '"line":[{},"a!u@h","PRIVMSG",["x","y"]]',
-        '"t":"state","nick":"al","realname":"R","account":null,"away":null,"modes":"",'
-        '"line":"AWAY"',
-        # null only where a field may be None
-        '"t":"join","channel":"#a","nick":"al","source":"s","status":"","account":"*",'
-        '"realname":"R","line":null',
-        '"t":"msg","channel":"#a","line":null',
-        '"t":"leave","channel":"#a","nick":null,"line":' + _JOIN,
+        ["state", "al", "R", None, None, None],
+        ["state", "al", "R", None, None, "", ["PRIVMSG", ["x", "y"], "a!u@h", {}, None]],
+        ["state", "al", "R", None, None, "", "AWAY"],
+        # nil only where a field may be None
+        ["join", "#a", "al", "s", "", "*", "R", None],
+        ["msg", "#a", None],
+        ["leave", "#a", None, _JOIN],
         # tuples of the right shape
-        '"t":"quit","nick":"al","channels":"#a","line":' + _JOIN,
-        '"t":"quit","nick":"al","channels":[1],"line":' + _JOIN,
-        '"t":"nick","old":"al","new":"Bo","source":"s","memberships":[["#a"]],"line":' + _JOIN,
-        '"t":"nick","old":"al","new":"Bo","source":"s","memberships":[["#a","o","x"]],'
-        '"line":' + _JOIN,
+        ["quit", "al", "#a", _JOIN],
+        ["quit", "al", [1], _JOIN],
+        ["nick", "al", "Bo", "s", [["#a"]], _JOIN],
+        ["nick", "al", "Bo", "s", [["#a", "o", "x"]], _JOIN],
         # the channel-state events too
-        '"t":"cstate","channel":"#a","state":{"n":"#a"}',
-        '"t":"cstate","channel":"#a","state":"{}","statuses":[["bob",null]]',
-        '"t":"cstate","channel":"#a","state":"{}"',  # a state must be a whole one
-        '"t":"cstate","channel":"#a","state":"{not json"',
-        '"t":"join","channel":"#a","nick":"al","source":"s","status":"","account":"*",'
-        '"realname":"R","line":' + _JOIN + ',"state":"{\\"n\\":\\"#a\\"}"',
-        '"t":"created","channel":"#a","nick":"al","state":""',
-        '"t":"invite","channel":"#a","target":5,"line":' + _AWAY,
-        '"t":"created","channel":"#a","nick":"al","state":null',
-        '"t":"gone","reason":false',
+        ["cstate", "#a", {"n": "#a"}],
+        ["cstate", "#a", "{}", [["bob", None]]],
+        ["cstate", "#a", "{}"],  # a state must be a whole one
+        ["cstate", "#a", "{not json"],
+        ["created", "#a", "al", ""],
+        ["invite", "#a", 5, _AWAY],
+        ["created", "#a", "al", None],
+        ["gone", False],
     ],
 )
-def test_a_field_of_the_wrong_type_is_refused(body: str) -> None:
+def test_a_field_of_the_wrong_type_is_refused(body: list[Any]) -> None:
     with pytest.raises(ValueError):
-        decode(('{"o":"p",' + body + "}").encode())
+        decode(_pack(body[0], "p", 1, *body[1:]))
 
 
 @pytest.mark.parametrize("command", ["AWAY", "ACCOUNT", "SETNAME"])
 def test_a_user_state_carries_a_notification(command: str) -> None:
-    line = f'[{{}},"a!u@h","{command}",["x"]]'
-    data = '{"o":"p","t":"state","nick":"al","realname":"R","account":null,"away":null,'
-    _origin, event = decode((data + f'"modes":"","line":{line}}}').encode())
+    line = [command, ["x"], "a!u@h", {}, None]
+    _origin, _seq, event = decode(_pack("state", "p", 1, "al", "R", None, None, "", line))
     assert isinstance(event, UserState) and event.line is not None
     assert event.line.command == command
 
 
 def test_resync_round_trip() -> None:
-    event = Resync(1_700_000_000_123)
-    assert decode(encode("proc-1", event)) == ("proc-1", event)
+    _round_trip(Resync(1_700_000_000_123))
 
 
 def test_a_channel_state_travels_as_the_text_redis_stores() -> None:
-    """The wire form is the one older processes wrote: the state's JSON text inside
-    the envelope, and "" for none (an older process's Join, a status change)."""
-    body = json.loads(encode("p", ChannelUpdate("#room", STATE)))
-    assert body["state"] == channels.dump(STATE)
-    assert json.loads(encode("p", ChannelUpdate("#room", None)))["state"] == ""
-    line = '[{},"a!u@h","JOIN",["#a"]]'
-    old = '{"o":"p","t":"join","channel":"#a","nick":"al","source":"s","status":"",'
-    _origin, join = decode((old + f'"account":"*","realname":"R","line":{line}}}').encode())
-    assert isinstance(join, Join) and join.state is None
+    """A state is the JSON text Redis stores inside the envelope, "" for none."""
+    body = msgpack.unpackb(encode("p", 1, ChannelUpdate("#room", STATE)))
+    assert body[4] == channels.dump(STATE)
+    assert msgpack.unpackb(encode("p", 1, ChannelUpdate("#room", None)))[4] == ""
+
+
+def test_peek_reads_the_kind_and_origin_only() -> None:
+    assert peek(encode("proc-1", 7, EVENTS[0])) == (ChannelMessage, "proc-1")
+    assert peek(encode("proc-1", 8, Resync(1))) == (Resync, "proc-1")
+    for data in (b"", b"\xc1", _pack("nope", "p", 1), _pack("gone", 5, 1), _pack("gone")):
+        assert peek(data) is None
+    assert peek(_pack("gone", "p", "not checked here")) == (ProcessGone, "p")

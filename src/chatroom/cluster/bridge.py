@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import secrets
@@ -37,7 +38,7 @@ from redis.exceptions import RedisError, ResponseError
 from chatroom.cluster import deliver
 from chatroom.cluster.catchup import catch_up_channel
 from chatroom.cluster.connect import connect, parse_target, safe, subscription
-from chatroom.cluster.events import decode
+from chatroom.cluster.events import decode, peek, stamp_ms
 from chatroom.cluster.interest import Interest
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
@@ -55,6 +56,7 @@ from chatroom.cluster.writer import Writer
 from chatroom.server.network import Existing
 from chatroom.server.network.events import (
     ChannelCreated,
+    ChannelMessage,
     ChannelUpdate,
     Event,
     Join,
@@ -63,7 +65,7 @@ from chatroom.server.network.events import (
 )
 from chatroom.server.network.state import ChannelState
 from chatroom.server.network.view import RemoteView
-from chatroom.storage.base import from_ms, utc_now
+from chatroom.storage.base import from_ms, to_ms, utc_now
 
 if TYPE_CHECKING:
     from chatroom.server.server import Server
@@ -127,10 +129,15 @@ class RedisBridge(Writer):
     # -- the Network protocol ----------------------------------------------------
 
     def publish(self, event: Event) -> None:
+        if isinstance(event, ChannelMessage) and event.channel not in self._view.members:
+            # Nobody elsewhere to hear it: not even queued (.unheard).
+            self._unheard.keep(to_ms(utc_now()), event)
+            return
         if isinstance(event, ChannelUpdate) and event.state is not None:
             self._echoes.sent(event.channel)
         elif isinstance(event, Join | ChannelCreated):
             self._interest.joined(event.channel, utc_now())
+        self._numbering.number(event)  # every attempt at it carries this number
         self._queue.put_nowait(event)
 
     async def claim_nick(self, folded: str) -> bool:
@@ -169,6 +176,7 @@ class RedisBridge(Writer):
         event = ChannelCreated(channel, nick, state)
         answer: asyncio.Future[Existing | None] = asyncio.get_running_loop().create_future()
         self._answers[event] = answer
+        self._numbering.number(event)
         self._queue.put_nowait(event)
         try:
             # Bounded: a JOIN never hangs on a Redis that stopped answering.
@@ -244,25 +252,49 @@ class RedisBridge(Writer):
             if message.get("data") == self._ping:
                 self._maybe_healed()
                 continue
-            try:
-                origin, event = decode(message["data"])
-            except ValueError as exc:
-                log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
-                continue
-            if isinstance(event, ChannelUpdate) and event.state is not None:
-                self._heard_update(origin, event)
-            if origin == self.process_id or not self._delivered.is_new(event):
-                continue
-            if isinstance(event, Resync):
-                # Its messages of that time reached nobody: read them from history.
-                self._resync(from_ms(event.since_ms), origin)
-                continue
-            self._server.metrics.network_received += 1
-            try:
-                deliver.apply(self._server, self._view, origin, event)
-                self._delivered.remember(event)
-            except Exception:
-                log.exception("Could not apply %s from %s", type(event).__name__, origin)
+            await self._received(message)
+
+    async def _received(self, message: dict[str, Any]) -> None:
+        """Apply one event another process published (drop our own, and repeats)."""
+        head = peek(message["data"])
+        if head is not None and head[1] == self.process_id and head[0] is not ChannelUpdate:
+            return  # our own, heard back (only a channel update's echo counts)
+        try:
+            origin, seq, event = decode(message["data"])
+        except ValueError as exc:
+            log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
+            return
+        if origin != self.process_id and not self._seen.first_time(origin, seq):
+            return  # a write retried after its connection broke (.sequence)
+        if isinstance(event, ChannelUpdate) and event.state is not None:
+            self._heard_update(origin, event)
+        if origin == self.process_id or not self._delivered.is_new(event):
+            return
+        if isinstance(event, Resync):
+            # Its messages of that time reached nobody: read them from history.
+            self._resync(from_ms(event.since_ms), origin)
+            return
+        if isinstance(event, Join) and event.channel not in self._server.channels:
+            # No copy of the channel here: its state is in Redis, not in the event.
+            event = dataclasses.replace(event, state=await self._stored_state(event.channel))
+        self._server.metrics.network_received += 1
+        try:
+            deliver.apply(self._server, self._view, origin, event)
+            self._delivered.remember(event)
+        except Exception:
+            log.exception("Could not apply %s from %s", type(event).__name__, origin)
+        if isinstance(event, ProcessGone):
+            self._seen.forget(origin)
+        elif isinstance(event, Join):
+            self._publish_unheard(event)
+
+    def _publish_unheard(self, join: Join) -> None:
+        """Another process's user joined: publish the channel's messages sent here
+        since that JOIN that nobody elsewhere could hear then (:mod:`.unheard`)."""
+        stamp = join.line.tags.get("time")
+        since = None if stamp is None else stamp_ms(stamp)
+        for message in self._unheard.take(join.channel, 0 if since is None else since):
+            self.publish(message)
 
     def _subscribed_to(self, key: str) -> None:
         """Redis confirmed a subscription: if it is a channel's first local JOIN,

@@ -40,6 +40,7 @@ from chatroom.server import presence
 from chatroom.server.auth import guest_nick
 from chatroom.server.mirror import restore, snapshot
 from chatroom.server.network.events import Join
+from chatroom.server.network.state import ChannelState
 from chatroom.server.network.view import RemoteUser
 
 log = logging.getLogger("chatroom.cluster")
@@ -115,6 +116,7 @@ class Liveness(Recovery):
             if not alive:
                 log.warning("Process %s went away; its users quit", process)
                 gone = deliver.process_gone(self._server, self._view, process, deliver.GONE_REASON)
+                self._seen.forget(process)  # its numbers: memory for the living only
                 await self._cleanup(process, gone)
 
     async def _sweep_nicks(self) -> None:
@@ -217,6 +219,7 @@ class Liveness(Recovery):
         except BaseException:
             self._missed[:0] = missed
             raise
+        self._numbering.done(missed)
 
     async def _survey(self) -> None:
         """Learn which processes have a heartbeat; log the list when it changes."""
@@ -284,6 +287,22 @@ class Liveness(Recovery):
                     deliver.mirror(self._server, shared_state)
             except (ValueError, AttributeError) as exc:  # UnicodeDecodeError included
                 log.warning("Ignored the bad state of channel %s: %s", folded, exc)
+
+    async def _stored_state(self, folded: str) -> ChannelState | None:
+        """The state Redis holds of channel ``folded`` (a JOIN event carries none),
+        or None if there is none, it cannot be read, or Redis did not answer."""
+        try:
+            stored = await self._client.get(channel_key(folded))
+        except RedisError as exc:
+            log.warning("Could not read the state of channel %s: %s", folded, exc)
+            return None
+        if stored is None:
+            return None
+        try:
+            return shared.parse(as_text(stored))
+        except (ValueError, AttributeError) as exc:  # UnicodeDecodeError included
+            log.warning("Ignored the bad state of channel %s: %s", folded, exc)
+            return None
 
     async def _cleanup(
         self,

@@ -25,6 +25,8 @@ from chatroom.cluster.catchup import Delivered
 from chatroom.cluster.connect import Subscription
 from chatroom.cluster.interest import Interest
 from chatroom.cluster.scripts import CLAIM
+from chatroom.cluster.sequence import Numbering, Seen
+from chatroom.cluster.unheard import Unheard
 from chatroom.server.network.events import ChannelCreated, ChannelUpdate, Event
 from chatroom.server.network.view import RemoteView
 from chatroom.storage.base import utc_now
@@ -85,6 +87,9 @@ class BridgeState(abc.ABC):
         self._taken_in_outage: set[str] = set()
         self._reclaim_all = False  # Redis forgot every claim: claim every local nick
         self._delivered = Delivered()
+        self._numbering = Numbering()  # our events' sequence numbers (.sequence)
+        self._seen = Seen()  # the others' sequence numbers applied here
+        self._unheard = Unheard()  # messages of channels nobody else is in (.unheard)
         self._writes_failed = False  # during this outage: the others must catch up
         self._resync_since: datetime | None = None  # pending catch-up for others' outages
         self._resync_from: set[str] = set()

@@ -61,6 +61,7 @@ from chatroom.server.network.events import (
     UserUp,
 )
 from chatroom.server.network.state import ChannelState
+from chatroom.storage.base import to_ms, utc_now
 
 log = logging.getLogger("chatroom.cluster")
 
@@ -119,6 +120,8 @@ class Writer(Liveness):
                 log.exception("Could not send %d events to Redis", len(batch))
                 self._unsent(batch)
             finally:
+                kept = {id(item) for item in self._missed}  # sent again: same number
+                self._numbering.done(i for i in (*batch, *missed) if id(i) not in kept)
                 for item in batch:  # unanswered (Redis failed): created here, then
                     if isinstance(item, ChannelCreated):
                         self._answer(item, None)
@@ -174,19 +177,10 @@ class Writer(Liveness):
 
     def _queue_commands(self, pipe: Any, event: Event) -> None:
         me = self.process_id
+        seq = self._numbering.of(event)
         match event:
-            case ChannelMessage(channel=channel):
-                # Heard only by the processes with members there (.interest).
-                key, envelope = channel_events_key(channel), encode(me, event)
-                if self._interest.sharded:
-                    pipe.spublish(key, envelope)
-                else:
-                    pipe.publish(key, envelope)
-                return
-            case PrivateMessage(target=target) | Kick(target=target):
-                owner = self._view.users.get(target)
-                if owner is not None:
-                    pipe.publish(inbox_key(owner.process), encode(me, event))
+            case ChannelMessage() | PrivateMessage() | Kick():
+                self._queue_message(pipe, seq, event)
                 return
             case UserUp(nick):
                 pipe.hset(USERS, casefold(nick), user_record(event, me))
@@ -213,7 +207,7 @@ class Writer(Liveness):
                 # Published by the script, and only if this process really was first.
                 self._creations.append((len(pipe), event))
                 member = json.dumps({"s": "o", "p": me})
-                envelope = encode(me, event)
+                envelope = encode(me, seq, event)
                 pipe.eval(
                     CREATE_CHANNEL,
                     2,
@@ -228,7 +222,7 @@ class Writer(Liveness):
                 return
             case ChannelUpdate(channel, state, statuses, _line):
                 pairs = [item for pair in statuses for item in pair]
-                envelope = encode(me, event)
+                envelope = encode(me, seq, event)
                 keys = (channel_key(channel), members_key(channel))
                 self._updates.append((len(pipe), event))
                 text = shared.dump(state) if state is not None else ""
@@ -248,10 +242,31 @@ class Writer(Liveness):
                     pipe.hset(USERS, nick, current)
             case _:
                 pass
-        pipe.publish(EVENTS, encode(me, event))
+        pipe.publish(EVENTS, encode(me, seq, event))
+
+    def _queue_message(
+        self, pipe: Any, seq: int, event: ChannelMessage | PrivateMessage | Kick
+    ) -> None:
+        """A message for the processes that can hear it, and only those."""
+        me = self.process_id
+        if isinstance(event, ChannelMessage):
+            if event.channel not in self._view.members:
+                # Nobody elsewhere to hear it: kept a moment, not sent (.unheard).
+                self._unheard.keep(to_ms(utc_now()), event)
+                return
+            # Heard only by the processes with members there (.interest).
+            key, envelope = channel_events_key(event.channel), encode(me, seq, event)
+            if self._interest.sharded:
+                pipe.spublish(key, envelope)
+            else:
+                pipe.publish(key, envelope)
+            return
+        owner = self._view.users.get(event.target)  # a private message, a KICK
+        if owner is not None:
+            pipe.publish(inbox_key(owner.process), encode(me, seq, event))
 
     def _record_of(self, folded: str) -> str | None:
-        """The ``chatroom:users`` record of local user ``folded`` as it is now (if
+        """The ``{chatroom}:users`` record of local user ``folded`` as it is now (if
         it changes again, a later event in the queue writes it again), or None if
         no local user has that nick any more."""
         session = self._server.users.get(folded)
