@@ -245,7 +245,24 @@ _SEARCH_RANGE = statement(
         text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
     ),
 )
-_LAST_SEQ = statement("SELECT max(seq) FROM messages")
+# Above the search index's high-water mark (SQLite indexes behind the writes, see
+# sqlite_index), the rows of a range are read by seq and matched as the memory backend
+# matches (chatroom_contains: casefolded substring, a function of the reader connection).
+# PostgreSQL indexes every row as it is written: its mark is the last seq.
+_SEARCH_TAIL = statement(
+    _AMONG.replace("FROM messages WHERE", "FROM messages NOT INDEXED WHERE").format(
+        targets=_SQLITE_TARGETS,
+        text=" AND seq >= :floor AND seq < :below AND chatroom_contains(text, :folded)",
+    ),
+    postgres=_AMONG.format(
+        targets=_POSTGRES_TARGETS,
+        text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
+    ),
+)
+_LAST_SEQ = statement(
+    "SELECT (SELECT max(seq) FROM messages), (SELECT mark FROM search_state)",
+    postgres="SELECT max(seq), max(seq) FROM messages",
+)
 # The oldest message said after a time: a message stored late (a relayed one, an import)
 # may be newer than its seq says; from this seq up, every newer one has been looked at.
 # (min of seq + 0: on a bare min(seq) SQLite walks the table in seq order instead of the
@@ -361,6 +378,7 @@ def search(query: Search) -> SqlPlan[list[StoredMessage]]:
     stmt = _SEARCH_NO_TEXT
     if query.text:
         values["pattern"] = f"%{_like(query.text)}%"
+        values["folded"] = query.text.casefold()
         values["phrase"] = '"' + query.text.replace('"', '""') + '"'
         if len(query.text) >= 3:
             return (yield from _indexed(values, query.limit))
@@ -380,19 +398,37 @@ def _indexed(values: dict[str, object], limit: int) -> SqlPlan[list[StoredMessag
     row = yield from fetch_one(_LAST_SEQ)
     if row is None or row[0] is None:
         return []
+    mark = int(row[1] or 0)
     found: list[Sequence[Any]] = []
     below, span = int(row[0]) + 1, _FIRST_SPAN
     while below > 0 and len(found) < limit:
         floor = max(below - span, 0)
-        found.extend((yield from fetch_all(_SEARCH_RANGE, **values, floor=floor, below=below)))
+        found.extend((yield from _range(values, floor, below, mark)))
         below, span = floor, span * 4
     page = _page(found, limit)
     if below > 0 and page:
         row = yield from fetch_one(_FIRST_SEQ_AFTER, time=to_ms(page[-1].time))
         if row is not None and row[0] is not None and int(row[0]) < below:
-            late = yield from fetch_all(_SEARCH_RANGE, **values, floor=int(row[0]), below=below)
+            late = yield from _range(values, int(row[0]), below, mark)
             page = _page(found + late, limit)
     return page
+
+
+def _range(
+    values: dict[str, object], floor: int, below: int, mark: int
+) -> SqlPlan[list[Sequence[Any]]]:
+    """The matches with ``floor <= seq < below``: from the index up to *mark*, from the
+    rows themselves above it (not indexed yet)."""
+    rows: list[Sequence[Any]] = []
+    if below > mark + 1:
+        rows.extend(
+            (yield from fetch_all(_SEARCH_TAIL, **values, floor=max(floor, mark + 1), below=below))
+        )
+    if floor <= mark:
+        rows.extend(
+            (yield from fetch_all(_SEARCH_RANGE, **values, floor=floor, below=min(below, mark + 1)))
+        )
+    return rows
 
 
 def _page(rows: list[Sequence[Any]], limit: int) -> list[StoredMessage]:

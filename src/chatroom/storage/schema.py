@@ -20,6 +20,9 @@ Version history:
    triggers that keep it in step with every insert, delete and edit.
 4. ``read_markers``: the last message each account has read in each conversation
    (IRCv3 read-marker).
+5. ``search_state``: the search index is kept behind the writes (indexed in the background
+   up to a high-water mark, see :mod:`chatroom.storage.sqlite_index`); the insert trigger
+   goes, the delete and update triggers touch only rows at or below the mark.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .history_sql import (
     SEARCH_INDEX_SQLITE,
 )
 from .sql import Dialect, words
+from .sqlite_index import SEARCH_BEHIND_WRITES
 
 __all__ = [
     "APPLICATION_ID",
@@ -96,6 +100,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4, "read_markers: per account and target (read-marker)", (_sqlite(READ_MARKERS_TABLE),)
     ),
+    Migration(5, "search_state: index SEARCH behind the writes", SEARCH_BEHIND_WRITES),
 )
 
 #: The version this program writes; :func:`migrate` brings any older file up to it.
