@@ -43,6 +43,7 @@ SQLITE_HISTORY = [
     " time INTEGER notnull",
     # version 5: indexed behind the writes (the insert trigger of version 3 is gone)
     "table search_state: mark INTEGER notnull",
+    "index messages_by_sender on messages (None, seq)",
 ]
 SQLITE_ACCOUNTS = [
     "app 1667789377 version 1",
@@ -108,7 +109,7 @@ def sqlite_fingerprint(path: Path) -> list[str]:
                 unique = any(
                     row[1] == name and row[2] for row in conn.execute(f"PRAGMA index_list({table})")
                 )
-                columns = ", ".join(row[2] for row in info)
+                columns = ", ".join(str(row[2]) for row in info)
                 lines.append(f"index {name} on {table} ({columns})" + (" unique" * unique))
                 continue
             rowid = "" if re.search(r"WITHOUT\s+ROWID\s*$", sql) is None else " WITHOUT ROWID"

@@ -55,3 +55,25 @@ def test_the_first_page_does_not_read_every_match(indexed: bool) -> None:
         Search("word", 10, targets=tuple(f"#room{i}" for i in range(10)), sender="u3"),
     ):
         assert _steps(large, query) < 2 * _steps(small, query)
+
+
+def _sender_database(others: int) -> sqlite3.Connection:
+    """The sender u0's 60 messages, the oldest, then *others* messages of other senders,
+    every one holding the word."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    schema.migrate(conn)
+    add_functions(conn)
+    mine = [to_row(msg("#room", i, f"common word {i}", source="u0!u@h")) for i in range(60)]
+    rest = [
+        to_row(msg("#room", 60 + i, f"common word {i}", source=f"u{1 + i % 50}!u@h"))
+        for i in range(others)
+    ]
+    conn.executemany(INSERT_MESSAGE.sqlite.sql, mine + rest)
+    index_all(conn)
+    return conn
+
+
+def test_a_sender_filter_reads_that_sender_not_every_match() -> None:
+    query = Search("common", 50, targets=("#room",), sender="u0")
+    small, large = _sender_database(1_000), _sender_database(40_000)
+    assert _steps(large, query) < 2 * _steps(small, query)

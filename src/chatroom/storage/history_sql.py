@@ -21,6 +21,7 @@ from .sql import SqlPlan, Statement, delete_in_chunks, execute, fetch_all, fetch
 __all__ = [
     "COLUMNS",
     "DM_TABLE",
+    "INDEX_BY_SENDER",
     "INDEX_BY_TARGET",
     "INDEX_BY_TIME",
     "INSERT_DM",
@@ -66,6 +67,10 @@ CREATE TABLE messages (
 # Every CHATHISTORY query is a range over (time, seq) within one target.
 INDEX_BY_TARGET = "CREATE INDEX messages_by_target ON messages (target, time, seq)"
 INDEX_BY_TIME = "CREATE INDEX messages_by_time ON messages (time)"  # age-based retention
+# SEARCH from=<nick>: the sender's messages newest first, without reading anyone else's.
+# The nick of the source, lower-cased (ASCII, as lower() and the LIKE of search do).
+SENDER = "lower(substr(source, 1, instr(source, '!') - 1))"
+INDEX_BY_SENDER = f"CREATE INDEX messages_by_sender ON messages ({SENDER}, seq)"
 DM_TABLE = """
 CREATE TABLE dm_participants (
     nick   TEXT NOT NULL,
@@ -259,6 +264,22 @@ _SEARCH_TAIL = statement(
         text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
     ),
 )
+# A sender given: the range read through the sender's index (SQLite), each row's text
+# matched directly; the sender's rows are fewer than a common word's matches, and this
+# never reads the index's list of every message holding the word.
+_SEARCH_BY_SENDER = statement(
+    _AMONG.replace("FROM messages WHERE", "FROM messages INDEXED BY messages_by_sender WHERE")
+    .replace(" AND (:sender = '' OR lower(source) LIKE :sender ESCAPE '\\')", "")
+    .format(
+        targets=_SQLITE_TARGETS,
+        text=f" AND {SENDER} = :nick AND seq >= :floor AND seq < :below"
+        " AND chatroom_contains(text, :folded)",
+    ),
+    postgres=_AMONG.format(
+        targets=_POSTGRES_TARGETS,
+        text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
+    ),
+)
 _LAST_SEQ = statement(
     "SELECT (SELECT max(seq) FROM messages), (SELECT mark FROM search_state)",
     postgres="SELECT max(seq), max(seq) FROM messages",
@@ -373,12 +394,15 @@ def search(query: Search) -> SqlPlan[list[StoredMessage]]:
         "after": -_NEVER if query.after is None else to_ms(query.after),
         "before": _NEVER if query.before is None else to_ms(query.before),
         "sender": "" if query.sender is None else _like(query.sender.lower()) + "!%",
+        "nick": "" if query.sender is None else query.sender.lower(),
         "limit": query.limit,
     }
     stmt = _SEARCH_NO_TEXT
+    values["pattern"] = f"%{_like(query.text)}%"
+    values["folded"] = query.text.casefold()
+    if query.sender is not None:
+        return (yield from _indexed(values, query.limit))
     if query.text:
-        values["pattern"] = f"%{_like(query.text)}%"
-        values["folded"] = query.text.casefold()
         values["phrase"] = '"' + query.text.replace('"', '""') + '"'
         if len(query.text) >= 3:
             return (yield from _indexed(values, query.limit))
@@ -420,6 +444,8 @@ def _range(
     """The matches with ``floor <= seq < below``: from the index up to *mark*, from the
     rows themselves above it (not indexed yet)."""
     rows: list[Sequence[Any]] = []
+    if values["nick"]:
+        return (yield from fetch_all(_SEARCH_BY_SENDER, **values, floor=floor, below=below))
     if below > mark + 1:
         rows.extend(
             (yield from fetch_all(_SEARCH_TAIL, **values, floor=max(floor, mark + 1), below=below))

@@ -22,7 +22,8 @@ Version history:
    (IRCv3 read-marker).
 5. ``search_state``: the search index is kept behind the writes (indexed in the background
    up to a high-water mark, see :mod:`chatroom.storage.sqlite_index`); the insert trigger
-   goes, the delete and update triggers touch only rows at or below the mark.
+   goes, the delete and update triggers touch only rows at or below the mark;
+   ``messages_by_sender``, an index on the sender's nick, for SEARCH ``from=``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from .errors import SchemaError
 from .history_sql import (
     DM_TABLE,
+    INDEX_BY_SENDER,
     INDEX_BY_TARGET,
     INDEX_BY_TIME,
     MESSAGES_TABLE,
@@ -100,7 +102,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4, "read_markers: per account and target (read-marker)", (_sqlite(READ_MARKERS_TABLE),)
     ),
-    Migration(5, "search_state: index SEARCH behind the writes", SEARCH_BEHIND_WRITES),
+    Migration(
+        5,
+        "search_state: index SEARCH behind the writes; messages_by_sender for from=",
+        (*SEARCH_BEHIND_WRITES, INDEX_BY_SENDER),
+    ),
 )
 
 #: The version this program writes; :func:`migrate` brings any older file up to it.
