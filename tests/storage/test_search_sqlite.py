@@ -12,7 +12,8 @@ import sqlite3
 import pytest
 
 from chatroom.storage import Search, schema
-from chatroom.storage.history_sql import INSERT_MESSAGE, search, to_row
+from chatroom.storage.history_sql import INSERT_MESSAGE, to_row
+from chatroom.storage.search_sql import search
 from chatroom.storage.sqlite_db import add_functions, run
 from chatroom.storage.sqlite_index import index_all
 from support.history import msg
@@ -53,6 +54,8 @@ def test_the_first_page_does_not_read_every_match(indexed: bool) -> None:
     for query in (
         Search("common", 20, targets=("#room3",)),
         Search("word", 10, targets=tuple(f"#room{i}" for i in range(10)), sender="u3"),
+        Search("wo", 20, targets=("#room3",)),  # too short for a trigram: the rows
+        Search("", 20, targets=("#room3", "#room4")),  # no text at all
     ):
         assert _steps(large, query) < 2 * _steps(small, query)
 

@@ -10,7 +10,8 @@ import sqlite3
 from pathlib import Path
 
 from chatroom.storage import Search, StoredMessage, schema
-from chatroom.storage.history_sql import INSERT_MESSAGE, purge, redact, retention, search, to_row
+from chatroom.storage.history_sql import INSERT_MESSAGE, purge, redact, retention, to_row
+from chatroom.storage.search_sql import search
 from chatroom.storage.sqlite import SQLiteHistoryStore
 from chatroom.storage.sqlite_db import add_functions, run
 from chatroom.storage.sqlite_index import index_all, index_batch, pending

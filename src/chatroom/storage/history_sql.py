@@ -3,7 +3,8 @@
 What is here: the DDL both schemas are made of, the rows (one message, one tuple, in
 :data:`COLUMNS` order), every statement the two backends run, and the plans that run them:
 CHATHISTORY queries (:func:`over_sql` answers :mod:`chatroom.storage.query`'s steps with
-SQL), purge and retention (chunked, through :func:`~chatroom.storage.sql.delete_in_chunks`).
+SQL), purge and retention (chunked, through :func:`~chatroom.storage.sql.delete_in_chunks`);
+SEARCH's statements and plan are in :mod:`chatroom.storage.search_sql`.
 The backends keep only what differs in kind: SQLite's writer thread and group commit,
 PostgreSQL's ``COPY`` and connection handling.
 """
@@ -11,10 +12,9 @@ PostgreSQL's ``COPY`` and connection handling.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
-from .base import MessageKind, Search, StoredMessage, from_ms, to_ms
+from .base import MessageKind, StoredMessage, from_ms
 from .query import DmTargets, Key, KeyOf, LatestTime, Plan, Scan, Step
 from .sql import SqlPlan, Statement, delete_in_chunks, execute, fetch_all, fetch_one, statement
 
@@ -40,7 +40,6 @@ __all__ = [
     "read_marker",
     "redact",
     "retention",
-    "search",
     "set_read_marker",
     "targets_over",
     "to_row",
@@ -220,88 +219,12 @@ _FORGET_DMS = statement(
     " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)"
 )
 
-_SEARCH = (
-    f"SELECT {_NAMES} FROM messages WHERE"
-    " (target IN ({targets})"
-    " OR target IN (SELECT target FROM dm_participants WHERE nick = :dms_of))"
-    " AND time >= :after AND time <= :before AND kind IN ('PRIVMSG', 'NOTICE')"
-    " AND (:sender = '' OR lower(source) LIKE :sender ESCAPE '\\'){text}"
-    " ORDER BY time DESC, seq DESC LIMIT :limit"
-)
-_SQLITE_TARGETS = "SELECT value FROM json_each(:targets)"
-_POSTGRES_TARGETS = "SELECT json_array_elements_text(CAST(:targets AS json))"
-_LIKE = " AND text LIKE :pattern ESCAPE '\\'"
-_SEARCH_NO_TEXT = statement(
-    _SEARCH.format(targets=_SQLITE_TARGETS, text=""),
-    postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=""),
-)
-# The first page without collecting every match (see _indexed): the matches in a range of
-# seq (the insert order, which is time order for appends), newest range first; the index
-# reads only that range of its lists.
-_AMONG = _SEARCH.replace(f"SELECT {_NAMES} ", f"SELECT {_NAMES}, seq ")
-_SEARCH_RANGE = statement(
-    _AMONG.format(
-        targets=_SQLITE_TARGETS,
-        text=" AND seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase"
-        " AND rowid >= :floor AND rowid < :below)",
-    ),
-    postgres=_AMONG.format(
-        targets=_POSTGRES_TARGETS,
-        text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
-    ),
-)
-# Above the search index's high-water mark (SQLite indexes behind the writes, see
-# sqlite_index), the rows of a range are read by seq and matched as the memory backend
-# matches (chatroom_contains: casefolded substring, a function of the reader connection).
-# PostgreSQL indexes every row as it is written: its mark is the last seq.
-_SEARCH_TAIL = statement(
-    _AMONG.replace("FROM messages WHERE", "FROM messages NOT INDEXED WHERE").format(
-        targets=_SQLITE_TARGETS,
-        text=" AND seq >= :floor AND seq < :below AND chatroom_contains(text, :folded)",
-    ),
-    postgres=_AMONG.format(
-        targets=_POSTGRES_TARGETS,
-        text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
-    ),
-)
-# A sender given: the range read through the sender's index (SQLite), each row's text
-# matched directly; the sender's rows are fewer than a common word's matches, and this
-# never reads the index's list of every message holding the word.
-_SEARCH_BY_SENDER = statement(
-    _AMONG.replace("FROM messages WHERE", "FROM messages INDEXED BY messages_by_sender WHERE")
-    .replace(" AND (:sender = '' OR lower(source) LIKE :sender ESCAPE '\\')", "")
-    .format(
-        targets=_SQLITE_TARGETS,
-        text=f" AND {SENDER} = :nick AND seq >= :floor AND seq < :below"
-        " AND chatroom_contains(text, :folded)",
-    ),
-    postgres=_AMONG.format(
-        targets=_POSTGRES_TARGETS,
-        text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
-    ),
-)
-_LAST_SEQ = statement(
-    "SELECT (SELECT max(seq) FROM messages), (SELECT mark FROM search_state)",
-    postgres="SELECT max(seq), max(seq) FROM messages",
-)
-# The oldest message said after a time: a message stored late (a relayed one, an import)
-# may be newer than its seq says; from this seq up, every newer one has been looked at.
-# (min of seq + 0: on a bare min(seq) SQLite walks the table in seq order instead of the
-# index on time.)
-_FIRST_SEQ_AFTER = statement("SELECT min(seq + 0) FROM messages WHERE time > :time")
-_FIRST_SPAN = 2_000  # seqs in the first range; each next one is 4 times wider
-# Fewer than 3 characters make no trigram: a scan (of the conversations' rows only).
-_SEARCH_SHORT = statement(
-    _SEARCH.format(targets=_SQLITE_TARGETS, text=_LIKE),
-    postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=_LIKE.replace("LIKE", "ILIKE")),
-)
 _GET_MESSAGE = statement(f"SELECT {_NAMES} FROM messages WHERE msgid = :msgid AND target = :target")
 # Emptying ``text`` fires SQLite's messages_fts_update trigger: the words leave the index.
 _REDACT = statement(
     "UPDATE messages SET kind = 'REDACT', text = '', tags = NULL, source = :source,"
     f" account = :account WHERE msgid = :msgid AND target = :target AND {_MESSAGE_KINDS}"
 )
-_NEVER = 2**62
 _GET_MARKER = statement(
     "SELECT time FROM read_markers WHERE account = :account AND target = :target"
 )
@@ -377,90 +300,6 @@ def retention(cutoff: int | None, keep: int | None, over: list[str], chunk: int)
             (trim, {"target": target, "keep": keep}) for target in over for trim in _TRIMS
         )
     return delete_in_chunks(deletes, [(_FORGET_DMS, {})], chunk)
-
-
-def _like(text: str) -> str:
-    """*text* as a LIKE operand: its wildcards and the escape character escaped."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def search(query: Search) -> SqlPlan[list[StoredMessage]]:
-    """The newest matches of *query* (see :class:`~chatroom.storage.base.Search`)."""
-    if query.limit <= 0:
-        return []
-    values: dict[str, object] = {
-        "targets": json.dumps(list(query.targets)),
-        "dms_of": query.dms_of or "",
-        "after": -_NEVER if query.after is None else to_ms(query.after),
-        "before": _NEVER if query.before is None else to_ms(query.before),
-        "sender": "" if query.sender is None else _like(query.sender.lower()) + "!%",
-        "nick": "" if query.sender is None else query.sender.lower(),
-        "limit": query.limit,
-    }
-    stmt = _SEARCH_NO_TEXT
-    values["pattern"] = f"%{_like(query.text)}%"
-    values["folded"] = query.text.casefold()
-    if query.sender is not None:
-        return (yield from _indexed(values, query.limit))
-    if query.text:
-        values["phrase"] = '"' + query.text.replace('"', '""') + '"'
-        if len(query.text) >= 3:
-            return (yield from _indexed(values, query.limit))
-        stmt = _SEARCH_SHORT
-    rows = yield from fetch_all(stmt, **values)
-    return [from_row(cast(Row, tuple(row))) for row in rows]
-
-
-def _indexed(values: dict[str, object], limit: int) -> SqlPlan[list[StoredMessage]]:
-    """The newest *limit* matches of an indexed text, read a range of seq at a time.
-
-    Newest range first, each 4 times wider than the last, until *limit* rows pass the
-    filters (conversations, sender, time) or no range is left, so a common word costs about
-    a page, not every match and a sort. Seq order is time order only for appends: before the
-    page is final, the matches from the oldest message newer than its last row are read too.
-    """
-    row = yield from fetch_one(_LAST_SEQ)
-    if row is None or row[0] is None:
-        return []
-    mark = int(row[1] or 0)
-    found: list[Sequence[Any]] = []
-    below, span = int(row[0]) + 1, _FIRST_SPAN
-    while below > 0 and len(found) < limit:
-        floor = max(below - span, 0)
-        found.extend((yield from _range(values, floor, below, mark)))
-        below, span = floor, span * 4
-    page = _page(found, limit)
-    if below > 0 and page:
-        row = yield from fetch_one(_FIRST_SEQ_AFTER, time=to_ms(page[-1].time))
-        if row is not None and row[0] is not None and int(row[0]) < below:
-            late = yield from _range(values, int(row[0]), below, mark)
-            page = _page(found + late, limit)
-    return page
-
-
-def _range(
-    values: dict[str, object], floor: int, below: int, mark: int
-) -> SqlPlan[list[Sequence[Any]]]:
-    """The matches with ``floor <= seq < below``: from the index up to *mark*, from the
-    rows themselves above it (not indexed yet)."""
-    rows: list[Sequence[Any]] = []
-    if values["nick"]:
-        return (yield from fetch_all(_SEARCH_BY_SENDER, **values, floor=floor, below=below))
-    if below > mark + 1:
-        rows.extend(
-            (yield from fetch_all(_SEARCH_TAIL, **values, floor=max(floor, mark + 1), below=below))
-        )
-    if floor <= mark:
-        rows.extend(
-            (yield from fetch_all(_SEARCH_RANGE, **values, floor=floor, below=min(below, mark + 1)))
-        )
-    return rows
-
-
-def _page(rows: list[Sequence[Any]], limit: int) -> list[StoredMessage]:
-    """The newest *limit* of *rows* (each ends with its seq), by time then seq."""
-    rows.sort(key=lambda row: (int(row[1]), int(row[-1])), reverse=True)
-    return [from_row(cast(Row, tuple(row[:-1]))) for row in rows[:limit]]
 
 
 def read_marker(account: str, target: str) -> SqlPlan[int | None]:
