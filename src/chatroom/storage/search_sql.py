@@ -170,13 +170,13 @@ def _indexed(values: dict[str, object], limit: int) -> SqlPlan[list[StoredMessag
 def _range(
     values: dict[str, object], floor: int, below: int, mark: int
 ) -> SqlPlan[list[Sequence[Any]]]:
-    """The matches with ``floor <= seq < below``: from the index up to *mark*, from the
-    rows themselves above it (not indexed yet)."""
-    rows: list[Sequence[Any]] = []
-    if values["scan"]:
+    """The matches with ``floor <= seq < below``: for a word, from the index up to *mark*
+    and from the rows themselves above it (not indexed yet)."""
+    if values["scan"]:  # no trigram to look up
         return (yield from fetch_all(_SEARCH_SCAN, **values, floor=floor, below=below))
-    if values["nick"]:
+    if values["nick"]:  # from=: the sender's index, indexed or not
         return (yield from fetch_all(_SEARCH_BY_SENDER, **values, floor=floor, below=below))
+    rows: list[Sequence[Any]] = []
     if below > mark + 1:
         rows.extend(
             (yield from fetch_all(_SEARCH_TAIL, **values, floor=max(floor, mark + 1), below=below))
