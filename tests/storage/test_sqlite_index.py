@@ -7,6 +7,7 @@ chosen by the test; the store-level ones check that the writer does it by itself
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from chatroom.storage import Search, StoredMessage, schema
@@ -145,3 +146,25 @@ async def test_catch_up_index_returns_once_everything_is_indexed(tmp_path: Path)
         assert pending(conn) == 0 and _mark(conn) == 3000
     finally:
         await store.close()
+
+
+async def test_the_idle_indexer_never_waits_for_another_process_lock(tmp_path: Path) -> None:
+    # A --workers sibling (or a backup) holds the write lock: waiting for it in the idle
+    # indexer would make the next append wait twice. It gives up at once and tries again
+    # after the next write.
+    path = tmp_path / "h.db"
+    store = await SQLiteHistoryStore.open(path, busy_timeout=60.0)
+    holder = _open(path)
+    try:
+        _insert(holder, [msg(ms=i, text=f"line {i}") for i in range(600)])  # not indexed
+        holder.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        store._index_some()  # what the writer runs when idle (its thread waits on the queue)
+        assert time.monotonic() - started < 30  # not the 60 s busy timeout
+        assert _mark(holder) == 0 and not store._index_pending
+        holder.execute("ROLLBACK")
+        assert await store_all(store, [msg(ms=700, text="after")]) == [True]
+        eventually(lambda: pending(holder) == 0, lambda: f"{pending(holder)} not indexed")
+    finally:
+        await store.close()
+        holder.close()

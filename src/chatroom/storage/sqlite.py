@@ -404,11 +404,18 @@ class SQLiteHistoryStore(SqlHistoryStore):
             self._health.succeeded()
 
     def _index_some(self) -> None:
+        # Never wait for a lock another process holds (a --workers sibling, a backup): the
+        # next append would wait behind that wait. Busy: try again after the next write.
+        conn = self._conn
+        (busy_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        conn.execute("PRAGMA busy_timeout = 0")
         try:
-            self._index_pending = index_batch(self._conn) > 0
+            self._index_pending = index_batch(conn) > 0
         except sqlite3.Error as exc:  # the rows stay searchable (scanned); retry after a write
             self._index_pending = False
             logger.info("history: search indexing paused: %s", describe_error(exc, self.path))
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
 
     def _run_job(self, job: _Job) -> None:
         try:
