@@ -221,3 +221,12 @@ async def test_token_uploads_count_against_the_account_or_the_session(web: Web) 
         assert (await web.post(b"x" * 1000, Authorization=f"Bearer {guest_token}"))[0] == 201
     assert (await web.post(b"x", Authorization=f"Bearer {guest_token}"))[0] == 413
     assert (await web.post(b"x", Authorization=f"Bearer {await token(other)}"))[0] == 201
+
+
+async def test_token_uploads_are_rate_limited_per_session(web: Web) -> None:
+    guest, other = await web.harness.user("guest"), await web.harness.user("other")
+    bearer = f"Bearer {await token(guest)}"
+    for _ in range(5):
+        assert (await web.post(b"", Authorization=bearer))[0] == 201
+    assert (await web.post(b"", Authorization=bearer))[0] == 429  # five a minute
+    assert (await web.post(b"", Authorization=f"Bearer {await token(other)}"))[0] == 201
