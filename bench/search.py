@@ -4,8 +4,10 @@
 directory through :class:`~chatroom.storage.sqlite.SQLiteHistoryStore` (its writer thread
 and group commit, as the server uses it) and prints:
 
-- **stored msgs/s** with the FTS5 index and, in a second file, without it (the index's
-  triggers dropped before writing), and the ratio;
+- **stored msgs/s** in three files: without the search index, with the FTS5 index kept
+  behind the writes (as the server keeps it), and with it kept in the writing transaction
+  (as schema version 3 did, for comparison), each as a share of the first; then how fast
+  the background index catches up once the writes stop;
 - **first page** latency (median and worst of ``--repeat`` runs, ms) of a few searches
   as a user in 20 of the 200 rooms would make them: a common word, a rare word, a word
   with a sender filter, a two-character text (no trigram: a scan), no text at all.
@@ -71,23 +73,45 @@ def _messages(count: int, seed: int = 1) -> list[StoredMessage]:
     return out
 
 
-async def fill(path: Path, messages: list[StoredMessage], *, index: bool) -> float:
-    """Store *messages* in a new file at *path*; return stored messages per second."""
+#: How the file of :func:`fill` is indexed for search.
+MODES = ("none", "background", "synchronous")
+# The search index as schema version 3 kept it, in the writing transaction: a trigger that
+# tokenizes each row as it is inserted (and moves the mark, so the background indexer finds
+# nothing left to do). What indexing cost writes before it moved behind them.
+_SYNCHRONOUS = """CREATE TRIGGER bench_index_on_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+    UPDATE search_state SET mark = new.seq;
+END"""
+
+
+async def fill(path: Path, messages: list[StoredMessage], *, mode: str) -> tuple[float, float]:
+    """Store *messages* in a new file at *path*, its search index kept as *mode* says (one
+    of :data:`MODES`); return (stored messages per second, indexed messages per second
+    after the writes: how fast the background index catches up, 0 for the other modes)."""
     store = await SQLiteHistoryStore.open(path)
-    if not index:
+    if mode != "background":
         await store.close()
         with sqlite3.connect(path) as conn:
-            for name in ("insert", "delete", "update"):
-                conn.execute(f"DROP TRIGGER messages_fts_{name}")
+            conn.execute("DROP TRIGGER messages_fts_delete")
+            conn.execute("DROP TRIGGER messages_fts_update")
+            # A mark above every seq: the background indexer has nothing to do.
+            conn.execute("UPDATE search_state SET mark = ?", (2**62,))
+            if mode == "synchronous":
+                conn.execute("UPDATE search_state SET mark = 0")
+                conn.execute(_SYNCHRONOUS)
         store = await SQLiteHistoryStore.open(path)
     started = time.perf_counter()
     for at in range(0, len(messages), CHUNK):
         for message in messages[at : at + CHUNK]:
             store.append(message)
         await store.flush()
-    elapsed = time.perf_counter() - started
+    stored = time.perf_counter() - started
+    started = time.perf_counter()
+    await store.catch_up_index()
+    caught_up = time.perf_counter() - started
     await store.close()
-    return len(messages) / elapsed
+    indexed = len(messages) / caught_up if mode == "background" and caught_up > 0 else 0.0
+    return len(messages) / stored, indexed
 
 
 async def first_pages(path: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
@@ -123,17 +147,37 @@ async def first_pages(path: Path, repeat: int) -> dict[str, tuple[float, float, 
         await store.close()
 
 
-async def run(count: int, repeat: int) -> None:
+async def run(count: int, repeat: int, rounds: int = 1) -> None:
     messages = _messages(count)
     with tempfile.TemporaryDirectory(prefix="chatroom-bench-search-") as tmp:
-        plain = await fill(Path(tmp) / "plain.db", messages, index=False)
-        indexed = await fill(Path(tmp) / "indexed.db", messages, index=True)
-        print(f"{count:,} messages stored")
-        print(f"  stored msgs/s without the index: {plain:,.0f}")
-        print(f"  stored msgs/s with the index:    {indexed:,.0f} ({indexed / plain:.0%})")
+        # Each round fills a fresh file per mode, the order reversed every other round, so
+        # the machine's other load falls on every mode alike; medians over the rounds.
+        stored: dict[str, list[float]] = {mode: [] for mode in MODES}
+        caught_up: list[float] = []
+        for round_ in range(rounds):
+            for mode in MODES if round_ % 2 == 0 else MODES[::-1]:
+                path = Path(tmp) / f"{mode}.db"
+                for leftover in Path(tmp).glob(f"{mode}.db*"):
+                    leftover.unlink()
+                rate, indexed = await fill(path, messages, mode=mode)
+                stored[mode].append(rate)
+                caught_up += [indexed] if mode == "background" else []
+        plain = statistics.median(stored["none"])
+        print(f"{count:,} messages stored, {rounds} round(s), medians; each round's ratio:")
+        print(f"  stored msgs/s without the index:        {plain:,.0f}")
+        for mode, label in (
+            ("background", "indexed behind the writes"),
+            ("synchronous", "indexed as they are written"),
+        ):
+            rate = statistics.median(stored[mode])
+            each = " ".join(
+                f"{r / p:.0%}" for r, p in zip(stored[mode], stored["none"], strict=True)
+            )
+            print(f"  stored msgs/s {label + ':':<28}{rate:,.0f} ({rate / plain:.0%}; {each})")
+        print(f"  then indexed in the background, msgs/s: {statistics.median(caught_up):,.0f}")
         print(f"first page (limit 50), {repeat} runs each: median / worst ms, lines")
         for name, (median, worst, found) in (
-            await first_pages(Path(tmp) / "indexed.db", repeat)
+            await first_pages(Path(tmp) / "background.db", repeat)
         ).items():
             print(f"  {name:<34} {median:8.1f} {worst:8.1f} {found:4d}")
 
@@ -142,8 +186,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__)
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=1, help="fills of each file, alternated")
     args = parser.parse_args(argv)
-    asyncio.run(run(args.messages, args.repeat))
+    asyncio.run(run(args.messages, args.repeat, args.rounds))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from chatroom.storage.sqlite import SQLiteHistoryStore
 from support.account_stores import CHEAP, ITERATIONS
 
 SQLITE_HISTORY = [
-    "app 1667789384 version 4",
+    "app 1667789384 version 5",
     "index messages_by_target on messages (target, time, seq)",
     "index messages_by_time on messages (time)",
     "index sqlite_autoindex_messages_1 on messages (msgid) unique",
@@ -37,11 +37,13 @@ SQLITE_HISTORY = [
     "table messages_fts_delete: ",
     "table messages_fts_docsize: id INTEGER pk1, sz BLOB",
     "table messages_fts_idx WITHOUT ROWID: segid  notnull pk1, term  notnull pk2, pgno ",
-    "table messages_fts_insert: ",
     "table messages_fts_update: ",
     # version 4: read markers
     "table read_markers WITHOUT ROWID: account TEXT notnull pk1, target TEXT notnull pk2,"
     " time INTEGER notnull",
+    # version 5: indexed behind the writes (the insert trigger of version 3 is gone)
+    "table search_state: mark INTEGER notnull",
+    "index messages_by_sender on messages (None, seq)",
 ]
 SQLITE_ACCOUNTS = [
     "app 1667789377 version 1",
@@ -107,7 +109,7 @@ def sqlite_fingerprint(path: Path) -> list[str]:
                 unique = any(
                     row[1] == name and row[2] for row in conn.execute(f"PRAGMA index_list({table})")
                 )
-                columns = ", ".join(row[2] for row in info)
+                columns = ", ".join(str(row[2]) for row in info)
                 lines.append(f"index {name} on {table} ({columns})" + (" unique" * unique))
                 continue
             rowid = "" if re.search(r"WITHOUT\s+ROWID\s*$", sql) is None else " WITHOUT ROWID"

@@ -50,7 +50,7 @@ def tables(conn: sqlite3.Connection) -> set[str]:
 
 def test_migrations_are_numbered_one_by_one() -> None:
     assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
-    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 4
+    assert SCHEMA_VERSION == MIGRATIONS[-1].version == 5
 
 
 def test_a_new_file_gets_the_latest_schema(tmp_path: Path) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from chatroom.storage import Search
 from chatroom.storage.sqlite import SQLiteHistoryStore
 from support.timeouts import TIMEOUT
 
@@ -74,3 +76,25 @@ async def test_kill_9_loses_no_acknowledged_message(tmp_path: Path) -> None:
             assert [m for m in stored if m in acknowledged] == msgids
     finally:
         await store.close()
+
+
+async def test_kill_9_while_indexing_leaves_every_acknowledged_message_findable(
+    tmp_path: Path,
+) -> None:
+    # The child's writer indexes between its batches: a kill lands mid-index as often as not.
+    path = tmp_path / "history.db"
+    printed = run_and_kill(path, acknowledged=3000)
+    conn = sqlite3.connect(path, isolation_level=None)
+    (mark,) = conn.execute("SELECT mark FROM search_state").fetchone()
+    assert mark <= conn.execute("SELECT max(seq) FROM messages").fetchone()[0]
+    store = await SQLiteHistoryStore.open(path)
+    try:
+        texts = dict(conn.execute("SELECT msgid, text FROM messages"))
+        for target, msgid in printed[:: len(printed) // 40]:  # before and after the mark
+            query = Search(texts[msgid], 10**6, (target,), dms_of="alice")
+            assert msgid in {m.msgid for m in await store.search(query)}
+        await store.catch_up_index()
+        conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        await store.close()
+        conn.close()

@@ -13,11 +13,12 @@ import pytest
 from PIL import Image
 from websockets.asyncio.client import connect
 
+from chatroom.server.tokens import LIFETIME
 from chatroom.transports.websocket import IrcOverWebSocket
 from chatroom.web import WebListener
 from chatroom.web.files import FILE_CSP, FileLimits, FileStore
 from chatroom.web.upload import Uploads, parse_head, takes
-from support.core import Harness
+from support.core import FakeClient, Harness
 
 PASSWORD = "correct horse"
 
@@ -67,9 +68,8 @@ async def web(tmp_path: Path) -> AsyncIterator[Web]:
     assert harness.accounts is not None
     await harness.accounts.register("alice", PASSWORD)
     files = FileStore(tmp_path, FileLimits(max_size=1000, quota=3000, per_minute=5))
-    listener = WebListener(
-        harness.server, IrcOverWebSocket(), uploads=Uploads(files, harness.accounts)
-    )
+    uploads = Uploads(files, harness.accounts, tokens=harness.server.auth.upload_tokens)
+    listener = WebListener(harness.server, IrcOverWebSocket(), uploads=uploads)
     await listener.start("127.0.0.1", 0)
     yield Web(harness, listener, files)
     listener.close()
@@ -175,3 +175,58 @@ async def test_an_unusable_directory_turns_uploads_off(tmp_path: Path) -> None:
     harness.server.config = replace(harness.server.config, files_dir=str(tmp_path / "ok"))
     assert uploads_for(harness.server, secure=False) is not None
     await harness.close()
+
+
+async def token(client: FakeClient) -> str:
+    replies = await client.ask("EXTJWT *")
+    return "".join(line.params[-1] for line in replies if line.command == "EXTJWT")
+
+
+async def test_a_session_token_uploads_without_a_password(web: Web) -> None:
+    guest = await web.harness.user("guest")
+    status, headers, _ = await web.post(small_png(), Authorization=f"Bearer {await token(guest)}")
+    assert status == 201
+    stored = web.files.get(headers["location"].rsplit("/", 1)[1])
+    assert stored is not None and stored.account.startswith("~guest-")
+
+
+async def test_wrong_expired_and_quit_tokens_are_refused(web: Web) -> None:
+    alice = await web.harness.user("alice")
+    good = await token(alice)
+    for wrong in ("", "nonsense", good[:-3] + "AAA", good.replace(".", "", 1)):
+        status, headers, _ = await web.post(b"x", Authorization=f"Bearer {wrong}")
+        assert status == 401 and "Bearer" in headers["www-authenticate"], wrong
+    tokens = web.harness.server.auth.upload_tokens
+    clock, tokens.clock = tokens.clock, lambda: clock() + LIFETIME
+    try:
+        assert (await web.post(b"x", Authorization=f"Bearer {good}"))[0] == 401  # expired
+    finally:
+        tokens.clock = clock
+    assert (await web.post(b"x", Authorization=f"Bearer {good}"))[0] == 201
+    await alice.ask("QUIT")
+    assert (await web.post(b"x", Authorization=f"Bearer {good}"))[0] == 401
+
+
+async def test_token_uploads_count_against_the_account_or_the_session(web: Web) -> None:
+    alice = await web.harness.connect().register("alice")
+    assert [line.command for line in await alice.log_in("alice", PASSWORD)][-1] == "903"
+    assert (await web.post(b"x" * 1000))[0] == 201  # with the password
+    for _ in range(2):
+        assert (await web.post(b"x" * 1000, Authorization=f"Bearer {await token(alice)}"))[0] == 201
+    full = await web.post(b"x", Authorization=f"Bearer {await token(alice)}")
+    assert full[0] == 413  # the account's 3000 bytes, however it uploaded
+    guest, other = await web.harness.user("guest"), await web.harness.user("other")
+    guest_token = await token(guest)
+    for _ in range(3):
+        assert (await web.post(b"x" * 1000, Authorization=f"Bearer {guest_token}"))[0] == 201
+    assert (await web.post(b"x", Authorization=f"Bearer {guest_token}"))[0] == 413
+    assert (await web.post(b"x", Authorization=f"Bearer {await token(other)}"))[0] == 201
+
+
+async def test_token_uploads_are_rate_limited_per_session(web: Web) -> None:
+    guest, other = await web.harness.user("guest"), await web.harness.user("other")
+    bearer = f"Bearer {await token(guest)}"
+    for _ in range(5):
+        assert (await web.post(b"", Authorization=bearer))[0] == 201
+    assert (await web.post(b"", Authorization=bearer))[0] == 429  # five a minute
+    assert (await web.post(b"", Authorization=f"Bearer {await token(other)}"))[0] == 201

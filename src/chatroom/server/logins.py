@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from chatroom.protocol.casemap import casefold
 from chatroom.protocol.sasl import SaslChunks, ScramExchange
 from chatroom.server.throttle import Throttle
+from chatroom.server.tokens import UploadTokens
 from chatroom.storage.accounts import ScramLookup
 
 GRACE_MEMORY = 3600.0
@@ -48,6 +49,8 @@ class Auth:
         # Account creations per address: a few are fine (a family behind one
         # router), a script creating hundreds is slowed down.
         self.registrations = Throttle(threshold=5, base_delay=10.0, max_delay=3600.0)
+        # Upload tokens given to connected sessions (EXTJWT, server/tokens.py).
+        self.upload_tokens = UploadTokens()
 
     def wait_time(self, address: str, account: str, now: float) -> float:
         """Seconds before this address may try this account again (0: now)."""

@@ -3,7 +3,8 @@
 What is here: the DDL both schemas are made of, the rows (one message, one tuple, in
 :data:`COLUMNS` order), every statement the two backends run, and the plans that run them:
 CHATHISTORY queries (:func:`over_sql` answers :mod:`chatroom.storage.query`'s steps with
-SQL), purge and retention (chunked, through :func:`~chatroom.storage.sql.delete_in_chunks`).
+SQL), purge and retention (chunked, through :func:`~chatroom.storage.sql.delete_in_chunks`);
+SEARCH's statements and plan are in :mod:`chatroom.storage.search_sql`.
 The backends keep only what differs in kind: SQLite's writer thread and group commit,
 PostgreSQL's ``COPY`` and connection handling.
 """
@@ -11,16 +12,16 @@ PostgreSQL's ``COPY`` and connection handling.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
-from .base import MessageKind, Search, StoredMessage, from_ms, to_ms
+from .base import MessageKind, StoredMessage, from_ms
 from .query import DmTargets, Key, KeyOf, LatestTime, Plan, Scan, Step
 from .sql import SqlPlan, Statement, delete_in_chunks, execute, fetch_all, fetch_one, statement
 
 __all__ = [
     "COLUMNS",
     "DM_TABLE",
+    "INDEX_BY_SENDER",
     "INDEX_BY_TARGET",
     "INDEX_BY_TIME",
     "INSERT_DM",
@@ -39,7 +40,6 @@ __all__ = [
     "read_marker",
     "redact",
     "retention",
-    "search",
     "set_read_marker",
     "targets_over",
     "to_row",
@@ -66,6 +66,10 @@ CREATE TABLE messages (
 # Every CHATHISTORY query is a range over (time, seq) within one target.
 INDEX_BY_TARGET = "CREATE INDEX messages_by_target ON messages (target, time, seq)"
 INDEX_BY_TIME = "CREATE INDEX messages_by_time ON messages (time)"  # age-based retention
+# SEARCH from=<nick>: the sender's messages newest first, without reading anyone else's.
+# The nick of the source, lower-cased (ASCII, as lower() and the LIKE of search do).
+SENDER = "lower(substr(source, 1, instr(source, '!') - 1))"
+INDEX_BY_SENDER = f"CREATE INDEX messages_by_sender ON messages ({SENDER}, seq)"
 DM_TABLE = """
 CREATE TABLE dm_participants (
     nick   TEXT NOT NULL,
@@ -218,55 +222,12 @@ _FORGET_DMS = statement(
     " (SELECT 1 FROM messages WHERE messages.target = dm_participants.target)"
 )
 
-_SEARCH = (
-    f"SELECT {_NAMES} FROM messages WHERE"
-    " (target IN ({targets})"
-    " OR target IN (SELECT target FROM dm_participants WHERE nick = :dms_of))"
-    " AND time >= :after AND time <= :before AND kind IN ('PRIVMSG', 'NOTICE')"
-    " AND (:sender = '' OR lower(source) LIKE :sender ESCAPE '\\'){text}"
-    " ORDER BY time DESC, seq DESC LIMIT :limit"
-)
-_SQLITE_TARGETS = "SELECT value FROM json_each(:targets)"
-_POSTGRES_TARGETS = "SELECT json_array_elements_text(CAST(:targets AS json))"
-_LIKE = " AND text LIKE :pattern ESCAPE '\\'"
-_SEARCH_NO_TEXT = statement(
-    _SEARCH.format(targets=_SQLITE_TARGETS, text=""),
-    postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=""),
-)
-# The first page without collecting every match (see _indexed): the matches in a range of
-# seq (the insert order, which is time order for appends), newest range first; the index
-# reads only that range of its lists.
-_AMONG = _SEARCH.replace(f"SELECT {_NAMES} ", f"SELECT {_NAMES}, seq ")
-_SEARCH_RANGE = statement(
-    _AMONG.format(
-        targets=_SQLITE_TARGETS,
-        text=" AND seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :phrase"
-        " AND rowid >= :floor AND rowid < :below)",
-    ),
-    postgres=_AMONG.format(
-        targets=_POSTGRES_TARGETS,
-        text=" AND seq >= :floor AND seq < :below AND text ILIKE :pattern",
-    ),
-)
-_LAST_SEQ = statement("SELECT max(seq) FROM messages")
-# The oldest message said after a time: a message stored late (a relayed one, an import)
-# may be newer than its seq says; from this seq up, every newer one has been looked at.
-# (min of seq + 0: on a bare min(seq) SQLite walks the table in seq order instead of the
-# index on time.)
-_FIRST_SEQ_AFTER = statement("SELECT min(seq + 0) FROM messages WHERE time > :time")
-_FIRST_SPAN = 2_000  # seqs in the first range; each next one is 4 times wider
-# Fewer than 3 characters make no trigram: a scan (of the conversations' rows only).
-_SEARCH_SHORT = statement(
-    _SEARCH.format(targets=_SQLITE_TARGETS, text=_LIKE),
-    postgres=_SEARCH.format(targets=_POSTGRES_TARGETS, text=_LIKE.replace("LIKE", "ILIKE")),
-)
 _GET_MESSAGE = statement(f"SELECT {_NAMES} FROM messages WHERE msgid = :msgid AND target = :target")
 # Emptying ``text`` fires SQLite's messages_fts_update trigger: the words leave the index.
 _REDACT = statement(
     "UPDATE messages SET kind = 'REDACT', text = '', tags = NULL, source = :source,"
     f" account = :account WHERE msgid = :msgid AND target = :target AND {_MESSAGE_KINDS}"
 )
-_NEVER = 2**62
 _GET_MARKER = statement(
     "SELECT time FROM read_markers WHERE account = :account AND target = :target"
 )
@@ -342,66 +303,6 @@ def retention(cutoff: int | None, keep: int | None, over: list[str], chunk: int)
             (trim, {"target": target, "keep": keep}) for target in over for trim in _TRIMS
         )
     return delete_in_chunks(deletes, [(_FORGET_DMS, {})], chunk)
-
-
-def _like(text: str) -> str:
-    """*text* as a LIKE operand: its wildcards and the escape character escaped."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def search(query: Search) -> SqlPlan[list[StoredMessage]]:
-    """The newest matches of *query* (see :class:`~chatroom.storage.base.Search`)."""
-    if query.limit <= 0:
-        return []
-    values: dict[str, object] = {
-        "targets": json.dumps(list(query.targets)),
-        "dms_of": query.dms_of or "",
-        "after": -_NEVER if query.after is None else to_ms(query.after),
-        "before": _NEVER if query.before is None else to_ms(query.before),
-        "sender": "" if query.sender is None else _like(query.sender.lower()) + "!%",
-        "limit": query.limit,
-    }
-    stmt = _SEARCH_NO_TEXT
-    if query.text:
-        values["pattern"] = f"%{_like(query.text)}%"
-        values["phrase"] = '"' + query.text.replace('"', '""') + '"'
-        if len(query.text) >= 3:
-            return (yield from _indexed(values, query.limit))
-        stmt = _SEARCH_SHORT
-    rows = yield from fetch_all(stmt, **values)
-    return [from_row(cast(Row, tuple(row))) for row in rows]
-
-
-def _indexed(values: dict[str, object], limit: int) -> SqlPlan[list[StoredMessage]]:
-    """The newest *limit* matches of an indexed text, read a range of seq at a time.
-
-    Newest range first, each 4 times wider than the last, until *limit* rows pass the
-    filters (conversations, sender, time) or no range is left, so a common word costs about
-    a page, not every match and a sort. Seq order is time order only for appends: before the
-    page is final, the matches from the oldest message newer than its last row are read too.
-    """
-    row = yield from fetch_one(_LAST_SEQ)
-    if row is None or row[0] is None:
-        return []
-    found: list[Sequence[Any]] = []
-    below, span = int(row[0]) + 1, _FIRST_SPAN
-    while below > 0 and len(found) < limit:
-        floor = max(below - span, 0)
-        found.extend((yield from fetch_all(_SEARCH_RANGE, **values, floor=floor, below=below)))
-        below, span = floor, span * 4
-    page = _page(found, limit)
-    if below > 0 and page:
-        row = yield from fetch_one(_FIRST_SEQ_AFTER, time=to_ms(page[-1].time))
-        if row is not None and row[0] is not None and int(row[0]) < below:
-            late = yield from fetch_all(_SEARCH_RANGE, **values, floor=int(row[0]), below=below)
-            page = _page(found + late, limit)
-    return page
-
-
-def _page(rows: list[Sequence[Any]], limit: int) -> list[StoredMessage]:
-    """The newest *limit* of *rows* (each ends with its seq), by time then seq."""
-    rows.sort(key=lambda row: (int(row[1]), int(row[-1])), reverse=True)
-    return [from_row(cast(Row, tuple(row[:-1]))) for row in rows[:limit]]
 
 
 def read_marker(account: str, target: str) -> SqlPlan[int | None]:

@@ -20,6 +20,10 @@ Version history:
    triggers that keep it in step with every insert, delete and edit.
 4. ``read_markers``: the last message each account has read in each conversation
    (IRCv3 read-marker).
+5. ``search_state``: the search index is kept behind the writes (indexed in the background
+   up to a high-water mark, see :mod:`chatroom.storage.sqlite_index`); the insert trigger
+   goes, the delete and update triggers touch only rows at or below the mark;
+   ``messages_by_sender``, an index on the sender's nick, for SEARCH ``from=``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from .errors import SchemaError
 from .history_sql import (
     DM_TABLE,
+    INDEX_BY_SENDER,
     INDEX_BY_TARGET,
     INDEX_BY_TIME,
     MESSAGES_TABLE,
@@ -37,6 +42,7 @@ from .history_sql import (
     SEARCH_INDEX_SQLITE,
 )
 from .sql import Dialect, words
+from .sqlite_index import SEARCH_BEHIND_WRITES
 
 __all__ = [
     "APPLICATION_ID",
@@ -95,6 +101,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "messages_fts: full-text index of the text for SEARCH", SEARCH_INDEX_SQLITE),
     Migration(
         4, "read_markers: per account and target (read-marker)", (_sqlite(READ_MARKERS_TABLE),)
+    ),
+    Migration(
+        5,
+        "search_state: index SEARCH behind the writes; messages_by_sender for from=",
+        (*SEARCH_BEHIND_WRITES, INDEX_BY_SENDER),
     ),
 )
 

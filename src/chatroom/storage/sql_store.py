@@ -35,12 +35,12 @@ from .history_sql import (
     read_marker,
     redact,
     retention,
-    search,
     set_read_marker,
     targets_over,
 )
 from .query import QueryShortcuts, plan_query, plan_targets
 from .retention import check_retention_args
+from .search_sql import search
 from .sql import SqlPlan
 
 __all__ = ["SqlHistoryStore", "deliver_all"]

@@ -18,6 +18,10 @@ How it works, and why:
 * **Maintenance** (purge, retention) runs on the writer thread in chunks of
   :data:`DELETE_CHUNK` rows per transaction, re-queued behind waiting appends, so a big
   purge never holds up live messages for long.
+* **Search index** (FTS5): behind the writes. The writer indexes the stored rows in small
+  batches of their own when its queue is empty, checking the queue between batches, so
+  appends never wait for tokenizing; SEARCH scans the few rows not indexed yet (see
+  :mod:`chatroom.storage.sqlite_index`).
 * **Failures** (disk full, locked, I/O error, corruption): the batch's transaction is rolled
   back, its messages get ``on_stored(False)`` (the server tells their senders), the store
   stops being :attr:`~SQLiteHistoryStore.writable` (the server refuses new messages) and
@@ -61,6 +65,7 @@ from .history_sql import (
 from .sql import SqlPlan
 from .sql_store import SqlHistoryStore, deliver_all
 from .sqlite_db import Row, advance, describe_error, open_reader, open_writer, run, to_row
+from .sqlite_index import index_batch
 
 __all__ = ["BATCH_MAX", "DELETE_CHUNK", "SQLiteHistoryStore", "open_history"]
 
@@ -93,6 +98,13 @@ class _Job:
 
     def result(self) -> Any:
         return None
+
+
+class _IndexJob(_Job):
+    """Index one batch per step until the search index has caught up."""
+
+    def step(self, conn: sqlite3.Connection) -> bool:
+        return index_batch(conn) == 0
 
 
 class _Stop(_Job):
@@ -165,6 +177,7 @@ class SQLiteHistoryStore(SqlHistoryStore):
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         # Writer-thread state (``writable`` is read on the loop; a bool is safe to share).
         self._known_dms: set[str] = set()
+        self._index_pending = True  # a restart resumes from the mark
         self._writer = threading.Thread(
             target=self._writer_main, name="chatroom-history-writer", daemon=True
         )
@@ -233,6 +246,15 @@ class SQLiteHistoryStore(SqlHistoryStore):
         await asyncio.to_thread(self._writer.join)
         logger.info("history: closed %s", self.path)
 
+    async def catch_up_index(self) -> None:
+        """Return once every message appended before the call is in the search index.
+
+        Not needed for correctness (SEARCH also reads the rows not indexed yet); for
+        benchmarks and tests that measure the index itself. Runs one batch per step,
+        behind the appends that arrive meanwhile.
+        """
+        await self._submit(_IndexJob(self._loop.create_future()))
+
     async def _submit(self, job: _Job) -> Any:
         if self._closed:
             raise StoreClosedError()
@@ -274,7 +296,13 @@ class SQLiteHistoryStore(SqlHistoryStore):
         get, get_nowait = self._queue.get, self._queue.get_nowait
         while True:
             # Group commit: take whatever accumulated while the last transaction ran.
-            if self._health.writable:
+            if self._health.writable and self._index_pending:
+                try:
+                    first = get_nowait()
+                except queue.Empty:  # idle: index one batch, then look at the queue again
+                    self._index_some()
+                    continue
+            elif self._health.writable:
                 first = get()
             else:
                 try:
@@ -341,6 +369,7 @@ class SQLiteHistoryStore(SqlHistoryStore):
         else:
             self._known_dms |= new_dms
             self._health.succeeded()
+            self._index_pending = True
         callbacks = [(cb, ok) for (_, cb), ok in zip(batch, results, strict=True) if cb]
         if callbacks:
             self._call_soon(deliver_all, callbacks)
@@ -373,6 +402,20 @@ class SQLiteHistoryStore(SqlHistoryStore):
             self._health.failed(0, f"the write probe failed: {exc!r}")
         else:
             self._health.succeeded()
+
+    def _index_some(self) -> None:
+        # Never wait for a lock another process holds (a --workers sibling, a backup): the
+        # next append would wait behind that wait. Busy: try again after the next write.
+        conn = self._conn
+        (busy_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self._index_pending = index_batch(conn) > 0
+        except sqlite3.Error as exc:  # the rows stay searchable (scanned); retry after a write
+            self._index_pending = False
+            logger.info("history: search indexing paused: %s", describe_error(exc, self.path))
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
 
     def _run_job(self, job: _Job) -> None:
         try:

@@ -17,6 +17,7 @@ from .sql import Answer, Commit, Sql, SqlPlan
 
 __all__ = [
     "Row",
+    "add_functions",
     "advance",
     "describe_error",
     "from_row",
@@ -94,7 +95,19 @@ def open_reader(path: Path, busy_timeout: float) -> sqlite3.Connection:
         path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
     )
     conn.execute("PRAGMA query_only = 1")
+    add_functions(conn)
     return conn
+
+
+def _contains(text: str | None, folded: str) -> bool:
+    return text is not None and folded in text.casefold()
+
+
+def add_functions(conn: sqlite3.Connection) -> None:
+    """Define on *conn* the functions the history plans call: ``chatroom_contains(text,
+    folded)``, the memory backend's match (a casefolded substring), which SEARCH uses on
+    the rows the index has not reached yet."""
+    conn.create_function("chatroom_contains", 2, _contains, deterministic=True)
 
 
 # --- the driver of SQL plans (see chatroom.storage.sql) ----------------------------------------

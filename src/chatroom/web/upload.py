@@ -9,7 +9,8 @@ websockets untouched. One port, one listener, one TLS context.
 
 The exchange, by the spec: ``OPTIONS /upload`` is answered with ``Allow`` and
 ``Accept-Post``; ``POST /upload`` with ``Authorization: Basic`` (the account's
-name and password, as for SASL PLAIN) and a ``Content-Length`` gets
+name and password, as for SASL PLAIN) or ``Authorization: Bearer`` (a token the
+session got with ``EXTJWT``, :mod:`chatroom.server.tokens`) and a ``Content-Length`` gets
 ``201 Created`` with the file's URL in ``Location`` (and in the body). Every
 limit is checked before the body is read, and a body larger than announced is
 refused. Refusals: 400 (malformed), 401 (no or bad credentials), 405 (another
@@ -33,6 +34,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Response
 
 from chatroom.server.server import Server
+from chatroom.server.tokens import UploadTokens
 from chatroom.storage import default_data_dir
 from chatroom.storage.accounts import AccountStore
 from chatroom.web.files import FileLimits, FileStore, UploadRefused, file_headers
@@ -58,6 +60,7 @@ class Uploads:
     secure: bool = False
     public_base: str = ""  # "https://chat.example" to build Location; "" = the Host header
     max_age: float = 0.0  # seconds a file is kept (the history's retention); 0 = for ever
+    tokens: UploadTokens | None = None  # EXTJWT tokens of connected sessions (Bearer)
 
 
 def takes(first_bytes: bytes) -> bool | None:
@@ -135,8 +138,13 @@ class UploadExchange:
             return text_response(400, "Bad Content-Length.\n", host)
         account = await self._authenticate(headers.get("authorization", ""))
         if account is None:
-            extra = {"WWW-Authenticate": 'Basic realm="chatroom", charset="UTF-8"'}
-            return respond(401, b"Log in with your account.\n", "text/plain", host, extra)
+            challenge = 'Basic realm="chatroom", charset="UTF-8"'
+            if self.uploads.tokens is not None:
+                challenge += ', Bearer realm="chatroom"'
+            extra = {"WWW-Authenticate": challenge}
+            return respond(
+                401, b"Log in with your account, or a token (EXTJWT).\n", "text/plain", host, extra
+            )
         self.uploads.files.check(account, size)
         if headers.get("expect", "").lower() == "100-continue":
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -152,8 +160,12 @@ class UploadExchange:
         )
 
     async def _authenticate(self, authorization: str) -> str | None:
-        """The account named by HTTP Basic credentials (RFC 7617), if they are right."""
+        """Who the upload counts against: the account named by HTTP Basic credentials
+        (RFC 7617) if they are right, or the owner of a live Bearer token (RFC 6750)."""
         scheme, _, encoded = authorization.partition(" ")
+        if scheme.lower() == "bearer" and self.uploads.tokens is not None:
+            grant = self.uploads.tokens.check(encoded.strip())
+            return None if grant is None else grant.owner
         if scheme.lower() != "basic" or self.uploads.accounts is None:
             return None
         try:
@@ -276,6 +288,7 @@ def uploads_for(server: Server, *, secure: bool) -> Uploads | None:
         secure=secure,
         public_base=f"{public.scheme}://{public.netloc}" if public.netloc else "",
         max_age=config.history_max_age_days * 86400,
+        tokens=server.auth.upload_tokens,
     )
 
 

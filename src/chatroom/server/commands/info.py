@@ -60,6 +60,7 @@ def isupport(server: Server) -> dict[str, str | None]:
     upload = c.files_url or server.upload_url
     if upload:  # https://soju.im/filehost: where to POST a file to share
         tokens["soju.im/FILEHOST"] = upload
+        tokens["EXTJWT"] = "1"  # a token for that POST (commands/extjwt.py)
     return dict(sorted(tokens.items()))
 
 

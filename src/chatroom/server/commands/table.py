@@ -22,6 +22,7 @@ from types import MappingProxyType
 from chatroom.server.commands import (
     accounts,
     channels,
+    extjwt,
     help,
     history,
     info,
@@ -73,6 +74,8 @@ COMMANDS = MappingProxyType(
         "CHATHISTORY": Command(history.chathistory, 1),
         "PURGE": Command(history.purge, 1, oper_only=True),
         "SEARCH": Command(search.search, 1),  # commands/search.py (soju.im/search)
+        # Upload tokens (commands/extjwt.py, IRCv3 draft extjwt)
+        "EXTJWT": Command(extjwt.extjwt, 1),
         # Read markers (commands/readmarker.py)
         "MARKREAD": Command(readmarker.markread, 1),
         # Users (commands/queries.py)
