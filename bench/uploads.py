@@ -25,7 +25,6 @@ import contextlib
 import http.client
 import os
 import queue
-import signal
 import socket
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.servers import free_port
-from bench.startup import make_accounts
+from bench.startup import make_accounts, stop_gently
 from bench.stats import percentile
 
 START_TIMEOUT = 30.0
@@ -140,13 +139,7 @@ class UploadServer:
         raise RuntimeError("the server's web port did not come up: " + "".join(seen[-5:]))
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_gently(self.proc)
 
 
 @contextlib.contextmanager

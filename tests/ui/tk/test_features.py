@@ -3,6 +3,7 @@ real server, with an independent IRC client (irctokens) on the other side."""
 
 from __future__ import annotations
 
+from chatroom.ui.tk.app import TkChatApp
 from support.irc_client import IrcClient
 from support.server import RunningServer
 from support.tk import (
@@ -19,13 +20,19 @@ from support.tk import (
 CAPS = "message-tags server-time echo-message draft/message-redaction"
 
 
-def test_reply_from_the_menu_sends_the_reply_tag_and_quotes_above(
-    server: RunningServer, gui: GuiFactory
-) -> None:
+def bob_beside_alice(server: RunningServer, gui: GuiFactory) -> tuple[IrcClient, TkChatApp]:
+    """bob (an independent IRC client) in #lobby, and alice's window showing him there."""
     bob = IrcClient(server.port).register("bob", CAPS)
     bob.join("#lobby")
     app = gui(server.port)
     ready(app, "bob")
+    return bob, app
+
+
+def test_reply_from_the_menu_sends_the_reply_tag_and_quotes_above(
+    server: RunningServer, gui: GuiFactory
+) -> None:
+    bob, app = bob_beside_alice(server, gui)
     bob.send("PRIVMSG #lobby :does anyone know where the keys are?\nsecond line")
     msgid = msgid_when_shown(app, "does anyone know where the keys are?")
 
@@ -46,10 +53,7 @@ def test_reply_from_the_menu_sends_the_reply_tag_and_quotes_above(
 def test_an_irc_users_reply_shows_the_quoted_original(
     server: RunningServer, gui: GuiFactory
 ) -> None:
-    bob = IrcClient(server.port).register("bob", CAPS)
-    bob.join("#lobby")
-    app = gui(server.port)
-    ready(app, "bob")
+    bob, app = bob_beside_alice(server, gui)
     type_and_send(app, "lunch at noon? " + "very long words " * 10)
     mine = bob.expect("PRIVMSG")
     assert mine.tags is not None
@@ -65,10 +69,7 @@ def test_an_irc_users_reply_shows_the_quoted_original(
 def test_react_toggle_by_clicking_and_see_others_reactions(
     server: RunningServer, gui: GuiFactory
 ) -> None:
-    bob = IrcClient(server.port).register("bob", CAPS)
-    bob.join("#lobby")
-    app = gui(server.port)
-    ready(app, "bob")
+    bob, app = bob_beside_alice(server, gui)
     bob.send("PRIVMSG #lobby :the release is out")
     msgid = msgid_when_shown(app, "the release is out")
 
@@ -102,10 +103,7 @@ def test_react_toggle_by_clicking_and_see_others_reactions(
 def test_delete_own_message_and_others_see_the_redact(
     server: RunningServer, gui: GuiFactory
 ) -> None:
-    bob = IrcClient(server.port).register("bob", CAPS)
-    bob.join("#lobby")
-    app = gui(server.port)
-    ready(app, "bob")
+    bob, app = bob_beside_alice(server, gui)
     type_and_send(app, "oops wrong window")
     sent = bob.expect("PRIVMSG")
     assert sent.tags is not None

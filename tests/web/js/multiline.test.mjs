@@ -4,23 +4,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Chat } from "../../../src/chatroom/web/static/js/chat.js";
 import { cutExact } from "../../../src/chatroom/web/static/js/irc.js";
-import { IrcProtocol } from "../../../src/chatroom/web/static/js/protocol.js";
+import { signedIn } from "./harness.mjs";
 
 function pair({ caps = "batch message-tags draft/multiline", limits = "max-bytes=4096,max-lines=100" } = {}) {
-  const protocol = new IrcProtocol({ nick: "alice" });
-  const chat = new Chat(protocol, { rooms: ["#lobby"], active: "#lobby" });
-  protocol.connectionMade();
-  protocol.dataToSend();
-  const feed = (...lines) => {
-    for (const line of lines) {
-      protocol.receiveLine(line);
-      for (const event of protocol.eventsReceived()) chat.handle(event);
-    }
-    return protocol.dataToSend();
-  };
-  feed(`:srv CAP * LS :batch message-tags draft/multiline=${limits}`, `:srv CAP alice ACK :${caps}`, ":srv 001 alice :Hi");
+  const { protocol, chat, feed } = signedIn(caps, { ls: `batch message-tags draft/multiline=${limits}` });
   feed(":alice!a@h JOIN #lobby");
   const texts = () => chat.model.get("#lobby").messages.filter((m) => m.nick === "bob" || m.self).map((m) => m.text);
   return { protocol, chat, feed, texts };

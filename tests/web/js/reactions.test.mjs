@@ -5,9 +5,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Chat } from "../../../src/chatroom/web/static/js/chat.js";
 import { Buffer } from "../../../src/chatroom/web/static/js/model.js";
-import { IrcProtocol } from "../../../src/chatroom/web/static/js/protocol.js";
+import { signedIn } from "./harness.mjs";
 import {
   MAX_MESSAGES, applyReaction, messageById, reactLine, reactionSummary,
 } from "../../../src/chatroom/web/static/js/reactions.js";
@@ -32,20 +31,11 @@ test("reactions are counted per message, once per nick, and taken back", () => {
 });
 
 function chatting(caps = "message-tags echo-message batch draft/chathistory draft/event-playback") {
-  const protocol = new IrcProtocol({ nick: "alice" });
-  const chat = new Chat(protocol, { rooms: ["#lobby"], active: "#lobby" });
   const changed = [];
-  chat.on("reactions", (buffer, msgid) => changed.push([buffer.name, msgid, chat.reactions(buffer, msgid)]));
-  const feed = (...lines) => {
-    for (const line of lines) {
-      protocol.receiveLine(line);
-      for (const event of protocol.eventsReceived()) chat.handle(event);
-    }
-    return protocol.dataToSend();
-  };
-  protocol.connectionMade();
-  protocol.dataToSend();
-  feed(`:srv CAP * LS :${caps}`, `:srv CAP alice ACK :${caps}`, ":srv 001 alice :Hi", ":alice!a@h JOIN #lobby");
+  const listen = (chat) =>
+    chat.on("reactions", (buffer, msgid) => changed.push([buffer.name, msgid, chat.reactions(buffer, msgid)]));
+  const { protocol, chat, feed } = signedIn(caps, { listen });
+  feed(":alice!a@h JOIN #lobby");
   return { chat, protocol, feed, changed, lobby: chat.model.get("#lobby") };
 }
 

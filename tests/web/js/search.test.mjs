@@ -4,29 +4,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Chat } from "../../../src/chatroom/web/static/js/chat.js";
-import { IrcProtocol } from "../../../src/chatroom/web/static/js/protocol.js";
+import { signedIn } from "./harness.mjs";
 import { highlightParts, parseQuery, searchAttributes } from "../../../src/chatroom/web/static/js/search.js";
 
 const CAPS = "message-tags echo-message batch draft/chathistory draft/event-playback soju.im/search draft/message-redaction";
 
 function chatting(caps = CAPS) {
-  const protocol = new IrcProtocol({ nick: "alice" });
-  const chat = new Chat(protocol, { rooms: ["#lobby"], active: "#lobby" });
   const seen = [];
-  chat.on("search", (search) => seen.push(["search", search]));
-  chat.on("focus", (buffer, msgid) => seen.push(["focus", buffer.name, msgid]));
-  chat.on("message", (buffer, message, { live }) => seen.push(["message", buffer.name, message.text, live]));
-  const feed = (...lines) => {
-    for (const line of lines) {
-      protocol.receiveLine(line);
-      for (const event of protocol.eventsReceived()) chat.handle(event);
-    }
-    return protocol.dataToSend();
+  const listen = (chat) => {
+    chat.on("search", (search) => seen.push(["search", search]));
+    chat.on("focus", (buffer, msgid) => seen.push(["focus", buffer.name, msgid]));
+    chat.on("message", (buffer, message, { live }) => seen.push(["message", buffer.name, message.text, live]));
   };
-  protocol.connectionMade();
-  protocol.dataToSend();
-  feed(`:srv CAP * LS :${caps}`, `:srv CAP alice ACK :${caps}`, ":srv 001 alice :Hi");
+  const { protocol, chat, feed } = signedIn(caps, { listen });
   feed(":alice!a@h JOIN #lobby", ":srv BATCH +j chathistory #lobby", ":srv BATCH -j");
   seen.length = 0;
   return { chat, protocol, feed, seen, lobby: chat.model.get("#lobby") };

@@ -4,8 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Chat } from "../../../src/chatroom/web/static/js/chat.js";
-import { IrcProtocol } from "../../../src/chatroom/web/static/js/protocol.js";
+import { signedIn } from "./harness.mjs";
 import {
   ACTIVE_FOR, PAUSED_AFTER, PAUSED_FOR, THROTTLE, TypingSender, TypingWatch, isTypingText, typingText,
 } from "../../../src/chatroom/web/static/js/typing.js";
@@ -48,20 +47,10 @@ test("who is typing expires as the spec says", () => {
 });
 
 function chatting(caps = "message-tags echo-message") {
-  const protocol = new IrcProtocol({ nick: "alice" });
-  const chat = new Chat(protocol, { rooms: ["#lobby"], active: "#lobby" });
   const typing = [];
-  chat.on("typing", (buffer) => typing.push([buffer.name, chat.typingIn.nicks(buffer.name)]));
-  const feed = (...lines) => {
-    for (const line of lines) {
-      protocol.receiveLine(line);
-      for (const event of protocol.eventsReceived()) chat.handle(event);
-    }
-    return protocol.dataToSend();
-  };
-  protocol.connectionMade();
-  protocol.dataToSend();
-  feed(`:srv CAP * LS :${caps}`, `:srv CAP alice ACK :${caps}`, ":srv 001 alice :Hi", ":alice!a@h JOIN #lobby");
+  const listen = (chat) => chat.on("typing", (buffer) => typing.push([buffer.name, chat.typingIn.nicks(buffer.name)]));
+  const { protocol, chat, feed } = signedIn(caps, { listen });
+  feed(":alice!a@h JOIN #lobby");
   return { chat, protocol, feed, typing };
 }
 
