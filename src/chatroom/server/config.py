@@ -188,6 +188,7 @@ class Config:
     files_quota: int = 500 * 1024 * 1024  # bytes per account
     files_per_minute: int = 10  # uploads per account per minute
     files_url: str = ""  # the upload URL advertised; "" = the web port's own
+    files_guests: bool = False  # sessions without an account may upload (EXTJWT tokens)
     # [accounts]
     accounts_enabled: bool = True
     registration_open: bool = True
@@ -274,6 +275,7 @@ _KEYS: Mapping[str, tuple[str, Checker]] = {
     "files.quota": ("files_quota", int_in(0, 1 << 50)),
     "files.per_minute": ("files_per_minute", int_in(1, 10_000)),
     "files.url": ("files_url", text_value),
+    "files.guests": ("files_guests", bool_value),
     "accounts.enabled": ("accounts_enabled", bool_value),
     "accounts.registration": ("registration_open", bool_value),
     "accounts.registration_before_connect": ("registration_before_connect", bool_value),
