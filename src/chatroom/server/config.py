@@ -372,6 +372,7 @@ RESTART_ONLY: tuple[str, ...] = (
     "files.enabled",
     "files.dir",
     "files.url",
+    "files.guests",  # whether uploads run at all without accounts is decided at start
     "accounts.enabled",
     "history.enabled",
     "history.data_dir",
