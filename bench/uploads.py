@@ -99,6 +99,7 @@ def _config(path: Path, max_size: int) -> None:
         "[flood]\nenabled = false\n\n"
         f"[files]\nenabled = true\nmax_size = {max_size}\nquota = {1 << 50}\n"
         "per_minute = 10000\n"
+        "guests = true  # the token run uploads as a guest (EXTJWT)\n"
     )
 
 

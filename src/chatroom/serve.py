@@ -301,7 +301,10 @@ async def _join_network(server: Server, config: Config) -> RedisBridge | Literal
     if not config.cluster_redis:
         return None
     # Imported here: a server on its own never loads the Redis client.
+    from redis.exceptions import RedisError
+
     from chatroom.cluster.bridge import ClusterError, RedisBridge
+    from chatroom.cluster.secret import share_token_secret
 
     try:
         bridge = await RedisBridge.open(config.cluster_redis, server)
@@ -309,6 +312,10 @@ async def _join_network(server: Server, config: Config) -> RedisBridge | Literal
         log.error("Could not join the network: %s", exc)
         return False
     server.network = bridge
+    try:
+        await share_token_secret(bridge)  # any process takes the others' upload tokens
+    except (RedisError, OSError) as exc:  # the chat works; uploads take local tokens
+        log.warning("Upload tokens are this process's only: %s", exc)
     return bridge
 
 

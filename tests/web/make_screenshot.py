@@ -4,7 +4,7 @@ Run: ``.venv/bin/python tests/web/make_screenshot.py`` (needs /usr/bin/chromium)
 A server is started on free ports with a throw-away data directory; a few IRC
 clients (tests/support/irc_client.py) and one browser person chat, reply, react and
 type; Chromium takes the pictures (a laptop window in light mode with the "New
-messages" line, the search results, and a phone in dark mode).
+messages" line, the search results, a phone in dark mode, and a shared image and file).
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def msgid(page: Page, text: str) -> str:
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp), "--no-flood-control")
+        # Guests may share: maya, a guest, uploads for the files picture.
+        server = start_server(Path(tmp), "--no-flood-control", config="[files]\nguests = true\n")
         try:
             run(server.port, server.web_port)
         finally:
@@ -130,9 +131,59 @@ def run(port: int, web_port: int) -> None:
         expect(small.locator(".msg", has_text="Thanks for the Catan")).to_be_visible()
         time.sleep(0.5)
         small.screenshot(path=str(IMAGES / "web-client-phone.png"))
+        share_files(page, tom)
         browser.close()
     for client in (tom, priya, sam, lena):
         client.close()
+
+
+def game_board() -> bytes:
+    """A picture to share: a hand-drawn looking game board (Pillow)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    board = Image.new("RGB", (1200, 800), (232, 220, 190))
+    draw = ImageDraw.Draw(board)
+    colours = [(196, 78, 52), (84, 140, 74), (214, 170, 60), (70, 110, 170), (150, 150, 140)]
+    for row in range(5):
+        for col in range(7):
+            x, y = 110 + col * 150 + (row % 2) * 75, 90 + row * 140
+            hexagon = [(x + dx, y + dy) for dx, dy in ((0, -80), (70, -40), (70, 40), (0, 80),
+                                                        (-70, 40), (-70, -40))]  # fmt: skip
+            draw.polygon(hexagon, fill=colours[(row * 3 + col * 2) % 5], outline=(60, 50, 40))
+            draw.ellipse((x - 22, y - 22, x + 22, y + 22), fill=(250, 245, 230))
+            draw.text((x - 6, y - 7), str((row + col) % 11 + 2), fill=(40, 30, 20))
+    out = io.BytesIO()
+    board.save(out, "PNG")
+    return out.getvalue()
+
+
+def share_files(page: Page, tom: IrcClient) -> None:
+    """web-client-files.png: an image shared from the page shows as the server's
+    thumbnail, a text file as its link."""
+    page.keyboard.press("Escape")  # the search panel of the picture before
+    expect(page.locator("#search-results")).to_be_hidden()
+    page.locator("#buffers .buffer", has_text="#games").click()
+    say(tom, "#games", "Can someone share the board from last time? And the house rules")
+    for name, mime, body in (
+        ("board.png", "image/png", game_board()),
+        (
+            "house-rules.txt",
+            "text/plain",
+            b"1. Longest road counts once.\n2. No trading on turn 1.\n",
+        ),
+    ):
+        page.set_input_files(
+            "#attach-file", files=[{"name": name, "mimeType": mime, "buffer": body}]
+        )
+        tom.expect("PRIVMSG")
+    thumb = page.locator("#messages img.thumb")
+    expect(thumb).to_have_count(1)
+    expect(thumb).to_have_js_property("complete", True)
+    say(tom, "#games", "Perfect, thanks maya!")
+    time.sleep(0.5)
+    page.screenshot(path=str(IMAGES / "web-client-files.png"))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import io
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from chatroom.server.tokens import LIFETIME
 from chatroom.transports.websocket import IrcOverWebSocket
 from chatroom.web import WebListener
 from chatroom.web.files import FILE_CSP, FileLimits, FileStore
-from chatroom.web.upload import Uploads, parse_head, takes
+from chatroom.web.upload import Uploads, parse_head, takes, uploads_for
 from support.core import FakeClient, Harness
 
 PASSWORD = "correct horse"
@@ -67,8 +68,10 @@ async def web(tmp_path: Path) -> AsyncIterator[Web]:
     harness = Harness()
     assert harness.accounts is not None
     await harness.accounts.register("alice", PASSWORD)
+    harness.server.config = replace(harness.server.config, files_guests=True)
     files = FileStore(tmp_path, FileLimits(max_size=1000, quota=3000, per_minute=5))
-    uploads = Uploads(files, harness.accounts, tokens=harness.server.auth.upload_tokens)
+    tokens = harness.server.auth.upload_tokens
+    uploads = Uploads(files, harness.accounts, tokens=tokens, guests=True)
     listener = WebListener(harness.server, IrcOverWebSocket(), uploads=uploads)
     await listener.start("127.0.0.1", 0)
     yield Web(harness, listener, files)
@@ -163,10 +166,6 @@ async def test_the_upload_url_is_advertised(web: Web) -> None:
 
 
 async def test_an_unusable_directory_turns_uploads_off(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    from chatroom.web.upload import uploads_for
-
     harness = Harness()
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
@@ -230,3 +229,26 @@ async def test_token_uploads_are_rate_limited_per_session(web: Web) -> None:
         assert (await web.post(b"", Authorization=bearer))[0] == 201
     assert (await web.post(b"", Authorization=bearer))[0] == 429  # five a minute
     assert (await web.post(b"", Authorization=f"Bearer {await token(other)}"))[0] == 201
+
+
+async def test_a_guests_token_is_refused_unless_guests_may_upload(web: Web) -> None:
+    guest = await web.harness.user("guest")
+    bearer = f"Bearer {await token(guest)}"  # issued while guests could upload
+    assert web.listener.uploads is not None
+    web.listener.uploads.guests = False
+    status, _, body = await web.post(b"x", Authorization=bearer)
+    assert (status, body) == (403, b"Log in to an account to share files.\n")
+    alice = await web.harness.connect().register("alice")
+    await alice.log_in("alice", PASSWORD)
+    assert (await web.post(b"x", Authorization=f"Bearer {await token(alice)}"))[0] == 201
+
+
+async def test_guests_alone_turn_uploads_on_without_accounts(tmp_path: Path) -> None:
+    harness = Harness(accounts=False)
+    config = replace(harness.server.config, files_dir=str(tmp_path))
+    harness.server.config = config
+    assert uploads_for(harness.server, secure=False) is None  # no one could upload
+    harness.server.config = replace(config, files_guests=True)
+    uploads = uploads_for(harness.server, secure=False)
+    assert uploads is not None and uploads.accounts is None and uploads.guests
+    await harness.close()

@@ -40,7 +40,7 @@ from chatroom.client.protocol import ClientProtocol
 from chatroom.client.records import UploadRequest
 from chatroom.client.state import REGISTERED, WAITING_FOR_NICK
 from chatroom.client.trust import CertificateRefused, open_trusted
-from chatroom.client.upload import UploadFailed, post, take
+from chatroom.client.upload import UploadFailed, forget_token, post, take
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +183,7 @@ class ChatClient:
         try:
             link = await asyncio.to_thread(post, request, self.config.tls_verify)
         except UploadFailed as exc:
+            forget_token(self.protocol, request)
             self.protocol.note(f"Upload of {request.path} failed: {exc}", MessageKind.ERROR)
         else:
             self.protocol.perform(SendMessage(request.target, link))

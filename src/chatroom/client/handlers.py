@@ -28,6 +28,7 @@ from chatroom.client import (
     redaction,
     registration,
     replies,
+    upload,
 )
 from chatroom.client.state import ClientState
 from chatroom.protocol import Line
@@ -120,6 +121,8 @@ HANDLERS: dict[str, Entry] = {
     n.ERR_SASLTOOLONG: Entry(accounts.sasl_failed),
     n.ERR_SASLABORTED: Entry(accounts.sasl_failed),
     n.ERR_SASLALREADY: Entry(accounts.sasl_failed),
+    # file sharing: upload tokens (chatroom.client.upload)
+    "EXTJWT": Entry(upload.extjwt_reply, 3),
 }
 """Command or numeric -> handler. ``BATCH`` and lines inside a history batch
 are taken before this table (:func:`chatroom.client.chathistory.collect`);
@@ -129,6 +132,7 @@ REPLY_HANDLERS: dict[str, Handler] = {
     "REGISTER": accounts.register_failed,
     "CHATHISTORY": chathistory.chathistory_failed,
     "REDACT": redaction.redact_failed,
+    "EXTJWT": upload.extjwt_failed,
     "*": accounts.nick_registered,
     "NICK": accounts.nick_registered,
 }

@@ -34,7 +34,7 @@ from chatroom.client.events import Event, NickRequired
 from chatroom.client.handlers import handle
 from chatroom.client.model import Buffer, BufferKind, MessageKind
 from chatroom.client.perform import perform
-from chatroom.client.records import HistoryState
+from chatroom.client.records import HistoryState, UploadTokenState
 from chatroom.client.registration import send_nick, start
 from chatroom.client.state import ClientState, Phase, Trigger
 from chatroom.client.typing_notify import Notification, TypingSender
@@ -73,6 +73,7 @@ class ClientProtocol(ClientState):
         self.cap_ls = []
         self.cap_values = {}
         self.chathistory = HistoryState()
+        self.upload_tokens = UploadTokenState()  # the last connection's have ended
         self.account = None
         self.sasl = None
         self.pending_password = None

@@ -69,14 +69,28 @@ class OpenBatch:
 
 @dataclass(frozen=True)
 class UploadRequest:
-    """``/upload``: one file to send as ``account`` to ``url`` (soju.im/FILEHOST),
-    its link then sent to ``target`` (client/upload.py)."""
+    """``/upload``: one file to send to ``url`` (soju.im/FILEHOST) with the
+    ``Authorization`` header ``authorization`` (``Bearer <token>``, or ``Basic …``
+    from a server without EXTJWT; "" while its token is awaited), its link then sent
+    to ``target`` (client/upload.py)."""
 
     url: str
-    account: str
-    password: str
+    authorization: str
     path: str
     target: str
+
+
+@dataclass
+class UploadTokenState:
+    """EXTJWT on one connection (client/upload.py): the token in hand and when it
+    came (the protocol's clock), the pieces of one arriving, the uploads waiting for
+    it, and whether one is asked for."""
+
+    token: str = ""
+    received: float = 0.0
+    pieces: list[str] = field(default_factory=list)
+    waiting: list[UploadRequest] = field(default_factory=list)
+    asked: bool = False
 
 
 class HistoryState:

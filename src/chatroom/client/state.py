@@ -33,7 +33,7 @@ from chatroom.client.events import (
 )
 from chatroom.client.history import InputHistory
 from chatroom.client.model import Buffer, ChatModel, Message, MessageKind, first_new, now_utc
-from chatroom.client.records import Exchange, HistoryState, UploadRequest
+from chatroom.client.records import Exchange, HistoryState, UploadRequest, UploadTokenState
 from chatroom.client.textsplit import utf8_len
 from chatroom.client.typing_notify import TypingSender, TypingWatch
 from chatroom.protocol import Line, casefold
@@ -139,6 +139,7 @@ class ClientState:
         self._events: deque[Event] = deque()
         self._outgoing: list[Line] = []
         self.uploads: list[UploadRequest] = []  # /upload: for the I/O layer to run
+        self.upload_tokens = UploadTokenState()  # EXTJWT tokens of this connection
 
     # -- the phase ----------------------------------------------------------------
 

@@ -5,11 +5,21 @@ Split like the rest of the client: :func:`plan` (sans I/O) checks what it can an
 queues an :class:`UploadRequest` on the state; the I/O layer
 (:class:`chatroom.client.core.ChatClient`) takes them with :func:`take`, runs
 :func:`post` on a thread and, with the link it returns, sends it as a message.
+
+Credentials, by the server's contract (docs/protocol.md): when it advertises
+``EXTJWT``, the upload carries a session token, ``Authorization: Bearer <token>``:
+:func:`plan` asks for one with ``EXTJWT *`` (or reuses one younger than
+:data:`TOKEN_REUSE`), the request waits in :class:`UploadTokenState` until
+:func:`extjwt_reply` has the whole token, and a failed upload forgets it
+(:func:`forget_token`), so the next one asks again. No password is needed, and a guest
+can share where the server allows it. A server without EXTJWT gets HTTP Basic with
+the account's name and password, as before.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import ssl
 import urllib.error
 import urllib.request
@@ -18,11 +28,17 @@ from pathlib import Path
 from chatroom.client.model import BufferKind, MessageKind
 from chatroom.client.records import UploadRequest
 from chatroom.client.state import ClientState
+from chatroom.protocol import Line
 
 TOKEN = "soju.im/FILEHOST"
+EXTJWT = "EXTJWT"
+TOKEN_REUSE = 60.0
+"""Seconds (of the protocol's clock) a token is used again for the next upload: well
+inside the server's lifetime (5 minutes on ours), so it never expires in between."""
 
 REFUSALS = {
-    401: "the server did not accept your account",
+    401: "the server did not accept your account or token",
+    403: "log in to an account first (/login): this server lets only accounts share files",
     411: "the request was malformed",
     413: "the file is too large, or your storage is full",
     429: "too many uploads; wait a minute",
@@ -44,18 +60,70 @@ def plan(client: ClientState, path: str) -> None:
     elif url.startswith("http://") and client.config.tls:
         # The spec: never send over plain HTTP what the IRC connection encrypts.
         problem = "The server's upload address is not encrypted (http): not sent."
-    elif client.account is None or not client.account_password:
+    elif EXTJWT not in client.isupport and (client.account is None or not client.account_password):
         problem = "Log in to an account first (/login): uploads are made by an account."
     elif buffer.kind not in (BufferKind.CHANNEL, BufferKind.PRIVATE):
         problem = "Switch to a room or a private chat first."
     if problem is not None:
         client.note(problem, MessageKind.ERROR)
         return
-    assert client.account is not None and client.account_password is not None
-    client.uploads.append(
-        UploadRequest(url, client.account, client.account_password, path, buffer.name)
-    )
     client.note(f"Uploading {Path(path).name}...")
+    if EXTJWT not in client.isupport:
+        assert client.account is not None and client.account_password is not None
+        pair = f"{client.account}:{client.account_password}".encode()
+        basic = "Basic " + base64.b64encode(pair).decode()
+        client.uploads.append(UploadRequest(url, basic, path, buffer.name))
+        return
+    tokens = client.upload_tokens
+    tokens.waiting.append(UploadRequest(url, "", path, buffer.name))
+    if tokens.token and client.clock - tokens.received < TOKEN_REUSE:
+        _release(client)
+    elif not tokens.asked:
+        tokens.asked = True
+        client.send(Line(EXTJWT, ("*",)))
+
+
+def extjwt_reply(client: ClientState, line: Line) -> None:
+    """EXTJWT <target> <service> [*] <token>: a token, perhaps in pieces (each but
+    the last with ``*`` before it); the waiting uploads go with the whole of it."""
+    if line.params[0] != "*":
+        return  # a channel's token: not one we asked for
+    tokens = client.upload_tokens
+    tokens.pieces.append(line.params[-1])
+    if len(line.params) > 3 and line.params[2] == "*":
+        return
+    tokens.token, tokens.pieces = "".join(tokens.pieces), []
+    tokens.received, tokens.asked = client.clock, False
+    _release(client)
+
+
+def extjwt_failed(client: ClientState, line: Line) -> None:
+    """FAIL EXTJWT <code> …: no token, so the waiting uploads are not made."""
+    tokens = client.upload_tokens
+    dropped, tokens.waiting, tokens.pieces, tokens.asked = tokens.waiting, [], [], False
+    if not dropped:
+        return
+    if line.params[1:2] == ("ACCOUNT_REQUIRED",):
+        reason = "log in to an account first (/login): this server lets only accounts share files"
+    else:
+        reason = f"no upload token: {line.params[-1]}"
+    for request in dropped:
+        client.note(f"Upload of {request.path} failed: {reason}", MessageKind.ERROR)
+
+
+def forget_token(client: ClientState, request: UploadRequest) -> None:
+    """``request`` failed: if its token is the one kept, ask for a new one next time
+    (it may have expired, or the server restarted)."""
+    if request.authorization == f"Bearer {client.upload_tokens.token}":
+        client.upload_tokens.token = ""
+
+
+def _release(client: ClientState) -> None:
+    tokens = client.upload_tokens
+    bearer = f"Bearer {tokens.token}"
+    for request in tokens.waiting:
+        client.uploads.append(dataclasses.replace(request, authorization=bearer))
+    tokens.waiting = []
 
 
 def take(client: ClientState) -> list[UploadRequest]:
@@ -73,14 +141,13 @@ def post(request: UploadRequest, verify: bool = True, timeout: float = 60.0) -> 
         body = path.read_bytes()
     except OSError as exc:
         raise UploadFailed(f"cannot read {path}: {exc.strerror or exc}") from None
-    credentials = base64.b64encode(f"{request.account}:{request.password}".encode()).decode()
     name = "".join(ch for ch in path.name if ch.isascii() and (ch.isalnum() or ch in "._- "))
     http_request = urllib.request.Request(
         request.url,
         data=body,
         method="POST",
         headers={
-            "Authorization": f"Basic {credentials}",
+            "Authorization": request.authorization,
             "Content-Disposition": f'attachment; filename="{name or "file"}"',
             "Content-Type": "application/octet-stream",
         },

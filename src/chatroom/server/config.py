@@ -98,14 +98,25 @@ Example (every key, with its default)::
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from chatroom.errors import ConfigError
-from chatroom.protocol.casemap import is_valid_channel
-from chatroom.server.addresses import parse_networks
+from chatroom.server.config_values import (
+    Checker,
+    bool_value,
+    database_url,
+    int_in,
+    networks,
+    number_in,
+    origins,
+    redis_url,
+    room,
+    text_value,
+    word,
+)
 
 
 @dataclass(frozen=True)
@@ -177,6 +188,7 @@ class Config:
     files_quota: int = 500 * 1024 * 1024  # bytes per account
     files_per_minute: int = 10  # uploads per account per minute
     files_url: str = ""  # the upload URL advertised; "" = the web port's own
+    files_guests: bool = False  # sessions without an account may upload (EXTJWT tokens)
     # [accounts]
     accounts_enabled: bool = True
     registration_open: bool = True
@@ -212,178 +224,73 @@ class Config:
 
 
 # table.key -> (attribute, checker)
-_Checker = Callable[[str, Any], Any]
-
-
-def _int(lo: int, hi: int) -> _Checker:
-    def check(key: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise ConfigError(key, f"must be an integer from {lo} to {hi}, not {value!r}")
-        return value
-
-    return check
-
-
-def _number(lo: float, hi: float) -> _Checker:
-    def check(key: str, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-            raise ConfigError(key, f"must be a number from {lo:g} to {hi:g}, not {value!r}")
-        return float(value)
-
-    return check
-
-
-def _bool(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(key, f"must be true or false, not {value!r}")
-    return value
-
-
-def _text(key: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(key, f"must be a string, not {value!r}")
-    if any(c in value for c in "\r\0"):
-        raise ConfigError(key, "must not contain CR or NUL characters")
-    return value
-
-
-def _word(key: str, value: Any) -> str:
-    text = _text(key, value)
-    if not text or any(c.isspace() for c in text) or any(c in text for c in ":!@,*?"):
-        raise ConfigError(key, f"must be one word without spaces or :!@,*?, not {text!r}")
-    return text
-
-
-def _database_url(key: str, value: Any) -> str:
-    text = _text(key, value)
-    if text and not text.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(key, "must be a postgresql:// URL, or empty for SQLite files")
-    return text
-
-
-def _redis_url(key: str, value: Any) -> str:
-    """One Redis (a URL) or a Redis Cluster: a ``redis+cluster://`` URL, or its seed
-    nodes (``"h1:7000,h2:7000"`` or ``["h1:7000", …]``, read as that URL). The URL itself
-    is checked when the server joins the network (docs/scale-out.md)."""
-    if isinstance(value, list):
-        if not value or not all(isinstance(seed, str) and ":" in seed for seed in value):
-            raise ConfigError(key, 'a list must name the cluster\'s nodes: ["host:port", …]')
-        return "redis+cluster://" + ",".join(seed.strip() for seed in value)
-    text = _text(key, value)
-    if text and "://" not in text and ":" in text:
-        return "redis+cluster://" + text  # seed nodes: host:port[,host:port…]
-    schemes = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
-    if text and not text.startswith(schemes):
-        raise ConfigError(
-            key, "must be a redis://, rediss://, unix:// or redis+cluster:// URL, or empty"
-        )
-    return text
-
-
-def _room(key: str, value: Any) -> str:
-    text = _text(key, value)
-    if text and not is_valid_channel(text, 64):
-        raise ConfigError(key, f"must be a channel name starting with '#', not {text!r}")
-    return text
-
-
-def _networks(key: str, value: Any) -> tuple[str, ...]:
-    """A list of addresses and CIDR networks, kept in their normal form (``10.0.0.0/8``)."""
-    example = 'like ["127.0.0.1", "10.0.0.0/8", "::1"]'
-    if not isinstance(value, list):
-        raise ConfigError(key, f"must be a list of addresses or networks {example}, not {value!r}")
-    try:
-        return tuple(str(net) for net in parse_networks(_text(key, item) for item in value))
-    except ValueError as exc:
-        raise ConfigError(key, f"must hold addresses or networks {example}: {exc}") from None
-
-
-def _origins(key: str, value: Any) -> tuple[str, ...]:
-    """A list of web origins (``scheme://host[:port]``, no path) or ``"*"``."""
-    if not isinstance(value, list):
-        raise ConfigError(
-            key, f'must be a list of origins like "https://chat.example.org", not {value!r}'
-        )
-    out = []
-    for item in value:
-        text = _text(key, item).strip().rstrip("/").lower()
-        scheme, sep, rest = text.partition("://")
-        if text != "*" and not (
-            sep and scheme in ("http", "https") and rest and not any(c in rest for c in "/ ?#")
-        ):
-            raise ConfigError(
-                key, f'must hold origins like "https://chat.example.org" or "*", not {item!r}'
-            )
-        out.append(text)
-    return tuple(out)
-
-
-_KEYS: Mapping[str, tuple[str, _Checker]] = {
-    "server.host": ("host", _text),
-    "server.port": ("port", _int(0, 65535)),
-    "server.name": ("name", _word),
-    "server.network": ("network", _word),
-    "server.admin_email": ("admin_email", _text),
-    "server.password": ("password", _text),
-    "server.motd": ("motd", _text),
-    "server.motd_file": ("motd_file", _text),
-    "server.default_room": ("default_room", _room),
-    "limits.nicklen": ("nicklen", _int(1, 200)),
-    "limits.channellen": ("channellen", _int(2, 200)),
-    "limits.topiclen": ("topiclen", _int(1, 4000)),
-    "limits.awaylen": ("awaylen", _int(1, 4000)),
-    "limits.kicklen": ("kicklen", _int(1, 4000)),
-    "limits.realnamelen": ("realnamelen", _int(1, 400)),
-    "limits.max_channels": ("max_channels", _int(1, 10_000)),
-    "limits.max_targets": ("max_targets", _int(1, 100)),
-    "limits.max_list_entries": ("max_list_entries", _int(1, 100_000)),
-    "limits.max_clients": ("max_clients", _int(0, 10_000_000)),
-    "limits.max_per_address": ("max_per_address", _int(0, 10_000_000)),
-    "limits.sendq": ("sendq", _int(4096, 1 << 31)),
-    "limits.recvq": ("recvq", _int(1024, 1 << 31)),
-    "limits.whowas": ("whowas", _int(0, 1_000_000)),
-    "limits.monitor": ("monitor", _int(1, 100_000)),
-    "limits.multiline_max_bytes": ("multiline_max_bytes", _int(512, 1 << 20)),
-    "limits.multiline_max_lines": ("multiline_max_lines", _int(2, 10_000)),
-    "flood.enabled": ("flood_enabled", _bool),
-    "flood.burst": ("flood_burst", _int(1, 1_000_000)),
-    "flood.rate": ("flood_rate", _number(0.01, 1e9)),
-    "timeouts.registration": ("registration_timeout", _number(1, 86400)),
-    "timeouts.ping_interval": ("ping_interval", _number(1, 86400)),
-    "timeouts.ping_timeout": ("ping_timeout", _number(1, 86400)),
-    "tls.enabled": ("tls_enabled", _bool),
-    "tls.port": ("tls_port", _int(0, 65535)),
-    "tls.cert": ("tls_cert", _text),
-    "tls.key": ("tls_key", _text),
-    "tls.self_signed": ("tls_self_signed", _bool),
-    "tls.require_for_remote": ("tls_required_remote", _bool),
-    "web.enabled": ("web_enabled", _bool),
-    "web.port": ("web_port", _int(0, 65535)),
-    "web.host": ("web_host", _text),
-    "web.allowed_origins": ("web_allowed_origins", _origins),
-    "web.trusted_proxies": ("web_trusted_proxies", _networks),
-    "web.metrics_allow": ("web_metrics_allow", _networks),
-    "files.enabled": ("files_enabled", _bool),
-    "files.dir": ("files_dir", _text),
-    "files.max_size": ("files_max_size", _int(1, 1 << 40)),
-    "files.quota": ("files_quota", _int(0, 1 << 50)),
-    "files.per_minute": ("files_per_minute", _int(1, 10_000)),
-    "files.url": ("files_url", _text),
-    "accounts.enabled": ("accounts_enabled", _bool),
-    "accounts.registration": ("registration_open", _bool),
-    "accounts.registration_before_connect": ("registration_before_connect", _bool),
-    "accounts.min_password_length": ("min_password_length", _int(1, 256)),
-    "accounts.nick_grace": ("nick_grace", _number(1, 86400)),
-    "accounts.plain_needs_tls": ("plain_needs_tls", _bool),
-    "accounts.hash_concurrency": ("hash_concurrency", _int(0, 64)),
-    "database.url": ("database_url", _database_url),
-    "cluster.redis": ("cluster_redis", _redis_url),
-    "history.enabled": ("history_enabled", _bool),
-    "history.data_dir": ("data_dir", _text),
-    "history.max_age_days": ("history_max_age_days", _number(0, 1e6)),
-    "history.max_per_room": ("history_max_per_room", _int(0, 1 << 40)),
-    "history.query_limit": ("history_query_limit", _int(1, 10_000)),
-    "history.redaction_window": ("redaction_window", _int(0, 10 * 365 * 86400)),
+_KEYS: Mapping[str, tuple[str, Checker]] = {
+    "server.host": ("host", text_value),
+    "server.port": ("port", int_in(0, 65535)),
+    "server.name": ("name", word),
+    "server.network": ("network", word),
+    "server.admin_email": ("admin_email", text_value),
+    "server.password": ("password", text_value),
+    "server.motd": ("motd", text_value),
+    "server.motd_file": ("motd_file", text_value),
+    "server.default_room": ("default_room", room),
+    "limits.nicklen": ("nicklen", int_in(1, 200)),
+    "limits.channellen": ("channellen", int_in(2, 200)),
+    "limits.topiclen": ("topiclen", int_in(1, 4000)),
+    "limits.awaylen": ("awaylen", int_in(1, 4000)),
+    "limits.kicklen": ("kicklen", int_in(1, 4000)),
+    "limits.realnamelen": ("realnamelen", int_in(1, 400)),
+    "limits.max_channels": ("max_channels", int_in(1, 10_000)),
+    "limits.max_targets": ("max_targets", int_in(1, 100)),
+    "limits.max_list_entries": ("max_list_entries", int_in(1, 100_000)),
+    "limits.max_clients": ("max_clients", int_in(0, 10_000_000)),
+    "limits.max_per_address": ("max_per_address", int_in(0, 10_000_000)),
+    "limits.sendq": ("sendq", int_in(4096, 1 << 31)),
+    "limits.recvq": ("recvq", int_in(1024, 1 << 31)),
+    "limits.whowas": ("whowas", int_in(0, 1_000_000)),
+    "limits.monitor": ("monitor", int_in(1, 100_000)),
+    "limits.multiline_max_bytes": ("multiline_max_bytes", int_in(512, 1 << 20)),
+    "limits.multiline_max_lines": ("multiline_max_lines", int_in(2, 10_000)),
+    "flood.enabled": ("flood_enabled", bool_value),
+    "flood.burst": ("flood_burst", int_in(1, 1_000_000)),
+    "flood.rate": ("flood_rate", number_in(0.01, 1e9)),
+    "timeouts.registration": ("registration_timeout", number_in(1, 86400)),
+    "timeouts.ping_interval": ("ping_interval", number_in(1, 86400)),
+    "timeouts.ping_timeout": ("ping_timeout", number_in(1, 86400)),
+    "tls.enabled": ("tls_enabled", bool_value),
+    "tls.port": ("tls_port", int_in(0, 65535)),
+    "tls.cert": ("tls_cert", text_value),
+    "tls.key": ("tls_key", text_value),
+    "tls.self_signed": ("tls_self_signed", bool_value),
+    "tls.require_for_remote": ("tls_required_remote", bool_value),
+    "web.enabled": ("web_enabled", bool_value),
+    "web.port": ("web_port", int_in(0, 65535)),
+    "web.host": ("web_host", text_value),
+    "web.allowed_origins": ("web_allowed_origins", origins),
+    "web.trusted_proxies": ("web_trusted_proxies", networks),
+    "web.metrics_allow": ("web_metrics_allow", networks),
+    "files.enabled": ("files_enabled", bool_value),
+    "files.dir": ("files_dir", text_value),
+    "files.max_size": ("files_max_size", int_in(1, 1 << 40)),
+    "files.quota": ("files_quota", int_in(0, 1 << 50)),
+    "files.per_minute": ("files_per_minute", int_in(1, 10_000)),
+    "files.url": ("files_url", text_value),
+    "files.guests": ("files_guests", bool_value),
+    "accounts.enabled": ("accounts_enabled", bool_value),
+    "accounts.registration": ("registration_open", bool_value),
+    "accounts.registration_before_connect": ("registration_before_connect", bool_value),
+    "accounts.min_password_length": ("min_password_length", int_in(1, 256)),
+    "accounts.nick_grace": ("nick_grace", number_in(1, 86400)),
+    "accounts.plain_needs_tls": ("plain_needs_tls", bool_value),
+    "accounts.hash_concurrency": ("hash_concurrency", int_in(0, 64)),
+    "database.url": ("database_url", database_url),
+    "cluster.redis": ("cluster_redis", redis_url),
+    "history.enabled": ("history_enabled", bool_value),
+    "history.data_dir": ("data_dir", text_value),
+    "history.max_age_days": ("history_max_age_days", number_in(0, 1e6)),
+    "history.max_per_room": ("history_max_per_room", int_in(0, 1 << 40)),
+    "history.query_limit": ("history_query_limit", int_in(1, 10_000)),
+    "history.redaction_window": ("redaction_window", int_in(0, 10 * 365 * 86400)),
 }
 
 
@@ -400,8 +307,8 @@ def _operators(value: Any) -> tuple[Operator, ...]:
             raise ConfigError(f"{where}.{sorted(unknown)[0]}", "unknown key")
         if "name" not in item or "password" not in item:
             raise ConfigError(where, "needs both name and password (a hash from `chatroom passwd`)")
-        name = _word(f"{where}.name", item["name"])
-        hashed = _text(f"{where}.password", item["password"])
+        name = word(f"{where}.name", item["name"])
+        hashed = text_value(f"{where}.password", item["password"])
         if not hashed.startswith("$argon2"):
             raise ConfigError(
                 f"{where}.password", "must be an argon2 hash made with `chatroom passwd`"
@@ -465,6 +372,7 @@ RESTART_ONLY: tuple[str, ...] = (
     "files.enabled",
     "files.dir",
     "files.url",
+    "files.guests",  # whether uploads run at all without accounts is decided at start
     "accounts.enabled",
     "history.enabled",
     "history.data_dir",

@@ -13,7 +13,8 @@ name and password, as for SASL PLAIN) or ``Authorization: Bearer`` (a token the
 session got with ``EXTJWT``, :mod:`chatroom.server.tokens`) and a ``Content-Length`` gets
 ``201 Created`` with the file's URL in ``Location`` (and in the body). Every
 limit is checked before the body is read, and a body larger than announced is
-refused. Refusals: 400 (malformed), 401 (no or bad credentials), 405 (another
+refused. Refusals: 400 (malformed), 401 (no or bad credentials), 403 (a guest's
+token while ``files.guests`` is off), 405 (another
 path), 411 (no length), 413 (too large, quota), 429 (rate), 507 (the disk).
 The connection closes after the response.
 """
@@ -61,6 +62,7 @@ class Uploads:
     public_base: str = ""  # "https://chat.example" to build Location; "" = the Host header
     max_age: float = 0.0  # seconds a file is kept (the history's retention); 0 = for ever
     tokens: UploadTokens | None = None  # EXTJWT tokens of connected sessions (Bearer)
+    guests: bool = False  # a token of a session without an account may upload
 
 
 def takes(first_bytes: bytes) -> bool | None:
@@ -161,10 +163,13 @@ class UploadExchange:
 
     async def _authenticate(self, authorization: str) -> str | None:
         """Who the upload counts against: the account named by HTTP Basic credentials
-        (RFC 7617) if they are right, or the owner of a live Bearer token (RFC 6750)."""
+        (RFC 7617) if they are right, or the owner of a live Bearer token (RFC 6750);
+        a guest's token is refused (403) unless ``files.guests`` is on."""
         scheme, _, encoded = authorization.partition(" ")
         if scheme.lower() == "bearer" and self.uploads.tokens is not None:
             grant = self.uploads.tokens.check(encoded.strip())
+            if grant is not None and grant.account is None and not self.uploads.guests:
+                raise UploadRefused(403, "Log in to an account to share files.")
             return None if grant is None else grant.owner
         if scheme.lower() != "basic" or self.uploads.accounts is None:
             return None
@@ -266,10 +271,10 @@ def file_response(files: FileStore, method: str, path: str, host: str | None) ->
 
 
 def uploads_for(server: Server, *, secure: bool) -> Uploads | None:
-    """The uploads of ``server`` by its ``[files]`` configuration; None when off or
-    when there are no accounts (an upload must be made by someone)."""
+    """The uploads of ``server`` by its ``[files]`` configuration; None when off, or
+    when there are no accounts and guests may not upload (no one could)."""
     config = server.config
-    if not config.files_enabled or server.accounts is None:
+    if not config.files_enabled or (server.accounts is None and not config.files_guests):
         return None
     directory = Path(config.files_dir) if config.files_dir else None
     if directory is None:
@@ -289,6 +294,7 @@ def uploads_for(server: Server, *, secure: bool) -> Uploads | None:
         public_base=f"{public.scheme}://{public.netloc}" if public.netloc else "",
         max_age=config.history_max_age_days * 86400,
         tokens=server.auth.upload_tokens,
+        guests=config.files_guests,
     )
 
 

@@ -23,18 +23,33 @@ def claims(token: str) -> dict[str, object]:
     return decoded
 
 
+def let_guests_upload(harness: Harness) -> None:
+    harness.server.config = replace(harness.server.config, files_guests=True)
+
+
 async def test_a_guest_gets_a_token_the_uploads_accept(harness: Harness) -> None:
+    let_guests_upload(harness)
     alice = await harness.user("alice")
     token = token_of(await alice.ask("EXTJWT *"))
-    assert claims(token) | {"exp": 0, "jti": ""} == {
+    assert claims(token) | {"exp": 0, "jti": "", "sid": ""} == {
         "sub": "alice", "account": "", "umodes": [], "iss": harness.server.config.name,
-        "exp": 0, "jti": "",
+        "exp": 0, "jti": "", "sid": "",
     }  # fmt: skip
     grant = harness.server.auth.upload_tokens.check(token)
     assert grant is not None and grant.session is alice.session
 
 
+async def test_a_guest_gets_no_token_unless_guests_may_upload(harness: Harness) -> None:
+    alice = await harness.user("alice")
+    replies = await alice.ask("EXTJWT *")
+    assert [(r.command, r.params[:2]) for r in replies] == [
+        ("FAIL", ("EXTJWT", "ACCOUNT_REQUIRED"))
+    ]
+    assert len(harness.server.auth.upload_tokens) == 0
+
+
 async def test_channel_claims_and_errors(harness: Harness) -> None:
+    let_guests_upload(harness)
     alice = await harness.user("alice")
     bob = await harness.user("bob")
     await join("#room", alice, bob)
@@ -52,6 +67,7 @@ async def test_channel_claims_and_errors(harness: Harness) -> None:
 
 
 async def test_a_token_ends_when_its_session_quits(harness: Harness) -> None:
+    let_guests_upload(harness)
     alice = await harness.user("alice")
     token = token_of(await alice.ask("EXTJWT *"))
     await alice.ask("QUIT :bye")

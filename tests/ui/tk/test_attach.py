@@ -44,6 +44,24 @@ def test_attach_sends_the_link_and_shows_a_thumbnail(
     assert int(widget.tk.call("image", "width", shown)) == 320  # the server's, not the original
 
 
+def test_a_guest_attaches_with_a_session_token(
+    server_factory: ServerFactory, gui: GuiFactory, tmp_path: Path
+) -> None:
+    """No account and no password: the upload goes with an EXTJWT token, where the
+    server lets guests share."""
+    server = server_factory("--no-flood-control", config="[files]\nguests = true\n")
+    bob = IrcClient(server.port).register("bob")
+    bob.join("#lobby")
+    app = gui(server.port)
+    ready(app, "bob")
+    image = picture(tmp_path / "guest.png")
+    app.features.ask_file = lambda: str(image)
+    app.features.attach_button.invoke()
+    link = bob.expect("PRIVMSG").params[1]
+    assert link.startswith(f"http://127.0.0.1:{server.web_port}/files/")
+    pump_until(app.root, lambda: link in conversation(app), what="the link")
+
+
 def test_a_refused_attachment_shows_the_servers_reason(
     server_factory: ServerFactory, gui: GuiFactory, tmp_path: Path
 ) -> None:

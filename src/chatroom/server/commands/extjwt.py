@@ -4,7 +4,9 @@ https://ircv3.net/specs/extensions/extjwt; what it allows: :mod:`chatroom.server
 ``EXTJWT ( <channel> | * ) [service]`` is answered ``EXTJWT <target> <service> <token>``;
 a token longer than fits on one line comes in pieces, each but the last with ``*`` before
 it (the spec's "long responses"). The only service is the upload (``*``); another name
-gets ``FAIL EXTJWT NO_SUCH_SERVICE``. With a channel, the spec's channel claims are added:
+gets ``FAIL EXTJWT NO_SUCH_SERVICE``; a session without an account, unless
+``files.guests`` lets guests upload, gets ``FAIL EXTJWT ACCOUNT_REQUIRED`` (the standard
+replies' code for "log in first"). With a channel, the spec's channel claims are added:
 ``channel``, ``joined`` (1: on it, no join time kept; 0: not on it) and ``cmodes``.
 """
 
@@ -32,6 +34,9 @@ def extjwt(server: Server, session: Session, line: Line, rb: ResponseBuffer) -> 
     service = line.params[1] if len(line.params) > 1 else "*"
     if service != "*":
         rb.fail("EXTJWT", "NO_SUCH_SERVICE", "No such service: the token is for uploads (*)")
+        return
+    if session.account is None and not server.config.files_guests:
+        rb.fail("EXTJWT", "ACCOUNT_REQUIRED", "Log in to an account to share files")
         return
     claims: dict[str, object] = {
         "sub": session.nick,

@@ -151,6 +151,7 @@ function start(nick, password, rooms, active, create = false) {
   // Read (draft/read-marker) only while the page is visible and has the focus.
   client.chat.isSeen = () => !document.hidden && document.hasFocus();
   client.on("state", onState);
+  client.on("uploads", currentUploadUrl); // a guest was given a token: may share
   search.attach(client);
   client.on("buffers", () => {
     drawBuffers();
@@ -338,7 +339,7 @@ function onSubmit(event) {
 
 /** Where to upload now, or null; the attach button shows only when there is one. */
 function currentUploadUrl() {
-  const url = client ? uploadUrl(client.isupport, client.password, location.origin) : null;
+  const url = client ? uploadUrl(client.isupport, client.mayUpload(), location.origin) : null;
   $("attach").hidden = url === null;
   return url;
 }
@@ -349,11 +350,14 @@ async function share(files) {
   const buffer = client?.model.activeBuffer();
   if (!url || !buffer || !files.length) return;
   for (const file of files) {
+    let authorization = "";
     try {
-      const link = await uploadFile(url, file, client.wantedNick, client.password);
+      authorization = await client.uploadAuthorization();
+      const link = await uploadFile(url, file, authorization);
       const error = runInput(client, buffer, link, {});
       if (error) client.note(buffer, "error", error);
     } catch (error) {
+      if (authorization) client.uploadFailed(authorization);
       client.note(buffer, "error", `${file.name || "The file"}: ${error.message}`);
     }
   }

@@ -7,6 +7,7 @@
 
 import { Chat } from "./chat.js";
 import { IrcProtocol } from "./protocol.js";
+import { basicAuthorization, UploadTokens } from "./upload.js";
 
 const MAX_BACKOFF = 30; // seconds between reconnect attempts, at most
 const KEEPALIVE_EVERY = 15_000; // ms between checks of the connection
@@ -29,6 +30,8 @@ export class ChatClient {
     this.quitting = false;
     this.timers = { reconnect: 0, keepalive: 0 };
     this.lastRecv = 0;
+    this.uploadTokens = new UploadTokens(); // EXTJWT, for sharing files (upload.js)
+    this.probed = false; // a guest asked once per connection whether it may upload
   }
 
   // -- what the views read -----------------------------------------------------------
@@ -59,6 +62,38 @@ export class ChatClient {
 
   prefixSymbols() {
     return this.chat.prefixSymbols();
+  }
+
+  // -- sharing files (upload.js) ---------------------------------------------------------
+
+  /** May this session upload? Signed in with a password, or (EXTJWT) given a token. */
+  mayUpload() {
+    return !!this.password || (!!this.isupport.EXTJWT && this.uploadTokens.granted);
+  }
+
+  /** The `Authorization` value for the next upload (a promise): a session token when
+   * the server advertises EXTJWT, else the account's name and password. */
+  uploadAuthorization() {
+    if (!this.isupport.EXTJWT) return Promise.resolve(basicAuthorization(this.wantedNick, this.password));
+    const token = this.uploadTokens.get(this.now(), (...line) => this.send(...line));
+    return token.then((value) => `Bearer ${value}`);
+  }
+
+  /** An upload with `authorization` failed: its token is not used again. */
+  uploadFailed(authorization) {
+    this.uploadTokens.forget(authorization.replace(/^Bearer /, ""));
+  }
+
+  /** A guest on a server with EXTJWT asks for a token once: the answer says whether
+   * the server lets guests share (then the token serves the first upload). */
+  probeUploads() {
+    if (this.probed || this.password || !this.protocol.registered) return;
+    if (!this.isupport.EXTJWT || !this.isupport["soju.im/FILEHOST"]) return;
+    this.probed = true;
+    this.uploadTokens
+      .get(this.now(), (...line) => this.protocol.send(...line))
+      .then(() => this.chat.emit("uploads"))
+      .catch(() => {}); // guests may not: the attach button stays hidden
   }
 
   on(type, fn) {
@@ -225,8 +260,10 @@ export class ChatClient {
         this.attempt = 0;
         this.setState("connected", { nick: event.nick });
       }
+      if (event.type === "line" && this.uploadTokens.receive(event.line, this.now())) continue;
       this.chat.handle(event);
     }
+    this.probeUploads();
     this.flush();
   }
 
@@ -251,6 +288,8 @@ export class ChatClient {
     const { fatal, error, registered } = this.protocol;
     this.protocol.connectionLost();
     this.chat.connectionLost();
+    this.uploadTokens.reset(); // a session's tokens end with it
+    this.probed = false;
     if (this.quitting || fatal) {
       this.setState("disconnected", { reason: fatal || "You left the chat.", fatal: !!fatal });
       return;
