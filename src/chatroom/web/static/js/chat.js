@@ -427,8 +427,8 @@ export class Chat {
     return new RegExp(`(^|[^\\w-])${nick}($|[^\\w-])`, "i").test(text);
   }
 
-  addMessage(buffer, message, live) {
-    const how = buffer.add(message);
+  addMessage(buffer, message, live, page = null) {
+    const how = buffer.add(message, page);
     if (!how) return;
     if (live && !message.self && SPOKEN.has(message.kind)) {
       if (buffer.key !== this.model.active || !this.isSeen()) {

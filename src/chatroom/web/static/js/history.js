@@ -105,7 +105,7 @@ export function historyLine(chat, batch, line) {
   if (line.command !== "PRIVMSG" && line.command !== "NOTICE") return;
   if (pending && buffer.msgids.has(line.tags.msgid)) pending.overlap = true;
   const message = chat.messageFrom(line, buffer);
-  if (message) chat.addMessage(buffer, message, false);
+  if (message) chat.addMessage(buffer, message, false, pending?.added);
 }
 
 /** A REDACT replayed in place of a deleted message (event-playback): mark it deleted

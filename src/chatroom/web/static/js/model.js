@@ -45,25 +45,36 @@ export class Buffer {
    * Add a message in time order; false if it is a duplicate (same msgid), which
    * happens when history and live delivery overlap.
    * Returns "append" when it went at the end, "insert" when somewhere before.
+   * `page` (the msgids of the history page it comes with, in order) settles equal
+   * times: messages said within one millisecond share their time, and a page of
+   * older history goes before the shown messages of its time, after its own.
    */
-  add(message) {
+  add(message, page = null) {
     if (message.id) {
       if (this.msgids.has(message.id)) return false;
       this.msgids.add(message.id);
       if (!this.lastStored || message.time >= this.lastStored.time) this.lastStored = message;
     }
     const list = this.messages;
-    if (!list.length || list[list.length - 1].time <= message.time) {
+    const last = list[list.length - 1];
+    if (!list.length || last.time < message.time || (!page && last.time <= message.time)) {
       list.push(message);
       return "append";
     }
-    // Binary search for the first message strictly later (keeps equal times in arrival order).
+    // Binary search: live, after every message of its time (arrival order); from a
+    // page, before them (lower bound), then past that page's own.
+    const before = page ? (m) => m.time < message.time : (m) => m.time <= message.time;
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid].time <= message.time) lo = mid + 1;
+      if (before(list[mid])) lo = mid + 1;
       else hi = mid;
+    }
+    if (page) while (lo < list.length && list[lo].time <= message.time && page.has(list[lo].id)) lo++;
+    if (lo === list.length) {
+      list.push(message);
+      return "append";
     }
     list.splice(lo, 0, message);
     return "insert";
