@@ -15,9 +15,10 @@ from websockets.asyncio.client import connect
 
 from chatroom.server.tokens import LIFETIME
 from chatroom.transports.websocket import IrcOverWebSocket
-from chatroom.web import WebListener
+from chatroom.web.filehost import Uploads
 from chatroom.web.files import FILE_CSP, FileLimits, FileStore
-from chatroom.web.upload import Uploads, parse_head, takes
+from chatroom.web.listener import WebListener
+from chatroom.web.upload import parse_head, takes
 from support.core import FakeClient, Harness
 
 PASSWORD = "correct horse"
@@ -165,7 +166,7 @@ async def test_the_upload_url_is_advertised(web: Web) -> None:
 async def test_an_unusable_directory_turns_uploads_off(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from chatroom.web.upload import uploads_for
+    from chatroom.web.filehost import uploads_for
 
     harness = Harness()
     blocker = tmp_path / "file"
