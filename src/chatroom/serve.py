@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from chatroom.errors import ConfigError
 from chatroom.operate import open_control
 from chatroom.server.addresses import parse_networks
+from chatroom.server.collector import settle as settle_collector
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.metrics import LoopLag
@@ -193,6 +194,7 @@ async def serve(
     if os.name == "posix" and hasattr(os, "geteuid") and os.geteuid() == 0:
         log.warning("Running as root: it works, but a dedicated user is safer")
     server.start()
+    settle_collector()  # what the start allocated is out of the collector's way
 
     stop = _StopRequest()
     reloader = _Reloader(server, load or (lambda: config), tls, web)
