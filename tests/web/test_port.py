@@ -39,8 +39,8 @@ async def harness() -> AsyncIterator[Harness]:
     await harness.close()
 
 
-async def start_port(loader: Loader, **kwargs: object) -> tuple[WebPort, int]:
-    port = WebPort(await bind("127.0.0.1", 0), loader, **kwargs)  # type: ignore[arg-type]
+async def start_port(loader: Loader, allowed_origins: tuple[str, ...] = ()) -> tuple[WebPort, int]:
+    port = WebPort(await bind("127.0.0.1", 0), loader, allowed_origins=allowed_origins)
     port.start()
     return port, port.sockets[0].getsockname()[1]
 
@@ -110,3 +110,24 @@ async def test_bind_gives_one_listening_socket_per_address() -> None:
     finally:
         for sock in sockets:
             sock.close()
+
+
+async def test_a_listener_that_cannot_load_is_logged_and_the_port_closed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken() -> WebListener:
+        raise ImportError("No module named 'websockets'")  # a missing dependency
+
+    port = WebPort(await bind("127.0.0.1", 0), broken)
+    port.start()
+    number = port.sockets[0].getsockname()[1]
+    _, writer = await asyncio.open_connection("127.0.0.1", number)
+    writer.close()
+    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    while "The web chat could not start" not in caplog.text:
+        assert asyncio.get_running_loop().time() < deadline, caplog.text
+        await asyncio.sleep(0.01)
+    with pytest.raises(OSError):  # refused from now on; IRC goes on
+        await asyncio.open_connection("127.0.0.1", number)
+    port.close()
+    await port.wait_closed(1.0)
