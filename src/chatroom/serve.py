@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from chatroom.errors import ConfigError
 from chatroom.operate import open_control
 from chatroom.server.addresses import parse_networks
+from chatroom.server.collector import settle as settle_collector
 from chatroom.server.commands.table import COMMANDS
 from chatroom.server.config import Config
 from chatroom.server.metrics import LoopLag
@@ -54,7 +55,8 @@ from chatroom.transports.tls import ensure_self_signed, fingerprint, server_cont
 
 if TYPE_CHECKING:
     from chatroom.cluster.bridge import RedisBridge
-    from chatroom.web import WebListener
+    from chatroom.web.listener import WebListener
+    from chatroom.web.port import WebPort
 
 log = logging.getLogger("chatroom.server")
 
@@ -118,7 +120,7 @@ class _Reloader:
         server: Server,
         load: Callable[[], Config],
         tls: ssl.SSLContext | None,
-        web: WebListener | None,
+        web: WebPort | None,
     ) -> None:
         self.server = server
         self.load = load
@@ -192,6 +194,7 @@ async def serve(
     if os.name == "posix" and hasattr(os, "geteuid") and os.geteuid() == 0:
         log.warning("Running as root: it works, but a dedicated user is safer")
     server.start()
+    settle_collector()  # what the start allocated is out of the collector's way
 
     stop = _StopRequest()
     reloader = _Reloader(server, load or (lambda: config), tls, web)
@@ -346,40 +349,24 @@ async def _listen(
 
 async def _start_web(
     server: Server, config: Config, tls: ssl.SSLContext | None, listeners: list[Listener]
-) -> WebListener | None:
+) -> WebPort | None:
     """Serve the browser client and IRC over WebSocket on ``[web]``, unless turned off;
     with ``[tls]`` on, the web port speaks HTTPS and WSS with the same certificate.
     The same port answers ``/healthz``, ``/readyz`` (are ``listeners`` up?) and
-    ``/metrics`` (:mod:`chatroom.web.operations`).
+    ``/metrics`` (:mod:`chatroom.web.operations`). The port is bound now; what serves
+    it (websockets) is imported at its first connection (:mod:`chatroom.web.port`).
 
     A web port that cannot be bound is logged, not fatal: IRC clients can still
     connect.
     """
     if not config.web_enabled:
         return None
-    # Imported here: websockets is loaded only when serving the web.
-    from chatroom.transports.websocket import IrcOverWebSocket
-    from chatroom.web import WebListener
-    from chatroom.web.operations import Operations
-    from chatroom.web.upload import uploads_for
+    from chatroom.web.filehost import start_upkeep, uploads_for
+    from chatroom.web.port import WebPort, bind
 
     host = config.web_host or config.host
-    operations = Operations(
-        server,
-        listening=lambda: all(listener.sockets for listener in listeners),
-        metrics_allow=config.web_metrics_allow,
-        proxies=parse_networks(config.web_trusted_proxies),
-    )
-    web = WebListener(
-        server,
-        IrcOverWebSocket(),
-        allowed_origins=config.web_allowed_origins,
-        ssl=tls,
-        operations=operations,
-        uploads=uploads_for(server, secure=tls is not None),
-    )
     try:
-        await web.start(host, config.web_port)
+        sockets = await bind(host, config.web_port)
     except OSError as exc:
         log.error(
             "Could not serve the web chat at %s:%s: %s (IRC clients can still connect; "
@@ -389,8 +376,29 @@ async def _start_web(
             exc.strerror or exc,
         )
         return None
+    uploads = uploads_for(server, secure=tls is not None)
+
+    def load() -> WebListener:
+        from chatroom.transports.websocket import IrcOverWebSocket
+        from chatroom.web.listener import WebListener
+        from chatroom.web.operations import Operations
+
+        operations = Operations(
+            server,
+            listening=lambda: all(listener.sockets for listener in listeners),
+            metrics_allow=config.web_metrics_allow,
+            proxies=parse_networks(config.web_trusted_proxies),
+        )
+        return WebListener(
+            server, IrcOverWebSocket(), ssl=tls, operations=operations, uploads=uploads
+        )
+
+    web = WebPort(sockets, load, secure=tls is not None, allowed_origins=config.web_allowed_origins)
+    web.start()
     for url in web.urls:
         log.info("Web chat at %s", url)
+    if uploads is not None:
+        web.upkeep = start_upkeep(server, uploads, web.urls)
     return web
 
 

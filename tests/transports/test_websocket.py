@@ -33,7 +33,7 @@ from chatroom.transports.websocket import (
     IrcOverWebSocket,
     select_subprotocol,
 )
-from chatroom.web import WebListener
+from chatroom.web.listener import WebListener
 from support.irc_client import IrcClient
 from support.server import RunningServer
 from support.timeouts import TIMEOUT, eventually

@@ -16,9 +16,10 @@ from websockets.asyncio.client import connect
 
 from chatroom.server.tokens import LIFETIME
 from chatroom.transports.websocket import IrcOverWebSocket
-from chatroom.web import WebListener
+from chatroom.web.filehost import Uploads, uploads_for
 from chatroom.web.files import FILE_CSP, FileLimits, FileStore
-from chatroom.web.upload import Uploads, parse_head, takes, uploads_for
+from chatroom.web.listener import WebListener
+from chatroom.web.upload import parse_head, takes
 from support.core import FakeClient, Harness
 
 PASSWORD = "correct horse"

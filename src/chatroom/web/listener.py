@@ -1,10 +1,12 @@
 """The web listener: one port that serves the browser client's page over HTTP and
 IRC over WebSocket at ``/ws`` (and at any other path a WebSocket upgrade asks for).
 
-Life cycle, driven by :mod:`chatroom.serve`::
+Life cycle (:mod:`chatroom.serve` binds the port at start and creates the listener at
+its first connection, :mod:`chatroom.web.port`; tests start it at once)::
 
     web = WebListener(server, IrcOverWebSocket(), allowed_origins=..., ssl=None)
     await web.start(host, port)     # raises OSError if the port is taken
+                                    # (or: await web.serve(sockets), bound beforehand)
     ...
     web.close()                     # 1. stop accepting (with the IRC listeners)
     server.shutdown(reason)         # 2. the core sends ERROR to every session,
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl as ssl_module
 from collections.abc import Sequence
 from typing import Protocol
@@ -34,6 +37,7 @@ from websockets.typing import Subprotocol
 
 from chatroom.server.addresses import Network, parse_networks
 from chatroom.server.server import Server
+from chatroom.web.filehost import FILES_PATH, Uploads, start_upkeep
 from chatroom.web.http import (
     StaticFile,
     json_file,
@@ -45,16 +49,12 @@ from chatroom.web.http import (
 )
 from chatroom.web.operations import PATHS as OPERATOR_PATHS
 from chatroom.web.operations import Operations
-from chatroom.web.upload import (
-    FILES_PATH,
-    Uploads,
-    advertised_url,
-    expire_files,
-    file_response,
-    with_uploads,
-)
+from chatroom.web.port import bind, page_urls
+from chatroom.web.upload import file_response, with_uploads
 
 log = logging.getLogger("chatroom.server")
+
+BACKLOG = 4096  # a deep backlog absorbs connection storms (as the IRC port's)
 
 WS_PATH = "/ws"
 """Where the page's WebSocket endpoint is. A request for another path is a static file
@@ -121,41 +121,46 @@ class WebListener:
             }
         )
         self.proxies = parse_networks(config.web_trusted_proxies)
-        self._ws: WsServer | None = None
+        self._ws: list[WsServer] = []  # one per listening socket
         self._expiry: asyncio.Task[None] | None = None
 
     async def start(self, host: str, port: int) -> None:
-        """Start listening; raises :class:`OSError` when ``host:port`` cannot be bound."""
+        """Bind ``host:port`` and serve it, with the uploads' upkeep (the advertised
+        URL, the files' retention); raises :class:`OSError` when it cannot be bound.
+        The server binds at start and calls :meth:`serve` later
+        (:class:`chatroom.web.port.WebPort`)."""
+        await self.serve(await bind(host, port, BACKLOG))
+        if self.uploads is not None:
+            self._expiry = start_upkeep(self.server, self.uploads, self.urls)
+
+    async def serve(self, sockets: Sequence[socket.socket]) -> None:
+        """Accept on ``sockets`` (bound and listening), which are then the listener's."""
         if _library_log.level == logging.NOTSET and not log.isEnabledFor(logging.DEBUG):
             _library_log.setLevel(logging.WARNING)
-        self._ws = await serve(
-            self._handle,
-            host,
-            port,
-            subprotocols=list(self.websocket.subprotocols),
-            select_subprotocol=self.websocket.select_subprotocol,
-            process_request=self._process_request,
-            process_response=_add_security_headers,
-            create_connection=self._connection_class(),
-            # Chat lines are short; permessage-deflate would cost CPU and ~100 KiB of
-            # zlib state per connection to save little.
-            compression=None,
-            max_size=self.websocket.max_message,
-            # Keepalive pings find dead peers sooner than the core's IRC PING.
-            ping_interval=30,
-            ping_timeout=30,
-            close_timeout=5,
-            server_header="chatroom",
-            logger=_library_log,
-            ssl=self.ssl,
-            backlog=4096,
-            reuse_address=True,
-        )
-        if self.uploads is not None:
-            advertised_url(self.server, self.urls)
-            if self.uploads.max_age > 0:
-                expiry = expire_files(self.uploads.files, self.uploads.max_age)
-                self._expiry = asyncio.get_running_loop().create_task(expiry)
+        for sock in sockets:
+            self._ws.append(
+                await serve(
+                    self._handle,
+                    sock=sock,
+                    subprotocols=list(self.websocket.subprotocols),
+                    select_subprotocol=self.websocket.select_subprotocol,
+                    process_request=self._process_request,
+                    process_response=_add_security_headers,
+                    create_connection=self._connection_class(),
+                    # Chat lines are short; permessage-deflate would cost CPU and ~100 KiB
+                    # of zlib state per connection to save little.
+                    compression=None,
+                    max_size=self.websocket.max_message,
+                    # Keepalive pings find dead peers sooner than the core's IRC PING.
+                    ping_interval=30,
+                    ping_timeout=30,
+                    close_timeout=5,
+                    server_header="chatroom",
+                    logger=_library_log,
+                    ssl=self.ssl,
+                    backlog=BACKLOG,  # the loop listens again with this depth
+                )
+            )
 
     def _connection_class(self) -> type[ServerConnection]:
         connection = self.websocket.connection_class(self.server, self.proxies)
@@ -166,41 +171,40 @@ class WebListener:
     @property
     def addresses(self) -> list[tuple[str, int]]:
         """The ``(host, port)`` pairs we listen on (port 0 resolved)."""
-        if self._ws is None:
-            return []
         return [
-            (str(sock.getsockname()[0]), int(sock.getsockname()[1])) for sock in self._ws.sockets
+            (str(sock.getsockname()[0]), int(sock.getsockname()[1]))
+            for ws in self._ws
+            for sock in ws.sockets
         ]
 
     @property
     def urls(self) -> list[str]:
         """The page's address for each listening socket."""
-        scheme = "https" if self.ssl is not None else "http"
-        out = []
-        for host, port in self.addresses:
-            shown = f"[{host}]" if ":" in host else host
-            out.append(f"{scheme}://{shown}:{port}/")
-        return out
+        return page_urls([sock for ws in self._ws for sock in ws.sockets], secure=bool(self.ssl))
 
     def close(self) -> None:
         """Stop accepting connections. Open sessions are the core's to close. Idempotent."""
         if self._expiry is not None:
             self._expiry.cancel()
-        if self._ws is not None:
-            self._ws.close(close_connections=False)
+        for ws in self._ws:
+            ws.close(close_connections=False)
 
     async def wait_closed(self, grace: float) -> None:
         """After :meth:`close`: wait for every handler to return, at most ``grace``
         seconds, then drop the connections still open."""
-        if self._ws is None:
+        if not self._ws:
             return
         try:
-            await asyncio.wait_for(self._ws.wait_closed(), grace)
+            await asyncio.wait_for(self._all_closed(), grace)
         except TimeoutError:
-            for connection in list(self._ws.connections):
-                connection.transport.abort()
+            for ws in self._ws:
+                for connection in list(ws.connections):
+                    connection.transport.abort()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ws.wait_closed(), 1.0)
+                await asyncio.wait_for(self._all_closed(), 1.0)
+
+    async def _all_closed(self) -> None:
+        await asyncio.gather(*(ws.wait_closed() for ws in self._ws))
 
     # -- per connection -----------------------------------------------------------
 
