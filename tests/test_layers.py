@@ -55,7 +55,7 @@ def layer(module: str) -> str:
     top = module.split(".")[0]
     if module in {"", "errors"}:  # the package's __init__ holds only __version__
         return "errors"
-    if top in {"__main__", "serve", "workers", "cli", "operate", "logs"}:
+    if top in {"__main__", "serve", "stopping", "workers", "cli", "operate", "logs"}:
         return "composition"
     if top == "storage":
         interface = module in STORAGE_INTERFACES

@@ -18,12 +18,9 @@ storage; flush logs. A second SIGINT/SIGTERM during shutdown exits at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 import ssl
-import sys
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +36,7 @@ from chatroom.server.metrics import LoopLag
 from chatroom.server.persistence import restore as restore_persistent
 from chatroom.server.reload import reconfigure
 from chatroom.server.server import Server
+from chatroom.stopping import StopRequest, install_signals, watch_input
 from chatroom.storage import (
     HistoryStore,
     RetentionPolicy,
@@ -87,23 +85,6 @@ def _run_loop(coro: Coroutine[Any, Any, int]) -> int:
     except ImportError:  # pragma: no cover - uvloop is a Linux/macOS dependency
         return asyncio.run(coro)
     return uvloop.run(coro)
-
-
-class _StopRequest:
-    """Set once by a signal or the console; a second signal forces exit."""
-
-    def __init__(self) -> None:
-        self.event = asyncio.Event()
-        self.reason = "Server shutting down"
-
-    def request(self, reason: str | None = None) -> None:
-        if self.event.is_set():
-            log.warning("Forced exit")
-            logging.shutdown()
-            os._exit(130)
-        if reason:
-            self.reason = reason
-        self.event.set()
 
 
 class _Reloader:
@@ -196,13 +177,13 @@ async def serve(
     server.start()
     settle_collector()  # what the start allocated is out of the collector's way
 
-    stop = _StopRequest()
+    stop = StopRequest()
     reloader = _Reloader(server, load or (lambda: config), tls, web)
-    restore = _install_signals(loop, stop.request, reloader.reload)
+    restore = install_signals(loop, stop.request, reloader.reload)
     # With --workers, each process would claim the same path: the parent passes
     # SIGHUP on instead (`systemctl reload`), and there is no `chatroom status`.
     close_control = None if worker else await open_control(server, config, reloader.reload, history)
-    reader = _watch_input(loop, stop.request, worker=worker, console=console)
+    reader = watch_input(loop, stop.request, worker=worker, console=console)
     # -- main loop
     try:
         await stop.event.wait()
@@ -246,19 +227,6 @@ async def _make_server(
     except StorageError as exc:
         log.error("Could not restore registered rooms and bans: %s", exc)
     return server
-
-
-def _watch_input(
-    loop: asyncio.AbstractEventLoop,
-    request: Callable[[str | None], None],
-    *,
-    worker: bool,
-    console: bool,
-) -> int | None:
-    """A worker watches its parent's pipe, a server on a terminal its console."""
-    if worker:
-        return _watch_parent(loop, request)
-    return _watch_console(loop, request) if console else None
 
 
 async def _open_stores(
@@ -439,66 +407,3 @@ def _start_retention(history: HistoryStore | None, config: Config) -> asyncio.Ta
     if not policy.enabled:
         return None
     return asyncio.get_running_loop().create_task(run_retention(history, policy))
-
-
-def _install_signals(
-    loop: asyncio.AbstractEventLoop,
-    request: Callable[[str | None], None],
-    hangup: Callable[[], object] | None = None,
-) -> Callable[[], None]:
-    """Route SIGINT and SIGTERM to a stop request, and SIGHUP to ``hangup`` (a
-    reload) if given; return a function restoring them."""
-    installed = []
-    handlers: list[tuple[signal.Signals, Callable[..., object], tuple[object, ...]]] = [
-        (signal.SIGINT, request, (None,)),
-        (signal.SIGTERM, request, (None,)),
-    ]
-    if hangup is not None and hasattr(signal, "SIGHUP"):
-        handlers.append((signal.SIGHUP, hangup, ()))
-    for sig, handler, args in handlers:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, handler, *args)
-            installed.append(sig)
-
-    def restore() -> None:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-
-    return restore
-
-
-def _watch_parent(loop: asyncio.AbstractEventLoop, request: Callable[[str | None], None]) -> int:
-    """A worker's standard input is a pipe from its parent: end of file (the parent
-    exited, however it died) is a stop request."""
-    fd = sys.stdin.fileno()
-
-    def on_input() -> None:
-        if not os.read(fd, 4096):
-            loop.remove_reader(fd)
-            request(None)
-
-    loop.add_reader(fd, on_input)
-    return fd
-
-
-def _watch_console(
-    loop: asyncio.AbstractEventLoop, request: Callable[[str | None], None]
-) -> int | None:
-    """On an interactive console, `q` + Enter stops the server (the tutorial's way)."""
-    stdin = sys.stdin
-    if stdin is None or not stdin.isatty():
-        return None
-    fd = stdin.fileno()
-
-    def on_input() -> None:
-        text = stdin.readline()
-        if text == "":  # console closed
-            loop.remove_reader(fd)
-        elif text.strip().lower() == "q":
-            request(None)
-        elif text.strip():
-            print("Type q and Enter to shut the server down.", file=sys.stderr)
-
-    loop.add_reader(fd, on_input)
-    print("Type q and Enter to shut the server down.", file=sys.stderr)
-    return fd

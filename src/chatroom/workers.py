@@ -33,14 +33,9 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from chatroom.serve import (
-    _close_stores,
-    _install_signals,
-    _open_stores,
-    _run_loop,
-    _watch_console,
-)
+from chatroom.serve import _close_stores, _open_stores, _run_loop
 from chatroom.server.config import Config
+from chatroom.stopping import install_signals, watch_console
 
 log = logging.getLogger("chatroom.server")
 
@@ -104,8 +99,8 @@ async def _supervise(base: list[str], count: int) -> int:
             _signal_all(workers)
         stop.set()
 
-    restore = _install_signals(loop, request, lambda: _signal_all(workers, signal.SIGHUP))
-    reader = _watch_console(loop, request)
+    restore = install_signals(loop, request, lambda: _signal_all(workers, signal.SIGHUP))
+    reader = watch_console(loop, request)
     failed = False
     restarted: set[int] = set()
     waits: dict[int, asyncio.Task[int]] = {}
