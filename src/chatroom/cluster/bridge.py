@@ -50,6 +50,7 @@ from chatroom.cluster.keys import (
     nick_key,
     owned_key,
 )
+from chatroom.cluster.publisher import Publisher
 from chatroom.cluster.records import as_text
 from chatroom.cluster.state import HEARTBEAT, TTL
 from chatroom.cluster.subscriber import ERROR
@@ -103,6 +104,10 @@ class RedisBridge(Writer):
         process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         bridge = cls(client, server, process_id, subscription(client, target))
         bridge._heard_at = asyncio.get_running_loop().time()
+        if not target.is_cluster:
+            bridge._publisher = Publisher(
+                client.connection_pool.make_connection, bridge._lost_writes
+            )
         try:
             await client.set(alive_key(process_id), "1", ex=TTL)
             bridge._interest = Interest(sharded=await _has_sharded_pubsub(client))
@@ -215,7 +220,15 @@ class RedisBridge(Writer):
             await self._pubsub.aclose()
         except RedisError:
             pass
+        if self._publisher is not None:
+            await self._publisher.close()
         await self._client.aclose()
+
+    def _lost_writes(self, exc: Exception) -> None:
+        """The publisher's connection broke with messages unanswered: an outage,
+        and the others catch up on what this process stored meanwhile."""
+        self._lost(exc)
+        self._writes_failed = True
 
     # -- the reader task ---------------------------------------------------------
 

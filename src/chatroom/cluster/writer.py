@@ -131,6 +131,18 @@ class Writer(Liveness):
                     self._queue.task_done()
 
     async def _send(self, batch: list[Event | str], missed: list[Event | str]) -> list[Any]:
+        publisher = self._publisher
+        if publisher is not None:
+            messages = [item for item in batch if isinstance(item, _MESSAGES)]
+            if not missed and len(messages) == len(batch):
+                # Only messages (the bulk of the traffic): written, not waited for.
+                commands = _Commands()
+                for message in messages:
+                    self._queue_message(commands, self._numbering.of(message), message)
+                if commands.commands:
+                    await publisher.send(commands.commands)
+                return []  # the publisher checks the replies
+            await publisher.settled()  # the messages before this batch are in Redis
         pipe = self._client.pipeline(transaction=False)
         me = self.process_id
         self._replay_missed(pipe, missed)
@@ -335,6 +347,22 @@ class Writer(Liveness):
         for item in batch:
             if isinstance(item, ChannelUpdate) and item.state is not None:
                 self._echoes.heard_own(item.channel)
+
+
+_MESSAGES = (ChannelMessage, PrivateMessage)
+
+
+class _Commands:
+    """Collects what :meth:`Writer._queue_message` publishes, for the publisher."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, str, bytes]] = []
+
+    def publish(self, channel: str, data: bytes) -> None:
+        self.commands.append(("PUBLISH", channel, data))
+
+    def spublish(self, channel: str, data: bytes) -> None:
+        self.commands.append(("SPUBLISH", channel, data))
 
 
 def _state_of(stored: Any) -> ChannelState | None:
