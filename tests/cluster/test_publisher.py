@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chatroom.cluster.publisher import Publisher
 from support.raw_redis import ScriptedRedis, until
@@ -69,5 +70,18 @@ async def test_a_lost_connection_is_reported_and_the_next_send_reconnects(
     await until(lambda: bool(lost))  # the bridge counts an outage at once
     await asyncio.wait_for(publisher.settled(), TIMEOUT)  # nobody waits forever
     await publisher.send(COMMANDS[:1])
+    await until(lambda: redis.connections == 2)
+    await publisher.close()
+
+
+async def test_a_redis_that_stops_answering_is_a_lost_connection(redis: ScriptedRedis) -> None:
+    """A Redis gone off the network answers nothing and raises nothing: the writer
+    must not wait for it forever (it would hold every later event)."""
+    publisher = Publisher(redis.connection, lambda exc: None)
+    publisher.reply_timeout = 0.2
+    await publisher.send(COMMANDS)
+    with pytest.raises(RedisTimeoutError):
+        await asyncio.wait_for(publisher.settled(), TIMEOUT)
+    await publisher.send(COMMANDS[:1])  # on a fresh connection
     await until(lambda: redis.connections == 2)
     await publisher.close()

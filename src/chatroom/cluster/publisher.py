@@ -30,12 +30,18 @@ from typing import Any
 
 import hiredis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 __all__ = ["Publisher"]
 
 log = logging.getLogger("chatroom.cluster")
 
 _CHUNK = 1 << 16
+
+REPLY_TIMEOUT = 3.0
+"""Seconds Redis may stay silent while publishes wait for replies (as the client's
+socket timeout): then the connection counts as lost (a Redis gone off the network
+answers nothing and raises nothing)."""
 
 
 class Publisher:
@@ -51,15 +57,20 @@ class Publisher:
         self._waiting = 0  # commands written, not answered yet
         self._settled = asyncio.Event()
         self._settled.set()
+        self._quiet_since = 0.0  # loop time of the last reply, or first unanswered write
+        self.reply_timeout = REPLY_TIMEOUT
         self.refused = 0
         """Commands Redis answered with an error (each logged)."""
 
     async def send(self, commands: list[tuple[str, str, bytes]]) -> None:
         """Write ``commands`` in one write (connecting first if needed: raises
         :class:`~redis.exceptions.RedisError` or :class:`OSError` if it cannot)."""
+        self._check_answering()
         if self._writer is None:
             await self._connect()
         assert self._writer is not None
+        if not self._waiting:
+            self._quiet_since = asyncio.get_running_loop().time()
         pack = hiredis.pack_command
         self._writer.write(b"".join(pack(c) for c in commands))  # type: ignore[arg-type]
         self._waiting += len(commands)
@@ -67,8 +78,34 @@ class Publisher:
 
     async def settled(self) -> None:
         """Return once Redis answered every command written so far (or the
-        connection was lost: those commands are then reported, not waited for)."""
-        await self._settled.wait()
+        connection was lost: those commands are then reported, not waited for).
+        Raises :class:`~redis.exceptions.TimeoutError` if Redis stays silent."""
+        try:
+            await asyncio.wait_for(self._settled.wait(), self.reply_timeout)
+        except TimeoutError:
+            self._check_answering()
+            await self._settled.wait()  # answered just now
+
+    def _check_answering(self) -> None:
+        """Raise (and drop the connection) if replies are overdue."""
+        if not self._waiting:
+            return
+        silent = asyncio.get_running_loop().time() - self._quiet_since
+        if silent >= self.reply_timeout:
+            waiting = self._waiting
+            self._abandon()
+            raise RedisTimeoutError(f"Redis left {waiting} publishes unanswered {silent:.1f} s")
+
+    def _abandon(self) -> None:
+        """Drop the connection now; its reply task ends in the background."""
+        task, connection = self._replies, self._connection
+        self._replies = self._connection = self._writer = None
+        self._waiting = 0
+        self._settled.set()
+        if task is not None:
+            task.cancel()
+        if connection is not None and connection._writer is not None:
+            connection._writer.close()
 
     async def close(self) -> None:
         """Stop reading replies and disconnect (idempotent)."""
@@ -94,6 +131,7 @@ class Publisher:
                         self.refused += 1
                         log.warning("Redis refused a publish: %s", reply)
                 self._waiting -= answered
+                self._quiet_since = asyncio.get_running_loop().time()
                 if self._waiting <= 0:
                     self._waiting = 0
                     self._settled.set()
