@@ -284,7 +284,8 @@ async def _join_network(server: Server, config: Config) -> RedisBridge | Literal
         return False
     server.network = bridge
     try:
-        await share_token_secret(bridge)  # any process takes the others' upload tokens
+        # Any process then takes the others' upload tokens.
+        await share_token_secret(bridge.redis, server)
     except (RedisError, OSError) as exc:  # the chat works; uploads take local tokens
         log.warning("Upload tokens are this process's only: %s", exc)
     return bridge

@@ -10,7 +10,7 @@ import redis
 
 from support.irc_client import IrcClient
 from support.redis import RedisServer
-from support.server import RunningServer
+from support.server import RunningServer, ServerFactory, cluster_member
 from support.timeouts import TIMEOUT
 
 
@@ -81,3 +81,36 @@ def test_a_first_join_misses_no_message(pair: tuple[RunningServer, RunningServer
     assert sorted(got) == list(range(min(got), sent + 1)), "a message was lost or doubled"
     alice.close()
     bob.close()
+
+
+def test_a_message_for_one_other_process_goes_to_its_inbox_not_back_to_us(
+    pair: tuple[RunningServer, RunningServer],
+    shared_redis: RedisServer,
+    server_factory: ServerFactory,
+) -> None:
+    first, second = pair
+    client = redis.Redis.from_url(shared_redis.url)
+    spy = client.pubsub()
+    spy.ssubscribe("chatroom:chan:{#inbox}")
+    assert spy.get_message(timeout=TIMEOUT)["type"] == "ssubscribe"
+    alice = IrcClient(first.port).register("ib_alice")
+    bob = IrcClient(second.port).register("ib_bob")
+    for user in (alice, bob):
+        user.join("#inbox")
+    alice.expect("JOIN", lambda line: line.source.startswith("ib_bob!"))
+    alice.send("PRIVMSG #inbox :to one process")
+    assert bob.expect("PRIVMSG").params[1] == "to one process"
+    assert spy.get_message(timeout=0.3) is None  # not on the channel: nobody hears it back
+    # A third process in the room: one publish on the channel reaches both others.
+    carol = IrcClient(cluster_member(server_factory, shared_redis.url).port).register("ib_carol")
+    carol.join("#inbox")
+    alice.expect("JOIN", lambda line: line.source.startswith("ib_carol!"))
+    alice.send("PRIVMSG #inbox :to two processes")
+    assert bob.expect("PRIVMSG").params[1] == "to two processes"
+    assert carol.expect("PRIVMSG").params[1] == "to two processes"
+    message = spy.get_message(timeout=TIMEOUT)
+    assert message is not None and message["type"] == "smessage"
+    spy.close()
+    client.close()
+    for user in (alice, bob, carol):
+        user.close()

@@ -100,6 +100,10 @@ class Relay:
 
     def cut(self) -> None:
         """Drop every connection and refuse new ones."""
+        # shutdown() wakes the thread blocked in accept(); close() alone leaves the
+        # socket listening until a connection comes, and restore() could not bind.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         with self._lock:
             sockets, self._sockets = self._sockets, []

@@ -50,8 +50,10 @@ from chatroom.cluster.keys import (
     nick_key,
     owned_key,
 )
+from chatroom.cluster.publisher import Publisher
 from chatroom.cluster.records import as_text
 from chatroom.cluster.state import HEARTBEAT, TTL
+from chatroom.cluster.subscriber import ERROR
 from chatroom.cluster.writer import Writer
 from chatroom.server.network import Existing
 from chatroom.server.network.events import (
@@ -102,6 +104,10 @@ class RedisBridge(Writer):
         process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         bridge = cls(client, server, process_id, subscription(client, target))
         bridge._heard_at = asyncio.get_running_loop().time()
+        if not target.is_cluster:
+            bridge._publisher = Publisher(
+                client.connection_pool.make_connection, bridge._lost_writes
+            )
         try:
             await client.set(alive_key(process_id), "1", ex=TTL)
             bridge._interest = Interest(sharded=await _has_sharded_pubsub(client))
@@ -125,6 +131,11 @@ class RedisBridge(Writer):
     @property
     def view(self) -> RemoteView:
         return self._view
+
+    @property
+    def redis(self) -> Any:
+        """The bridge's own client for keys and scripts (one Redis or a cluster)."""
+        return self._client
 
     # -- the Network protocol ----------------------------------------------------
 
@@ -214,7 +225,15 @@ class RedisBridge(Writer):
             await self._pubsub.aclose()
         except RedisError:
             pass
+        if self._publisher is not None:
+            await self._publisher.close()
         await self._client.aclose()
+
+    def _lost_writes(self, exc: Exception) -> None:
+        """The publisher's connection broke with messages unanswered: an outage,
+        and the others catch up on what this process stored meanwhile."""
+        self._lost(exc)
+        self._writes_failed = True
 
     # -- the reader task ---------------------------------------------------------
 
@@ -222,7 +241,7 @@ class RedisBridge(Writer):
         """Apply what the other processes publish, in the order they published it."""
         while True:
             try:
-                message = await self._pubsub.get_message(timeout=HEARTBEAT)
+                messages = await self._pubsub.get_messages(timeout=HEARTBEAT)
             except (RedisError, OSError) as exc:
                 self._lost(exc)
                 self._reader_down = True
@@ -232,37 +251,45 @@ class RedisBridge(Writer):
                 log.exception("Could not read from Redis")
                 await asyncio.sleep(HEARTBEAT)
                 continue
-            if message is None:
-                continue
-            kind = message.get("type")
-            if kind in ("subscribe", "ssubscribe") and as_text(message["channel"]) != EVENTS:
-                self._subscribed_to(as_text(message["channel"]))
-                continue
-            if kind == "subscribe" and as_text(message["channel"]) == EVENTS:
-                if self._subscribed:
-                    # Subscribed again (redis-py reconnects by itself, sometimes
-                    # without raising): whatever is published from now on reaches
-                    # us; what was missed before is in the shared history.
-                    await self._catch_up()
-                self._subscribed = True
-                continue
-            if kind not in ("message", "smessage"):
-                continue
-            self._heard_at = asyncio.get_running_loop().time()  # not deaf
-            if message.get("data") == self._ping:
-                self._maybe_healed()
-                continue
-            await self._received(message)
+            for kind, channel, data in messages:
+                if kind == b"message" or kind == b"smessage":
+                    await self._heard(channel, data)
+                else:
+                    await self._replied(kind, channel, data)
 
-    async def _received(self, message: dict[str, Any]) -> None:
+    async def _heard(self, channel: bytes, data: bytes) -> None:
+        self._heard_at = asyncio.get_running_loop().time()  # not deaf
+        if data == self._ping:
+            self._maybe_healed()
+            return
+        await self._received(channel, data)
+
+    async def _replied(self, kind: bytes, channel: bytes, data: Any) -> None:
+        """A subscription confirmed (or an error reply: logged)."""
+        if kind == ERROR:
+            log.warning("Redis refused a subscription: %s", data)
+            return
+        if kind not in (b"subscribe", b"ssubscribe"):
+            return
+        name = as_text(channel)
+        if name != EVENTS:
+            self._subscribed_to(name)
+            return
+        if self._subscribed:
+            # Subscribed again after a lost connection: whatever is published
+            # from now on reaches us; what was missed before is in the history.
+            await self._catch_up()
+        self._subscribed = True
+
+    async def _received(self, channel: bytes, data: bytes) -> None:
         """Apply one event another process published (drop our own, and repeats)."""
-        head = peek(message["data"])
+        head = peek(data)
         if head is not None and head[1] == self.process_id and head[0] is not ChannelUpdate:
             return  # our own, heard back (only a channel update's echo counts)
         try:
-            origin, seq, event = decode(message["data"])
+            origin, seq, event = decode(data)
         except ValueError as exc:
-            log.warning("Ignored a bad message on %s: %s", message.get("channel"), exc)
+            log.warning("Ignored a bad message on %s: %s", as_text(channel), exc)
             return
         if origin != self.process_id and not self._seen.first_time(origin, seq):
             return  # a write retried after its connection broke (.sequence)

@@ -1,10 +1,11 @@
 """How this process reaches Redis: one server, or a Redis Cluster.
 
 The rest of the bridge sees a client with redis-py's command methods and
-pipelines, and a :class:`Subscription` with the methods of redis-py's ``PubSub``
-that it uses (``subscribe``, ``ssubscribe``, ``get_message``, …): the same on one
-Redis and on a cluster. :func:`parse_target` reads the ``--cluster`` setting,
-:func:`connect` makes the client and :func:`subscription` the subscription.
+pipelines, and a :class:`Subscription` (``subscribe``, ``ssubscribe``,
+``get_messages``, …) that hands over every message that arrived at once (read in
+bulk: :mod:`.subscriber`): the same on one Redis and on a cluster.
+:func:`parse_target` reads the ``--cluster`` setting, :func:`connect` makes the
+client and :func:`subscription` the subscription.
 
 **On a Redis Cluster** (``redis+cluster://host:port[,host:port…]``, or
 ``rediss+cluster://`` for TLS; any node of the cluster will do as a seed, give
@@ -26,10 +27,11 @@ several in case one is down):
   slot instead, so every event of this process reaches the cluster through one
   node, in order.
 * *Subscriptions.* The plain channels are subscribed on one node (any, replicas
-  too); if that node fails, :class:`_ClusterSubscription` moves to the next one
-  and subscribes again (the bridge sees a lost connection and catches up from
-  history, as after any outage). Shard channels go to the node that owns their
-  slot, through redis-py's ``ClusterPubSub``, which follows MOVED and failovers.
+  too), read in bulk as on one Redis; if that node fails,
+  :class:`_ClusterSubscription` moves to the next one and subscribes again (the
+  bridge sees a lost connection and catches up from history, as after any
+  outage). Shard channels go to the node that owns their slot, through redis-py's
+  ``ClusterPubSub``, which follows MOVED and failovers (one message per read).
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
-from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.asyncio.connection import Connection, SSLConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import (
@@ -54,6 +56,7 @@ from redis.exceptions import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from chatroom.cluster.keys import STATE_TAG
+from chatroom.cluster.subscriber import Message, OneNode
 
 __all__ = ["RedisTarget", "Subscription", "connect", "parse_target", "safe", "subscription"]
 
@@ -214,24 +217,27 @@ class _Pipeline(ClusterPipeline):
 
 
 class Subscription(Protocol):
-    """What the bridge uses of a subscription: redis-py's ``PubSub`` on one Redis;
-    on a cluster, :class:`_ClusterSubscription`."""
+    """What the bridge uses of a subscription: one Redis's :class:`~.subscriber.OneNode`,
+    or on a cluster :class:`_ClusterSubscription`. ``get_messages`` hands over
+    every message that arrived, as :data:`~.subscriber.Message` tuples."""
 
-    connection: Any
+    @property
+    def where(self) -> tuple[str, int] | None: ...
 
     async def subscribe(self, *channels: str) -> None: ...
     async def unsubscribe(self, *channels: str) -> None: ...
     async def ssubscribe(self, *channels: str) -> None: ...
     async def sunsubscribe(self, *channels: str) -> None: ...
-    async def get_message(self, timeout: float) -> dict[str, Any] | None: ...
+    async def get_messages(self, timeout: float) -> list[Message]: ...
+    def drop(self) -> None: ...
     async def aclose(self) -> None: ...
 
 
 def subscription(client: Any, target: RedisTarget) -> Subscription:
-    """A subscription over ``client`` (from :func:`connect` with ``target``)."""
+    """A subscription over ``client`` (from :func:`connect` with ``target``): its
+    own connection, made as the client's are (URL, TLS, password)."""
     if not target.is_cluster:
-        pubsub: Subscription = client.pubsub()
-        return pubsub
+        return OneNode(client.connection_pool.make_connection)
     return _ClusterSubscription(client, target)
 
 
@@ -242,30 +248,23 @@ class _ClusterSubscription(Subscription):
     def __init__(self, cluster: RedisCluster, target: RedisTarget) -> None:
         self._cluster = cluster
         self._target = target
-        self._channels: list[str] = []  # plain channels, subscribed again on a move
         self._node = 0  # which of the cluster's nodes to try next
-        self._plain: PubSub | None = None
-        self._plain_client: aioredis.Redis | None = None
+        self._plain = OneNode(self._next_node)
         self._sharded = cluster.pubsub()
-        self._queue: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
+        self._queue: asyncio.Queue[list[Message] | BaseException] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._failed: BaseException | None = None
 
     @property
-    def connection(self) -> Any:
-        return None if self._plain is None else self._plain.connection
+    def where(self) -> tuple[str, int] | None:
+        return self._plain.where
 
     async def subscribe(self, *channels: str) -> None:
-        self._channels += [c for c in channels if c not in self._channels]
-        if self._plain is None:
-            await self._open_plain()
-        else:
-            await self._plain.subscribe(*channels)
+        await self._plain.subscribe(*channels)
         self._start()
 
     async def unsubscribe(self, *channels: str) -> None:
-        self._channels = [c for c in self._channels if c not in channels]
-        if self._plain is not None:
-            await self._plain.unsubscribe(*channels)
+        await self._plain.unsubscribe(*channels)
 
     async def ssubscribe(self, *channels: str) -> None:
         try:
@@ -280,65 +279,52 @@ class _ClusterSubscription(Subscription):
         except RedisClusterException as exc:
             raise _away(exc) from None
 
-    async def get_message(self, timeout: float) -> dict[str, Any] | None:
+    async def get_messages(self, timeout: float) -> list[Message]:
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise failed
         try:
             item = await asyncio.wait_for(self._queue.get(), timeout)
         except TimeoutError:
-            return None
+            return []
         if isinstance(item, BaseException):
             raise item
+        while not self._queue.empty():  # everything both readers have so far
+            more = self._queue.get_nowait()
+            if isinstance(more, BaseException):
+                self._failed = more  # after what came before it
+                break
+            item += more
         return item
+
+    def drop(self) -> None:
+        self._plain.drop()
 
     async def aclose(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        await self._close_plain()
+        await self._plain.aclose()
         with contextlib.suppress(RedisError, OSError):
             await self._sharded.aclose()
 
-    async def _open_plain(self) -> None:
-        """Subscribe to the plain channels on the next node of the cluster: a
+    def _next_node(self) -> Any:
+        """A connection to the next node of the cluster, for the plain channels: a
         ``PUBLISH`` reaches every node, replicas included."""
-        await self._close_plain()
         nodes = self._cluster.get_nodes() or [
             ClusterNode(host, port) for host, port in self._target.seeds
         ]
-        failure: Exception | None = None
-        for _ in nodes:  # each node once, from the one after the last used
-            node = nodes[self._node % len(nodes)]
-            self._node += 1
-            client = aioredis.Redis(
-                host=node.host,
-                port=int(node.port),
-                username=self._target.username,
-                password=self._target.password,
-                ssl=self._target.tls,
-                socket_connect_timeout=2,
-            )
-            pubsub = client.pubsub()
-            try:
-                await pubsub.subscribe(*self._channels)
-            except (RedisError, OSError) as exc:
-                failure = exc
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()
-                    await client.aclose()
-                continue
-            self._plain, self._plain_client = pubsub, client
-            return
-        assert failure is not None
-        raise failure
-
-    async def _close_plain(self) -> None:
-        plain, client = self._plain, self._plain_client
-        self._plain = self._plain_client = None
-        with contextlib.suppress(RedisError, OSError):
-            if plain is not None:
-                await plain.aclose()
-            if client is not None:
-                await client.aclose()
+        node = nodes[self._node % len(nodes)]
+        self._node += 1
+        kind = SSLConnection if self._target.tls else Connection
+        return kind(
+            host=node.host,
+            port=int(node.port),
+            username=self._target.username,
+            password=self._target.password,
+            socket_connect_timeout=2,
+        )
 
     def _start(self) -> None:
         if not self._tasks:
@@ -349,17 +335,13 @@ class _ClusterSubscription(Subscription):
         """Read the plain channels; a node that fails is replaced by the next one."""
         while True:
             try:
-                if self._plain is None:
-                    await self._open_plain()
-                assert self._plain is not None
-                message = await self._plain.get_message(timeout=1.0)
+                messages = await self._plain.get_messages(timeout=1.0)
             except (RedisError, OSError) as exc:
                 self._queue.put_nowait(exc)  # the bridge counts an outage, catches up
-                await self._close_plain()
                 await asyncio.sleep(0.2)
                 continue
-            if message is not None:
-                self._queue.put_nowait(message)
+            if messages:
+                self._queue.put_nowait(messages)
 
     async def _pump(self) -> None:
         """Read the shard channels (redis-py follows their slots' owners)."""
@@ -371,6 +353,11 @@ class _ClusterSubscription(Subscription):
                 await asyncio.sleep(0.2)
                 continue
             if message is not None:
-                self._queue.put_nowait(message)
+                kind, channel, data = message["type"], message["channel"], message["data"]
+                self._queue.put_nowait([(_bytes(kind), _bytes(channel), data)])
             elif not self._sharded.node_pubsub_mapping:
                 await asyncio.sleep(0.2)  # nothing subscribed yet: nothing to read
+
+
+def _bytes(value: Any) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value)

@@ -182,19 +182,15 @@ class Recovery(BridgeState):
     def _check_hearing(self, now: float) -> None:
         """The heartbeat reaches Redis, but has the reader heard our pings lately? A
         subscription whose connection died without an error hears nothing, for
-        good: count it as an outage and make redis-py connect again."""
+        good: count it as an outage and connect again."""
         if not self._subscribed or self._reader_down or now - self._heard_at < DEAF_AFTER:
             return
         log.error("The subscription has heard nothing for %.0f s: connecting again", DEAF_AFTER)
         self._heard_at = now  # one attempt per DEAF_AFTER
         self._lost(RedisConnectionError("subscription deaf"))
-        connection = self._pubsub.connection
-        if connection is not None:
-            # The reader's next read fails (or redis-py reconnects and subscribes
-            # again): either way it catches up from history.
-            task = asyncio.get_running_loop().create_task(connection.disconnect())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+        # The reader's read fails; it connects and subscribes again, and catches
+        # up from history.
+        self._pubsub.drop()
 
     def _resync(self, since: datetime, origin: str) -> None:
         """Catch up on what ``origin`` stored while it could not publish, beside the

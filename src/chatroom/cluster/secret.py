@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from chatroom.cluster.keys import STATE_TAG
 
 if TYPE_CHECKING:
-    from chatroom.cluster.bridge import RedisBridge
+    from chatroom.server.server import Server
 
 __all__ = ["TOKEN_SECRET", "network_secret", "share_token_secret"]
 
@@ -32,8 +32,7 @@ async def network_secret(client: Any) -> bytes:
     return bytes.fromhex(text)
 
 
-async def share_token_secret(bridge: RedisBridge) -> None:
-    """Make the server of ``bridge`` sign and accept upload tokens with the network's
-    secret; raises the Redis client's errors."""
-    secret = await network_secret(bridge._client)  # the bridge's own connection
-    bridge._server.auth.upload_tokens.share_secret(secret)
+async def share_token_secret(client: Any, server: Server) -> None:
+    """Make ``server`` sign and accept upload tokens with the network's secret, read
+    with ``client`` (the bridge's); raises the Redis client's errors."""
+    server.auth.upload_tokens.share_secret(await network_secret(client))

@@ -24,6 +24,7 @@ from chatroom.cluster import channels as shared
 from chatroom.cluster.catchup import Delivered
 from chatroom.cluster.connect import Subscription
 from chatroom.cluster.interest import Interest
+from chatroom.cluster.publisher import Publisher
 from chatroom.cluster.scripts import CLAIM
 from chatroom.cluster.sequence import Numbering, Seen
 from chatroom.cluster.unheard import Unheard
@@ -64,6 +65,8 @@ class BridgeState(abc.ABC):
         self._updates: list[tuple[int, ChannelUpdate]] = []  # in the batch being written
         self._claim = client.register_script(CLAIM)
         self._pubsub = pubsub  # one Redis or a cluster alike (.connect)
+        # Messages published without waiting (.publisher): one Redis only.
+        self._publisher: Publisher | None = None
         self._interest = Interest(sharded=False)  # the bridge's open() detects sharding
         # The current outage (see _lost and _maybe_healed); None while all is well.
         self._down_since: datetime | None = None

@@ -131,6 +131,18 @@ class Writer(Liveness):
                     self._queue.task_done()
 
     async def _send(self, batch: list[Event | str], missed: list[Event | str]) -> list[Any]:
+        publisher = self._publisher
+        if publisher is not None:
+            messages = [item for item in batch if isinstance(item, _MESSAGES)]
+            if not missed and len(messages) == len(batch):
+                # Only messages (the bulk of the traffic): written, not waited for.
+                commands = _Commands()
+                for message in messages:
+                    self._queue_message(commands, self._numbering.of(message), message)
+                if commands.commands:
+                    await publisher.send(commands.commands)
+                return []  # the publisher checks the replies
+            await publisher.settled()  # the messages before this batch are in Redis
         pipe = self._client.pipeline(transaction=False)
         me = self.process_id
         self._replay_missed(pipe, missed)
@@ -254,6 +266,14 @@ class Writer(Liveness):
                 # Nobody elsewhere to hear it: kept a moment, not sent (.unheard).
                 self._unheard.keep(to_ms(utc_now()), event)
                 return
+            only = self._only_listener(event.channel)
+            if only is not None:
+                # One other process to hear it: its inbox, so this process does not
+                # read its own message back. Kept as if unheard: a third process
+                # joining meanwhile gets it when its JOIN arrives (.unheard).
+                self._unheard.keep(to_ms(utc_now()), event)
+                pipe.publish(inbox_key(only), encode(me, seq, event))
+                return
             # Heard only by the processes with members there (.interest).
             key, envelope = channel_events_key(event.channel), encode(me, seq, event)
             if self._interest.sharded:
@@ -264,6 +284,21 @@ class Writer(Liveness):
         owner = self._view.users.get(event.target)  # a private message, a KICK
         if owner is not None:
             pipe.publish(inbox_key(owner.process), encode(me, seq, event))
+
+    def _only_listener(self, channel: str) -> str | None:
+        """The one other process with members in ``channel``, if only one has any,
+        and on one Redis only (on a cluster an inbox and a shard channel are on
+        different nodes: their messages could overtake each other)."""
+        if self._publisher is None:
+            return None
+        users = self._view.users
+        only = None
+        for nick in self._view.members.get(channel, ()):
+            user = users.get(nick)
+            if user is None or (only is not None and user.process != only):
+                return None
+            only = user.process
+        return only
 
     def _record_of(self, folded: str) -> str | None:
         """The ``{chatroom}:users`` record of local user ``folded`` as it is now (if
@@ -335,6 +370,22 @@ class Writer(Liveness):
         for item in batch:
             if isinstance(item, ChannelUpdate) and item.state is not None:
                 self._echoes.heard_own(item.channel)
+
+
+_MESSAGES = (ChannelMessage, PrivateMessage)
+
+
+class _Commands:
+    """Collects what :meth:`Writer._queue_message` publishes, for the publisher."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, str, bytes]] = []
+
+    def publish(self, channel: str, data: bytes) -> None:
+        self.commands.append(("PUBLISH", channel, data))
+
+    def spublish(self, channel: str, data: bytes) -> None:
+        self.commands.append(("SPUBLISH", channel, data))
 
 
 def _state_of(stored: Any) -> ChannelState | None:
