@@ -96,14 +96,20 @@ class Publisher:
             self._abandon()
             raise RedisTimeoutError(f"Redis left {waiting} publishes unanswered {silent:.1f} s")
 
-    def _abandon(self) -> None:
-        """Drop the connection now; its reply task ends in the background."""
+    def _forget(self) -> tuple[asyncio.Task[None] | None, Any]:
+        """Let go of the connection and stop its reply task; whoever waits for replies
+        stops waiting. Returns both, for the caller to close."""
         task, connection = self._replies, self._connection
         self._replies = self._connection = self._writer = None
         self._waiting = 0
         self._settled.set()
         if task is not None:
             task.cancel()
+        return task, connection
+
+    def _abandon(self) -> None:
+        """Drop the connection now; its reply task ends in the background."""
+        _, connection = self._forget()
         if connection is not None and connection._writer is not None:
             connection._writer.close()
 
@@ -145,13 +151,9 @@ class Publisher:
         self._on_lost(failure)
 
     async def _drop(self) -> None:
-        """Forget the connection; whoever waits for replies stops waiting."""
-        task, connection = self._replies, self._connection
-        self._replies = self._connection = self._writer = None
-        self._waiting = 0
-        self._settled.set()
+        """Forget the connection and close it, once its reply task has ended."""
+        task, connection = self._forget()
         if task is not None:
-            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if connection is not None:
