@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from chatroom.server.collector import YOUNG_THRESHOLD
 from support.ports import free_port
+from support.server import start_server
 from support.timeouts import TIMEOUT
 
 
@@ -118,3 +120,13 @@ def test_a_listening_server_has_frozen_its_start_and_raised_the_young_threshold(
     frozen, threshold = map(int, run_default_server(tmp_path)[1].split())
     assert frozen > 10_000  # modules, classes, functions, the command table...
     assert threshold == YOUNG_THRESHOLD
+
+
+def test_a_stop_as_soon_as_it_listens_is_a_clean_stop(tmp_path: Path) -> None:
+    # "Listening at" is logged before the web port, the collector's settling and the
+    # control socket: a SIGTERM sent the moment it appears (as a service manager or a
+    # test may) must be the server's own clean stop, not the default handler's death.
+    for attempt in range(3):
+        (tmp_path / str(attempt)).mkdir()
+        server = start_server(tmp_path / str(attempt), "--no-flood-control")
+        assert server.stop(signal.SIGTERM) == 0, server.log()

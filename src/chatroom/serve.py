@@ -153,6 +153,11 @@ async def serve(
     if network is False:
         await _close_stores(history, accounts)
         return 1
+    # Signals first: a stop requested while starting (as soon as "Listening at" is
+    # logged) is a clean stop once started, not the default handler's death.
+    stop = StopRequest()
+    reloader: _Reloader | None = None
+    restore = install_signals(loop, stop.request, lambda: reloader and reloader.reload())
     listeners: list[Listener] = []
     try:
         tls = _tls_context(config)
@@ -165,6 +170,7 @@ async def serve(
         if network is not None:
             await network.close("Server went away")
         await _close_stores(history, accounts)
+        restore()
         if isinstance(exc, ConfigError):
             raise
         return 1
@@ -177,9 +183,7 @@ async def serve(
     server.start()
     settle_collector()  # what the start allocated is out of the collector's way
 
-    stop = StopRequest()
     reloader = _Reloader(server, load or (lambda: config), tls, web)
-    restore = install_signals(loop, stop.request, reloader.reload)
     # With --workers, each process would claim the same path: the parent passes
     # SIGHUP on instead (`systemctl reload`), and there is no `chatroom status`.
     close_control = None if worker else await open_control(server, config, reloader.reload, history)
