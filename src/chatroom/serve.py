@@ -153,20 +153,20 @@ async def serve(
     if network is False:
         await _close_stores(history, accounts)
         return 1
-    # Signals first: a stop requested while starting (as soon as "Listening at" is
-    # logged) is a clean stop once started, not the default handler's death.
+    # Signals and the control socket before the listeners: a stop, a reload or
+    # `chatroom status` sent as soon as "Listening at" is logged is answered.
     stop = StopRequest()
-    reloader: _Reloader | None = None
-    restore = install_signals(loop, stop.request, lambda: reloader and reloader.reload())
-    listeners: list[Listener] = []
+    reloader = _Reloader(server, load or (lambda: config), None, None)
+    restore = install_signals(loop, stop.request, reloader.reload)
+    # With --workers, each process would claim the same path: the parent passes
+    # SIGHUP on instead (`systemctl reload`), and there is no `chatroom status`.
+    close_control = None if worker else await open_control(server, config, reloader.reload, history)
     try:
-        tls = _tls_context(config)
-        listeners.append(await _listen(server, config.host, config.port, None, worker))
-        if tls is not None:
-            listeners.append(await _listen(server, config.host, config.tls_port, tls, worker))
+        tls = reloader.tls = _tls_context(config)
+        listeners = await _listen_all(server, config, tls, worker)
     except (OSError, ConfigError) as exc:
-        for listener in listeners:
-            listener.close()
+        if close_control is not None:
+            close_control()
         if network is not None:
             await network.close("Server went away")
         await _close_stores(history, accounts)
@@ -174,7 +174,7 @@ async def serve(
         if isinstance(exc, ConfigError):
             raise
         return 1
-    web = await _start_web(server, config, tls, listeners)
+    web = reloader.web = await _start_web(server, config, tls, listeners)
     lag = LoopLag(server.metrics, loop)
     lag.start()
     retention = _start_retention(history, config)
@@ -182,11 +182,6 @@ async def serve(
         log.warning("Running as root: it works, but a dedicated user is safer")
     server.start()
     settle_collector()  # what the start allocated is out of the collector's way
-
-    reloader = _Reloader(server, load or (lambda: config), tls, web)
-    # With --workers, each process would claim the same path: the parent passes
-    # SIGHUP on instead (`systemctl reload`), and there is no `chatroom status`.
-    close_control = None if worker else await open_control(server, config, reloader.reload, history)
     reader = watch_input(loop, stop.request, worker=worker, console=console)
     # -- main loop
     try:
@@ -216,6 +211,22 @@ async def serve(
         log.info("Shutting down the server...")
         restore()
     return 0
+
+
+async def _listen_all(
+    server: Server, config: Config, tls: ssl.SSLContext | None, worker: bool
+) -> list[Listener]:
+    """The IRC listeners: plain, and TLS when on; those opened are closed if one fails."""
+    listeners: list[Listener] = []
+    try:
+        listeners.append(await _listen(server, config.host, config.port, None, worker))
+        if tls is not None:
+            listeners.append(await _listen(server, config.host, config.tls_port, tls, worker))
+    except (OSError, ConfigError):
+        for listener in listeners:
+            listener.close()
+        raise
+    return listeners
 
 
 async def _make_server(
