@@ -197,12 +197,8 @@ def _send_to(
         _refuse(rb, verb, target)
         return
     when = datetime.now(UTC)
-    msgid = server.new_msgid()
-    tags = {"time": format_time(when), "msgid": msgid, **client_tags}
-    if session.account is not None:
-        tags["account"] = session.account
-    if BOT_MODE in session.modes:
-        tags["bot"] = ""  # without a value (https://ircv3.net/specs/extensions/bot-mode)
+    tags = _message_tags(server, session, when, client_tags)
+    msgid = tags["msgid"]
     # Relayed and stored under the channel's own name (as JOIN and NAMES show it) or
     # the recipient's nick as it is now, whatever case the sender wrote.
     message_params = (shown,) if verb == "TAGMSG" else (shown, text)
@@ -457,3 +453,17 @@ def _after_store(
             rb.send()
     finally:
         session.stored()  # never leave the session waiting on a message that was handled
+
+
+def _message_tags(
+    server: Server, session: Session, when: datetime, client_tags: dict[str, str]
+) -> dict[str, str]:
+    """The tags a message is relayed and stored with: its time and new msgid, the
+    sender's client tags, and the sender's account and bot mode (one line or a
+    multiline batch alike)."""
+    tags = {"time": format_time(when), "msgid": server.new_msgid(), **client_tags}
+    if session.account is not None:
+        tags["account"] = session.account
+    if BOT_MODE in session.modes:
+        tags["bot"] = ""  # without a value (https://ircv3.net/specs/extensions/bot-mode)
+    return tags

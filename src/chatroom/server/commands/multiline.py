@@ -25,11 +25,15 @@ from typing import TYPE_CHECKING
 
 from chatroom.protocol.casemap import casefold, is_channel_name
 from chatroom.protocol.line import Line
-from chatroom.server.commands.messaging import _recipients, _refuse, _store_then_relay
+from chatroom.server.commands.messaging import (
+    _message_tags,
+    _recipients,
+    _refuse,
+    _store_then_relay,
+)
 from chatroom.server.multiline import BATCH_TYPE, CAP, CONCAT, Pending
 from chatroom.server.network.events import ChannelMessage, PrivateMessage
-from chatroom.server.outgoing import Outgoing, format_time
-from chatroom.server.presence import BOT_MODE
+from chatroom.server.outgoing import Outgoing
 from chatroom.server.response import ResponseBuffer, new_batch_id
 from chatroom.storage.base import MessageKind, StoredMessage
 
@@ -123,12 +127,8 @@ def _send(server: Server, session: Session, rb: ResponseBuffer, pending: Pending
         _refuse(rb, verb, target)
         return
     when = datetime.now(UTC)
-    msgid = server.new_msgid()
-    tags = {"time": format_time(when), "msgid": msgid, **pending.tags}
-    if session.account is not None:
-        tags["account"] = session.account
-    if BOT_MODE in session.modes:
-        tags["bot"] = ""
+    tags = _message_tags(server, session, when, pending.tags)
+    msgid = tags["msgid"]
     # The sender sees it with echo-message, or when it writes to itself (as messaging.py).
     members = [m for m in recipients if m is not session]
     if "echo-message" in session.caps or (recipients == [session] and not is_channel_name(name)):
