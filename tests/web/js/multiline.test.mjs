@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { cutExact } from "../../../src/chatroom/web/static/js/irc.js";
+import { cutExact, splitText } from "../../../src/chatroom/web/static/js/irc.js";
 import { signedIn } from "./harness.mjs";
 
 function pair({ caps = "batch message-tags draft/multiline", limits = "max-bytes=4096,max-lines=100" } = {}) {
@@ -64,4 +64,16 @@ test("cutExact keeps every character and fits the budget", () => {
   assert.equal(pieces.join(""), text);
   assert.ok(pieces.every((p) => new TextEncoder().encode(p).length <= 20));
   assert.deepEqual(cutExact("", 20), [""]);
+});
+
+test("splitting a long line never cuts an emoji in half", () => {
+  const text = "ab" + "😀".repeat(10); // each emoji: 2 UTF-16 units, 4 UTF-8 bytes
+  for (const max of [5, 6, 7, 9]) {
+    const pieces = splitText(text, max);
+    assert.equal(pieces.join(""), text);
+    for (const piece of pieces) {
+      assert.ok(new TextEncoder().encode(piece).length <= max);
+      assert.ok(!/[\uD800-\uDBFF]$/.test(piece) && !/^[\uDC00-\uDFFF]/.test(piece), piece);
+    }
+  }
 });

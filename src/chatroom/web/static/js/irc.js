@@ -122,14 +122,22 @@ export function timeOf(line) {
   return Number.isNaN(t.getTime()) ? new Date() : t;
 }
 
+/** How many UTF-16 units of `rest` (longer than `max` bytes) fit in `max` UTF-8 bytes,
+ * never ending inside a surrogate pair (an emoji); at least 1. */
+function fitting(rest, max, encoder) {
+  let cut = Math.min(rest.length, max);
+  while (cut > 1 && encoder.encode(rest.slice(0, cut)).length > max) cut--;
+  if (cut > 1 && cut < rest.length && /[\uDC00-\uDFFF]/.test(rest[cut])) cut--;
+  return cut;
+}
+
 /** Split text into pieces of at most `max` UTF-8 bytes, at spaces when possible. */
 export function splitText(text, max) {
   const out = [];
   const encoder = new TextEncoder();
   let rest = text;
   while (encoder.encode(rest).length > max) {
-    let cut = Math.min(rest.length, max);
-    while (cut > 1 && encoder.encode(rest.slice(0, cut)).length > max) cut--;
+    let cut = fitting(rest, max, encoder);
     const space = rest.lastIndexOf(" ", cut);
     if (space > cut / 2) cut = space;
     out.push(rest.slice(0, cut));
@@ -149,9 +157,7 @@ export function cutExact(text, max) {
   const encoder = new TextEncoder();
   let rest = text;
   while (encoder.encode(rest).length > max) {
-    let cut = Math.min(rest.length, max);
-    while (cut > 1 && encoder.encode(rest.slice(0, cut)).length > max) cut--;
-    if (cut < rest.length && /[\uDC00-\uDFFF]/.test(rest[cut])) cut--; // not inside a surrogate pair
+    let cut = fitting(rest, max, encoder);
     const space = rest.lastIndexOf(" ", cut - 1);
     if (space + 1 > cut / 2) cut = space + 1;
     out.push(rest.slice(0, cut));
