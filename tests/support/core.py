@@ -199,3 +199,16 @@ def find(lines: Iterable[Line], command: str) -> Line:
 def params(lines: Iterable[Line], command: str) -> list[tuple[str, ...]]:
     """The parameters of every line with ``command``."""
     return [line.params for line in lines if line.command == command]
+
+
+async def say(client: FakeClient, target: str, *texts: str) -> None:
+    """``client`` says each of ``texts`` to ``target``, a millisecond or two apart
+    (history keeps time to the millisecond, so their order is their times')."""
+    for text in texts:
+        await client.ask(f"PRIVMSG {target} :{text}")
+        await asyncio.sleep(0.002)
+
+
+def texts(replies: Iterable[Line]) -> list[str]:
+    """The text of each PRIVMSG and NOTICE among ``replies``."""
+    return [line.params[1] for line in replies if line.command in ("PRIVMSG", "NOTICE")]

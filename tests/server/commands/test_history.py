@@ -11,21 +11,11 @@ from datetime import UTC, datetime
 
 from chatroom.protocol.line import Line
 from chatroom.server.outgoing import format_time
-from support.core import FakeClient, Harness, commands, find, join, params, until
+from support.core import FakeClient, Harness, commands, find, join, params, say, texts, until
 
 HISTORY_CAPS = ("batch", "server-time", "message-tags", "draft/chathistory")
 EPOCH = "timestamp=2000-01-01T00:00:00.000Z"
 FUTURE = "timestamp=2100-01-01T00:00:00.000Z"
-
-
-async def say(client: FakeClient, target: str, *texts: str) -> None:
-    for text in texts:
-        await client.ask(f"PRIVMSG {target} :{text}")
-        await asyncio.sleep(0.002)  # history keeps time to the millisecond
-
-
-def texts(replies: list[Line]) -> list[str]:
-    return [line.params[1] for line in replies if line.command in ("PRIVMSG", "NOTICE")]
 
 
 async def room(harness: Harness) -> tuple[FakeClient, FakeClient]:

@@ -3,22 +3,9 @@ rules on who may read what."""
 
 from __future__ import annotations
 
-import asyncio
-
-from chatroom.protocol.line import Line
-from support.core import FakeClient, Harness, commands, join
+from support.core import FakeClient, Harness, commands, join, say, texts
 
 CAPS = ("batch", "server-time", "message-tags", "soju.im/search")
-
-
-async def say(client: FakeClient, target: str, *texts: str) -> None:
-    for text in texts:
-        await client.ask(f"PRIVMSG {target} :{text}")
-        await asyncio.sleep(0.002)  # history keeps time to the millisecond
-
-
-def texts(replies: list[Line]) -> list[str]:
-    return [line.params[1] for line in replies if line.command in ("PRIVMSG", "NOTICE")]
 
 
 async def room(harness: Harness) -> tuple[FakeClient, FakeClient]:
