@@ -5,28 +5,12 @@ history), and /reply and /react out. No network."""
 from __future__ import annotations
 
 from chatroom.client.commands import Problem, React, ReplyTo, parse_input
-from chatroom.client.config import ClientConfig
 from chatroom.client.events import ReactionsChanged
 from chatroom.client.model import Buffer, BufferKind, MessageKind
 from chatroom.client.protocol import ClientProtocol
 from chatroom.client.reactions import MAX_MESSAGES, apply, summary
 from chatroom.protocol import parse
-
-
-def chatting(caps: tuple[str, ...] = ("message-tags",)) -> ClientProtocol:
-    protocol = ClientProtocol(ClientConfig(nick="me", rooms=()))
-    protocol.connection_made()
-    for text in (":srv 001 me :Welcome", ":srv 376 me :End", ":me!u@h JOIN #room"):
-        protocol.receive_line(parse(text))
-    protocol.caps = set(caps)
-    protocol.switch_to("#room")
-    protocol.lines_to_send()
-    protocol.events_received()
-    return protocol
-
-
-def sent(protocol: ClientProtocol) -> list[str]:
-    return [line.format() for line in protocol.lines_to_send()]
+from support.client_protocol import chatting, sent
 
 
 def changes(protocol: ClientProtocol) -> list[ReactionsChanged]:

@@ -4,9 +4,7 @@ and lines out. Nothing sleeps."""
 
 from __future__ import annotations
 
-from chatroom.client.config import ClientConfig
 from chatroom.client.events import TypingChanged
-from chatroom.client.protocol import ClientProtocol
 from chatroom.client.typing_notify import (
     ACTIVE_FOR,
     PAUSED_AFTER,
@@ -18,6 +16,7 @@ from chatroom.client.typing_notify import (
     typing_text,
 )
 from chatroom.protocol import parse
+from support.client_protocol import chatting, sent
 
 # -- sending -----------------------------------------------------------------------
 
@@ -101,22 +100,6 @@ def test_the_line_shown() -> None:
 
 
 # -- the protocol ------------------------------------------------------------------
-
-
-def chatting(caps: tuple[str, ...] = ("message-tags",), **config: object) -> ClientProtocol:
-    protocol = ClientProtocol(ClientConfig(nick="me", rooms=(), **config))  # type: ignore[arg-type]
-    protocol.connection_made()
-    for text in (":srv 001 me :Welcome", ":srv 376 me :End", ":me!u@h JOIN #room"):
-        protocol.receive_line(parse(text))
-    protocol.caps = set(caps)
-    protocol.switch_to("#room")
-    protocol.lines_to_send()
-    protocol.events_received()
-    return protocol
-
-
-def sent(protocol: ClientProtocol) -> list[str]:
-    return [line.format() for line in protocol.lines_to_send()]
 
 
 def test_protocol_sends_typing_for_the_active_buffer() -> None:

@@ -66,3 +66,22 @@ class Harness:
             f":srv 366 {nick} {channel} :End of /NAMES list",
         )
         return self
+
+
+def chatting(caps: tuple[str, ...] = ("message-tags",), **config: object) -> ClientProtocol:
+    """A protocol registered as "me", in #room (the active buffer), with ``caps``
+    enabled and nothing left to send or report."""
+    protocol = ClientProtocol(ClientConfig(nick="me", rooms=(), **config))  # type: ignore[arg-type]
+    protocol.connection_made()
+    for text in (":srv 001 me :Welcome", ":srv 376 me :End", ":me!u@h JOIN #room"):
+        protocol.receive_line(parse(text))
+    protocol.caps = set(caps)
+    protocol.switch_to("#room")
+    protocol.lines_to_send()
+    protocol.events_received()
+    return protocol
+
+
+def sent(protocol: ClientProtocol) -> list[str]:
+    """What ``protocol`` queued to send since asked last, as wire text."""
+    return [line.format() for line in protocol.lines_to_send()]
