@@ -1,8 +1,11 @@
 """Driving ``chatroom client`` through a real pseudo-terminal (pexpect).
 
-The screen is matched as text with escape sequences removed: prompt_toolkit
-styles each fragment and moves the cursor, so the raw bytes never hold a whole
-sentence, but the visible text does.
+Two ways to look at it. ``expect`` matches the output as text with escape
+sequences removed: prompt_toolkit styles each fragment and moves the cursor, so
+the raw bytes never hold a whole sentence, but the visible text does, in the
+order it was written. ``expect_shown`` looks at the screen as a terminal draws
+it (pyte, a terminal emulator): for the parts prompt_toolkit redraws in place,
+such as the bottom bar, where only the changed characters are written.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sys
 import time
 
 import pexpect
+import pyte
 
 from support.timeouts import TIMEOUT
 
@@ -43,6 +47,8 @@ class PtyClient:
             codec_errors="replace",
             timeout=TIMEOUT,
         )
+        self.terminal = pyte.Screen(100, 30)
+        self.stream = pyte.Stream(self.terminal)
         self.raw = ""
         self.pos = 0  # how far expect() has consumed the visible text
         self.ended = False
@@ -61,6 +67,7 @@ class PtyClient:
             self.ended = True
             return
         self.raw += data
+        self.stream.feed(data)
         # Answer cursor position requests as a terminal does: without an answer
         # prompt_toolkit cannot size its layout and hides the bottom bar.
         for _ in range(data.count("\x1b[6n")):
@@ -77,6 +84,19 @@ class PtyClient:
             if self.ended or time.monotonic() > deadline:
                 tail = self.screen[-1500:]
                 raise AssertionError(f"never saw {text!r}; screen ends with:\n{tail}")
+            self._pump(0.05)
+
+    def shown(self) -> list[str]:
+        """The terminal's rows as they are drawn now."""
+        return [row.rstrip() for row in self.terminal.display]
+
+    def expect_shown(self, text: str, timeout: float = TIMEOUT) -> None:
+        """Wait until a row of the drawn screen holds ``text``."""
+        deadline = time.monotonic() + timeout
+        while not any(text in row for row in self.shown()):
+            if self.ended or time.monotonic() > deadline:
+                rows = "\n".join(self.shown())
+                raise AssertionError(f"never shown {text!r}; the screen is:\n{rows}")
             self._pump(0.05)
 
     def send(self, keys: str) -> None:

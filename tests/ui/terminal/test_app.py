@@ -111,12 +111,12 @@ def test_mention_from_another_room_is_shown_and_counted(
     peer.send("PRIVMSG #dev :mia, look at this")
     term.expect("[#dev] peer: mia, look at this")
     assert "unrelated chatter" not in term.screen  # counted in the bottom bar instead
-    term.expect("#dev(2!)")
+    term.expect_shown("#dev(2!)")
     # Back in #dev: a "new messages" line above what was missed, and the count is gone.
     term.enter("/switch #dev")
     term.expect("── new messages ──")
     term.expect("peer: unrelated chatter")
-    term.expect("2:#dev 3:#lobby")
+    term.expect_shown("2:#dev 3:#lobby")
     term.enter("QUIT")
     assert term.wait_exit() == 0
     peer.close()
