@@ -241,7 +241,9 @@ class RedisBridge(Writer):
         """Apply what the other processes publish, in the order they published it."""
         while True:
             try:
-                messages = await self._pubsub.get_messages(timeout=HEARTBEAT)
+                # No timer: a reader that hears nothing for long is cut by the deafness
+                # check (recovery.py), and the read then fails.
+                messages = await self._pubsub.get_messages(timeout=None)
             except (RedisError, OSError) as exc:
                 self._lost(exc)
                 self._reader_down = True
@@ -258,7 +260,7 @@ class RedisBridge(Writer):
                     await self._replied(kind, channel, data)
 
     async def _heard(self, channel: bytes, data: bytes) -> None:
-        self._heard_at = asyncio.get_running_loop().time()  # not deaf
+        self._heard_at = self._loop.time()  # not deaf
         if data == self._ping:
             self._maybe_healed()
             return

@@ -24,6 +24,7 @@ from chatroom.cluster import channels as shared
 from chatroom.cluster.catchup import Delivered
 from chatroom.cluster.connect import Subscription
 from chatroom.cluster.interest import Interest
+from chatroom.cluster.mailbox import Mailbox
 from chatroom.cluster.publisher import Publisher
 from chatroom.cluster.scripts import CLAIM
 from chatroom.cluster.sequence import Numbering, Seen
@@ -49,10 +50,13 @@ class BridgeState(abc.ABC):
         self, client: aioredis.Redis, server: Server, process_id: str, pubsub: Subscription
     ) -> None:
         self.process_id = process_id
+        # Made in the loop that runs it. Kept: asking asyncio for the running loop
+        # costs a system call on Python 3.11 (a process id check), per message here.
+        self._loop = asyncio.get_running_loop()
         self._client = client
         self._server = server
         self._view = RemoteView()
-        self._queue: asyncio.Queue[Event | str] = asyncio.Queue()
+        self._queue: Mailbox[Event | str] = Mailbox(self._loop)
         self._tasks: list[asyncio.Task[None]] = []
         self._healthy = True
         self._processes: set[str] = set()  # every process with a heartbeat, us included

@@ -144,12 +144,16 @@ class OneNode:
         for channel in channels:
             self._quietly("SUNSUBSCRIBE", channel)
 
-    async def get_messages(self, timeout: float) -> list[Message]:
-        """What arrived (an empty list after ``timeout`` seconds of silence);
+    async def get_messages(self, timeout: float | None) -> list[Message]:
+        """What arrived (an empty list after ``timeout`` seconds of silence; None
+        waits as long as it takes: a timer per read costs two system calls on
+        Python 3.11, where asking for the running loop checks the process id);
         raises :class:`~redis.exceptions.ConnectionError` for a lost connection
         (or one that cannot be made again yet)."""
         node, _ = await self._ensure()
         try:
+            if timeout is None:
+                return await node.read()
             async with asyncio.timeout(timeout):
                 return await node.read()
         except TimeoutError:

@@ -75,9 +75,7 @@ class Writer(Liveness):
     async def _write(self) -> None:
         """Send queued events (and nick releases) in order, batched per loop turn."""
         while True:
-            batch = [await self._queue.get()]
-            while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            batch = await self._queue.take()
             # What Redis missed before goes first: later changes must not overtake it.
             missed, self._missed = self._missed, []
             try:
@@ -127,8 +125,7 @@ class Writer(Liveness):
                         self._answer(item, None)
                 self._creations.clear()
                 self._updates.clear()
-                for _ in batch:
-                    self._queue.task_done()
+                self._queue.done(len(batch))
 
     async def _send(self, batch: list[Event | str], missed: list[Event | str]) -> list[Any]:
         publisher = self._publisher
