@@ -103,7 +103,7 @@ class RunningNetwork:
         if binary is None:
             raise ServerStartError(why)
         try:
-            self._redis = RedisProcess(binary, free_port()).__enter__()
+            self._redis = RedisProcess(binary, free_port(), unix=self._cluster.unix).__enter__()
         except OSError as exc:
             raise ServerStartError(f"redis-server: {exc}") from exc
         try:

@@ -125,17 +125,23 @@ def _read_bulk(sock: socket.socket) -> str:
 
 
 class RedisProcess:
-    """One ``redis-server`` on ``port``, started on entry (answering PING), stopped on exit."""
+    """One ``redis-server`` on ``port``, started on entry (answering PING), stopped on exit.
+    With ``unix``, it also listens on a Unix socket in its directory, and that is the
+    URL the servers get (the bench still reads ``INFO`` over the port)."""
 
-    def __init__(self, binary: str, port: int) -> None:
+    def __init__(self, binary: str, port: int, unix: bool = False) -> None:
         self.binary = binary
         self.port = port
+        self.unix = unix
+        self.socket: Path | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     @property
     def url(self) -> str:
         """The URL the servers are given with ``--cluster``."""
+        if self.socket is not None:
+            return f"unix://{self.socket}?db=0"
         return f"redis://{HOST}:{self.port}/0"
 
     @property
@@ -149,6 +155,9 @@ class RedisProcess:
         workdir = Path(self._tmp.name)
         argv = [self.binary, "--port", str(self.port), "--bind", HOST, "--dir", str(workdir)]
         argv += ["--save", "", "--appendonly", "no"]
+        if self.unix:
+            self.socket = workdir / "redis.sock"
+            argv += ["--unixsocket", str(self.socket), "--unixsocketperm", "700"]
         try:
             with open(workdir / "redis.log", "wb") as log:
                 self.proc = subprocess.Popen(

@@ -216,9 +216,10 @@ def scale_out(outcome: Outcome) -> list[str]:
 
 
 def processes_of(name: str) -> int:
-    """The server processes of a server named ``ours-xN`` (or ``before:ours-xN``): N; else 1."""
+    """The server processes of a server named ``ours-xN`` or ``ours-xN-unix`` (or either
+    after ``before:``): N; else 1."""
     base = name.removeprefix(BEFORE)
-    digits = base.removeprefix("ours-x")
+    digits = base.removeprefix("ours-x").removesuffix("-unix")
     return int(digits) if base.startswith("ours-x") and digits.isdigit() else 1
 
 

@@ -223,18 +223,22 @@ class OursClusterLauncher(OursLauncher):
     The bench starts Redis itself (:mod:`bench.redisproc`) and one process per
     :meth:`member`; clients are spread over the ports round-robin, so the spread is
     known (``--workers N`` on one port would leave it to the kernel). No history: each
-    process would keep its own SQLite file in its own directory.
+    process would keep its own SQLite file in its own directory. With ``unix``
+    (``ours-xN-unix``) the processes reach Redis over a Unix socket instead of TCP on
+    loopback, as processes on Redis's own machine can (``--cluster unix://...``).
     """
 
     has_history = False
 
-    def __init__(self, processes: int = 2) -> None:
+    def __init__(self, processes: int = 2, unix: bool = False) -> None:
         self.processes = processes
-        self.name = f"ours-x{processes}"
+        self.unix = unix
+        self.name = f"ours-x{processes}{'-unix' if unix else ''}"
         self.settings = (
             f"as ours, as {processes} process{'es' if processes > 1 else ''} (chatroom server "
             f"--cluster) on {processes} port{'s' if processes > 1 else ''}, clients spread "
-            "round-robin; a throwaway redis-server without persistence; history off"
+            "round-robin; a throwaway redis-server without persistence"
+            f"{', reached over a Unix socket' if unix else ''}; history off"
         )
 
     def unavailable(self) -> str | None:
@@ -276,6 +280,7 @@ LAUNCHERS: dict[str, Launcher] = {
         NgircdLauncher(),
         MiniircdLauncher(),
         *(OursClusterLauncher(n) for n in (1, 2, 4)),
+        *(OursClusterLauncher(n, unix=True) for n in (2, 4)),
     )
 }
 #: The servers run when ``--servers`` is not given.
@@ -299,7 +304,7 @@ def launcher(name: str) -> Launcher:
         return base
     assert isinstance(base, OursLauncher)
     copy = (
-        OursClusterLauncher(base.processes)
+        OursClusterLauncher(base.processes, base.unix)
         if isinstance(base, OursClusterLauncher)
         else OursLauncher()
     )

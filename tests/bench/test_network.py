@@ -100,6 +100,35 @@ def test_tiny_chat_and_hop_over_two_processes(cluster_launcher: OursClusterLaunc
     assert isinstance(hop_per_msg, float) and 1.0 <= hop_per_msg < 1.2
 
 
+@pytest.mark.timeout(120)
+def test_the_unix_kind_reaches_redis_over_its_socket() -> None:
+    launcher = LAUNCHERS["ours-x2-unix"]
+    assert isinstance(launcher, OursClusterLauncher) and launcher.unix
+    reason = launcher.unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    with RunningNetwork(launcher) as network:
+        assert network.redis is not None and network.redis.socket is not None
+        assert network.redis.url == f"unix://{network.redis.socket}?db=0"
+        before = network.redis.counters()
+        one, two = _join(network.ports[0], "one"), _join(network.ports[1], "two")
+        with one, two:
+            _lines_until(one, b":two!")
+            one.sendall(b"PRIVMSG #hop :through the socket\r\n")
+            assert b"through the socket" in _lines_until(two, b" PRIVMSG #hop ")
+        after = network.redis.counters()
+        assert before is not None and after is not None
+        assert after.since(before).publishes >= 1
+        # Every connection of the servers is on the socket (Redis names its path as
+        # the local address); only this query comes over TCP.
+        with socket.create_connection((HOST, network.redis.port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"CLIENT LIST\r\n")
+            listing = _lines_until(sock, b"cmd=client").decode()
+        local = [part for part in listing.split() if part.startswith("laddr=")]
+        on_socket = [a for a in local if a.startswith(f"laddr={network.redis.socket}")]
+        assert len(on_socket) >= 4 and len(local) - len(on_socket) == 1, listing
+
+
 @pytest.mark.timeout(240)
 def test_rooms_stay_local_over_four_processes(cluster_launcher: OursClusterLauncher) -> None:
     """Scenario 8 on ours-x4: each room on one process; everything is delivered and

@@ -169,12 +169,8 @@ def test_ratio_pairs_compare_networks_with_one_process_and_changes_with_before()
 
 
 def test_processes_of_a_server_name() -> None:
-    assert [processes_of(n) for n in ("ours", "ours-x4", "before:ours-x2", "ngircd")] == [
-        1,
-        4,
-        2,
-        1,
-    ]
+    names = ("ours", "ours-x4", "before:ours-x2", "ours-x2-unix", "ngircd")
+    assert [processes_of(n) for n in names] == [1, 4, 2, 2, 1]
 
 
 def test_capacity_is_deliveries_per_cpu_second_times_processes() -> None:
