@@ -112,6 +112,9 @@ def test_round_trip(event: Event) -> None:
         _pack("gone", "p", True, "x"),
         _pack(["gone"], "p", 1, "x"),  # an unhashable kind
         _pack("leave", "p", 1, "#a", "b", ["PART", [1]]),
+        _pack("leave", "p", 1, "#a", "b", ["PART", ["x", b"y"]]),  # bytes are no text
+        _pack("leave", "p", 1, "#a", "b", ["PART", ["x"], None, None, None, {"a": b"x"}]),
+        _pack("leave", "p", 1, "#a", "b", ["PART", ["x"], None, None, None, {"a": None}]),
         _pack("leave", "p", 1, "#a", "b", ["PART", ["x"], None, "1"]),
         _pack("leave", "p", 1, "#a", "b", ["PART", ["x"], None, -1]),
         _pack("leave", "p", 1, "#a", "b", ["PART", ["x"], None, None, None, {1: "x"}]),

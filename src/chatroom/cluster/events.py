@@ -200,31 +200,41 @@ class _Field(typing.NamedTuple):
     name: str
     write: Convert | None
     read: Convert
-    default: Any  # dataclasses.MISSING if none: never left off
     line: bool  # a Line (or None): the origin and address shape its wire form
 
 
-_SCHEMAS: dict[type[Event], list[_Field]] = {}
+class _Schema(typing.NamedTuple):
+    fields: list[_Field]  # those that go on the wire, in order
+    tail: list[Any]  # the wire forms of the trailing defaults, last field first
 
 
-def _schema(cls: type[Event]) -> list[_Field]:
-    """Each field of ``cls`` that goes on the wire, in order (made once: this
-    module's annotations are strings under ``from __future__ import annotations``)."""
+_SCHEMAS: dict[type[Event], _Schema] = {}
+
+
+def _schema(cls: type[Event]) -> _Schema:
+    """How ``cls`` goes on the wire (made once: this module's annotations are
+    strings under ``from __future__ import annotations``)."""
     schema = _SCHEMAS.get(cls)
     if schema is None:
         hints = typing.get_type_hints(cls)
         skip = _OFF_WIRE.get(cls, ())
-        schema = _SCHEMAS[cls] = [
+        wired = [f for f in dataclasses.fields(cls) if f.name not in skip]
+        fields = [
             _Field(
                 f.name,
                 _writer(hints[f.name]),
                 _reader(hints[f.name]),
-                f.default,
                 Line in (hints[f.name], *typing.get_args(hints[f.name])),
             )
-            for f in dataclasses.fields(cls)
-            if f.name not in skip
+            for f in wired
         ]
+        tail = []
+        for f, field in zip(reversed(wired), reversed(fields), strict=True):
+            if f.default is dataclasses.MISSING:
+                break
+            default = f.default
+            tail.append(default if field.write is None or default is None else field.write(default))
+        schema = _SCHEMAS[cls] = _Schema(fields, tail)
     return schema
 
 
@@ -235,16 +245,17 @@ def encode(origin: str, seq: int, event: Event) -> bytes:
     prefix = msgid_prefix(origin)
     address = _ADDRESS[cls](vars(event)) if cls in _ADDRESS else None
     schema = _schema(cls)
-    values = [getattr(event, field.name) for field in schema]
-    for field, value in zip(schema, values, strict=True):
-        if field.line:
-            body.append(None if value is None else line_out(value, prefix, address))
-        else:
-            body.append(value if field.write is None else field.write(value))
+    for name, write, _read, line in schema.fields:
+        value = getattr(event, name)
+        if line:
+            value = None if value is None else line_out(value, prefix, address)
+        elif write is not None:
+            value = write(value)
+        body.append(value)
     # Trailing fields equal to their default are left off: decode gives them back.
-    for field, value in zip(reversed(schema), reversed(values), strict=True):
-        default = field.default
-        if default is dataclasses.MISSING or type(value) is not type(default) or value != default:
+    for default in schema.tail:
+        last = body[-1]
+        if type(last) is not type(default) or last != default:
             break
         body.pop()
     packed: bytes = msgpack.packb(body, use_bin_type=True)
@@ -290,13 +301,18 @@ def decode(data: bytes) -> tuple[str, int, Event]:
         raise OtherVersion(origin, 1)
     try:
         cls = KINDS[_exact(kind, int)]
-        schema = _schema(cls)
-        fields = {f.name: f.read(v) for f, v in zip(schema, values, strict=False) if not f.line}
-        address = _ADDRESS[cls](fields) if cls in _ADDRESS else None
-        prefix = msgid_prefix(origin)
-        for f, value in zip(schema, values, strict=False):
-            if f.line:
-                fields[f.name] = f.read(value) if value is None else line_in(value, prefix, address)
+        fields: dict[str, Any] = {}
+        lines = []  # read last: a message's line needs its address, from the fields
+        for field, value in zip(_schema(cls).fields, values, strict=False):
+            if field.line and value is not None:
+                lines.append((field.name, value))
+            else:
+                fields[field.name] = field.read(value)
+        if lines:
+            address = _ADDRESS[cls](fields) if cls in _ADDRESS else None
+            prefix = msgid_prefix(origin)
+            for name, value in lines:
+                fields[name] = line_in(value, prefix, address)
         event = cls(**fields)
     except Exception as exc:  # a KeyError, a TypeError for a missing field: all "not ours"
         raise ValueError(f"not a chatroom cluster event: {exc}") from None

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -49,6 +50,7 @@ so it fits msgpack's integers with room to spare)."""
 _MAX_COUNTER = 16**15
 
 
+@functools.lru_cache(maxsize=256)
 def msgid_prefix(origin: str) -> str:
     """The msgid prefix of process ``origin``: the random part of its id
     (``host:pid:<prefix>``; the whole id if it has no colon)."""
@@ -84,25 +86,27 @@ def line_in(value: Any, prefix: str, address: str | None) -> Line:
     if ``value`` is not one, down to each item's type."""
     if type(value) is not list or not 2 <= len(value) <= 6:
         raise ValueError("malformed line")
-    command, params, source, when, msgid, tags = value + [None] * (6 - len(value))
-    if type(command) is int:
-        if not 0 <= command < len(COMMANDS):
-            raise ValueError(f"unknown command code {command}")
+    command, params, source, when, msgid, tags = value + _NILS[len(value)]
+    if type(command) is int and 0 <= command < len(COMMANDS):
         command = COMMANDS[command]
     if type(params) is list and params and params[0] is None and address is not None:
         params[0] = address
-    tags = {} if tags is None else tags
+    if tags is None:
+        tags = {}
     if not (
         type(command) is str
         and type(params) is list
-        and all(type(p) is str for p in params)
+        and _strings(params)
         and (source is None or type(source) is str)
         and (when is None or (type(when) is int and 0 <= when < _MAX_MS))
         and (msgid is None or type(msgid) is str or _is_counter(msgid))
         and type(tags) is dict
-        and all(type(k) is str and type(v) is str for k, v in tags.items())
+        and _strings(tags)
+        and _strings(tags.values())
     ):
         raise ValueError("malformed line")
+    if when is None and msgid is None:
+        return Line(command, tuple(params), source, tags)
     head: dict[str, str] = {}
     if when is not None:
         head["time"] = _stamp_of(when)
@@ -110,7 +114,21 @@ def line_in(value: Any, prefix: str, address: str | None) -> Line:
         head["msgid"] = f"{prefix}{msgid:x}" if type(msgid) is int else msgid
     if not head.keys().isdisjoint(tags):
         raise ValueError("malformed line: a tag given twice")
-    return Line(command, tuple(params), source, {**head, **tags} if head else tags)
+    head.update(tags)
+    return Line(command, tuple(params), source, head)
+
+
+_NILS = [[None] * (6 - n) for n in range(7)]
+
+
+def _strings(values: Iterable[Any]) -> bool:
+    """Whether every item is a ``str`` (``str.join`` checks it in C: this runs for
+    every param and tag of every event read)."""
+    try:
+        "".join(values)
+    except TypeError:
+        return False
+    return True
 
 
 def _is_counter(value: Any) -> bool:
