@@ -80,4 +80,20 @@ def redis_figures(run: RunSummary) -> list[Figure]:
             "B",
             Better.LOWER,
         ),
+        # Apart: in is the publishes (each once), out the deliveries (once per process
+        # hearing it), so the two move differently as processes are added.
+        Figure(
+            "redis_bytes_in_per_msg",
+            "Redis bytes in per message (commands)",
+            round(redis.in_bytes / sent) if sent else None,
+            "B",
+            Better.LOWER,
+        ),
+        Figure(
+            "redis_bytes_out_per_msg",
+            "Redis bytes out per message (replies, deliveries)",
+            round(redis.out_bytes / sent) if sent else None,
+            "B",
+            Better.LOWER,
+        ),
     ]

@@ -19,7 +19,7 @@ from support.core import FakeClient, Harness, join
 
 def test_a_channel_key_names_its_channel_and_its_shard() -> None:
     key = channel_events_key("#chat{x}")
-    assert key == "chatroom:chan:{#chat{x}}"
+    assert key == "chatroom:{#chat{x}}"
     assert channel_of_events_key(key) == "#chat{x}"
     assert channel_of_events_key("chatroom:events") is None
 

@@ -8,6 +8,7 @@ import time
 import msgpack
 import redis
 
+from chatroom.cluster.keys import channel_events_key
 from support.irc_client import IrcClient
 from support.redis import RedisServer
 from support.server import RunningServer, ServerFactory, cluster_member
@@ -15,7 +16,7 @@ from support.timeouts import TIMEOUT
 
 
 def _subscribers(client: redis.Redis, channel: str) -> int:
-    _name, count = client.execute_command("PUBSUB", "SHARDNUMSUB", f"chatroom:chan:{{{channel}}}")
+    _name, count = client.execute_command("PUBSUB", "SHARDNUMSUB", channel_events_key(channel))
     return int(count)
 
 
@@ -91,7 +92,7 @@ def test_a_message_for_one_other_process_goes_to_its_inbox_not_back_to_us(
     first, second = pair
     client = redis.Redis.from_url(shared_redis.url)
     spy = client.pubsub()
-    spy.ssubscribe("chatroom:chan:{#inbox}")
+    spy.ssubscribe(channel_events_key("#inbox"))
     assert spy.get_message(timeout=TIMEOUT)["type"] == "ssubscribe"
     alice = IrcClient(first.port).register("ib_alice")
     bob = IrcClient(second.port).register("ib_bob")

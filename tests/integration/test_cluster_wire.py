@@ -9,17 +9,19 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+import msgpack
 import redis
 
 from chatroom.cluster import channels
 from chatroom.cluster.events import decode, encode
+from chatroom.cluster.keys import EVENTS, channel_events_key, inbox_key
 from chatroom.protocol.line import Line
 from chatroom.server.network.events import ChannelLine, ChannelMessage, Join
 from chatroom.server.network.state import ChannelState
 from chatroom.server.outgoing import format_time
 from support.irc_client import IrcClient
 from support.redis import RedisServer
-from support.server import ServerFactory, cluster_member
+from support.server import RunningServer, ServerFactory, cluster_member
 from support.timeouts import TIMEOUT
 
 
@@ -81,10 +83,10 @@ def test_a_room_nobody_else_is_in_costs_redis_nothing_until_someone_joins(
     server = cluster_member(server_factory, shared_redis.url)
     store = redis.Redis.from_url(shared_redis.url)
     shard = store.pubsub()
-    shard.ssubscribe("chatroom:chan:{#solo}")
+    shard.ssubscribe(channel_events_key("#solo"))
     assert shard.get_message(timeout=TIMEOUT)["type"] == "ssubscribe"
     # With one other process in the room, its messages go to that process's inbox.
-    shard.subscribe("chatroom:proc:elsewhere:3:abcdef")
+    shard.subscribe(inbox_key("elsewhere:3:abcdef"))
     assert shard.get_message(timeout=TIMEOUT)["type"] == "subscribe"
     alice = IrcClient(server.port).register("solo_alice")
     alice.join("#solo")
@@ -117,3 +119,60 @@ def test_a_room_nobody_else_is_in_costs_redis_nothing_until_someone_joins(
     shard.close()
     store.close()
     alice.close()
+
+
+def test_a_process_of_another_wire_version_is_named_once_in_the_log(
+    server_factory: ServerFactory, shared_redis: RedisServer
+) -> None:
+    """Processes of wire versions 1 and 2 cannot read each other: a process says so
+    once per process, from the other's heartbeat (it holds its version) or its
+    first event, and goes on for everything else."""
+    store = redis.Redis.from_url(shared_redis.url)
+    store.set("{chatroom}:alive:old:1:abcdef", "1", ex=30)  # version 1's heartbeat
+    server = cluster_member(server_factory, shared_redis.url)
+    said = "Process old:1:abcdef speaks version 1 of the network's events, this one 2:"
+    server.wait_for_log(said)
+    older = ["msg", "older:2:abcdef", 1, "#v", ["PRIVMSG", ["#v", "hi"], "a!u@h", {}, None]]
+    for seq in (1, 2):
+        older[2] = seq
+        store.publish(EVENTS, msgpack.packb(older))
+    alice = IrcClient(server.port).register("ver_alice")
+    server.wait_for_log(r"Process older:2:abcdef speaks version 1")
+    alice.send("PING sync")
+    alice.expect("PONG")
+    assert server.log.count("older:2:abcdef speaks") == 1
+    assert "Ignored a bad message" not in server.log
+    assert store.get(f"{{chatroom}}:alive:{_own_process(store, server)}") == b"2"
+    store.delete("{chatroom}:alive:old:1:abcdef")
+    store.close()
+    alice.close()
+
+
+def test_the_process_id_ends_with_the_msgid_prefix(
+    server_factory: ServerFactory, shared_redis: RedisServer
+) -> None:
+    """The random part of a process id is the start of its msgids: a receiver reads
+    a msgid of its origin as a counter, and the inbox is named by it."""
+    server = cluster_member(server_factory, shared_redis.url)
+    store = redis.Redis.from_url(shared_redis.url)
+    process = _own_process(store, server)
+    _host, _pid, prefix = process.split(":")
+    assert len(prefix) == 10 and inbox_key(process) == f"chatroom:proc:{prefix}"
+    alice = IrcClient(server.port).register("pid_alice", caps="message-tags echo-message")
+    alice.join("#pid")
+    alice.send("PRIVMSG #pid :hi")
+    msgid = alice.expect("PRIVMSG").tags["msgid"]
+    assert msgid.startswith(prefix) and int(msgid[len(prefix) :], 16) > 0
+    store.close()
+    alice.close()
+
+
+def _own_process(store: redis.Redis, server: RunningServer) -> str:
+    """The process id of ``server``, as its heartbeat key in Redis names it."""
+    found = [
+        key.decode().removeprefix("{chatroom}:alive:")
+        for key in store.scan_iter("{chatroom}:alive:*")
+        if key.decode().split(":")[-2:-1] == [str(server.proc.pid)]
+    ]
+    assert len(found) == 1, found
+    return found[0]

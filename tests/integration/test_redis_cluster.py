@@ -18,6 +18,7 @@ import pytest
 from redis.exceptions import RedisError
 
 from chatroom.cluster.connect import Subscription, connect, parse_target, subscription
+from chatroom.cluster.keys import channel_events_key
 from chatroom.cluster.subscriber import Message
 from support.chat_rounds import User, chat_round, wait_all
 from support.irc_client import IrcClient, names
@@ -47,7 +48,7 @@ def _room_on(cluster: RedisCluster, master: int, same: bool) -> str:
     """A channel whose messages' shard channel is (or is not) on ``master``."""
     for i in range(1000):
         room = f"#room{i}"
-        if (cluster.master_of(f"chatroom:chan:{{{room}}}") == master) == same:
+        if (cluster.master_of(channel_events_key(room)) == master) == same:
             return room
     raise LookupError("no such room")
 
@@ -146,7 +147,7 @@ async def test_the_subscription_moves_off_a_dead_node(redis_cluster: RedisCluste
     subscription_ = subscription(client, target)
     try:
         await subscription_.subscribe("chatroom:events")
-        await subscription_.ssubscribe("chatroom:chan:{#moving}")
+        await subscription_.ssubscribe(channel_events_key("#moving"))
         kinds = {kind for kind, _, _ in await _next(subscription_)}
         if kinds != {b"subscribe", b"ssubscribe"}:  # the two may come in one read or two
             kinds |= {kind for kind, _, _ in await _next(subscription_)}
@@ -164,7 +165,7 @@ async def test_the_subscription_moves_off_a_dead_node(redis_cluster: RedisCluste
             assert asyncio.get_running_loop().time() < deadline, heard
             with contextlib.suppress(RedisError):
                 await client.publish("chatroom:events", "network-wide")
-                await client.spublish("chatroom:chan:{#moving}", "in the channel")
+                await client.spublish(channel_events_key("#moving"), "in the channel")
             with contextlib.suppress(RedisError):
                 for kind, _, data in await subscription_.get_messages(timeout=0.5):
                     if kind in (b"message", b"smessage"):

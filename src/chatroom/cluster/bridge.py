@@ -27,7 +27,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import secrets
 import socket
 from collections import Counter
 from datetime import datetime, timedelta
@@ -38,7 +37,7 @@ from redis.exceptions import RedisError, ResponseError
 from chatroom.cluster import deliver
 from chatroom.cluster.catchup import catch_up_channel
 from chatroom.cluster.connect import connect, parse_target, safe, subscription
-from chatroom.cluster.events import decode, peek, stamp_ms
+from chatroom.cluster.events import WIRE_VERSION, OtherVersion, decode, peek
 from chatroom.cluster.interest import Interest
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
@@ -54,6 +53,7 @@ from chatroom.cluster.publisher import Publisher
 from chatroom.cluster.records import as_text
 from chatroom.cluster.state import HEARTBEAT, TTL
 from chatroom.cluster.subscriber import ERROR
+from chatroom.cluster.wireline import stamp_ms
 from chatroom.cluster.writer import Writer
 from chatroom.server.network import Existing
 from chatroom.server.network.events import (
@@ -101,7 +101,9 @@ class RedisBridge(Writer):
             client = await connect(target)
         except (RedisError, OSError) as exc:
             raise ClusterError(f"cannot reach Redis at {safe(url)}: {_reason(exc)}") from None
-        process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        # The random part is the msgid prefix: a receiver reads an origin's msgids
+        # as their counters (.wireline), and it names the inbox (.keys).
+        process_id = f"{socket.gethostname()}:{os.getpid()}:{server.msgid_prefix}"
         bridge = cls(client, server, process_id, subscription(client, target))
         bridge._heard_at = asyncio.get_running_loop().time()
         if not target.is_cluster:
@@ -109,7 +111,7 @@ class RedisBridge(Writer):
                 client.connection_pool.make_connection, bridge._lost_writes
             )
         try:
-            await client.set(alive_key(process_id), "1", ex=TTL)
+            await client.set(alive_key(process_id), WIRE_VERSION, ex=TTL)
             bridge._interest = Interest(sharded=await _has_sharded_pubsub(client))
             # Subscribe before the snapshot: nothing published in between is missed.
             await bridge._pubsub.subscribe(EVENTS, inbox_key(process_id))
@@ -290,6 +292,9 @@ class RedisBridge(Writer):
             return  # our own, heard back (only a channel update's echo counts)
         try:
             origin, seq, event = decode(data)
+        except OtherVersion as exc:
+            self._other_version(exc.origin, str(exc.version))  # said once, not per event
+            return
         except ValueError as exc:
             log.warning("Ignored a bad message on %s: %s", as_text(channel), exc)
             return

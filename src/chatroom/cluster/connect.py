@@ -17,7 +17,7 @@ several in case one is down):
   and owned set; a channel's state and members), and what the scripts store and
   publish keeps the order it has on one Redis. The bulk of the traffic, channel
   messages, is spread over every master by its shard channel
-  (``chatroom:chan:{<channel>}``).
+  (``chatroom:{<channel>}``).
 * *Network-wide events* (``chatroom:events``, the per-process inboxes) are plain
   ``PUBLISH``: a cluster forwards it to every node, so a process hears it on any
   node it subscribed on, and the scripts that store a state and publish it in one

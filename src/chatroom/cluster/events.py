@@ -7,16 +7,17 @@ message crosses Redis as little more than its line::
 
     [kind, origin process, sequence number, field 1, field 2, ...]
 
-The fields follow the order of the event's dataclass; a :class:`Line` is
-``[command, [params], source or nil, {tags}, time]``, its server-time tag as
-milliseconds since the epoch (nil if it has none, or one in another form, which
-then stays among the tags); a channel state is the JSON text
+``kind`` is a small integer (:data:`KINDS`). The fields follow the order of the
+event's dataclass, and trailing ones equal to their default are left off; a
+:class:`Line` has its own compact form (:mod:`.wireline`: the commonest commands
+as numbers, the time as milliseconds, a msgid of the origin as its counter, and
+no channel repeated in a channel message's line); a channel state is the JSON text
 of :mod:`.channels` (the same text Redis stores; "" for none). A :class:`Join`
 carries no channel state on the wire: a process without a copy of the channel
 reads it from Redis (``{chatroom}:channel:<name>``, written before the JOIN is
 published). The sequence number counts the events of one origin process
 (:mod:`.sequence`): a receiver drops one it has seen, so a retried write shows
-nothing twice.
+nothing twice. This is wire version 2 (:data:`WIRE_VERSION`).
 
 :func:`decode` raises :class:`ValueError` for anything that is not an envelope this
 module wrote, down to the type of each field: a bad publish costs one log line,
@@ -28,17 +29,15 @@ does not stop older processes from reading an event.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import re
 import types
 import typing
 from collections.abc import Callable
-from datetime import date, timedelta
 from typing import Any
 
 import msgpack  # type: ignore[import-untyped]  # no stubs; only packb/unpackb used
 
 from chatroom.cluster import channels
+from chatroom.cluster.wireline import line_in, line_out, msgid_prefix
 from chatroom.protocol.line import Line
 from chatroom.server.network.events import (
     USER_STATE_COMMANDS,
@@ -62,108 +61,77 @@ from chatroom.server.network.events import (
 )
 from chatroom.server.network.state import ChannelState
 
-_TYPES: dict[str, type[Event]] = {
-    "msg": ChannelMessage,
-    "pm": PrivateMessage,
-    "up": UserUp,
-    "join": Join,
-    "leave": Leave,
-    "chan": ChannelLine,
-    "quit": Quit,
-    "nick": NickChange,
-    "gone": ProcessGone,
-    "state": UserState,
-    "cstate": ChannelUpdate,
-    "invite": Invite,
-    "created": ChannelCreated,
-    "resync": Resync,
-    "kick": Kick,
-    "redact": Redaction,
+WIRE_VERSION = 2
+"""The form of the events on the wire. 0: JSON; 1: msgpack with kinds by name and
+lines in full; 2: this module's. Processes of different versions cannot read each
+other's events: each process's heartbeat in Redis holds its version, so a process
+says so in its log when it sees one of another (docs/scale-out.md, upgrades)."""
+
+KINDS: dict[int, type[Event]] = {
+    0: ChannelMessage,
+    1: PrivateMessage,
+    2: UserUp,
+    3: Join,
+    4: Leave,
+    5: ChannelLine,
+    6: Quit,
+    7: NickChange,
+    8: ProcessGone,
+    9: UserState,
+    10: ChannelUpdate,
+    11: Invite,
+    12: ChannelCreated,
+    13: Resync,
+    14: Kick,
+    15: Redaction,
 }
-_NAMES = {cls: name for name, cls in _TYPES.items()}
+"""Each kind of event and its code on the wire (one byte). A code never changes
+meaning: a new kind takes a new code."""
+_CODES = {cls: code for code, cls in KINDS.items()}
+
+_VERSION_1_KINDS = frozenset(
+    {
+        "msg",
+        "pm",
+        "up",
+        "join",
+        "leave",
+        "chan",
+        "quit",
+        "nick",
+        "gone",
+        "state",
+        "cstate",
+        "invite",
+        "created",
+        "resync",
+        "kick",
+        "redact",
+    }
+)
+"""Version 1's kinds, by name: recognised only to say what they are."""
+
+
+class OtherVersion(ValueError):
+    """An envelope of another wire version (``str()`` says which), from ``origin``."""
+
+    def __init__(self, origin: str, version: int) -> None:
+        super().__init__(f"an event of wire version {version}; this process reads {WIRE_VERSION}")
+        self.origin = origin
+        self.version = version
 
 
 _OFF_WIRE: dict[type[Event], tuple[str, ...]] = {Join: ("state",)}
 """Fields that stay home: a JOIN's channel state is read from Redis by whoever needs it."""
 
 
-def _line_out(line: Line) -> list[Any]:
-    tags = dict(line.tags)
-    stamp = tags.get("time")
-    when = _ms_of(stamp) if stamp is not None else None
-    if when is not None:
-        del tags["time"]  # travels as a number: 6 bytes, not 26
-    return [line.command, list(line.params), line.source, tags, when]
-
-
-_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-_EPOCH = date(1970, 1, 1)  # the stamps are UTC
-_DAY_MS = 86_400_000
-_MAX_MS = 253_402_300_800_000  # year 10000: beyond, no stamp to make
-
-
-def stamp_ms(stamp: str) -> int | None:
-    """A server-time tag's value as milliseconds since the epoch, or None if it is
-    not of the form this server writes."""
-    return _ms_of(stamp)
-
-
-def _ms_of(stamp: str) -> int | None:
-    """A server-time stamp (``format_time``'s form, in UTC) as milliseconds since the
-    epoch, or None if it is not exactly of that form (it then travels as it is).
-    Plain arithmetic, the day cached: this runs for every message."""
-    if not _STAMP.fullmatch(stamp):
-        return None
-    hour, minute, second = int(stamp[11:13]), int(stamp[14:16]), int(stamp[17:19])
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    try:
-        days = _day_of(stamp[:10])
-    except ValueError:  # a 13th month, say
-        return None
-    if days < 0:
-        return None
-    return days * _DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + int(stamp[20:23])
-
-
-def _stamp_of(ms: int) -> str:
-    """The stamp of ``ms``, as ``chatroom.server.outgoing.format_time`` writes it."""
-    days, rest = divmod(ms, _DAY_MS)
-    seconds, milli = divmod(rest, 1000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    return f"{_date_of(days)}T{hour:02d}:{minute:02d}:{second:02d}.{milli:03d}Z"
-
-
-@functools.lru_cache(maxsize=16)
-def _day_of(text: str) -> int:
-    """Days since the epoch of ``YYYY-MM-DD``; :class:`ValueError` if no such day."""
-    return (date.fromisoformat(text) - _EPOCH).days
-
-
-@functools.lru_cache(maxsize=16)
-def _date_of(days: int) -> str:
-    when = _EPOCH + timedelta(days=days)
-    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
-
-
-def _line_in(value: Any) -> Line:
-    if type(value) is not list or len(value) != 5:
-        raise ValueError("malformed line")
-    command, params, source, tags, when = value
-    if not (
-        type(tags) is dict
-        and all(type(k) is str and type(v) is str for k, v in tags.items())
-        and (source is None or type(source) is str)
-        and type(command) is str
-        and type(params) is list
-        and all(type(p) is str for p in params)
-        and (when is None or (type(when) is int and 0 <= when < _MAX_MS))
-    ):
-        raise ValueError("malformed line")
-    if when is not None:
-        tags["time"] = _stamp_of(when)
-    return Line(command, tuple(params), source, tags)
+_ADDRESS: dict[type[Event], Callable[[dict[str, Any]], str]] = {
+    ChannelMessage: lambda fields: fields.get("status", "") + fields["channel"],
+    PrivateMessage: lambda fields: fields["target"],
+}
+"""The events whose line need not repeat their address (the bulk of the traffic),
+and that address from the event's fields (a status left off is ""): the text the
+line names first, which :mod:`.wireline` then leaves out."""
 
 
 Convert = Callable[[Any], Any]
@@ -177,8 +145,6 @@ def _writer(hint: Any) -> Convert | None:
     """How a field of type ``hint`` goes on the wire (None: as it is; tuples of
     tuples pack as arrays of arrays)."""
     inner = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-    if hint is Line or inner == [Line]:
-        return lambda line: None if line is None else _line_out(line)
     if hint is ChannelState or inner == [ChannelState]:
         return _state_out
     return None
@@ -204,12 +170,18 @@ def _reader(hint: Any) -> Convert:
         readers = [_reader(arg) for arg in args]
         return lambda v: tuple(r(x) for r, x in zip(readers, _list(v, len(readers)), strict=True))
     if hint is Line:
-        return _line_in
+        return _no_nil  # the rest is read by decode, which knows the origin and address
     if hint is ChannelState:
         return lambda v: channels.parse(_exact(v, str))
     if hint in (str, int, bool):
         return lambda v: _exact(v, hint)
     raise TypeError(f"no wire form for {hint!r}")  # a new field type: teach it here
+
+
+def _no_nil(value: Any) -> Any:
+    if value is None:
+        raise ValueError("nil where a value is needed")
+    return value
 
 
 def _exact(value: Any, kind: type[Any]) -> Any:
@@ -224,33 +196,68 @@ def _list(value: Any, length: int | None) -> list[Any]:
     return value
 
 
-Schema = list[tuple[str, Convert | None, Convert]]
-_SCHEMAS: dict[type[Event], Schema] = {}
+class _Field(typing.NamedTuple):
+    name: str
+    write: Convert | None
+    read: Convert
+    line: bool  # a Line (or None): the origin and address shape its wire form
 
 
-def _schema(cls: type[Event]) -> Schema:
-    """Each field of ``cls`` that goes on the wire, in order: its name, writer and
-    reader (made once: this module's annotations are strings under ``from
-    __future__ import annotations``)."""
+class _Schema(typing.NamedTuple):
+    fields: list[_Field]  # those that go on the wire, in order
+    tail: list[Any]  # the wire forms of the trailing defaults, last field first
+
+
+_SCHEMAS: dict[type[Event], _Schema] = {}
+
+
+def _schema(cls: type[Event]) -> _Schema:
+    """How ``cls`` goes on the wire (made once: this module's annotations are
+    strings under ``from __future__ import annotations``)."""
     schema = _SCHEMAS.get(cls)
     if schema is None:
         hints = typing.get_type_hints(cls)
         skip = _OFF_WIRE.get(cls, ())
-        schema = _SCHEMAS[cls] = [
-            (f.name, _writer(hints[f.name]), _reader(hints[f.name]))
-            for f in dataclasses.fields(cls)
-            if f.name not in skip
+        wired = [f for f in dataclasses.fields(cls) if f.name not in skip]
+        fields = [
+            _Field(
+                f.name,
+                _writer(hints[f.name]),
+                _reader(hints[f.name]),
+                Line in (hints[f.name], *typing.get_args(hints[f.name])),
+            )
+            for f in wired
         ]
+        tail = []
+        for f, field in zip(reversed(wired), reversed(fields), strict=True):
+            if f.default is dataclasses.MISSING:
+                break
+            default = f.default
+            tail.append(default if field.write is None or default is None else field.write(default))
+        schema = _SCHEMAS[cls] = _Schema(fields, tail)
     return schema
 
 
 def encode(origin: str, seq: int, event: Event) -> bytes:
     """The envelope for ``event``, the ``seq``-th event published by process ``origin``."""
     cls = type(event)
-    body: list[Any] = [_NAMES[cls], origin, seq]
-    for name, write, _read in _schema(cls):
+    body: list[Any] = [_CODES[cls], origin, seq]
+    prefix = msgid_prefix(origin)
+    address = _ADDRESS[cls](vars(event)) if cls in _ADDRESS else None
+    schema = _schema(cls)
+    for name, write, _read, line in schema.fields:
         value = getattr(event, name)
-        body.append(value if write is None else write(value))
+        if line:
+            value = None if value is None else line_out(value, prefix, address)
+        elif write is not None:
+            value = write(value)
+        body.append(value)
+    # Trailing fields equal to their default are left off: decode gives them back.
+    for default in schema.tail:
+        last = body[-1]
+        if type(last) is not type(default) or last != default:
+            break
+        body.pop()
     packed: bytes = msgpack.packb(body, use_bin_type=True)
     return packed
 
@@ -265,14 +272,15 @@ def peek(data: bytes) -> tuple[type[Event], str] | None:
         if unpacker.read_array_header() < 3:
             return None
         kind, origin = unpacker.unpack(), unpacker.unpack()
-        cls = _TYPES.get(kind) if type(kind) is str else None
+        cls = KINDS.get(kind) if type(kind) is int else None
     except Exception:  # msgpack's errors, of several kinds
         return None
     return None if cls is None or type(origin) is not str else (cls, origin)
 
 
 def decode(data: bytes) -> tuple[str, int, Event]:
-    """``(origin, seq, event)`` from an envelope; :class:`ValueError` if it is not one.
+    """``(origin, seq, event)`` from an envelope; :class:`ValueError` if it is not one
+    (:class:`OtherVersion` if it is one of another wire version).
 
     Every field is checked against its annotation (a ``str`` is a ``str``, nil
     only where the field may be None, pairs are pairs), so a bad value is refused
@@ -285,16 +293,29 @@ def decode(data: bytes) -> tuple[str, int, Event]:
         if type(body) is not list or len(body) < 3:
             raise ValueError("not an array")
         kind, origin, seq, *values = body
-        cls = _TYPES[kind]
-        fields = {
-            name: read(value)
-            for (name, _write, read), value in zip(_schema(cls), values, strict=False)
-        }
-        event = cls(**fields)
     except Exception as exc:  # msgpack raises several kinds: all mean "not ours"
         raise ValueError(f"not a chatroom cluster event: {exc}") from None
     if type(origin) is not str or type(seq) is not int:
         raise ValueError("not a chatroom cluster event: bad origin or sequence number")
+    if type(kind) is str and kind in _VERSION_1_KINDS:
+        raise OtherVersion(origin, 1)
+    try:
+        cls = KINDS[_exact(kind, int)]
+        fields: dict[str, Any] = {}
+        lines = []  # read last: a message's line needs its address, from the fields
+        for field, value in zip(_schema(cls).fields, values, strict=False):
+            if field.line and value is not None:
+                lines.append((field.name, value))
+            else:
+                fields[field.name] = field.read(value)
+        if lines:
+            address = _ADDRESS[cls](fields) if cls in _ADDRESS else None
+            prefix = msgid_prefix(origin)
+            for name, value in lines:
+                fields[name] = line_in(value, prefix, address)
+        event = cls(**fields)
+    except Exception as exc:  # a KeyError, a TypeError for a missing field: all "not ours"
+        raise ValueError(f"not a chatroom cluster event: {exc}") from None
     state_line = event.line if isinstance(event, UserState) else None
     if state_line is not None and state_line.command not in USER_STATE_COMMANDS:
         raise ValueError(f"not a chatroom cluster event: a {state_line.command} state line")

@@ -23,13 +23,16 @@ docs/scale-out.md), in one place so every part of the bridge spells them alike:
   if ``members:<channel>`` is gone and the channel is not permanent) when the
   last member leaves. The scripts are in :mod:`.scripts`.
 * pub/sub ``chatroom:events``: one message per event (see :mod:`.events`) for
-  every process, except channel messages; ``chatroom:chan:{<channel>}``: the
+  every process, except channel messages; ``chatroom:{<channel>}``: the
   messages of one channel, heard by the processes with local members there (a
-  shard channel on Redis 7: see :mod:`.interest`); ``chatroom:proc:<process>``:
-  private messages for one process.
+  shard channel on Redis 7: see :mod:`.interest`); ``chatroom:proc:<random part
+  of the process id>``: private messages for one process. The names are short
+  on purpose: each travels with every message, into Redis and out.
 """
 
 from __future__ import annotations
+
+from chatroom.cluster.wireline import msgid_prefix
 
 STATE_TAG = "{chatroom}"
 """The Redis Cluster hash tag of every key: one slot, so a script may touch any of
@@ -65,10 +68,13 @@ def channel_key(channel: str) -> str:
 
 
 def inbox_key(process: str) -> str:
-    return f"chatroom:proc:{process}"
+    """The pub/sub channel of the events for ``process`` alone. It carries the
+    random part of the process id only (unique on its own: the msgid prefix), as
+    its name travels with every message twice (into Redis and out)."""
+    return f"chatroom:proc:{msgid_prefix(process)}"
 
 
-CHANNEL_EVENTS_PREFIX = "chatroom:chan:"
+CHANNEL_EVENTS_PREFIX = "chatroom:"
 
 
 def channel_events_key(channel: str) -> str:

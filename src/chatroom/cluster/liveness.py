@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from chatroom.cluster import channels as shared
 from chatroom.cluster import deliver, outage
+from chatroom.cluster.events import WIRE_VERSION
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
     CHANNEL_PREFIX,
@@ -84,7 +85,7 @@ class Liveness(Recovery):
         loop = asyncio.get_running_loop()
         pipe = self._client.pipeline(transaction=False)
         pipe.exists(alive_key(self.process_id))
-        pipe.set(alive_key(self.process_id), "1", ex=TTL)
+        pipe.set(alive_key(self.process_id), WIRE_VERSION, ex=TTL)
         others = sorted(self._view.processes())
         for process in others:
             pipe.exists(alive_key(process))
@@ -228,8 +229,28 @@ class Liveness(Recovery):
             found.add(as_text(key).removeprefix(ALIVE_PREFIX))
         found.add(self.process_id)
         if found != self._processes:
+            new = sorted(found - self._processes - {self.process_id})
             self._processes = found
             log.info("Network: %d processes (%s)", len(found), ", ".join(sorted(found)))
+            versions = await self._client.mget([alive_key(p) for p in new]) if new else []
+            for process, version in zip(new, versions, strict=True):
+                if version is not None and as_text(version) != str(WIRE_VERSION):
+                    self._other_version(process, as_text(version))
+
+    def _other_version(self, process: str, version: str) -> None:
+        """Say once that ``process`` speaks another wire version than this one (its
+        heartbeat says so, or its events): neither reads the other's events."""
+        if process in self._other_versions:
+            return
+        self._other_versions.add(process)
+        log.error(
+            "Process %s speaks version %s of the network's events, this one %d: they "
+            "cannot read each other's events. Run one version of chatroom on a "
+            "network (docs/scale-out.md, upgrades)",
+            process,
+            version,
+            WIRE_VERSION,
+        )
 
     async def _snapshot(self) -> None:
         """Learn who is on the other processes, and forget what dead ones left."""

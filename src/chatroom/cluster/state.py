@@ -60,6 +60,7 @@ class BridgeState(abc.ABC):
         self._tasks: list[asyncio.Task[None]] = []
         self._healthy = True
         self._processes: set[str] = set()  # every process with a heartbeat, us included
+        self._other_versions: set[str] = set()  # processes told to speak another version
         self._grace_until = 0.0  # loop time before which nobody is declared dead
         self._republish_due = False  # Redis forgot us; set until re-published
         self._creations: list[tuple[int, ChannelCreated]] = []  # in the batch being written
