@@ -145,7 +145,7 @@ def test_scale_out_summary() -> None:
 def test_scale_out_flags_a_publish_per_recipient() -> None:
     outcome = _scaled_outcome()
     outcome.results[-1].figures[-1] = Figure("redis_publish_per_msg", "PUBLISH", 9.5)
-    assert any("NOT one per message" in line for line in scale_out(outcome))
+    assert any("MORE than one per message" in line for line in scale_out(outcome))
     assert scale_out(_outcome()) == []
 
 

@@ -37,7 +37,7 @@ from redis.exceptions import RedisError, ResponseError
 from chatroom.cluster import deliver
 from chatroom.cluster.catchup import catch_up_channel
 from chatroom.cluster.connect import connect, parse_target, safe, subscription
-from chatroom.cluster.events import WIRE_VERSION, OtherVersion, decode, peek
+from chatroom.cluster.events import WIRE_VERSION, OtherVersion, decode, peek, split
 from chatroom.cluster.interest import Interest
 from chatroom.cluster.keys import (
     ALIVE_PREFIX,
@@ -266,7 +266,13 @@ class RedisBridge(Writer):
         if data == self._ping:
             self._maybe_healed()
             return
-        await self._received(channel, data)
+        try:
+            envelopes = split(data)  # one, or a loop turn's to this channel (.writer)
+        except ValueError as exc:
+            log.warning("Ignored a bad message on %s: %s", as_text(channel), exc)
+            return
+        for envelope in envelopes:
+            await self._received(channel, envelope)
 
     async def _replied(self, kind: bytes, channel: bytes, data: Any) -> None:
         """A subscription confirmed (or an error reply: logged)."""

@@ -278,6 +278,27 @@ def peek(data: bytes) -> tuple[type[Event], str] | None:
     return None if cls is None or type(origin) is not str else (cls, origin)
 
 
+def split(data: bytes) -> list[bytes]:
+    """The envelopes of one publish: one, or several back to back (the writer joins
+    a loop turn's envelopes to one pub/sub channel). Each is only skipped over here,
+    not read; :class:`ValueError` if ``data`` is not whole msgpack values."""
+    unpacker = msgpack.Unpacker(raw=False)
+    unpacker.feed(data)
+    parts: list[bytes] = []
+    start = 0
+    try:
+        while start < len(data):
+            unpacker.skip()
+            end = unpacker.tell()
+            parts.append(data[start:end])
+            start = end
+    except Exception as exc:  # msgpack's OutOfData and others: a cut or bad value
+        raise ValueError(f"not chatroom cluster events: {exc!r}") from None
+    if not parts:
+        raise ValueError("not chatroom cluster events: an empty message")
+    return parts
+
+
 def decode(data: bytes) -> tuple[str, int, Event]:
     """``(origin, seq, event)`` from an envelope; :class:`ValueError` if it is not one
     (:class:`OtherVersion` if it is one of another wire version).
