@@ -26,6 +26,7 @@ class Relay:
         self._subscribed: list[threading.Event] = []
         self._muted: list[threading.Event] = []
         self._hole = threading.Event()  # see black_hole
+        self._mute_new = threading.Event()  # see mute_new_subscriptions
         self._listener = self._listen(0)
         self.port: int = self._listener.getsockname()[1]
 
@@ -57,20 +58,28 @@ class Relay:
                 self._sockets += [client, upstream]
                 self._muted.append(muted)
                 self._subscribed.append(subscribed)
-            for source, sink, flag in ((client, upstream, subscribed), (upstream, client, muted)):
+            for source, sink, downstream in ((client, upstream, False), (upstream, client, True)):
                 threading.Thread(
-                    target=self._pump, args=(source, sink, flag, flag is muted), daemon=True
+                    target=self._pump,
+                    args=(source, sink, subscribed, muted, downstream),
+                    daemon=True,
                 ).start()
 
-    @staticmethod
     def _pump(
-        source: socket.socket, sink: socket.socket, flag: threading.Event, downstream: bool
+        self,
+        source: socket.socket,
+        sink: socket.socket,
+        subscribed: threading.Event,
+        muted: threading.Event,
+        downstream: bool,
     ) -> None:
         try:
             while data := source.recv(65536):
                 if not downstream and b"SUBSCRIBE" in data.upper():
-                    flag.set()  # this client subscribes
-                if not (downstream and flag.is_set()):
+                    subscribed.set()  # this client subscribes
+                    if self._mute_new.is_set():
+                        muted.set()  # before Redis can confirm it
+                if not (downstream and muted.is_set()):
                     sink.sendall(data)
         except OSError:
             pass
@@ -85,6 +94,14 @@ class Relay:
             for subscribed, muted in zip(self._subscribed, self._muted, strict=True):
                 if subscribed.is_set():
                     muted.set()
+
+    def mute_new_subscriptions(self, mute: bool = True) -> None:
+        """While on, a connection that subscribes is muted at once: it never hears the
+        confirmation (a subscription that goes deaf again as soon as it is made)."""
+        if mute:
+            self._mute_new.set()
+        else:
+            self._mute_new.clear()
 
     def black_hole(self) -> None:
         """Redis stops answering, with no error: every connection goes deaf and new

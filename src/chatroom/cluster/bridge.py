@@ -249,6 +249,7 @@ class RedisBridge(Writer):
             except (RedisError, OSError) as exc:
                 self._lost(exc)
                 self._reader_down = True
+                self._read_lost_at = self._loop.time()  # the next connection gets its time
                 await asyncio.sleep(HEARTBEAT)
                 continue
             except Exception:  # a bug: log it, and listen again

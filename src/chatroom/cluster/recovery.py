@@ -87,6 +87,17 @@ class Recovery(BridgeState):
         # Not healed before this is done (redis-py may have subscribed again
         # without the reader seeing an error, so it may not be marked down yet).
         self._reader_down = True
+        self._catching_up = True
+        try:
+            await self._catch_up_since(start)
+        finally:
+            self._catching_up = False
+        self._reader_down = False
+        self._heard_at = asyncio.get_running_loop().time()  # busy, not deaf, till now
+        self._maybe_healed()
+
+    async def _catch_up_since(self, start: datetime) -> None:
+        """Who is where now, then the history stored since ``start`` (less a margin)."""
         try:
             # Who joined the other processes meanwhile (what they re-published
             # before we subscribed again was not heard).
@@ -112,9 +123,6 @@ class Recovery(BridgeState):
             if self._down_since is not None:  # else healed already: not this outage's
                 total = self._caught_up
                 self._caught_up = None if got is None or total is None else total + got
-        self._reader_down = False
-        self._heard_at = asyncio.get_running_loop().time()  # busy, not deaf, till now
-        self._maybe_healed()
 
     async def _state_settled(self) -> bool:
         """Wait (a few heartbeats at most) until the heartbeat has put our state
@@ -183,7 +191,10 @@ class Recovery(BridgeState):
         """The heartbeat reaches Redis, but has the reader heard our pings lately? A
         subscription whose connection died without an error hears nothing, for
         good: count it as an outage and connect again."""
-        if not self._subscribed or self._reader_down or now - self._heard_at < DEAF_AFTER:
+        # Also while the reader is down: a connection made again may be as silent
+        # (cut again after DEAF_AFTER from the loss); never while it reads history.
+        quiet = now - max(self._heard_at, self._read_lost_at)
+        if not self._subscribed or self._catching_up or quiet < DEAF_AFTER:
             return
         log.error("The subscription has heard nothing for %.0f s: connecting again", DEAF_AFTER)
         self._heard_at = now  # one attempt per DEAF_AFTER

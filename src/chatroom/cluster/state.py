@@ -82,6 +82,8 @@ class BridgeState(abc.ABC):
         # reader hears again.
         self._ping = f"ping:{process_id}".encode()
         self._heard_at = 0.0
+        self._read_lost_at = 0.0  # loop time the reader last lost its connection
+        self._catching_up = False  # the reader is reading history, not Redis
         self._down_at = 0.0
         self._subscribed = False  # the first subscription was confirmed
         self._state_back = True  # the heartbeat went through and state is re-published
