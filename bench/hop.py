@@ -39,6 +39,12 @@ def _command(size: int, batch: int) -> bytes:
 async def _subscribe(port: int, count: int) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
     writer.write(b"*2\r\n$9\r\nSUBSCRIBE\r\n$3\r\nhop\r\n")
+    confirmed = b""
+    while b"subscribe" not in confirmed:  # Redis's confirmation: from now on we hear
+        data = await reader.read(1 << 16)
+        if not data:
+            raise SystemExit("Redis closed the subscription")
+        confirmed += data
     seen, tail = 0, b""
     print("ready", flush=True)
     while seen < count:
@@ -107,8 +113,7 @@ def measure(rate: float, seconds: float, size: int = 150, batch: int = 1) -> Hop
         port = str(redis.port)
         sub = subprocess.Popen([*argv, "sub", port, str(publishes)], stdout=subprocess.PIPE)
         assert sub.stdout is not None
-        sub.stdout.readline()  # "ready": subscribed
-        time.sleep(0.2)  # its SUBSCRIBE is through
+        sub.stdout.readline()  # "ready": Redis confirmed the subscription
         before = read_proc(redis.pid).cpu_s
         pub_args = [*argv, "pub", port, str(publishes), str(rate / batch), str(size), str(batch)]
         pub = subprocess.run(pub_args, check=True, capture_output=True, text=True)

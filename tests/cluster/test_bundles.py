@@ -28,8 +28,16 @@ def test_envelopes_back_to_back_split_into_each_in_order(numbers: list[int]) -> 
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"\xc1", _message(1)[:-1], _message(1) + _message(2)[:5]],
-    ids=["empty", "not-msgpack", "cut", "second-cut"],
+    [
+        b"",
+        b"\xc1",
+        _message(1)[:-1],
+        _message(1) + _message(2)[:5],
+        b"hello",  # every ASCII byte is a msgpack integer: refused whole, not per byte
+        b"\x93\xa3not ours",
+        _message(1) + b"\x01",
+    ],
+    ids=["empty", "not-msgpack", "cut", "second-cut", "text", "array-then-text", "then-int"],
 )
 def test_a_cut_or_bad_message_is_refused_whole(data: bytes) -> None:
     with pytest.raises(ValueError):
@@ -58,3 +66,7 @@ def test_a_bundle_stops_growing_past_its_size() -> None:
         commands.publish("chatroom:{#a}", big)
     sizes = [len(data) for _command, _channel, data in commands.commands()]
     assert sizes == [2 * len(big), 2 * len(big), len(big)]  # full at BUNDLE bytes
+    alone = _Commands()
+    alone.publish("chatroom:{#a}", b"x")
+    alone.publish("chatroom:{#a}", b"y" * BUNDLE)  # would pass the size: goes alone
+    assert [len(data) for _c, _n, data in alone.commands()] == [1, BUNDLE]

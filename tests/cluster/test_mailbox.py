@@ -35,11 +35,12 @@ async def test_join_waits_for_every_item_to_be_done() -> None:
     assert taken == [0, 1, 2]
 
 
-async def test_a_cancelled_take_leaves_the_items_for_the_next() -> None:
+async def test_a_take_cancelled_as_its_item_arrives_leaves_it_for_the_next() -> None:
     box: Mailbox[str] = Mailbox(asyncio.get_running_loop())
     taking = asyncio.ensure_future(box.take())
     await asyncio.sleep(0)
-    taking.cancel()
+    box.put_nowait("kept")  # wakes the taker...
+    taking.cancel()  # ...which is cancelled before it runs
     await asyncio.gather(taking, return_exceptions=True)
-    box.put_nowait("kept")
+    assert taking.cancelled()
     assert await box.take() == ["kept"]

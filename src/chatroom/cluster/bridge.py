@@ -297,6 +297,8 @@ class RedisBridge(Writer):
         head = peek(data)
         if head is not None and head[1] == self.process_id and head[0] is not ChannelUpdate:
             return  # our own, heard back (only a channel update's echo counts)
+        if head is not None and head[1] in self._other_versions:
+            return  # its heartbeat says it speaks another version: said once, not read
         try:
             origin, seq, event = decode(data)
         except OtherVersion as exc:

@@ -278,16 +278,23 @@ def peek(data: bytes) -> tuple[type[Event], str] | None:
     return None if cls is None or type(origin) is not str else (cls, origin)
 
 
+_ARRAY_HEADS = frozenset(range(0x90, 0xA0)) | {0xDC, 0xDD}
+"""The first byte of a msgpack array (fixarray, array 16, array 32): every envelope's."""
+
+
 def split(data: bytes) -> list[bytes]:
     """The envelopes of one publish: one, or several back to back (the writer joins
     a loop turn's envelopes to one pub/sub channel). Each is only skipped over here,
-    not read; :class:`ValueError` if ``data`` is not whole msgpack values."""
+    not read; :class:`ValueError` if ``data`` is not whole msgpack arrays (anything
+    else, text say, is refused whole rather than split into values)."""
     unpacker = msgpack.Unpacker(raw=False)
     unpacker.feed(data)
     parts: list[bytes] = []
     start = 0
     try:
         while start < len(data):
+            if data[start] not in _ARRAY_HEADS:
+                raise ValueError(f"byte {start} does not start an array")
             unpacker.skip()
             end = unpacker.tell()
             parts.append(data[start:end])

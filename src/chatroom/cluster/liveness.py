@@ -230,9 +230,10 @@ class Liveness(Recovery):
         found.add(self.process_id)
         if found != self._processes:
             new = sorted(found - self._processes - {self.process_id})
+            # Versions first: if this fails, the next survey sees them as new again.
+            versions = await self._client.mget([alive_key(p) for p in new]) if new else []
             self._processes = found
             log.info("Network: %d processes (%s)", len(found), ", ".join(sorted(found)))
-            versions = await self._client.mget([alive_key(p) for p in new]) if new else []
             for process, version in zip(new, versions, strict=True):
                 if version is not None and as_text(version) != str(WIRE_VERSION):
                     self._other_version(process, as_text(version))

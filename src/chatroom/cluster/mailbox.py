@@ -33,7 +33,9 @@ class Mailbox(Generic[T]):
             waiter.set_result(None)
 
     async def take(self) -> list[T]:
-        """Everything put so far, in order (waits for at least one item)."""
+        """Everything put so far, in order (waits for at least one item). One taker
+        at a time: the writer task."""
+        assert self._waiter is None, "a Mailbox has one taker"
         while not self._items:
             self._waiter = self._loop.create_future()
             try:

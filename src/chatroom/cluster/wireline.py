@@ -63,7 +63,7 @@ def line_out(line: Line, prefix: str, address: str | None) -> list[Any]:
     tags = dict(line.tags)
     when = None
     if next(iter(tags), None) == "time":
-        when = _ms_of(tags["time"])
+        when = stamp_ms(tags["time"])
         if when is not None:
             del tags["time"]  # 9 bytes, not 31
     msgid: str | int | None = None
@@ -136,12 +136,6 @@ def _is_counter(value: Any) -> bool:
 
 
 def stamp_ms(stamp: str) -> int | None:
-    """A server-time tag's value as milliseconds since the epoch, or None if it is
-    not of the form this server writes."""
-    return _ms_of(stamp)
-
-
-def _ms_of(stamp: str) -> int | None:
     """A server-time stamp (``format_time``'s form, in UTC) as milliseconds since the
     epoch, or None if it is not exactly of that form (it then travels as it is).
     Plain arithmetic, the day cached: this runs for every message."""

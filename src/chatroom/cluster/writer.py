@@ -393,7 +393,8 @@ class _Commands:
     def _add(self, command: str, channel: str, data: bytes) -> None:
         if self.parts:
             last_command, last_channel, envelopes, size = self.parts[-1]
-            if last_channel == channel and last_command == command and size < BUNDLE:
+            fits = size + len(data) <= BUNDLE
+            if last_channel == channel and last_command == command and fits:
                 envelopes.append(data)
                 self.parts[-1] = (command, channel, envelopes, size + len(data))
                 return
@@ -404,7 +405,8 @@ class _Commands:
 
 
 BUNDLE = 32 * 1024
-"""Bytes of envelopes past which a publish takes no more (a reader's buffer stays small)."""
+"""Most bytes of envelopes joined in one publish (a reader's buffer stays small); one
+larger envelope goes alone."""
 
 
 def _state_of(stored: Any) -> ChannelState | None:
