@@ -77,7 +77,9 @@ async def test_another_users_connection_is_refused(short_dir: Path) -> None:
                 sock.settimeout(10)
                 sock.connect(str(path))
                 sock.sendall(b'{"command": "status"}\n')
-                os.write(write_end, sock.makefile("rb").readline())
+                os.write(write_end, sock.makefile("rb").readline() or b"(end of stream)")
+        except BaseException as exc:  # said, so that a failure shows why
+            os.write(write_end, f"the child failed: {exc!r}".encode())
         finally:
             os._exit(0)
     os.close(write_end)
@@ -87,6 +89,7 @@ async def test_another_users_connection_is_refused(short_dir: Path) -> None:
         await asyncio.to_thread(os.waitpid, pid, 0)
     finally:
         server.close()
+    assert answer.startswith(b"{"), answer
     assert json.loads(answer) == {"ok": False, "error": "refused: not the server's user"}
 
 
