@@ -86,11 +86,12 @@ def test_tiny_chat_and_hop_over_two_processes(cluster_launcher: OursClusterLaunc
     # 20 clients in one room, 2 messages each: everyone hears the 19 others.
     assert chat.value("delivered") == 20 * 19 * 2
     assert chat.value("lost") == 0
-    # At most one publish per message, not one per recipient (that would be about 10
-    # here): messages of one loop turn for one room share a publish, and a
-    # heartbeat's self-check may add one now and then.
+    # About one publish per message, not one per recipient (that would be about 10
+    # here): messages of one loop turn for one room share a publish, and each
+    # process's heartbeat self-check adds one a second when it heard nothing else,
+    # a few against this run's 40 messages.
     per_msg = chat.value("redis_publish_per_msg")
-    assert isinstance(per_msg, float) and 0.5 <= per_msg < 1.2
+    assert isinstance(per_msg, float) and 0.5 <= per_msg < 1.5
     redis_cpu = chat.value("redis_cpu_s")
     assert isinstance(redis_cpu, float) and redis_cpu >= 0
     # Scenario 7: 9 senders, 2 messages each; both receivers measured every one of them.
@@ -98,7 +99,7 @@ def test_tiny_chat_and_hop_over_two_processes(cluster_launcher: OursClusterLaunc
     assert hop.value("same_samples") == hop.value("across_samples") == 18
     assert isinstance(hop.value("hop_p50_ms"), float)
     hop_per_msg = hop.value("redis_publish_per_msg")
-    assert isinstance(hop_per_msg, float) and 0.5 <= hop_per_msg < 1.2
+    assert isinstance(hop_per_msg, float) and 0.5 <= hop_per_msg < 1.5  # 18 messages
 
 
 @pytest.mark.timeout(120)
