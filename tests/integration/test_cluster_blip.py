@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from support.irc_client import IrcClient
 from support.redis import RedisServer
+from support.relayed_pair import relayed_beside_steady
 from support.server import ServerFactory, cluster_member
 from support.tcp_proxy import Relay
 
@@ -15,13 +16,7 @@ def test_a_quiet_blip_makes_nobody_catch_up(
 ) -> None:
     relay = Relay(redis.port)
     try:
-        lonely = cluster_member(server_factory, relay.url)
-        steady = cluster_member(server_factory, redis.url)
-        alice = IrcClient(lonely.port).register("alice")
-        bob = IrcClient(steady.port).register("bob")
-        for user in (alice, bob):
-            user.join("#room")
-        alice.expect("JOIN", lambda line: line.source.startswith("bob!"))  # known there
+        lonely, steady, alice, bob = relayed_beside_steady(server_factory, redis, relay)
         relay.cut()
         lonely.wait_for_log("Lost Redis")
         relay.restore()

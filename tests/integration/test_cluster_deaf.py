@@ -11,7 +11,8 @@ import pytest
 
 from support.irc_client import IrcClient
 from support.redis import RedisServer
-from support.server import RunningServer, ServerFactory, cluster_member
+from support.relayed_pair import relayed_beside_steady
+from support.server import ServerFactory, cluster_member
 from support.tcp_proxy import Relay
 from support.timeouts import SLOWDOWN, TIMEOUT
 
@@ -23,25 +24,10 @@ def relay(redis: RedisServer) -> Iterator[Relay]:
     relay.close()
 
 
-def _deaf_and_steady(
-    server_factory: ServerFactory, redis: RedisServer, relay: Relay
-) -> tuple[RunningServer, IrcClient, IrcClient]:
-    """A process reaching Redis through ``relay`` with alice on it, one reaching it
-    directly with bob, both in #room."""
-    deaf = cluster_member(server_factory, relay.url)
-    steady = cluster_member(server_factory, redis.url)
-    alice = IrcClient(deaf.port).register("alice")
-    bob = IrcClient(steady.port).register("bob")
-    for user in (alice, bob):
-        user.join("#room")
-    alice.expect("JOIN", lambda line: line.source.startswith("bob!"))
-    return deaf, alice, bob
-
-
 def test_a_silently_dead_subscription_is_noticed_and_caught_up(
     server_factory: ServerFactory, redis: RedisServer, relay: Relay
 ) -> None:
-    deaf, alice, bob = _deaf_and_steady(server_factory, redis, relay)
+    deaf, _steady, alice, bob = relayed_beside_steady(server_factory, redis, relay)
     relay.mute_subscriptions()
     bob.send("PRIVMSG #room :said while you were deaf")
     deaf.wait_for_log("heard nothing", timeout=TIMEOUT + 10)
@@ -55,7 +41,7 @@ def test_a_subscription_deaf_again_after_connecting_again_is_cut_again(
     """The connection made after the first deafness is as silent, before Redis even
     confirms the subscription: it is cut again (not waited on for ever), and the one
     after it, which hears, catches up."""
-    deaf, alice, bob = _deaf_and_steady(server_factory, redis, relay)
+    deaf, _steady, alice, bob = relayed_beside_steady(server_factory, redis, relay)
     relay.mute_new_subscriptions()
     relay.mute_subscriptions()
     bob.send("PRIVMSG #room :said while you were deaf twice")

@@ -60,6 +60,18 @@ def cores() -> Iterator[Callable[..., Core]]:
         core.stop()
 
 
+def _tk_then_terminal(
+    server: RunningServer, spawn: Spawn, cores: Callable[..., Core]
+) -> tuple[Core, PtyClient]:
+    """The core as Tk runs it ("tk"), ready, then the terminal client ("term") on a pty,
+    past its welcome, both in #lobby."""
+    tk = cores(server.port, "tk")
+    tk.wait(Ready)
+    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "term")
+    term.expect("All set!")
+    return tk, term
+
+
 def said(text: str) -> Callable[[Event], bool]:
     return lambda e: isinstance(e, MessageAdded) and e.message.text == text
 
@@ -69,10 +81,7 @@ def test_the_terminal_reacts_and_the_others_see_it(
 ) -> None:
     wire = IrcClient(server.port).register("wire", "message-tags")
     wire.join("#lobby")
-    tk = cores(server.port, "tk")
-    tk.wait(Ready)
-    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "term")
-    term.expect("All set!")
+    tk, term = _tk_then_terminal(server, spawn, cores)
     wire.expect("JOIN", lambda line: line.source.startswith("term!"))
     tk.runner.submit("lunch at noon?")
     term.expect("tk: lunch at noon?")
@@ -93,10 +102,7 @@ def test_the_terminal_reacts_and_the_others_see_it(
 def test_the_other_replies_and_the_terminal_quotes_it(
     server: RunningServer, spawn: Spawn, cores: Callable[..., Core]
 ) -> None:
-    tk = cores(server.port, "tk")
-    tk.wait(Ready)
-    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "term")
-    term.expect("All set!")
+    tk, term = _tk_then_terminal(server, spawn, cores)
     term.enter("who has the keys?")
     tk.wait(MessageAdded, said("who has the keys?"))
     tk.runner.submit("/reply term I do, at the desk")
@@ -140,10 +146,7 @@ def test_reading_on_another_session_clears_the_terminals_unread(
 def test_typing_elsewhere_shows_in_the_terminals_bottom_bar(
     server: RunningServer, spawn: Spawn, cores: Callable[..., Core]
 ) -> None:
-    tk = cores(server.port, "tk")
-    tk.wait(Ready)
-    term = spawn("127.0.0.1", "-p", str(server.port), "--nick", "term")
-    term.expect("All set!")
+    tk, term = _tk_then_terminal(server, spawn, cores)
     tk.runner.input_changed("I am wri")
     term.expect_shown("│ tk is typing…")
     tk.runner.input_changed("")  # cleared: "done"
