@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections import Counter
 
 from chatroom.storage.passwords import hash_password
 from support.chat_rounds import User, chat_round, wait_all
@@ -112,10 +111,7 @@ def test_three_workers_survive_a_dead_worker_and_a_redis_restart(
     # Exactly once, for everyone who stayed connected: no text and no msgid twice.
     for user in survivors:
         user.pump(1.0)
-        counts = Counter(user.texts())
-        assert not [t for t, c in counts.items() if c > 1], (user.nick, counts)
-        msgids = Counter(line.tags["msgid"] for line in user.lines if line.command == "PRIVMSG")
-        assert not [m for m, c in msgids.items() if c > 1], user.nick
+        user.assert_nothing_twice()
         assert sum(1 for line in user.lines if "network is split" in line.params[-1]) == 1
         assert sum(1 for line in user.lines if "whole again" in line.params[-1]) == 1
     # The network formed again: a newcomer sees every survivor, and is seen.

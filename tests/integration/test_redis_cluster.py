@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,10 +102,7 @@ def test_three_processes_chat_through_a_master_failover(
     # Nothing twice either: no text and no msgid delivered twice to anyone.
     for user in users:
         user.pump(0.5)
-        counts = Counter(user.texts())
-        assert not [t for t, c in counts.items() if c > 1], (user.nick, counts)
-        msgids = Counter(line.tags["msgid"] for line in user.lines if line.command == "PRIVMSG")
-        assert not [m for m, c in msgids.items() if c > 1], user.nick
+        user.assert_nothing_twice()
 
 
 def _start_fails(tmp_path: Path, url: str) -> str:

@@ -4,6 +4,7 @@ checks of the scale-out tests: :class:`User`, :func:`chat_round`, :func:`wait_al
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import irctokens
 
@@ -31,6 +32,13 @@ class User:
 
     def has(self, command: str, text: str) -> bool:
         return any(line.command == command and text in line.params[-1] for line in self.lines)
+
+    def assert_nothing_twice(self) -> None:
+        """No text and no msgid was delivered to this user twice."""
+        counts = Counter(self.texts())
+        assert not [t for t, c in counts.items() if c > 1], (self.nick, counts)
+        msgids = Counter(line.tags["msgid"] for line in self.lines if line.command == "PRIVMSG")
+        assert not [m for m, c in msgids.items() if c > 1], self.nick
 
 
 def wait_all(users: list[User], done: object, what: str) -> None:
