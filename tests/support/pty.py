@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 
 import pexpect
 import pyte
@@ -73,18 +74,30 @@ class PtyClient:
         for _ in range(data.count("\x1b[6n")):
             self.child.send("\x1b[1;1R")
 
+    def _pump_until(
+        self, found: Callable[[], bool], failure: Callable[[], str], timeout: float
+    ) -> None:
+        """Read the client's output until ``found()``; fail with ``failure()`` if it
+        ends or ``timeout`` seconds pass first."""
+        deadline = time.monotonic() + timeout
+        while not found():
+            if self.ended or time.monotonic() > deadline:
+                raise AssertionError(failure())
+            self._pump(0.05)
+
     def expect(self, text: str, timeout: float = TIMEOUT) -> None:
         """Wait until ``text`` is visible after what was matched before."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def found() -> bool:
             index = self.screen.find(text, self.pos)
             if index != -1:
                 self.pos = index + len(text)
-                return
-            if self.ended or time.monotonic() > deadline:
-                tail = self.screen[-1500:]
-                raise AssertionError(f"never saw {text!r}; screen ends with:\n{tail}")
-            self._pump(0.05)
+            return index != -1
+
+        def failure() -> str:
+            return f"never saw {text!r}; screen ends with:\n{self.screen[-1500:]}"
+
+        self._pump_until(found, failure, timeout)
 
     def shown(self) -> list[str]:
         """The terminal's rows as they are drawn now."""
@@ -92,12 +105,11 @@ class PtyClient:
 
     def expect_shown(self, text: str, timeout: float = TIMEOUT) -> None:
         """Wait until a row of the drawn screen holds ``text``."""
-        deadline = time.monotonic() + timeout
-        while not any(text in row for row in self.shown()):
-            if self.ended or time.monotonic() > deadline:
-                rows = "\n".join(self.shown())
-                raise AssertionError(f"never shown {text!r}; the screen is:\n{rows}")
-            self._pump(0.05)
+        self._pump_until(
+            lambda: any(text in row for row in self.shown()),
+            lambda: f"never shown {text!r}; the screen is:\n" + "\n".join(self.shown()),
+            timeout,
+        )
 
     def send(self, keys: str) -> None:
         self.child.send(keys)
